@@ -46,7 +46,10 @@ from instrumentation.semconv import http as http_metrics
 
 __all__ = [
     "CLIENT_CLOSED_REQUEST",
-    "DEFAULT_EXCLUDED_PATHS", "KNOWN_METHODS", "SignalpostMiddleware"]
+    "DEFAULT_EXCLUDED_PATHS",
+    "KNOWN_METHODS",
+    "SignalpostMiddleware",
+]
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -162,9 +165,7 @@ class SignalpostMiddleware:
                 spec.otel_name,
                 unit=spec.otel_unit,
                 description=spec.help,
-                explicit_bucket_boundaries_advisory=list(
-                    duration_buckets or spec.buckets or ()
-                ),
+                explicit_bucket_boundaries_advisory=list(duration_buckets or spec.buckets or ()),
             )
             active_spec = http_metrics.ACTIVE_REQUESTS
             self._otel_active = meter.create_up_down_counter(
@@ -258,9 +259,7 @@ class SignalpostMiddleware:
             duration = time.perf_counter() - start
             active.dec()
             template = route_template(scope)
-            route = (
-                self._routes(template) if template is not None else http_metrics.UNMATCHED_ROUTE
-            )
+            route = self._routes(template) if template is not None else http_metrics.UNMATCHED_ROUTE
             key = (method, route, status_code)
             child = self._duration_children.get(key)
             if child is None:
@@ -322,9 +321,7 @@ class SignalpostMiddleware:
                 break
         span.set_attributes(attributes)
 
-    def _capture(
-        self, exc: Exception, scope: Scope, method: str, span: trace.Span | None
-    ) -> None:
+    def _capture(self, exc: Exception, scope: Scope, method: str, span: trace.Span | None) -> None:
         try:
             if span is not None and span.is_recording():
                 span.record_exception(exc, escaped=True)
@@ -362,4 +359,3 @@ class SignalpostMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
-

@@ -242,7 +242,5 @@ class ErrorReporter:
             )
             return record
         except Exception:
-            logging.getLogger("signalpost.internal").debug(
-                "error capture failed", exc_info=True
-            )
+            logging.getLogger("signalpost.internal").debug("error capture failed", exc_info=True)
             return None

@@ -15,7 +15,20 @@ __all__ = [
 
 # The explicit bucket boundaries OpenTelemetry advises for http.server.request.duration.
 DEFAULT_DURATION_BUCKETS: tuple[float, ...] = (
-    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.075,
+    0.1,
+    0.25,
+    0.5,
+    0.75,
+    1.0,
+    2.5,
+    5.0,
+    7.5,
+    10.0,
 )
 
 # Label value shared by every request that matched no route (404s, scanners, typos).
