@@ -7,7 +7,7 @@ instrumentation); :data:`ALL_METRICS` lists them all.
 
 from __future__ import annotations
 
-from instrumentation.semconv import errors, http
+from instrumentation.semconv import errors, http, jobs
 from instrumentation.semconv._spec import MetricKind, MetricSpec, prometheus_label
 
 __all__ = ["ALL_METRICS", "MetricKind", "MetricSpec", "prometheus_label"]
@@ -16,4 +16,5 @@ ALL_METRICS: tuple[MetricSpec, ...] = (
     http.REQUEST_DURATION,
     http.ACTIVE_REQUESTS,
     errors.ERRORS,
+    *jobs.ALL_JOB_METRICS,
 )
