@@ -7,7 +7,7 @@ instrumentation); :data:`ALL_METRICS` lists them all.
 
 from __future__ import annotations
 
-from instrumentation.semconv import errors, http, jobs
+from instrumentation.semconv import db, errors, health, http, jobs
 from instrumentation.semconv._spec import MetricKind, MetricSpec, prometheus_label
 
 __all__ = ["ALL_METRICS", "MetricKind", "MetricSpec", "prometheus_label"]
@@ -17,4 +17,10 @@ ALL_METRICS: tuple[MetricSpec, ...] = (
     http.ACTIVE_REQUESTS,
     errors.ERRORS,
     *jobs.ALL_JOB_METRICS,
+    db.OPERATION_DURATION,
+    health.CHECK_STATUS,
+    health.CHECK_DURATION,
+    health.CHECK_LAST_SUCCESS,
+    health.HEALTH_STATUS,
+    *health.HOST_METRICS,
 )
