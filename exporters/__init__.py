@@ -3,4 +3,7 @@ the Prometheus endpoint, JSON logs)."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from exporters.config import ConfigError, SignalpostConfig, load_config
+from exporters.setup import Telemetry, setup
+
+__all__ = ["ConfigError", "SignalpostConfig", "Telemetry", "load_config", "setup"]
