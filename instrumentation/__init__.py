@@ -17,6 +17,18 @@ from instrumentation.classify import (
 )
 from instrumentation.context import current_job_id, current_request_id
 from instrumentation.errors import ErrorRecord, ErrorReporter
+from instrumentation.jobs import (
+    JobCancelled,
+    JobRegistry,
+    JobRun,
+    JobState,
+    JobTimeout,
+    RetryPolicy,
+    current_run,
+    extract_context,
+    inject_context,
+    monitored_job,
+)
 from instrumentation.scrub import Scrubber
 
 __all__ = [
@@ -26,10 +38,20 @@ __all__ = [
     "ErrorClassifier",
     "ErrorRecord",
     "ErrorReporter",
+    "JobCancelled",
+    "JobRegistry",
+    "JobRun",
+    "JobState",
+    "JobTimeout",
+    "RetryPolicy",
     "Scrubber",
     "SystemFault",
     "TransientError",
     "current_job_id",
     "current_request_id",
+    "current_run",
     "default_classifier",
+    "extract_context",
+    "inject_context",
+    "monitored_job",
 ]
