@@ -42,7 +42,7 @@ class OtlpLogHandler(logging.Handler):
     values as they are, anything else as its ``repr``); a record's exception sets the
     ``exception.*`` attributes, using the scrubbed stack of Signalpost's error records when
     there is one. Trace context comes from the current context, so a record logged inside a
-    span is linked to it.
+    span is linked to it. Records of the ``opentelemetry`` loggers are not forwarded.
     """
 
     def __init__(
@@ -53,6 +53,10 @@ class OtlpLogHandler(logging.Handler):
         self._logger = provider.get_logger("signalpost.logging")
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith("opentelemetry"):
+            # The SDK's own records (e.g. "failed to export") would loop back into the export
+            # that failed; they still reach the other handlers.
+            return
         try:
             attributes: dict[str, Any] = {
                 key: _attribute(value)

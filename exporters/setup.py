@@ -148,6 +148,19 @@ def _configure_logging(
     return handlers
 
 
+def _disable_fastapi_native_telemetry(app: _App) -> None:
+    """Turn off FastAPI's built-in request telemetry, which would duplicate Signalpost's.
+
+    FastAPI (0.16x) opens its own server span, records its own HTTP metrics and logs
+    unhandled exceptions once OpenTelemetry providers are configured. Signalpost's middleware
+    owns those signals (with request IDs, bounded labels and classified, scrubbed errors), so
+    FastAPI's copies are switched off; its per-operation spans go with them.
+    """
+    native = getattr(app, "_telemetry", None)
+    if isinstance(native, dict):
+        native.update(tracing=False, metrics=False, logs=False)
+
+
 def _chain_lifespan(app: _App, telemetry: Telemetry) -> None:
     """Make the app's lifespan shut telemetry down (flush) when the server stops."""
     router = app.router
@@ -257,6 +270,7 @@ def setup(
         )
 
     if app is not None:
+        _disable_fastapi_native_telemetry(app)
         http = config.http
         app.add_middleware(
             SignalpostMiddleware,

@@ -70,3 +70,21 @@ def test_one_line_per_record_even_with_newlines() -> None:
     logger, stream = make_logger()
     logger.info("line one\nline two")
     assert len(stream.getvalue().splitlines()) == 1
+
+
+def test_otlp_handler_does_not_feed_sdk_records_back_into_export() -> None:
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+
+    from exporters.otlp_logs import OtlpLogHandler
+
+    exporter = InMemoryLogRecordExporter()
+    provider = LoggerProvider()
+    provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
+    handler = OtlpLogHandler(provider)
+    for name in ("opentelemetry.sdk._shared_internal", "app.module"):
+        handler.handle(logging.LogRecord(name, logging.ERROR, __file__, 1, "msg %s", (name,), None))
+    (exported,) = exporter.get_finished_logs()
+    assert exported.log_record.body == "msg app.module"
+    assert exported.log_record.attributes is not None
+    assert exported.log_record.attributes["logger.name"] == "app.module"

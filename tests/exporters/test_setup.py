@@ -244,3 +244,47 @@ def test_shutdown_is_idempotent_and_removes_log_handlers(otel_env: None, monkeyp
     telemetry.shutdown()
     assert logging.getLogger().handlers == before
     time.sleep(0)
+
+
+def test_fastapi_native_telemetry_does_not_duplicate_the_server_span(
+    otel_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    spans = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
+    logs = InMemoryLogRecordExporter()
+    logger_provider = LoggerProvider()
+    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(logs))
+    app = FastAPI(
+        telemetry={"tracer_provider": tracer_provider, "logger_provider": logger_provider}
+    )
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("x")
+
+    telemetry = setup(
+        app,
+        registry=CollectorRegistry(),
+        tracer_provider=tracer_provider,
+        logger_provider=logger_provider,
+        configure_logging=True,
+    )
+    try:
+        TestClient(app, raise_server_exceptions=False).get("/boom")
+    finally:
+        telemetry.shutdown()
+    server_spans = [s for s in spans.get_finished_spans() if s.kind.name == "SERVER"]
+    assert [s.name for s in server_spans] == ["GET /boom"]
+    assert server_spans[0].instrumentation_scope is not None
+    assert server_spans[0].instrumentation_scope.name == "signalpost.instrumentation.asgi"
+    error_logs = [
+        r for r in logs.get_finished_logs() if r.log_record.severity_text == "ERROR"
+    ]
+    assert len(error_logs) == 1

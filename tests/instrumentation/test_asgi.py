@@ -322,7 +322,7 @@ def test_otel_metrics_when_meter_provider_given(client_factory) -> None:
 async def test_non_http_scopes_pass_through(registry) -> None:
     seen: list[str] = []
 
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def app(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         seen.append(scope["type"])
 
     middleware = SignalpostMiddleware(app, registry=registry)
