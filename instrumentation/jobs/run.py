@@ -522,6 +522,8 @@ class JobRun:
         duration = max(0.0, self.monotonic() - self.started_monotonic)
         try:
             self._record_finish(status, exc, duration)
+        except Exception:
+            internal_error("run end telemetry")
         finally:
             try:
                 self._deps.jobs.remove(self)
@@ -607,10 +609,12 @@ class JobRun:
         if self.params:
             context[sc.JOB_PARAMETERS] = dict(self.params)
         label = "failed" if status is JobState.FAILED else "timed out"
-        # The reporter never raises; it scrubs the parameters and logs with exc_info.
-        reporter.report(
-            exc, source=SOURCE_JOB, context=context, message=f"job {label}: {self.job_type}"
-        )
+        try:  # the reporter scrubs the parameters and logs with exc_info
+            reporter.report(
+                exc, source=SOURCE_JOB, context=context, message=f"job {label}: {self.job_type}"
+            )
+        except Exception:
+            internal_error("error report")
 
     def _emit_progress(self, now: float) -> None:
         self._last_emit = now

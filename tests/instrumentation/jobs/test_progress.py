@@ -1,0 +1,93 @@
+"""Progress: items counter, throttled log records and span events, 0 % and 100 %."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from prometheus_client import CollectorRegistry
+
+from tests.instrumentation.jobs.conftest import FakeClock, JobFactory
+
+
+def progress_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if getattr(r, "job.event", None) == "progress"]
+
+
+def test_progress_is_throttled_but_0_and_100_percent_always_show(
+    make_job: JobFactory,
+    registry: CollectorRegistry,
+    span_exporter: InMemorySpanExporter,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="signalpost.jobs")
+    with make_job("ai_matching", progress_interval=30) as run:
+        run.progress(0, 1000, "scoring")
+        for done in range(1, 1001):
+            clock.advance(0.125)  # 125 s in total: 4 interval-driven reports, 0 % and 100 %
+            run.progress(done, 1000)
+    records = progress_records(caplog)
+    done_values = [getattr(r, "job.progress.done") for r in records]
+    assert done_values == [0, 240, 480, 720, 960, 1000]
+    assert getattr(records[0], "job.progress.message") == "scoring"
+    assert getattr(records[0], "job.progress.total") == 1000
+    assert getattr(records[2], "job.progress.ratio") == pytest.approx(0.48)
+    assert getattr(records[-1], "job.progress.ratio") == 1.0
+    assert all(getattr(r, "job.id") == run.job_id for r in records)
+
+    attempt = next(s for s in span_exporter.get_finished_spans() if s.name.endswith("attempt"))
+    events = [e for e in attempt.events if e.name == "job.progress"]
+    assert [e.attributes["job.progress.done"] for e in events if e.attributes] == done_values
+
+    assert registry.get_sample_value(
+        "signalpost_job_items_processed_total", {"job_type": "ai_matching"}
+    ) == 1000
+
+
+def test_items_count_only_increases_of_done(
+    make_job: JobFactory, registry: CollectorRegistry
+) -> None:
+    with make_job("etl") as run:
+        run.progress(5)
+        run.progress(5)
+        run.progress(12)
+        run.progress(2)  # restarted from scratch: no negative count
+        run.progress(4)
+    assert registry.get_sample_value(
+        "signalpost_job_items_processed_total", {"job_type": "etl"}
+    ) == 14
+
+
+def test_zero_interval_reports_every_call(
+    make_job: JobFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="signalpost.jobs")
+    with make_job("etl", progress_interval=0) as run:
+        for i in range(1, 6):
+            run.progress(i, 10)
+    assert len(progress_records(caplog)) == 5
+
+
+def test_progress_without_total(
+    make_job: JobFactory, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="signalpost.jobs")
+    with make_job("stream", progress_interval=1) as run:
+        clock.advance(2)
+        run.progress(10, message="rows")
+    (record,) = progress_records(caplog)
+    assert not hasattr(record, "job.progress.total")
+    assert not hasattr(record, "job.progress.ratio")
+    assert getattr(record, "job.progress.message") == "rows"
+
+
+def test_no_log_work_when_the_logger_is_off(
+    make_job: JobFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="signalpost.jobs")
+    with make_job("quiet") as run:
+        run.progress(0, 1)
+        run.progress(1, 1)
+    assert [r for r in caplog.records if r.name == "signalpost.jobs"] == []
