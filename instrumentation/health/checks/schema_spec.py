@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -233,7 +233,9 @@ def _split(name: str, default_schema: str) -> tuple[str, str]:
     return (schema, table) if dot else (default_schema, name)
 
 
-def _table(reader: _Reader, name: str, node: Node, key: str, schema: str) -> ExpectedTable:
+def _table(
+    reader: _Reader, name: str, node: Node, key: str, schema: str, line: int
+) -> ExpectedTable:
     columns: list[ExpectedColumn] = []
     indexes: list[ExpectedIndex] = []
     foreign_keys: list[ExpectedForeignKey] = []
@@ -253,8 +255,7 @@ def _table(reader: _Reader, name: str, node: Node, key: str, schema: str) -> Exp
                     foreign_keys.append(_foreign_key(reader, item, item_key, schema))
     table_schema, table_name = _split(name, schema)
     return ExpectedTable(
-        table_schema, table_name, tuple(columns), tuple(indexes), tuple(foreign_keys),
-        node.start_mark.line + 1,
+        table_schema, table_name, tuple(columns), tuple(indexes), tuple(foreign_keys), line
     )
 
 
@@ -346,9 +347,12 @@ def parse_schema(text: str, source: str = "<string>") -> ExpectedSchema:
             tables_node = value
     if tables_node is None:
         raise reader.fail(root, "tables", "required")
+    entries = reader.mapping(tables_node, "tables")
+    # reader.mapping has checked that tables_node is a mapping; report each table at its key.
+    key_lines = [key.start_mark.line + 1 for key, _ in cast(MappingNode, tables_node).value]
     tables = tuple(
-        _table(reader, name, node, f"tables.{name}", schema)
-        for name, node in reader.mapping(tables_node, "tables")
+        _table(reader, name, node, f"tables.{name}", schema, line)
+        for (name, node), line in zip(entries, key_lines, strict=True)
     )
     return ExpectedSchema(tables, source)
 
