@@ -52,6 +52,13 @@ def exception_type_name(exc: BaseException) -> str:
     return f"{module}.{klass.__qualname__}"
 
 
+def _message(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:
+        return f"<unprintable {type(exc).__name__}>"
+
+
 def fingerprint(exc: BaseException) -> str:
     """Return a stable 16-hex-digit grouping key for ``exc``.
 
@@ -68,7 +75,7 @@ def fingerprint(exc: BaseException) -> str:
             filename = frame.filename.replace("\\", "/").rsplit("/", 1)[-1]
             parts.append(f"{filename}:{frame.name}")
     else:
-        parts.append(_NUMBERS.sub("<n>", str(exc)))
+        parts.append(_NUMBERS.sub("<n>", _message(exc)))
     return hashlib.sha256("\n".join(parts).encode("utf-8", "replace")).hexdigest()[:16]
 
 
@@ -169,7 +176,7 @@ def build_error_record(
     stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return ErrorRecord(
         exception_type=exception_type_name(exc),
-        message=scrubber.scrub_string(str(exc)),
+        message=scrubber.scrub_string(_message(exc)),
         stacktrace=scrubber.scrub_string(stack) if len(stack) <= 65536 else stack[-65536:],
         error_class=classifier.classify(exc),
         fingerprint=fingerprint(exc),
@@ -236,6 +243,7 @@ class ErrorReporter:
                 source, str(record.error_class), self._exception_types(record.exception_type)
             ).inc()
             self.logger.error(
+                "%s",
                 message or f"{record.exception_type}: {record.message}",
                 exc_info=(type(exc), exc, exc.__traceback__),
                 extra={"signalpost_error": record, **record.log_attributes()},

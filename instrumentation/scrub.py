@@ -63,7 +63,14 @@ _VALUE_PATTERNS: tuple[re.Pattern[str], ...] = (
 )
 
 # key=value or key: value pairs inside free text (query strings, log messages, DSNs).
-_PAIR_TEMPLATE = r"(?i)(\b[\w-]*(?:{keys})[\w-]*\b\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s&,;]+)"
+_PAIR_TEMPLATE = (
+    r"(?i)(\b[\w-]*(?:{keys})[\w-]*\b[\"']?\s*[=:]\s*)(?!\[Filtered\])"
+    r"(\"[^\"]*\"|'[^']*'|[^\s&,;)\]}}]+)"
+)
+
+
+def _keep_key(match: re.Match[str]) -> str:
+    return match.group(1) + FILTERED
 
 
 class Scrubber:
@@ -118,10 +125,10 @@ class Scrubber:
         """Return ``value`` truncated and with secret-looking parts replaced."""
         if len(value) > self.max_string:
             value = value[: self.max_string] + f"...[{len(value) - self.max_string} more chars]"
-        if self._pair is not None:
-            value = self._pair.sub(lambda m: m.group(1) + FILTERED, value)
         for pattern in _VALUE_PATTERNS:
             value = pattern.sub(FILTERED, value)
+        if self._pair is not None:
+            value = self._pair.sub(_keep_key, value)
         return value
 
     def scrub(self, data: Any) -> Any:
