@@ -1,16 +1,21 @@
-"""Command line: ``python -m exporters check-config [FILE]`` and ``config-reference``."""
+"""Command line: ``python -m exporters check-config [FILE]``, ``config-reference`` and
+``metrics-reference``."""
 
 from __future__ import annotations
 
 import sys
 
 from exporters.config import ConfigError, load_config, markdown_reference
+from instrumentation.semconv import reference
 
 
 def main(argv: list[str]) -> int:
     """Run the command named in ``argv``; return the exit status."""
     if argv[:1] == ["config-reference"]:
         sys.stdout.write(markdown_reference())
+        return 0
+    if argv[:1] == ["metrics-reference"]:
+        sys.stdout.write(reference.markdown_reference())
         return 0
     if argv[:1] == ["check-config"] and len(argv) <= 2:
         try:
@@ -20,7 +25,10 @@ def main(argv: list[str]) -> int:
             return 1
         print(config)
         return 0
-    print("usage: python -m exporters check-config [FILE] | config-reference", file=sys.stderr)
+    print(
+        "usage: python -m exporters check-config [FILE] | config-reference | metrics-reference",
+        file=sys.stderr,
+    )
     return 2
 
 
