@@ -87,8 +87,12 @@ class StatementRecorder:
     def start(
         self, summary: StatementSummary, text: str, conn: Any, batch_size: int | None = None
     ) -> Span:
-        """Start the CLIENT span of one statement under the current context."""
-        span = self._tracer.start_span(summary.span_name, kind=SpanKind.CLIENT)
+        """Start the CLIENT span of one statement under the current context. Never raises."""
+        try:
+            span = self._tracer.start_span(summary.span_name, kind=SpanKind.CLIENT)
+        except Exception:  # a broken tracer must not stop the statement
+            _log.warning("could not start a database span", exc_info=True)
+            return trace.INVALID_SPAN
         if span.is_recording():
             try:
                 span.set_attribute(semconv.DB_SYSTEM_NAME, semconv.POSTGRESQL)

@@ -257,3 +257,16 @@ async def test_async_connection_and_pool(
     names = [s.name for s in span_exporter.get_finished_spans()]
     assert names.count("INSERT events") == 1
     assert "UPDATE events" in names
+
+
+def test_broken_tracer_never_stops_the_statement(
+    dsn: str, db: DatabaseInstrumentation, registry: CollectorRegistry
+) -> None:
+    class BrokenTracer:
+        def start_span(self, *args: object, **kwargs: object) -> None:
+            raise RuntimeError("tracer exploded")
+
+    db.recorder._tracer = BrokenTracer()  # type: ignore[assignment]
+    with db.connect(dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    assert count(registry, "SELECT") == 1
