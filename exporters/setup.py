@@ -33,6 +33,7 @@ from exporters.prometheus import (
 from instrumentation.asgi import SignalpostMiddleware
 from instrumentation.classify import ErrorClassifier, default_classifier
 from instrumentation.errors import ErrorReporter
+from instrumentation.health import HealthEndpoints, HealthMonitor
 from instrumentation.logcontext import CorrelationFilter
 from instrumentation.scrub import Scrubber
 
@@ -50,6 +51,8 @@ class _App(Protocol):
     router: Any
 
     def add_middleware(self, middleware_class: Any, *args: Any, **kwargs: Any) -> None: ...
+
+    def mount(self, path: str, app: Any, name: str | None = None) -> None: ...
 
     def add_route(
         self,
@@ -161,18 +164,23 @@ def _disable_fastapi_native_telemetry(app: _App) -> None:
         native.update(tracing=False, metrics=False, logs=False)
 
 
-def _chain_lifespan(app: _App, telemetry: Telemetry) -> None:
-    """Make the app's lifespan shut telemetry down (flush) when the server stops."""
+def _chain_lifespan(app: _App, telemetry: Telemetry, health: HealthMonitor | None) -> None:
+    """Run health checks while the app serves, and flush telemetry when the server stops."""
     router = app.router
     original = router.lifespan_context
 
     @contextlib.asynccontextmanager
     async def lifespan(app_: Any) -> AsyncIterator[Any]:
-        async with original(app_) as state:
-            try:
+        if health is not None:
+            # One round first, so that readiness is known when start-up ends.
+            await health.start(wait=True)
+        try:
+            async with original(app_) as state:
                 yield state
-            finally:
-                telemetry.shutdown()
+        finally:
+            if health is not None:
+                await health.stop()
+            telemetry.shutdown()
 
     router.lifespan_context = lifespan
 
@@ -188,6 +196,8 @@ def setup(
     meter_provider: MeterProvider | None = None,
     logger_provider: LoggerProvider | None = None,
     classifier: ErrorClassifier = default_classifier,
+    health: HealthMonitor | None = None,
+    health_path: str = "/health",
     set_global_providers: bool = True,
     configure_logging: bool = True,
 ) -> Telemetry:
@@ -197,7 +207,8 @@ def setup(
     OpenTelemetry SDK providers from the ``OTEL_*`` variables (unless given), configures JSON
     and OTLP logging with trace/span/request IDs on every record, adds
     :class:`~instrumentation.asgi.SignalpostMiddleware`, serves ``/metrics`` (on the app or
-    on its own port), and makes the app's shut-down flush telemetry.
+    on its own port), serves health endpoints and runs their checks while the app runs (when
+    a monitor is given), and makes the app's shut-down flush telemetry.
 
     Args:
         app: The application to instrument; ``None`` sets up providers and logging only.
@@ -210,6 +221,10 @@ def setup(
         meter_provider: Use this for OTLP metrics instead of creating one.
         logger_provider: Use this for OTLP logs instead of creating one.
         classifier: The error classifier shared with jobs and database instrumentation.
+        health: Health checks to run in the background from start-up to shut-down, served at
+            ``health_path`` (``/live``, ``/ready`` and the report at ``/``).
+        health_path: Where the health endpoints are mounted (excluded from HTTP metrics by
+            the default ``http.excluded_paths``).
         set_global_providers: Install the created providers as OpenTelemetry's globals.
         configure_logging: Install the JSON and OTLP log handlers on the root logger.
 
@@ -297,5 +312,7 @@ def setup(
                 auth=_auth(config),
                 compression=config.metrics.gzip,
             )
-        _chain_lifespan(app, telemetry)
+        if health is not None:
+            app.mount(health_path, HealthEndpoints(health))
+        _chain_lifespan(app, telemetry, health)
     return telemetry

@@ -288,3 +288,46 @@ def test_fastapi_native_telemetry_does_not_duplicate_the_server_span(
         r for r in logs.get_finished_logs() if r.log_record.severity_text == "ERROR"
     ]
     assert len(error_logs) == 1
+
+
+def test_health_checks_run_from_startup_to_shutdown(
+    otel_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from instrumentation.health import HealthMonitor
+
+    monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
+    registry = CollectorRegistry()
+    monitor = HealthMonitor(registry=registry)
+    state = {"up": True}
+
+    @monitor.check("queue", critical=True, interval=0.05, timeout=1)
+    def queue() -> bool:
+        return state["up"]
+
+    app = make_app()
+    setup(app, registry=registry, health=monitor, set_global_providers=False)
+    with TestClient(app) as client:
+        # the first round ran during start-up
+        assert client.get("/health/ready").status_code == 200
+        report = client.get("/health/").json()
+        assert report["components"]["queue"]["status"] == "healthy"
+        state["up"] = False
+        deadline = time.monotonic() + 5
+        while client.get("/health/ready").status_code == 200 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert client.get("/health/ready").status_code == 503
+        assert client.get("/health/live").status_code == 200
+        # health endpoints are excluded from the HTTP metrics
+        assert registry.get_sample_value(
+            "http_server_request_duration_seconds_count",
+            {"http_request_method": "GET", "http_route": "/health", "http_response_status_code": "200"},
+        ) is None
+    runs_after_stop = registry.get_sample_value(
+        "signalpost_health_check_duration_seconds_count",
+        {"signalpost_check_name": "queue", "signalpost_check_kind": "critical"},
+    )
+    time.sleep(0.2)
+    assert registry.get_sample_value(
+        "signalpost_health_check_duration_seconds_count",
+        {"signalpost_check_name": "queue", "signalpost_check_kind": "critical"},
+    ) == runs_after_stop
