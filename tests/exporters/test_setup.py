@@ -331,3 +331,26 @@ def test_health_checks_run_from_startup_to_shutdown(
         "signalpost_health_check_duration_seconds_count",
         {"signalpost_check_name": "queue", "signalpost_check_kind": "critical"},
     ) == runs_after_stop
+
+
+def test_otlp_metrics_option_exports_http_metrics(
+    otel_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with otlp_http_receiver() as (endpoint, received):
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+        monkeypatch.setenv("SIGNALPOST_METRICS_OTLP", "true")
+        app = make_app()
+        telemetry = setup(app, registry=CollectorRegistry(), set_global_providers=False)
+        assert telemetry.meter_provider is not None
+        TestClient(app).get("/ok/1")
+        telemetry.shutdown()
+    names = {
+        metric.name: metric
+        for request in received.metrics
+        for rm in request.resource_metrics
+        for sm in rm.scope_metrics
+        for metric in sm.metrics
+    }
+    point = names["http.server.request.duration"].histogram.data_points[0]
+    assert point.count == 1
+    assert attributes(point.attributes)["http.route"] == "/ok/{n}"

@@ -412,3 +412,17 @@ def test_hostile_headers_never_break_a_request(
     )
     assert response.status_code == 200
     assert is_safe_request_id(response.headers["x-request-id"])
+
+
+def test_baggage_reaches_application_code(registry, tracer_provider) -> None:
+    from opentelemetry import baggage
+
+    app = FastAPI()
+
+    @app.get("/b")
+    async def read_baggage() -> dict[str, Any]:
+        return {"tenant": baggage.get_baggage("tenant")}
+
+    app.add_middleware(SignalpostMiddleware, registry=registry, tracer_provider=tracer_provider)
+    response = TestClient(app).get("/b", headers={"baggage": "tenant=acme,plan=pro"})
+    assert response.json() == {"tenant": "acme"}
