@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 import weakref
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client.metrics import MetricWrapperBase
 
 from instrumentation import metrics
 from instrumentation.cardinality import BoundedValues
@@ -63,6 +65,7 @@ class JobMetrics:
         self._by_type: dict[str, TypeMetrics] = {}
         self._lock = threading.Lock()
         self._collector: JobCollector | None = None
+        self._children: dict[tuple[object, ...], Any] = {}
 
     @classmethod
     def for_registry(cls, registry: CollectorRegistry | None = None) -> JobMetrics:
@@ -108,24 +111,33 @@ class JobMetrics:
         exception_type: str | None = None,
     ) -> None:
         """Count a run that reached its final ``status`` after ``duration`` seconds."""
-        self.runs_finished.labels(job_type, status).inc()
-        self.duration.labels(job_type, status).observe(duration)
+        self._child(self.runs_finished, job_type, status).inc()
+        self._child(self.duration, job_type, status).observe(duration)
         if error_class is not None:
-            self.failures.labels(
-                job_type, error_class, self.exception_types(exception_type or "")
+            self._child(
+                self.failures, job_type, error_class, self.exception_types(exception_type or "")
             ).inc()
 
     def succeeded_at(self, job_type: str, timestamp: float) -> None:
         """Record the time of a success (the series appears with the first success)."""
-        self.last_success.labels(job_type).set(timestamp)
+        self._child(self.last_success, job_type).set(timestamp)
 
     def attempt_finished(self, job_type: str, error_class: str | None) -> None:
         """Count a finished attempt; ``error_class`` is ``None`` unless it failed."""
-        self.attempts.labels(job_type, error_class or "").inc()
+        self._child(self.attempts, job_type, error_class or "").inc()
 
     def retry_scheduled(self, job_type: str, error_class: str) -> None:
         """Count a retry caused by an error of ``error_class``."""
-        self.retries.labels(job_type, error_class).inc()
+        self._child(self.retries, job_type, error_class).inc()
+
+    def _child(self, metric: MetricWrapperBase, *labels: str) -> Any:
+        # labels() costs a lock and a tuple build per call; label values here are bounded,
+        # so the bound children are cached for the life of the registry.
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     def known_types(self) -> list[str]:
         """Return the job types seen so far (for scrape-time gauges reporting 0)."""

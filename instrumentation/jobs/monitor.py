@@ -169,10 +169,14 @@ class MonitoredJob:
 
         The function reaches its run through :func:`current_run`.
         """
+        single = self.retry.max_attempts == 1  # no attempts loop needed
         if inspect.iscoroutinefunction(fn):
 
             @functools.wraps(fn)
             async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
+                if single:
+                    async with self.new_run(*args, **kwargs):
+                        return await fn(*args, **kwargs)
                 async with self.new_run(*args, **kwargs) as run:
                     async for attempt in run.attempts():
                         async with attempt:
@@ -183,6 +187,9 @@ class MonitoredJob:
 
         @functools.wraps(fn)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
+            if single:
+                with self.new_run(*args, **kwargs):
+                    return fn(*args, **kwargs)
             with self.new_run(*args, **kwargs) as run:
                 for attempt in run.attempts():
                     with attempt:

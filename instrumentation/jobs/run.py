@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-import uuid
+import random
 from collections.abc import Mapping
 from contextvars import ContextVar, Token
 from types import TracebackType
@@ -39,6 +39,7 @@ __all__ = ["JobRun", "current_run"]
 _current_run: ContextVar[JobRun | None] = ContextVar("signalpost_job_run", default=None)
 _INF = math.inf
 _MAX_ATTRIBUTE_LEN = 256
+_SRC = "signalpost.jobs"  # record.pathname: the caller's frame would be this module anyway
 
 
 def current_run() -> JobRun | None:
@@ -81,7 +82,7 @@ class JobRun:
         remote_parent: bool,
     ) -> None:
         self.job_type = job_type
-        self.job_id = job_id or uuid.uuid4().hex
+        self.job_id = job_id or f"{random.getrandbits(128):032x}"
         self.params: Mapping[str, Any] = params or {}
         self.policy = policy
         self._deps = deps
@@ -366,6 +367,10 @@ class JobRun:
             self._deadline = min(self._run_deadline, self.monotonic() + self.policy.attempt_timeout)
         else:
             self._deadline = self._run_deadline
+        if self.policy.max_attempts == 1:
+            # Only one attempt can ever run: the run span stands for it (one span, not two).
+            self._attempt_span = self._run_span
+            return
         try:
             attributes: dict[str, Any] = {
                 sc.JOB_TYPE: self.job_type,
@@ -425,18 +430,21 @@ class JobRun:
                 )
         try:
             span = self._attempt_span
-            if span.is_recording():
-                if exc is not None and error_class is not None:
+            own_span = span is not self._run_span
+            if span.is_recording() and exc is not None:
+                if error_class is not None:
                     span.record_exception(exc)
-                    span.set_attribute(attr.ERROR_TYPE, exception_type_name(exc))
-                    span.set_attribute(attr.ERROR_CLASS, str(error_class))
-                    span.set_status(Status(StatusCode.ERROR, exception_type_name(exc)))
-                elif exc is not None:
+                    if own_span:
+                        span.set_attribute(attr.ERROR_TYPE, exception_type_name(exc))
+                        span.set_attribute(attr.ERROR_CLASS, str(error_class))
+                        span.set_status(Status(StatusCode.ERROR, exception_type_name(exc)))
+                elif own_span:
                     span.set_attribute(sc.JOB_STATUS, str(JobState.CANCELLED))
             if self._attempt_token is not None:
                 otel_context.detach(self._attempt_token)
                 self._attempt_token = None
-            span.end()
+            if own_span:
+                span.end()
             self._attempt_span = trace.INVALID_SPAN
         except Exception:
             internal_error("attempt span end")
@@ -570,8 +578,7 @@ class JobRun:
         span = self._run_span
         try:
             if span.is_recording():
-                span.set_attribute(sc.JOB_STATUS, str(status))
-                span.set_attribute(sc.JOB_ATTEMPT, self.attempt)
+                span.set_attributes({sc.JOB_STATUS: str(status), sc.JOB_ATTEMPT: self.attempt})
                 if error_class is not None and exc is not None and exc_type is not None:
                     span.set_attribute(attr.ERROR_TYPE, exc_type)
                     span.set_attribute(attr.ERROR_CLASS, str(error_class))
@@ -652,7 +659,11 @@ class JobRun:
             }
             if fields:
                 extra.update(fields)
-            logger.log(level, message, extra=extra)
+            # makeRecord + handle is logger.log without the frame walk of findCaller, whose
+            # answer would be this module anyway; handlers and filters run as usual.
+            logger.handle(
+                logger.makeRecord(logger.name, level, _SRC, 0, message, (), None, "job", extra)
+            )
         except Exception:
             internal_error(f"log {event}")
 

@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from instrumentation.classify import DataError
 from instrumentation.context import current_job_id
-from instrumentation.jobs import JobRegistry, JobState, current_run
+from instrumentation.jobs import JobRegistry, JobState, RetryPolicy, current_run
 from tests.instrumentation.jobs.conftest import FakeClock, JobFactory
 
 
@@ -55,16 +55,15 @@ def test_successful_run_with_the_with_form(
         registry, "signalpost_job_last_success_timestamp_seconds", **labels
     ) == pytest.approx(clock.time())
 
-    spans = {s.name: s for s in span_exporter.get_finished_spans()}
-    run_span, attempt_span = spans["job ai_matching"], spans["job ai_matching attempt"]
-    assert attempt_span.parent is not None
-    assert attempt_span.parent.span_id == run_span.context.span_id
-    assert run_span.attributes is not None and attempt_span.attributes is not None
+    # No retry policy: one attempt only, so the run span stands for it.
+    (run_span,) = span_exporter.get_finished_spans()
+    assert run_span.name == "job ai_matching"
+    assert run_span.attributes is not None
     assert run_span.attributes["job.id"] == "job-1"
     assert run_span.attributes["job.type"] == "ai_matching"
     assert run_span.attributes["job.status"] == "succeeded"
+    assert run_span.attributes["job.attempt"] == 1
     assert run_span.attributes["job.parameters.batch"] == 7
-    assert attempt_span.attributes["job.attempt"] == 1
     assert format(run_span.context.trace_id, "032x") == run.trace_id
 
     events = [(r.getMessage(), getattr(r, "job.event")) for r in job_records(caplog)]
@@ -76,6 +75,20 @@ def test_successful_run_with_the_with_form(
     assert getattr(done, "job.attempt") == 1
 
 
+def test_runs_that_may_retry_have_a_child_span_per_attempt(
+    make_job: JobFactory, span_exporter: InMemorySpanExporter
+) -> None:
+    with make_job("ai_matching", retry=RetryPolicy(max_attempts=2)) as run:
+        pass
+    spans = {s.name: s for s in span_exporter.get_finished_spans()}
+    run_span, attempt_span = spans["job ai_matching"], spans["job ai_matching attempt"]
+    assert attempt_span.parent is not None
+    assert attempt_span.parent.span_id == run_span.context.span_id
+    assert attempt_span.attributes is not None
+    assert attempt_span.attributes["job.attempt"] == 1
+    assert attempt_span.attributes["job.id"] == run.job_id
+
+
 def test_failed_run_reports_the_shared_error_record(
     make_job: JobFactory,
     registry: CollectorRegistry,
@@ -84,7 +97,12 @@ def test_failed_run_reports_the_shared_error_record(
 ) -> None:
     caplog.set_level(logging.INFO, logger="signalpost.jobs")
     with pytest.raises(DataError, match="bad row"):
-        with make_job("etl", job_id="j-9", params={"source": "s3", "password": "hunter2"}):
+        with make_job(
+            "etl",
+            job_id="j-9",
+            params={"source": "s3", "password": "hunter2"},
+            retry=RetryPolicy(max_attempts=3),
+        ):
             raise DataError("bad row 17")
 
     labels = {"job_type": "etl"}
@@ -179,7 +197,7 @@ def test_one_wrapper_nests_and_each_with_gets_a_fresh_run(
         and s.name == "job digest"
     )
     assert inner_run.parent is not None
-    assert spans[inner_run.parent.span_id].name == "job digest attempt"  # nested under outer
+    assert spans[inner_run.parent.span_id].name == "job digest"  # nested under outer
 
 
 def test_context_goes_on_span_logs_and_error_record(

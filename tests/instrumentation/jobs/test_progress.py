@@ -37,8 +37,8 @@ def test_progress_is_throttled_but_0_and_100_percent_always_show(
     assert getattr(records[-1], "job.progress.ratio") == 1.0
     assert all(getattr(r, "job.id") == run.job_id for r in records)
 
-    attempt = next(s for s in span_exporter.get_finished_spans() if s.name.endswith("attempt"))
-    events = [e for e in attempt.events if e.name == "job.progress"]
+    (run_span,) = span_exporter.get_finished_spans()  # one attempt: events on the run span
+    events = [e for e in run_span.events if e.name == "job.progress"]
     assert [e.attributes["job.progress.done"] for e in events if e.attributes] == done_values
 
     assert registry.get_sample_value(
@@ -91,3 +91,16 @@ def test_no_log_work_when_the_logger_is_off(
         run.progress(0, 1)
         run.progress(1, 1)
     assert [r for r in caplog.records if r.name == "signalpost.jobs"] == []
+
+
+def test_progress_events_go_on_the_attempt_span_when_retries_are_possible(
+    make_job: JobFactory, span_exporter: InMemorySpanExporter
+) -> None:
+    from instrumentation.jobs import RetryPolicy
+
+    with make_job("etl", retry=RetryPolicy(max_attempts=2)) as run:
+        run.progress(0, 2)
+        run.progress(2, 2)
+    spans = {s.name: s for s in span_exporter.get_finished_spans()}
+    assert [e.name for e in spans["job etl attempt"].events] == ["job.progress"] * 2
+    assert [e.name for e in spans["job etl"].events] == []
