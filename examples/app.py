@@ -2,27 +2,48 @@
 
 Run it with ``bash scripts/demo.sh`` (or ``uvicorn examples.app:app``), then::
 
-    curl -i localhost:8000/candidates/42        # X-Request-ID in the response
-    curl -i localhost:8000/candidates/oops      # 422, counted under the route template
-    curl -i localhost:8000/boom                 # 500 with the request ID; one error record
-    curl localhost:8000/metrics                 # Prometheus exposition
+    curl -i localhost:8000/candidates/42         # X-Request-ID in the response
+    curl -i localhost:8000/candidates/oops       # 422, counted under the route template
+    curl -i localhost:8000/boom                  # 500 with the request ID; one error record
+    curl -X POST 'localhost:8000/matching-jobs?candidates=300'   # a monitored background job
+    curl localhost:8000/jobs                     # running jobs, with progress
+    curl localhost:8000/health/                  # health report (live, ready, details)
+    curl localhost:8000/metrics                  # Prometheus exposition
 
-Every log line on stderr is JSON with ``trace_id``, ``span_id`` and ``request_id``.
+Every log line on stderr is JSON with ``trace_id``, ``span_id`` and ``request_id`` (and
+``job_id`` inside jobs). Set ``DATABASE_URL`` (a libpq connection string) to add a PostgreSQL
+health check.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import random
+from typing import Any
 
 from fastapi import FastAPI, HTTPException
 
 from exporters import setup
 from instrumentation import TransientError, current_request_id
+from instrumentation.health import HealthMonitor, PostgresCheck, ResourcesCheck
+from instrumentation.jobs import (
+    RetryPolicy,
+    current_run,
+    default_job_registry,
+    inject_context,
+    monitored_job,
+)
 
 log = logging.getLogger("examples.app")
 
 app = FastAPI(title="Signalpost example: recruiting API")
+health = HealthMonitor()
+health.add(ResourcesCheck(paths=["/"]))
+if os.environ.get("DATABASE_URL"):
+    health.add(PostgresCheck(os.environ["DATABASE_URL"]))
+_background: set[asyncio.Task[Any]] = set()
 
 
 @app.get("/candidates/{candidate_id}")
@@ -52,4 +73,58 @@ async def flaky() -> dict[str, str]:
     return {"status": "ok"}
 
 
-telemetry = setup(app)
+@monitored_job(
+    "ai_matching",
+    params=lambda payload: {"candidates": payload["candidates"]},
+    parent=lambda payload: payload["trace"],
+    retry=RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=5.0, timeout=600),
+)
+async def match_candidates(payload: dict[str, Any]) -> int:
+    """Score every candidate of the payload, reporting progress; fails transiently at times."""
+    run = current_run()
+    total = int(payload["candidates"])
+    for done in range(1, total + 1):
+        await asyncio.sleep(0.01)
+        if run is not None:
+            run.progress(done, total, "scoring candidates")
+        if done == total // 2 and random.random() < 0.3:
+            raise TransientError("embedding service timed out")
+    return total
+
+
+@app.post("/matching-jobs", status_code=202)
+async def start_matching(candidates: int = 200) -> dict[str, object]:
+    """Enqueue a matching job; its trace continues this request's trace."""
+    payload = {"candidates": candidates, "trace": inject_context()}
+    task = asyncio.create_task(match_candidates(payload))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+    return {"status": "accepted", "request_id": current_request_id()}
+
+
+@app.get("/jobs")
+async def running_jobs() -> list[dict[str, object]]:
+    """List the monitored jobs running in this process."""
+    return [
+        {
+            "job_id": job.job_id,
+            "job_type": job.job_type,
+            "state": str(job.state),
+            "attempt": job.attempt,
+            "age_seconds": round(job.age, 3),
+            "seconds_since_progress": round(job.since_progress, 3),
+        }
+        for job in default_job_registry.running()
+    ]
+
+
+@app.delete("/jobs/{job_id}", status_code=202)
+async def cancel_job(job_id: str) -> dict[str, object]:
+    """Cancel a running job by ID; it is recorded as cancelled, not failed."""
+    cancelled = default_job_registry.cancel(job_id, reason="cancelled through the API")
+    if not cancelled:
+        raise HTTPException(status_code=404, detail="no such running job")
+    return {"cancelled": cancelled}
+
+
+telemetry = setup(app, health=health)

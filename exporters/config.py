@@ -184,6 +184,13 @@ class MetricsConfig:
         default=False,
         metadata=_doc("Also export HTTP metrics through OTLP (OTEL_EXPORTER_OTLP_* apply)."),
     )
+    created_series: bool = field(
+        default=False,
+        metadata=_doc(
+            "Expose prometheus-client's `_created` series. Off: in the text format Prometheus "
+            "stores each as one more series (process-wide setting)."
+        ),
+    )
 
 
 @dataclass(frozen=True)

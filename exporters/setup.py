@@ -15,7 +15,7 @@ from opentelemetry import _logs, metrics, trace
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.trace import TracerProvider
-from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client import REGISTRY, CollectorRegistry, disable_created_metrics
 
 from exporters.config import SignalpostConfig, load_config
 from exporters.jsonlog import JsonFormatter
@@ -237,6 +237,8 @@ def setup(
     """
     config = config or load_config(config_file, overrides=overrides)
     registry = registry if registry is not None else REGISTRY
+    if not config.metrics.created_series:
+        disable_created_metrics()  # type: ignore[no-untyped-call]
 
     owned: OtelProviders | None = None
     if tracer_provider is None and meter_provider is None and logger_provider is None:

@@ -75,6 +75,7 @@ def test_one_call_sets_up_traces_logs_metrics_and_flushes_on_shutdown(
     assert 'http_server_request_duration_seconds_count{http_request_method="GET",' in text
     assert 'http_route="/ok/{n}"' in text and "trace_id=" in text
     assert 'signalpost_errors_total{error_class="data",exception_type="LookupError"' in text
+    assert "_created" not in text  # prometheus-client's extra series are off by default
 
     # Traces over OTLP, with the resource from OTEL_* variables
     spans = received.spans()
