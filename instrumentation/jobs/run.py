@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+import time
 from collections.abc import Mapping
 from contextvars import ContextVar, Token
 from types import TracebackType
@@ -107,6 +108,8 @@ class JobRun:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._run_deadline = self._deadline = _INF
         self._run_span: Span = trace.INVALID_SPAN
+        self._run_ctx: otel_context.Context | None = None
+        self._started_ns = 0
         self._attempt_span: Span = trace.INVALID_SPAN
         self._run_token: Token[otel_context.Context] | None = None
         self._attempt_token: Token[otel_context.Context] | None = None
@@ -344,17 +347,21 @@ class JobRun:
                 sc.JOB_ID: self.job_id,
                 sc.JOB_MAX_ATTEMPTS: self.policy.max_attempts,
             }
+            # One timestamp for the run span and, if the run is retried, its attempt-1 span.
+            self._started_ns = time.time_ns()
             span = deps.tracer.start_span(
                 f"job {self.job_type}",
                 context=self._parent,
                 kind=SpanKind.CONSUMER if self._remote_parent else SpanKind.INTERNAL,
                 attributes=attributes,
+                start_time=self._started_ns,
             )
             self._run_span = span
             if span.is_recording() and self.params:
                 for key, value in deps.scrubber.scrub(dict(self.params)).items():
                     span.set_attribute(f"{sc.JOB_PARAMETERS}.{key}", _attribute_value(value))
-            self._run_token = otel_context.attach(trace.set_span_in_context(span))
+            self._run_ctx = trace.set_span_in_context(span)
+            self._run_token = otel_context.attach(self._run_ctx)
         except Exception:
             internal_error("run span")
         self._log(20, "job started", "started")
@@ -367,8 +374,9 @@ class JobRun:
             self._deadline = min(self._run_deadline, self.monotonic() + self.policy.attempt_timeout)
         else:
             self._deadline = self._run_deadline
-        if self.policy.max_attempts == 1:
-            # Only one attempt can ever run: the run span stands for it (one span, not two).
+        if number == 1:
+            # Attempt 1 runs under the run span (one span, not two). Should it be retried, it
+            # gets its own child span after the fact (see _end_attempt_span).
             self._attempt_span = self._run_span
             return
         try:
@@ -380,7 +388,7 @@ class JobRun:
             if delay is not None:
                 attributes[sc.JOB_RETRY_DELAY] = delay
             span = self._deps.tracer.start_span(
-                f"job {self.job_type} attempt", attributes=attributes
+                f"job {self.job_type} attempt", context=self._run_ctx, attributes=attributes
             )
             self._attempt_span = span
             self._attempt_token = otel_context.attach(trace.set_span_in_context(span))
@@ -429,23 +437,7 @@ class JobRun:
                     {sc.JOB_RETRY_DELAY: delay},
                 )
         try:
-            span = self._attempt_span
-            own_span = span is not self._run_span
-            if span.is_recording() and exc is not None:
-                if error_class is not None:
-                    span.record_exception(exc)
-                    if own_span:
-                        span.set_attribute(attr.ERROR_TYPE, exception_type_name(exc))
-                        span.set_attribute(attr.ERROR_CLASS, str(error_class))
-                        span.set_status(Status(StatusCode.ERROR, exception_type_name(exc)))
-                elif own_span:
-                    span.set_attribute(sc.JOB_STATUS, str(JobState.CANCELLED))
-            if self._attempt_token is not None:
-                otel_context.detach(self._attempt_token)
-                self._attempt_token = None
-            if own_span:
-                span.end()
-            self._attempt_span = trace.INVALID_SPAN
+            self._end_attempt_span(exc, error_class, retry)
         except Exception:
             internal_error("attempt span end")
         try:
@@ -485,6 +477,43 @@ class JobRun:
             },
         )
         return True
+
+    def _end_attempt_span(
+        self, exc: BaseException | None, error_class: ErrorClass | None, retry: bool
+    ) -> None:
+        span = self._attempt_span
+        self._attempt_span = trace.INVALID_SPAN
+        if span is self._run_span:
+            # Attempt 1 ran under the run span.
+            if retry and exc is not None and error_class is not None:
+                # The run goes beyond attempt 1: give attempt 1 its child span after the fact,
+                # from the run's start to now, so that every attempt of a retried run has one.
+                self._attempt_one_span(exc, error_class)
+            elif exc is not None and error_class is not None and span.is_recording():
+                span.record_exception(exc)  # the run ends with this attempt
+            return
+        try:
+            if span.is_recording() and exc is not None:
+                if error_class is not None:
+                    _fail_attempt_span(span, exc, error_class)
+                else:
+                    span.set_attribute(sc.JOB_STATUS, str(JobState.CANCELLED))
+        finally:
+            if self._attempt_token is not None:
+                otel_context.detach(self._attempt_token)
+                self._attempt_token = None
+            span.end()
+
+    def _attempt_one_span(self, exc: BaseException, error_class: ErrorClass) -> None:
+        span = self._deps.tracer.start_span(
+            f"job {self.job_type} attempt",
+            context=self._run_ctx,
+            attributes={sc.JOB_TYPE: self.job_type, sc.JOB_ID: self.job_id, sc.JOB_ATTEMPT: 1},
+            start_time=self._started_ns,
+        )
+        if span.is_recording():
+            _fail_attempt_span(span, exc, error_class)
+        span.end()
 
     def _before_retry(self) -> float:
         """Check the run may go on after a failed attempt; return the back-off to wait."""
@@ -666,6 +695,13 @@ class JobRun:
             )
         except Exception:
             internal_error(f"log {event}")
+
+
+def _fail_attempt_span(span: Span, exc: BaseException, error_class: ErrorClass) -> None:
+    span.record_exception(exc)
+    span.set_attribute(attr.ERROR_TYPE, exception_type_name(exc))
+    span.set_attribute(attr.ERROR_CLASS, str(error_class))
+    span.set_status(Status(StatusCode.ERROR, exception_type_name(exc)))
 
 
 def _attribute_value(value: Any) -> str | bool | int | float:

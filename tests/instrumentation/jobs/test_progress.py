@@ -93,14 +93,33 @@ def test_no_log_work_when_the_logger_is_off(
     assert [r for r in caplog.records if r.name == "signalpost.jobs"] == []
 
 
-def test_progress_events_go_on_the_attempt_span_when_retries_are_possible(
+def test_progress_events_go_on_the_span_of_the_attempt(
     make_job: JobFactory, span_exporter: InMemorySpanExporter
 ) -> None:
-    from instrumentation.jobs import RetryPolicy
+    from instrumentation.jobs import RetryPolicy, current_run
 
-    with make_job("etl", retry=RetryPolicy(max_attempts=2)) as run:
+    @make_job("etl", retry=RetryPolicy(max_attempts=2, base_delay=0.1))
+    def load() -> None:
+        run = current_run()
+        assert run is not None
         run.progress(0, 2)
+        if run.attempt == 1:
+            raise ConnectionError("lost")
         run.progress(2, 2)
-    spans = {s.name: s for s in span_exporter.get_finished_spans()}
-    assert [e.name for e in spans["job etl attempt"].events] == ["job.progress"] * 2
-    assert [e.name for e in spans["job etl"].events] == []
+
+    load()
+    spans = {
+        (s.name, s.attributes.get("job.attempt") if s.attributes else None): s
+        for s in span_exporter.get_finished_spans()
+    }
+    # Attempt 1 runs under the run span, so its progress events are there; its own span is
+    # made after the fact and carries only the failure. Attempt 2 has a real span.
+    assert [e.name for e in spans[("job etl", 2)].events] == [
+        "job.progress",
+        "job.retry_scheduled",
+    ]
+    assert [e.name for e in spans[("job etl attempt", 1)].events] == ["exception"]
+    # 0 % was reported once for the run (attempt 1); attempt 2 reports 100 %.
+    (done,) = spans[("job etl attempt", 2)].events
+    assert done.name == "job.progress" and done.attributes is not None
+    assert done.attributes["job.progress.done"] == 2
