@@ -1,0 +1,1 @@
+"""Benchmarks (not shipped): HTTP overhead and job overhead."""

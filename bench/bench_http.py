@@ -1,0 +1,832 @@
+"""HTTP overhead benchmark: throughput of instrumented apps as a ratio of the bare app.
+
+Method (issue 2, "Performance budget"): every mode in :data:`bench.http_apps.MODES` runs as
+its own single-worker uvicorn server (no access log, the same loop and HTTP implementation
+for all), pinned to one core; ``wrk`` drives load from a second process pinned to the other
+core, over loopback, with a fixed number of keep-alive connections and a fixed duration. All
+servers are started once and warmed up, then ``--rounds`` rounds each visit every mode once in
+a freshly shuffled order (seeded), so that drift of the machine affects all modes alike. The
+report gives each mode's median requests per second over the rounds and its ratio to the bare
+app's median, and checks the budgets:
+
+* ``signalpost-metrics`` (metrics, request IDs, error capture, tracing off) >= 0.90 of bare;
+* ``signalpost-full`` (everything on, 100 % sampling, spans exported through the batch span
+  processor over OTLP/HTTP to a real receiver process) >= 0.60 of bare.
+
+``otel-fastapi-lean`` is the reference that decided whether Signalpost uses
+opentelemetry-instrumentation-fastapi or its own server span; ``signalpost-dead-collector``
+shows that an unreachable collector adds no latency.
+
+Before measuring, each server must answer 200 with the expected JSON (and an ``X-Request-ID``
+header in Signalpost modes); after the run the OTLP sink's span count proves the spans were
+exported. The exit code is 0 whatever the budgets say: this is a report, not a test.
+
+Usage: ``.venv/bin/python -m bench.bench_http [--rounds 5] [--duration 5]`` from the
+repository root. Needs ``wrk`` (installed with apt-get when missing and running as root) and
+``taskset`` (util-linux; without it nothing is pinned and the report says so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.metadata
+import importlib.util
+import json
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+if not __package__:  # run as a file (python bench/bench_http.py): make `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.http_apps import MODES
+
+__all__ = ["BUDGETS", "RunResult", "main", "parse_wrk"]
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS_DIR = REPO / "bench" / "results"
+HOST = "127.0.0.1"
+PATH = "/items/42"
+EXPECTED_BODY = {"item_id": 42, "name": "widget", "price": 9.5, "tags": ["a", "b"]}
+BUDGETS: dict[str, float] = {"signalpost-metrics": 0.90, "signalpost-full": 0.60}
+REFERENCE_MODE = "otel-fastapi-lean"
+SIGNALPOST_MODES = frozenset({"signalpost-metrics", "signalpost-full", "signalpost-dead-collector"})
+EXPORTING_MODES = ("signalpost-full", REFERENCE_MODE)
+# A run whose server used less of its core than this was slowed by something else on the
+# machine (or did not saturate); the report counts such runs.
+DISTURBED_BELOW_PERCENT = 85.0
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
+
+
+@dataclass
+class RunResult:
+    """One wrk run against one mode."""
+
+    mode: str
+    round: int
+    requests: int
+    seconds: float
+    requests_per_second: float
+    latency_p50_ms: float | None
+    latency_p99_ms: float | None
+    non_2xx: int
+    socket_errors: int
+    server_cpu_percent: float
+    loadgen_cpu_percent: float
+    requests_per_cpu_second: float
+    server_core_busy_percent: float | None
+    steal_percent: float | None
+
+
+@dataclass
+class Server:
+    """A running server process of one mode."""
+
+    mode: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    requests_sent: int = 0
+    checks: dict[str, Any] = field(default_factory=dict)
+
+
+# --- the environment -----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """Return a loopback TCP port that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def ensure_wrk() -> str:
+    """Return the path of ``wrk``, installing the Debian package when missing (as root)."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        raise SystemExit("wrk is missing: install it (Debian package 'wrk') and run again")
+    print("wrk is missing: installing the Debian package ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, timeout=300)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env=env, timeout=300)
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is still missing after apt-get install")
+    return found
+
+
+def loop_and_http() -> tuple[str, str]:
+    """uvloop/httptools when both are installed, else asyncio/h11 (the same for all modes)."""
+    have = importlib.util.find_spec
+    if have("uvloop") is not None and have("httptools") is not None:
+        return "uvloop", "httptools"
+    return "asyncio", "h11"
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def machine_facts(wrk: str, pinned: bool, loop: str, http: str) -> dict[str, Any]:
+    """What the numbers depend on: CPU, core count, versions, loop and HTTP implementation."""
+    cpu_model = platform.processor() or "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    wrk_version = subprocess.run(
+        [wrk, "--version"], capture_output=True, text=True, timeout=10
+    ).stdout.splitlines()
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": cpu_model,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "loop": loop,
+        "http": http,
+        "pinned_with_taskset": pinned,
+        "wrk": wrk_version[0] if wrk_version else "unknown",
+        "versions": {
+            dist: _version(dist)
+            for dist in (
+                "uvicorn",
+                "fastapi",
+                "starlette",
+                "prometheus-client",
+                "opentelemetry-sdk",
+                "opentelemetry-exporter-otlp-proto-http",
+                "opentelemetry-instrumentation-fastapi",
+            )
+        },
+    }
+
+
+def _pin(cpu: int | None, argv: list[str]) -> list[str]:
+    return ["taskset", "-c", str(cpu), *argv] if cpu is not None else argv
+
+
+def _clean_env(code_dir: Path | None = None) -> dict[str, str]:
+    """The inherited environment without any OTEL_* or SIGNALPOST_* setting.
+
+    ``code_dir`` (a modified copy of the packages) goes first on ``PYTHONPATH``.
+    """
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OTEL_", "SIGNALPOST_", "PROMETHEUS_MULTIPROC"))
+    }
+    paths = [str(code_dir) if code_dir else None, str(REPO), env.get("PYTHONPATH")]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def mode_env(
+    mode: str, sink_port: int, dead_port: int, code_dir: Path | None = None
+) -> dict[str, str]:
+    """The environment of one mode's server process."""
+    env = _clean_env(code_dir)
+    env["BENCH_MODE"] = mode
+    env["OTEL_SERVICE_NAME"] = f"bench-{mode}"
+    env["OTEL_METRICS_EXPORTER"] = "none"
+    env["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf"
+    if mode == "signalpost-metrics":
+        # Tracing off in Signalpost's config; nothing exported by the SDK either.
+        env["OTEL_TRACES_EXPORTER"] = "none"
+        env["OTEL_LOGS_EXPORTER"] = "none"
+    elif mode in ("signalpost-full", REFERENCE_MODE):
+        env["OTEL_TRACES_SAMPLER"] = "always_on"
+        env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://{HOST}:{sink_port}"
+    elif mode == "signalpost-dead-collector":
+        env["OTEL_TRACES_SAMPLER"] = "always_on"
+        env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://{HOST}:{dead_port}"
+    return env
+
+
+# --- processes -----------------------------------------------------------------------------
+
+
+def _signal(process: subprocess.Popen[bytes], signum: int) -> None:
+    """Send ``signum`` to the process group we started for ``process``, if still running."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signum)
+
+
+def freeze(server: Server) -> None:
+    """Stop a server between its runs (SIGSTOP) so it cannot use the measured server's core.
+
+    Without this, background work of an idle mode (the batch span processor of
+    ``signalpost-dead-collector`` encoding batches it cannot send) ran on the same core and
+    cut the throughput of whichever mode was being measured.
+    """
+    _signal(server.process, signal.SIGSTOP)
+
+
+def thaw(server: Server) -> None:
+    """Let a frozen server run again (SIGCONT)."""
+    _signal(server.process, signal.SIGCONT)
+
+
+def _stop(process: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM the process group we started, then SIGKILL it after ``grace`` seconds."""
+    if process.poll() is not None:
+        return
+    _signal(process, signal.SIGCONT)  # a frozen process would not act on SIGTERM
+    _signal(process, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def _spawn(argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            argv,
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, stopped as a whole
+        )
+
+
+def _get(port: int, path: str, timeout: float = 2.0) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(f"http://{HOST}:{port}{path}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            return int(response.status), headers, response.read()
+    except urllib.error.HTTPError as error:
+        return int(error.code), {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+def wait_ready(process: subprocess.Popen[bytes], port: int, path: str, timeout: float) -> None:
+    """Poll ``path`` until it answers, the process dies, or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before it was ready")
+        with contextlib.suppress(OSError):
+            _get(port, path, timeout=1.0)
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"no answer on port {port} within {timeout:.0f}s")
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return ""
+
+
+def start_server(
+    mode: str, port: int, env: dict[str, str], loop: str, http: str, cpu: int | None, logs: Path
+) -> Server:
+    """Start one mode's uvicorn server (single worker, no access log) and wait until ready."""
+    argv = _pin(
+        cpu,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.http_apps:create_app",
+            "--factory",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--loop",
+            loop,
+            "--http",
+            http,
+            "--log-level",
+            "warning",
+        ],
+    )
+    log_path = logs / f"{mode}.log"
+    server = Server(mode, port, _spawn(argv, env, log_path), log_path)
+    try:
+        wait_ready(server.process, port, PATH, timeout=60)
+    except RuntimeError as error:
+        _stop(server.process, 5)
+        raise RuntimeError(f"{mode}: {error}\n{_tail(log_path)}") from None
+    return server
+
+
+def verify(server: Server) -> dict[str, Any]:
+    """Check the server answers 200 with the expected JSON (and a request ID in our modes)."""
+    status, headers, body = _get(server.port, PATH)
+    server.requests_sent += 1
+    problems = []
+    if status != 200:
+        problems.append(f"status {status}")
+    try:
+        if json.loads(body) != EXPECTED_BODY:
+            problems.append(f"body {body[:200]!r}")
+    except ValueError:
+        problems.append(f"body is not JSON: {body[:200]!r}")
+    request_id = headers.get("x-request-id")
+    if server.mode in SIGNALPOST_MODES and not request_id:
+        problems.append("no X-Request-ID header")
+    if problems:
+        raise RuntimeError(f"{server.mode}: wrong answer: {'; '.join(problems)}")
+    return {"status": status, "x_request_id": request_id}
+
+
+# --- load ----------------------------------------------------------------------------------
+
+
+def _ms(value: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", value)
+    if match is None:
+        raise ValueError(f"not a wrk duration: {value!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def parse_wrk(output: str) -> dict[str, Any]:
+    """Extract requests, duration, req/s, p50/p99 latency and errors from ``wrk --latency``."""
+    done = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", output)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if done is None or rps is None:
+        raise ValueError(f"unexpected wrk output:\n{output}")
+    p50 = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    sock = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    return {
+        "requests": int(done.group(1)),
+        "seconds": _ms(done.group(2) + done.group(3)) / 1000,
+        "requests_per_second": float(rps.group(1)),
+        "latency_p50_ms": _ms(p50.group(1)) if p50 else None,
+        "latency_p99_ms": _ms(p99.group(1)) if p99 else None,
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": sum(int(g) for g in sock.groups()) if sock else 0,
+    }
+
+
+def _cpu_seconds(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+def _core_times() -> list[Any]:
+    return list(psutil.cpu_times(percpu=True))
+
+
+def _busy_and_steal(
+    before: list[Any], after: list[Any], core: int | None
+) -> tuple[float | None, float | None]:
+    """Busy share of the server's core and the steal share of the machine, in percent."""
+
+    def total(t: Any) -> float:
+        return float(sum(t))
+
+    busy = None
+    if core is not None and core < len(after):
+        b, a = before[core], after[core]
+        elapsed = total(a) - total(b)
+        idle = (a.idle + getattr(a, "iowait", 0.0)) - (b.idle + getattr(b, "iowait", 0.0))
+        busy = round(100 * (elapsed - idle) / elapsed, 1) if elapsed > 0 else None
+    elapsed_all = sum(total(a) - total(b) for a, b in zip(after, before, strict=True))
+    steal_all = sum(
+        getattr(a, "steal", 0.0) - getattr(b, "steal", 0.0)
+        for a, b in zip(after, before, strict=True)
+    )
+    steal = round(100 * steal_all / elapsed_all, 1) if elapsed_all > 0 else None
+    return busy, steal
+
+
+def run_wrk(
+    wrk: str,
+    server: Server,
+    round_: int,
+    duration: int,
+    connections: int,
+    threads: int,
+    cpu: int | None,
+    server_core: int | None,
+) -> RunResult:
+    """Drive one server for ``duration`` seconds; measure its CPU and wrk's."""
+    argv = _pin(
+        cpu,
+        [
+            wrk,
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "--timeout",
+            "5s",
+            f"http://{HOST}:{server.port}{PATH}",
+        ],
+    )
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_before = _cpu_seconds(server.process.pid)
+    cores_before = _core_times()
+    started = time.monotonic()
+    completed = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60)
+    wall = time.monotonic() - started
+    server_cpu = _cpu_seconds(server.process.pid) - server_before
+    busy, steal = _busy_and_steal(cores_before, _core_times(), server_core)
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if completed.returncode != 0:
+        raise RuntimeError(f"wrk failed ({completed.returncode}): {completed.stderr}")
+    loadgen_cpu = (children_after.ru_utime - children_before.ru_utime) + (
+        children_after.ru_stime - children_before.ru_stime
+    )
+    parsed = parse_wrk(completed.stdout)
+    server.requests_sent += parsed["requests"]
+    return RunResult(
+        mode=server.mode,
+        round=round_,
+        server_cpu_percent=round(100 * server_cpu / wall, 1),
+        loadgen_cpu_percent=round(100 * loadgen_cpu / wall, 1),
+        requests_per_cpu_second=round(parsed["requests"] / server_cpu, 1) if server_cpu else 0.0,
+        server_core_busy_percent=busy,
+        steal_percent=steal,
+        **parsed,
+    )
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def _disturbed(run: RunResult) -> bool:
+    """Whether the server got less than most of its core (another process ran there)."""
+    return run.server_cpu_percent < DISTURBED_BELOW_PERCENT
+
+
+def summarize(modes: Sequence[str], runs: Sequence[RunResult]) -> dict[str, dict[str, Any]]:
+    """Per mode: median/min/max req/s, ratio to bare, median latencies and CPU, budget."""
+    summary: dict[str, dict[str, Any]] = {}
+    for mode in modes:
+        mine = [r for r in runs if r.mode == mode]
+        rps = [r.requests_per_second for r in mine]
+        p50 = [r.latency_p50_ms for r in mine if r.latency_p50_ms is not None]
+        p99 = [r.latency_p99_ms for r in mine if r.latency_p99_ms is not None]
+        summary[mode] = {
+            "median_rps": statistics.median(rps),
+            "min_rps": min(rps),
+            "max_rps": max(rps),
+            "rounds_rps": rps,
+            "latency_p50_ms": statistics.median(p50) if p50 else None,
+            "latency_p99_ms": statistics.median(p99) if p99 else None,
+            "server_cpu_percent": statistics.median(r.server_cpu_percent for r in mine),
+            "median_requests_per_cpu_second": statistics.median(
+                r.requests_per_cpu_second for r in mine
+            ),
+            "disturbed_runs": sum(1 for r in mine if _disturbed(r)),
+            "loadgen_cpu_percent": statistics.median(r.loadgen_cpu_percent for r in mine),
+            "non_2xx": sum(r.non_2xx for r in mine),
+            "socket_errors": sum(r.socket_errors for r in mine),
+        }
+    bare = summary["bare"]["median_rps"] if "bare" in summary else None
+    bare_cpu = summary["bare"]["median_requests_per_cpu_second"] if "bare" in summary else None
+    for mode, row in summary.items():
+        row["ratio"] = round(row["median_rps"] / bare, 3) if bare else None
+        row["cpu_ratio"] = (
+            round(row["median_requests_per_cpu_second"] / bare_cpu, 3) if bare_cpu else None
+        )
+        budget = BUDGETS.get(mode)
+        row["budget"] = budget
+        if budget is not None and row["ratio"] is not None:
+            row["verdict"] = "PASS" if row["ratio"] >= budget else "FAIL"
+        elif mode == REFERENCE_MODE and row["ratio"] is not None:
+            row["verdict"] = "meets 0.60" if row["ratio"] >= 0.60 else "misses 0.60"
+        else:
+            row["verdict"] = "-"
+    return summary
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def render_table(summary: dict[str, dict[str, Any]]) -> str:
+    """The side-by-side table, one line per mode."""
+    header = (
+        f"{'mode':<27} {'median r/s':>10} {'min':>6} {'max':>6} {'ratio':>6} "
+        f"{'p50 ms':>7} {'p99 ms':>7} {'srv CPU':>7} {'r/CPU-s':>7} {'cpu ratio':>9} "
+        f"{'budget':>7}  verdict"
+    )
+    lines = [header, "-" * len(header)]
+    for mode, row in summary.items():
+        budget = f">={row['budget']:.2f}" if row["budget"] is not None else "-"
+        lines.append(
+            f"{mode:<27} {row['median_rps']:>10.0f} {row['min_rps']:>6.0f} "
+            f"{row['max_rps']:>6.0f} {_fmt(row['ratio'], '.3f'):>6} "
+            f"{_fmt(row['latency_p50_ms'], '.2f'):>7} {_fmt(row['latency_p99_ms'], '.2f'):>7} "
+            f"{row['server_cpu_percent']:>6.0f}% {row['median_requests_per_cpu_second']:>7.0f} "
+            f"{_fmt(row['cpu_ratio'], '.3f'):>9} {budget:>7}  {row['verdict']}"
+        )
+    return "\n".join(lines)
+
+
+def render_rounds(modes: Sequence[str], runs: Sequence[RunResult], rounds: int) -> str:
+    """Req/s of every mode in every round, to show drift."""
+    lines = [f"{'mode':<27} " + " ".join(f"{'r' + str(i + 1):>8}" for i in range(rounds))]
+    for mode in modes:
+        by_round = {r.round: r.requests_per_second for r in runs if r.mode == mode}
+        lines.append(
+            f"{mode:<27} "
+            + " ".join(f"{by_round.get(i + 1, float('nan')):>8.0f}" for i in range(rounds))
+        )
+    return "\n".join(lines)
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        yield started
+    finally:
+        for process in reversed(started):
+            _stop(process, 15)
+
+
+def _sink_stats(port: int) -> dict[str, Any]:
+    status, _, body = _get(port, "/stats", timeout=5)
+    if status != 200:
+        raise RuntimeError(f"sink /stats answered {status}")
+    result: dict[str, Any] = json.loads(body)
+    return result
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Start everything, verify, warm up, measure interleaved rounds, stop, and report."""
+    modes = list(args.modes)
+    if "bare" not in modes:
+        raise SystemExit("--modes must include bare: every ratio is to bare")
+    wrk = ensure_wrk()
+    pinned = shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
+    server_cpu = args.server_cpu if pinned else None
+    load_cpu = args.load_cpu if pinned else None
+    loop, http = loop_and_http()
+    facts = machine_facts(wrk, pinned, loop, http)
+    print(
+        f"machine: {facts['nproc']} cores, {facts['cpu_model']}, Python {facts['python']}, "
+        f"loop={loop}, http={http}, "
+        + (
+            f"server pinned to CPU {server_cpu}, wrk and sink to CPU {load_cpu}"
+            if pinned
+            else "not pinned (no taskset or one core)"
+        ),
+        flush=True,
+    )
+    rng = random.Random(args.seed)
+    runs: list[RunResult] = []
+    sink_port, dead_port = free_port(), free_port()
+    ports = {mode: free_port() for mode in modes}
+    expected_seconds = len(modes) * (args.warmup + args.rounds * (args.duration + args.pause))
+
+    with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp, _processes() as started:
+        logs = Path(tmp)
+        sink_argv = _pin(
+            load_cpu,
+            [
+                sys.executable,
+                "-m",
+                "bench.otlp_sink",
+                "--port",
+                str(sink_port),
+                "--max-seconds",
+                str(int(expected_seconds + 900)),
+            ],
+        )
+        sink = _spawn(sink_argv, _clean_env(), logs / "sink.log")
+        started.append(sink)
+        wait_ready(sink, sink_port, "/stats", timeout=30)
+
+        servers: dict[str, Server] = {}
+        for mode in modes:
+            env = mode_env(mode, sink_port, dead_port, args.code_dir)
+            server = start_server(mode, ports[mode], env, loop, http, server_cpu, logs)
+            started.append(server.process)
+            servers[mode] = server
+            server.checks = verify(server)
+            print(f"  {mode:<27} port {server.port}: 200, JSON ok, {server.checks}", flush=True)
+            freeze(server)
+
+        for mode in modes:
+            thaw(servers[mode])
+            run_wrk(
+                wrk,
+                servers[mode],
+                0,
+                args.warmup,
+                args.connections,
+                args.threads,
+                load_cpu,
+                server_cpu,
+            )
+            freeze(servers[mode])
+        print(f"warmed up ({args.warmup}s each)", flush=True)
+
+        for round_ in range(1, args.rounds + 1):
+            order = modes[:]
+            rng.shuffle(order)
+            for mode in order:
+                thaw(servers[mode])
+                time.sleep(args.pause)  # lets it catch up with what it deferred while frozen
+                result = run_wrk(
+                    wrk,
+                    servers[mode],
+                    round_,
+                    args.duration,
+                    args.connections,
+                    args.threads,
+                    load_cpu,
+                    server_cpu,
+                )
+                freeze(servers[mode])
+                runs.append(result)
+                print(
+                    f"round {round_}/{args.rounds} {mode:<27} "
+                    f"{result.requests_per_second:>8.0f} req/s  "
+                    f"p99 {_fmt(result.latency_p99_ms, '.2f')} ms  "
+                    f"server CPU {result.server_cpu_percent:.0f}% "
+                    f"(its core {_fmt(result.server_core_busy_percent, '.0f')}% busy, "
+                    f"steal {_fmt(result.steal_percent, '.0f')}%)  "
+                    f"wrk CPU {result.loadgen_cpu_percent:.0f}%"
+                    + ("  DISTURBED" if _disturbed(result) else ""),
+                    flush=True,
+                )
+
+        # Graceful stop: Signalpost's lifespan (and the reference app's) flushes the batch
+        # span processor, so every span that was not dropped reaches the sink.
+        for mode in modes:
+            _stop(servers[mode].process, 20)
+        sink_stats = _sink_stats(sink_port)
+        server_logs = {mode: _tail(servers[mode].log_path, 5) for mode in modes}
+
+    summary = summarize(modes, runs)
+    exported = {}
+    for mode in EXPORTING_MODES:
+        if mode in servers:
+            spans = int(sink_stats["spans"].get(f"bench-{mode}", 0))
+            sent = servers[mode].requests_sent
+            exported[mode] = {
+                "requests_sent": sent,
+                "spans_received": spans,
+                "fraction": round(spans / sent, 4) if sent else None,
+            }
+    return {
+        "benchmark": "http",
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "method": {
+            "rounds": args.rounds,
+            "duration_seconds": args.duration,
+            "warmup_seconds": args.warmup,
+            "pause_seconds": args.pause,
+            "connections": args.connections,
+            "wrk_threads": args.threads,
+            "seed": args.seed,
+            "path": PATH,
+            "server": f"uvicorn, 1 worker, --no-access-log, --loop {loop}, --http {http}",
+            "order": "each round visits every mode once, shuffled (seeded)",
+            "isolation": "servers not being measured are frozen with SIGSTOP",
+            "code_dir": str(args.code_dir) if args.code_dir else None,
+        },
+        "machine": facts,
+        "budgets": BUDGETS,
+        "summary": summary,
+        "exported_spans": exported,
+        "sink": sink_stats,
+        "server_log_tails": server_logs,
+        "checks": {mode: servers[mode].checks for mode in modes},
+        "runs": [asdict(r) for r in runs],
+    }
+
+
+def report(results: dict[str, Any]) -> str:
+    """The human-readable report printed at the end."""
+    summary = results["summary"]
+    modes = list(summary)
+    runs = [RunResult(**r) for r in results["runs"]]
+    out = [
+        "",
+        "Throughput per round (req/s):",
+        render_rounds(modes, runs, results["method"]["rounds"]),
+        "",
+        "Summary (ratio = median req/s / bare's median req/s; r/CPU-s = requests per second"
+        " of server CPU, cpu ratio = the same against bare, a cross-check that does not depend"
+        " on how much of its core the server got):",
+        render_table(summary),
+        "",
+    ]
+    for mode, row in summary.items():
+        if row["disturbed_runs"]:
+            out.append(
+                f"NOTE {mode}: {row['disturbed_runs']} run(s) where the server had less than "
+                f"{DISTURBED_BELOW_PERCENT:.0f}% of its core (something else ran there)"
+            )
+        if row["non_2xx"] or row["socket_errors"]:
+            out.append(
+                f"WARNING {mode}: {row['non_2xx']} non-2xx responses, "
+                f"{row['socket_errors']} socket errors"
+            )
+    for mode, counts in results["exported_spans"].items():
+        out.append(
+            f"spans exported by {mode}: {counts['spans_received']} received by the sink "
+            f"for {counts['requests_sent']} requests ({counts['fraction']:.1%})"
+        )
+    for mode, budget in BUDGETS.items():
+        if mode in summary:
+            row = summary[mode]
+            out.append(f"BUDGET {mode}: ratio {row['ratio']:.3f} >= {budget:.2f}? {row['verdict']}")
+    if REFERENCE_MODE in summary:
+        row = summary[REFERENCE_MODE]
+        out.append(
+            f"REFERENCE {REFERENCE_MODE}: ratio {row['ratio']:.3f} "
+            f"({row['verdict']} of the full-tracing budget)"
+        )
+    return "\n".join(out)
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="HTTP overhead benchmark (see module doc).")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per run (default 5)")
+    parser.add_argument("--warmup", type=int, default=3, help="warm-up seconds per mode")
+    parser.add_argument("--pause", type=float, default=1.0, help="seconds between runs")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--seed", type=int, default=2, help="seed of the round order")
+    parser.add_argument("--server-cpu", type=int, default=0, help="core for the servers")
+    parser.add_argument("--load-cpu", type=int, default=1, help="core for wrk and the sink")
+    parser.add_argument(
+        "--modes", nargs="+", choices=MODES, default=list(MODES), help="modes to run"
+    )
+    parser.add_argument(
+        "--code-dir",
+        type=Path,
+        default=None,
+        help="put this directory first on the servers' PYTHONPATH, to measure a modified "
+        "copy of instrumentation/ and exporters/ against the same bare app",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="JSON results file (default bench/results/http-<date>.json)",
+    )
+    args = parser.parse_args(argv)
+    for name in ("rounds", "duration", "connections", "threads"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    if args.warmup < 1:
+        parser.error("--warmup must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark, print the report, write the JSON results; 0 unless it broke."""
+    args = _parse_args(argv)
+    results = run(args)
+    print(report(results))
+    output = args.output or RESULTS_DIR / f"http-{time.strftime('%Y-%m-%d')}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nresults written to {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
