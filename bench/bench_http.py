@@ -270,7 +270,9 @@ def _spawn(argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.P
     with log_path.open("wb") as log:
         return subprocess.Popen(
             argv,
-            cwd=REPO,
+            # Not the repository: the working directory comes first on sys.path, and
+            # PYTHONPATH (with --code-dir first) must decide where the packages come from.
+            cwd=log_path.parent,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
