@@ -86,7 +86,9 @@ def end_attempt(run: JobRun, exc: BaseException | None, *, may_retry: bool) -> b
         internal_error("attempt span end")
     metrics = run._deps.metrics
     try:
-        if metrics is not None:
+        if error_class is None and run._tm is not None:
+            run._tm.attempt_succeeded()
+        elif metrics is not None:
             metrics.attempt_finished(
                 run.label_type, str(error_class) if error_class is not None else None
             )

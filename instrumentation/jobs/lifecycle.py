@@ -158,15 +158,16 @@ def _record_finish(
         metrics, tm = deps.metrics, run._tm
         if metrics is not None and tm is not None:
             tm.in_progress.dec()
-            metrics.finished(
-                run.label_type,
-                str(status),
-                duration,
-                str(error_class) if error_class is not None else None,
-                exc_type,
-            )
             if status is JobState.SUCCEEDED:
-                metrics.succeeded_at(run.label_type, deps.clock.time())
+                tm.run_succeeded(duration, deps.clock.time())
+            else:
+                metrics.finished(
+                    run.label_type,
+                    str(status),
+                    duration,
+                    str(error_class) if error_class is not None else None,
+                    exc_type,
+                )
     except Exception:
         internal_error("run metrics")
     try:

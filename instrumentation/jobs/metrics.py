@@ -17,6 +17,7 @@ from instrumentation.semconv import jobs as spec
 
 __all__ = ["JobMetrics", "TypeMetrics"]
 
+_SUCCEEDED = "succeeded"  # JobState.SUCCEEDED, without importing the state machine here
 _lock = threading.Lock()
 _by_registry: weakref.WeakKeyDictionary[CollectorRegistry, JobMetrics] = (
     weakref.WeakKeyDictionary()
@@ -24,14 +25,44 @@ _by_registry: weakref.WeakKeyDictionary[CollectorRegistry, JobMetrics] = (
 
 
 class TypeMetrics:
-    """The label children of one job type, bound once so that the hot path skips ``labels()``."""
+    """The label children of one job type, bound once so that the hot path skips ``labels()``.
 
-    __slots__ = ("in_progress", "items", "started")
+    The children a successful run touches are bound on its first use, not here: a series
+    appears with its first sample (``last_success`` with the first success).
+    """
+
+    __slots__ = ("_attempt_ok", "_owner", "_success", "in_progress", "items", "job_type", "started")
 
     def __init__(self, owner: JobMetrics, job_type: str) -> None:
+        self._owner = owner
+        self.job_type = job_type
         self.started = owner.runs_started.labels(job_type)
         self.in_progress = owner.in_progress.labels(job_type)
         self.items = owner.items_processed.labels(job_type)
+        self._attempt_ok: Any = None
+        self._success: tuple[Any, Any, Any] | None = None
+
+    def attempt_succeeded(self) -> None:
+        """Count an attempt that ended without an error class (``error_class=""``)."""
+        child = self._attempt_ok
+        if child is None:
+            child = self._attempt_ok = self._owner.attempts.labels(self.job_type, "")
+        child.inc()
+
+    def run_succeeded(self, duration: float, timestamp: float) -> None:
+        """Count a run that succeeded after ``duration`` seconds, at Unix time ``timestamp``."""
+        children = self._success
+        if children is None:
+            owner, job_type = self._owner, self.job_type
+            children = self._success = (
+                owner.runs_finished.labels(job_type, _SUCCEEDED),
+                owner.duration.labels(job_type, _SUCCEEDED),
+                owner.last_success.labels(job_type),
+            )
+        finished, duration_child, last_success = children
+        finished.inc()
+        duration_child.observe(duration)
+        last_success.set(timestamp)
 
 
 class JobMetrics:
