@@ -55,8 +55,8 @@ class JobRun:
         "_context",
         "_deadline",
         "_deps",
+        "_emitted_first",
         "_emitted_full",
-        "_emitted_zero",
         "_interval",
         "_items",
         "_job_id_token",
@@ -120,7 +120,7 @@ class JobRun:
         self._context: dict[str, Any] = {}
         self._interval = deps.progress_interval
         self._last_emit = 0.0
-        self._emitted_zero = self._emitted_full = False
+        self._emitted_first = self._emitted_full = False
         self._cancel_requested = False
         self._cancel_reason: str | None = None
         self._task: asyncio.Task[Any] | None = None
@@ -168,8 +168,9 @@ class JobRun:
         """Report that ``done`` of ``total`` items are done, with an optional message.
 
         Updates the items-processed counter (by the increase of ``done``) and the time of last
-        progress that the stuck-job gauge reads. A log record and a span event are emitted at
-        0 %, at 100 % and otherwise at most once per ``progress_interval``.
+        progress that the stuck-job gauge reads. A log record and a span event are emitted for
+        the run's first report (its 0 %, whatever ``done`` is), at 100 % and otherwise at most
+        once per ``progress_interval``.
 
         It is also where a sync job is interrupted cooperatively.
 
@@ -193,11 +194,10 @@ class JobRun:
             delta = done if previous is None else done - previous
             if delta > 0 and self._items is not None:
                 self._items.inc(delta)
-            if now - self._last_emit >= self._interval:
+            if now - self._last_emit >= self._interval or not self._emitted_first:
+                # The run's first report marks where measurable work starts (its "0 %"),
+                # whatever ``done`` it carries.
                 self._emit_progress(now)
-            elif done <= 0:
-                if not self._emitted_zero:
-                    self._emit_progress(now)
             elif not self._emitted_full and self.total is not None and done >= self.total:
                 self._emit_progress(now)
         except Exception:
@@ -299,8 +299,7 @@ class JobRun:
     def _emit_progress(self, now: float) -> None:
         self._last_emit = now
         done, total = self.done or 0, self.total
-        if done <= 0:
-            self._emitted_zero = True
+        self._emitted_first = True
         if total is not None and done >= total:
             self._emitted_full = True
         fields = progress_fields(done, total, self.message)

@@ -46,6 +46,18 @@ def test_progress_is_throttled_but_0_and_100_percent_always_show(
     ) == 1000
 
 
+def test_first_report_is_logged_even_when_it_starts_above_zero(
+    make_job: JobFactory, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="signalpost.jobs")
+    with make_job("ai_matching", progress_interval=30) as run:
+        for done in range(1, 301):
+            clock.advance(0.01)
+            run.progress(done, 300)
+    done_values = [getattr(r, "job.progress.done") for r in progress_records(caplog)]
+    assert done_values == [1, 300]
+
+
 def test_items_count_only_increases_of_done(
     make_job: JobFactory, registry: CollectorRegistry
 ) -> None:
