@@ -11,8 +11,7 @@ import time
 
 from fastapi import FastAPI
 
-from exporters.prometheus import mount_metrics
-from instrumentation.asgi import SignalpostMiddleware
+from exporters import setup
 
 
 def create_app() -> FastAPI:
@@ -25,6 +24,7 @@ def create_app() -> FastAPI:
         time.sleep(0.002)
         return {"pid": os.getpid()}
 
-    mount_metrics(app, "/metrics")
-    app.add_middleware(SignalpostMiddleware, tracing=False)
+    # The one-call set-up, as users run it: with PROMETHEUS_MULTIPROC_DIR set, its /metrics
+    # merges every worker's files.
+    setup(app)
     return app
