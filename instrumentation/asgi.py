@@ -25,7 +25,7 @@ import fnmatch
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -35,6 +35,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
 from prometheus_client import CollectorRegistry
 
 from instrumentation import metrics
+from instrumentation.asgitypes import ASGIApp, Message, Receive, Scope, Send
 from instrumentation.cardinality import BoundedValues
 from instrumentation.context import request_id_var
 from instrumentation.errors import ErrorReporter
@@ -51,11 +52,6 @@ __all__ = [
     "SignalpostMiddleware",
 ]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 KNOWN_METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"}

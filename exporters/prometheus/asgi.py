@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry
@@ -11,13 +10,9 @@ from prometheus_client import CollectorRegistry
 from exporters.prometheus.auth import Authenticator
 from exporters.prometheus.exposition import MetricsRenderer
 from exporters.prometheus.registry import resolve_registry
+from instrumentation.asgitypes import Receive, Scope, Send, acknowledge_lifespan
 
 __all__ = ["MetricsApp", "metrics_app", "mount_metrics"]
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 
 class _RouteHost(Protocol):
@@ -57,7 +52,7 @@ class MetricsApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "lifespan":
-            await _lifespan(receive, send)
+            await acknowledge_lifespan(receive, send)
             return
         if kind != "http":
             if kind == "websocket":
@@ -95,17 +90,6 @@ class MetricsApp:
             }
         )
         await send({"type": "http.response.body", "body": response.body})
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    """Acknowledge start-up and shut-down when the app is served on its own."""
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 def metrics_app(

@@ -17,18 +17,14 @@ its metrics by default)::
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from instrumentation.asgitypes import Receive, Scope, Send, acknowledge_lifespan
 from instrumentation.health.monitor import HealthMonitor
 from instrumentation.health.result import Status
 
 __all__ = ["HealthEndpoints"]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 _HEADERS = [
     (b"content-type", b"application/json"),
@@ -51,7 +47,7 @@ class HealthEndpoints:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection."""
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await acknowledge_lifespan(receive, send)
             return
         if scope["type"] != "http":
             if scope["type"] == "websocket":
@@ -92,13 +88,3 @@ def _route_path(scope: Scope) -> str:
     if root and path.startswith(root):
         path = path[len(root) :]
     return path
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
