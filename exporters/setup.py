@@ -30,6 +30,7 @@ from exporters.prometheus import (
     resolve_registry,
     start_metrics_server,
 )
+from exporters.prometheus.asgi import RouteHost
 from instrumentation.asgi import SignalpostMiddleware
 from instrumentation.classify import ErrorClassifier, default_classifier
 from instrumentation.errors import ErrorReporter
@@ -45,7 +46,7 @@ _log = logging.getLogger("signalpost.internal")
 _SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "gunicorn.error")
 
 
-class _App(Protocol):
+class _App(RouteHost, Protocol):
     """What :func:`setup` needs of a Starlette or FastAPI application."""
 
     router: Any
@@ -53,15 +54,6 @@ class _App(Protocol):
     def add_middleware(self, middleware_class: Any, *args: Any, **kwargs: Any) -> None: ...
 
     def mount(self, path: str, app: Any, name: str | None = None) -> None: ...
-
-    def add_route(
-        self,
-        path: str,
-        route: Any,
-        methods: list[str] | None = ...,
-        name: str | None = ...,
-        include_in_schema: bool = ...,
-    ) -> None: ...
 
 
 @dataclass

@@ -202,14 +202,17 @@ class SignalpostMiddleware:
             span = tracer.start_span(method, context=parent, kind=SpanKind.SERVER)
             context_token = otel_context.attach(trace.set_span_in_context(span, parent))
 
+        exemplar: dict[str, str] | None = None
         trace_id = 0
-        sampled = False
         if span is not None:
             span_context = span.get_span_context()
-            sampled = span_context.trace_flags.sampled and span.is_recording()
-            if sampled:
+            if span_context.trace_flags.sampled and span.is_recording():
                 trace_id = span_context.trace_id
-        request_id = client_request_id or generate_request_id(trace_id)
+                # One ID finds the trace: the generated request ID and the exemplar share it.
+                exemplar = {"trace_id": format(trace_id, "032x")}
+        request_id = client_request_id or (
+            exemplar["trace_id"] if exemplar is not None else generate_request_id()
+        )
         request_id_token = request_id_var.set(request_id)
         if span is not None and span.is_recording():
             self._set_request_attributes(span, scope, raw_method, method, request_id)
@@ -261,13 +264,7 @@ class SignalpostMiddleware:
             if child is None:
                 child = self._duration.labels(method, route, str(status_code))
                 self._duration_children[key] = child
-            if sampled:
-                child.observe(
-                    duration,
-                    exemplar={"trace_id": format(trace_id, "032x")},
-                )
-            else:
-                child.observe(duration)
+            child.observe(duration, exemplar)
             if self._otel_duration is not None:
                 otel_attributes = {
                     attr.HTTP_REQUEST_METHOD: method,

@@ -15,7 +15,7 @@ from instrumentation.asgitypes import Receive, Scope, Send, acknowledge_lifespan
 __all__ = ["MetricsApp", "metrics_app", "mount_metrics"]
 
 
-class _RouteHost(Protocol):
+class RouteHost(Protocol):
     """What :func:`mount_metrics` needs: Starlette's and FastAPI's ``add_route``."""
 
     def add_route(
@@ -120,7 +120,7 @@ def metrics_app(
 
 
 def mount_metrics(
-    app: _RouteHost,
+    app: RouteHost,
     path: str = "/metrics",
     registry: CollectorRegistry | None = None,
     *,

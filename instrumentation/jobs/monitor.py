@@ -243,7 +243,7 @@ def monitored_job(
         logger: Logger for job events; ``signalpost.jobs`` by default.
         scrubber: Removes secrets from parameters and context.
         progress_interval: Least seconds between two progress log records / span events
-            (0 % and 100 % are always emitted).
+            (the run's first report and 100 % are always emitted).
         propagator: Text-map propagator for ``parent`` carriers; the global one by default.
 
     Returns:
