@@ -801,7 +801,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=Path,
         default=None,
         help="put this directory first on the servers' PYTHONPATH, to measure a modified "
-        "copy of instrumentation/ and exporters/ against the same bare app",
+        "copy of the signalpost package against the same bare app",
     )
     parser.add_argument(
         "--output",

@@ -34,7 +34,7 @@ from opentelemetry.sdk.trace.export import (
 )
 from prometheus_client import CollectorRegistry
 
-from instrumentation.jobs import JobRegistry, RetryPolicy, monitored_job
+from signalpost.instrumentation.jobs import JobRegistry, RetryPolicy, monitored_job
 
 PROGRESS_BUDGET_US = 2.0
 RUN_BUDGET_US = 150.0

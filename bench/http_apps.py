@@ -5,9 +5,9 @@ the mode comes from ``BENCH_MODE``. Every mode serves the same route, ``GET /ite
 returning a small JSON dict; only the instrumentation differs:
 
 * ``bare``: nothing added.
-* ``signalpost-metrics``: :func:`exporters.setup` with tracing off (metrics, request IDs,
+* ``signalpost-metrics``: :func:`signalpost.exporters.setup` with tracing off (metrics, request IDs,
   error capture).
-* ``signalpost-full`` / ``signalpost-dead-collector``: :func:`exporters.setup` with
+* ``signalpost-full`` / ``signalpost-dead-collector``: :func:`signalpost.exporters.setup` with
   everything on; sampling and the OTLP endpoint come from the ``OTEL_*`` environment the
   benchmark sets.
 * ``otel-fastapi-lean``: opentelemetry-instrumentation-fastapi with no metrics and without
@@ -48,10 +48,10 @@ def _bare_app(lifespan: object = None) -> FastAPI:
 def _signalpost_app(tracing: bool) -> FastAPI:
     from prometheus_client import CollectorRegistry
 
-    import exporters
+    import signalpost.exporters
 
     app = _bare_app()
-    exporters.setup(
+    signalpost.exporters.setup(
         app,
         registry=CollectorRegistry(),
         overrides={"tracing": {"enabled": tracing}},
@@ -63,7 +63,7 @@ def _otel_fastapi_lean_app() -> FastAPI:
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
     from opentelemetry.metrics import NoOpMeterProvider
 
-    from exporters.otel import create_providers
+    from signalpost.exporters.otel import create_providers
 
     providers = create_providers(tracing=True, logs=False)
     tracer_provider = providers.tracer_provider

@@ -25,10 +25,10 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException
 
-from exporters import setup
-from instrumentation import TransientError, current_request_id
-from instrumentation.health import HealthMonitor, PostgresCheck, ResourcesCheck
-from instrumentation.jobs import (
+from signalpost.exporters import setup
+from signalpost.instrumentation import TransientError, current_request_id
+from signalpost.instrumentation.health import HealthMonitor, PostgresCheck, ResourcesCheck
+from signalpost.instrumentation.jobs import (
     RetryPolicy,
     current_run,
     default_job_registry,

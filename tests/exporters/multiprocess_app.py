@@ -11,7 +11,7 @@ import time
 
 from fastapi import FastAPI
 
-from exporters import setup
+from signalpost.exporters import setup
 
 
 def create_app() -> FastAPI:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exporters.config import ConfigError, load_config, markdown_reference
+from signalpost.exporters.config import ConfigError, load_config, markdown_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -113,7 +113,7 @@ def test_secrets_are_not_echoed_in_errors() -> None:
 def test_reference_doc_is_generated_and_fresh() -> None:
     committed = (ROOT / "docs" / "configuration.md").read_text()
     assert committed == markdown_reference(), (
-        "run: python -m exporters config-reference > docs/configuration.md"
+        "run: python -m signalpost config-reference > docs/configuration.md"
     )
 
 

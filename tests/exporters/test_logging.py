@@ -6,9 +6,9 @@ import logging
 
 from opentelemetry.sdk.trace import TracerProvider
 
-from exporters.jsonlog import JsonFormatter
-from instrumentation.context import job_id_var, request_id_var
-from instrumentation.logcontext import CorrelationFilter
+from signalpost.exporters.jsonlog import JsonFormatter
+from signalpost.instrumentation.context import job_id_var, request_id_var
+from signalpost.instrumentation.logcontext import CorrelationFilter
 
 
 def make_logger() -> tuple[logging.Logger, io.StringIO]:
@@ -76,7 +76,7 @@ def test_otlp_handler_does_not_feed_sdk_records_back_into_export() -> None:
     from opentelemetry.sdk._logs import LoggerProvider
     from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 
-    from exporters.otlp_logs import OtlpLogHandler
+    from signalpost.exporters.otlp_logs import OtlpLogHandler
 
     exporter = InMemoryLogRecordExporter()
     provider = LoggerProvider()

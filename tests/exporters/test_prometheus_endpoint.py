@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.parser import text_string_to_metric_families
 
-from exporters.prometheus import (
+from signalpost.exporters.prometheus import (
     CONTENT_TYPE_OPENMETRICS,
     CONTENT_TYPE_TEXT,
     BasicAuth,
@@ -26,7 +26,7 @@ from exporters.prometheus import (
     metrics_app,
     mount_metrics,
 )
-from exporters.prometheus.exposition import gzip_accepted
+from signalpost.exporters.prometheus.exposition import gzip_accepted
 
 OPENMETRICS_ACCEPT = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 # What Prometheus 2.x/3.x sends by default (OpenMetrics preferred, text as a fall-back).

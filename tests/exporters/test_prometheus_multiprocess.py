@@ -67,7 +67,7 @@ def gunicorn(tmp_path: Path) -> Iterator[Gunicorn]:
     }
     command = [
         sys.executable, "-m", "gunicorn",
-        "-c", "python:exporters.gunicorn_config",
+        "-c", "python:signalpost.exporters.gunicorn_config",
         "-k", "uvicorn_worker.UvicornWorker",
         "-w", "2",
         "-b", f"127.0.0.1:{port}",

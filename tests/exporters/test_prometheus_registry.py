@@ -10,8 +10,8 @@ import pytest
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, values
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from exporters import gunicorn_config
-from exporters.prometheus import (
+from signalpost.exporters import gunicorn_config
+from signalpost.exporters.prometheus import (
     MultiprocessDirError,
     check_multiprocess_dir,
     metrics_app,

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from prometheus_client import CollectorRegistry, Counter
 
-from exporters.prometheus import (
+from signalpost.exporters.prometheus import (
     CONTENT_TYPE_OPENMETRICS,
     CONTENT_TYPE_TEXT,
     BasicAuth,

@@ -12,10 +12,10 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from starlette.testclient import TestClient
 
-from exporters.config import ConfigError
-from exporters.otel import create_providers
-from exporters.setup import setup
-from instrumentation.context import current_request_id
+from signalpost.exporters.config import ConfigError
+from signalpost.exporters.otel import create_providers
+from signalpost.exporters.setup import setup
+from signalpost.instrumentation.context import current_request_id
 from tests.otlp_receiver import attributes, otlp_http_receiver
 
 
@@ -294,7 +294,7 @@ def test_fastapi_native_telemetry_does_not_duplicate_the_server_span(
 def test_health_checks_run_from_startup_to_shutdown(
     otel_env: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from instrumentation.health import HealthMonitor
+    from signalpost.instrumentation.health import HealthMonitor
 
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
     registry = CollectorRegistry()

@@ -11,11 +11,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = """
 import json, sys, threading
-import instrumentation, instrumentation.asgi, instrumentation.jobs, instrumentation.health
-import instrumentation.db, instrumentation.logcontext, instrumentation.semconv.reference
+import signalpost, signalpost.instrumentation, signalpost.instrumentation.asgi, signalpost.instrumentation.jobs, signalpost.instrumentation.health
+import signalpost.instrumentation.db, signalpost.instrumentation.logcontext, signalpost.instrumentation.semconv.reference
 print(json.dumps({
     "sdk": sorted(m for m in sys.modules if m.startswith("opentelemetry.sdk")),
-    "exporters": sorted(m for m in sys.modules if m.split(".")[0] == "exporters"),
+    "exporters": sorted(m for m in sys.modules if m.startswith("signalpost.exporters")),
     "threads": threading.active_count(),
 }))
 """

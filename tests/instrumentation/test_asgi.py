@@ -20,10 +20,10 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.openmetrics.exposition import generate_latest as openmetrics_latest
 from starlette.testclient import TestClient
 
-from instrumentation.asgi import SignalpostMiddleware
-from instrumentation.context import current_request_id
-from instrumentation.errors import ERROR_LOGGER_NAME
-from instrumentation.requestid import is_safe_request_id
+from signalpost.instrumentation.asgi import SignalpostMiddleware
+from signalpost.instrumentation.context import current_request_id
+from signalpost.instrumentation.errors import ERROR_LOGGER_NAME
+from signalpost.instrumentation.requestid import is_safe_request_id
 
 DURATION = "http_server_request_duration_seconds"
 

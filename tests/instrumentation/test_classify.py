@@ -3,7 +3,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from instrumentation.classify import (
+from signalpost.instrumentation.classify import (
     ConfigurationError,
     DataError,
     ErrorClass,

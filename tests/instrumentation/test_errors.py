@@ -6,9 +6,9 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
-from instrumentation.classify import ErrorClass, ErrorClassifier
-from instrumentation.context import request_id_var
-from instrumentation.errors import (
+from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
+from signalpost.instrumentation.context import request_id_var
+from signalpost.instrumentation.errors import (
     ERROR_LOGGER_NAME,
     ErrorReporter,
     build_error_record,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from instrumentation.scrub import FILTERED, Scrubber
+from signalpost.instrumentation.scrub import FILTERED, Scrubber
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from instrumentation import metrics
-from instrumentation.semconv import ALL_METRICS, prometheus_label
-from instrumentation.semconv.reference import markdown_reference
+from signalpost.instrumentation import metrics
+from signalpost.instrumentation.semconv import ALL_METRICS, prometheus_label
+from signalpost.instrumentation.semconv.reference import markdown_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
@@ -42,4 +42,4 @@ def test_label_translation() -> None:
 
 def test_reference_doc_is_fresh() -> None:
     committed = (ROOT / "docs" / "metrics.md").read_text()
-    assert committed == markdown_reference(), "run: python -m exporters metrics-reference > docs/metrics.md"
+    assert committed == markdown_reference(), "run: python -m signalpost metrics-reference > docs/metrics.md"

@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
-from instrumentation.db import DatabaseInstrumentation, instrument_connection
+from signalpost.instrumentation.db import DatabaseInstrumentation, instrument_connection
 
 METRIC = "db_client_operation_duration_seconds"
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from instrumentation.db.sql import KNOWN_OPERATIONS, sanitize, summarize
+from signalpost.instrumentation.db.sql import KNOWN_OPERATIONS, sanitize, summarize
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 from psycopg import sql
 
-from instrumentation.health import HealthMonitor
+from signalpost.instrumentation.health import HealthMonitor
 from tests import postgres
 
 

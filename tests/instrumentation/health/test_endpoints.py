@@ -7,7 +7,7 @@ from collections.abc import Callable
 import httpx
 from fastapi import FastAPI
 
-from instrumentation.health import CheckResult, HealthEndpoints, HealthMonitor
+from signalpost.instrumentation.health import CheckResult, HealthEndpoints, HealthMonitor
 
 MakeMonitor = Callable[..., HealthMonitor]
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from prometheus_client import CollectorRegistry
 
-from instrumentation.health import (
+from signalpost.instrumentation.health import (
     CheckResult,
     FunctionCheck,
     HealthCheck,

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from instrumentation.health import HttpCheck, Status, TcpCheck
+from signalpost.instrumentation.health import HttpCheck, Status, TcpCheck
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 

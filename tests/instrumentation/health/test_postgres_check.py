@@ -10,7 +10,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 from psycopg_pool import AsyncConnectionPool
 
-from instrumentation.health import HealthMonitor, PostgresCheck, Status
+from signalpost.instrumentation.health import HealthMonitor, PostgresCheck, Status
 from tests.postgres import PostgresServer
 
 MakeMonitor = Callable[..., HealthMonitor]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from instrumentation.health import ResourcesCheck, Status, Threshold
+from signalpost.instrumentation.health import ResourcesCheck, Status, Threshold
 
 
 def test_measures_and_sets_host_gauges(tmp_path: Path, registry: CollectorRegistry) -> None:

@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from instrumentation.health import (
+from signalpost.instrumentation.health import (
     HealthMonitor,
     SchemaCheck,
     SchemaSpecError,
     Status,
     parse_schema,
 )
-from instrumentation.health.checks.schema_spec import normalize_type
+from signalpost.instrumentation.health.checks.schema_spec import normalize_type
 
 DDL = """
 CREATE TABLE orgs (id bigint PRIMARY KEY, name text NOT NULL);

@@ -10,7 +10,7 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
-from instrumentation.jobs import JobRegistry, MonitoredJob, monitored_job
+from signalpost.instrumentation.jobs import JobRegistry, MonitoredJob, monitored_job
 
 
 class FakeClock:

@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import CollectorRegistry
 
-from instrumentation.classify import DataError, TransientError
-from instrumentation.context import current_job_id
-from instrumentation.jobs import JobRegistry, RetryPolicy, current_run
+from signalpost.instrumentation.classify import DataError, TransientError
+from signalpost.instrumentation.context import current_job_id
+from signalpost.instrumentation.jobs import JobRegistry, RetryPolicy, current_run
 from tests.instrumentation.jobs.conftest import JobFactory
 
 RUNS = 300

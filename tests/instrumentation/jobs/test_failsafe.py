@@ -10,9 +10,9 @@ import pytest
 from opentelemetry.trace import NoOpTracerProvider, Tracer, TracerProvider
 from prometheus_client import CollectorRegistry
 
-from instrumentation.classify import TransientError
-from instrumentation.errors import ErrorReporter
-from instrumentation.jobs import JobRegistry, JobState, RetryPolicy, current_run
+from signalpost.instrumentation.classify import TransientError
+from signalpost.instrumentation.errors import ErrorReporter
+from signalpost.instrumentation.jobs import JobRegistry, JobState, RetryPolicy, current_run
 from tests.instrumentation.jobs.conftest import FakeClock, JobFactory
 
 
@@ -144,7 +144,7 @@ async def test_async_retries_survive_broken_telemetry(
 
 
 def test_broken_classifier_rule_does_not_break_the_run(make_job: JobFactory) -> None:
-    from instrumentation.classify import ErrorClassifier
+    from signalpost.instrumentation.classify import ErrorClassifier
 
     classifier = ErrorClassifier()
 

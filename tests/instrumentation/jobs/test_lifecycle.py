@@ -9,9 +9,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 from prometheus_client import CollectorRegistry
 
-from instrumentation.classify import DataError
-from instrumentation.context import current_job_id
-from instrumentation.jobs import JobRegistry, JobState, RetryPolicy, current_run
+from signalpost.instrumentation.classify import DataError
+from signalpost.instrumentation.context import current_job_id
+from signalpost.instrumentation.jobs import JobRegistry, JobState, RetryPolicy, current_run
 from tests.instrumentation.jobs.conftest import FakeClock, JobFactory
 
 
@@ -97,7 +97,7 @@ def test_failed_run_reports_the_shared_error_record(
         registry,
         "signalpost_job_failures_total",
         error_class="data",
-        exception_type="instrumentation.classify.DataError",
+        exception_type="signalpost.instrumentation.classify.DataError",
         **labels,
     ) == 1
     assert value(registry, "signalpost_job_attempts_total", error_class="data", **labels) == 1
@@ -106,7 +106,7 @@ def test_failed_run_reports_the_shared_error_record(
         "signalpost_errors_total",
         signalpost_source="job",
         error_class="data",
-        exception_type="instrumentation.classify.DataError",
+        exception_type="signalpost.instrumentation.classify.DataError",
     ) == 1
     assert value(registry, "signalpost_job_last_success_timestamp_seconds", **labels) is None
 
@@ -222,7 +222,7 @@ def test_running_jobs_are_listed_while_they_run(
 
 
 def test_job_type_label_is_bounded(registry: CollectorRegistry, make_job: JobFactory) -> None:
-    from instrumentation.jobs.metrics import JobMetrics
+    from signalpost.instrumentation.jobs.metrics import JobMetrics
 
     JobMetrics.for_registry(registry).job_types.limit = 3
     for i in range(6):

@@ -108,7 +108,7 @@ def test_no_log_work_when_the_logger_is_off(
 def test_progress_events_go_on_the_span_of_the_attempt(
     make_job: JobFactory, span_exporter: InMemorySpanExporter
 ) -> None:
-    from instrumentation.jobs import RetryPolicy, current_run
+    from signalpost.instrumentation.jobs import RetryPolicy, current_run
 
     @make_job("etl", retry=RetryPolicy(max_attempts=2, base_delay=0.1))
     def load() -> None:

@@ -10,7 +10,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from instrumentation.jobs import extract_context, inject_context
+from signalpost.instrumentation.jobs import extract_context, inject_context
 from tests.instrumentation.jobs.conftest import JobFactory
 
 

@@ -10,8 +10,13 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 from prometheus_client import CollectorRegistry
 
-from instrumentation.classify import ConfigurationError, DataError, ErrorClass, TransientError
-from instrumentation.jobs import JobState, RetryPolicy, current_run
+from signalpost.instrumentation.classify import (
+    ConfigurationError,
+    DataError,
+    ErrorClass,
+    TransientError,
+)
+from signalpost.instrumentation.jobs import JobState, RetryPolicy, current_run
 from tests.instrumentation.jobs.conftest import FakeClock, JobFactory
 
 

@@ -5,8 +5,8 @@ import statistics
 
 import pytest
 
-from instrumentation.classify import ErrorClass, ErrorClassifier
-from instrumentation.jobs import RetryPolicy
+from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
+from signalpost.instrumentation.jobs import RetryPolicy
 
 
 def test_ceiling_grows_exponentially_and_is_capped() -> None:

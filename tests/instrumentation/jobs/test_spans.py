@@ -11,8 +11,8 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
 
-from instrumentation.classify import TransientError
-from instrumentation.jobs import RetryPolicy, current_run
+from signalpost.instrumentation.classify import TransientError
+from signalpost.instrumentation.jobs import RetryPolicy, current_run
 from tests.instrumentation.jobs.conftest import FakeClock, JobFactory
 
 POLICY = RetryPolicy(max_attempts=3, base_delay=1.0, jitter=0)
@@ -97,7 +97,7 @@ def test_fail_then_succeed_has_a_child_span_per_attempt(
         "job.type": "etl",
         "job.id": "j-1",
         "job.attempt": 1,
-        "error.type": "instrumentation.classify.TransientError",
+        "error.type": "signalpost.instrumentation.classify.TransientError",
         "error.class": "transient",
     }
 
@@ -228,7 +228,7 @@ def test_a_run_cancelled_during_the_back_off_keeps_its_attempt_1_span(
     clock: FakeClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from instrumentation.jobs import JobCancelled
+    from signalpost.instrumentation.jobs import JobCancelled
 
     with pytest.raises(JobCancelled):
         with make_job("etl", retry=POLICY) as run:

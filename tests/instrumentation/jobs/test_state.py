@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from instrumentation.jobs.state import (
+from signalpost.instrumentation.jobs.state import (
     TERMINAL_STATES,
     TRANSITIONS,
     IllegalTransition,

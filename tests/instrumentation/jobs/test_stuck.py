@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, generate_latest
 
-from instrumentation.jobs import JobRegistry
-from instrumentation.semconv import jobs as spec
+from signalpost.instrumentation.jobs import JobRegistry
+from signalpost.instrumentation.semconv import jobs as spec
 from tests.instrumentation.jobs.conftest import FakeClock, JobFactory
 
 AGE = "signalpost_job_oldest_running_age_seconds"

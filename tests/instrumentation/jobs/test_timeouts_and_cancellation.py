@@ -9,8 +9,8 @@ import threading
 import pytest
 from prometheus_client import CollectorRegistry
 
-from instrumentation.classify import TransientError
-from instrumentation.jobs import (
+from signalpost.instrumentation.classify import TransientError
+from signalpost.instrumentation.jobs import (
     JobCancelled,
     JobRegistry,
     JobState,

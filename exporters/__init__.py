@@ -1,9 +1,0 @@
-"""Signalpost exporters: where telemetry leaves the process (OpenTelemetry SDK set-up, OTLP,
-the Prometheus endpoint, JSON logs)."""
-
-from __future__ import annotations
-
-from exporters.config import ConfigError, SignalpostConfig, load_config
-from exporters.setup import Telemetry, setup
-
-__all__ = ["ConfigError", "SignalpostConfig", "Telemetry", "load_config", "setup"]

@@ -1,0 +1,36 @@
+"""Command line: ``python -m signalpost check-config [FILE]``, ``config-reference`` and
+``metrics-reference``."""
+
+from __future__ import annotations
+
+import sys
+
+from signalpost.exporters.config import ConfigError, load_config, markdown_reference
+from signalpost.instrumentation.semconv import reference
+
+
+def main(argv: list[str]) -> int:
+    """Run the command named in ``argv``; return the exit status."""
+    if argv[:1] == ["config-reference"]:
+        sys.stdout.write(markdown_reference())
+        return 0
+    if argv[:1] == ["metrics-reference"]:
+        sys.stdout.write(reference.markdown_reference())
+        return 0
+    if argv[:1] == ["check-config"] and len(argv) <= 2:
+        try:
+            config = load_config(argv[1] if len(argv) == 2 else None)
+        except ConfigError as error:
+            print(f"signalpost: configuration error: {error}", file=sys.stderr)
+            return 1
+        print(config)
+        return 0
+    print(
+        "usage: python -m signalpost check-config [FILE] | config-reference | metrics-reference",
+        file=sys.stderr,
+    )
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

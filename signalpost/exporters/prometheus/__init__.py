@@ -1,0 +1,55 @@
+"""The Prometheus endpoint: an ASGI app to mount, or a server on its own port.
+
+Both speak the Prometheus text format 0.0.4 and OpenMetrics 1.0.0 (chosen from ``Accept``;
+only OpenMetrics carries exemplars), gzip when the scraper accepts it, filter by ``name[]``,
+serve ``GET``/``HEAD`` only, and optionally require a bearer token or basic credentials.
+Under gunicorn the registry merges every worker's files (prometheus-client multiprocess mode,
+``PROMETHEUS_MULTIPROC_DIR``); see :mod:`signalpost.exporters.gunicorn_config` and
+``docs/prometheus-endpoint.md``.
+
+Nothing starts at import.
+"""
+
+from __future__ import annotations
+
+from signalpost.exporters.prometheus.asgi import MetricsApp, metrics_app, mount_metrics
+from signalpost.exporters.prometheus.auth import Authenticator, BasicAuth, BearerAuth
+from signalpost.exporters.prometheus.exposition import (
+    CONTENT_TYPE_OPENMETRICS,
+    CONTENT_TYPE_TEXT,
+    Exposition,
+    MetricsRenderer,
+    choose_format,
+)
+from signalpost.exporters.prometheus.registry import (
+    MULTIPROC_DIR_ENV,
+    MultiprocessDirError,
+    check_multiprocess_dir,
+    resolve_registry,
+)
+from signalpost.exporters.prometheus.server import (
+    MetricsServer,
+    MetricsServerError,
+    start_metrics_server,
+)
+
+__all__ = [
+    "CONTENT_TYPE_OPENMETRICS",
+    "CONTENT_TYPE_TEXT",
+    "MULTIPROC_DIR_ENV",
+    "Authenticator",
+    "BasicAuth",
+    "BearerAuth",
+    "Exposition",
+    "MetricsApp",
+    "MetricsRenderer",
+    "MetricsServer",
+    "MetricsServerError",
+    "MultiprocessDirError",
+    "check_multiprocess_dir",
+    "choose_format",
+    "metrics_app",
+    "mount_metrics",
+    "resolve_registry",
+    "start_metrics_server",
+]

@@ -1,0 +1,129 @@
+"""Statement timing and tracing for psycopg 3: connections, async connections and pools.
+
+Every statement run through an instrumented connection (``cur.execute``, ``cur.executemany``,
+``conn.execute``) is recorded in ``db_client_operation_duration_seconds`` and as a CLIENT span
+under the current trace. Example::
+
+    db = DatabaseInstrumentation()
+    conn = db.connect("dbname=app")                       # or db.instrument(conn)
+    pool = ConnectionPool("dbname=app", configure=db.configure)
+    apool = AsyncConnectionPool("dbname=app", configure=db.configure_async)
+
+See ``docs/database.md``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, TypeVar
+
+import psycopg
+from opentelemetry.trace import TracerProvider
+from prometheus_client import CollectorRegistry
+
+from signalpost.instrumentation.classify import ErrorClassifier
+from signalpost.instrumentation.db.cursors import (
+    TimedAsyncCursor,
+    TimedCursor,
+    async_cursor_class,
+    cursor_class,
+)
+from signalpost.instrumentation.db.recorder import StatementRecorder
+from signalpost.instrumentation.db.sql import StatementSummary, sanitize, summarize
+
+__all__ = [
+    "DatabaseInstrumentation",
+    "StatementRecorder",
+    "StatementSummary",
+    "TimedAsyncCursor",
+    "TimedCursor",
+    "instrument_connection",
+    "sanitize",
+    "summarize",
+]
+
+_Conn = TypeVar("_Conn", psycopg.Connection[Any], psycopg.AsyncConnection[Any])
+
+
+class DatabaseInstrumentation:
+    """Instruments psycopg 3 connections; create one per registry and tracer provider.
+
+    Args:
+        registry: prometheus-client registry; defaults to the global ``REGISTRY``.
+        tracer_provider: OpenTelemetry tracer provider; defaults to the global one.
+        classifier: Error classifier for failed statements; defaults to the shared one.
+        capture_query_text: Record the sanitised statement as ``db.query.text`` on spans
+            (literals replaced by ``?``; bound parameters are never recorded).
+        max_query_text: Longest ``db.query.text``, in characters.
+    """
+
+    def __init__(
+        self,
+        *,
+        registry: CollectorRegistry | None = None,
+        tracer_provider: TracerProvider | None = None,
+        classifier: ErrorClassifier | None = None,
+        capture_query_text: bool = True,
+        max_query_text: int = 2048,
+    ) -> None:
+        self.recorder = StatementRecorder(
+            registry=registry,
+            tracer_provider=tracer_provider,
+            classifier=classifier,
+            capture_query_text=capture_query_text,
+            max_query_text=max_query_text,
+        )
+
+    def instrument(self, conn: _Conn) -> _Conn:
+        """Make ``conn`` record its statements; returns it. Idempotent.
+
+        The connection's current ``cursor_factory`` is kept as the base class, so a
+        ``ClientCursor`` or a custom subclass keeps its behaviour.
+        """
+        if isinstance(conn, psycopg.AsyncConnection):
+            conn.cursor_factory = async_cursor_class(self.recorder, conn.cursor_factory)
+        else:
+            conn.cursor_factory = cursor_class(self.recorder, conn.cursor_factory)
+        return conn
+
+    def connect(self, conninfo: str = "", **kwargs: Any) -> psycopg.Connection[Any]:
+        """Open an instrumented connection; arguments as :meth:`psycopg.Connection.connect`."""
+        return self.instrument(psycopg.Connection.connect(conninfo, **kwargs))
+
+    async def connect_async(
+        self, conninfo: str = "", **kwargs: Any
+    ) -> psycopg.AsyncConnection[Any]:
+        """Open an instrumented async connection (see :meth:`psycopg.AsyncConnection.connect`)."""
+        return self.instrument(await psycopg.AsyncConnection.connect(conninfo, **kwargs))
+
+    def configure(self, conn: psycopg.Connection[Any]) -> None:
+        """``configure=`` callback for :class:`psycopg_pool.ConnectionPool`."""
+        self.instrument(conn)
+
+    async def configure_async(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """``configure=`` callback for :class:`psycopg_pool.AsyncConnectionPool`."""
+        self.instrument(conn)
+
+
+def instrument_connection(
+    conn: _Conn,
+    *,
+    registry: CollectorRegistry | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> _Conn:
+    """Instrument one connection with a fresh :class:`DatabaseInstrumentation`.
+
+    Connections instrumented with the same ``registry`` and ``tracer_provider`` share one
+    :class:`DatabaseInstrumentation`; create your own to choose the other options.
+    """
+    key = (registry, tracer_provider)
+    with _shared_lock:
+        shared = _shared.get(key)
+        if shared is None:
+            shared = DatabaseInstrumentation(registry=registry, tracer_provider=tracer_provider)
+            _shared[key] = shared
+    return shared.instrument(conn)
+
+
+_shared_lock = threading.Lock()
+_shared: dict[tuple[CollectorRegistry | None, TracerProvider | None], DatabaseInstrumentation] = {}

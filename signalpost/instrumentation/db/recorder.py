@@ -1,0 +1,160 @@
+"""Recording one statement: the span, the duration histogram and the error classification.
+
+Shared by the sync and async cursors in :mod:`signalpost.instrumentation.db.cursors`. The hot path
+when
+tracing is off is: summary (cached per text), two clock readings, one bound histogram child.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
+from prometheus_client import CollectorRegistry
+from psycopg import sql
+
+from signalpost.instrumentation import metrics
+from signalpost.instrumentation.cardinality import BoundedValues
+from signalpost.instrumentation.classify import ErrorClassifier, default_classifier
+from signalpost.instrumentation.db.sql import StatementSummary, sanitize, summarize
+from signalpost.instrumentation.errors import exception_type_name
+from signalpost.instrumentation.semconv import attributes as attr
+from signalpost.instrumentation.semconv import db as semconv
+
+__all__ = ["StatementRecorder"]
+
+_log = logging.getLogger("signalpost.db")
+_TRACER_NAME = "signalpost.instrumentation.db"
+_UNKNOWN = StatementSummary(semconv.OTHER_OPERATION, None)
+
+
+class StatementRecorder:
+    """Times statements into ``db_client_operation_duration_seconds`` and opens CLIENT spans.
+
+    Args:
+        registry: prometheus-client registry; defaults to the global ``REGISTRY``.
+        tracer_provider: OpenTelemetry tracer provider; defaults to the global one.
+        classifier: Error classifier for failed statements; defaults to the shared one.
+        capture_query_text: Put the sanitised statement (literals replaced by ``?``, never
+            the parameters) on the span as ``db.query.text``.
+        max_query_text: Longest ``db.query.text`` recorded, in characters.
+        max_collections: Distinct ``db.collection.name`` label values kept; later new
+            tables share the label ``_other`` (spans keep the real name).
+        clock: Monotonic clock in seconds, for tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        registry: CollectorRegistry | None = None,
+        tracer_provider: TracerProvider | None = None,
+        classifier: ErrorClassifier | None = None,
+        capture_query_text: bool = True,
+        max_query_text: int = 2048,
+        max_collections: int = 200,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self._histogram = metrics.histogram(semconv.OPERATION_DURATION, registry)
+        self._tracer = trace.get_tracer(_TRACER_NAME, tracer_provider=tracer_provider)
+        self._classifier = classifier or default_classifier
+        self._capture_query_text = capture_query_text
+        self._max_query_text = max_query_text
+        self._collections = BoundedValues(max_collections)
+        self._error_types = BoundedValues(50)
+        self._children: dict[tuple[str, str, str, str], Any] = {}
+        self.cursor_classes: dict[type[Any], type[Any]] = {}
+        """Instrumented cursor classes made for this recorder, by base class."""
+        self.clock = clock
+
+    def summary_of(self, query: object, context: Any) -> tuple[StatementSummary, str]:
+        """Return the summary and the text of ``query`` (``str``, ``bytes`` or composed SQL)."""
+        try:
+            if isinstance(query, str):
+                text = query
+            elif isinstance(query, bytes):
+                text = query.decode("utf-8", "replace")
+            elif isinstance(query, sql.Composable):
+                text = query.as_string(context)
+            else:
+                return _UNKNOWN, ""
+            return summarize(text), text
+        except Exception:  # a statement we cannot read is still executed and timed
+            return _UNKNOWN, ""
+
+    def start(
+        self, summary: StatementSummary, text: str, conn: Any, batch_size: int | None = None
+    ) -> Span:
+        """Start the CLIENT span of one statement under the current context. Never raises."""
+        try:
+            span = self._tracer.start_span(summary.span_name, kind=SpanKind.CLIENT)
+        except Exception:  # a broken tracer must not stop the statement
+            _log.warning("could not start a database span", exc_info=True)
+            return trace.INVALID_SPAN
+        if span.is_recording():
+            try:
+                span.set_attribute(semconv.DB_SYSTEM_NAME, semconv.POSTGRESQL)
+                span.set_attribute(semconv.DB_OPERATION_NAME, summary.operation)
+                if summary.collection:
+                    span.set_attribute(semconv.DB_COLLECTION_NAME, summary.collection)
+                if self._capture_query_text and text:
+                    span.set_attribute(
+                        semconv.DB_QUERY_TEXT, sanitize(text, self._max_query_text)
+                    )
+                if batch_size is not None and batch_size > 1:
+                    span.set_attribute(semconv.DB_OPERATION_BATCH_SIZE, batch_size)
+                info = conn.info
+                span.set_attribute(semconv.DB_NAMESPACE, info.dbname)
+                if info.host and not info.host.startswith("/"):
+                    span.set_attribute(semconv.SERVER_ADDRESS, info.host)
+                span.set_attribute(semconv.SERVER_PORT, int(info.port))
+            except Exception:  # attributes are best effort (e.g. a closed connection)
+                _log.debug("could not read connection attributes", exc_info=True)
+        return span
+
+    def finish(
+        self,
+        span: Span,
+        summary: StatementSummary,
+        started: float,
+        error: BaseException | None,
+    ) -> None:
+        """Record the duration, classify ``error`` if any and end ``span``. Never raises."""
+        try:
+            elapsed = self.clock() - started
+            error_type = error_class = ""
+            if error is not None:
+                error_class = self._classifier.classify(error).value
+                error_type = self._error_types(exception_type_name(error))
+                if span.is_recording():
+                    _mark_failed(span, error, error_type, error_class)
+            collection = self._collections(summary.collection) if summary.collection else ""
+            key = (summary.operation, collection, error_type, error_class)
+            child = self._children.get(key)
+            if child is None:
+                child = self._histogram.labels(semconv.POSTGRESQL, *key)
+                self._children[key] = child
+            child.observe(elapsed)
+        except Exception:  # telemetry must never break the application
+            _log.warning("failed to record a database statement", exc_info=True)
+        finally:
+            span.end()
+
+
+def _mark_failed(span: Span, error: BaseException, error_type: str, error_class: str) -> None:
+    span.set_attribute(attr.ERROR_TYPE, error_type)
+    span.set_attribute(attr.ERROR_CLASS, error_class)
+    diag = getattr(error, "diag", None)
+    sqlstate = getattr(error, "sqlstate", None)
+    if sqlstate:
+        span.set_attribute(semconv.DB_RESPONSE_STATUS_CODE, sqlstate)
+    # The primary message only: DETAIL lines may quote row values.
+    message = getattr(diag, "message_primary", None) or str(error).split("\n", 1)[0]
+    span.add_event(
+        "exception",
+        {attr.EXCEPTION_TYPE: error_type, attr.EXCEPTION_MESSAGE: message},
+    )
+    span.set_status(Status(StatusCode.ERROR, message))

@@ -1,0 +1,255 @@
+"""Structured error capture: one record per unhandled error, shared by HTTP and jobs.
+
+:func:`build_error_record` turns an exception into an :class:`ErrorRecord` (type, message,
+stack, error class, fingerprint, trace and request IDs, scrubbed context).
+:class:`ErrorReporter` sends it on: a log record on the ``signalpost.errors`` logger (which the
+exporters turn into an OTLP log record and a JSON line) and the ``signalpost_errors_total``
+counter. Span status and the exception event are set by the caller, which owns the span.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from opentelemetry import trace
+from prometheus_client import CollectorRegistry
+
+from signalpost.instrumentation import metrics
+from signalpost.instrumentation.cardinality import BoundedValues
+from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier, default_classifier
+from signalpost.instrumentation.context import current_job_id, current_request_id
+from signalpost.instrumentation.scrub import Scrubber, default_scrubber
+from signalpost.instrumentation.semconv import attributes as attr
+from signalpost.instrumentation.semconv import errors as error_metrics
+
+__all__ = [
+    "ERROR_LOGGER_NAME",
+    "ErrorRecord",
+    "ErrorReporter",
+    "build_error_record",
+    "exception_type_name",
+    "fingerprint",
+]
+
+ERROR_LOGGER_NAME = "signalpost.errors"
+_MAX_FINGERPRINT_FRAMES = 30
+_NUMBERS = re.compile(r"0x[0-9a-fA-F]+|\d+")
+
+
+def exception_type_name(exc: BaseException) -> str:
+    """Return the exception's type as OpenTelemetry's ``exception.type`` spells it."""
+    klass = type(exc)
+    module = klass.__module__
+    if module in ("builtins", "__main__"):
+        return klass.__qualname__
+    return f"{module}.{klass.__qualname__}"
+
+
+def _message(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:
+        return f"<unprintable {type(exc).__name__}>"
+
+
+def fingerprint(exc: BaseException) -> str:
+    """Return a stable 16-hex-digit grouping key for ``exc``.
+
+    Built from the exception type and the chain of (file name, function name) of its
+    traceback frames, not line numbers or the message, so edits elsewhere in a file and
+    varying IDs in the message do not split a group. An exception that was never raised (no
+    traceback) falls back to its type and its message with numbers normalised.
+    """
+    parts = [exception_type_name(exc)]
+    tb = exc.__traceback__
+    frames = traceback.extract_tb(tb, limit=None) if tb is not None else []
+    if frames:
+        for frame in frames[-_MAX_FINGERPRINT_FRAMES:]:
+            filename = frame.filename.replace("\\", "/").rsplit("/", 1)[-1]
+            parts.append(f"{filename}:{frame.name}")
+    else:
+        parts.append(_NUMBERS.sub("<n>", _message(exc)))
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "replace")).hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class ErrorRecord:
+    """An unhandled error, as logs, traces and dashboards see it.
+
+    ``context`` is already scrubbed: it holds request data (method, route, path, query,
+    headers) for HTTP errors and job data (type, ID, attempt, parameters) for jobs.
+    """
+
+    exception_type: str
+    message: str
+    stacktrace: str
+    error_class: ErrorClass
+    fingerprint: str
+    source: str
+    timestamp: float
+    trace_id: str | None = None
+    span_id: str | None = None
+    request_id: str | None = None
+    job_id: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the record as plain JSON-serialisable data."""
+        return {
+            "exception_type": self.exception_type,
+            "message": self.message,
+            "stacktrace": self.stacktrace,
+            "error_class": str(self.error_class),
+            "fingerprint": self.fingerprint,
+            "source": self.source,
+            "timestamp": self.timestamp,
+            "trace_id": self.trace_id,
+            "span_id": self.span_id,
+            "request_id": self.request_id,
+            "job_id": self.job_id,
+            "context": self.context,
+        }
+
+    def log_attributes(self) -> dict[str, Any]:
+        """Return flat attributes for a log record (OpenTelemetry keys where they exist).
+
+        The stack trace is not included: the log record carries the exception itself.
+        """
+        out: dict[str, Any] = {
+            attr.EXCEPTION_TYPE: self.exception_type,
+            attr.EXCEPTION_MESSAGE: self.message,
+            attr.ERROR_CLASS: str(self.error_class),
+            attr.ERROR_FINGERPRINT: self.fingerprint,
+            attr.SIGNALPOST_SOURCE: self.source,
+        }
+        if self.request_id is not None:
+            out[attr.REQUEST_ID] = self.request_id
+        if self.job_id is not None:
+            out["job.id"] = self.job_id
+        _flatten("", self.context, out)
+        return out
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), item, out)
+    elif isinstance(value, list | tuple):
+        if all(isinstance(v, str | bool | int | float) for v in value) and (
+            len({type(v) for v in value}) <= 1
+        ):
+            out[prefix] = list(value)
+        else:
+            out[prefix] = repr(value)
+    elif value is None or isinstance(value, str | bool | int | float):
+        if value is not None:
+            out[prefix] = value
+    else:
+        out[prefix] = repr(value)
+
+
+def build_error_record(
+    exc: BaseException,
+    *,
+    source: str,
+    context: Mapping[str, Any] | None = None,
+    classifier: ErrorClassifier = default_classifier,
+    scrubber: Scrubber = default_scrubber,
+) -> ErrorRecord:
+    """Describe ``exc`` as an :class:`ErrorRecord`.
+
+    Trace and span IDs come from the current span, request and job IDs from
+    :mod:`signalpost.instrumentation.context`. The message, the stack trace and ``context`` are
+    scrubbed.
+    """
+    span_context = trace.get_current_span().get_span_context()
+    trace_id = span_id = None
+    if span_context.is_valid:
+        trace_id = format(span_context.trace_id, "032x")
+        span_id = format(span_context.span_id, "016x")
+    stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return ErrorRecord(
+        exception_type=exception_type_name(exc),
+        message=scrubber.scrub_string(_message(exc)),
+        stacktrace=scrubber.scrub_string(stack) if len(stack) <= 65536 else stack[-65536:],
+        error_class=classifier.classify(exc),
+        fingerprint=fingerprint(exc),
+        source=source,
+        timestamp=time.time(),
+        trace_id=trace_id,
+        span_id=span_id,
+        request_id=current_request_id(),
+        job_id=current_job_id(),
+        context=scrubber.scrub(dict(context)) if context else {},
+    )
+
+
+class ErrorReporter:
+    """Builds and emits error records: a structured log record and the error counter.
+
+    Args:
+        registry: prometheus-client registry for ``signalpost_errors_total``.
+        classifier: Decides the error class; defaults to the shared classifier.
+        scrubber: Removes secrets from messages, stacks and context.
+        logger: Where records are logged (level ERROR, with ``exc_info``); defaults to the
+            ``signalpost.errors`` logger.
+        max_exception_types: Distinct ``exception_type`` label values before the rest are
+            counted as ``_other``.
+    """
+
+    def __init__(
+        self,
+        *,
+        registry: CollectorRegistry | None = None,
+        classifier: ErrorClassifier = default_classifier,
+        scrubber: Scrubber = default_scrubber,
+        logger: logging.Logger | None = None,
+        max_exception_types: int = 200,
+    ) -> None:
+        self.classifier = classifier
+        self.scrubber = scrubber
+        self.logger = logger or logging.getLogger(ERROR_LOGGER_NAME)
+        self._counter = metrics.counter(error_metrics.ERRORS, registry)
+        self._exception_types = BoundedValues(max_exception_types)
+
+    def report(
+        self,
+        exc: BaseException,
+        *,
+        source: str,
+        context: Mapping[str, Any] | None = None,
+        message: str | None = None,
+    ) -> ErrorRecord | None:
+        """Record ``exc``; returns the record, or ``None`` if building it failed.
+
+        Never raises: a failure here is logged on ``signalpost.internal`` and swallowed, so
+        that error capture cannot replace the user's exception with its own.
+        """
+        try:
+            record = build_error_record(
+                exc,
+                source=source,
+                context=context,
+                classifier=self.classifier,
+                scrubber=self.scrubber,
+            )
+            self._counter.labels(
+                source, str(record.error_class), self._exception_types(record.exception_type)
+            ).inc()
+            self.logger.error(
+                "%s",
+                message or f"{record.exception_type}: {record.message}",
+                exc_info=(type(exc), exc, exc.__traceback__),
+                extra={"signalpost_error": record, **record.log_attributes()},
+            )
+            return record
+        except Exception:
+            logging.getLogger("signalpost.internal").debug("error capture failed", exc_info=True)
+            return None

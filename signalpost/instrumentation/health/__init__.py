@@ -1,0 +1,54 @@
+"""Health checks run in the background, served as liveness, readiness and a JSON report.
+
+Example::
+
+    monitor = HealthMonitor()
+    monitor.add(PostgresCheck("host=db dbname=app"))
+    monitor.add(ResourcesCheck(paths=["/", "/var/lib/app"]))
+    app.mount("/health", HealthEndpoints(monitor))
+    # in the lifespan: await monitor.start() ... await monitor.stop()
+
+See ``docs/health.md``.
+"""
+
+from __future__ import annotations
+
+from signalpost.instrumentation.health.check import CheckOutcome, FunctionCheck, HealthCheck
+from signalpost.instrumentation.health.checks import (
+    ExpectedSchema,
+    HttpCheck,
+    PostgresCheck,
+    ResourcesCheck,
+    SchemaCheck,
+    SchemaSpecError,
+    TcpCheck,
+    Threshold,
+    load_schema,
+    parse_schema,
+)
+from signalpost.instrumentation.health.endpoints import HealthEndpoints
+from signalpost.instrumentation.health.monitor import HealthMonitor
+from signalpost.instrumentation.health.report import ComponentHealth, HealthReport
+from signalpost.instrumentation.health.result import CheckResult, Status
+
+__all__ = [
+    "CheckOutcome",
+    "CheckResult",
+    "ComponentHealth",
+    "ExpectedSchema",
+    "FunctionCheck",
+    "HealthCheck",
+    "HealthEndpoints",
+    "HealthMonitor",
+    "HealthReport",
+    "HttpCheck",
+    "PostgresCheck",
+    "ResourcesCheck",
+    "SchemaCheck",
+    "SchemaSpecError",
+    "Status",
+    "TcpCheck",
+    "Threshold",
+    "load_schema",
+    "parse_schema",
+]

@@ -1,0 +1,179 @@
+"""External dependencies: an HTTP endpoint's status and latency, a TCP service's reachability.
+
+Both use asyncio streams only (no HTTP client dependency), so a check costs one connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import Collection, Mapping
+from urllib.parse import urlsplit
+
+from signalpost.instrumentation.health.result import CheckResult
+
+__all__ = ["HttpCheck", "TcpCheck"]
+
+_MAX_HEADER_BYTES = 64 * 1024
+
+
+class HttpCheck:
+    """Sends one HTTP/1.1 request and judges the status code and the latency.
+
+    Args:
+        url: ``http://`` or ``https://`` URL (certificates verified for https).
+        name: Check name (metric label), e.g. ``"payments-api"``.
+        critical: Readiness depends on it (default false: most dependencies are optional).
+        method: Request method, ``GET`` by default (``HEAD`` is cheaper where supported).
+        expected_status: Status codes counted as up; default 200-399.
+        headers: Extra request headers (e.g. an API key; never shown in the report).
+        degraded_after: Latency in seconds (to the status line) above which it is degraded.
+        timeout: Seconds before the run counts as failed.
+        interval: Seconds between runs.
+        ssl_context: Context for https; defaults to the system's verified one.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        name: str,
+        critical: bool = False,
+        method: str = "GET",
+        expected_status: Collection[int] = range(200, 400),
+        headers: Mapping[str, str] | None = None,
+        degraded_after: float = 1.0,
+        timeout: float = 5.0,
+        interval: float = 30.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"HttpCheck {name!r}: expected an http(s) URL, got {url!r}")
+        self.url = url
+        self.name = name
+        self.critical = critical
+        self.method = method.upper()
+        self.expected_status = expected_status
+        self.headers = dict(headers or {})
+        self.degraded_after = degraded_after
+        self.timeout = timeout
+        self.interval = interval
+        self._host = parts.hostname
+        self._port = parts.port or (443 if parts.scheme == "https" else 80)
+        self._tls = parts.scheme == "https"
+        self._ssl_context = ssl_context
+        target = parts.path or "/"
+        self._target = f"{target}?{parts.query}" if parts.query else target
+        netloc = parts.netloc.rsplit("@", 1)[-1]
+        self._public_url = f"{parts.scheme}://{netloc}{parts.path or '/'}"
+
+    async def run(self) -> CheckResult:
+        """Send the request, read the status line and headers, close."""
+        started = time.perf_counter()
+        context = (self._ssl_context or ssl.create_default_context()) if self._tls else None
+        reader, writer = await asyncio.open_connection(
+            self._host, self._port, ssl=context, limit=_MAX_HEADER_BYTES
+        )
+        try:
+            lines = [
+                f"{self.method} {self._target} HTTP/1.1",
+                f"Host: {self._host}" + ("" if self._port in (80, 443) else f":{self._port}"),
+                "User-Agent: signalpost-health",
+                "Accept: */*",
+                "Connection: close",
+                *(f"{key}: {value}" for key, value in self.headers.items()),
+            ]
+            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+            await writer.drain()
+            status_line = await reader.readline()
+            latency = time.perf_counter() - started
+        finally:
+            writer.close()
+            try:
+                await writer.wait_closed()
+            except (ConnectionError, ssl.SSLError):
+                pass
+        parts = status_line.decode("latin-1").split(" ", 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+            return CheckResult.unhealthy(
+                f"not an HTTP response: {status_line[:80]!r}", url=self._public_url
+            )
+        code = int(parts[1])
+        details = {"url": self._public_url, "status_code": code, "latency_seconds": latency}
+        if code not in self.expected_status:
+            return CheckResult.unhealthy(f"unexpected HTTP status {code}", **details)
+        if latency > self.degraded_after:
+            return CheckResult.degraded(
+                f"slow: {latency:.3f} s, threshold {self.degraded_after:g} s", **details
+            )
+        return CheckResult.healthy(**details)
+
+
+class TcpCheck:
+    """Opens a TCP connection and optionally checks the greeting (e.g. SMTP's ``220``).
+
+    Args:
+        host: Host name or address.
+        port: TCP port.
+        name: Check name (metric label), e.g. ``"smtp"``.
+        critical: Readiness depends on it (default false).
+        expect_banner: Bytes the server's first line must start with (``b"220"`` for SMTP);
+            ``None`` to only connect.
+        degraded_after: Latency in seconds above which it is degraded.
+        timeout: Seconds before the run counts as failed.
+        interval: Seconds between runs.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        name: str,
+        critical: bool = False,
+        expect_banner: bytes | None = None,
+        degraded_after: float = 1.0,
+        timeout: float = 5.0,
+        interval: float = 30.0,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.name = name
+        self.critical = critical
+        self.expect_banner = expect_banner
+        self.degraded_after = degraded_after
+        self.timeout = timeout
+        self.interval = interval
+
+    async def run(self) -> CheckResult:
+        """Connect, read the banner if one is expected, close."""
+        started = time.perf_counter()
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        try:
+            banner = b""
+            if self.expect_banner is not None:
+                banner = (await reader.readline()).rstrip(b"\r\n")
+            latency = time.perf_counter() - started
+        finally:
+            writer.close()
+            try:
+                await writer.wait_closed()
+            except ConnectionError:
+                pass
+        details: dict[str, object] = {
+            "address": f"{self.host}:{self.port}",
+            "latency_seconds": latency,
+        }
+        if self.expect_banner is not None:
+            details["banner"] = banner[:80].decode("latin-1")
+            if not banner.startswith(self.expect_banner):
+                return CheckResult.unhealthy(
+                    f"unexpected greeting, expected {self.expect_banner!r}", **details
+                )
+        if latency > self.degraded_after:
+            return CheckResult.degraded(
+                f"slow: {latency:.3f} s, threshold {self.degraded_after:g} s", **details
+            )
+        return CheckResult.healthy(**details)

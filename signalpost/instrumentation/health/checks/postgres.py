@@ -1,0 +1,85 @@
+"""PostgreSQL reachability: connect (or borrow from a pool) and run a trivial query."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+from signalpost.instrumentation.health.result import CheckResult
+
+__all__ = ["PostgresCheck"]
+
+
+class PostgresCheck:
+    """Connects and runs ``query``; slow answers are degraded, failures unhealthy.
+
+    Args:
+        conninfo: libpq connection string; a new connection is opened per run, which also
+            proves that the server accepts connections. Ignored when ``pool`` is given.
+        pool: An open :class:`psycopg_pool.AsyncConnectionPool` to borrow from instead (checks
+            the pool's health as the application sees it).
+        name: Check name (metric label).
+        critical: Readiness depends on it (default).
+        timeout: Seconds before the run counts as failed; also libpq's connect timeout.
+        interval: Seconds between runs.
+        degraded_after: Total latency (connect + query) in seconds above which the result is
+            degraded.
+        query: The statement run; it must be cheap.
+    """
+
+    def __init__(
+        self,
+        conninfo: str = "",
+        *,
+        pool: AsyncConnectionPool[Any] | None = None,
+        name: str = "postgres",
+        critical: bool = True,
+        timeout: float = 5.0,
+        interval: float = 15.0,
+        degraded_after: float = 1.0,
+        query: str = "SELECT 1",
+    ) -> None:
+        if not conninfo and pool is None:
+            raise ValueError("PostgresCheck needs a conninfo or a pool")
+        self.conninfo = conninfo
+        self.pool = pool
+        self.name = name
+        self.critical = critical
+        self.timeout = timeout
+        self.interval = interval
+        self.degraded_after = degraded_after
+        self.query = query
+
+    async def run(self) -> CheckResult:
+        """Connect, run the query and judge the latency."""
+        started = time.perf_counter()
+        if self.pool is not None:
+            async with self.pool.connection(timeout=self.timeout) as conn:
+                connected = time.perf_counter()
+                details = await self._query(conn)
+        else:
+            conn = await psycopg.AsyncConnection.connect(
+                self.conninfo, connect_timeout=max(1, round(self.timeout)), autocommit=True
+            )
+            async with conn:
+                connected = time.perf_counter()
+                details = await self._query(conn)
+        finished = time.perf_counter()
+        details["connect_seconds"] = round(connected - started, 6)
+        details["query_seconds"] = round(finished - connected, 6)
+        total = finished - started
+        if total > self.degraded_after:
+            return CheckResult.degraded(
+                f"slow: {total:.3f} s, threshold {self.degraded_after:g} s", **details
+            )
+        return CheckResult.healthy(**details)
+
+    async def _query(self, conn: psycopg.AsyncConnection[Any]) -> dict[str, Any]:
+        await conn.execute(self.query)
+        return {
+            "server_version": conn.info.server_version,
+            "database": conn.info.dbname,
+        }

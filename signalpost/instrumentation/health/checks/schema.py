@@ -1,0 +1,284 @@
+"""Compares the live PostgreSQL catalog with the schema declared in YAML.
+
+Every missing table, column, index or foreign key, and every column whose type or
+nullability differs, becomes one line of the report naming the object precisely, e.g.
+``column public.users.email: type is text, expected character varying(255) (schema.yaml:9)``.
+Objects present in the database but not declared are ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+from signalpost.instrumentation.health.checks.schema_spec import (
+    ExpectedSchema,
+    ExpectedTable,
+    load_schema,
+)
+from signalpost.instrumentation.health.result import CheckResult, Status
+
+__all__ = ["Catalog", "SchemaCheck", "compare", "read_catalog"]
+
+_TABLES = """
+SELECT n.nspname, c.relname
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = ANY(%(schemas)s)
+"""
+_COLUMNS = """
+SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE a.attnum > 0 AND NOT a.attisdropped
+  AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = ANY(%(schemas)s)
+"""
+_INDEXES = """
+SELECT n.nspname, t.relname, i.relname, x.indisunique,
+       ARRAY(SELECT coalesce(a.attname, '(expression)')
+             FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+             LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+             WHERE k.ord <= x.indnkeyatts ORDER BY k.ord)
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_class t ON t.oid = x.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE n.nspname = ANY(%(schemas)s)
+"""
+_FOREIGN_KEYS = """
+SELECT n.nspname, t.relname, con.conname,
+       ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+             ORDER BY k.ord),
+       rn.nspname, r.relname,
+       ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
+             ORDER BY k.ord)
+FROM pg_constraint con
+JOIN pg_class t ON t.oid = con.conrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+JOIN pg_class r ON r.oid = con.confrelid
+JOIN pg_namespace rn ON rn.oid = r.relnamespace
+WHERE con.contype = 'f' AND n.nspname = ANY(%(schemas)s)
+"""
+
+_Key = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    name: str
+    unique: bool
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _ForeignKey:
+    name: str
+    columns: tuple[str, ...]
+    ref: _Key
+    ref_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """The parts of the live catalog the comparison needs, keyed by (schema, table)."""
+
+    tables: frozenset[_Key]
+    columns: dict[_Key, dict[str, tuple[str, bool]]]
+    indexes: dict[_Key, list[_Index]]
+    foreign_keys: dict[_Key, list[_ForeignKey]]
+
+
+async def read_catalog(conn: psycopg.AsyncConnection[Any], schemas: list[str]) -> Catalog:
+    """Read tables, columns, indexes and foreign keys of ``schemas`` (four catalog queries)."""
+    params = {"schemas": schemas}
+    cur = conn.cursor()
+    await cur.execute(_TABLES, params)
+    tables = frozenset((row[0], row[1]) for row in await cur.fetchall())
+    columns: dict[_Key, dict[str, tuple[str, bool]]] = {}
+    await cur.execute(_COLUMNS, params)
+    for schema, table, column, type_name, nullable in await cur.fetchall():
+        columns.setdefault((schema, table), {})[column] = (type_name, nullable)
+    indexes: dict[_Key, list[_Index]] = {}
+    await cur.execute(_INDEXES, params)
+    for schema, table, name, unique, index_columns in await cur.fetchall():
+        indexes.setdefault((schema, table), []).append(_Index(name, unique, tuple(index_columns)))
+    foreign_keys: dict[_Key, list[_ForeignKey]] = {}
+    await cur.execute(_FOREIGN_KEYS, params)
+    for schema, table, name, fk_columns, ref_schema, ref_table, ref_columns in await cur.fetchall():
+        foreign_keys.setdefault((schema, table), []).append(
+            _ForeignKey(name, tuple(fk_columns), (ref_schema, ref_table), tuple(ref_columns))
+        )
+    await cur.close()
+    return Catalog(tables, columns, indexes, foreign_keys)
+
+
+def _cols(columns: tuple[str, ...]) -> str:
+    return f"({', '.join(columns)})"
+
+
+def compare(expected: ExpectedSchema, catalog: Catalog) -> list[str]:
+    """Return one line per difference between ``expected`` and ``catalog`` (empty if none)."""
+    problems: list[str] = []
+    for table in expected.tables:
+        problems.extend(_compare_table(table, catalog, expected.source))
+    return problems
+
+
+def _compare_table(table: ExpectedTable, catalog: Catalog, source: str) -> list[str]:
+    key = (table.schema, table.name)
+    qualified = table.qualified_name
+    if key not in catalog.tables:
+        return [f"table {qualified}: missing ({source}:{table.line})"]
+    problems: list[str] = []
+    live_columns = catalog.columns.get(key, {})
+    for column in table.columns:
+        where = f"({source}:{column.line})"
+        found = live_columns.get(column.name)
+        if found is None:
+            problems.append(f"column {qualified}.{column.name}: missing {where}")
+            continue
+        type_name, nullable = found
+        if column.type is not None and type_name != column.type:
+            problems.append(
+                f"column {qualified}.{column.name}: type is {type_name}, "
+                f"expected {column.type} {where}"
+            )
+        if column.nullable is not None and nullable != column.nullable:
+            actual, wanted = ("nullable", "NOT NULL") if nullable else ("NOT NULL", "nullable")
+            problems.append(
+                f"column {qualified}.{column.name}: {actual}, expected {wanted} {where}"
+            )
+    live_indexes = catalog.indexes.get(key, [])
+    for index in table.indexes:
+        where = f"({source}:{index.line})"
+        if index.name is not None:
+            label = f"index {index.name} on {qualified}"
+            match = next((i for i in live_indexes if i.name == index.name), None)
+        else:
+            wanted_columns = index.columns or ()
+            label = f"index on {qualified} {_cols(wanted_columns)}"
+            candidates = [i for i in live_indexes if i.columns == wanted_columns]
+            preferred = [i for i in candidates if index.unique is None or i.unique == index.unique]
+            pool = preferred or candidates
+            match = pool[0] if pool else None
+        if match is None:
+            problems.append(f"{label}: missing {where}")
+            continue
+        if index.columns is not None and match.columns != index.columns:
+            problems.append(
+                f"{label}: columns are {_cols(match.columns)}, expected {_cols(index.columns)} "
+                f"{where}"
+            )
+        if index.unique is not None and match.unique != index.unique:
+            actual = "unique" if match.unique else "not unique"
+            wanted = "unique" if index.unique else "not unique"
+            problems.append(f"{label}: {actual}, expected {wanted} {where}")
+    live_fks = catalog.foreign_keys.get(key, [])
+    for fk in table.foreign_keys:
+        where = f"({source}:{fk.line})"
+        ref = f"{fk.ref_schema}.{fk.ref_table}"
+        target = f"{ref} {_cols(fk.ref_columns)}" if fk.ref_columns else ref
+        if fk.name is not None:
+            label = f"foreign key {fk.name} on {qualified}"
+            found_fk = next((f for f in live_fks if f.name == fk.name), None)
+        else:
+            label = f"foreign key {qualified} {_cols(fk.columns)} -> {target}"
+            found_fk = next(
+                (
+                    f
+                    for f in live_fks
+                    if f.columns == fk.columns
+                    and f.ref == (fk.ref_schema, fk.ref_table)
+                    and (fk.ref_columns is None or f.ref_columns == fk.ref_columns)
+                ),
+                None,
+            )
+        if found_fk is None:
+            problems.append(f"{label}: missing {where}")
+            continue
+        live_target = f"{found_fk.ref[0]}.{found_fk.ref[1]} {_cols(found_fk.ref_columns)}"
+        if (
+            found_fk.columns != fk.columns
+            or found_fk.ref != (fk.ref_schema, fk.ref_table)
+            or (fk.ref_columns is not None and found_fk.ref_columns != fk.ref_columns)
+        ):
+            problems.append(
+                f"{label}: is {_cols(found_fk.columns)} -> {live_target}, "
+                f"expected {_cols(fk.columns)} -> {target} {where}"
+            )
+    return problems
+
+
+class SchemaCheck:
+    """Validates the live schema against a YAML declaration (parsed once, at construction).
+
+    Args:
+        expected: The declaration: a path to the YAML file or an :class:`ExpectedSchema`.
+        conninfo: libpq connection string (a connection per run). Ignored with ``pool``.
+        pool: An open :class:`psycopg_pool.AsyncConnectionPool` to borrow from instead.
+        name: Check name (metric label).
+        critical: Readiness depends on it. Default false: a schema drift needs a person or a
+            migration, and taking every replica out of service rarely helps.
+        mismatch_status: Status reported when differences are found.
+        timeout: Seconds before the run counts as failed.
+        interval: Seconds between runs (the catalog changes rarely).
+
+    Raises:
+        SchemaSpecError: The YAML file is invalid (names file, line and key).
+    """
+
+    def __init__(
+        self,
+        expected: ExpectedSchema | str | Path,
+        conninfo: str = "",
+        *,
+        pool: AsyncConnectionPool[Any] | None = None,
+        name: str = "schema",
+        critical: bool = False,
+        mismatch_status: Status = Status.UNHEALTHY,
+        timeout: float = 10.0,
+        interval: float = 300.0,
+    ) -> None:
+        if not conninfo and pool is None:
+            raise ValueError("SchemaCheck needs a conninfo or a pool")
+        self.expected = expected if isinstance(expected, ExpectedSchema) else load_schema(expected)
+        self.conninfo = conninfo
+        self.pool = pool
+        self.name = name
+        self.critical = critical
+        self.mismatch_status = mismatch_status
+        self.timeout = timeout
+        self.interval = interval
+        self._schemas = sorted(
+            {t.schema for t in self.expected.tables}
+            | {fk.ref_schema for t in self.expected.tables for fk in t.foreign_keys}
+        )
+
+    async def run(self) -> CheckResult:
+        """Read the catalog and compare."""
+        if self.pool is not None:
+            async with self.pool.connection(timeout=self.timeout) as conn:
+                catalog = await read_catalog(conn, self._schemas)
+        else:
+            conn = await psycopg.AsyncConnection.connect(
+                self.conninfo, connect_timeout=max(1, round(self.timeout)), autocommit=True
+            )
+            async with conn:
+                catalog = await read_catalog(conn, self._schemas)
+        problems = compare(self.expected, catalog)
+        details = {
+            "source": self.expected.source,
+            "tables": len(self.expected.tables),
+            "problems": problems,
+        }
+        if problems:
+            noun = "difference" if len(problems) == 1 else "differences"
+            summary = f"{len(problems)} schema {noun}: {problems[0]}"
+            return CheckResult(self.mismatch_status, details, summary)
+        return CheckResult.healthy(**details)

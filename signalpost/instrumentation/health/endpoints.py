@@ -1,0 +1,90 @@
+"""Health endpoints as a small pure-ASGI app that only reads the monitor's cache.
+
+Mount it under a prefix, conventionally ``/health`` (which the HTTP middleware leaves out of
+its metrics by default)::
+
+    app.mount("/health", HealthEndpoints(monitor))
+
+====================  ======================================================================
+``GET /health/live``  200 ``{"status": "alive"}`` whenever the event loop answers.
+``GET /health/ready`` 200 when every critical check is healthy or degraded, else 503.
+``GET /health/``      The detailed JSON report; 200 unless the overall status is unhealthy.
+====================  ======================================================================
+
+``HEAD`` is answered like ``GET`` without a body; other methods get 405, other paths 404.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from signalpost.instrumentation.asgitypes import Receive, Scope, Send, acknowledge_lifespan
+from signalpost.instrumentation.health.monitor import HealthMonitor
+from signalpost.instrumentation.health.result import Status
+
+__all__ = ["HealthEndpoints"]
+
+
+_HEADERS = [
+    (b"content-type", b"application/json"),
+    (b"cache-control", b"no-store"),
+]
+
+
+class HealthEndpoints:
+    """ASGI app serving liveness, readiness and the detailed report of a :class:`HealthMonitor`.
+
+    Args:
+        monitor: The monitor whose cached results are served.
+        details: Serve the detailed report at ``/`` (turn off to expose only live/ready).
+    """
+
+    def __init__(self, monitor: HealthMonitor, *, details: bool = True) -> None:
+        self.monitor = monitor
+        self.details = details
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI connection."""
+        if scope["type"] == "lifespan":
+            await acknowledge_lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1000})
+            return
+        method = scope.get("method", "GET")
+        body: dict[str, Any]
+        path = _route_path(scope)
+        if path in ("/live", "/live/"):
+            status, body = 200, {"status": "alive"}
+        elif path in ("/ready", "/ready/"):
+            report = self.monitor.report()
+            failing = [
+                c.name for c in report.components if c.critical and c.status is Status.UNHEALTHY
+            ]
+            status = 200 if report.ready else 503
+            body = {"status": "ready" if report.ready else "not ready", "failing": failing}
+        elif path in ("", "/") and self.details:
+            report = self.monitor.report()
+            status = 503 if report.status is Status.UNHEALTHY else 200
+            body = report.to_dict()
+        else:
+            status, body = 404, {"error": "not found"}
+        if method not in ("GET", "HEAD") and status != 404:
+            status, body = 405, {"error": "method not allowed"}
+        payload = json.dumps(body, default=str, separators=(",", ":")).encode()
+        headers = [*_HEADERS, (b"content-length", str(len(payload)).encode())]
+        if status == 405:
+            headers.append((b"allow", b"GET, HEAD"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else payload})
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the mount point (Starlette keeps the full path and sets root_path)."""
+    path: str = scope.get("path", "/")
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return path

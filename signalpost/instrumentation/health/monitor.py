@@ -1,0 +1,342 @@
+"""Runs health checks in the background, caches their results and records their metrics.
+
+Each check has its own asyncio task, so a slow or hung check never delays another, and the
+request path only ever reads the cache. Sync checks run in a daemon thread per run (a hung
+thread cannot block interpreter exit); while a timed-out thread is still running, later runs
+of that check report it as hung instead of piling up threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from signalpost.instrumentation import metrics
+from signalpost.instrumentation.cardinality import BoundedValues
+from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier, default_classifier
+from signalpost.instrumentation.errors import exception_type_name
+from signalpost.instrumentation.health.check import (
+    CheckOutcome,
+    FunctionCheck,
+    HealthCheck,
+    is_async_check,
+)
+from signalpost.instrumentation.health.report import ComponentHealth, HealthReport
+from signalpost.instrumentation.health.result import CheckResult, Status
+from signalpost.instrumentation.semconv import health as semconv
+
+__all__ = ["HealthMonitor"]
+
+_log = logging.getLogger("signalpost.health")
+_MAX_ERROR_LENGTH = 500
+
+
+@dataclass(slots=True)
+class _Entry:
+    check: HealthCheck
+    is_async: bool
+    kind: str
+    status_children: dict[Status, Any]
+    duration: Any
+    last_success: Any
+    task: asyncio.Task[None] | None = None
+    thread_run: asyncio.Future[tuple[bool, Any]] | None = None
+
+
+def _coerce(outcome: object) -> CheckResult:
+    if isinstance(outcome, CheckResult):
+        return outcome
+    if isinstance(outcome, Status):
+        return CheckResult(outcome)
+    if outcome is None or outcome is True:
+        return CheckResult(Status.HEALTHY)
+    if outcome is False:
+        return CheckResult.unhealthy("check returned False")
+    raise TypeError(f"a check returned {type(outcome).__name__}, expected a CheckResult")
+
+
+def _describe(error: BaseException) -> str:
+    message = str(error).strip().splitlines()
+    text = f"{exception_type_name(error)}: {message[0]}" if message else exception_type_name(error)
+    return text[:_MAX_ERROR_LENGTH]
+
+
+class HealthMonitor:
+    """Owns the checks, runs them in the background and answers with cached results.
+
+    Example:
+        >>> monitor = HealthMonitor()
+        >>> monitor.add(PostgresCheck("host=db dbname=app"))
+        >>> @monitor.check("cache", critical=False, interval=30)
+        ... async def cache() -> bool:
+        ...     return await redis.ping()
+        >>> await monitor.start()   # in the app's lifespan; await monitor.stop() at shutdown
+
+    Args:
+        registry: prometheus-client registry; defaults to the global ``REGISTRY``.
+        classifier: Classifies exceptions raised by checks; defaults to the shared one.
+        clock: Wall clock (Unix seconds) for ``checked_at`` and last-success times.
+        stale_after: A result older than ``stale_after * interval + timeout`` seconds is
+            reported unhealthy (the check's task died or the loop is blocked).
+    """
+
+    def __init__(
+        self,
+        *,
+        registry: CollectorRegistry | None = None,
+        classifier: ErrorClassifier | None = None,
+        clock: Callable[[], float] = time.time,
+        stale_after: float = 3.0,
+    ) -> None:
+        self._status_gauge = metrics.gauge(semconv.CHECK_STATUS, registry)
+        self._duration = metrics.histogram(semconv.CHECK_DURATION, registry)
+        self._last_success = metrics.gauge(semconv.CHECK_LAST_SUCCESS, registry)
+        self._overall = metrics.gauge(semconv.HEALTH_STATUS, registry)
+        self._classifier = classifier or default_classifier
+        self._clock = clock
+        self._stale_after = stale_after
+        self._names = BoundedValues(100)
+        self._entries: dict[str, _Entry] = {}
+        self._states: dict[str, ComponentHealth] = {}
+        self._running = False
+
+    # -- registration -----------------------------------------------------------------------
+
+    def add(self, check: HealthCheck) -> HealthCheck:
+        """Register ``check`` (started at once if the monitor runs); returns it.
+
+        Raises:
+            ValueError: A check with the same name exists, or timeout/interval are not positive.
+        """
+        if check.name in self._entries:
+            raise ValueError(f"a health check named {check.name!r} is already registered")
+        if not check.timeout > 0 or not check.interval > 0:
+            raise ValueError(f"health check {check.name!r}: timeout and interval must be > 0")
+        kind = semconv.KIND_CRITICAL if check.critical else semconv.KIND_NON_CRITICAL
+        label = self._names(check.name)
+        entry = _Entry(
+            check=check,
+            is_async=is_async_check(check),
+            kind=kind,
+            status_children={s: self._status_gauge.labels(label, kind, s.value) for s in Status},
+            duration=self._duration.labels(label, kind),
+            last_success=self._last_success.labels(label, kind),
+        )
+        self._entries[check.name] = entry
+        self._states[check.name] = ComponentHealth(check.name, check.critical)
+        self._set_status_gauge(entry, Status.UNHEALTHY)
+        self._update_overall()
+        if self._running:
+            entry.task = asyncio.get_running_loop().create_task(
+                self._loop(entry), name=f"signalpost-health-{check.name}"
+            )
+        return check
+
+    def check(
+        self,
+        name: str,
+        *,
+        critical: bool = True,
+        timeout: float = 5.0,
+        interval: float = 15.0,
+    ) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+        """Decorator registering a function (sync or ``async``) as a check.
+
+        The function takes no arguments and returns a :class:`CheckResult`, a
+        :class:`Status`, a bool or ``None`` (healthy), or raises (unhealthy).
+        """
+
+        def register(func: Callable[[], Any]) -> Callable[[], Any]:
+            self.add(FunctionCheck(name, func, critical, timeout, interval))
+            return func
+
+        return register
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def start(self, *, wait: bool = False) -> None:
+        """Start one background task per check (idempotent).
+
+        Args:
+            wait: Return only after every check has run once (bounded by the timeouts), so
+                that readiness is known when start-up ends.
+        """
+        if self._running:
+            return
+        self._running = True
+        if wait:
+            await self.run_once()
+        loop = asyncio.get_running_loop()
+        for entry in self._entries.values():
+            entry.task = loop.create_task(
+                self._loop(entry, delay_first=wait),
+                name=f"signalpost-health-{entry.check.name}",
+            )
+
+    async def stop(self) -> None:
+        """Cancel the background tasks and wait for them to end. Threads left hung are
+        abandoned (they are daemon threads)."""
+        self._running = False
+        tasks = [e.task for e in self._entries.values() if e.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for entry in self._entries.values():
+            entry.task = None
+
+    @property
+    def running(self) -> bool:
+        """Whether background tasks are running."""
+        return self._running
+
+    async def run_once(self) -> HealthReport:
+        """Run every check now, concurrently, and return the report."""
+        await asyncio.gather(*(self._run(entry) for entry in self._entries.values()))
+        return self.report()
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def report(self) -> HealthReport:
+        """Return the cached state of every check; results too old are reported stale."""
+        now = self._clock()
+        components = []
+        for name, entry in self._entries.items():
+            state = self._states[name]
+            limit = self._stale_after * entry.check.interval + entry.check.timeout
+            if self._running and state.checked_at is not None and now - state.checked_at > limit:
+                state = replace(
+                    state,
+                    status=Status.UNHEALTHY,
+                    error=f"stale: last checked {now - state.checked_at:.1f} s ago",
+                )
+            components.append(state)
+        return HealthReport.of(tuple(components), now)
+
+    # -- running ----------------------------------------------------------------------------
+
+    async def _loop(self, entry: _Entry, *, delay_first: bool = False) -> None:
+        interval = entry.check.interval
+        if delay_first:
+            await asyncio.sleep(interval)
+        while True:
+            started = time.monotonic()
+            try:
+                await self._run(entry)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug here must not end the check's task
+                _log.exception("health check %r: recording failed", entry.check.name)
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+
+    async def _run(self, entry: _Entry) -> None:
+        check = entry.check
+        started = time.perf_counter()
+        error_class: str | None = None
+        try:
+            if entry.thread_run is not None and not entry.thread_run.done():
+                raise _StillRunning(
+                    f"previous run still in progress after timing out ({check.timeout:g} s)"
+                )
+            async with asyncio.timeout(check.timeout):
+                if entry.is_async:
+                    outcome = await _as_awaitable(check.run())
+                else:
+                    entry.thread_run = _in_thread(check.run)
+                    ok, value = await asyncio.shield(entry.thread_run)
+                    if not ok:
+                        raise value if isinstance(value, Exception) else RuntimeError(repr(value))
+                    outcome = value
+            result = _coerce(outcome)
+        except TimeoutError as error:
+            if time.perf_counter() - started >= check.timeout:
+                result = CheckResult.unhealthy(f"timed out after {check.timeout:g} s")
+            else:
+                result = CheckResult.unhealthy(_describe(error))
+            error_class = ErrorClass.TRANSIENT.value
+        except _StillRunning as error:
+            result = CheckResult.unhealthy(str(error))
+            error_class = ErrorClass.TRANSIENT.value
+        except Exception as error:
+            result = CheckResult.unhealthy(_describe(error))
+            error_class = self._classifier.classify(error).value
+        latency = time.perf_counter() - started
+        self._record(entry, result, latency, error_class)
+
+    def _record(
+        self, entry: _Entry, result: CheckResult, latency: float, error_class: str | None
+    ) -> None:
+        now = self._clock()
+        previous = self._states[entry.check.name]
+        success = result.status is not Status.UNHEALTHY
+        error = result.error
+        if error is None and result.status is not Status.HEALTHY:
+            error = result.status.value
+        state = ComponentHealth(
+            name=entry.check.name,
+            critical=entry.check.critical,
+            status=result.status,
+            latency_seconds=latency,
+            details=result.details,
+            error=error,
+            error_class=error_class,
+            checked_at=now,
+            last_success_at=now if success else previous.last_success_at,
+            consecutive_failures=0 if success else previous.consecutive_failures + 1,
+        )
+        self._states[entry.check.name] = state
+        self._set_status_gauge(entry, result.status)
+        entry.duration.observe(latency)
+        if success:
+            entry.last_success.set(now)
+        self._update_overall()
+        if not success and previous.status is not Status.UNHEALTHY:
+            _log.warning("health check %r is unhealthy: %s", entry.check.name, error)
+
+    def _set_status_gauge(self, entry: _Entry, status: Status) -> None:
+        for value, child in entry.status_children.items():
+            child.set(1 if value is status else 0)
+
+    def _update_overall(self) -> None:
+        status = HealthReport.of(tuple(self._states.values()), 0.0).status
+        for value in Status:
+            self._overall.labels(value.value).set(1 if value is status else 0)
+
+
+class _StillRunning(Exception):
+    pass
+
+
+async def _as_awaitable(value: CheckOutcome | Awaitable[CheckOutcome]) -> CheckOutcome:
+    if isinstance(value, Awaitable):
+        return await value
+    return value
+
+
+def _in_thread(func: Callable[[], Any]) -> asyncio.Future[tuple[bool, Any]]:
+    """Run ``func`` in a new daemon thread; the future gets (True, result) or (False, error)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[tuple[bool, Any]] = loop.create_future()
+
+    def settle(outcome: tuple[bool, Any]) -> None:
+        if not future.done():
+            future.set_result(outcome)
+
+    def target() -> None:
+        try:
+            outcome: tuple[bool, Any] = (True, func())
+        except BaseException as error:
+            outcome = (False, error)
+        try:
+            loop.call_soon_threadsafe(settle, outcome)
+        except RuntimeError:  # the loop closed while the check ran
+            pass
+
+    threading.Thread(target=target, name="signalpost-health-check", daemon=True).start()
+    return future

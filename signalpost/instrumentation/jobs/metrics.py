@@ -1,0 +1,178 @@
+"""The prometheus-client instruments of job monitoring, bound once per job type."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Any
+
+from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client.metrics import MetricWrapperBase
+
+from signalpost.instrumentation import metrics
+from signalpost.instrumentation.cardinality import BoundedValues
+from signalpost.instrumentation.jobs.collector import JobCollector
+from signalpost.instrumentation.jobs.registry import JobRegistry
+from signalpost.instrumentation.semconv import jobs as spec
+
+__all__ = ["JobMetrics", "TypeMetrics"]
+
+_SUCCEEDED = "succeeded"  # JobState.SUCCEEDED, without importing the state machine here
+_lock = threading.Lock()
+_by_registry: weakref.WeakKeyDictionary[CollectorRegistry, JobMetrics] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+class TypeMetrics:
+    """The label children of one job type, bound once so that the hot path skips ``labels()``.
+
+    The children a successful run touches are bound on its first use, not here: a series
+    appears with its first sample (``last_success`` with the first success).
+    """
+
+    __slots__ = ("_attempt_ok", "_owner", "_success", "in_progress", "items", "job_type", "started")
+
+    def __init__(self, owner: JobMetrics, job_type: str) -> None:
+        self._owner = owner
+        self.job_type = job_type
+        self.started = owner.runs_started.labels(job_type)
+        self.in_progress = owner.in_progress.labels(job_type)
+        self.items = owner.items_processed.labels(job_type)
+        self._attempt_ok: Any = None
+        self._success: tuple[Any, Any, Any] | None = None
+
+    def attempt_succeeded(self) -> None:
+        """Count an attempt that ended without an error class (``error_class=""``)."""
+        child = self._attempt_ok
+        if child is None:
+            child = self._attempt_ok = self._owner.attempts.labels(self.job_type, "")
+        child.inc()
+
+    def run_succeeded(self, duration: float, timestamp: float) -> None:
+        """Count a run that succeeded after ``duration`` seconds, at Unix time ``timestamp``."""
+        children = self._success
+        if children is None:
+            owner, job_type = self._owner, self.job_type
+            children = self._success = (
+                owner.runs_finished.labels(job_type, _SUCCEEDED),
+                owner.duration.labels(job_type, _SUCCEEDED),
+                owner.last_success.labels(job_type),
+            )
+        finished, duration_child, last_success = children
+        finished.inc()
+        duration_child.observe(duration)
+        last_success.set(timestamp)
+
+
+class JobMetrics:
+    """Job metrics in one registry, with job and exception types kept bounded.
+
+    Args:
+        registry: Where the metrics live; prometheus-client's global registry by default.
+        max_job_types: Distinct ``job_type`` values before later ones share ``_other``.
+        max_exception_types: Distinct ``exception_type`` values before the rest are ``_other``.
+    """
+
+    def __init__(
+        self,
+        registry: CollectorRegistry | None = None,
+        *,
+        max_job_types: int = 100,
+        max_exception_types: int = 200,
+    ) -> None:
+        self.registry = REGISTRY if registry is None else registry
+        self.runs_started = metrics.counter(spec.RUNS_STARTED, self.registry)
+        self.runs_finished = metrics.counter(spec.RUNS_FINISHED, self.registry)
+        self.duration = metrics.histogram(spec.RUN_DURATION, self.registry)
+        self.in_progress = metrics.gauge(spec.RUNS_IN_PROGRESS, self.registry)
+        self.attempts = metrics.counter(spec.ATTEMPTS, self.registry)
+        self.retries = metrics.counter(spec.RETRIES, self.registry)
+        self.failures = metrics.counter(spec.FAILURES, self.registry)
+        self.items_processed = metrics.counter(spec.ITEMS_PROCESSED, self.registry)
+        self.last_success = metrics.gauge(spec.LAST_SUCCESS, self.registry)
+        self.job_types = BoundedValues(max_job_types)
+        self.exception_types = BoundedValues(max_exception_types)
+        self._by_type: dict[str, TypeMetrics] = {}
+        self._lock = threading.Lock()
+        self._collector: JobCollector | None = None
+        self._children: dict[tuple[object, ...], Any] = {}
+
+    @classmethod
+    def for_registry(cls, registry: CollectorRegistry | None = None) -> JobMetrics:
+        """Return the one :class:`JobMetrics` of ``registry`` (the global one by default).
+
+        Sharing it keeps the job-type cap and the scrape-time collector per registry, however
+        many job types and wrappers use it.
+        """
+        registry = REGISTRY if registry is None else registry
+        with _lock:
+            found = _by_registry.get(registry)
+            if found is None:
+                found = _by_registry[registry] = cls(registry)
+            return found
+
+    def watch(self, jobs: JobRegistry) -> None:
+        """Report the running jobs of ``jobs`` in this registry's scrape-time gauges.
+
+        Registers a :class:`JobCollector` in the registry on first use.
+        """
+        with self._lock:
+            if self._collector is None:
+                self._collector = JobCollector(self.known_types)
+                self.registry.register(self._collector)
+            self._collector.add_source(jobs)
+
+    def for_type(self, job_type: str) -> TypeMetrics:
+        """Return the bound children for ``job_type`` (already bounded by the caller)."""
+        found = self._by_type.get(job_type)
+        if found is None:
+            with self._lock:
+                found = self._by_type.get(job_type)
+                if found is None:
+                    found = self._by_type[job_type] = TypeMetrics(self, job_type)
+        return found
+
+    def finished(
+        self,
+        job_type: str,
+        status: str,
+        duration: float,
+        error_class: str | None = None,
+        exception_type: str | None = None,
+    ) -> None:
+        """Count a run that reached its final ``status`` after ``duration`` seconds."""
+        self._child(self.runs_finished, job_type, status).inc()
+        self._child(self.duration, job_type, status).observe(duration)
+        if error_class is not None:
+            self._child(
+                self.failures, job_type, error_class, self.exception_types(exception_type or "")
+            ).inc()
+
+    def succeeded_at(self, job_type: str, timestamp: float) -> None:
+        """Record the time of a success (the series appears with the first success)."""
+        self._child(self.last_success, job_type).set(timestamp)
+
+    def attempt_finished(self, job_type: str, error_class: str | None) -> None:
+        """Count a finished attempt; ``error_class`` is ``None`` unless it failed."""
+        self._child(self.attempts, job_type, error_class or "").inc()
+
+    def retry_scheduled(self, job_type: str, error_class: str) -> None:
+        """Count a retry caused by an error of ``error_class``."""
+        self._child(self.retries, job_type, error_class).inc()
+
+    def _child(self, metric: MetricWrapperBase, *labels: str) -> Any:
+        # labels() costs a lock and a tuple build per call; label values here are bounded,
+        # so the bound children are cached for the life of the registry.
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
+    def known_types(self) -> list[str]:
+        """Return the job types seen so far (for scrape-time gauges reporting 0)."""
+        return list(self._by_type)
+
+    def __repr__(self) -> str:
+        return f"JobMetrics(registry={self.registry!r})"

@@ -1,0 +1,190 @@
+"""Background-job metrics and attribute keys.
+
+No OpenTelemetry semantic convention covers background jobs, so the names are Signalpost's
+own, all under ``signalpost_job_`` (``signalpost.job.`` in OpenTelemetry). Labels are bounded:
+job type (capped), final status, error class and exception type (capped), never a job ID.
+"""
+
+from __future__ import annotations
+
+from signalpost.instrumentation.semconv import attributes as attr
+from signalpost.instrumentation.semconv._spec import MetricSpec
+
+__all__ = [
+    "ALL_JOB_METRICS",
+    "ATTEMPTS",
+    "DEFAULT_DURATION_BUCKETS",
+    "FAILURES",
+    "ITEMS_PROCESSED",
+    "JOB_ATTEMPT",
+    "JOB_EVENT",
+    "JOB_ID",
+    "JOB_MAX_ATTEMPTS",
+    "JOB_PARAMETERS",
+    "JOB_PROGRESS_DONE",
+    "JOB_PROGRESS_MESSAGE",
+    "JOB_PROGRESS_RATIO",
+    "JOB_PROGRESS_TOTAL",
+    "JOB_RETRY_DELAY",
+    "JOB_STATUS",
+    "JOB_TYPE",
+    "LAST_SUCCESS",
+    "OLDEST_RUNNING_AGE",
+    "PROGRESS_AGE",
+    "RETRIES",
+    "RUNS_FINISHED",
+    "RUNS_IN_PROGRESS",
+    "RUNS_STARTED",
+    "RUN_DURATION",
+]
+
+# Attribute keys on spans and log records (and, translated, metric labels).
+JOB_TYPE = "job.type"
+JOB_ID = "job.id"
+JOB_ATTEMPT = "job.attempt"
+JOB_MAX_ATTEMPTS = "job.max_attempts"
+JOB_STATUS = "job.status"
+JOB_EVENT = "job.event"
+JOB_PARAMETERS = "job.parameters"
+JOB_PROGRESS_DONE = "job.progress.done"
+JOB_PROGRESS_TOTAL = "job.progress.total"
+JOB_PROGRESS_RATIO = "job.progress.ratio"
+JOB_PROGRESS_MESSAGE = "job.progress.message"
+JOB_RETRY_DELAY = "job.retry.delay"
+"""Back-off before the next attempt, in seconds."""
+
+# Jobs last from sub-second to hours.
+DEFAULT_DURATION_BUCKETS: tuple[float, ...] = (
+    0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0,
+    14400.0,
+)
+
+RUNS_STARTED = MetricSpec(
+    name="signalpost_job_runs_started",
+    kind="counter",
+    unit="",
+    help="Job runs started.",
+    attributes=(JOB_TYPE,),
+    otel_name="signalpost.job.runs.started",
+    otel_unit="{run}",
+)
+
+RUNS_FINISHED = MetricSpec(
+    name="signalpost_job_runs_finished",
+    kind="counter",
+    unit="",
+    help="Job runs finished, by final status (succeeded, failed, cancelled, timed_out).",
+    attributes=(JOB_TYPE, JOB_STATUS),
+    otel_name="signalpost.job.runs.finished",
+    otel_unit="{run}",
+)
+
+RUN_DURATION = MetricSpec(
+    name="signalpost_job_run_duration_seconds",
+    kind="histogram",
+    unit="seconds",
+    help="Duration of job runs from start to final status, retries and back-off included.",
+    attributes=(JOB_TYPE, JOB_STATUS),
+    otel_name="signalpost.job.run.duration",
+    otel_unit="s",
+    buckets=DEFAULT_DURATION_BUCKETS,
+)
+
+RUNS_IN_PROGRESS = MetricSpec(
+    name="signalpost_job_runs_in_progress",
+    kind="gauge",
+    unit="",
+    help="Job runs started and not yet finished.",
+    attributes=(JOB_TYPE,),
+    otel_name="signalpost.job.runs.in_progress",
+    otel_unit="{run}",
+    multiprocess_mode="livesum",
+)
+
+ATTEMPTS = MetricSpec(
+    name="signalpost_job_attempts",
+    kind="counter",
+    unit="",
+    help="Job attempts finished, by the error class of a failed attempt (empty if none).",
+    attributes=(JOB_TYPE, attr.ERROR_CLASS),
+    otel_name="signalpost.job.attempts",
+    otel_unit="{attempt}",
+)
+
+RETRIES = MetricSpec(
+    name="signalpost_job_retries",
+    kind="counter",
+    unit="",
+    help="Job retries scheduled, by the error class of the failure that caused them.",
+    attributes=(JOB_TYPE, attr.ERROR_CLASS),
+    otel_name="signalpost.job.retries",
+    otel_unit="{retry}",
+)
+
+FAILURES = MetricSpec(
+    name="signalpost_job_failures",
+    kind="counter",
+    unit="",
+    help="Job runs that ended failed or timed out, by error class and exception type.",
+    attributes=(JOB_TYPE, attr.ERROR_CLASS, attr.EXCEPTION_TYPE),
+    otel_name="signalpost.job.failures",
+    otel_unit="{run}",
+)
+
+ITEMS_PROCESSED = MetricSpec(
+    name="signalpost_job_items_processed",
+    kind="counter",
+    unit="",
+    help="Work items reported done through job progress (the increase of 'done').",
+    attributes=(JOB_TYPE,),
+    otel_name="signalpost.job.items.processed",
+    otel_unit="{item}",
+)
+
+LAST_SUCCESS = MetricSpec(
+    name="signalpost_job_last_success_timestamp_seconds",
+    kind="gauge",
+    unit="seconds",
+    help="Unix time at which a run of the job type last succeeded.",
+    attributes=(JOB_TYPE,),
+    otel_name="signalpost.job.last_success.timestamp",
+    otel_unit="s",
+    multiprocess_mode="max",
+)
+
+OLDEST_RUNNING_AGE = MetricSpec(
+    name="signalpost_job_oldest_running_age_seconds",
+    kind="gauge",
+    unit="seconds",
+    help="Age of the oldest running run of the job type (0 if none), computed at scrape time.",
+    attributes=(JOB_TYPE,),
+    otel_name="signalpost.job.oldest_running.age",
+    otel_unit="s",
+)
+
+PROGRESS_AGE = MetricSpec(
+    name="signalpost_job_progress_age_seconds",
+    kind="gauge",
+    unit="seconds",
+    help=(
+        "Longest time since the last progress report among running runs of the job type "
+        "(the start counts as progress; 0 if none running), computed at scrape time."
+    ),
+    attributes=(JOB_TYPE,),
+    otel_name="signalpost.job.progress.age",
+    otel_unit="s",
+)
+
+ALL_JOB_METRICS: tuple[MetricSpec, ...] = (
+    RUNS_STARTED,
+    RUNS_FINISHED,
+    RUN_DURATION,
+    RUNS_IN_PROGRESS,
+    ATTEMPTS,
+    RETRIES,
+    FAILURES,
+    ITEMS_PROCESSED,
+    LAST_SUCCESS,
+    OLDEST_RUNNING_AGE,
+    PROGRESS_AGE,
+)
