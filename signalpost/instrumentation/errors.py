@@ -127,7 +127,7 @@ class ErrorRecord:
             attr.EXCEPTION_MESSAGE: self.message,
             attr.ERROR_CLASS: str(self.error_class),
             attr.ERROR_FINGERPRINT: self.fingerprint,
-            attr.SIGNALPOST_SOURCE: self.source,
+            attr.ERROR_SOURCE: self.source,
         }
         if self.request_id is not None:
             out[attr.REQUEST_ID] = self.request_id

@@ -74,7 +74,7 @@ def test_one_call_sets_up_traces_logs_metrics_and_flushes_on_shutdown(
     text = metrics.text
     assert 'http_server_request_duration_seconds_count{http_request_method="GET",' in text
     assert 'http_route="/ok/{n}"' in text and "trace_id=" in text
-    assert 'signalpost_errors_total{error_class="data",exception_type="LookupError"' in text
+    assert 'signalpost_errors_total{error_class="data",error_source="http",exception_type="LookupError"' in text
     assert "_created" not in text  # prometheus-client's extra series are off by default
 
     # Traces over OTLP, with the resource from OTEL_* variables
@@ -325,12 +325,12 @@ def test_health_checks_run_from_startup_to_shutdown(
         ) is None
     runs_after_stop = registry.get_sample_value(
         "signalpost_health_check_duration_seconds_count",
-        {"signalpost_check_name": "queue", "signalpost_check_kind": "critical"},
+        {"health_check_name": "queue", "health_check_kind": "critical"},
     )
     time.sleep(0.2)
     assert registry.get_sample_value(
         "signalpost_health_check_duration_seconds_count",
-        {"signalpost_check_name": "queue", "signalpost_check_kind": "critical"},
+        {"health_check_name": "queue", "health_check_kind": "critical"},
     ) == runs_after_stop
 
 

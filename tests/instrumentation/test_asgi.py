@@ -236,7 +236,7 @@ def test_unhandled_exception_becomes_one_error_record(
         registry.get_sample_value(
             "signalpost_errors_total",
             {
-                "signalpost_source": "http",
+                "error_source": "http",
                 "error_class": "system",
                 "exception_type": "RuntimeError",
             },
@@ -364,7 +364,7 @@ async def test_client_disconnect_is_not_an_error(registry, tracer_provider) -> N
         registry.get_sample_value(
             "signalpost_errors_total",
             {
-                "signalpost_source": "http",
+                "error_source": "http",
                 "error_class": "system",
                 "exception_type": "ClientDisconnect",
             },

@@ -89,11 +89,11 @@ def test_reporter_counts_by_class_and_bounds_exception_types(
     value = registry.get_sample_value
     assert value(
         "signalpost_errors_total",
-        {"signalpost_source": "http", "error_class": "data", "exception_type": f"{__name__}.PaymentDeclined"},
+        {"error_source": "http", "error_class": "data", "exception_type": f"{__name__}.PaymentDeclined"},
     ) == 1
     assert value(
         "signalpost_errors_total",
-        {"signalpost_source": "job", "error_class": "data", "exception_type": "_other"},
+        {"error_source": "job", "error_class": "data", "exception_type": "_other"},
     ) == 1
     assert len(caplog.records) == 3
     assert caplog.records[0].exc_info is not None

@@ -3,6 +3,19 @@
 Rules, dashboards, docs and tests read these definitions instead of retyping them. Each domain
 has its own module (``http``, ``errors``, and those added by jobs, health and database
 instrumentation); :data:`ALL_METRICS` lists them all.
+
+Naming rule, for every metric and label:
+
+* A metric name is the OpenTelemetry instrument name translated for Prometheus: dots become
+  underscores and the base unit is appended (``_seconds``, ``_bytes``, ``_ratio``); counters get
+  ``_total`` in the exposition. Signalpost's own instruments start with ``signalpost_``.
+* A label is an OpenTelemetry attribute key with every character outside ``[A-Za-z0-9_]``
+  replaced by ``_`` (:func:`prometheus_label`), so a label and its span or log attribute are
+  the same name: ``http.route`` is ``http_route``, ``job.type`` is ``job_type``.
+* Attribute keys come from OpenTelemetry's semantic conventions where they define one
+  (``http.*``, ``db.*``, ``error.type``, ``exception.type``, ``system.filesystem.mountpoint``);
+  Signalpost's own keys are named for the thing they describe (``job.*``, ``error.class``,
+  ``error.source``, ``health.*``), without a vendor prefix.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 __all__ = [
     "ERROR_CLASS",
     "ERROR_FINGERPRINT",
+    "ERROR_SOURCE",
     "ERROR_TYPE",
     "EXCEPTION_MESSAGE",
     "EXCEPTION_STACKTRACE",
@@ -17,7 +18,6 @@ __all__ = [
     "HTTP_RESPONSE_STATUS_CODE",
     "HTTP_ROUTE",
     "REQUEST_ID",
-    "SIGNALPOST_SOURCE",
     "SPAN_ID",
     "TRACE_ID",
 ]
@@ -38,6 +38,7 @@ ERROR_TYPE = "error.type"
 REQUEST_ID = "request.id"
 ERROR_CLASS = "error.class"
 ERROR_FINGERPRINT = "error.fingerprint"
-SIGNALPOST_SOURCE = "signalpost.source"
+ERROR_SOURCE = "error.source"
+"""Where an error arose: http, job, db or health."""
 TRACE_ID = "trace_id"
 SPAN_ID = "span_id"

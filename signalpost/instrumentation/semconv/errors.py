@@ -15,7 +15,7 @@ ERRORS = MetricSpec(
     kind="counter",
     unit="",
     help="Unhandled errors captured, by where they arose, error class and exception type.",
-    attributes=(attr.SIGNALPOST_SOURCE, attr.ERROR_CLASS, attr.EXCEPTION_TYPE),
+    attributes=(attr.ERROR_SOURCE, attr.ERROR_CLASS, attr.EXCEPTION_TYPE),
     otel_name="signalpost.errors",
     otel_unit="{error}",
 )

@@ -18,7 +18,7 @@ __all__ = [
     "CHECK_STATUS",
     "CPU_UTILIZATION",
     "DEFAULT_DURATION_BUCKETS",
-    "FILESYSTEM_PATH",
+    "FILESYSTEM_MOUNTPOINT",
     "FILESYSTEM_UTILIZATION",
     "HEALTH_STATUS",
     "HOST_METRICS",
@@ -31,11 +31,11 @@ __all__ = [
 ]
 
 # Signalpost's own keys: no semantic convention covers health checks.
-CHECK_NAME = "signalpost.check.name"
-CHECK_KIND = "signalpost.check.kind"
-STATUS = "signalpost.health.status"
-# The configured path whose file system is measured (not necessarily a mount point).
-FILESYSTEM_PATH = "path"
+CHECK_NAME = "health.check.name"
+CHECK_KIND = "health.check.kind"
+STATUS = "health.status"
+# The mount point of the file system holding a configured path.
+FILESYSTEM_MOUNTPOINT = "system.filesystem.mountpoint"
 
 KIND_CRITICAL = "critical"
 KIND_NON_CRITICAL = "non_critical"
@@ -114,8 +114,8 @@ FILESYSTEM_UTILIZATION = MetricSpec(
     name="system_filesystem_utilization_ratio",
     kind="gauge",
     unit="ratio",
-    help="Used fraction of the file system holding each configured path, from 0 to 1.",
-    attributes=(FILESYSTEM_PATH,),
+    help="Used fraction of the file system mounted at each mount point, from 0 to 1.",
+    attributes=(FILESYSTEM_MOUNTPOINT,),
     otel_name="system.filesystem.utilization",
     otel_unit="1",
     multiprocess_mode="livemostrecent",

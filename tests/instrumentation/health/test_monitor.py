@@ -24,8 +24,8 @@ MakeMonitor = Callable[..., HealthMonitor]
 def status_value(registry: CollectorRegistry, name: str, kind: str, status: str) -> float | None:
     return registry.get_sample_value(
         "signalpost_health_check_status",
-        {"signalpost_check_name": name, "signalpost_check_kind": kind,
-         "signalpost_health_status": status},
+        {"health_check_name": name, "health_check_kind": kind,
+         "health_status": status},
     )
 
 
@@ -97,7 +97,7 @@ async def test_raising_check_is_unhealthy_with_classified_error(
     assert not report.ready and report.status is Status.UNHEALTHY
     assert status_value(registry, "flaky", "critical", "unhealthy") == 1
     assert status_value(registry, "flaky", "critical", "healthy") == 0
-    overall = {"signalpost_health_status": "unhealthy"}
+    overall = {"health_status": "unhealthy"}
     assert registry.get_sample_value("signalpost_health_status", overall) == 1
 
     report = await monitor.run_once()
@@ -106,7 +106,7 @@ async def test_raising_check_is_unhealthy_with_classified_error(
     assert component.last_success_at == component.checked_at
     assert status_value(registry, "flaky", "critical", "healthy") == 1
     assert status_value(registry, "flaky", "critical", "unhealthy") == 0
-    labels = {"signalpost_check_name": "flaky", "signalpost_check_kind": "critical"}
+    labels = {"health_check_name": "flaky", "health_check_kind": "critical"}
     assert registry.get_sample_value(
         "signalpost_health_check_duration_seconds_count", labels
     ) == 2

@@ -30,8 +30,8 @@ async def test_healthy_path_reports_version_and_latency(
     assert report.ready
     assert registry.get_sample_value(
         "signalpost_health_check_status",
-        {"signalpost_check_name": "postgres", "signalpost_check_kind": "critical",
-         "signalpost_health_status": "healthy"},
+        {"health_check_name": "postgres", "health_check_kind": "critical",
+         "health_status": "healthy"},
     ) == 1
 
 

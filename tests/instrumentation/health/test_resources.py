@@ -29,7 +29,7 @@ def test_measures_and_sets_host_gauges(tmp_path: Path, registry: CollectorRegist
     assert rss is not None and rss > 1_000_000
     fds = registry.get_sample_value("process_open_file_descriptor_count")
     assert fds is not None and fds > 0
-    disk = registry.get_sample_value("system_filesystem_utilization_ratio", {"path": "/"})
+    disk = registry.get_sample_value("system_filesystem_utilization_ratio", {"system_filesystem_mountpoint": "/"})
     assert disk is not None and 0 < disk <= 1
     memory = registry.get_sample_value("system_memory_utilization_ratio")
     assert memory is not None and abs(memory - details["memory_utilization"]) < 1e-3

@@ -104,7 +104,7 @@ def test_failed_run_reports_the_shared_error_record(
     assert value(
         registry,
         "signalpost_errors_total",
-        signalpost_source="job",
+        error_source="job",
         error_class="data",
         exception_type="signalpost.instrumentation.classify.DataError",
     ) == 1

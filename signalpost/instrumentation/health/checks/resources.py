@@ -7,6 +7,7 @@ Each run also sets the host gauges (``system_cpu_utilization_ratio``,
 
 from __future__ import annotations
 
+import os
 import resource
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +40,17 @@ class Threshold:
         return Status.HEALTHY
 
 
+def _mount_point(path: str) -> str:
+    """Return the mount point of the file system holding ``path``."""
+    current = os.path.realpath(path)
+    while not os.path.ismount(current):
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    return current
+
+
 class ResourcesCheck:
     """Reads host and process resources and compares them with thresholds.
 
@@ -47,7 +59,8 @@ class ResourcesCheck:
     interval.
 
     Args:
-        paths: File-system paths whose disk usage is measured (label ``path``).
+        paths: File-system paths whose disk usage is measured (labelled by the mount
+            point holding each).
         cpu: Host CPU utilisation thresholds.
         memory: Host memory utilisation thresholds ((total - available) / total).
         disk: Disk usage thresholds, applied to each path.
@@ -128,7 +141,7 @@ class ResourcesCheck:
                 disks[path] = {"error": str(error.strerror or error)}
                 continue
             ratio = usage.used / (usage.used + usage.free) if usage.used + usage.free else 0.0
-            self._disk_gauge.labels(path).set(ratio)
+            self._disk_gauge.labels(_mount_point(path)).set(ratio)
             disks[path] = {"utilization": round(ratio, 4), "free_bytes": usage.free}
             judge("disk", f"disk {path}", ratio, f"{ratio:.0%}")
         details["disk"] = disks
