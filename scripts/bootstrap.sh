@@ -10,11 +10,17 @@ need_apt=()
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     need_apt+=(postgresql)
 fi
+# Prometheus 2.42 (prometheus, promtool) and Alertmanager 0.25 (prometheus-alertmanager,
+# amtool) for the rule, routing and end-to-end tests and the local stack. Installing them does
+# not start them: the tests and scripts start their own on free ports.
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
+command -v amtool >/dev/null 2>&1 || need_apt+=(prometheus-alertmanager)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "bootstrap: installing Debian packages: ${need_apt[*]}"
     if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+        "${need_apt[@]}" >/dev/null
 fi
 
 PY=${PYTHON:-python3}
