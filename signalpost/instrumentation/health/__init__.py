@@ -13,16 +13,15 @@ See ``docs/health.md``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from signalpost.instrumentation.health import checks
 from signalpost.instrumentation.health.check import CheckOutcome, FunctionCheck, HealthCheck
 from signalpost.instrumentation.health.checks import (
     ExpectedSchema,
     HttpCheck,
-    PostgresCheck,
-    ResourcesCheck,
-    SchemaCheck,
     SchemaSpecError,
     TcpCheck,
-    Threshold,
     load_schema,
     parse_schema,
 )
@@ -30,6 +29,14 @@ from signalpost.instrumentation.health.endpoints import HealthEndpoints
 from signalpost.instrumentation.health.monitor import HealthMonitor
 from signalpost.instrumentation.health.report import ComponentHealth, HealthReport
 from signalpost.instrumentation.health.result import CheckResult, Status
+
+if TYPE_CHECKING:
+    from signalpost.instrumentation.health.checks import (
+        PostgresCheck,
+        ResourcesCheck,
+        SchemaCheck,
+        Threshold,
+    )
 
 __all__ = [
     "CheckOutcome",
@@ -52,3 +59,10 @@ __all__ = [
     "load_schema",
     "parse_schema",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The checks that need an optional extra (psycopg, psutil) load on first use.
+    if name in ("PostgresCheck", "ResourcesCheck", "SchemaCheck", "Threshold"):
+        return getattr(checks, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,12 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import psutil
 from prometheus_client import CollectorRegistry
 
+from signalpost._extras import missing_extra
 from signalpost.instrumentation import metrics
 from signalpost.instrumentation.health.result import CheckResult, Status, worst
 from signalpost.instrumentation.semconv import health as semconv
+
+try:
+    import psutil
+except ImportError as _error:  # the 'resources' extra is not installed
+    raise missing_extra("resources", _error) from _error
 
 __all__ = ["ResourcesCheck", "Threshold"]
 
