@@ -36,8 +36,8 @@ def _closure(requirements: list[Requirement]) -> set[str]:
             continue
         for raw in dist.requires or []:
             child = Requirement(raw)
-            extras = {"extra": e for e in requirement.extras} or {"extra": ""}
-            if child.marker is None or child.marker.evaluate(extras):
+            wanted = requirement.extras or {""}
+            if child.marker is None or any(child.marker.evaluate({"extra": e}) for e in wanted):
                 todo.append(child)
     return seen
 
