@@ -34,7 +34,7 @@ from signalpost.exporters.prometheus.asgi import RouteHost
 from signalpost.instrumentation.asgi import SignalpostMiddleware
 from signalpost.instrumentation.classify import ErrorClassifier, default_classifier
 from signalpost.instrumentation.errors import ErrorReporter
-from signalpost.instrumentation.health import HealthEndpoints, HealthMonitor
+from signalpost.instrumentation.health import HealthEndpoints, HealthMonitor, mount_health
 from signalpost.instrumentation.logcontext import CorrelationFilter
 from signalpost.instrumentation.scrub import Scrubber
 
@@ -163,15 +163,19 @@ def _chain_lifespan(app: _App, telemetry: Telemetry, health: HealthMonitor | Non
 
     @contextlib.asynccontextmanager
     async def lifespan(app_: Any) -> AsyncIterator[Any]:
-        if health is not None:
-            # One round first, so that readiness is known when start-up ends.
-            await health.start(wait=True)
         try:
             async with original(app_) as state:
-                yield state
+                # Checks start once the app's own start-up has opened what they check; one
+                # round first, so that readiness is known when start-up ends. They stop before
+                # the app's shut-down closes it.
+                if health is not None:
+                    await health.start(wait=True)
+                try:
+                    yield state
+                finally:
+                    if health is not None:
+                        await health.stop()
         finally:
-            if health is not None:
-                await health.stop()
             telemetry.shutdown()
 
     router.lifespan_context = lifespan
@@ -214,8 +218,11 @@ def setup(
         meter_provider: Use this for OTLP metrics instead of creating one.
         logger_provider: Use this for OTLP logs instead of creating one.
         classifier: The error classifier shared with jobs and database instrumentation.
-        health: Health checks to run in the background from start-up to shut-down, served at
-            ``health_path`` (``/live``, ``/ready`` and the report at ``/``).
+        health: Health checks to run in the background, served at ``health_path``
+            (``/live``, ``/ready`` and the report at ``health_path`` itself). With an app they
+            run from the end of the app's own start-up to the start of its shut-down; without
+            one (a worker) they run in a thread of their own until :meth:`Telemetry.shutdown`
+            and are served on the metrics port when ``metrics.port`` is set.
         health_path: Where the health endpoints are mounted (excluded from HTTP metrics by
             the default ``http.excluded_paths``).
         set_global_providers: Install the created providers as OpenTelemetry's globals.
@@ -270,6 +277,7 @@ def setup(
     if configure_logging:
         telemetry._handlers = _configure_logging(config, logger_provider)
 
+    worker_health = health if app is None else None
     if config.metrics.enabled and config.metrics.port is not None:
         telemetry.metrics_server = start_metrics_server(
             config.metrics.port,
@@ -277,7 +285,15 @@ def setup(
             registry if registry is not REGISTRY else None,
             auth=_auth(config),
             compression=config.metrics.gzip,
+            routes=(
+                {health_path: HealthEndpoints(worker_health).respond}
+                if worker_health is not None
+                else None
+            ),
         )
+    if worker_health is not None:
+        # No app, no lifespan: a worker's checks run on a loop of their own.
+        telemetry._shutdown_hooks.append(worker_health.start_in_thread())
 
     if app is not None:
         _disable_fastapi_native_telemetry(app)
@@ -308,6 +324,6 @@ def setup(
                 compression=config.metrics.gzip,
             )
         if health is not None:
-            app.mount(health_path, HealthEndpoints(health))
+            mount_health(app, health_path, HealthEndpoints(health))
         _chain_lifespan(app, telemetry, health)
     return telemetry

@@ -5,7 +5,7 @@ Example::
     monitor = HealthMonitor()
     monitor.add(PostgresCheck("host=db dbname=app"))
     monitor.add(ResourcesCheck(paths=["/", "/var/lib/app"]))
-    app.mount("/health", HealthEndpoints(monitor))
+    mount_health(app, "/health", HealthEndpoints(monitor))
     # in the lifespan: await monitor.start() ... await monitor.stop()
 
 See ``docs/health.md``.
@@ -25,7 +25,7 @@ from signalpost.instrumentation.health.checks import (
     load_schema,
     parse_schema,
 )
-from signalpost.instrumentation.health.endpoints import HealthEndpoints
+from signalpost.instrumentation.health.endpoints import HealthEndpoints, mount_health
 from signalpost.instrumentation.health.monitor import HealthMonitor
 from signalpost.instrumentation.health.report import ComponentHealth, HealthReport
 from signalpost.instrumentation.health.result import CheckResult, Status
@@ -57,6 +57,7 @@ __all__ = [
     "TcpCheck",
     "Threshold",
     "load_schema",
+    "mount_health",
     "parse_schema",
 ]
 
