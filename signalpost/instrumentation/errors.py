@@ -36,9 +36,12 @@ __all__ = [
     "build_error_record",
     "exception_type_name",
     "fingerprint",
+    "scrub_stacktrace",
 ]
 
 ERROR_LOGGER_NAME = "signalpost.errors"
+MAX_STACKTRACE = 16384
+"""Characters of a formatted stack trace kept (the end: the last frames and the exception)."""
 _MAX_FINGERPRINT_FRAMES = 30
 _NUMBERS = re.compile(r"0x[0-9a-fA-F]+|\d+")
 
@@ -57,6 +60,12 @@ def _message(exc: BaseException) -> str:
         return str(exc)
     except Exception:
         return f"<unprintable {type(exc).__name__}>"
+
+
+def scrub_stacktrace(stack: str, scrubber: Scrubber, limit: int = MAX_STACKTRACE) -> str:
+    """Return the last ``limit`` characters of ``stack``, scrubbed: truncated first, so that
+    the cost is bounded and nothing of any size escapes the scrubber."""
+    return scrubber.scrub_text(stack, limit, keep_tail=True)
 
 
 def fingerprint(exc: BaseException) -> str:
@@ -178,7 +187,7 @@ def build_error_record(
     return ErrorRecord(
         exception_type=exception_type_name(exc),
         message=scrubber.scrub_string(_message(exc)),
-        stacktrace=scrubber.scrub_string(stack) if len(stack) <= 65536 else stack[-65536:],
+        stacktrace=scrub_stacktrace(stack, scrubber),
         error_class=classifier.classify(exc),
         fingerprint=fingerprint(exc),
         source=source,

@@ -17,7 +17,14 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["DEFAULT_SECRET_KEYS", "FILTERED", "Scrubber", "default_scrubber"]
+__all__ = [
+    "DEFAULT_SECRET_KEYS",
+    "FILTERED",
+    "Scrubber",
+    "default_scrubber",
+    "luhn_valid",
+    "truncate",
+]
 
 FILTERED = "[Filtered]"
 
@@ -46,20 +53,47 @@ DEFAULT_SECRET_KEYS: tuple[str, ...] = (
 )
 
 _VALUE_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # -----BEGIN ...----- blocks (private keys, certificates); a block cut short by truncation
+    # is removed up to the end of the text.
+    re.compile(r"-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(?:-----END [A-Z0-9 ]+-----|$)"),
     # "Bearer abc.def", "Basic dXNlcjpwYXNz", "Token abc"
-    re.compile(r"(?i)\b(bearer|basic|token|digest)\s+[A-Za-z0-9._~+/=-]{6,}"),
-    # JSON Web Tokens
+    re.compile(r"(?i)\b(?:bearer|basic|token|digest)\s+(?!\[Filtered\])[A-Za-z0-9._~+/=-]{6,}"),
+    # JSON Web Tokens (header.payload.signature)
     re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
-    # scheme://user:password@host
-    re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"),
-    # AWS access key IDs, GitHub, Slack, Stripe and OpenAI style keys
-    re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}\b"),
-    re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}\b"),
-    re.compile(r"\b(sk|pk|rk)_(live|test)_[A-Za-z0-9]{10,}\b"),
-    re.compile(r"\bsk-[A-Za-z0-9_-]{20,}\b"),
-    # -----BEGIN PRIVATE KEY----- blocks
-    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)"),
+    # scheme://user:password@host (the password may itself contain "@")
+    re.compile(r"(?<=://)[^\s/?#@:]*:[^\s/?#]*(?=@)"),
+    # Provider keys: AWS access key IDs, GitHub, GitLab, Slack, Stripe, OpenAI/Anthropic,
+    # Google API and OAuth, npm, SendGrid.
+    re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
+    re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"),
+    re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"),
+    re.compile(r"\bxox[abposrce]-[A-Za-z0-9-]{10,}"),
+    re.compile(r"hooks\.slack\.com/services/[A-Za-z0-9/]+"),
+    re.compile(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}"),
+    re.compile(r"\bwhsec_[A-Za-z0-9]{20,}"),
+    re.compile(r"\bsk-[A-Za-z0-9_-]{20,}"),
+    re.compile(r"\bAIza[0-9A-Za-z_-]{35,}"),
+    re.compile(r"\bya29\.[0-9A-Za-z_-]{20,}"),
+    re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"),
+    re.compile(r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"),
+)
+
+# Base64 runs of 40+ characters mixing upper case, lower case and digits: AWS secret access
+# keys, PEM body lines whose BEGIN line was cut off, other random credentials. Hex digests
+# (lower case only) are left alone.
+_HIGH_ENTROPY = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40,}={0,2}")
+# Payment card numbers: 13 to 19 digits, optionally grouped by spaces or dashes.
+_CARD = re.compile(r"(?<![\w.])\d(?:[ -]?\d){12,18}(?![\w.])")
+# Secrets in prose: "password hunter2", "password: x", "the secret is x", "passwd=x".
+_PROSE = (
+    re.compile(
+        r"(?i)\b(pass(?:word|wd|phrase)?|pwd)(\s+(?:is|was)\s+|\s*[:=]\s*|\s+)"
+        r"(?!\[Filtered\])([^\s,;]+)"
+    ),
+    re.compile(
+        r"(?i)\b(secret|api[ _-]?key|access[ _-]?key|private[ _-]?key|token)"
+        r"(\s+(?:is|was)\s+|\s*[:=]\s*)(?!\[Filtered\])([^\s,;]+)"
+    ),
 )
 
 # key=value or key: value pairs inside free text (query strings, log messages, DSNs).
@@ -68,9 +102,111 @@ _PAIR_TEMPLATE = (
     r"(\"[^\"]*\"|'[^']*'|[^\s&,;)\]}}]+)"
 )
 
+# Path segments that introduce a secret in the next segment (/reset/<token>, /magic/<token>).
+_PATH_SECRET_PREFIXES = frozenset(
+    {
+        "reset",
+        "reset-password",
+        "reset_password",
+        "password-reset",
+        "magic",
+        "magic-link",
+        "magic_link",
+        "token",
+        "tokens",
+        "verify",
+        "verify-email",
+        "confirm",
+        "invite",
+        "invitation",
+        "activate",
+        "unsubscribe",
+        "secret",
+        "secrets",
+        "password",
+        "otp",
+    }
+)
+_PATH_PART = re.compile(r"[-_.~]")
+
 
 def _keep_key(match: re.Match[str]) -> str:
     return match.group(1) + FILTERED
+
+
+def _keep_prose_key(match: re.Match[str]) -> str:
+    return match.group(1) + match.group(2) + FILTERED
+
+
+def luhn_valid(digits: str) -> bool:
+    """Return whether a string of digits passes the Luhn checksum of card numbers."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        number = ord(char) - 48
+        if index % 2:
+            number *= 2
+            if number > 9:
+                number -= 9
+        total += number
+    return total % 10 == 0
+
+
+def _card(match: re.Match[str]) -> str:
+    text = match.group(0)
+    digits = text.replace(" ", "").replace("-", "")
+    if 13 <= len(digits) <= 19 and len(set(digits)) > 1 and luhn_valid(digits):
+        return FILTERED
+    return text
+
+
+def _entropy(match: re.Match[str]) -> str:
+    text = match.group(0)
+    has_upper = has_lower = has_digit = False
+    for char in text:
+        if "A" <= char <= "Z":
+            has_upper = True
+        elif "a" <= char <= "z":
+            has_lower = True
+        elif "0" <= char <= "9":
+            has_digit = True
+    return FILTERED if has_upper and has_lower and has_digit else text
+
+
+def _token_like(segment: str) -> bool:
+    """A path segment that looks like a random credential rather than a name or an ID."""
+    if len(segment) < 20:
+        return False
+    if segment.startswith("eyJ") and segment.count(".") >= 2:
+        return True
+    for part in _PATH_PART.split(segment):
+        if len(part) >= 16 and not part.isalpha() and not part.isdigit():
+            return True
+    return False
+
+
+def truncate(value: str, limit: int, *, keep_tail: bool = False) -> str:
+    """Cut ``value`` to about ``limit`` characters at a line or word boundary.
+
+    The cut never leaves the start (or, with ``keep_tail``, the end) of a token in the text, so
+    that a secret cut in two cannot escape the patterns as an unrecognisable half. A marker
+    says how much was dropped.
+    """
+    if len(value) <= limit:
+        return value
+    if keep_tail:
+        tail = value[-limit:]
+        window = tail[:1024]
+        cut = window.find("\n")
+        if cut == -1:
+            cut = window.find(" ")
+        if cut != -1:
+            tail = tail[cut + 1 :]
+        return f"[{len(value) - len(tail)} chars truncated]...\n{tail}"
+    head = value[:limit]
+    cut = max(head.rfind("\n", limit - 1024), head.rfind(" ", limit - 1024))
+    if cut > 0:
+        head = head[:cut]
+    return f"{head}...[{len(value) - len(head)} more chars]"
 
 
 class Scrubber:
@@ -122,14 +258,51 @@ class Scrubber:
         return cached
 
     def scrub_string(self, value: str) -> str:
-        """Return ``value`` truncated and with secret-looking parts replaced."""
-        if len(value) > self.max_string:
-            value = value[: self.max_string] + f"...[{len(value) - self.max_string} more chars]"
+        """Return ``value`` truncated to ``max_string`` and with secret-looking parts replaced."""
+        return self.scrub_text(value, self.max_string)
+
+    def scrub_text(self, value: str, limit: int, *, keep_tail: bool = False) -> str:
+        """Truncate ``value`` to ``limit`` characters (see :func:`truncate`), then scrub it.
+
+        Truncating first bounds the work whatever the input's size; ``keep_tail`` keeps the end
+        (for stack traces, whose last frames matter most).
+        """
+        value = truncate(value, limit, keep_tail=keep_tail)
         for pattern in _VALUE_PATTERNS:
             value = pattern.sub(FILTERED, value)
         if self._pair is not None:
             value = self._pair.sub(_keep_key, value)
-        return value
+        for prose in _PROSE:
+            value = prose.sub(_keep_prose_key, value)
+        value = _CARD.sub(_card, value)
+        return _HIGH_ENTROPY.sub(_entropy, value)
+
+    def scrub_path(self, path: str) -> str:
+        """Return a URL path with secret segments replaced.
+
+        Replaced: the segment after one that announces a secret (``/reset/<token>``,
+        ``/magic-link/<token>``, ``/invite/<token>`` ...), JWT-like segments and long
+        random-looking ones (a run of 16+ characters mixing letters and digits), and anything the
+        text patterns catch. Names, numbers and UUIDs are kept. Cheap when nothing matches.
+        """
+        if len(path) > self.max_string:
+            path = truncate(path, self.max_string)
+        segments = path.split("/")
+        changed = False
+        previous = ""
+        for index, segment in enumerate(segments):
+            if segment and (
+                (previous in _PATH_SECRET_PREFIXES and len(segment) >= 6) or _token_like(segment)
+            ):
+                segments[index] = FILTERED
+                changed = True
+            previous = segment.lower()
+        if changed:
+            path = "/".join(segments)
+        if len(path) >= 20:
+            scrubbed = self.scrub_string(path)
+            return scrubbed
+        return path
 
     def scrub(self, data: Any) -> Any:
         """Return a scrubbed copy of ``data``; the input is never modified.
