@@ -115,7 +115,11 @@ SECRETS: tuple[Secret, ...] = (
         "9f8e7d6c5b4a39281706f5e4d3c2b1a0Zz",
         "Authorization: Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0Zz",
     ),
-    Secret("basic credentials", "YWRtaW46c3VwZXJzZWNyZXQ=", "Authorization: Basic YWRtaW46c3VwZXJzZWNyZXQ="),
+    Secret(
+        "basic credentials",
+        "YWRtaW46c3VwZXJzZWNyZXQ=",
+        "Authorization: Basic YWRtaW46c3VwZXJzZWNyZXQ=",
+    ),
     Secret(
         "gitlab token",
         "glpat-Xy7Zq9Wv3Ut5Sr1Po8Nm",

@@ -33,6 +33,7 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.metrics import MeterProvider
+from opentelemetry.semconv.attributes.url_attributes import URL_PATH
 from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
 from prometheus_client import CollectorRegistry
 
@@ -50,6 +51,7 @@ from signalpost.instrumentation.scrub import Scrubber, default_scrubber
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import errors as error_metrics
 from signalpost.instrumentation.semconv import http as http_metrics
+from signalpost.instrumentation.spanerrors import record_exception, set_error_status
 
 __all__ = [
     "CLIENT_CLOSED_REQUEST",
@@ -116,7 +118,7 @@ class SignalpostMiddleware:
         excluded_paths: Exact paths or glob patterns that are passed through untouched.
         duration_buckets: Histogram buckets in seconds (default: OpenTelemetry's advice).
         error_reporter: Builds and emits error records (default: one on ``registry``).
-        scrubber: Removes secrets from the request context of error records.
+        scrubber: Removes secrets from error records, span exception events and ``url.path``.
         max_routes: Distinct route label values kept before the rest become ``_other``.
     """
 
@@ -291,13 +293,12 @@ class SignalpostMiddleware:
             if context_token is not None:
                 otel_context.detach(context_token)  # type: ignore[arg-type]
 
-    @staticmethod
     def _set_request_attributes(
-        span: trace.Span, scope: Scope, raw_method: str, method: str, request_id: str
+        self, span: trace.Span, scope: Scope, raw_method: str, method: str, request_id: str
     ) -> None:
         attributes: dict[str, Any] = {
             attr.HTTP_REQUEST_METHOD: method,
-            "url.path": scope.get("path", ""),
+            URL_PATH: self._scrubber.scrub_path(scope.get("path", "")),
             "url.scheme": scope.get("scheme", "http"),
             attr.REQUEST_ID: request_id,
         }
@@ -322,11 +323,13 @@ class SignalpostMiddleware:
 
     def _capture(self, exc: Exception, scope: Scope, method: str, span: trace.Span | None) -> None:
         try:
+            record = self._reporter.report(
+                exc, source="http", context=self._request_context(scope, method)
+            )
             if span is not None and span.is_recording():
-                span.record_exception(exc, escaped=True)
-                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                record_exception(span, exc, self._scrubber, record=record)
+                set_error_status(span, type(exc).__name__, self._scrubber)
                 span.set_attribute(attr.ERROR_TYPE, type(exc).__qualname__)
-            self._reporter.report(exc, source="http", context=self._request_context(scope, method))
         except Exception:  # error capture must never replace the user's exception
             pass
 
@@ -341,7 +344,7 @@ class SignalpostMiddleware:
                 "request": {"method": method, "header": headers},
                 "route": template or http_metrics.UNMATCHED_ROUTE,
             },
-            "url": {"path": scope.get("path", ""), "query": query},
+            "url": {"path": self._scrubber.scrub_path(scope.get("path", "")), "query": query},
         }
 
     async def _send_error_response(self, send: Send, request_id: str) -> None:
