@@ -52,30 +52,53 @@ DEFAULT_SECRET_KEYS: tuple[str, ...] = (
     "dsn",
 )
 
-_VALUE_PATTERNS: tuple[re.Pattern[str], ...] = (
+# Each pattern with the literals one of which its match must contain: a substring test in C
+# skips a regex pass over text that cannot match (most text), which keeps scrubbing cheap.
+# Literals in lower case are looked for in the lower-cased text.
+_VALUE_PATTERNS: tuple[tuple[tuple[str, ...], bool, re.Pattern[str]], ...] = (
     # -----BEGIN ...----- blocks (private keys, certificates); a block cut short by truncation
     # is removed up to the end of the text.
-    re.compile(r"-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(?:-----END [A-Z0-9 ]+-----|$)"),
+    (
+        ("-----BEGIN ",),
+        False,
+        re.compile(r"-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(?:-----END [A-Z0-9 ]+-----|$)"),
+    ),
     # "Bearer abc.def", "Basic dXNlcjpwYXNz", "Token abc"
-    re.compile(r"(?i)\b(?:bearer|basic|token|digest)\s+(?!\[Filtered\])[A-Za-z0-9._~+/=-]{6,}"),
+    (
+        ("bearer", "basic", "token", "digest"),
+        True,
+        re.compile(r"(?i)\b(?:bearer|basic|token|digest)\s+(?!\[Filtered\])[A-Za-z0-9._~+/=-]{6,}"),
+    ),
     # JSON Web Tokens (header.payload.signature)
-    re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
+    (("eyJ",), False, re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")),
     # scheme://user:password@host (the password may itself contain "@")
-    re.compile(r"(?<=://)[^\s/?#@:]*:[^\s/?#]*(?=@)"),
+    (("://",), False, re.compile(r"(?<=://)[^\s/?#@:]*:[^\s/?#]*(?=@)")),
     # Provider keys: AWS access key IDs, GitHub, GitLab, Slack, Stripe, OpenAI/Anthropic,
     # Google API and OAuth, npm, SendGrid.
-    re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
-    re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"),
-    re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"),
-    re.compile(r"\bxox[abposrce]-[A-Za-z0-9-]{10,}"),
-    re.compile(r"hooks\.slack\.com/services/[A-Za-z0-9/]+"),
-    re.compile(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}"),
-    re.compile(r"\bwhsec_[A-Za-z0-9]{20,}"),
-    re.compile(r"\bsk-[A-Za-z0-9_-]{20,}"),
-    re.compile(r"\bAIza[0-9A-Za-z_-]{35,}"),
-    re.compile(r"\bya29\.[0-9A-Za-z_-]{20,}"),
-    re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"),
-    re.compile(r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"),
+    (
+        ("AKIA", "ASIA", "ABIA", "ACCA"),
+        False,
+        re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
+    ),
+    (
+        ("gh", "github_pat_"),
+        False,
+        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"),
+    ),
+    (("glpat-",), False, re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}")),
+    (("xox",), False, re.compile(r"\bxox[abposrce]-[A-Za-z0-9-]{10,}")),
+    (("hooks.slack.com",), False, re.compile(r"hooks\.slack\.com/services/[A-Za-z0-9/]+")),
+    (
+        ("_live_", "_test_"),
+        False,
+        re.compile(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}"),
+    ),
+    (("whsec_",), False, re.compile(r"\bwhsec_[A-Za-z0-9]{20,}")),
+    (("sk-",), False, re.compile(r"\bsk-[A-Za-z0-9_-]{20,}")),
+    (("AIza",), False, re.compile(r"\bAIza[0-9A-Za-z_-]{35,}")),
+    (("ya29.",), False, re.compile(r"\bya29\.[0-9A-Za-z_-]{20,}")),
+    (("npm_",), False, re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    (("SG.",), False, re.compile(r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}")),
 )
 
 # Base64 runs of 40+ characters mixing upper case, lower case and digits: AWS secret access
@@ -85,22 +108,32 @@ _HIGH_ENTROPY = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40,}={0,2}")
 # Payment card numbers: 13 to 19 digits, optionally grouped by spaces or dashes.
 _CARD = re.compile(r"(?<![\w.])\d(?:[ -]?\d){12,18}(?![\w.])")
 # Secrets in prose: "password hunter2", "password: x", "the secret is x", "passwd=x".
-_PROSE = (
-    re.compile(
-        r"(?i)\b(pass(?:word|wd|phrase)?|pwd)(\s+(?:is|was)\s+|\s*[:=]\s*|\s+)"
-        r"(?!\[Filtered\])([^\s,;]+)"
+_PROSE: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    (
+        ("pass", "pwd"),
+        re.compile(
+            r"(?i)\b(pass(?:word|wd|phrase)?|pwd)(\s+(?:is|was)\s+|\s*[:=]\s*|\s+)"
+            r"(?!\[Filtered\])([^\s,;]+)"
+        ),
     ),
-    re.compile(
-        r"(?i)\b(secret|api[ _-]?key|access[ _-]?key|private[ _-]?key|token)"
-        r"(\s+(?:is|was)\s+|\s*[:=]\s*)(?!\[Filtered\])([^\s,;]+)"
+    (
+        ("secret", "key", "token"),
+        re.compile(
+            r"(?i)\b(secret|api[ _-]?key|access[ _-]?key|private[ _-]?key|token)"
+            r"(\s+(?:is|was)\s+|\s*[:=]\s*)(?!\[Filtered\])([^\s,;]+)"
+        ),
     ),
 )
 
-# key=value or key: value pairs inside free text (query strings, log messages, DSNs).
-_PAIR_TEMPLATE = (
-    r"(?i)(\b[\w-]*(?:{keys})[\w-]*\b[\"']?\s*[=:]\s*)(?!\[Filtered\])"
-    r"(\"[^\"]*\"|'[^']*'|[^\s&,;)\]}}]+)"
+# key=value or key: value pairs inside free text (query strings, log messages, DSNs); the key is
+# checked against the secret keys in the replacement function (a regex alternation of the keys
+# inside [\w-]* backtracks quadratically).
+_PAIR = re.compile(
+    r"(?<![\w-])([\w-]+[\"']?\s*[=:]\s*)(?!\[Filtered\])(\"[^\"]*\"|'[^']*'|[^\s&,;)\]}]+)"
 )
+_PAIR_KEY = re.compile(r"[\w-]+")
+# Paths worth running the text patterns on: key=value, user:password@, spaces.
+_PATH_TEXT = re.compile(r"[=:@ ]")
 
 # Path segments that introduce a secret in the next segment (/reset/<token>, /magic/<token>).
 _PATH_SECRET_PREFIXES = frozenset(
@@ -128,10 +161,6 @@ _PATH_SECRET_PREFIXES = frozenset(
     }
 )
 _PATH_PART = re.compile(r"[-_.~]")
-
-
-def _keep_key(match: re.Match[str]) -> str:
-    return match.group(1) + FILTERED
 
 
 def _keep_prose_key(match: re.Match[str]) -> str:
@@ -240,10 +269,6 @@ class Scrubber:
         self.max_items = max_items
         self.max_string = max_string
         self._key_cache: dict[str, bool] = {}
-        alternation = "|".join(
-            re.escape(k).replace("_", "[_-]?") for k in sorted(self.secret_keys, key=len)[::-1]
-        )
-        self._pair = re.compile(_PAIR_TEMPLATE.format(keys=alternation)) if alternation else None
 
     def is_secret_key(self, key: object) -> bool:
         """Return whether a mapping key names a secret."""
@@ -268,14 +293,24 @@ class Scrubber:
         (for stack traces, whose last frames matter most).
         """
         value = truncate(value, limit, keep_tail=keep_tail)
-        for pattern in _VALUE_PATTERNS:
-            value = pattern.sub(FILTERED, value)
-        if self._pair is not None:
-            value = self._pair.sub(_keep_key, value)
-        for prose in _PROSE:
-            value = prose.sub(_keep_prose_key, value)
+        lower = value.lower()
+        for literals, fold, pattern in _VALUE_PATTERNS:
+            text = lower if fold else value
+            if any(literal in text for literal in literals):
+                value = pattern.sub(FILTERED, value)
+        if self.secret_keys and ("=" in value or ":" in value):
+            value = _PAIR.sub(self._pair_value, value)
+        for literals, prose in _PROSE:
+            if any(literal in lower for literal in literals):
+                value = prose.sub(_keep_prose_key, value)
         value = _CARD.sub(_card, value)
         return _HIGH_ENTROPY.sub(_entropy, value)
+
+    def _pair_value(self, match: re.Match[str]) -> str:
+        key = _PAIR_KEY.match(match.group(1))
+        if key is not None and self.is_secret_key(key.group(0)):
+            return match.group(1) + FILTERED
+        return match.group(0)
 
     def scrub_path(self, path: str) -> str:
         """Return a URL path with secret segments replaced.
@@ -299,9 +334,8 @@ class Scrubber:
             previous = segment.lower()
         if changed:
             path = "/".join(segments)
-        if len(path) >= 20:
-            scrubbed = self.scrub_string(path)
-            return scrubbed
+        if _PATH_TEXT.search(path) is not None:
+            return self.scrub_string(path)
         return path
 
     def scrub(self, data: Any) -> Any:
