@@ -78,6 +78,6 @@ class ScrubbingFilter(logging.Filter):
             return False
         scrubbed = self._scrubber.scrub_path(path)
         if sep:
-            scrubbed += sep + self._scrubber.scrub_string(query)
+            scrubbed += sep + self._scrubber.scrub_query(query)
         record.args = (args[0], args[1], scrubbed, args[3], args[4])
         return True

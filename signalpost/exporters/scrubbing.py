@@ -18,7 +18,7 @@ from typing import Any
 
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
-from opentelemetry.semconv.attributes.url_attributes import URL_PATH
+from opentelemetry.semconv.attributes.url_attributes import URL_PATH, URL_QUERY
 from opentelemetry.trace import Link, Status
 
 from signalpost.instrumentation.scrub import FILTERED, Scrubber
@@ -63,7 +63,12 @@ class SpanScrubber:
             if self._scrubber.is_secret_key(key):
                 out[key] = FILTERED
             elif isinstance(value, str):
-                out[key] = self._scrubber.scrub_path(value) if key == URL_PATH else self.text(value)
+                if key == URL_PATH:
+                    out[key] = self._scrubber.scrub_path(value)
+                elif key == URL_QUERY:
+                    out[key] = self._scrubber.scrub_query(value)
+                else:
+                    out[key] = self.text(value)
             elif isinstance(value, Sequence) and not isinstance(value, bytes):
                 out[key] = tuple(self.text(v) if isinstance(v, str) else v for v in value)
             elif isinstance(value, bytes):

@@ -338,7 +338,7 @@ class SignalpostMiddleware:
         headers: dict[str, str] = {}
         for name, value in scope.get("headers", ())[:100]:
             headers[name.decode("latin-1")] = value.decode("latin-1")
-        query = scope.get("query_string", b"").decode("latin-1")
+        query = self._scrubber.scrub_query(scope.get("query_string", b"").decode("latin-1"))
         return {
             "http": {
                 "request": {"method": method, "header": headers},

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import unquote_plus
 
 __all__ = [
     "DEFAULT_SECRET_KEYS",
@@ -311,6 +312,16 @@ class Scrubber:
         if key is not None and self.is_secret_key(key.group(0)):
             return match.group(1) + FILTERED
         return match.group(0)
+
+    def scrub_query(self, query: str) -> str:
+        """Return a URL query string decoded (``%xx``, ``+``) and scrubbed.
+
+        Decoding first lets the patterns see ``password: x`` and ``a b`` as they were sent;
+        the result is for people reading logs and traces, not for parsing.
+        """
+        if "%" in query or "+" in query:
+            query = unquote_plus(query[: self.max_string * 3])
+        return self.scrub_string(query)
 
     def scrub_path(self, path: str) -> str:
         """Return a URL path with secret segments replaced.

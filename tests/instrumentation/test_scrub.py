@@ -209,3 +209,12 @@ def test_provider_tokens(token: str, prefix: str) -> None:
 )
 def test_secrets_in_url_paths(path: str, expected: str | None) -> None:
     assert Scrubber().scrub_path(path) == (expected or path)
+
+
+@given(secret=st.sampled_from(SECRETS))
+def test_query_strings_are_decoded_before_scrubbing(secret: Secret) -> None:
+    from urllib.parse import quote, quote_plus
+
+    for encoded in (quote_plus(secret.text), quote(secret.text, safe="")):
+        out = Scrubber().scrub_query(f"page=2&note={encoded}")
+        assert secret.value not in out and out.startswith("page=2&note=")
