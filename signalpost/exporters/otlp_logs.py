@@ -21,10 +21,12 @@ def _attribute(value: Any) -> Any:
         return value
     if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
         items = list(value)
-        if all(isinstance(v, str) for v in items):
-            return items
+        # OTLP arrays hold one primitive type (bool before int: bool is an int).
+        for kind in (str, bool, int, float):
+            if all(type(v) is kind for v in items):
+                return items
     if isinstance(value, Mapping):
-        return {str(k): _attribute(v) for k, v in value.items()}
+        return {str(k): _attribute(v) for k, v in value.items() if v is not None}
     return repr(value)
 
 

@@ -218,3 +218,31 @@ def test_query_strings_are_decoded_before_scrubbing(secret: Secret) -> None:
     for encoded in (quote_plus(secret.text), quote(secret.text, safe="")):
         out = Scrubber().scrub_query(f"page=2&note={encoded}")
         assert secret.value not in out and out.startswith("page=2&note=")
+
+
+# Segment names that announce a secret in the next segment are not plain names.
+ANNOUNCING = {"reset", "magic", "token", "tokens", "verify", "confirm", "invite", "activate",
+              "unsubscribe", "secret", "secrets", "password", "otp", "invitation"}  # fmt: skip
+path_names = st.from_regex(r"[a-z]{1,12}(-[a-z]{1,10}){0,3}", fullmatch=True).filter(
+    lambda name: name.split("-")[0] not in ANNOUNCING and "-" not in name[:1]
+)
+path_ids = st.integers(min_value=0, max_value=10**12).map(str) | st.uuids().map(str)
+
+
+@given(
+    before=st.lists(path_names | path_ids, max_size=4),
+    after=st.lists(path_names | path_ids, max_size=3),
+    prefix=st.sampled_from(["reset-password", "magic-link", "verify", "invite", "token"]),
+    token=st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=8, max_size=64).filter(
+        lambda token: token.lower() not in ANNOUNCING
+    ),
+)
+def test_path_tokens_are_removed_and_names_and_ids_kept(
+    before: list[str], after: list[str], prefix: str, token: str
+) -> None:
+    scrubber = Scrubber()
+    plain = "/" + "/".join(before + after)
+    assert scrubber.scrub_path(plain) == plain
+    secret_path = "/" + "/".join([*before, prefix, token, *after])
+    out = scrubber.scrub_path(secret_path)
+    assert out == "/" + "/".join([*before, prefix, FILTERED, *after])
