@@ -4,53 +4,79 @@ from __future__ import annotations
 
 import json
 import logging
-import traceback
+import math
 from datetime import UTC, datetime
 from typing import Any
 
+from signalpost.exporters.logfields import record_fields
+from signalpost.instrumentation.scrub import Scrubber
+
 __all__ = ["JsonFormatter"]
 
-# LogRecord attributes that are logging's own bookkeeping, not data to output.
-_RESERVED = frozenset(
-    vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys()
-    | {"message", "asctime", "signalpost_error", "taskName"}
-)
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or infinity: they are written as the strings "NaN", "Infinity"."""
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 class JsonFormatter(logging.Formatter):
-    """Formats records as single-line JSON objects.
+    """Formats records as single-line JSON objects following the OpenTelemetry log data model.
 
-    Fields: ``timestamp`` (RFC 3339, UTC), ``level``, ``logger``, ``message``, then
-    ``trace_id``, ``span_id``, ``request_id`` and ``job_id`` (from
-    :class:`signalpost.instrumentation.logcontext.CorrelationFilter`), ``exception`` (type, message,
-    stacktrace) when the record carries one, and every attribute passed through ``extra=``.
-    Values JSON cannot represent are written as their ``repr``. Never raises.
+    Fields, in order: ``timestamp`` (RFC 3339, UTC, milliseconds), ``severity_text``,
+    ``severity_number``, ``body``, ``trace_id`` and ``span_id`` (omitted outside a span),
+    ``service.name`` (when given), then ``attributes``: ``logger.name``, ``request.id`` and
+    ``job.id`` (omitted when unset), ``code.*``, ``exception.*`` when the record carries an
+    exception, and everything passed through ``extra=``. ``extra=`` can never replace a
+    top-level field. Every value is scrubbed and bounded (see
+    :mod:`signalpost.exporters.logfields`); NaN and infinities become strings. Never raises.
+    See docs/logging.md.
+
+    Args:
+        service_name: Written as ``service.name`` on every line.
+        scrubber: Used when no :class:`~signalpost.exporters.logscrub.ScrubbingFilter` ran
+            before (default: the default scrubber).
     """
 
+    def __init__(self, service_name: str | None = None, scrubber: Scrubber | None = None) -> None:
+        super().__init__()
+        self.service_name = service_name
+        self._scrubber = scrubber
+
     def format(self, record: logging.LogRecord) -> str:
-        data: dict[str, Any] = {
-            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(
-                timespec="milliseconds"
-            ),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        for key, value in record.__dict__.items():
-            if key not in _RESERVED and not key.startswith("_"):
-                data[key] = value
-        if record.exc_info and record.exc_info[0] is not None:
-            exc_type, exc, tb = record.exc_info
-            data["exception"] = {
-                "type": exc_type.__qualname__,
-                "message": str(exc),
-                "stacktrace": "".join(traceback.format_exception(exc_type, exc, tb)),
+        try:
+            fields = record_fields(record, self._scrubber)
+            data: dict[str, Any] = {
+                "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(
+                    timespec="milliseconds"
+                ),
+                "severity_text": fields.severity_text,
+                "severity_number": int(fields.severity_number.value),
+                "body": fields.body,
             }
-        error = record.__dict__.get("signalpost_error")
-        if error is not None and hasattr(error, "stacktrace"):
-            # The scrubbed stack of the error record replaces the raw one.
-            data.setdefault("exception", {})["stacktrace"] = error.stacktrace
-            data["exception"]["message"] = error.message
-        if record.stack_info:
-            data["stack_info"] = record.stack_info
-        return json.dumps(data, default=repr, ensure_ascii=False, separators=(",", ":"))
+            if fields.trace_id is not None:
+                data["trace_id"] = fields.trace_id
+                data["span_id"] = fields.span_id
+            if self.service_name:
+                data["service.name"] = self.service_name
+            data["attributes"] = _finite(fields.attributes)
+            return json.dumps(
+                data, default=repr, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+            )
+        except Exception as exc:  # the line must still come out
+            return json.dumps(
+                {
+                    "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                    "severity_text": logging.getLevelName(record.levelno),
+                    "body": f"<unformattable log record from {record.name}>",
+                    "attributes": {"signalpost.log_error": type(exc).__name__},
+                },
+                separators=(",", ":"),
+            )

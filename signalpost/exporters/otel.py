@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +32,7 @@ from opentelemetry.sdk.metrics.export import (
 )
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 
 from signalpost._extras import missing_extra
 
@@ -166,6 +166,7 @@ def create_providers(
     otlp_metrics: bool = False,
     environ: Mapping[str, str] | None = None,
     resource: Resource | None = None,
+    wrap_span_exporter: Callable[[SpanExporter], SpanExporter] | None = None,
 ) -> OtelProviders:
     """Create SDK providers from the ``OTEL_*`` environment.
 
@@ -178,6 +179,8 @@ def create_providers(
             read ``os.environ`` for their settings.
         resource: Resource to use; default ``Resource.create()`` which reads
             ``OTEL_SERVICE_NAME`` and ``OTEL_RESOURCE_ATTRIBUTES``.
+        wrap_span_exporter: Wraps the span exporter behind the batch processor (set-up uses it
+            to scrub every span on the export thread).
 
     Raises:
         ValueError: an ``OTEL_*`` exporter or protocol variable has a value not supported.
@@ -192,6 +195,8 @@ def create_providers(
         tracer_provider = TracerProvider(resource=resource)
         span_exporter = _span_exporter(env)
         if span_exporter is not None:
+            if wrap_span_exporter is not None:
+                span_exporter = wrap_span_exporter(span_exporter)
             tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter))
 
     logger_provider = None

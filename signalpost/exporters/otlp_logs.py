@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import logging
-import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from opentelemetry._logs import LoggerProvider, SeverityNumber, get_logger_provider
+from opentelemetry._logs import LoggerProvider, get_logger_provider
+
+from signalpost.exporters.logfields import record_fields
+from signalpost.instrumentation.scrub import Scrubber
 
 __all__ = ["OtlpLogHandler"]
 
-_RESERVED = frozenset(
-    vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys()
-    | {"message", "asctime", "signalpost_error", "taskName", "trace_id", "span_id"}
-)
-_SEVERITY = (
-    (logging.CRITICAL, SeverityNumber.FATAL, "FATAL"),
-    (logging.ERROR, SeverityNumber.ERROR, "ERROR"),
-    (logging.WARNING, SeverityNumber.WARN, "WARN"),
-    (logging.INFO, SeverityNumber.INFO, "INFO"),
-    (logging.DEBUG, SeverityNumber.DEBUG, "DEBUG"),
-)
 _PRIMITIVES = (str, bool, int, float)
 
 
@@ -30,25 +21,38 @@ def _attribute(value: Any) -> Any:
         return value
     if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
         items = list(value)
-        if all(isinstance(v, str) for v in items):
-            return items
+        # OTLP arrays hold one primitive type (bool before int: bool is an int).
+        for kind in (str, bool, int, float):
+            if all(type(v) is kind for v in items):
+                return items
+    if isinstance(value, Mapping):
+        return {str(k): _attribute(v) for k, v in value.items() if v is not None}
     return repr(value)
 
 
 class OtlpLogHandler(logging.Handler):
     """Emits each record through an OpenTelemetry logger provider (OTLP when configured).
 
-    The body is the formatted message; ``extra=`` attributes become log attributes (primitive
-    values as they are, anything else as its ``repr``); a record's exception sets the
-    ``exception.*`` attributes, using the scrubbed stack of Signalpost's error records when
-    there is one. Trace context comes from the current context, so a record logged inside a
-    span is linked to it. Records of the ``opentelemetry`` loggers are not forwarded.
+    Body, severity and attributes are those of the JSON lines, scrubbed and bounded (see
+    :mod:`signalpost.exporters.logfields` and docs/logging.md). Trace context comes from the
+    current context, so a record logged inside a span is linked to it. Records of the
+    ``opentelemetry`` loggers are not forwarded.
+
+    Args:
+        logger_provider: Where records go (default: the global provider).
+        level: The handler's level.
+        scrubber: Used when no :class:`~signalpost.exporters.logscrub.ScrubbingFilter` ran
+            before (default: the default scrubber).
     """
 
     def __init__(
-        self, logger_provider: LoggerProvider | None = None, level: int = logging.NOTSET
+        self,
+        logger_provider: LoggerProvider | None = None,
+        level: int = logging.NOTSET,
+        scrubber: Scrubber | None = None,
     ) -> None:
         super().__init__(level)
+        self._scrubber = scrubber
         provider = logger_provider or get_logger_provider()
         self._logger = provider.get_logger("signalpost.logging")
 
@@ -58,37 +62,13 @@ class OtlpLogHandler(logging.Handler):
             # that failed; they still reach the other handlers.
             return
         try:
-            attributes: dict[str, Any] = {
-                key: _attribute(value)
-                for key, value in record.__dict__.items()
-                if key not in _RESERVED and value is not None and not key.startswith("_")
-            }
-            attributes["logger.name"] = record.name
-            attributes["code.function.name"] = record.funcName
-            attributes["code.file.path"] = record.pathname
-            attributes["code.line.number"] = record.lineno
-            if record.exc_info and record.exc_info[0] is not None:
-                exc_type, exc, tb = record.exc_info
-                attributes.setdefault("exception.type", exc_type.__qualname__)
-                attributes.setdefault("exception.message", str(exc))
-                error = record.__dict__.get("signalpost_error")
-                if error is not None and hasattr(error, "stacktrace"):
-                    attributes["exception.stacktrace"] = error.stacktrace
-                else:
-                    attributes["exception.stacktrace"] = "".join(
-                        traceback.format_exception(exc_type, exc, tb)
-                    )
-            number, text = SeverityNumber.TRACE, "TRACE"
-            for level, severity, name in _SEVERITY:
-                if record.levelno >= level:
-                    number, text = severity, name
-                    break
+            fields = record_fields(record, self._scrubber)
             self._logger.emit(
                 timestamp=int(record.created * 1e9),
-                severity_number=number,
-                severity_text=text,
-                body=record.getMessage(),
-                attributes=attributes,
+                severity_number=fields.severity_number,
+                severity_text=fields.severity_text,
+                body=fields.body,
+                attributes={k: _attribute(v) for k, v in fields.attributes.items()},
             )
         except Exception:
             self.handleError(record)

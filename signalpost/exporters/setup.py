@@ -14,11 +14,13 @@ from typing import Any, Protocol
 from opentelemetry import _logs, metrics, trace
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk.resources import Resource
 from opentelemetry.trace import TracerProvider
 from prometheus_client import REGISTRY, CollectorRegistry, disable_created_metrics
 
 from signalpost.exporters.config import SignalpostConfig, load_config
 from signalpost.exporters.jsonlog import JsonFormatter
+from signalpost.exporters.logscrub import ScrubbingFilter
 from signalpost.exporters.otel import OtelProviders, create_providers
 from signalpost.exporters.otlp_logs import OtlpLogHandler
 from signalpost.exporters.prometheus import (
@@ -31,6 +33,7 @@ from signalpost.exporters.prometheus import (
     start_metrics_server,
 )
 from signalpost.exporters.prometheus.asgi import RouteHost
+from signalpost.exporters.scrubbing import ScrubbingSpanExporter
 from signalpost.instrumentation.asgi import SignalpostMiddleware
 from signalpost.instrumentation.classify import ErrorClassifier, default_classifier
 from signalpost.instrumentation.errors import ErrorReporter
@@ -98,12 +101,20 @@ class Telemetry:
                 _log.warning("a shutdown hook failed", exc_info=True)
         if self.metrics_server is not None:
             self.metrics_server.shutdown()
+        for handler in self._handlers:
+            handler.flush()
         if self._owned is not None:
             self._owned.shutdown(timeout_seconds)
+        # The JSON handler stays: what is logged after this (the server's "shutdown complete",
+        # a job cancelled during a deploy) is still written. Handlers that feed the providers
+        # just shut down go, as they could not deliver any more.
         root = logging.getLogger()
         for handler in self._handlers:
-            root.removeHandler(handler)
-            handler.close()
+            if isinstance(handler, OtlpLogHandler) and self._owned is not None:
+                root.removeHandler(handler)
+                handler.close()
+            else:
+                handler.flush()
 
 
 def _auth(config: SignalpostConfig) -> Authenticator | None:
@@ -115,8 +126,41 @@ def _auth(config: SignalpostConfig) -> Authenticator | None:
     return None
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of each record.
+
+    The handler outlives :meth:`Telemetry.shutdown` (the last lines must come out), so it must
+    not hold on to a stream that a test harness or a daemoniser has since replaced or closed.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+def _service_name(*providers: Any) -> str | None:
+    for provider in providers:
+        resource = getattr(provider, "resource", None)
+        name = getattr(resource, "attributes", {}).get("service.name")
+        if isinstance(name, str):
+            return name
+    name = Resource.create().attributes.get("service.name")
+    return name if isinstance(name, str) else None
+
+
 def _configure_logging(
-    config: SignalpostConfig, logger_provider: LoggerProvider | None
+    config: SignalpostConfig,
+    logger_provider: LoggerProvider | None,
+    scrubber: Scrubber,
+    service_name: str | None,
+    access_log_excluded_paths: list[str],
 ) -> list[logging.Handler]:
     root = logging.getLogger()
     for handler in list(root.handlers):
@@ -125,14 +169,16 @@ def _configure_logging(
     root.setLevel(config.logging.level.upper())
     handlers: list[logging.Handler] = []
     correlation = CorrelationFilter()
+    scrubbing = ScrubbingFilter(scrubber, access_log_excluded_paths)
     if config.logging.json:
-        stream = logging.StreamHandler(sys.stderr)
-        stream.setFormatter(JsonFormatter())
+        stream = _StderrHandler()
+        stream.setFormatter(JsonFormatter(service_name, scrubber))
         handlers.append(stream)
     if logger_provider is not None and config.logging.otlp:
-        handlers.append(OtlpLogHandler(logger_provider))
+        handlers.append(OtlpLogHandler(logger_provider, scrubber=scrubber))
     for handler in handlers:
         handler.addFilter(correlation)
+        handler.addFilter(scrubbing)  # after the IDs are set; once per record for both
         handler._signalpost = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     if config.logging.json:
@@ -240,12 +286,14 @@ def setup(
     if not config.metrics.created_series:
         disable_created_metrics()  # type: ignore[no-untyped-call]
 
+    scrubber = Scrubber(extra_keys=config.errors.scrub_keys)
     owned: OtelProviders | None = None
     if tracer_provider is None and meter_provider is None and logger_provider is None:
         owned = create_providers(
             tracing=config.tracing.enabled,
             logs=config.logging.otlp,
             otlp_metrics=config.metrics.otlp,
+            wrap_span_exporter=lambda exporter: ScrubbingSpanExporter(exporter, scrubber),
         )
         tracer_provider = owned.tracer_provider
         meter_provider = owned.meter_provider
@@ -258,7 +306,6 @@ def setup(
             if logger_provider is not None:
                 _logs.set_logger_provider(logger_provider)
 
-    scrubber = Scrubber(extra_keys=config.errors.scrub_keys)
     reporter = ErrorReporter(
         registry=registry,
         classifier=classifier,
@@ -275,7 +322,16 @@ def setup(
         _owned=owned,
     )
     if configure_logging:
-        telemetry._handlers = _configure_logging(config, logger_provider)
+        excluded = [*config.http.excluded_paths, config.metrics.path]
+        if health is not None:
+            excluded += [health_path, f"{health_path.rstrip('/')}/*"]
+        telemetry._handlers = _configure_logging(
+            config,
+            logger_provider,
+            scrubber,
+            _service_name(logger_provider, tracer_provider),
+            excluded,
+        )
 
     worker_health = health if app is None else None
     if config.metrics.enabled and config.metrics.port is not None:

@@ -34,6 +34,7 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.metrics import MeterProvider
+from opentelemetry.semconv.attributes.url_attributes import URL_PATH
 from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
 from prometheus_client import CollectorRegistry
 
@@ -51,6 +52,7 @@ from signalpost.instrumentation.scrub import Scrubber, default_scrubber
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import errors as error_metrics
 from signalpost.instrumentation.semconv import http as http_metrics
+from signalpost.instrumentation.spanerrors import record_exception, set_error_status
 
 __all__ = [
     "CLIENT_CLOSED_REQUEST",
@@ -117,7 +119,7 @@ class SignalpostMiddleware:
         excluded_paths: Exact paths or glob patterns that are passed through untouched.
         duration_buckets: Histogram buckets in seconds (default: OpenTelemetry's advice).
         error_reporter: Builds and emits error records (default: one on ``registry``).
-        scrubber: Removes secrets from the request context of error records.
+        scrubber: Removes secrets from error records, span exception events and ``url.path``.
         max_routes: Distinct route label values kept before the rest become ``_other``.
         max_error_types: Distinct exception types kept in the ``error_type`` label before the
             rest become ``_OTHER``.
@@ -310,13 +312,12 @@ class SignalpostMiddleware:
             if context_token is not None:
                 otel_context.detach(context_token)  # type: ignore[arg-type]
 
-    @staticmethod
     def _set_request_attributes(
-        span: trace.Span, scope: Scope, raw_method: str, method: str, request_id: str
+        self, span: trace.Span, scope: Scope, raw_method: str, method: str, request_id: str
     ) -> None:
         attributes: dict[str, Any] = {
             attr.HTTP_REQUEST_METHOD: method,
-            "url.path": scope.get("path", ""),
+            URL_PATH: self._scrubber.scrub_path(scope.get("path", "")),
             "url.scheme": scope.get("scheme", "http"),
             attr.REQUEST_ID: request_id,
         }
@@ -341,11 +342,13 @@ class SignalpostMiddleware:
 
     def _capture(self, exc: Exception, scope: Scope, method: str, span: trace.Span | None) -> None:
         try:
+            record = self._reporter.report(
+                exc, source="http", context=self._request_context(scope, method)
+            )
             if span is not None and span.is_recording():
-                span.record_exception(exc, escaped=True)
-                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                record_exception(span, exc, self._scrubber, record=record)
+                set_error_status(span, type(exc).__name__, self._scrubber)
                 span.set_attribute(attr.ERROR_TYPE, type(exc).__qualname__)
-            self._reporter.report(exc, source="http", context=self._request_context(scope, method))
         except Exception:  # error capture must never replace the user's exception
             pass
 
@@ -354,13 +357,13 @@ class SignalpostMiddleware:
         headers: dict[str, str] = {}
         for name, value in scope.get("headers", ())[:100]:
             headers[name.decode("latin-1")] = value.decode("latin-1")
-        query = scope.get("query_string", b"").decode("latin-1")
+        query = self._scrubber.scrub_query(scope.get("query_string", b"").decode("latin-1"))
         return {
             "http": {
                 "request": {"method": method, "header": headers},
                 "route": template or http_metrics.UNMATCHED_ROUTE,
             },
-            "url": {"path": scope.get("path", ""), "query": query},
+            "url": {"path": self._scrubber.scrub_path(scope.get("path", "")), "query": query},
         }
 
     async def _send_error_response(self, send: Send, request_id: str) -> None:

@@ -34,11 +34,16 @@ __all__ = [
     "ErrorRecord",
     "ErrorReporter",
     "build_error_record",
+    "exception_message",
     "exception_type_name",
     "fingerprint",
+    "scrub_stacktrace",
+    "was_reported",
 ]
 
 ERROR_LOGGER_NAME = "signalpost.errors"
+MAX_STACKTRACE = 16384
+"""Characters of a formatted stack trace kept (the end: the last frames and the exception)."""
 _MAX_FINGERPRINT_FRAMES = 30
 _NUMBERS = re.compile(r"0x[0-9a-fA-F]+|\d+")
 
@@ -52,11 +57,30 @@ def exception_type_name(exc: BaseException) -> str:
     return f"{module}.{klass.__qualname__}"
 
 
-def _message(exc: BaseException) -> str:
+def exception_message(exc: BaseException) -> str:
+    """Return ``str(exc)``, or a placeholder when its ``__str__`` raises."""
     try:
         return str(exc)
     except Exception:
         return f"<unprintable {type(exc).__name__}>"
+
+
+def scrub_stacktrace(stack: str, scrubber: Scrubber, limit: int = MAX_STACKTRACE) -> str:
+    """Return the last ``limit`` characters of ``stack``, scrubbed: truncated first, so that
+    the cost is bounded and nothing of any size escapes the scrubber."""
+    return scrubber.scrub_text(stack, limit, keep_tail=True)
+
+
+_REPORTED = "__signalpost_reported__"
+
+
+def was_reported(exc: BaseException) -> bool:
+    """Return whether an :class:`ErrorReporter` already reported ``exc``.
+
+    Log routing uses it to drop a server's second, raw report of the same exception (uvicorn's
+    "Exception in ASGI application").
+    """
+    return getattr(exc, _REPORTED, False) is True
 
 
 def fingerprint(exc: BaseException) -> str:
@@ -75,7 +99,7 @@ def fingerprint(exc: BaseException) -> str:
             filename = frame.filename.replace("\\", "/").rsplit("/", 1)[-1]
             parts.append(f"{filename}:{frame.name}")
     else:
-        parts.append(_NUMBERS.sub("<n>", _message(exc)))
+        parts.append(_NUMBERS.sub("<n>", exception_message(exc)))
     return hashlib.sha256("\n".join(parts).encode("utf-8", "replace")).hexdigest()[:16]
 
 
@@ -177,8 +201,8 @@ def build_error_record(
     stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return ErrorRecord(
         exception_type=exception_type_name(exc),
-        message=scrubber.scrub_string(_message(exc)),
-        stacktrace=scrubber.scrub_string(stack) if len(stack) <= 65536 else stack[-65536:],
+        message=scrubber.scrub_string(exception_message(exc)),
+        stacktrace=scrub_stacktrace(stack, scrubber),
         error_class=classifier.classify(exc),
         fingerprint=fingerprint(exc),
         source=source,
@@ -243,6 +267,10 @@ class ErrorReporter:
             self._counter.labels(
                 source, str(record.error_class), self._exception_types(record.exception_type)
             ).inc()
+            try:
+                setattr(exc, _REPORTED, True)
+            except Exception:  # an exception class with __slots__ or a read-only __setattr__
+                pass
             self.logger.error(
                 "%s",
                 message or f"{record.exception_type}: {record.message}",

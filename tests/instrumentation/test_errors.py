@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
@@ -114,3 +115,27 @@ def test_reporter_never_raises() -> None:
 
     broken = ErrorReporter(registry=CollectorRegistry(), logger=BrokenLogger("x"))
     assert broken.report(ValueError("v"), source="http") is None
+
+
+def deep(depth: int, secret: str) -> None:
+    if depth == 0:
+        rows = "".join(f"row {n} ok, using {secret}\n" for n in range(3000))
+        raise RuntimeError(f"upstream rejected token={secret}:\n{rows}")
+    deep(depth - 1, secret)
+
+
+def test_stacks_longer_than_any_cap_are_truncated_then_scrubbed() -> None:
+    secret = "ghp_R8x2LmQ7vTz9KpW3nY6cB1dF4hJ0sA5eG7uI"
+    try:
+        try:
+            deep(5, secret)  # a traceback far beyond 64 KiB, the secret all through it
+        except RuntimeError as cause:
+            raise ValueError(f"while syncing with password {secret}") from cause
+    except ValueError as exc:
+        error = exc
+    raw = "".join(traceback.format_exception(error))
+    assert len(raw) > 65536 and raw.count(secret) >= 2
+    record = build_error_record(error, source="http")
+    assert secret not in record.stacktrace and secret not in record.message
+    assert len(record.stacktrace) <= 16384 + 64
+    assert record.stacktrace.rstrip().endswith("[Filtered]")

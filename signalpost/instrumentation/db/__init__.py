@@ -30,6 +30,7 @@ from signalpost.instrumentation.db.cursors import (
 )
 from signalpost.instrumentation.db.recorder import StatementRecorder
 from signalpost.instrumentation.db.sql import StatementSummary, sanitize, summarize
+from signalpost.instrumentation.scrub import Scrubber
 
 try:
     import psycopg
@@ -60,6 +61,7 @@ class DatabaseInstrumentation:
         capture_query_text: Record the sanitised statement as ``db.query.text`` on spans
             (literals replaced by ``?``; bound parameters are never recorded).
         max_query_text: Longest ``db.query.text``, in characters.
+        scrubber: Removes secrets from error messages on failed statements' spans.
     """
 
     def __init__(
@@ -70,6 +72,7 @@ class DatabaseInstrumentation:
         classifier: ErrorClassifier | None = None,
         capture_query_text: bool = True,
         max_query_text: int = 2048,
+        scrubber: Scrubber | None = None,
     ) -> None:
         self.recorder = StatementRecorder(
             registry=registry,
@@ -77,6 +80,7 @@ class DatabaseInstrumentation:
             classifier=classifier,
             capture_query_text=capture_query_text,
             max_query_text=max_query_text,
+            scrubber=scrubber,
         )
 
     def instrument(self, conn: _Conn) -> _Conn:

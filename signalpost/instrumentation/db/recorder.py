@@ -21,7 +21,8 @@ from signalpost.instrumentation import metrics
 from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.classify import ErrorClassifier, default_classifier
 from signalpost.instrumentation.db.sql import StatementSummary, sanitize, summarize
-from signalpost.instrumentation.errors import exception_type_name
+from signalpost.instrumentation.errors import exception_message, exception_type_name
+from signalpost.instrumentation.scrub import Scrubber, default_scrubber
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import db as semconv
 
@@ -47,6 +48,7 @@ class StatementRecorder:
         capture_query_text: Put the sanitised statement (literals replaced by ``?``, never
             the parameters) on the span as ``db.query.text``.
         max_query_text: Longest ``db.query.text`` recorded, in characters.
+        scrubber: Removes secrets from the error message on failed statements' spans.
         max_collections: Distinct ``db.collection.name`` label values kept; later new
             tables share the label ``_other`` (spans keep the real name).
         clock: Monotonic clock in seconds, for tests.
@@ -60,12 +62,14 @@ class StatementRecorder:
         classifier: ErrorClassifier | None = None,
         capture_query_text: bool = True,
         max_query_text: int = 2048,
+        scrubber: Scrubber | None = None,
         max_collections: int = 200,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._histogram = metrics.histogram(semconv.OPERATION_DURATION, registry)
         self._tracer = trace.get_tracer(_TRACER_NAME, tracer_provider=tracer_provider)
         self._classifier = classifier or default_classifier
+        self._scrubber = scrubber or default_scrubber
         self._capture_query_text = capture_query_text
         self._max_query_text = max_query_text
         self._collections = BoundedValues(max_collections)
@@ -135,7 +139,7 @@ class StatementRecorder:
                 error_class = self._classifier.classify(error).value
                 error_type = self._error_types(exception_type_name(error))
                 if span.is_recording():
-                    _mark_failed(span, error, error_type, error_class)
+                    _mark_failed(span, error, error_type, error_class, self._scrubber)
             collection = self._collections(summary.collection) if summary.collection else ""
             key = (summary.operation, collection, error_type, error_class)
             child = self._children.get(key)
@@ -149,7 +153,9 @@ class StatementRecorder:
             span.end()
 
 
-def _mark_failed(span: Span, error: BaseException, error_type: str, error_class: str) -> None:
+def _mark_failed(
+    span: Span, error: BaseException, error_type: str, error_class: str, scrubber: Scrubber
+) -> None:
     span.set_attribute(attr.ERROR_TYPE, error_type)
     span.set_attribute(attr.ERROR_CLASS, error_class)
     diag = getattr(error, "diag", None)
@@ -157,7 +163,8 @@ def _mark_failed(span: Span, error: BaseException, error_type: str, error_class:
     if sqlstate:
         span.set_attribute(semconv.DB_RESPONSE_STATUS_CODE, sqlstate)
     # The primary message only: DETAIL lines may quote row values.
-    message = getattr(diag, "message_primary", None) or str(error).split("\n", 1)[0]
+    message = getattr(diag, "message_primary", None) or exception_message(error).split("\n", 1)[0]
+    message = scrubber.scrub_string(message)
     span.add_event(
         "exception",
         {attr.EXCEPTION_TYPE: error_type, attr.EXCEPTION_MESSAGE: message},

@@ -20,9 +20,10 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from signalpost.instrumentation.classify import ErrorClass
 from signalpost.instrumentation.errors import exception_type_name
 from signalpost.instrumentation.jobs.state import JobState
-from signalpost.instrumentation.scrub import Scrubber
+from signalpost.instrumentation.scrub import Scrubber, default_scrubber
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import jobs as sc
+from signalpost.instrumentation.spanerrors import record_exception
 
 __all__ = ["RunSpans", "attribute_value"]
 
@@ -49,6 +50,7 @@ class RunSpans:
         "_job_type",
         "_run_ctx",
         "_run_token",
+        "_scrubber",
         "_started_ns",
         "_tracer",
         "attempt",
@@ -64,6 +66,7 @@ class RunSpans:
         self._run_token: Token[otel_context.Context] | None = None
         self._attempt_token: Token[otel_context.Context] | None = None
         self._started_ns = 0
+        self._scrubber = default_scrubber
         self.run: Span = _INVALID
         """The run span (``INVALID_SPAN`` until started or when tracing failed)."""
         self.attempt: Span = _INVALID
@@ -94,6 +97,7 @@ class RunSpans:
             start_time=self._started_ns,
         )
         self.run = self.attempt = span
+        self._scrubber = scrubber
         if span.is_recording() and params:
             for key, value in scrubber.scrub(dict(params)).items():
                 span.set_attribute(f"{sc.JOB_PARAMETERS}.{key}", attribute_value(value))
@@ -127,12 +131,12 @@ class RunSpans:
             if retried:  # the run goes beyond attempt 1: give attempt 1 its own span now
                 self._attempt_one_span(exc, error_class)
             elif span.is_recording():
-                span.record_exception(exc)  # the run ends with this attempt
+                record_exception(span, exc, self._scrubber)  # the run ends with this attempt
             return
         try:
             if span.is_recording() and exc is not None:
                 if error_class is not None:
-                    _fail(span, exc, error_class)
+                    _fail(span, exc, error_class, self._scrubber)
                 else:
                     span.set_attribute(sc.JOB_STATUS, str(JobState.CANCELLED))
         finally:
@@ -150,7 +154,7 @@ class RunSpans:
             start_time=self._started_ns,
         )
         if span.is_recording():
-            _fail(span, exc, error_class)
+            _fail(span, exc, error_class, self._scrubber)
         span.end()
 
     def retry_scheduled(
@@ -205,8 +209,8 @@ class RunSpans:
             otel_context.detach(token)
 
 
-def _fail(span: Span, exc: BaseException, error_class: ErrorClass) -> None:
-    span.record_exception(exc)
+def _fail(span: Span, exc: BaseException, error_class: ErrorClass, scrubber: Scrubber) -> None:
+    record_exception(span, exc, scrubber)
     span.set_attribute(attr.ERROR_TYPE, exception_type_name(exc))
     span.set_attribute(attr.ERROR_CLASS, str(error_class))
     span.set_status(Status(StatusCode.ERROR, exception_type_name(exc)))

@@ -1,0 +1,123 @@
+"""The second line of defence: every span is scrubbed again as it leaves through the SDK.
+
+Signalpost's instrumentation scrubs what it records, but spans also come from other
+instrumentations and from user code (``span.set_attribute("note", ...)``,
+``span.record_exception(exc)``). :class:`ScrubbingSpanExporter` wraps the exporter behind the
+batch processor, so it runs on the export thread, never on the request path: it copies each span
+with its name, attributes, event names and attributes, link attributes and status description
+scrubbed by the same :class:`~signalpost.instrumentation.scrub.Scrubber` as everything else.
+
+Strings seen recently (span names, routes, methods, addresses) are remembered with their
+scrubbed form, so a steady stream of similar spans costs a dictionary look-up per value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from opentelemetry.sdk.trace import Event, ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.semconv.attributes.url_attributes import URL_PATH, URL_QUERY
+from opentelemetry.trace import Link, Status
+
+from signalpost.instrumentation.scrub import FILTERED, Scrubber
+
+__all__ = ["MAX_EXPORTED_STRING", "ScrubbingSpanExporter", "SpanScrubber"]
+
+MAX_EXPORTED_STRING = 32768
+"""Longest string attribute exported, in characters (stack traces are cut to 16 KiB before)."""
+_CACHE_SIZE = 4096
+_CACHEABLE = 256  # strings longer than this are scrubbed every time, not remembered
+
+
+class SpanScrubber:
+    """Returns scrubbed copies of finished spans.
+
+    Args:
+        scrubber: The scrubbing policy (secret keys, patterns) shared with the rest of set-up.
+    """
+
+    def __init__(self, scrubber: Scrubber) -> None:
+        self._scrubber = scrubber
+        self._cache: dict[str, str] = {}
+
+    def text(self, value: str) -> str:
+        """Scrub one string, remembering short ones."""
+        cached = self._cache.get(value)
+        if cached is not None:
+            return cached
+        scrubbed = self._scrubber.scrub_text(value, MAX_EXPORTED_STRING)
+        if len(value) <= _CACHEABLE:
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            self._cache[value] = scrubbed
+        return scrubbed
+
+    def attributes(self, attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        """Scrub attribute values; the value of a key naming a secret is replaced whole."""
+        if not attributes:
+            return None
+        out: dict[str, Any] = {}
+        for key, value in attributes.items():
+            if self._scrubber.is_secret_key(key):
+                out[key] = FILTERED
+            elif isinstance(value, str):
+                if key == URL_PATH:
+                    out[key] = self._scrubber.scrub_path(value)
+                elif key == URL_QUERY:
+                    out[key] = self._scrubber.scrub_query(value)
+                else:
+                    out[key] = self.text(value)
+            elif isinstance(value, Sequence) and not isinstance(value, bytes):
+                out[key] = tuple(self.text(v) if isinstance(v, str) else v for v in value)
+            elif isinstance(value, bytes):
+                out[key] = self.text(value.decode("utf-8", "replace"))
+            else:
+                out[key] = value
+        return out
+
+    def span(self, span: ReadableSpan) -> ReadableSpan:
+        """Return a scrubbed copy of ``span``."""
+        status = span.status
+        if status.description:
+            status = Status(status.status_code, self.text(status.description))
+        return ReadableSpan(
+            name=self.text(span.name),
+            context=span.context,
+            parent=span.parent,
+            resource=span.resource,
+            attributes=self.attributes(span.attributes),
+            events=[
+                Event(self.text(e.name), self.attributes(e.attributes), e.timestamp)
+                for e in span.events
+            ],
+            links=[Link(link.context, self.attributes(link.attributes)) for link in span.links],
+            kind=span.kind,
+            status=status,
+            start_time=span.start_time,
+            end_time=span.end_time,
+            instrumentation_scope=span.instrumentation_scope,
+        )
+
+
+class ScrubbingSpanExporter(SpanExporter):
+    """Wraps a span exporter: spans are scrubbed, then handed to ``exporter``.
+
+    Args:
+        exporter: The exporter that sends spans out (OTLP, console ...).
+        scrubber: The scrubbing policy.
+    """
+
+    def __init__(self, exporter: SpanExporter, scrubber: Scrubber) -> None:
+        self.exporter = exporter
+        self._spans = SpanScrubber(scrubber)
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return self.exporter.export([self._spans.span(span) for span in spans])
+
+    def shutdown(self) -> None:
+        self.exporter.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.exporter.force_flush(timeout_millis)
