@@ -23,7 +23,7 @@ def log_lines(server: Server, logger: str) -> list[dict[str, object]]:
     for line in server.log_text().splitlines():
         if line.startswith("{"):
             record = json.loads(line)
-            if record.get("logger") == logger:
+            if record.get("attributes", {}).get("logger.name") == logger:
                 lines.append(record)
     return lines
 
@@ -102,8 +102,8 @@ def test_worker_runs_checks_and_serves_health_on_the_metrics_port(tmp_path: Path
     # A check failing from its first run is logged, once: state changes only.
     # (The resources check may log too: a busy test machine can degrade it.)
     queue = [
-        r["message"]
+        r["body"]
         for r in log_lines(worker, "signalpost.health")
-        if "'queue'" in str(r["message"])
+        if "'queue'" in str(r["body"])
     ]
     assert queue == ["health check 'queue' is unhealthy: check returned False"], queue
