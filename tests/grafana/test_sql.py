@@ -1,5 +1,5 @@
-"""The alert-history panels' SQL, run by a real PostgreSQL on a table shaped like the history
-receiver's (``alert_history``), with Grafana's macros expanded as its PostgreSQL plugin does.
+"""The alert-history panels' SQL, run by a real PostgreSQL on the history receiver's table
+(``alert_history``, from its migration), with Grafana's macros expanded as its plugin does.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -20,23 +21,9 @@ from tests.grafana.dashboards import queries, substitute
 pytestmark = pytest.mark.slow
 
 SERVICE = "signalpost-example"
-# The history receiver's table (alertmanager/history); kept in step with its migration.
-DDL = """
-CREATE TABLE alert_history (
-    id bigserial PRIMARY KEY,
-    fingerprint text NOT NULL,
-    alertname text NOT NULL,
-    status text NOT NULL CHECK (status IN ('firing', 'resolved')),
-    severity text,
-    service text,
-    starts_at timestamptz NOT NULL,
-    ends_at timestamptz,
-    labels jsonb NOT NULL,
-    annotations jsonb NOT NULL,
-    receiver text NOT NULL,
-    group_key text NOT NULL,
-    received_at timestamptz NOT NULL DEFAULT now()
-)"""
+# The history receiver's own migration: the table the panels read is the one it writes.
+MIGRATIONS = Path(__file__).resolve().parents[2] / "alertmanager" / "history" / "migrations"
+DDL = (MIGRATIONS / "0001_alert_history.sql").read_text()
 SQL = queries("grafana-postgresql-datasource")
 
 
