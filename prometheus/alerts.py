@@ -140,10 +140,10 @@ def _jobs(k: Knobs) -> list[Rule]:
             Alert.JOB_FAILED,
             severity=Severity.WARNING,
             # A counter's first increment creates its series: ``unless ... offset`` sees it,
-            # increase() cannot (it needs two samples).
+            # increase() cannot (it needs two samples). A series pre-created at 0 is no failure.
             expr=(
                 f"sum {by(fail_l)} (increase({failures}[10m])) > 0 "
-                f"or sum {by(fail_l)} ({failures} unless {failures} offset 10m)"
+                f"or sum {by(fail_l)} (({failures} unless {failures} offset 10m) > 0)"
             ),
             for_="0m",
             summary=f"{{{{ $labels.service }}}}: a {{{{ $labels.{JOB_TYPE} }}}} run failed",
@@ -429,7 +429,8 @@ def _meta(k: Knobs) -> list[Rule]:
             k,
             Alert.WATCHDOG,
             severity=Severity.NONE,
-            expr="vector(1)",
+            # label_replace: annotation templates see the expression's labels, not the rule's.
+            expr=f'label_replace(vector(1), "service", "{k.monitoring_service}", "", "")',
             for_="0m",
             summary="Alerting pipeline is alive",
             description=(
@@ -437,7 +438,6 @@ def _meta(k: Knobs) -> list[Rule]:
                 "path between them is down."
             ),
             dashboard=Dashboard.ALERTS,
-            labels={"service": k.monitoring_service},
         ),
     ]
 
