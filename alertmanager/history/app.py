@@ -46,12 +46,19 @@ def create_app(
         scrubber: Scrubs what is logged about refused payloads.
         pool_timeout: Seconds to wait for a database connection before answering 503.
         instrument: Call :func:`signalpost.setup` on the app (reads ``SIGNALPOST_*`` and
-            ``OTEL_*`` variables).
+            ``OTEL_*`` variables) and time its statements with Signalpost's database
+            instrumentation.
     """
     scrub = scrubber or Scrubber()
+    configure = None
+    if instrument:
+        from signalpost.instrumentation.db import DatabaseInstrumentation
+
+        configure = DatabaseInstrumentation(registry=registry).configure_async
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
         conninfo,
         open=False,
+        configure=configure,
         min_size=1,
         max_size=4,
         timeout=pool_timeout,

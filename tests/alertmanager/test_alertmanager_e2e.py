@@ -4,6 +4,7 @@ notifications caught by a webhook server and an SMTP sink."""
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from typing import Any
 
@@ -224,3 +225,33 @@ def test_info_notifies_nobody_but_history(
     settle(alertmanager, catcher)
     assert notified(catcher, "/pager", service) == set()
     assert not [m for m in smtp.messages() if service in str(m["Subject"])]
+
+
+def test_acknowledge_with_an_amtool_silence(
+    alertmanager: AlertmanagerServer, catcher: WebhookCatcher
+) -> None:
+    """The documented acknowledgement: `amtool silence add`, then `amtool silence expire`."""
+    service = unique("svc")
+    fired = alert(Alert.HIGH_LATENCY, "warning", service, http_route="/items")
+    url = f"--alertmanager.url={alertmanager.url}"
+    added = subprocess.run(
+        ["amtool", url, "silence", "add", f"alertname={Alert.HIGH_LATENCY}", f"service={service}",
+         "--duration=2h", "--author=oncall", "--comment=investigating, INC-1"],
+        capture_output=True, text=True, check=False,
+    )
+    assert added.returncode == 0, added.stderr
+    silence_id = added.stdout.strip()
+    view = post_and_read(alertmanager, [fired])
+    assert view[key(fired["labels"])]["status"] == {
+        "state": "suppressed", "inhibitedBy": [], "silencedBy": [silence_id],
+    }
+    silenced = subprocess.run(["amtool", url, "alert", "query", "--silenced", "-o", "json"],
+                              capture_output=True, text=True, check=True)
+    assert service in silenced.stdout
+    settle(alertmanager, catcher)
+    assert notified(catcher, "/history", service) == set()  # acknowledged: nobody is told
+
+    subprocess.run(["amtool", url, "silence", "expire", silence_id], check=True,
+                   capture_output=True)
+    wait_for(lambda: notified(catcher, "/history", service) == {Alert.HIGH_LATENCY},
+             what="notifications to resume once the silence expired")
