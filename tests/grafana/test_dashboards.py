@@ -9,10 +9,11 @@ at (roll-ups and error budgets live in the long-term stores); links between dash
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
@@ -149,3 +150,13 @@ def test_runbook_links_name_catalogued_alerts() -> None:
     for model in dashboards().values():
         linked |= set(re.findall(re.escape(runbooks) + r"/(\w+)\.md", str(model)))
     assert linked and linked <= {str(alert) for alert in Alert}
+
+
+def test_trace_links_open_tempo_in_explore() -> None:
+    links = re.findall(r"/explore\?schemaVersion=1&panes=([^'\"\s]+)", str(dashboards()))
+    assert links
+    for encoded in links:
+        pane = json.loads(unquote(encoded).replace("${__value.raw}", "4bf92f3577b34da6"))
+        (query,) = pane["trace"]["queries"]
+        assert query["datasource"] == {"type": ds.TYPES[ds.TEMPO], "uid": ds.TEMPO}
+        assert query["query"] == "4bf92f3577b34da6"

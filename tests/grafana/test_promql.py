@@ -7,15 +7,17 @@ Grafana's variables are filled in as Grafana would.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from grafana import queries as q
 from prometheus.knobs import load_knobs
 from prometheus.recording import HTTP_REQUESTS, SLO_ERROR_BUDGET_REMAINING, rollup
-from tests.grafana.dashboards import Query, queries, substitute
+from tests.grafana.dashboards import Query, dashboards, queries, substitute
 from tests.grafana.prometheus_server import TRACE_ID, Prometheus, running_prometheus
 
 pytestmark = pytest.mark.slow
@@ -83,3 +85,35 @@ def test_exemplars_carry_the_trace_id(prometheus: Prometheus) -> None:
 def test_a_broken_expression_is_reported(prometheus: Prometheus) -> None:
     answer = prometheus.query(substitute("sum by (le (rate(x[$__rate_interval]))", VALUES))
     assert answer["status"] == "error"
+
+
+def _variables() -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (uid, variable)
+        for uid, model in dashboards().items()
+        for variable in model["templating"]["list"]
+        if variable["type"] == "query"
+    ]
+
+
+@pytest.mark.parametrize(
+    "uid, variable", _variables(), ids=lambda v: v if isinstance(v, str) else v["name"]
+)
+def test_variable_query_lists_values(
+    prometheus: Prometheus, uid: str, variable: dict[str, Any]
+) -> None:
+    match = re.fullmatch(r"label_values\((.+), (\w+)\)", variable["query"])
+    assert match, f"{uid}: {variable['query']}"
+    selector, label = match.groups()
+    now = time.time()
+    answer = prometheus.get(
+        "/api/v1/series",
+        **{"match[]": substitute(selector, VALUES)},
+        start=str(now - 300),
+        end=str(now),
+    )
+    assert answer["status"] == "success", answer
+    values = {series[label] for series in answer["data"] if label in series}
+    assert values, f"{uid}: variable {variable['name']} would list nothing"
+    if variable["name"] == "service":
+        assert values == {SERVICE}
