@@ -150,6 +150,8 @@ def test_runbook_links_name_catalogued_alerts() -> None:
     for model in dashboards().values():
         linked |= set(re.findall(re.escape(runbooks) + r"/(\w+)\.md", str(model)))
     assert linked and linked <= {str(alert) for alert in Alert}
+    runbook_dir = GRAFANA.parent / "docs" / "runbooks"
+    assert all((runbook_dir / f"{name}.md").is_file() for name in linked)
 
 
 def test_trace_links_open_tempo_in_explore() -> None:
