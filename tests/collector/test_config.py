@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import re2  # type: ignore[import-untyped]
 import yaml
 
 from collector import generate
@@ -141,13 +142,21 @@ SAFE_KEYS = [
 @pytest.mark.parametrize("key", SECRET_KEYS + SAFE_KEYS)
 def test_redaction_masks_what_the_scrubber_masks(key: str) -> None:
     (pattern,) = load("config.yaml")["processors"]["redaction"]["blocked_key_patterns"]
-    # Go's MatchString, like re.search, matches anywhere in the key.
-    assert bool(re.search(pattern, key)) == Scrubber().is_secret_key(key)
-    assert bool(re.search(pattern, key)) == (key in SECRET_KEYS)
+    # The Collector compiles it with Go's regexp (RE2 syntax); MatchString, like search, matches
+    # anywhere in the key.
+    compiled = re2.compile(pattern)
+    assert bool(compiled.search(key)) == Scrubber().is_secret_key(key)
+    assert bool(compiled.search(key)) == (key in SECRET_KEYS)
 
 
 def test_redaction_covers_every_default_key() -> None:
     (pattern,) = load("config.yaml")["processors"]["redaction"]["blocked_key_patterns"]
+    compiled = re2.compile(pattern)
     for key in DEFAULT_SECRET_KEYS:
-        assert re.search(pattern, key.upper())
-        assert re.search(pattern, f"http.request.header.{key.replace('_', '-')}")
+        assert compiled.search(key.upper())
+        assert compiled.search(f"http.request.header.{key.replace('_', '-')}")
+
+
+def test_re2_rejects_what_python_alone_accepts() -> None:
+    with pytest.raises(re2.error):
+        re2.compile(r"(?<=://)[^@]+")
