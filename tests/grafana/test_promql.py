@@ -66,6 +66,13 @@ def test_query_evaluates_with_data(prometheus: Prometheus, query: Query) -> None
         assert result == []
     else:
         assert result, f"{query.where}: no data for {expr}"
+    if not query.target.get("instant"):
+        # What a time series panel sends: a range query, here over the last minute.
+        now = time.time()
+        answer = prometheus.get(
+            "/api/v1/query_range", query=expr, start=str(now - 60), end=str(now), step="5"
+        )
+        assert answer["status"] == "success", f"{query.where}: {expr}: {answer.get('error')}"
 
 
 def test_exemplars_carry_the_trace_id(prometheus: Prometheus) -> None:
