@@ -1,0 +1,11 @@
+# The image of the compose stack's Python services: the example app (and job worker) and the
+# alert history receiver. Build context: the repository root.
+FROM python:3.11.10-slim
+WORKDIR /srv
+COPY pyproject.toml README.md ./
+COPY signalpost ./signalpost
+RUN pip install --no-cache-dir . "uvicorn>=0.30"
+COPY examples ./examples
+COPY alertmanager ./alertmanager
+USER nobody
+EXPOSE 8000 8080

@@ -1,0 +1,164 @@
+"""The knobs of the Alertmanager configuration: receiver addresses, timings, secret file paths.
+
+Loaded from a YAML file (``alertmanager/knobs.yaml`` is the project's own); every key is
+checked, and an error names the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "ChatKnobs",
+    "EmailKnobs",
+    "Knobs",
+    "KnobsError",
+    "PagerKnobs",
+    "Timing",
+    "WebhookKnobs",
+    "load_knobs",
+]
+
+DEFAULT_KNOBS = Path(__file__).with_name("knobs.yaml")
+_DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$|^0$")
+
+
+class KnobsError(ValueError):
+    """A knob is missing, unknown or of the wrong type."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Grouping and repetition intervals (Alertmanager durations such as ``30s``)."""
+
+    group_wait: str
+    group_interval: str
+    critical_repeat_interval: str
+    warning_repeat_interval: str
+    watchdog_interval: str
+
+
+@dataclass(frozen=True)
+class PagerKnobs:
+    """The pager-style webhook for critical alerts."""
+
+    url: str
+    credentials_file: str | None = None
+
+
+@dataclass(frozen=True)
+class EmailKnobs:
+    """Email for critical and warning alerts."""
+
+    to: str
+    from_: str
+    smarthost: str
+    auth_username: str | None = None
+    auth_password_file: str | None = None
+    require_tls: bool = True
+
+
+@dataclass(frozen=True)
+class ChatKnobs:
+    """A Slack-compatible chat webhook, off until ``enabled``; the URL is in a secret file."""
+
+    enabled: bool
+    api_url_file: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class WebhookKnobs:
+    """A plain webhook (the Watchdog's dead man's switch, the alert history receiver)."""
+
+    url: str
+
+
+@dataclass(frozen=True)
+class Knobs:
+    """Everything the generator needs besides the alert catalog."""
+
+    templates_dir: str
+    timing: Timing
+    pager: PagerKnobs
+    email: EmailKnobs
+    chat: ChatKnobs
+    watchdog: WebhookKnobs
+    history: WebhookKnobs
+
+    def with_receivers(self, **receivers: Any) -> Knobs:
+        """A copy with some receivers replaced (a local stack or a test derives its own)."""
+        return replace(self, **receivers)
+
+
+def _section(source: str, data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    if not isinstance(value, Mapping):
+        raise KnobsError(f"{source}: {key!r} must be a mapping, got {value!r}")
+    return value
+
+
+def _build(source: str, where: str, cls: type[Any], data: Mapping[str, Any]) -> Any:
+    known = {f.name.rstrip("_"): f for f in fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise KnobsError(f"{source}: unknown key(s) in {where}: {', '.join(unknown)}")
+    values: dict[str, Any] = {}
+    for key, field in known.items():
+        if key not in data:
+            if field.default is MISSING:
+                raise KnobsError(f"{source}: {where}.{key} is required")
+            continue
+        value = data[key]
+        expected = str(field.type)
+        if "bool" in expected and not isinstance(value, bool):
+            raise KnobsError(f"{source}: {where}.{key} must be true or false, got {value!r}")
+        if "str" in expected and "bool" not in expected:
+            if not (isinstance(value, str) or (value is None and "None" in expected)):
+                raise KnobsError(f"{source}: {where}.{key} must be a string, got {value!r}")
+        if cls is Timing and not _DURATION.match(value):
+            raise KnobsError(f"{source}: {where}.{key} must be a duration like 30s, got {value!r}")
+        values[field.name] = value
+    return cls(**values)
+
+
+def parse_knobs(data: Mapping[str, Any], source: str = "<knobs>") -> Knobs:
+    """Check and convert a knobs mapping (the parsed YAML)."""
+    unknown = sorted(set(data) - {"templates_dir", "timing", "receivers"})
+    if unknown:
+        raise KnobsError(f"{source}: unknown top-level key(s): {', '.join(unknown)}")
+    templates_dir = data.get("templates_dir")
+    if not isinstance(templates_dir, str):
+        raise KnobsError(f"{source}: templates_dir must be a string, got {templates_dir!r}")
+    receivers = _section(source, data, "receivers")
+    extra = sorted(set(receivers) - {"pager", "email", "chat", "watchdog", "history"})
+    if extra:
+        raise KnobsError(f"{source}: unknown receiver(s): {', '.join(extra)}")
+    return Knobs(
+        templates_dir=templates_dir,
+        timing=_build(source, "timing", Timing, _section(source, data, "timing")),
+        pager=_build(source, "receivers.pager", PagerKnobs, _section(source, receivers, "pager")),
+        email=_build(source, "receivers.email", EmailKnobs, _section(source, receivers, "email")),
+        chat=_build(source, "receivers.chat", ChatKnobs, _section(source, receivers, "chat")),
+        watchdog=_build(
+            source, "receivers.watchdog", WebhookKnobs, _section(source, receivers, "watchdog")
+        ),
+        history=_build(
+            source, "receivers.history", WebhookKnobs, _section(source, receivers, "history")
+        ),
+    )
+
+
+def load_knobs(path: str | Path = DEFAULT_KNOBS) -> Knobs:
+    """Read and check a knobs YAML file."""
+    with open(path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    if not isinstance(data, Mapping):
+        raise KnobsError(f"{path}: the knobs file must hold a mapping")
+    return parse_knobs(data, str(path))

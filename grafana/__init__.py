@@ -1,0 +1,1 @@
+"""Grafana as code: provisioning files and the dashboards (``python -m grafana.generate``)."""

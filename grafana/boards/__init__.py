@@ -1,0 +1,1 @@
+"""One module per dashboard; :data:`grafana.generate.BOARDS` lists them."""

@@ -1,0 +1,192 @@
+"""Service: RED per route, active requests, SLO budget and burn rate, top failing routes."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard as db
+
+from grafana import datasources as ds
+from grafana import panels as p
+from grafana import queries as q
+from grafana.boards.common import Uid, dashboard_url, label_variable, new_dashboard, runbook
+from prometheus import recording as rec
+from prometheus.catalog import Alert, Severity
+from prometheus.knobs import Knobs
+from prometheus.slo import BURN_TIERS
+from signalpost.instrumentation.semconv import http
+
+__all__ = ["build"]
+
+ROUTES = q.sel(f'{q.ROUTE}=~"$http_route"')
+# The page tiers: long window and burn factor (1h at 14.4, 6h at 6).
+PAGE_TIERS = sorted(
+    (
+        (long, factor)
+        for _, severity, tiers in BURN_TIERS
+        if severity == Severity.CRITICAL
+        for long, _, factor in tiers
+    ),
+    key=lambda tier: tier[1],
+)
+
+
+def _quantile_label(quantile: float) -> str:
+    return f'quantile="{quantile:g}"'
+
+
+def _slo(name: str) -> str:
+    return q.sel(f'slo="{name}"')
+
+
+def build(knobs: Knobs) -> db.Dashboard:
+    """The Service dashboard."""
+    latency = knobs.alerts.high_latency
+    objectives = knobs.slos.objectives
+    availability = [o for o in objectives if o.kind == "http_availability"]
+    error_budget = 1 - availability[0].target if availability else 0.001
+    (slow_window, slow_factor), (fast_window, fast_factor) = PAGE_TIERS[0], PAGE_TIERS[-1]
+    dash = new_dashboard(
+        Uid.SERVICE,
+        "Signalpost / Service",
+        "Requests, errors and latency per route, and the SLOs' error budgets.",
+        knobs,
+    ).with_variable(label_variable("http_route", rec.HTTP_REQUESTS))
+    dash = dash.with_row(db.Row("RED per route"))
+    dash = dash.with_panel(
+        p.timeseries_panel(
+            "Request rate per route",
+            "Requests per second on each route template (5-minute rate, recording rule).",
+            "reqps",
+            [p.prom(f"sum by ({q.ROUTE}) ({rec.HTTP_REQUESTS}{ROUTES})", f"{{{{{q.ROUTE}}}}}")],
+            span=8,
+        )
+    )
+    dash = dash.with_panel(
+        p.timeseries_panel(
+            "Error ratio per route",
+            "Share of requests answered with a 5xx status. Orange from the availability SLO's "
+            "error budget, red from the fast-burn alert's rate.",
+            "percentunit",
+            [p.prom(f"max by ({q.ROUTE}) ({rec.HTTP_ERROR_RATIO}{ROUTES})", f"{{{{{q.ROUTE}}}}}")],
+            steps=[(None, p.GREEN), (error_budget, p.ORANGE), (fast_factor * error_budget, p.RED)],
+            show_thresholds=True,
+            span=8,
+            links=[runbook(knobs, Alert.ERROR_BUDGET_BURN_FAST), runbook(knobs, Alert.ERROR_SPIKE)],
+        )
+    )
+    dash = dash.with_panel(
+        p.timeseries_panel(
+            "Active requests",
+            "Requests in flight, by method (all instances of the service summed).",
+            "short",
+            [
+                p.prom(
+                    f"sum by ({q.METHOD}) ({q.name(http.ACTIVE_REQUESTS)}{q.sel()})",
+                    f"{{{{{q.METHOD}}}}}",
+                )
+            ],
+            span=8,
+        )
+    )
+    route = f'{q.ROUTE}=~"$http_route"'
+    quantiles = [
+        p.prom(
+            f"max by ({q.ROUTE}) ({rec.HTTP_LATENCY}{q.sel(route, _quantile_label(quantile))})",
+            f"{{{{{q.ROUTE}}}}} p{round(quantile * 100)}",
+        )
+        for quantile in rec.QUANTILES
+    ]
+    dash = dash.with_panel(
+        p.timeseries_panel(
+            "Latency per route (p50, p90, p99)",
+            f"Request duration quantiles per route (recording rule). Red from the HighLatency "
+            f"threshold ({latency.threshold_seconds:g} s at p{round(latency.quantile * 100)}).",
+            "s",
+            quantiles,
+            steps=[(None, p.GREEN), (latency.threshold_seconds, p.RED)],
+            show_thresholds=True,
+            links=[runbook(knobs, Alert.HIGH_LATENCY)],
+        )
+    )
+    raw = f"{q.bucket(http.REQUEST_DURATION)}{ROUTES}"
+    dash = dash.with_panel(
+        p.timeseries_panel(
+            "Latency with exemplars",
+            "p99 request duration of the selected routes from the raw histogram; the dots are "
+            "exemplars, each opening its request's trace in Tempo.",
+            "s",
+            [
+                p.prom(
+                    f"histogram_quantile({latency.quantile:g}, sum by (le) "
+                    f"(rate({raw}[{q.RATE}])))",
+                    f"p{round(latency.quantile * 100)}",
+                    exemplar=True,
+                )
+            ],
+            steps=[(None, p.GREEN), (latency.threshold_seconds, p.RED)],
+            show_thresholds=True,
+        )
+    )
+    dash = dash.with_row(db.Row("SLOs"))
+    dash = dash.with_panel(
+        p.stat_panel(
+            "Error budget remaining",
+            f"Share of each SLO's error budget left over the {knobs.slos.window} window "
+            "(1 = untouched, 0 = spent, negative = overspent); computed hourly by the long-term "
+            "store, which holds the whole window.",
+            "percentunit",
+            [
+                p.prom(
+                    f"min by (slo) (last_over_time({rec.SLO_ERROR_BUDGET_REMAINING}{q.sel()}[1h]))",
+                    "{{slo}}",
+                    uid=ds.PROMETHEUS_LONGTERM,
+                )
+            ],
+            steps=[(None, p.RED), (0, p.ORANGE), (0.25, p.GREEN)],
+            span=8,
+            height=8,
+        )
+    )
+    burn = [
+        p.prom(
+            f"max({rec.slo_error_ratio(window)}{_slo(o.name)}) / {1 - o.target:.10g}",
+            f"{o.name} {window}",
+        )
+        for o in objectives
+        for window, _ in PAGE_TIERS
+    ]
+    dash = dash.with_panel(
+        p.timeseries_panel(
+            "Burn rate per SLO",
+            "How fast each SLO spends its error budget (1 = exactly the budget over the window). "
+            f"Orange from {slow_factor:g} (the {slow_window} page tier), red from {fast_factor:g} "
+            f"(the {fast_window} page tier).",
+            "x",
+            burn,
+            steps=[(None, p.GREEN), (slow_factor, p.ORANGE), (fast_factor, p.RED)],
+            show_thresholds=True,
+            span=16,
+            height=8,
+            links=[
+                runbook(knobs, Alert.ERROR_BUDGET_BURN_FAST),
+                runbook(knobs, Alert.ERROR_BUDGET_BURN_SLOW),
+            ],
+        )
+    )
+    dash = dash.with_panel(
+        p.table_panel(
+            "Top failing routes",
+            "The ten routes with the most 5xx responses per second now; open the Errors dashboard "
+            "for the exception types behind them.",
+            "reqps",
+            [
+                p.prom(
+                    f"topk(10, sum by ({q.ROUTE}) ({rec.HTTP_ERRORS}{q.sel()}) > 0)",
+                    instant=True,
+                    as_table=True,
+                )
+            ],
+            transformations=[("organize", {"excludeByName": {"Time": True}})],
+            links=[("Errors dashboard", dashboard_url(Uid.ERRORS))],
+        )
+    )
+    return dash

@@ -1,0 +1,120 @@
+"""PromQL and LogQL building blocks: metric and label names from the metric definitions, the
+Grafana variables every dashboard shares, and the log field names Loki derives from attributes.
+"""
+
+from __future__ import annotations
+
+from signalpost.instrumentation.health.result import Status
+from signalpost.instrumentation.jobs.state import JobState
+from signalpost.instrumentation.semconv import attributes as attr
+from signalpost.instrumentation.semconv import db, health, jobs, prometheus_label
+from signalpost.instrumentation.semconv._spec import MetricSpec
+
+__all__ = [
+    "ALERTMANAGER_ALERTS",
+    "ALERTS",
+    "CHECK_KIND",
+    "CHECK_NAME",
+    "DB_OPERATION",
+    "ERROR_CLASS",
+    "ERROR_SOURCE",
+    "EXCEPTION_TYPE",
+    "FAILED_STATUSES",
+    "HEALTH_STATUS",
+    "JOB_STATUS",
+    "JOB_TYPE",
+    "METHOD",
+    "MOUNTPOINT",
+    "RATE",
+    "ROUTE",
+    "SERVICE",
+    "STACK_METRICS",
+    "STATUS_CODE",
+    "STREAM",
+    "VARIABLES",
+    "bucket",
+    "count",
+    "field",
+    "name",
+    "sel",
+    "total",
+]
+
+RATE = "$__rate_interval"
+"""The rate window Grafana picks from the scrape interval (at least four scrapes)."""
+
+SERVICE = "service"
+"""The label prometheus.yml puts on every target of a service (``knobs.services``)."""
+
+ROUTE = prometheus_label(attr.HTTP_ROUTE)
+METHOD = prometheus_label(attr.HTTP_REQUEST_METHOD)
+STATUS_CODE = prometheus_label(attr.HTTP_RESPONSE_STATUS_CODE)
+JOB_TYPE = prometheus_label(jobs.JOB_TYPE)
+JOB_STATUS = prometheus_label(jobs.JOB_STATUS)
+ERROR_CLASS = prometheus_label(attr.ERROR_CLASS)
+ERROR_SOURCE = prometheus_label(attr.ERROR_SOURCE)
+EXCEPTION_TYPE = prometheus_label(attr.EXCEPTION_TYPE)
+CHECK_NAME = prometheus_label(health.CHECK_NAME)
+CHECK_KIND = prometheus_label(health.CHECK_KIND)
+HEALTH_STATUS = prometheus_label(health.STATUS)
+DB_OPERATION = prometheus_label(db.DB_OPERATION_NAME)
+MOUNTPOINT = prometheus_label(health.FILESYSTEM_MOUNTPOINT)
+
+FAILED_STATUSES = f"{JobState.FAILED}|{JobState.TIMED_OUT}"
+UNHEALTHY = str(Status.UNHEALTHY)
+
+VARIABLES: dict[str, str] = {
+    "service": SERVICE,
+    "http_route": ROUTE,
+    "job_type": JOB_TYPE,
+}
+"""Dashboard variable name → the label it selects on (multi-value variables match ``=~``)."""
+
+
+def sel(*matchers: str, service: bool = True) -> str:
+    """A label selector body, scoped to the ``$service`` variable unless ``service=False``."""
+    parts = ([f'{SERVICE}="$service"'] if service else []) + list(matchers)
+    return "{" + ", ".join(parts) + "}"
+
+
+def name(spec: MetricSpec) -> str:
+    """The series name of a gauge (or any metric's family name)."""
+    return spec.name
+
+
+def total(spec: MetricSpec) -> str:
+    """The series name of a counter."""
+    if spec.kind != "counter":
+        raise ValueError(f"{spec.name} is a {spec.kind}, not a counter")
+    return spec.exposition_name
+
+
+def bucket(spec: MetricSpec) -> str:
+    """The ``_bucket`` series of a histogram."""
+    if spec.kind != "histogram":
+        raise ValueError(f"{spec.name} is a {spec.kind}, not a histogram")
+    return f"{spec.name}_bucket"
+
+
+def count(spec: MetricSpec) -> str:
+    """The ``_count`` series of a histogram."""
+    if spec.kind != "histogram":
+        raise ValueError(f"{spec.name} is a {spec.kind}, not a histogram")
+    return f"{spec.name}_count"
+
+
+# Series of the monitoring stack itself (not signalpost's): the metric-name check allows these.
+ALERTS = "ALERTS"
+"""Prometheus's series of pending and firing alerts (``alertname``, ``alertstate``, labels)."""
+ALERTMANAGER_ALERTS = "alertmanager_alerts"
+"""Alertmanager's own gauge of the alerts it holds, by ``state`` (active, suppressed)."""
+STACK_METRICS = frozenset({ALERTS, ALERTMANAGER_ALERTS, "up"})
+
+# Loki 3's OTLP ingestion: resource attribute service.name becomes the `service_name` stream
+# label; log attributes become structured metadata, their keys sanitised like Prometheus labels.
+STREAM = '{service_name="$service"}'
+
+
+def field(attribute: str) -> str:
+    """The Loki structured-metadata name of a log attribute (``job.id`` → ``job_id``)."""
+    return prometheus_label(attribute)

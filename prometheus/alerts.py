@@ -1,0 +1,454 @@
+"""Alerting rules (the SLO burn alerts live in :mod:`prometheus.slo`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prometheus import recording as r
+from prometheus import selfmetrics as m
+from prometheus.alerting import Dashboard, alert_rule, escalating
+from prometheus.catalog import Alert, Severity
+from prometheus.knobs import Knobs, seconds
+from prometheus.promql import by, eq, match, matcher_regex, no_match, num, selector
+from prometheus.recording_rules import (
+    CHECK_KIND,
+    CHECK_NAME,
+    DB_OPERATION,
+    HEALTH_STATUS,
+    JOB_STATUS,
+    JOB_TYPE,
+    ROUTE,
+    service_matcher,
+)
+from signalpost.instrumentation.health.result import Status
+from signalpost.instrumentation.jobs.state import JobState
+from signalpost.instrumentation.semconv import attributes as attr
+from signalpost.instrumentation.semconv import errors, health, jobs, prometheus_label
+
+__all__ = ["alert_groups"]
+
+Rule = dict[str, Any]
+
+ERROR_SOURCE = prometheus_label(attr.ERROR_SOURCE)
+ERROR_CLASS = prometheus_label(attr.ERROR_CLASS)
+EXCEPTION_TYPE = prometheus_label(attr.EXCEPTION_TYPE)
+MOUNTPOINT = prometheus_label(health.FILESYSTEM_MOUNTPOINT)
+UNHEALTHY = eq(HEALTH_STATUS, Status.UNHEALTHY)
+
+
+def _availability(k: Knobs) -> list[Rule]:
+    a = k.alerts
+    svc = service_matcher(k)
+    missing = " or ".join(
+        f"absent({selector(m.UP, eq('service', s), eq('job', j))})"
+        for s in k.services
+        for j in k.scrape_jobs
+    )
+    return [
+        alert_rule(
+            k,
+            Alert.SERVICE_DOWN,
+            severity=Severity.CRITICAL,
+            expr=f"max by (service, job) ({selector(m.UP, svc)}) == 0",
+            for_=a.service_down.for_,
+            summary="{{ $labels.service }} is down: no {{ $labels.job }} target answers",
+            description=(
+                "Every {{ $labels.job }} target of {{ $labels.service }} has failed its scrapes "
+                f"for {a.service_down.for_}."
+            ),
+            dashboard=Dashboard.HEALTH,
+        ),
+        alert_rule(
+            k,
+            Alert.TARGET_MISSING,
+            severity=Severity.CRITICAL,
+            expr=missing,
+            for_=a.target_missing.for_,
+            summary="{{ $labels.service }} has no {{ $labels.job }} target",
+            description=(
+                "Prometheus has had no {{ $labels.job }} target of {{ $labels.service }} to scrape "
+                f"for {a.target_missing.for_}: service discovery or the scrape configuration lost "
+                "it, so nothing about it is monitored."
+            ),
+            dashboard=Dashboard.HEALTH,
+        ),
+    ]
+
+
+def _http(k: Knobs) -> list[Rule]:
+    a = k.alerts
+    hl, spike = a.high_latency, a.error_spike
+    q = num(hl.quantile)
+    errs = selector(errors.ERRORS.exposition_name, service_matcher(k))
+    labels = ("service", ERROR_SOURCE)
+    now = f"sum {by(labels)} (rate({errs}[{spike.window}]))"
+    week_ago = f"sum {by(labels)} (rate({errs}[{spike.window}] offset 1w))"
+    return [
+        *escalating(
+            k,
+            Alert.HIGH_LATENCY,
+            hl,
+            expr=(
+                f'max by (service, {ROUTE}) ({r.HTTP_LATENCY}{{quantile="{q}"}}) '
+                f"> {num(hl.threshold_seconds)} "
+                f"and on (service, {ROUTE}) {r.HTTP_REQUESTS} > {num(hl.min_request_rate)}"
+            ),
+            summary=f"{{{{ $labels.service }}}}: {{{{ $labels.{ROUTE} }}}} is slow",
+            description=(
+                f"The {num(hl.quantile * 100)}th percentile latency of {{{{ $labels.{ROUTE} }}}} "
+                "is {{ $value | humanizeDuration }}, above "
+                f"{num(hl.threshold_seconds)}s."
+            ),
+            dashboard=Dashboard.SERVICE,
+            dashboard_vars=(ROUTE,),
+        ),
+        alert_rule(
+            k,
+            Alert.ERROR_SPIKE,
+            severity=Severity.WARNING,
+            expr=(
+                f"({now} > {num(spike.factor)} * ({week_ago} or 0 * {now})) "
+                f"and {now} > {num(spike.min_rate)}"
+            ),
+            for_=spike.for_,
+            summary=(f"{{{{ $labels.service }}}}: {{{{ $labels.{ERROR_SOURCE} }}}} errors spike"),
+            description=(
+                f"{{{{ $labels.{ERROR_SOURCE} }}}} errors at {{{{ $value | humanize }}}}/s over "
+                f"{spike.window}, more than {num(spike.factor)}x the rate at the same time last "
+                "week."
+            ),
+            dashboard=Dashboard.ERRORS,
+        ),
+    ]
+
+
+def _jobs(k: Knobs) -> list[Rule]:
+    a = k.alerts
+    svc = service_matcher(k)
+    jl = ("service", JOB_TYPE)
+    failures = selector(jobs.FAILURES.exposition_name, svc)
+    fail_l = (*jl, ERROR_CLASS, EXCEPTION_TYPE)
+    fr = a.job_failure_ratio_high
+    finished = jobs.RUNS_FINISHED.exposition_name
+    failed = f"{JobState.FAILED}|{JobState.TIMED_OUT}"
+    ended = f"sum {by(jl)} (increase({selector(finished, svc)}[{fr.window}]))"
+    failed_runs = selector(finished, svc, match(JOB_STATUS, failed))
+    bad = f"sum {by(jl)} (increase({failed_runs}[{fr.window}]))"
+    rules: list[Rule] = [
+        alert_rule(
+            k,
+            Alert.JOB_FAILED,
+            severity=Severity.WARNING,
+            # A counter's first increment creates its series: ``unless ... offset`` sees it,
+            # increase() cannot (it needs two samples). A series pre-created at 0 is no failure.
+            expr=(
+                f"sum {by(fail_l)} (increase({failures}[10m])) > 0 "
+                f"or sum {by(fail_l)} (({failures} unless {failures} offset 10m) > 0)"
+            ),
+            for_="0m",
+            summary=f"{{{{ $labels.service }}}}: a {{{{ $labels.{JOB_TYPE} }}}} run failed",
+            description=(
+                f"A {{{{ $labels.{JOB_TYPE} }}}} run failed for good (retries exhausted or not "
+                f"retryable) with {{{{ $labels.{EXCEPTION_TYPE} }}}}, a "
+                f"{{{{ $labels.{ERROR_CLASS} }}}} error, in the last 10m."
+            ),
+            dashboard=Dashboard.JOBS,
+            dashboard_vars=(JOB_TYPE,),
+        ),
+        *escalating(
+            k,
+            Alert.JOB_FAILURE_RATIO_HIGH,
+            fr,
+            expr=f"({bad} / {ended}) > {num(fr.threshold)} and {ended} >= {num(fr.min_runs)}",
+            summary=f"{{{{ $labels.service }}}}: many {{{{ $labels.{JOB_TYPE} }}}} runs fail",
+            description=(
+                f"{{{{ $value | humanizePercentage }}}} of {{{{ $labels.{JOB_TYPE} }}}} runs "
+                f"finished in the last {fr.window} failed or timed out (threshold "
+                f"{num(fr.threshold * 100)}%)."
+            ),
+            dashboard=Dashboard.JOBS,
+            dashboard_vars=(JOB_TYPE,),
+        ),
+    ]
+    # JobStuck: each listed job type with its own threshold, the others with the default.
+    progress = jobs.PROGRESS_AGE.name
+    own = {jt: t.no_progress_after for jt, t in k.job_types.items() if t.no_progress_after}
+    stuck = [
+        f"max {by(jl)} ({selector(progress, svc, eq(JOB_TYPE, jt))}) > {num(seconds(d))}"
+        for jt, d in own.items()
+    ]
+    others = (no_match(JOB_TYPE, matcher_regex(own)),) if own else ()
+    default = k.alerts.job_stuck.no_progress_after
+    stuck.append(f"max {by(jl)} ({selector(progress, svc, *others)}) > {num(seconds(default))}")
+    rules += escalating(
+        k,
+        Alert.JOB_STUCK,
+        a.job_stuck,
+        expr=" or ".join(stuck),
+        summary=f"{{{{ $labels.service }}}}: a {{{{ $labels.{JOB_TYPE} }}}} run is stuck",
+        description=(
+            f"A running {{{{ $labels.{JOB_TYPE} }}}} run has reported no progress for "
+            "{{ $value | humanizeDuration }}."
+        ),
+        dashboard=Dashboard.JOBS,
+        dashboard_vars=(JOB_TYPE,),
+    )
+    # JobNotSucceeded: job types with an expected success interval.
+    last = jobs.LAST_SUCCESS.name
+    expected = {jt: t.succeed_every for jt, t in k.job_types.items() if t.succeed_every}
+    for jt, every in expected.items():
+        jt_m, limit = eq(JOB_TYPE, jt), num(seconds(every))
+        since = f"time() - max {by(jl)} ({selector(last, svc, jt_m)}) > {limit}"
+        # A process that never succeeded since it started has no series: absent over the whole
+        # interval counts as "not within the interval" (its value is the interval, a minimum).
+        never = [
+            f"absent_over_time({selector(last, eq('service', s), jt_m)}[{every}]) * {limit}"
+            for s in k.services
+        ]
+        rules += escalating(
+            k,
+            Alert.JOB_NOT_SUCCEEDED,
+            a.job_not_succeeded,
+            expr=" or ".join((since, *never)),
+            summary=f"{{{{ $labels.service }}}}: {jt} has not succeeded for {every}",
+            labels={JOB_TYPE: jt},
+            description=(
+                f"No {jt} run has succeeded for {{{{ $value | humanizeDuration }}}}; {jt} must "
+                f"succeed at least every {every}."
+            ),
+            dashboard=Dashboard.JOBS,
+            dashboard_vars=(JOB_TYPE,),
+        )
+    rs = a.job_retry_storm
+    retries = selector(jobs.RETRIES.exposition_name, svc)
+    rules.append(
+        alert_rule(
+            k,
+            Alert.JOB_RETRY_STORM,
+            severity=Severity.WARNING,
+            expr=f"sum {by(jl)} (rate({retries}[{rs.window}])) > {num(rs.threshold)}",
+            for_=rs.for_,
+            summary=f"{{{{ $labels.service }}}}: {{{{ $labels.{JOB_TYPE} }}}} retries storm",
+            description=(
+                f"{{{{ $labels.{JOB_TYPE} }}}} runs are retried {{{{ $value | humanize }}}} "
+                f"times per second over {rs.window} (threshold {num(rs.threshold)}/s)."
+            ),
+            dashboard=Dashboard.JOBS,
+            dashboard_vars=(JOB_TYPE,),
+        )
+    )
+    return rules
+
+
+def _health(k: Knobs) -> list[Rule]:
+    a = k.alerts
+    hc = k.health_checks
+    special = matcher_regex((*hc.database, *hc.schema_))
+    check_l = ("service", CHECK_NAME)
+
+    def failing(*matchers: str) -> str:
+        return f"max {by(check_l)} ({selector(r.HEALTH_CHECK_STATUS, UNHEALTHY, *matchers)}) == 1"
+
+    db_ops = ("service", DB_OPERATION)
+    ds = a.database_slow
+    q = num(ds.quantile)
+    return [
+        *escalating(
+            k,
+            Alert.HEALTH_CHECK_FAILING,
+            a.health_check_failing,
+            expr=(
+                f"max by (service, {CHECK_NAME}, {CHECK_KIND}) "
+                f"({selector(r.HEALTH_CHECK_STATUS, UNHEALTHY, no_match(CHECK_NAME, special))})"
+                " == 1"
+            ),
+            summary=(
+                f"{{{{ $labels.service }}}}: health check {{{{ $labels.{CHECK_NAME} }}}} fails"
+            ),
+            description=(
+                f"The {{{{ $labels.{CHECK_KIND} }}}} health check {{{{ $labels.{CHECK_NAME} }}}} "
+                "reports unhealthy."
+            ),
+            dashboard=Dashboard.HEALTH,
+        ),
+        alert_rule(
+            k,
+            Alert.DATABASE_DOWN,
+            severity=Severity.CRITICAL,
+            expr=failing(match(CHECK_NAME, matcher_regex(hc.database))),
+            for_=a.database_down.for_,
+            summary="{{ $labels.service }}: the database is unreachable",
+            description=(
+                f"Health check {{{{ $labels.{CHECK_NAME} }}}} has reported the database "
+                f"unhealthy for {a.database_down.for_}."
+            ),
+            dashboard=Dashboard.HEALTH,
+        ),
+        *escalating(
+            k,
+            Alert.DATABASE_SLOW,
+            ds,
+            expr=(
+                f'max {by(db_ops)} ({r.DB_LATENCY}{{quantile="{q}"}}) '
+                f"> {num(ds.threshold_seconds)} "
+                f"and on (service, {DB_OPERATION}) {r.DB_OPERATIONS} > {num(ds.min_rate)}"
+            ),
+            summary=(
+                f"{{{{ $labels.service }}}}: database {{{{ $labels.{DB_OPERATION} }}}} is slow"
+            ),
+            description=(
+                f"The {num(ds.quantile * 100)}th percentile of {{{{ $labels.{DB_OPERATION} }}}} "
+                "statements takes {{ $value | humanizeDuration }}, above "
+                f"{num(ds.threshold_seconds)}s."
+            ),
+            dashboard=Dashboard.HEALTH,
+        ),
+        alert_rule(
+            k,
+            Alert.SCHEMA_INVALID,
+            severity=Severity.CRITICAL,
+            expr=failing(match(CHECK_NAME, matcher_regex(hc.schema_))),
+            for_=a.schema_invalid.for_,
+            summary="{{ $labels.service }}: the database schema does not match",
+            description=(
+                f"Health check {{{{ $labels.{CHECK_NAME} }}}} has found the database schema "
+                f"invalid (missing migration, table or column) for {a.schema_invalid.for_}."
+            ),
+            dashboard=Dashboard.HEALTH,
+        ),
+    ]
+
+
+def _host(k: Knobs) -> list[Rule]:
+    a = k.alerts
+    svc = service_matcher(k)
+    dk, mem = a.disk_will_fill, a.memory_high
+    fs = selector(health.FILESYSTEM_UTILIZATION.name, svc)
+    fs_l = ("service", "instance", MOUNTPOINT)
+    memory = selector(health.MEMORY_UTILIZATION.name, svc)
+    return [
+        alert_rule(
+            k,
+            Alert.DISK_WILL_FILL_IN_24H,
+            severity=Severity.WARNING,
+            expr=(
+                f"max {by(fs_l)} (predict_linear({fs}[{dk.history}], 86400)) > 1 "
+                f"and max {by(fs_l)} ({fs}) > {num(dk.min_utilization)}"
+            ),
+            for_=dk.for_,
+            summary=(
+                f"{{{{ $labels.service }}}}: {{{{ $labels.{MOUNTPOINT} }}}} on "
+                "{{ $labels.instance }} will fill within 24h"
+            ),
+            description=(
+                f"At the rate of the last {dk.history}, the file system at "
+                f"{{{{ $labels.{MOUNTPOINT} }}}} would be {{{{ $value | humanizePercentage }}}} "
+                "full in 24h."
+            ),
+            dashboard=Dashboard.HEALTH,
+        ),
+        *escalating(
+            k,
+            Alert.MEMORY_HIGH,
+            mem,
+            expr=f"max by (service, instance) ({memory}) > {num(mem.threshold)}",
+            summary="{{ $labels.service }}: memory on {{ $labels.instance }} is nearly full",
+            description=(
+                "{{ $value | humanizePercentage }} of the host's memory is in use (threshold "
+                f"{num(mem.threshold * 100)}%)."
+            ),
+            dashboard=Dashboard.HEALTH,
+        ),
+    ]
+
+
+def _meta(k: Knobs) -> list[Rule]:
+    mon = f'service="{k.monitoring_service}"'
+    wait = k.alerts.meta.for_
+
+    def failing(metric: str, labels: tuple[str, ...]) -> str:
+        return f"sum {by(labels)} (rate({selector(metric, mon)}[5m])) > 0"
+
+    base = ("service", "instance")
+    return [
+        alert_rule(
+            k,
+            Alert.PROMETHEUS_RULE_FAILURES,
+            severity=Severity.CRITICAL,
+            expr=failing(m.PROMETHEUS_RULE_EVALUATION_FAILURES, (*base, "rule_group")),
+            for_=wait,
+            summary="Prometheus {{ $labels.instance }} fails to evaluate rules",
+            description=(
+                "Rule group {{ $labels.rule_group }} fails {{ $value | humanize }} evaluations "
+                "per second: alerts and recordings of that group are missing."
+            ),
+            dashboard=Dashboard.ALERTS,
+        ),
+        alert_rule(
+            k,
+            Alert.PROMETHEUS_NOTIFICATIONS_FAILING,
+            severity=Severity.CRITICAL,
+            expr=failing(m.PROMETHEUS_NOTIFICATIONS_ERRORS, (*base, "alertmanager")),
+            for_=wait,
+            summary="Prometheus {{ $labels.instance }} cannot send alerts to Alertmanager",
+            description=(
+                "Sending alerts to {{ $labels.alertmanager }} fails {{ $value | humanize }} "
+                "times per second: alerts may not reach anyone."
+            ),
+            dashboard=Dashboard.ALERTS,
+        ),
+        alert_rule(
+            k,
+            Alert.PROMETHEUS_REMOTE_WRITE_FAILING,
+            severity=Severity.WARNING,
+            expr=failing(m.PROMETHEUS_REMOTE_SAMPLES_FAILED, (*base, "remote_name", "url")),
+            for_=wait,
+            summary="Prometheus {{ $labels.instance }} loses samples sent to long-term storage",
+            description=(
+                "Remote write to {{ $labels.url }} gives up on {{ $value | humanize }} samples "
+                "per second (rejected, not retried): the long-term history gets gaps."
+            ),
+            dashboard=Dashboard.LONGTERM,
+        ),
+        alert_rule(
+            k,
+            Alert.ALERTMANAGER_NOTIFICATIONS_FAILING,
+            severity=Severity.CRITICAL,
+            expr=failing(m.ALERTMANAGER_NOTIFICATIONS_FAILED, (*base, "integration")),
+            for_=wait,
+            summary=(
+                "Alertmanager {{ $labels.instance }} fails to notify via {{ $labels.integration }}"
+            ),
+            description=(
+                "{{ $value | humanize }} notifications per second through "
+                "{{ $labels.integration }} fail: on-call may not be told about alerts."
+            ),
+            dashboard=Dashboard.ALERTS,
+        ),
+        alert_rule(
+            k,
+            Alert.WATCHDOG,
+            severity=Severity.NONE,
+            # label_replace: annotation templates see the expression's labels, not the rule's.
+            expr=f'label_replace(vector(1), "service", "{k.monitoring_service}", "", "")',
+            for_="0m",
+            summary="Alerting pipeline is alive",
+            description=(
+                "Always firing. If its receiver stops getting it, Prometheus, Alertmanager or the "
+                "path between them is down."
+            ),
+            dashboard=Dashboard.ALERTS,
+        ),
+    ]
+
+
+def alert_groups(knobs: Knobs) -> list[dict[str, Any]]:
+    """Alert rule groups, by area."""
+    return [
+        {"name": "signalpost.availability", "rules": _availability(knobs)},
+        {"name": "signalpost.http", "rules": _http(knobs)},
+        {"name": "signalpost.jobs", "rules": _jobs(knobs)},
+        {"name": "signalpost.health", "rules": _health(knobs)},
+        {"name": "signalpost.host", "rules": _host(knobs)},
+        {"name": "signalpost.meta", "rules": _meta(knobs)},
+    ]

@@ -1,0 +1,84 @@
+"""Small PromQL builders shared by the rule generators: selectors, aggregations, numbers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import cast
+
+from prometheus_client import utils
+
+__all__ = [
+    "by",
+    "eq",
+    "le_value",
+    "match",
+    "matcher_regex",
+    "ne",
+    "no_match",
+    "num",
+    "selector",
+    "zero_if_absent",
+]
+
+
+_META = re.compile(r"([.^$*+?()\[\]{}|\\])")
+
+
+def matcher_regex(values: Iterable[str]) -> str:
+    """A ``=~`` regex matching exactly the given label values, escaped for a PromQL string.
+
+    Only RE2 metacharacters are escaped (``re.escape`` also escapes ``-``, which RE2 accepts
+    but a PromQL string literal rejects), with the backslash doubled for the string literal.
+    """
+    return "|".join(_META.sub(r"\\\\\1", v) for v in values)
+
+
+def selector(metric: str, *matchers: str) -> str:
+    """``metric{m1, m2}`` (or the bare metric without matchers)."""
+    return f"{metric}{{{', '.join(matchers)}}}" if matchers else metric
+
+
+def by(labels: Iterable[str]) -> str:
+    """``by (a, b)``."""
+    return f"by ({', '.join(labels)})"
+
+
+def zero_if_absent(expr: str, reference: str) -> str:
+    """``expr``, or 0 for every series of ``reference`` it lacks.
+
+    An error counter that never incremented has no series; without this an error ratio would be
+    absent instead of 0 and an SLO expression built on it would silently vanish.
+    """
+    return f"({expr} or 0 * {reference})"
+
+
+def num(value: float) -> str:
+    """A number as PromQL literal, without float noise (0.0144, not 0.014400000000000001)."""
+    return f"{value:.10g}"
+
+
+def le_value(bound: float) -> str:
+    """The ``le`` label value prometheus-client writes for a bucket bound (``0.5``, ``1.0``)."""
+    go_string = cast(Callable[[float], str], utils.floatToGoString)
+    return go_string(bound)
+
+
+def eq(label: str, value: str) -> str:
+    """``label="value"``."""
+    return f'{label}="{value}"'
+
+
+def ne(label: str, value: str) -> str:
+    """``label!="value"``."""
+    return f'{label}!="{value}"'
+
+
+def match(label: str, regex: str) -> str:
+    """``label=~"regex"``."""
+    return f'{label}=~"{regex}"'
+
+
+def no_match(label: str, regex: str) -> str:
+    """``label!~"regex"``."""
+    return f'{label}!~"{regex}"'

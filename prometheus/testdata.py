@@ -1,0 +1,102 @@
+"""Building blocks of the promtool unit tests: input series, alert expectations, links."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from prometheus.catalog import Alert, Severity
+from prometheus.knobs import Knobs
+from prometheus.promql import le_value
+from signalpost.instrumentation.semconv import MetricSpec
+
+__all__ = [
+    "Expect",
+    "TestCase",
+    "alert_test",
+    "bucket_series",
+    "expr_test",
+    "labels_text",
+    "series",
+]
+
+TestCase = dict[str, Any]
+
+
+def labels_text(metric: str, labels: dict[str, str]) -> str:
+    """``metric{a="1", b="2"}`` with labels sorted, as promtool prints them."""
+    inner = ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    return f"{metric}{{{inner}}}"
+
+
+def series(metric: str, labels: dict[str, str], values: str) -> dict[str, str]:
+    """One input series in promtool's expanding notation (``0+60x20``, ``1x10``, ``_x5``)."""
+    return {"series": labels_text(metric, labels), "values": values}
+
+
+def bucket_series(
+    spec: MetricSpec,
+    labels: dict[str, str],
+    per_step: float,
+    above: float,
+    steps: int,
+    *,
+    count: bool = True,
+) -> list[dict[str, str]]:
+    """Histogram series where ``per_step`` observations a step all fall just above ``above``.
+
+    Buckets below ``above`` stay 0, the others (and ``_count``) grow by ``per_step``.
+    """
+    out = []
+    for bound in (*(spec.buckets or ()), float("inf")):
+        grows = bound > above
+        values = f"0+{per_step:g}x{steps}" if grows else f"0x{steps}"
+        out.append(series(f"{spec.name}_bucket", {**labels, "le": le_value(bound)}, values))
+    if count:
+        out.append(series(f"{spec.name}_count", labels, f"0+{per_step:g}x{steps}"))
+    return out
+
+
+class Expect:
+    """Expected firing alerts, with the annotations and links every alert carries."""
+
+    def __init__(self, knobs: Knobs) -> None:
+        self.knobs = knobs
+
+    def alert(
+        self,
+        name: Alert,
+        severity: Severity,
+        labels: dict[str, str],
+        *,
+        summary: str,
+        description: str,
+        dashboard: str,
+        dashboard_vars: Iterable[str] = (),
+    ) -> dict[str, Any]:
+        """One ``exp_alerts`` entry."""
+        grafana = self.knobs.urls.grafana.rstrip("/")
+        query = "&".join(f"var-{v}={labels[v]}" for v in ("service", *dashboard_vars))
+        return {
+            "exp_labels": {"severity": str(severity), **labels},
+            "exp_annotations": {
+                "summary": summary,
+                "description": description,
+                "runbook_url": f"{self.knobs.urls.runbooks.rstrip('/')}/{name}.md",
+                "dashboard_url": f"{grafana}/d/{dashboard}?{query}",
+            },
+        }
+
+
+def alert_test(at: str, name: Alert, *expected: dict[str, Any]) -> dict[str, Any]:
+    """One ``alert_rule_tests`` entry; no ``expected`` asserts the alert is not firing."""
+    return {"eval_time": at, "alertname": str(name), "exp_alerts": list(expected)}
+
+
+def expr_test(at: str, expr: str, *samples: tuple[str, float]) -> dict[str, Any]:
+    """One ``promql_expr_test``: ``samples`` are (labels text, value)."""
+    return {
+        "expr": expr,
+        "eval_time": at,
+        "exp_samples": [{"labels": lab, "value": val} for lab, val in samples],
+    }

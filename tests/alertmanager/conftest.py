@@ -1,0 +1,73 @@
+"""A real Alertmanager with the generated routing tree, a webhook catcher and an SMTP sink."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from alertmanager.generate import render
+from tests.alertmanager.harness import (
+    AlertmanagerServer,
+    WebhookCatcher,
+    free_port,
+    local_knobs,
+)
+
+
+class SmtpSink:
+    """An SMTP server on loopback keeping every message it receives."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self._lock = threading.Lock()
+        self._messages: list[EmailMessage] = []
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        with self._lock:
+            self._messages.append(message)
+        return "250 OK"
+
+    def messages(self) -> list[EmailMessage]:
+        with self._lock:
+            return list(self._messages)
+
+    def close(self) -> None:
+        self._controller.stop()
+
+
+@pytest.fixture(scope="module")
+def catcher() -> Iterator[WebhookCatcher]:
+    server = WebhookCatcher()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    yield sink
+    sink.close()
+
+
+@pytest.fixture(scope="module")
+def alertmanager(catcher: WebhookCatcher, smtp: SmtpSink) -> Iterator[AlertmanagerServer]:
+    """Alertmanager running the generated configuration with local receivers."""
+    knobs = local_knobs(
+        pager_url=f"{catcher.url}/pager",
+        history_url=f"{catcher.url}/history",
+        watchdog_url=f"{catcher.url}/watchdog",
+        smtp_port=smtp.port,
+    )
+    server = AlertmanagerServer(render(knobs))
+    yield server
+    server.stop()

@@ -1,0 +1,257 @@
+"""Inhibition, routing and email proven against a real Alertmanager 0.25 (no offline tester
+exists for inhibition): alerts posted to /api/v2/alerts, ``status.inhibitedBy`` read back, and
+notifications caught by a webhook server and an SMTP sink."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from typing import Any
+
+from prometheus.catalog import INHIBITED_BY_DATABASE_DOWN, INHIBITED_BY_SERVICE_DOWN, Alert
+from tests.alertmanager.conftest import SmtpSink
+from tests.alertmanager.harness import AlertmanagerServer, WebhookCatcher, wait_for
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def alert(name: str, severity: str, service: str, **labels: str) -> dict[str, Any]:
+    return {
+        "labels": {"alertname": str(name), "severity": severity, "service": service, **labels},
+        "annotations": {
+            "summary": f"{name} on {service}",
+            "description": f"{name} fired: <ValueError> & co",
+            "runbook_url": f"https://runbooks.example.test/{name}.md",
+            "dashboard_url": "https://grafana.example.test/d/signalpost",
+        },
+        "generatorURL": "http://prometheus.example.test/graph",
+    }
+
+
+def key(labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(labels.items()))
+
+
+def post_and_read(am: AlertmanagerServer, alerts: list[dict[str, Any]]) -> dict[Any, Any]:
+    """Post alerts; return Alertmanager's view of each (by label set) once all are there."""
+    am.post_alerts(alerts)
+    wanted = {key(a["labels"]) for a in alerts}
+
+    def seen() -> dict[Any, Any] | None:
+        view = {key(a["labels"]): a for a in am.alerts()}
+        return view if wanted <= set(view) else None
+
+    view: dict[Any, Any] = wait_for(seen, what="posted alerts to show in the API")
+    return view
+
+
+def settle(am: AlertmanagerServer, catcher: WebhookCatcher) -> None:
+    """Post a marker and wait for its notification: every group created before it has flushed
+    (all groups wait the same group_wait), so what has not arrived will not arrive."""
+    marker = alert(Alert.MEMORY_HIGH, "info", unique("marker"))
+    am.post_alerts([marker])
+    wait_for(
+        lambda: any(a["labels"] == marker["labels"] for a in catcher.alerts("/history")),
+        what="the marker notification",
+    )
+
+
+def expect(
+    am: AlertmanagerServer, catcher: WebhookCatcher, path: str, service: str, names: set[str]
+) -> None:
+    """Wait for the expected notifications, then for a later marker: nothing else arrives.
+
+    Inhibited alerts would have been flushed together with the expected ones; after those
+    and the marker arrived, an inhibited alert still missing stayed silent."""
+    wait_for(lambda: notified(catcher, path, service) >= names, what=f"{names} at {path}")
+    settle(am, catcher)
+    assert notified(catcher, path, service) == names
+
+
+def notified(catcher: WebhookCatcher, path: str, service: str) -> set[str]:
+    return {a["labels"]["alertname"] for a in catcher.alerts(path)
+            if a["labels"]["service"] == service}
+
+
+def test_critical_inhibits_the_matching_warning(
+    alertmanager: AlertmanagerServer, catcher: WebhookCatcher
+) -> None:
+    service = unique("svc")
+    name = Alert.JOB_FAILURE_RATIO_HIGH
+    critical = alert(name, "critical", service, job_type="matching")
+    warning = alert(name, "warning", service, job_type="matching")
+    other_job = alert(name, "warning", service, job_type="digest")
+    other_alert = alert(Alert.JOB_STUCK, "warning", service, job_type="matching")
+    view = post_and_read(alertmanager, [critical, warning, other_job, other_alert])
+
+    source = view[key(critical["labels"])]["fingerprint"]
+    assert view[key(warning["labels"])]["status"] == {
+        "state": "suppressed", "inhibitedBy": [source], "silencedBy": [],
+    }
+    for free in (other_job, other_alert, critical):
+        assert view[key(free["labels"])]["status"]["inhibitedBy"] == []
+        assert view[key(free["labels"])]["status"]["state"] == "active"
+
+    expect(alertmanager, catcher, "/history", service, {name, Alert.JOB_STUCK})
+    expect(alertmanager, catcher, "/pager", service, {name})
+    history = [a["labels"] for a in catcher.alerts("/history") if a["labels"]["service"] == service]
+    assert sorted(key(labels) for labels in history) == sorted(
+        key(a["labels"]) for a in (critical, other_job, other_alert)
+    )
+
+
+def check_cause_inhibits(
+    am: AlertmanagerServer,
+    catcher: WebhookCatcher,
+    cause_name: Alert,
+    targets: tuple[Alert, ...],
+    extra_inhibited: list[dict[str, Any]] = [],  # noqa: B006 (never mutated)
+    extra_free: list[dict[str, Any]] = [],  # noqa: B006
+) -> None:
+    service, elsewhere = unique("svc"), unique("svc")
+    cause = alert(cause_name, "critical", service)
+    symptoms = [alert(t, "warning", service, job_type="matching") for t in targets]
+    symptoms += [{**a, "labels": {**a["labels"], "service": service}} for a in extra_inhibited]
+    others = [alert(t, "warning", elsewhere, job_type="matching") for t in targets]
+    bystander_name = next(
+        a for a in Alert if a not in targets
+        and a not in {Alert.SERVICE_DOWN, Alert.DATABASE_DOWN, Alert.WATCHDOG}
+    )
+    free = [*others, alert(bystander_name, "warning", service)]
+    free += [{**a, "labels": {**a["labels"], "service": service}} for a in extra_free]
+    view = post_and_read(am, [cause, *symptoms, *free])
+
+    source = view[key(cause["labels"])]["fingerprint"]
+    for symptom in symptoms:
+        status = view[key(symptom["labels"])]["status"]
+        assert status["inhibitedBy"] == [source], symptom["labels"]
+        assert status["state"] == "suppressed"
+    for other in free:
+        assert view[key(other["labels"])]["status"]["inhibitedBy"] == [], other["labels"]
+
+    expected_here = {cause_name, bystander_name, *(a["labels"]["alertname"] for a in extra_free)}
+    expect(am, catcher, "/history", service, expected_here)
+    expect(am, catcher, "/history", elsewhere, set(targets))
+    expect(am, catcher, "/pager", service, {cause_name})
+
+
+def test_service_down_inhibits_its_symptoms_on_the_same_service(
+    alertmanager: AlertmanagerServer, catcher: WebhookCatcher
+) -> None:
+    check_cause_inhibits(alertmanager, catcher, Alert.SERVICE_DOWN, INHIBITED_BY_SERVICE_DOWN)
+
+
+def test_database_down_inhibits_its_symptoms_and_transient_job_failures(
+    alertmanager: AlertmanagerServer, catcher: WebhookCatcher
+) -> None:
+    transient = alert(Alert.JOB_FAILED, "warning", "x", job_type="parse", error_class="transient")
+    permanent = alert(Alert.JOB_FAILED, "warning", "x", job_type="parse", error_class="permanent")
+    check_cause_inhibits(
+        alertmanager, catcher, Alert.DATABASE_DOWN, INHIBITED_BY_DATABASE_DOWN,
+        extra_inhibited=[transient], extra_free=[permanent],
+    )
+
+
+def test_watchdog_goes_to_its_own_receiver_only(
+    alertmanager: AlertmanagerServer, catcher: WebhookCatcher
+) -> None:
+    service = unique("svc")
+    alertmanager.post_alerts([alert(Alert.WATCHDOG, "none", service)])
+    wait_for(lambda: notified(catcher, "/watchdog", service), what="the Watchdog ping")
+    settle(alertmanager, catcher)
+    assert notified(catcher, "/history", service) == set()
+    assert notified(catcher, "/pager", service) == set()
+
+
+def _mail_for(smtp: SmtpSink, service: str) -> Any:
+    def find() -> Any:
+        for message in smtp.messages():
+            if service in str(message["Subject"]):
+                return message
+        return None
+
+    return wait_for(find, what=f"an email about {service}")
+
+
+def test_warning_reaches_email_with_the_rendered_subject_and_body(
+    alertmanager: AlertmanagerServer, smtp: SmtpSink, catcher: WebhookCatcher
+) -> None:
+    service = unique("svc")
+    warning = alert(Alert.JOB_FAILED, "warning", service, job_type="matching",
+                    error_class="permanent")
+    alertmanager.post_alerts([warning])
+    message = _mail_for(smtp, service)
+
+    assert message["Subject"] == f"[FIRING: 1] JobFailed on {service} (job type: matching)"
+    assert message["To"] == "oncall@example.test"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "1 firing, 0 resolved" in text
+    assert f"[FIRING] JobFailed on {service}" in text
+    assert "JobFailed fired: <ValueError> & co" in text
+    assert "Runbook: https://runbooks.example.test/JobFailed.md" in text
+    assert "Dashboard: https://grafana.example.test/d/signalpost" in text
+    assert "Job type: matching" in text
+    assert f"{alertmanager.url}/#/alerts" in text
+    # The HTML part goes through Go's html/template: user text is escaped, links kept.
+    assert "JobFailed fired: &lt;ValueError&gt; &amp; co" in html
+    assert '<a href="https://runbooks.example.test/JobFailed.md">Runbook</a>' in html
+    assert notified(catcher, "/pager", service) == set()  # a warning never pages
+
+
+def test_critical_pages_and_emails(
+    alertmanager: AlertmanagerServer, smtp: SmtpSink, catcher: WebhookCatcher
+) -> None:
+    service = unique("svc")
+    alertmanager.post_alerts([alert(Alert.DISK_WILL_FILL_IN_24H, "critical", service)])
+    message = _mail_for(smtp, service)
+    assert message["Subject"] == f"[FIRING: 1] DiskWillFillIn24h on {service}"
+    wait_for(lambda: notified(catcher, "/pager", service), what="the page")
+    page = next(b for b in catcher.received("/pager")
+                if b["commonLabels"].get("service") == service)
+    assert page["receiver"] == "critical"
+    assert page["groupLabels"] == {"alertname": "DiskWillFillIn24h", "service": service}
+    assert page["alerts"][0]["annotations"]["runbook_url"].endswith("DiskWillFillIn24h.md")
+
+
+def test_info_notifies_nobody_but_history(
+    alertmanager: AlertmanagerServer, smtp: SmtpSink, catcher: WebhookCatcher
+) -> None:
+    service = unique("svc")
+    alertmanager.post_alerts([alert(Alert.JOB_STUCK, "info", service, job_type="digest")])
+    wait_for(lambda: notified(catcher, "/history", service), what="the history copy")
+    settle(alertmanager, catcher)
+    assert notified(catcher, "/pager", service) == set()
+    assert not [m for m in smtp.messages() if service in str(m["Subject"])]
+
+
+def test_acknowledge_with_an_amtool_silence(
+    alertmanager: AlertmanagerServer, catcher: WebhookCatcher
+) -> None:
+    """The documented acknowledgement: `amtool silence add`, then `amtool silence expire`."""
+    service = unique("svc")
+    fired = alert(Alert.HIGH_LATENCY, "warning", service, http_route="/items")
+    url = f"--alertmanager.url={alertmanager.url}"
+    added = subprocess.run(
+        ["amtool", url, "silence", "add", f"alertname={Alert.HIGH_LATENCY}", f"service={service}",
+         "--duration=2h", "--author=oncall", "--comment=investigating, INC-1"],
+        capture_output=True, text=True, check=False,
+    )
+    assert added.returncode == 0, added.stderr
+    silence_id = added.stdout.strip()
+    view = post_and_read(alertmanager, [fired])
+    assert view[key(fired["labels"])]["status"] == {
+        "state": "suppressed", "inhibitedBy": [], "silencedBy": [silence_id],
+    }
+    silenced = subprocess.run(["amtool", url, "alert", "query", "--silenced", "-o", "json"],
+                              capture_output=True, text=True, check=True)
+    assert service in silenced.stdout
+    settle(alertmanager, catcher)
+    assert notified(catcher, "/history", service) == set()  # acknowledged: nobody is told
+
+    subprocess.run(["amtool", url, "silence", "expire", silence_id], check=True,
+                   capture_output=True)
+    wait_for(lambda: notified(catcher, "/history", service) == {Alert.HIGH_LATENCY},
+             what="notifications to resume once the silence expired")

@@ -1,0 +1,165 @@
+"""The generated Alertmanager configuration: fresh, valid for amtool 0.25, routed as documented."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from alertmanager.generate import DEFAULT_OUTPUT, Receiver, build_config, render
+from alertmanager.knobs import KnobsError, load_knobs, parse_knobs
+from prometheus.catalog import INHIBITED_BY_DATABASE_DOWN, INHIBITED_BY_SERVICE_DOWN, Alert
+from tests.alertmanager.harness import TEMPLATES_DIR
+
+
+def amtool(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["amtool", *args], capture_output=True, text=True, check=False)
+
+
+def test_committed_config_is_fresh() -> None:
+    assert DEFAULT_OUTPUT.read_text(encoding="utf-8") == render(load_knobs()), (
+        "alertmanager/alertmanager.yml is stale: run python -m alertmanager.generate"
+    )
+
+
+def test_generator_command_writes_the_file(tmp_path: Path) -> None:
+    out = tmp_path / "am.yml"
+    done = subprocess.run(
+        [".venv/bin/python", "-m", "alertmanager.generate", "--output", str(out)],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.read_text(encoding="utf-8") == render(load_knobs())
+
+
+def test_committed_config_passes_amtool_check_config() -> None:
+    done = amtool("check-config", str(DEFAULT_OUTPUT))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "4 inhibit rules" in done.stdout
+    assert "5 receivers" in done.stdout
+
+
+def test_config_with_chat_and_templates_passes_check_config(tmp_path: Path) -> None:
+    """The chat receiver, once enabled, is valid; the real templates parse."""
+    secret = tmp_path / "slack_api_url"
+    secret.write_text("https://chat.example.test/hook\n")
+    knobs = load_knobs()
+    knobs = knobs.with_receivers(
+        templates_dir=str(TEMPLATES_DIR),
+        chat=type(knobs.chat)(enabled=True, api_url_file=str(secret), channel="#oncall"),
+    )
+    config = tmp_path / "am.yml"
+    config.write_text(render(knobs))
+    done = amtool("check-config", str(config))
+    assert done.returncode == 0, done.stdout + done.stderr
+    receivers = {r["name"]: r for r in build_config(knobs)["receivers"]}
+    assert receivers["critical"]["slack_configs"][0]["api_url_file"] == str(secret)
+    assert receivers["warning"]["slack_configs"][0]["api_url_file"] == str(secret)
+
+
+def test_no_secret_in_generated_config() -> None:
+    text = DEFAULT_OUTPUT.read_text(encoding="utf-8")
+    for field in ("auth_password:", "api_url:", "routing_key:", "credentials:", "auth_secret:"):
+        assert field not in text
+    assert "auth_password_file: /etc/alertmanager/secrets/" in text
+
+
+# One case per route of the tree, with the receivers amtool must resolve (history gets a copy
+# of everything but the Watchdog).
+ROUTE_CASES: dict[str, tuple[list[str], list[Receiver]]] = {
+    "watchdog": ([f"alertname={Alert.WATCHDOG}", "severity=none"], [Receiver.WATCHDOG]),
+    "critical": (
+        [f"alertname={Alert.SERVICE_DOWN}", "severity=critical", "service=api"],
+        [Receiver.HISTORY, Receiver.CRITICAL],
+    ),
+    "warning": (
+        [f"alertname={Alert.JOB_FAILED}", "severity=warning", "service=api", "job_type=matching"],
+        [Receiver.HISTORY, Receiver.WARNING],
+    ),
+    "info": (
+        [f"alertname={Alert.JOB_STUCK}", "severity=info", "service=api", "job_type=digest"],
+        [Receiver.HISTORY, Receiver.NULL],
+    ),
+    "no-severity-falls-back-to-email": (
+        [f"alertname={Alert.MEMORY_HIGH}", "service=api"],
+        [Receiver.HISTORY, Receiver.WARNING],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ROUTE_CASES))
+def test_routes(case: str) -> None:
+    labels, receivers = ROUTE_CASES[case]
+    expected = ",".join(r.value for r in receivers)
+    done = amtool(
+        "config", "routes", "test", f"--config.file={DEFAULT_OUTPUT}",
+        f"--verify.receivers={expected}", *labels,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == expected
+
+
+def test_route_test_catches_a_wrong_receiver() -> None:
+    done = amtool(
+        "config", "routes", "test", f"--config.file={DEFAULT_OUTPUT}",
+        "--verify.receivers=history,warning", "alertname=ServiceDown", "severity=critical",
+    )
+    assert done.returncode == 1
+
+
+def test_every_route_has_a_case() -> None:
+    routed = {route["receiver"] for route in build_config(load_knobs())["route"]["routes"]}
+    tested = {r.value for _, receivers in ROUTE_CASES.values() for r in receivers}
+    assert routed <= tested
+    # One case per route; the history route (a copy of all but the Watchdog) is in every case.
+    assert len(ROUTE_CASES) == len(build_config(load_knobs())["route"]["routes"]) - 1
+
+
+def test_grouping_and_timings() -> None:
+    knobs = load_knobs()
+    route = build_config(knobs)["route"]
+    assert route["group_by"] == ["alertname", "service", "job_type"]
+    assert route["group_wait"] == knobs.timing.group_wait
+    by_receiver = {r["receiver"]: r for r in route["routes"]}
+    assert by_receiver["critical"]["repeat_interval"] == knobs.timing.critical_repeat_interval
+    assert route["repeat_interval"] == knobs.timing.warning_repeat_interval
+    assert by_receiver["history"]["continue"] is True
+    for sub in route["routes"]:
+        assert "match" not in sub and "match_re" not in sub
+
+
+def test_inhibition_rules_come_from_the_catalog() -> None:
+    rules = build_config(load_knobs())["inhibit_rules"]
+    targets = {tuple(r["source_matchers"]): r["target_matchers"] for r in rules}
+    service_down = targets[('alertname="ServiceDown"',)][0]
+    assert service_down == 'alertname=~"' + "|".join(INHIBITED_BY_SERVICE_DOWN) + '"'
+    database_rules = [r for r in rules if r["source_matchers"] == ['alertname="DatabaseDown"']]
+    assert database_rules[0]["target_matchers"] == [
+        'alertname=~"' + "|".join(INHIBITED_BY_DATABASE_DOWN) + '"'
+    ]
+    assert database_rules[1]["target_matchers"] == [
+        f'alertname="{Alert.JOB_FAILED}"', 'error_class="transient"'
+    ]
+    assert all(r["equal"][:2] == ["service"] or "service" in r["equal"] for r in rules)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["timing"].update(group_wait="soon"), "timing.group_wait must be a duration"),
+        (lambda d: d["receivers"]["email"].pop("to"), "receivers.email.to is required"),
+        (lambda d: d["receivers"]["chat"].update(enabled="yes"), "chat.enabled must be true"),
+        (lambda d: d["receivers"].update(sms={}), "unknown receiver(s): sms"),
+        (lambda d: d["receivers"]["pager"].update(token="x"), "unknown key(s) in receivers.pager"),
+    ],
+)
+def test_bad_knobs_are_named(change, message: str) -> None:
+    import yaml
+
+    from alertmanager.knobs import DEFAULT_KNOBS
+
+    data = yaml.safe_load(DEFAULT_KNOBS.read_text())
+    change(data)
+    with pytest.raises(KnobsError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_knobs(data, "mine.yaml")

@@ -1,0 +1,93 @@
+"""The committed files are what the generator writes, and Prometheus's own tools accept them."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from prometheus.generate import HERE, main, render
+from prometheus.knobs import DEFAULT_KNOBS, load_knobs
+
+
+def test_committed_files_are_fresh() -> None:
+    stale = [
+        rel
+        for rel, text in render(load_knobs(), with_tests=True).items()
+        if not (HERE / rel).is_file() or (HERE / rel).read_text(encoding="utf-8") != text
+    ]
+    assert not stale, f"run `python -m prometheus.generate`; stale: {stale}"
+
+
+def test_no_stray_generated_files() -> None:
+    expected = set(render(load_knobs(), with_tests=True))
+    on_disk = {
+        str(p.relative_to(HERE))
+        for sub in ("rules", "tests")
+        for p in (HERE / sub).glob("*.yml")
+    }
+    assert on_disk <= expected, f"not generated any more: {sorted(on_disk - expected)}"
+
+
+def test_promtool_check_config() -> None:
+    for name in ("prometheus.yml", "longterm-1h.yml", "longterm-1d.yml"):
+        result = subprocess.run(
+            ["promtool", "check", "config", str(HERE / name)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_promtool_check_rules() -> None:
+    files = sorted(str(p) for p in (HERE / "rules").glob("*.rules.yml"))
+    assert len(files) == 6
+    result = subprocess.run(
+        ["promtool", "check", "rules", *files], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_generate_for_own_knobs_writes_rules_and_config(tmp_path: Path) -> None:
+    own = tmp_path / "knobs.yaml"
+    text = DEFAULT_KNOBS.read_text(encoding="utf-8").replace(
+        "services: [signalpost-example]", "services: [shop-api, shop-worker]"
+    )
+    own.write_text(text, encoding="utf-8")
+    assert main(["--knobs", str(own), "--out", str(tmp_path / "out")]) == 0
+    alerts = (tmp_path / "out" / "rules" / "alerts.rules.yml").read_text(encoding="utf-8")
+    assert 'service=~"shop-api|shop-worker"' in alerts
+    assert not (tmp_path / "out" / "tests").exists()
+    result = subprocess.run(
+        ["promtool", "check", "config", str(tmp_path / "out" / "prometheus.yml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("replace", "message"),
+    [
+        ("threshold_seconds: 0.5}", "not a bucket boundary"),
+        ("escalate_after: 30m\n    quantile", "must exceed"),
+        ("window: 30d", "not a Prometheus duration"),
+    ],
+)
+def test_invalid_knobs_fail_generation(tmp_path: Path, capsys, replace: str, message: str) -> None:
+    bad = {
+        "threshold_seconds: 0.5}": "threshold_seconds: 0.3}",
+        "escalate_after: 30m\n    quantile": "escalate_after: 5m\n    quantile",
+        "window: 30d": "window: 30 days",
+    }[replace]
+    text = DEFAULT_KNOBS.read_text(encoding="utf-8")
+    assert replace in text
+    own = tmp_path / "knobs.yaml"
+    own.write_text(text.replace(replace, bad), encoding="utf-8")
+    assert main(["--knobs", str(own), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and str(own) in err
+    assert not (tmp_path / "out").exists()
