@@ -9,6 +9,7 @@ from signalpost.instrumentation.jobs.state import JobState
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import db, health, jobs, prometheus_label
 from signalpost.instrumentation.semconv._spec import MetricSpec
+from signalpost.instrumentation.semconv.process import PROCESS_COLLECTOR_METRICS
 
 __all__ = [
     "ALERTMANAGER_ALERTS",
@@ -108,7 +109,7 @@ ALERTS = "ALERTS"
 """Prometheus's series of pending and firing alerts (``alertname``, ``alertstate``, labels)."""
 ALERTMANAGER_ALERTS = "alertmanager_alerts"
 """Alertmanager's own gauge of the alerts it holds, by ``state`` (active, suppressed)."""
-STACK_METRICS = frozenset({ALERTS, ALERTMANAGER_ALERTS, "up"})
+STACK_METRICS = frozenset({ALERTS, ALERTMANAGER_ALERTS, "up", *PROCESS_COLLECTOR_METRICS})
 
 # Loki 3's OTLP ingestion: resource attribute service.name becomes the `service_name` stream
 # label; log attributes become structured metadata, their keys sanitised like Prometheus labels.

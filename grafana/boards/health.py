@@ -13,7 +13,7 @@ from prometheus import recording as rec
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs
 from signalpost.instrumentation.health.result import Status
-from signalpost.instrumentation.semconv import health
+from signalpost.instrumentation.semconv import health, process
 
 __all__ = ["build"]
 
@@ -198,7 +198,7 @@ def build(knobs: Knobs) -> db.Dashboard:
             "bytes",
             [
                 p.prom(
-                    f"sum by (instance) ({q.name(health.PROCESS_MEMORY_USAGE)}{q.sel()})",
+                    f"sum by (instance) ({process.RESIDENT_MEMORY}{q.sel()})",
                     "{{instance}}",
                 )
             ],
@@ -211,7 +211,7 @@ def build(knobs: Knobs) -> db.Dashboard:
             "short",
             [
                 p.prom(
-                    f"sum by (instance) ({q.name(health.PROCESS_OPEN_FDS)}{q.sel()})",
+                    f"sum by (instance) ({process.OPEN_FDS}{q.sel()})",
                     "{{instance}}",
                 )
             ],

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, ProcessCollector
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from signalpost.instrumentation import metrics
@@ -75,6 +75,8 @@ class _Exporter:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # prometheus-client's own process metrics, as every real /metrics has them.
+        ProcessCollector(registry=self.registry)
         self._children: list[tuple[MetricSpec, Any, dict[str, str]]] = []
         for spec in ALL_METRICS:
             metric = metrics.metric_for(spec, self.registry)
