@@ -8,7 +8,8 @@ import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import CollectorRegistry
 
-from tests.instrumentation.jobs.conftest import FakeClock, JobFactory
+from tests.fake_clock import FakeClock
+from tests.instrumentation.jobs.conftest import JobFactory
 
 
 def progress_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
