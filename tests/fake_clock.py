@@ -63,8 +63,24 @@ class SteppedClock(FakeClock):
     def advance(self, seconds: float) -> None:
         self.now += seconds
         for deadline, future in list(self._waiters):
-            if deadline <= self.now and not future.done():
+            if deadline <= self.now + 1e-9 and not future.done():  # 1e-9: float sums
                 future.set_result(None)
+
+    def sleeping(self, seconds: float) -> bool:
+        """Whether a task is waiting on a sleep of ``seconds`` that has not ended."""
+        return any(
+            abs(deadline - self.now - seconds) < 1e-9 and not future.done()
+            for deadline, future in self._waiters
+        )
+
+    async def until_sleeping(self, seconds: float, timeout: float = 10.0) -> None:
+        """Wait (real time, for threads to report back) until a task sleeps ``seconds``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not self.sleeping(seconds):
+            if loop.time() > deadline:
+                raise AssertionError(f"nothing started a {seconds} s sleep in time")
+            await asyncio.sleep(0.001)
 
     async def step(self, seconds: float, *, settle: int = 20) -> None:
         """Advance by ``seconds`` and let the woken tasks run (``settle`` loop turns)."""

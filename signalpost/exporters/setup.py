@@ -344,6 +344,6 @@ def setup(
         meter_provider=meter_provider,
         clock=defaults.current().clock,
     )
-    previous = defaults.install(shared)
-    telemetry._shutdown_hooks.append(lambda: defaults.restore(previous, shared))
+    defaults.install(shared)
+    telemetry._shutdown_hooks.append(lambda: defaults.uninstall(shared))
     return telemetry

@@ -9,8 +9,8 @@ set-up configures everything. Without set-up the defaults are the process-wide o
 prometheus-client's ``REGISTRY``, the shared classifier and scrubber, OpenTelemetry's global
 providers and the system clock.
 
-Tests install their own with :func:`install` and put the previous ones back with
-:func:`restore` (``Telemetry.shutdown`` does the same for what set-up installed).
+Set-up installs its defaults with :func:`install` and ``Telemetry.shutdown`` withdraws them
+with :func:`uninstall`; tests do the same with their own, or :func:`reset`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from signalpost.instrumentation.classify import ErrorClassifier, default_classif
 from signalpost.instrumentation.clock import Clock, system_clock
 from signalpost.instrumentation.scrub import Scrubber, default_scrubber
 
-__all__ = ["BUILTIN", "Defaults", "current", "install", "restore"]
+__all__ = ["BUILTIN", "Defaults", "current", "install", "reset", "uninstall"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -55,35 +55,36 @@ BUILTIN = Defaults()
 """The defaults before any set-up: the process-wide registry, classifier, scrubber, clock."""
 
 _lock = threading.Lock()
-_current = BUILTIN
+_installed: list[Defaults] = []  # newest last
 
 
 def current() -> Defaults:
-    """Return the defaults in force (what set-up installed, else :data:`BUILTIN`)."""
-    return _current
+    """Return the defaults in force: the newest installed, else :data:`BUILTIN`."""
+    installed = _installed
+    return installed[-1] if installed else BUILTIN
 
 
-def install(defaults: Defaults) -> Defaults:
-    """Make ``defaults`` the defaults of components created from now on.
-
-    Returns:
-        The defaults it replaced; pass them to :func:`restore` to undo the install.
-    """
-    global _current
+def install(defaults: Defaults) -> None:
+    """Make ``defaults`` the defaults of components created from now on (until
+    :func:`uninstall`)."""
     with _lock:
-        previous, _current = _current, defaults
-    return previous
+        _installed.append(defaults)
 
 
-def restore(previous: Defaults, installed: Defaults | None = None) -> None:
-    """Put ``previous`` back, undoing an :func:`install`.
+def uninstall(defaults: Defaults) -> None:
+    """Withdraw ``defaults``; the newest still installed (or :data:`BUILTIN`) apply again.
 
-    Args:
-        previous: What :func:`install` returned.
-        installed: When given, restore only if these are still in force, so that closing an
-            older set-up does not undo a newer one.
+    Withdrawing an older install (an earlier set-up shut down while a newer one runs) leaves
+    the newer in force.
     """
-    global _current
     with _lock:
-        if installed is None or _current is installed:
-            _current = previous
+        for index in range(len(_installed) - 1, -1, -1):
+            if _installed[index] is defaults:
+                del _installed[index]
+                return
+
+
+def reset() -> None:
+    """Withdraw every install (for tests: start from :data:`BUILTIN`)."""
+    with _lock:
+        _installed.clear()

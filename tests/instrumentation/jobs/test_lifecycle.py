@@ -244,3 +244,17 @@ def test_invalid_arguments_are_rejected(make_job: JobFactory) -> None:
         make_job("")
     with pytest.raises(ValueError):
         make_job("x", progress_interval=-1)
+
+
+def test_current_run_outside_a_job_raises_a_clear_error() -> None:
+    with pytest.raises(LookupError, match="outside a monitored job"):
+        current_run()
+    assert current_run_or_none() is None
+
+
+def test_current_run_inside_a_job_is_the_run(make_job: JobFactory) -> None:
+    @make_job("inside")
+    def body() -> str:
+        return current_run().job_type  # no Optional to check
+
+    assert body() == "inside"
