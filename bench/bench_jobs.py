@@ -34,7 +34,7 @@ from opentelemetry.sdk.trace.export import (
 )
 from prometheus_client import CollectorRegistry
 
-from signalpost.instrumentation.jobs import JobRegistry, RetryPolicy, monitored_job
+from signalpost.instrumentation.jobs import RetryPolicy, RunningJobs, monitored_job
 
 PROGRESS_BUDGET_US = 2.0
 RUN_BUDGET_US = 150.0
@@ -70,7 +70,10 @@ def setup_logging() -> None:
 def bench_progress(provider: TracerProvider, calls: int, rounds: int) -> float:
     """Return the best per-call cost of ``run.progress`` in microseconds."""
     job = monitored_job(
-        "bench_progress", registry=CollectorRegistry(), tracer_provider=provider, jobs=JobRegistry()
+        "bench_progress",
+        registry=CollectorRegistry(),
+        tracer_provider=provider,
+        running=RunningJobs(),
     )
     per_call: list[float] = []
     for _ in range(rounds):
@@ -108,7 +111,7 @@ def bench_sync_run(
         "bench_run",
         registry=CollectorRegistry(),
         tracer_provider=provider,
-        jobs=JobRegistry(),
+        running=RunningJobs(),
         retry=retry,
     )(work)
 
@@ -129,7 +132,7 @@ def bench_async_run(provider: TracerProvider, n: int, rounds: int) -> tuple[floa
         "bench_async_run",
         registry=CollectorRegistry(),
         tracer_provider=provider,
-        jobs=JobRegistry(),
+        running=RunningJobs(),
     )(work)
 
     async def main() -> tuple[float, float]:

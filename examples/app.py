@@ -31,7 +31,7 @@ from signalpost.instrumentation.health import HealthMonitor, PostgresCheck, Reso
 from signalpost.instrumentation.jobs import (
     RetryPolicy,
     current_run,
-    default_job_registry,
+    default_running_jobs,
     inject_context,
     monitored_job,
 )
@@ -85,8 +85,7 @@ async def match_candidates(payload: dict[str, Any]) -> int:
     total = int(payload["candidates"])
     for done in range(1, total + 1):
         await asyncio.sleep(0.01)
-        if run is not None:
-            run.progress(done, total, "scoring candidates")
+        run.progress(done, total, "scoring candidates")
         if done == total // 2 and random.random() < 0.3:
             raise TransientError("embedding service timed out")
     return total
@@ -114,14 +113,14 @@ async def running_jobs() -> list[dict[str, object]]:
             "age_seconds": round(job.age, 3),
             "seconds_since_progress": round(job.since_progress, 3),
         }
-        for job in default_job_registry.running()
+        for job in default_running_jobs.snapshot()
     ]
 
 
 @app.delete("/jobs/{job_id}", status_code=202)
 async def cancel_job(job_id: str) -> dict[str, object]:
     """Cancel a running job by ID; it is recorded as cancelled, not failed."""
-    cancelled = default_job_registry.cancel(job_id, reason="cancelled through the API")
+    cancelled = default_running_jobs.cancel(job_id, reason="cancelled through the API")
     if not cancelled:
         raise HTTPException(status_code=404, detail="no such running job")
     return {"cancelled": cancelled}

@@ -9,6 +9,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import CollectorRegistry
+from prometheus_client import metrics as prometheus_metrics
+
+from signalpost.instrumentation import defaults
 
 
 @pytest.fixture
@@ -30,3 +33,13 @@ def tracer_provider(span_exporter: InMemorySpanExporter) -> Iterator[TracerProvi
     provider.add_span_processor(SimpleSpanProcessor(span_exporter))
     yield provider
     provider.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _process_wide_state_is_restored() -> Iterator[None]:
+    """Undo what a test's set-up left installed, so that no test sees another's defaults or
+    prometheus-client's created-series switch (``Telemetry.shutdown`` does it too)."""
+    created = prometheus_metrics._use_created
+    yield
+    defaults.reset()
+    prometheus_metrics._use_created = created

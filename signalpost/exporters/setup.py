@@ -16,7 +16,13 @@ from opentelemetry.metrics import MeterProvider
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.trace import TracerProvider
-from prometheus_client import REGISTRY, CollectorRegistry, disable_created_metrics
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    disable_created_metrics,
+    enable_created_metrics,
+)
+from prometheus_client import metrics as prometheus_metrics
 
 from signalpost.exporters.config import SignalpostConfig, load_config
 from signalpost.exporters.jsonlog import JsonFormatter
@@ -34,6 +40,7 @@ from signalpost.exporters.prometheus import (
 )
 from signalpost.exporters.prometheus.asgi import RouteHost
 from signalpost.exporters.scrubbing import ScrubbingSpanExporter
+from signalpost.instrumentation import defaults
 from signalpost.instrumentation.asgi import SignalpostMiddleware
 from signalpost.instrumentation.classify import ErrorClassifier, default_classifier
 from signalpost.instrumentation.errors import ErrorReporter
@@ -189,6 +196,21 @@ def _configure_logging(
     return handlers
 
 
+def _created_series_off() -> Callable[[], None]:
+    """Turn prometheus-client's ``_created`` series off; return the hook that undoes it.
+
+    The switch is process-wide, so shutting down puts back what was there before.
+    """
+    was_on = bool(getattr(prometheus_metrics, "_use_created", True))
+    disable_created_metrics()  # type: ignore[no-untyped-call]
+
+    def restore() -> None:
+        if was_on:
+            enable_created_metrics()  # type: ignore[no-untyped-call]
+
+    return restore
+
+
 def _disable_fastapi_native_telemetry(app: _App) -> None:
     """Turn off FastAPI's built-in request telemetry, which would duplicate Signalpost's.
 
@@ -263,7 +285,10 @@ def setup(
         tracer_provider: Use this instead of creating one from the environment.
         meter_provider: Use this for OTLP metrics instead of creating one.
         logger_provider: Use this for OTLP logs instead of creating one.
-        classifier: The error classifier shared with jobs and database instrumentation.
+        classifier: The error classifier shared with jobs, health checks and database
+            instrumentation. It, the registry, the scrubber (with ``errors.scrub_keys``) and
+            the providers become the defaults of every component created afterwards (see
+            :mod:`signalpost.instrumentation.defaults`) until :meth:`Telemetry.shutdown`.
         health: Health checks to run in the background, served at ``health_path``
             (``/live``, ``/ready`` and the report at ``health_path`` itself). With an app they
             run from the end of the app's own start-up to the start of its shut-down; without
@@ -283,8 +308,6 @@ def setup(
     """
     config = config or load_config(config_file, overrides=overrides)
     registry = registry if registry is not None else REGISTRY
-    if not config.metrics.created_series:
-        disable_created_metrics()  # type: ignore[no-untyped-call]
 
     scrubber = Scrubber(extra_keys=config.errors.scrub_keys)
     owned: OtelProviders | None = None
@@ -382,4 +405,17 @@ def setup(
         if health is not None:
             mount_health(app, health_path, HealthEndpoints(health))
         _chain_lifespan(app, telemetry, health)
+    if not config.metrics.created_series:
+        telemetry._shutdown_hooks.append(_created_series_off())
+    # Jobs, health monitors and database instrumentation created from now on share these.
+    shared = defaults.Defaults(
+        registry=registry,
+        classifier=classifier,
+        scrubber=scrubber,
+        tracer_provider=tracer_provider,
+        meter_provider=meter_provider,
+        clock=defaults.current().clock,
+    )
+    defaults.install(shared)
+    telemetry._shutdown_hooks.append(lambda: defaults.uninstall(shared))
     return telemetry

@@ -27,7 +27,7 @@ from grafana import queries as q
 from signalpost.exporters.otlp_logs import OtlpLogHandler
 from signalpost.instrumentation.context import request_id_var
 from signalpost.instrumentation.errors import ErrorReporter
-from signalpost.instrumentation.jobs import JobRegistry, RetryPolicy, current_run, monitored_job
+from signalpost.instrumentation.jobs import RetryPolicy, RunningJobs, current_run, monitored_job
 from signalpost.instrumentation.logcontext import CorrelationFilter
 from signalpost.instrumentation.semconv import prometheus_label
 from signalpost.instrumentation.semconv.errors import SOURCE_HTTP
@@ -74,11 +74,10 @@ def records() -> Iterator[list[tuple[dict[str, Any], Any]]]:
                 retry=RetryPolicy(max_attempts=2, base_delay=0.0, max_delay=0.0),
                 registry=registry,
                 tracer_provider=tracer_provider,
-                jobs=JobRegistry(),
+                running=RunningJobs(),
             )
             def matching(total: int) -> int:
                 run = current_run()
-                assert run is not None
                 run.progress(0, total)
                 attempts.append(1)
                 if len(attempts) == 1:
@@ -89,7 +88,7 @@ def records() -> Iterator[list[tuple[dict[str, Any], Any]]]:
             assert matching(10) == 10
 
             @monitored_job(
-                "digest", registry=registry, tracer_provider=tracer_provider, jobs=JobRegistry()
+                "digest", registry=registry, tracer_provider=tracer_provider, running=RunningJobs()
             )
             def digest() -> None:
                 raise ValueError("no recipients")

@@ -21,7 +21,9 @@ from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 from signalpost._extras import missing_extra
+from signalpost.instrumentation import defaults
 from signalpost.instrumentation.classify import ErrorClassifier
+from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.db.cursors import (
     TimedAsyncCursor,
     TimedCursor,
@@ -55,13 +57,18 @@ class DatabaseInstrumentation:
     """Instruments psycopg 3 connections; create one per registry and tracer provider.
 
     Args:
-        registry: prometheus-client registry; defaults to the global ``REGISTRY``.
-        tracer_provider: OpenTelemetry tracer provider; defaults to the global one.
-        classifier: Error classifier for failed statements; defaults to the shared one.
+        registry: prometheus-client registry.
+        tracer_provider: OpenTelemetry tracer provider.
+        classifier: Error classifier for failed statements.
         capture_query_text: Record the sanitised statement as ``db.query.text`` on spans
             (literals replaced by ``?``; bound parameters are never recorded).
         max_query_text: Longest ``db.query.text``, in characters.
         scrubber: Removes secrets from error messages on failed statements' spans.
+        clock: Where statement durations are read.
+
+    ``registry``, ``tracer_provider``, ``classifier`` and ``clock`` default to the shared ones
+    (:mod:`signalpost.instrumentation.defaults`: what :func:`signalpost.setup` installed, else
+    the process-wide ones).
     """
 
     def __init__(
@@ -73,6 +80,7 @@ class DatabaseInstrumentation:
         capture_query_text: bool = True,
         max_query_text: int = 2048,
         scrubber: Scrubber | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.recorder = StatementRecorder(
             registry=registry,
@@ -81,6 +89,7 @@ class DatabaseInstrumentation:
             capture_query_text=capture_query_text,
             max_query_text=max_query_text,
             scrubber=scrubber,
+            clock=clock,
         )
 
     def instrument(self, conn: _Conn) -> _Conn:
@@ -122,10 +131,11 @@ def instrument_connection(
 ) -> _Conn:
     """Instrument one connection with a fresh :class:`DatabaseInstrumentation`.
 
-    Connections instrumented with the same ``registry`` and ``tracer_provider`` share one
-    :class:`DatabaseInstrumentation`; create your own to choose the other options.
+    Connections instrumented with the same ``registry`` and ``tracer_provider`` (under the
+    same shared defaults) share one :class:`DatabaseInstrumentation`; create your own to
+    choose the other options.
     """
-    key = (registry, tracer_provider)
+    key = (registry, tracer_provider, defaults.current())
     with _shared_lock:
         shared = _shared.get(key)
         if shared is None:
@@ -135,4 +145,7 @@ def instrument_connection(
 
 
 _shared_lock = threading.Lock()
-_shared: dict[tuple[CollectorRegistry | None, TracerProvider | None], DatabaseInstrumentation] = {}
+_shared: dict[
+    tuple[CollectorRegistry | None, TracerProvider | None, defaults.Defaults],
+    DatabaseInstrumentation,
+] = {}

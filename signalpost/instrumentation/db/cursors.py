@@ -42,7 +42,7 @@ class TimedCursor(psycopg.Cursor[Any]):
         recorder = self._signalpost_recorder
         summary, text = recorder.summary_of(query, self)
         span = recorder.start(summary, text, self._conn)
-        started = recorder.clock()
+        started = recorder.monotonic()
         try:
             super().execute(query, params, prepare=prepare, binary=binary)  # type: ignore[arg-type, misc]
         except BaseException as error:
@@ -58,7 +58,7 @@ class TimedCursor(psycopg.Cursor[Any]):
         summary, text = recorder.summary_of(query, self)
         size = len(params_seq) if isinstance(params_seq, Sized) else None
         span = recorder.start(summary, text, self._conn, size)
-        started = recorder.clock()
+        started = recorder.monotonic()
         try:
             super().executemany(query, params_seq, returning=returning)
         except BaseException as error:
@@ -84,7 +84,7 @@ class TimedAsyncCursor(psycopg.AsyncCursor[Any]):
         recorder = self._signalpost_recorder
         summary, text = recorder.summary_of(query, self)
         span = recorder.start(summary, text, self._conn)
-        started = recorder.clock()
+        started = recorder.monotonic()
         try:
             await super().execute(query, params, prepare=prepare, binary=binary)  # type: ignore[arg-type, misc]
         except BaseException as error:
@@ -100,7 +100,7 @@ class TimedAsyncCursor(psycopg.AsyncCursor[Any]):
         summary, text = recorder.summary_of(query, self)
         size = len(params_seq) if isinstance(params_seq, Sized) else None
         span = recorder.start(summary, text, self._conn, size)
-        started = recorder.clock()
+        started = recorder.monotonic()
         try:
             await super().executemany(query, params_seq, returning=returning)
         except BaseException as error:

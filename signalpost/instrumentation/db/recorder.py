@@ -8,8 +8,6 @@ tracing is off is: summary (cached per text), two clock readings, one bound hist
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from typing import Any
 
 from opentelemetry import trace
@@ -17,12 +15,13 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvid
 from prometheus_client import CollectorRegistry
 
 from signalpost._extras import missing_extra
-from signalpost.instrumentation import metrics
+from signalpost.instrumentation import defaults, metrics
 from signalpost.instrumentation.cardinality import BoundedValues
-from signalpost.instrumentation.classify import ErrorClassifier, default_classifier
+from signalpost.instrumentation.classify import ErrorClassifier
+from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.db.sql import StatementSummary, sanitize, summarize
 from signalpost.instrumentation.errors import exception_message, exception_type_name
-from signalpost.instrumentation.scrub import Scrubber, default_scrubber
+from signalpost.instrumentation.scrub import Scrubber
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import db as semconv
 
@@ -42,16 +41,20 @@ class StatementRecorder:
     """Times statements into ``db_client_operation_duration_seconds`` and opens CLIENT spans.
 
     Args:
-        registry: prometheus-client registry; defaults to the global ``REGISTRY``.
-        tracer_provider: OpenTelemetry tracer provider; defaults to the global one.
-        classifier: Error classifier for failed statements; defaults to the shared one.
+        registry: prometheus-client registry.
+        tracer_provider: OpenTelemetry tracer provider.
+        classifier: Error classifier for failed statements.
         capture_query_text: Put the sanitised statement (literals replaced by ``?``, never
             the parameters) on the span as ``db.query.text``.
         max_query_text: Longest ``db.query.text`` recorded, in characters.
         scrubber: Removes secrets from the error message on failed statements' spans.
         max_collections: Distinct ``db.collection.name`` label values kept; later new
             tables share the label ``_other`` (spans keep the real name).
-        clock: Monotonic clock in seconds, for tests.
+        clock: Where statement durations are read (its ``monotonic``).
+
+    ``registry``, ``tracer_provider``, ``classifier`` and ``clock`` default to the shared ones
+    (:mod:`signalpost.instrumentation.defaults`: what :func:`signalpost.setup` installed, else
+    the process-wide ones).
     """
 
     def __init__(
@@ -64,12 +67,16 @@ class StatementRecorder:
         max_query_text: int = 2048,
         scrubber: Scrubber | None = None,
         max_collections: int = 200,
-        clock: Callable[[], float] = time.perf_counter,
+        clock: Clock | None = None,
     ) -> None:
+        shared = defaults.current()
+        registry = registry if registry is not None else shared.registry
+        if tracer_provider is None:
+            tracer_provider = shared.tracer_provider
         self._histogram = metrics.histogram(semconv.OPERATION_DURATION, registry)
         self._tracer = trace.get_tracer(_TRACER_NAME, tracer_provider=tracer_provider)
-        self._classifier = classifier or default_classifier
-        self._scrubber = scrubber or default_scrubber
+        self._classifier = classifier if classifier is not None else shared.classifier
+        self._scrubber = scrubber if scrubber is not None else shared.scrubber
         self._capture_query_text = capture_query_text
         self._max_query_text = max_query_text
         self._collections = BoundedValues(max_collections)
@@ -77,7 +84,8 @@ class StatementRecorder:
         self._children: dict[tuple[str, str, str, str], Any] = {}
         self.cursor_classes: dict[type[Any], type[Any]] = {}
         """Instrumented cursor classes made for this recorder, by base class."""
-        self.clock = clock
+        self.monotonic = (clock if clock is not None else shared.clock).monotonic
+        """Seconds on the recorder's clock; statement durations are differences of two."""
 
     def summary_of(self, query: object, context: Any) -> tuple[StatementSummary, str]:
         """Return the summary and the text of ``query`` (``str``, ``bytes`` or composed SQL)."""
@@ -133,7 +141,7 @@ class StatementRecorder:
     ) -> None:
         """Record the duration, classify ``error`` if any and end ``span``. Never raises."""
         try:
-            elapsed = self.clock() - started
+            elapsed = self.monotonic() - started
             error_type = error_class = ""
             if error is not None:
                 error_class = self._classifier.classify(error).value

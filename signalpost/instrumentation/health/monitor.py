@@ -14,16 +14,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from signalpost.instrumentation import metrics
+from signalpost.instrumentation import defaults, metrics
 from signalpost.instrumentation.cardinality import BoundedValues
-from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier, default_classifier
+from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
+from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.errors import exception_type_name
 from signalpost.instrumentation.health.check import (
     CheckOutcome,
@@ -83,11 +83,16 @@ class HealthMonitor:
         >>> await monitor.start()   # in the app's lifespan; await monitor.stop() at shutdown
 
     Args:
-        registry: prometheus-client registry; defaults to the global ``REGISTRY``.
-        classifier: Classifies exceptions raised by checks; defaults to the shared one.
-        clock: Wall clock (Unix seconds) for ``checked_at`` and last-success times.
+        registry: prometheus-client registry.
+        classifier: Classifies exceptions raised by checks.
+        clock: Where the monitor reads ``checked_at``, last-success times and latencies and
+            waits between runs and for timeouts.
         stale_after: A result older than ``stale_after * interval + timeout`` seconds is
             reported unhealthy (the check's task died or the loop is blocked).
+
+    ``registry``, ``classifier`` and ``clock`` default to the shared ones
+    (:mod:`signalpost.instrumentation.defaults`: what :func:`signalpost.setup` installed, else
+    the process-wide ones).
     """
 
     def __init__(
@@ -95,15 +100,17 @@ class HealthMonitor:
         *,
         registry: CollectorRegistry | None = None,
         classifier: ErrorClassifier | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Clock | None = None,
         stale_after: float = 3.0,
     ) -> None:
+        shared = defaults.current()
+        registry = registry if registry is not None else shared.registry
         self._status_gauge = metrics.gauge(semconv.CHECK_STATUS, registry)
         self._duration = metrics.histogram(semconv.CHECK_DURATION, registry)
         self._last_success = metrics.gauge(semconv.CHECK_LAST_SUCCESS, registry)
         self._overall = metrics.gauge(semconv.HEALTH_STATUS, registry)
-        self._classifier = classifier or default_classifier
-        self._clock = clock
+        self._classifier = classifier if classifier is not None else shared.classifier
+        self._clock = clock if clock is not None else shared.clock
         self._stale_after = stale_after
         self._names = BoundedValues(100)
         self._entries: dict[str, _Entry] = {}
@@ -254,7 +261,7 @@ class HealthMonitor:
 
     def report(self) -> HealthReport:
         """Return the cached state of every check; results too old are reported stale."""
-        now = self._clock()
+        now = self._clock.time()
         components = []
         for name, entry in list(self._entries.items()):
             state = self._states[name]
@@ -272,42 +279,48 @@ class HealthMonitor:
 
     async def _loop(self, entry: _Entry, *, delay_first: bool = False) -> None:
         interval = entry.check.interval
+        clock = self._clock
         if delay_first:
-            await asyncio.sleep(interval)
+            await clock.async_sleep(interval)
         while True:
-            started = time.monotonic()
+            started = clock.monotonic()
             try:
                 await self._run(entry)
             except asyncio.CancelledError:
                 raise
             except Exception:  # a bug here must not end the check's task
                 _log.exception("health check %r: recording failed", entry.check.name)
-            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+            await clock.async_sleep(max(0.0, interval - (clock.monotonic() - started)))
 
     async def _run(self, entry: _Entry) -> None:
         check = entry.check
-        started = time.perf_counter()
+        started = self._clock.monotonic()
         error_class: str | None = None
         try:
             if entry.thread_run is not None and not entry.thread_run.done():
                 raise _StillRunning(
                     f"previous run still in progress after timing out ({check.timeout:g} s)"
                 )
-            async with asyncio.timeout(check.timeout):
-                if entry.is_async:
-                    outcome = await _as_awaitable(check.run())
-                else:
-                    entry.thread_run = _in_thread(check.run)
-                    ok, value = await asyncio.shield(entry.thread_run)
-                    if not ok:
-                        raise value if isinstance(value, Exception) else RuntimeError(repr(value))
-                    outcome = value
-            result = _coerce(outcome)
-        except TimeoutError as error:
-            if time.perf_counter() - started >= check.timeout:
-                result = CheckResult.unhealthy(f"timed out after {check.timeout:g} s")
+            if entry.is_async:
+                work: asyncio.Future[Any] = asyncio.ensure_future(_run_async(check))
             else:
-                result = CheckResult.unhealthy(_describe(error))
+                entry.thread_run = _in_thread(check.run)
+                work = asyncio.shield(entry.thread_run)
+            if not await self._finished_in_time(work, check.timeout):
+                raise _TimedOut(f"timed out after {check.timeout:g} s")
+            if entry.is_async:
+                outcome = work.result()
+            else:
+                ok, value = work.result()
+                if not ok:
+                    raise value if isinstance(value, Exception) else RuntimeError(repr(value))
+                outcome = value
+            result = _coerce(outcome)
+        except _TimedOut as error:
+            result = CheckResult.unhealthy(str(error))
+            error_class = ErrorClass.TRANSIENT.value
+        except TimeoutError as error:  # raised by the check itself
+            result = CheckResult.unhealthy(_describe(error))
             error_class = ErrorClass.TRANSIENT.value
         except _StillRunning as error:
             result = CheckResult.unhealthy(str(error))
@@ -315,13 +328,28 @@ class HealthMonitor:
         except Exception as error:
             result = CheckResult.unhealthy(_describe(error))
             error_class = self._classifier.classify(error).value
-        latency = time.perf_counter() - started
+        latency = self._clock.monotonic() - started
         self._record(entry, result, latency, error_class)
+
+    async def _finished_in_time(self, work: asyncio.Future[Any], timeout: float) -> bool:
+        """Wait for ``work`` at most ``timeout`` seconds on the monitor's clock; cancel it if
+        it runs late (a thread behind a shield keeps running)."""
+        timer = asyncio.ensure_future(self._clock.async_sleep(timeout))
+        try:
+            await asyncio.wait((work, timer), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            timer.cancel()
+            finished = work.done()
+            if not finished:
+                work.cancel()
+                # Let a cancelled check unwind before its next run (a shield returns at once).
+                await asyncio.gather(work, return_exceptions=True)
+        return finished
 
     def _record(
         self, entry: _Entry, result: CheckResult, latency: float, error_class: str | None
     ) -> None:
-        now = self._clock()
+        now = self._clock.time()
         previous = self._states[entry.check.name]
         success = result.status is not Status.UNHEALTHY
         error = result.error
@@ -392,7 +420,12 @@ class _StillRunning(Exception):
     pass
 
 
-async def _as_awaitable(value: CheckOutcome | Awaitable[CheckOutcome]) -> CheckOutcome:
+class _TimedOut(Exception):
+    pass
+
+
+async def _run_async(check: HealthCheck) -> CheckOutcome:
+    value: CheckOutcome | Awaitable[CheckOutcome] = check.run()
     if isinstance(value, Awaitable):
         return await value
     return value

@@ -1,5 +1,5 @@
-"""When a run must stop: deadlines, asyncio timeouts, cancellation, and the final state an
-exception maps to.
+"""When a run must stop: the exceptions raised into job code, deadlines, asyncio timeouts,
+cancellation, and the final state an exception maps to.
 
 Sync code is interrupted cooperatively (the run compares the clock with its deadlines at each
 checkpoint); async code through ``asyncio.timeout``, which :class:`AsyncTimeouts` enters and
@@ -9,12 +9,50 @@ leaves on the run's behalf.
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
-from signalpost.instrumentation.jobs.errors import JobCancelled, JobTimeout
 from signalpost.instrumentation.jobs.retry import RetryPolicy
 from signalpost.instrumentation.jobs.state import JobState
 
-__all__ = ["AsyncTimeouts", "cancelled", "deadline_passed", "outcome", "run_timeout"]
+__all__ = [
+    "AsyncTimeouts",
+    "JobCancelled",
+    "JobTimeout",
+    "TimeoutScope",
+    "cancelled",
+    "deadline_passed",
+    "outcome",
+    "run_timeout",
+]
+
+TimeoutScope = Literal["attempt", "run"]
+
+
+class JobCancelled(asyncio.CancelledError):
+    """The run was cancelled through the running-jobs registry.
+
+    Raised by :meth:`JobRun.progress` and :meth:`JobRun.check` once a cancellation was
+    requested. It derives from :class:`asyncio.CancelledError` (a ``BaseException``), so a
+    job's ``except Exception`` cannot swallow it by accident, asyncio treats it as a
+    cancellation, and retry policies never retry it.
+    """
+
+
+class JobTimeout(TimeoutError):
+    """The run or one attempt exceeded the timeout of its :class:`RetryPolicy`.
+
+    Attributes:
+        scope: ``"attempt"`` when the per-attempt timeout expired (the policy may retry it:
+            it is a :class:`TimeoutError`, classified transient), ``"run"`` when the overall
+            timeout expired (never retried).
+        timeout: The timeout that expired, in seconds.
+    """
+
+    def __init__(self, scope: TimeoutScope, timeout: float) -> None:
+        label = "attempt" if scope == "attempt" else "job"
+        super().__init__(f"{label} exceeded its timeout of {timeout:g} s")
+        self.scope: TimeoutScope = scope
+        self.timeout = timeout
 
 
 def outcome(exc: BaseException | None) -> JobState:

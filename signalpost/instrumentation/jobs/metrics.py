@@ -1,21 +1,35 @@
-"""The prometheus-client instruments of job monitoring, bound once per job type."""
+"""The prometheus-client instruments of job monitoring, bound once per job type, and the
+scrape-time gauges of the runs in progress.
+
+The two gauges (age of the oldest running run and time since progress, per job type) are
+computed when Prometheus scrapes, from the running-jobs lists, so that "stuck" (a run that
+has not progressed for an hour) is visible even though the stuck code reports nothing.
+
+Multiprocess caveat: with prometheus-client's multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``,
+gunicorn workers) the exposition reads only the worker files, not custom collectors, so these
+two gauges are missing there. Run jobs in a worker process that serves its own registry (see
+``docs/jobs.md``).
+"""
 
 from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.metrics import MetricWrapperBase
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from signalpost.instrumentation import metrics
 from signalpost.instrumentation.cardinality import BoundedValues
-from signalpost.instrumentation.jobs.collector import JobCollector
-from signalpost.instrumentation.jobs.registry import JobRegistry
+from signalpost.instrumentation.jobs.running import RunningJobs
 from signalpost.instrumentation.semconv import jobs as spec
+from signalpost.instrumentation.semconv._spec import MetricSpec
 
-__all__ = ["JobMetrics", "TypeMetrics"]
+__all__ = ["JobMetrics", "RunningJobsGauges", "TypeMetrics"]
 
 _SUCCEEDED = "succeeded"  # JobState.SUCCEEDED, without importing the state machine here
 _lock = threading.Lock()
@@ -95,7 +109,7 @@ class JobMetrics:
         self.exception_types = BoundedValues(max_exception_types)
         self._by_type: dict[str, TypeMetrics] = {}
         self._lock = threading.Lock()
-        self._collector: JobCollector | None = None
+        self._gauges: RunningJobsGauges | None = None
         self._children: dict[tuple[object, ...], Any] = {}
 
     @classmethod
@@ -112,16 +126,16 @@ class JobMetrics:
                 found = _by_registry[registry] = cls(registry)
             return found
 
-    def watch(self, jobs: JobRegistry) -> None:
-        """Report the running jobs of ``jobs`` in this registry's scrape-time gauges.
+    def watch(self, running: RunningJobs) -> None:
+        """Report the runs of ``running`` in this registry's scrape-time gauges.
 
-        Registers a :class:`JobCollector` in the registry on first use.
+        Registers the :class:`RunningJobsGauges` in the registry on first use.
         """
         with self._lock:
-            if self._collector is None:
-                self._collector = JobCollector(self.known_types)
-                self.registry.register(self._collector)
-            self._collector.add_source(jobs)
+            if self._gauges is None:
+                self._gauges = RunningJobsGauges(self.known_types)
+                self.registry.register(self._gauges)
+            self._gauges.add_source(running)
 
     def for_type(self, job_type: str) -> TypeMetrics:
         """Return the bound children for ``job_type`` (already bounded by the caller)."""
@@ -176,3 +190,52 @@ class JobMetrics:
 
     def __repr__(self) -> str:
         return f"JobMetrics(registry={self.registry!r})"
+
+
+class RunningJobsGauges(Collector):
+    """The scrape-time job gauges, as a prometheus-client collector.
+
+    Args:
+        known_types: Returns the job types seen so far; each gets a sample (0 when none of its
+            runs is running) so that dashboards show a flat line rather than no data.
+    """
+
+    def __init__(self, known_types: Callable[[], Iterable[str]] = list) -> None:
+        self._known_types = known_types
+        self._sources: weakref.WeakSet[RunningJobs] = weakref.WeakSet()
+
+    def add_source(self, running: RunningJobs) -> None:
+        """Include the runs of ``running`` in the gauges."""
+        self._sources.add(running)
+
+    def describe(self) -> Iterable[Metric]:
+        """Declare the two families (lets the registry detect duplicate names)."""
+        return [self._family(spec.OLDEST_RUNNING_AGE), self._family(spec.PROGRESS_AGE)]
+
+    def collect(self) -> Iterable[Metric]:
+        """Compute both gauges from the runs in progress now."""
+        oldest: dict[str, float] = dict.fromkeys(self._known_types(), 0.0)
+        stalest: dict[str, float] = dict(oldest)
+        for running in list(self._sources):
+            for run in running.runs():
+                now = run.monotonic()
+                label = run.label_type
+                age = max(0.0, now - run.started_monotonic)
+                since = max(0.0, now - run.last_progress_monotonic)
+                if age > oldest.get(label, -1.0):
+                    oldest[label] = age
+                if since > stalest.get(label, -1.0):
+                    stalest[label] = since
+        age_family = self._family(spec.OLDEST_RUNNING_AGE)
+        for label, value in oldest.items():
+            age_family.add_metric([label], value)
+        progress_family = self._family(spec.PROGRESS_AGE)
+        for label, value in stalest.items():
+            progress_family.add_metric([label], value)
+        return [age_family, progress_family]
+
+    @staticmethod
+    def _family(metric: MetricSpec) -> GaugeMetricFamily:
+        return GaugeMetricFamily(
+            metric.name, metric.help, labels=list(metric.labels), unit=metric.unit
+        )

@@ -30,13 +30,15 @@ from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
+from signalpost.instrumentation import defaults
+from signalpost.instrumentation.classify import ErrorClassifier
+from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.errors import ErrorReporter
-from signalpost.instrumentation.jobs.clock import Clock
-from signalpost.instrumentation.jobs.deps import JobDeps, resolve
 from signalpost.instrumentation.jobs.propagation import extract_context
-from signalpost.instrumentation.jobs.registry import JobRegistry
 from signalpost.instrumentation.jobs.retry import NO_RETRY, RetryPolicy
-from signalpost.instrumentation.jobs.run import JobRun, current_run
+from signalpost.instrumentation.jobs.run import JobRun, RunServices, current_run_or_none
+from signalpost.instrumentation.jobs.running import RunningJobs, default_running_jobs
+from signalpost.instrumentation.jobs.telemetry import JobTelemetry
 from signalpost.instrumentation.scrub import Scrubber
 
 __all__ = ["MonitoredJob", "monitored_job"]
@@ -45,14 +47,45 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 ParentLike = Context | Mapping[str, str] | None
-_OrFromCall = Any  # a value, or a callable computing it from the decorated call's arguments
 
 
 class MonitoredJob:
-    """A job type's monitoring: usable as ``@decorator``, ``with`` and ``async with``.
+    """Monitor a background job: ``@monitored_job(...)``, ``with`` or ``async with``.
 
-    Build it with :func:`monitored_job`. Collaborators are resolved on first use, not at
-    construction, so decorating at import time registers nothing.
+    ``monitored_job`` is this class. Each call of the decorated function or each ``with``
+    makes a fresh :class:`JobRun`.
+
+    Args:
+        job_type: Low-cardinality name of the kind of job (``"ai_matching"``); a metric label.
+        job_id: ID of this run (generated when absent). In decorator form it may be a
+            callable receiving the call's arguments. Never a metric label.
+        params: Parameters of the run, scrubbed before they reach spans and error records;
+            in decorator form optionally a callable receiving the call's arguments.
+        parent: Trace context of the code that enqueued the job: a carrier dict from
+            :func:`inject_context` (carried in the queue payload) or an OpenTelemetry
+            ``Context``; in decorator form optionally a callable receiving the call's
+            arguments. The run span becomes its child.
+        retry: Attempts, back-off, retried error classes and timeouts; one attempt by default.
+            The decorator retries by calling the function again; the ``with`` form records a
+            single attempt unless the body loops over :meth:`JobRun.attempts`.
+        progress_interval: Least seconds between two progress log records / span events
+            (the run's first report and 100 % are always emitted).
+        propagator: Text-map propagator for ``parent`` carriers; the global one by default.
+        registry: prometheus-client registry.
+        tracer_provider: OpenTelemetry tracer provider.
+        classifier: Decides the error class of failures (retries, labels, error records).
+        scrubber: Removes secrets from parameters and context.
+        clock: Time source and sleeper for durations, deadlines and back-off.
+        running: The running-jobs list (list, cancel by ID); the process-wide one by default.
+        reporter: Builds the error record of failed runs; by default one logging on
+            ``signalpost.jobs`` and counting ``signalpost_errors_total`` in ``registry``.
+        logger: Logger for job events; ``signalpost.jobs`` by default.
+
+    ``registry``, ``tracer_provider``, ``classifier``, ``scrubber`` and ``clock`` default to
+    the shared ones (:mod:`signalpost.instrumentation.defaults`: what :func:`signalpost.setup`
+    installed, else the process-wide ones). They are resolved on the first run, not at
+    construction, so decorating at import time registers nothing and a job decorated before
+    set-up still uses what set-up installed.
     """
 
     def __init__(
@@ -63,15 +96,16 @@ class MonitoredJob:
         params: Mapping[str, Any] | Callable[..., Mapping[str, Any]] | None = None,
         parent: ParentLike | Callable[..., ParentLike] = None,
         retry: RetryPolicy | None = None,
-        registry: CollectorRegistry | None = None,
-        tracer_provider: TracerProvider | None = None,
-        clock: Clock | None = None,
-        jobs: JobRegistry | None = None,
-        reporter: ErrorReporter | None = None,
-        logger: logging.Logger | None = None,
-        scrubber: Scrubber | None = None,
         progress_interval: float = 30.0,
         propagator: TextMapPropagator | None = None,
+        registry: CollectorRegistry | None = None,
+        tracer_provider: TracerProvider | None = None,
+        classifier: ErrorClassifier | None = None,
+        scrubber: Scrubber | None = None,
+        clock: Clock | None = None,
+        running: RunningJobs | None = None,
+        reporter: ErrorReporter | None = None,
+        logger: logging.Logger | None = None,
     ) -> None:
         if not isinstance(job_type, str) or not job_type:
             raise ValueError("job_type must be a non-empty string")
@@ -83,29 +117,53 @@ class MonitoredJob:
         self._params = params
         self._parent = parent
         self._propagator = propagator
-        self._settings: dict[str, Any] = {
-            "registry": registry,
-            "tracer_provider": tracer_provider,
-            "clock": clock,
-            "jobs": jobs,
-            "reporter": reporter,
-            "logger": logger,
-            "scrubber": scrubber,
-            "progress_interval": progress_interval,
-        }
-        self._deps: JobDeps | None = None
+        self._progress_interval = progress_interval
+        self._registry = registry
+        self._tracer_provider = tracer_provider
+        self._classifier = classifier
+        self._scrubber = scrubber
+        self._clock = clock
+        self._running = running
+        self._reporter = reporter
+        self._logger = logger
+        self._services: RunServices | None = None
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ runs
 
-    def _resolve(self) -> JobDeps:
-        deps = self._deps
-        if deps is None:
+    def _resolve(self) -> RunServices:
+        shared = defaults.current()
+        classifier = self._classifier if self._classifier is not None else shared.classifier
+        running = self._running if self._running is not None else default_running_jobs
+        telemetry = JobTelemetry.resolve(
+            registry=self._registry if self._registry is not None else shared.registry,
+            tracer_provider=(
+                self._tracer_provider
+                if self._tracer_provider is not None
+                else shared.tracer_provider
+            ),
+            classifier=classifier,
+            scrubber=self._scrubber if self._scrubber is not None else shared.scrubber,
+            reporter=self._reporter,
+            logger=self._logger,
+            running=running,
+            progress_interval=self._progress_interval,
+        )
+        return RunServices(
+            clock=self._clock if self._clock is not None else shared.clock,
+            classifier=classifier,
+            running=running,
+            telemetry=telemetry,
+        )
+
+    def _services_once(self) -> RunServices:
+        services = self._services
+        if services is None:
             with self._lock:
-                deps = self._deps
-                if deps is None:
-                    deps = self._deps = resolve(policy=self.retry, **self._settings)
-        return deps
+                services = self._services
+                if services is None:
+                    services = self._services = self._resolve()
+        return services
 
     def new_run(self, *args: Any, **kwargs: Any) -> JobRun:
         """Return a fresh, not yet started run (arguments feed callable ``job_id``/``params``)."""
@@ -122,7 +180,7 @@ class MonitoredJob:
             job_id=job_id,
             params=params,
             policy=self.retry,
-            deps=self._resolve(),
+            services=self._services_once(),
             parent=context,
             remote_parent=parent is not None,
         )
@@ -138,7 +196,7 @@ class MonitoredJob:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        run = current_run()
+        run = current_run_or_none()
         if run is not None:
             run.__exit__(exc_type, exc, tb)
 
@@ -151,7 +209,7 @@ class MonitoredJob:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        run = current_run()
+        run = current_run_or_none()
         if run is not None:
             await run.__aexit__(exc_type, exc, tb)
 
@@ -202,66 +260,6 @@ class MonitoredJob:
         return f"monitored_job({self.job_type!r}, retry={self.retry!r})"
 
 
-def monitored_job(
-    job_type: str,
-    *,
-    job_id: str | Callable[..., str] | None = None,
-    params: Mapping[str, Any] | Callable[..., Mapping[str, Any]] | None = None,
-    parent: ParentLike | Callable[..., ParentLike] = None,
-    retry: RetryPolicy | None = None,
-    registry: CollectorRegistry | None = None,
-    tracer_provider: TracerProvider | None = None,
-    clock: Clock | None = None,
-    jobs: JobRegistry | None = None,
-    reporter: ErrorReporter | None = None,
-    logger: logging.Logger | None = None,
-    scrubber: Scrubber | None = None,
-    progress_interval: float = 30.0,
-    propagator: TextMapPropagator | None = None,
-) -> MonitoredJob:
-    """Monitor a background job: decorator, ``with`` or ``async with``.
 
-    Args:
-        job_type: Low-cardinality name of the kind of job (``"ai_matching"``); a metric label.
-        job_id: ID of this run (generated when absent). In decorator form it may be a
-            callable receiving the call's arguments. Never a metric label.
-        params: Parameters of the run, scrubbed before they reach spans and error records;
-            in decorator form optionally a callable receiving the call's arguments.
-        parent: Trace context of the code that enqueued the job: a carrier dict from
-            :func:`inject_context` (carried in the queue payload) or an OpenTelemetry
-            ``Context``; in decorator form optionally a callable receiving the call's
-            arguments. The run span becomes its child.
-        retry: Attempts, back-off, retried error classes and timeouts; one attempt by default.
-            The decorator retries by calling the function again; the ``with`` form records a
-            single attempt unless the body loops over :meth:`JobRun.attempts`.
-        registry: prometheus-client registry; the global ``REGISTRY`` by default.
-        tracer_provider: OpenTelemetry tracer provider; the global one by default.
-        clock: Time source and sleeper for durations, deadlines and back-off.
-        jobs: Running-jobs registry (list, cancel by ID); the process-wide one by default.
-        reporter: Builds the error record of failed runs; by default one logging on
-            ``signalpost.jobs`` and counting ``signalpost_errors_total`` in ``registry``.
-        logger: Logger for job events; ``signalpost.jobs`` by default.
-        scrubber: Removes secrets from parameters and context.
-        progress_interval: Least seconds between two progress log records / span events
-            (the run's first report and 100 % are always emitted).
-        propagator: Text-map propagator for ``parent`` carriers; the global one by default.
-
-    Returns:
-        A :class:`MonitoredJob`; each call or ``with`` makes a fresh :class:`JobRun`.
-    """
-    return MonitoredJob(
-        job_type,
-        job_id=job_id,
-        params=params,
-        parent=parent,
-        retry=retry,
-        registry=registry,
-        tracer_provider=tracer_provider,
-        clock=clock,
-        jobs=jobs,
-        reporter=reporter,
-        logger=logger,
-        scrubber=scrubber,
-        progress_interval=progress_interval,
-        propagator=propagator,
-    )
+monitored_job = MonitoredJob
+"""Monitor a background job: decorator, ``with`` or ``async with`` (see :class:`MonitoredJob`)."""

@@ -18,7 +18,7 @@ import random as _random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier, default_classifier
+from signalpost.instrumentation.classify import ErrorClass
 
 __all__ = ["NO_RETRY", "RetryPolicy"]
 
@@ -34,11 +34,11 @@ class RetryPolicy:
         multiplier: Growth of the ceiling per retry.
         jitter: Fraction of the ceiling that is randomised, from 0 to 1 (see module doc).
         retry_on: Error classes that retry; by default only transient errors. Configuration
-            and data errors fail at once: they would fail the same way again.
+            and data errors fail at once: they would fail the same way again. The job's
+            classifier (``monitored_job(classifier=...)``) decides the class.
         timeout: Overall limit for the run in seconds (attempts and back-off), or ``None``.
         attempt_timeout: Limit for each attempt in seconds, or ``None``. An expired attempt
             raises :class:`JobTimeout` (a transient error), which is retried like any other.
-        classifier: Decides the class of an error; the shared classifier by default.
         random: Returns ``u`` in [0, 1); inject a seeded ``random.Random().random`` in tests.
 
     Raises:
@@ -53,7 +53,6 @@ class RetryPolicy:
     retry_on: frozenset[ErrorClass] = frozenset({ErrorClass.TRANSIENT})
     timeout: float | None = None
     attempt_timeout: float | None = None
-    classifier: ErrorClassifier = field(default=default_classifier, compare=False)
     random: Callable[[], float] = field(default=_random.random, compare=False, repr=False)
 
     def __post_init__(self) -> None:

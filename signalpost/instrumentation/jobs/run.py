@@ -1,13 +1,13 @@
-"""One run of a job: its identity, state, progress and deadlines; what job code talks to.
+"""One run of a job: the single owner of its state, and what job code talks to.
 
 A :class:`JobRun` is created fresh for every call of a monitored job (see
-:mod:`signalpost.instrumentation.jobs.monitor`); job code receives it from ``with``/``async with``
-or from
-:func:`current_run`. Its steps (start, attempts, retries, finish) live in
-:mod:`~signalpost.instrumentation.jobs.lifecycle`, the spans in
-:mod:`~signalpost.instrumentation.jobs.spans`, the
-log records in :mod:`~signalpost.instrumentation.jobs.logs`, timeouts and cancellation in
-:mod:`~signalpost.instrumentation.jobs.interrupts`.
+:mod:`~signalpost.instrumentation.jobs.monitor`); job code receives it from ``with`` /
+``async with`` or from :func:`current_run`. The run owns its identity, state machine,
+progress, deadlines, attempts and cancellation, and drives itself through start, attempts,
+retries and finish. What that emits (metrics, spans, log records) is
+:mod:`~signalpost.instrumentation.jobs.telemetry`, which reads the run through
+:class:`~signalpost.instrumentation.jobs.running.RunView`; timeouts and the exceptions that
+stop a run are :mod:`~signalpost.instrumentation.jobs.interrupts`.
 """
 
 from __future__ import annotations
@@ -16,27 +16,68 @@ import asyncio
 import math
 import random
 from collections.abc import Mapping
-from contextvars import Token
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 from opentelemetry import context as otel_context
 
-from signalpost.instrumentation.classify import ErrorClass
-from signalpost.instrumentation.jobs import lifecycle
-from signalpost.instrumentation.jobs.attempts import Attempts
-from signalpost.instrumentation.jobs.current import current_run
-from signalpost.instrumentation.jobs.deps import JobDeps, internal_error
-from signalpost.instrumentation.jobs.interrupts import AsyncTimeouts, cancelled, deadline_passed
-from signalpost.instrumentation.jobs.logs import log_event, progress_fields
-from signalpost.instrumentation.jobs.metrics import TypeMetrics
+from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
+from signalpost.instrumentation.clock import Clock
+from signalpost.instrumentation.context import job_id_var
+from signalpost.instrumentation.jobs.interrupts import (
+    AsyncTimeouts,
+    JobTimeout,
+    cancelled,
+    deadline_passed,
+    outcome,
+    run_timeout,
+)
 from signalpost.instrumentation.jobs.retry import RetryPolicy
-from signalpost.instrumentation.jobs.spans import RunSpans, attribute_value
+from signalpost.instrumentation.jobs.running import RunningJobs
 from signalpost.instrumentation.jobs.state import JobState, JobStateMachine
+from signalpost.instrumentation.jobs.telemetry import JobTelemetry, internal_error
 
-__all__ = ["JobRun", "current_run"]
+__all__ = ["Attempt", "Attempts", "JobRun", "RunServices", "current_run", "current_run_or_none"]
 
 _INF = math.inf
+
+_run_var: ContextVar[JobRun | None] = ContextVar("signalpost_job_run", default=None)
+
+
+def current_run() -> JobRun:
+    """Return the run of the monitored job executing in this context.
+
+    The decorator form passes no run to the function; this is how it reports progress.
+
+    Raises:
+        LookupError: Called outside a monitored job (use :func:`current_run_or_none` in code
+            that also runs outside one).
+    """
+    run = _run_var.get()
+    if run is None:
+        raise LookupError(
+            "current_run() was called outside a monitored job: call it inside a function "
+            "decorated with @monitored_job(...) or a `with monitored_job(...)` block, or use "
+            "current_run_or_none()"
+        )
+    return run
+
+
+def current_run_or_none() -> JobRun | None:
+    """Return the run of the monitored job executing in this context, or ``None``."""
+    return _run_var.get()
+
+
+@dataclass(frozen=True, slots=True)
+class RunServices:
+    """What the runs of one job type share: resolved once by their :class:`MonitoredJob`."""
+
+    clock: Clock
+    classifier: ErrorClassifier
+    running: RunningJobs
+    telemetry: JobTelemetry
 
 
 class JobRun:
@@ -47,6 +88,13 @@ class JobRun:
         job_id: Given by the caller or generated (32 hex digits).
         params: The parameters as given (scrubbed before they reach any telemetry).
         policy: The retry policy in force.
+        attempt: The attempt in progress (1 for the first), 0 before the start.
+        done, total, message: The last progress reported.
+        started_at: Unix time of the start.
+        started_monotonic, last_progress_monotonic: The start and the last progress report on
+            the run's clock (:attr:`monotonic`).
+
+    All attributes are read-only for job code: the run changes them itself.
     """
 
     __slots__ = (
@@ -54,33 +102,29 @@ class JobRun:
         "_attempt_open",
         "_cancel_reason",
         "_cancel_requested",
+        "_classifier",
+        "_clock",
         "_context",
         "_deadline",
-        "_deps",
-        "_emitted_first",
-        "_emitted_full",
-        "_interval",
-        "_items",
         "_job_id_token",
-        "_last_emit",
         "_last_error",
         "_last_error_class",
         "_loop",
         "_next_delay",
         "_parent",
         "_remote_parent",
+        "_report_progress",
         "_run_deadline",
         "_run_var_token",
+        "_running",
         "_sm",
-        "_spans",
         "_task",
+        "_telemetry",
         "_timeouts",
-        "_tm",
         "attempt",
         "done",
         "job_id",
         "job_type",
-        "label_type",
         "last_progress_monotonic",
         "message",
         "monotonic",
@@ -98,7 +142,7 @@ class JobRun:
         job_id: str | None,
         params: Mapping[str, Any] | None,
         policy: RetryPolicy,
-        deps: JobDeps,
+        services: RunServices,
         parent: otel_context.Context | None,
         remote_parent: bool,
     ) -> None:
@@ -106,23 +150,21 @@ class JobRun:
         self.job_id = job_id or f"{random.getrandbits(128):032x}"
         self.params: Mapping[str, Any] = params or {}
         self.policy = policy
-        self._deps = deps
+        self._clock = services.clock
+        self._classifier = services.classifier
+        self._running = services.running
         self._parent = parent
         self._remote_parent = remote_parent
         self._sm = JobStateMachine()
-        self._spans = RunSpans(deps.tracer, job_type, self.job_id)
-        self.monotonic = deps.clock.monotonic
+        self.monotonic = services.clock.monotonic
+        """The run's clock: seconds that never go back."""
         self.attempt = 0
         self.started_monotonic = self.last_progress_monotonic = 0.0
         self.started_at = 0.0
         self.done: float | None = None
         self.total: float | None = None
         self.message: str | None = None
-        self.label_type = job_type
         self._context: dict[str, Any] = {}
-        self._interval = deps.progress_interval
-        self._last_emit = 0.0
-        self._emitted_first = self._emitted_full = False
         self._cancel_requested = False
         self._cancel_reason: str | None = None
         self._task: asyncio.Task[Any] | None = None
@@ -135,10 +177,10 @@ class JobRun:
         self._next_delay = 0.0
         self._last_error: BaseException | None = None
         self._last_error_class: ErrorClass | None = None
-        self._tm: TypeMetrics | None = None
-        self._items: Any = None
+        self._telemetry = services.telemetry.for_run(job_type, self.job_id)
+        self._report_progress = self._telemetry.progress
 
-    # ----------------------------------------------------------------- public API
+    # ----------------------------------------------------------------- reading
 
     @property
     def state(self) -> JobState:
@@ -146,8 +188,19 @@ class JobRun:
         return self._sm.state
 
     @property
+    def label_type(self) -> str:
+        """The ``job_type`` metric label of this run (``_other`` past the job-type cap)."""
+        return self._telemetry.label_type
+
+    @property
+    def context(self) -> Mapping[str, Any]:
+        """The context attributes added with :meth:`add_context` (scrubbed)."""
+        return self._context
+
+    @property
     def cancel_requested(self) -> bool:
-        """Whether cancellation was requested (through the registry or :meth:`request_cancel`).
+        """Whether cancellation was requested (through the running-jobs list or
+        :meth:`request_cancel`).
 
         Sync jobs that do not call :meth:`progress` often can poll this (or :meth:`check`)
         and stop early; the run is then recorded as cancelled.
@@ -155,16 +208,21 @@ class JobRun:
         return self._cancel_requested
 
     @property
+    def cancel_reason(self) -> str | None:
+        """The reason given with the cancellation request, if any."""
+        return self._cancel_reason
+
+    @property
     def trace_id(self) -> str | None:
         """The run span's trace ID as 32 hex digits, or ``None`` when not traced."""
-        ctx = self._spans.run.get_span_context()
-        return format(ctx.trace_id, "032x") if ctx.is_valid else None
+        return self._telemetry.trace_id
 
     @property
     def span_id(self) -> str | None:
         """The run span's ID as 16 hex digits, or ``None`` when not traced."""
-        ctx = self._spans.run.get_span_context()
-        return format(ctx.span_id, "016x") if ctx.is_valid else None
+        return self._telemetry.span_id
+
+    # ----------------------------------------------------------------- job code
 
     def progress(self, done: float, total: float | None = None, message: str | None = None) -> None:
         """Report that ``done`` of ``total`` items are done, with an optional message.
@@ -172,7 +230,8 @@ class JobRun:
         Updates the items-processed counter (by the increase of ``done``) and the time of last
         progress that the stuck-job gauge reads. A log record and a span event are emitted for
         the run's first report (its 0 %, whatever ``done`` is), at 100 % and otherwise at most
-        once per ``progress_interval``.
+        once per ``progress_interval``. A NaN or infinite ``done`` or ``total`` is ignored
+        (logged once per run): it would leave the counter at ``+Inf`` for good.
 
         It is also where a sync job is interrupted cooperatively.
 
@@ -186,22 +245,19 @@ class JobRun:
         if now >= self._deadline:
             raise deadline_passed(now, self._run_deadline, self.policy)
         try:
+            self.last_progress_monotonic = now
+            # x - x is 0 for a finite number and NaN (truthy) for NaN and infinities: the
+            # finiteness check without a call, on the hot path.
+            if done - done or (total is not None and total - total):
+                self._telemetry.non_finite_progress(self, done, total)
+                return
             previous = self.done
             self.done = done
             if total is not None:
                 self.total = total
             if message is not None:
                 self.message = message
-            self.last_progress_monotonic = now
-            delta = done if previous is None else done - previous
-            if delta > 0 and self._items is not None:
-                self._items.inc(delta)
-            if now - self._last_emit >= self._interval or not self._emitted_first:
-                # The run's first report marks where measurable work starts (its "0 %"),
-                # whatever ``done`` it carries.
-                self._emit_progress(now)
-            elif not self._emitted_full and self.total is not None and done >= self.total:
-                self._emit_progress(now)
+            self._report_progress(self, done if previous is None else done - previous, now)
         except Exception:
             internal_error("progress")
 
@@ -222,11 +278,8 @@ class JobRun:
         """Attach context to the run: scrubbed, it goes on the run span, on every later log
         record of the run and in the failure record, under ``job.context.<key>``."""
         try:
-            merged = {**(values or {}), **more}
-            scrubbed = self._deps.scrubber.scrub(merged)
-            for key, value in scrubbed.items():
-                self._context[f"job.context.{key}"] = attribute_value(value)
-            self._spans.set_context(self._context)
+            self._context.update(self._telemetry.context_attributes({**(values or {}), **more}))
+            self._telemetry.context_changed(self._context)
         except Exception:
             internal_error("add_context")
 
@@ -262,10 +315,10 @@ class JobRun:
         """
         return Attempts(self)
 
-    # ----------------------------------------------------------------- lifecycle
+    # ----------------------------------------------------------------- with / async with
 
     def __enter__(self) -> JobRun:
-        lifecycle.start(self)
+        self._start()
         return self
 
     def __exit__(
@@ -274,10 +327,24 @@ class JobRun:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        lifecycle.exit_sync(self, exc)
+        if self._attempt_open:
+            self._end_attempt(exc, may_retry=False)
+        self._finish(exc)
 
     async def __aenter__(self) -> JobRun:
-        await lifecycle.enter_async(self)
+        try:
+            self._task = asyncio.current_task()
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._task = None
+        self._start()
+        policy = self.policy
+        if self._task is not None and (
+            policy.timeout is not None or policy.attempt_timeout is not None
+        ):
+            self._timeouts = AsyncTimeouts(policy)
+            await self._timeouts.enter_run()
+            await self._timeouts.arm_attempt()
         return self
 
     async def __aexit__(
@@ -286,11 +353,83 @@ class JobRun:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        replaced = await lifecycle.exit_async(self, exc)
-        if replaced is not None:
-            raise replaced
+        original = exc
+        timeouts = self._timeouts
+        if timeouts is not None:
+            exc = await timeouts.exit_attempt(exc)
+        if self._attempt_open:
+            self._end_attempt(exc, may_retry=False)
+        if timeouts is not None:
+            exc = await timeouts.exit_run(exc)
+        self._finish(exc)
+        if exc is not original and exc is not None:
+            raise exc  # a timeout replaced the exception the block ended with
 
-    # ----------------------------------------------------------------- internals
+    # ----------------------------------------------------------------- start and finish
+
+    def _start(self) -> None:
+        now = self.monotonic()
+        self.started_monotonic = self.last_progress_monotonic = now
+        self._sm.transition(JobState.RUNNING)
+        if self.policy.timeout is not None:
+            self._run_deadline = now + self.policy.timeout
+        self._run_var_token = _run_var.set(self)
+        self._job_id_token = job_id_var.set(self.job_id)
+        try:
+            self.started_at = self._clock.time()
+        except Exception:
+            internal_error("clock")
+        try:
+            self._running.add(self)
+        except Exception:
+            internal_error("running jobs")
+        self._telemetry.started(
+            self,
+            now,
+            max_attempts=self.policy.max_attempts,
+            parent=self._parent,
+            remote_parent=self._remote_parent,
+        )
+        self._begin_attempt(1, delay=0.0)
+
+    def _finish(self, exc: BaseException | None) -> None:
+        """End the run with ``exc`` (``None``: returned) and reset what :meth:`_start` set."""
+        status = outcome(exc)
+        if status is JobState.SUCCEEDED and self._sm.state is JobState.RETRYING:
+            # The attempts loop was left after a swallowed failure: that failure is final.
+            status, exc = JobState.FAILED, self._last_error
+        try:
+            self._sm.transition(status)
+        except Exception:
+            internal_error("state transition")
+        duration = max(0.0, self.monotonic() - self.started_monotonic)
+        try:
+            error_class: ErrorClass | None = None
+            if exc is not None and status in (JobState.FAILED, JobState.TIMED_OUT):
+                error_class = self._last_error_class if exc is self._last_error else None
+                if error_class is None:
+                    error_class = self._classify(exc)
+            self._telemetry.finished(self, status, exc, error_class, duration, self._clock.time())
+        except Exception:
+            internal_error("run end telemetry")
+        finally:
+            try:
+                self._running.remove(self)
+            except Exception:
+                internal_error("running jobs")
+            self._telemetry.detach()
+            if self._job_id_token is not None:
+                job_id_var.reset(self._job_id_token)
+                self._job_id_token = None
+            if self._run_var_token is not None:
+                _run_var.reset(self._run_var_token)
+                self._run_var_token = None
+
+    def _classify(self, exc: BaseException) -> ErrorClass:
+        try:
+            return self._classifier.classify(exc)
+        except Exception:
+            return ErrorClass.SYSTEM
 
     def _cancel_task(self) -> None:
         if self._task is not None and not self._sm.terminal and self._sm.state is not (
@@ -298,12 +437,187 @@ class JobRun:
         ):
             self._task.cancel(self._cancel_reason)
 
-    def _emit_progress(self, now: float) -> None:
-        self._last_emit = now
-        done, total = self.done or 0, self.total
-        self._emitted_first = True
-        if total is not None and done >= total:
-            self._emitted_full = True
-        fields = progress_fields(done, total, self.message)
-        self._spans.progress(fields)
-        log_event(self, 20, "job progress", "progress", fields)
+    # ----------------------------------------------------------------- attempts
+
+    def _begin_attempt(self, number: int, delay: float) -> None:
+        """Open attempt ``number``: its deadline and, from attempt 2 on, its span."""
+        self.attempt = number
+        self._attempt_open = True
+        if self.policy.attempt_timeout is not None:
+            self._deadline = min(self._run_deadline, self.monotonic() + self.policy.attempt_timeout)
+        else:
+            self._deadline = self._run_deadline
+        if number > 1:  # attempt 1 runs under the run span
+            self._telemetry.attempt_started(number, delay)
+
+    def _end_attempt(self, exc: BaseException | None, *, may_retry: bool) -> bool:
+        """Close the open attempt; return ``True`` if ``exc`` is swallowed for a retry."""
+        self._attempt_open = False
+        timeouts = self._timeouts
+        if timeouts is not None:
+            timeouts.disarm_attempts()  # left by a sync ``with attempt`` in async code
+            if timeouts.interrupted_by_run_timeout(exc):
+                # The run's own timeout interrupted the attempt: account it as a timeout. The
+                # CancelledError itself flows on to the run's asyncio timeout, which converts it.
+                exc = run_timeout(self.policy)
+        error_class: ErrorClass | None = None
+        if isinstance(exc, Exception):
+            error_class = self._classify(exc)
+            self._last_error, self._last_error_class = exc, error_class
+        retry = (
+            may_retry
+            and error_class is not None
+            and not self._cancel_requested
+            and not (isinstance(exc, JobTimeout) and exc.scope == "run")
+            and self.policy.retries(error_class, self.attempt)
+        )
+        delay = 0.0
+        if retry:
+            delay = self.policy.delay(self.attempt)
+            if self.monotonic() + delay >= self._run_deadline:
+                retry = False
+                self._telemetry.retry_skipped(self, delay)
+        self._telemetry.attempt_ended(exc, error_class, retry)
+        if not retry or error_class is None or exc is None:
+            return False
+        self._sm.transition(JobState.RETRYING)
+        self._next_delay = delay
+        self._telemetry.retry_scheduled(self, delay, error_class, exc)
+        return True
+
+    def _exit_attempt(self, number: int, exc: BaseException | None) -> bool:
+        """``with attempt`` ends: close it unless the run already did."""
+        if not self._attempt_open or self.attempt != number:
+            return False
+        return self._end_attempt(exc, may_retry=True)
+
+    async def _aexit_attempt(self, number: int, exc: BaseException | None) -> bool:
+        """``async with attempt`` ends: leave its timeout, close it unless already closed."""
+        if not self._attempt_open or self.attempt != number:
+            return False
+        timeouts = self._timeouts
+        converted = exc if timeouts is None else await timeouts.exit_attempt(exc)
+        if self._end_attempt(converted, may_retry=True):
+            return True
+        if converted is not exc and converted is not None:
+            raise converted
+        return False
+
+    def _attempt_in_hand(self, first: bool) -> int | None:
+        """The attempt started with the run on the first step of the loop; otherwise close an
+        attempt the loop body left open (not used as a context manager: it succeeded)."""
+        if first and self._attempt_open:
+            return self.attempt
+        if self._attempt_open:
+            self._end_attempt(None, may_retry=False)
+        return None
+
+    def _pending_backoff(self) -> float | None:
+        """The back-off before the scheduled retry, or ``None`` when none is scheduled."""
+        if self._sm.state is not JobState.RETRYING:
+            return None
+        if self._cancel_requested:
+            raise cancelled(self._cancel_reason)
+        return self._next_delay
+
+    def _open_next_attempt(self) -> int:
+        """Start the next attempt once the back-off is over, unless the run must stop."""
+        if self._cancel_requested:
+            raise cancelled(self._cancel_reason)
+        if self.monotonic() >= self._run_deadline:
+            raise run_timeout(self.policy)
+        self._sm.transition(JobState.RUNNING)
+        self._begin_attempt(self.attempt + 1, delay=self._next_delay)
+        return self.attempt
+
+    def _next_attempt(self, first: bool) -> int | None:
+        number = self._attempt_in_hand(first)
+        if number is not None:
+            return number
+        delay = self._pending_backoff()
+        if delay is None:
+            return None
+        if delay > 0:
+            self._clock.sleep(delay)
+        return self._open_next_attempt()
+
+    async def _anext_attempt(self, first: bool) -> int | None:
+        number = self._attempt_in_hand(first)
+        if number is not None:
+            return number
+        delay = self._pending_backoff()
+        if delay is None:
+            return None
+        if delay > 0:
+            await self._clock.async_sleep(delay)
+        number = self._open_next_attempt()
+        if self._timeouts is not None:
+            await self._timeouts.arm_attempt()
+        return number
+
+
+class Attempt:
+    """One attempt in :meth:`JobRun.attempts`; use as ``with attempt:`` or ``async with``."""
+
+    __slots__ = ("_run", "number")
+
+    def __init__(self, run: JobRun, number: int) -> None:
+        self._run = run
+        self.number = number
+        """1 for the first attempt."""
+
+    def __enter__(self) -> Attempt:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        return self._run._exit_attempt(self.number, exc)
+
+    async def __aenter__(self) -> Attempt:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        return await self._run._aexit_attempt(self.number, exc)
+
+
+class Attempts:
+    """Iterator (sync and async) over the attempts of a run; see :meth:`JobRun.attempts`.
+
+    It yields the attempt started with the run, then, after a failure the policy retries,
+    waits out the back-off on the run's clock and starts the next attempt.
+    """
+
+    __slots__ = ("_first", "_run")
+
+    def __init__(self, run: JobRun) -> None:
+        self._run = run
+        self._first = True
+
+    def __iter__(self) -> Attempts:
+        return self
+
+    def __aiter__(self) -> Attempts:
+        return self
+
+    def __next__(self) -> Attempt:
+        first, self._first = self._first, False
+        number = self._run._next_attempt(first)
+        if number is None:
+            raise StopIteration
+        return Attempt(self._run, number)
+
+    async def __anext__(self) -> Attempt:
+        first, self._first = self._first, False
+        number = await self._run._anext_attempt(first)
+        if number is None:
+            raise StopAsyncIteration
+        return Attempt(self._run, number)

@@ -17,6 +17,7 @@ from signalpost.instrumentation.health import (
     HealthMonitor,
     Status,
 )
+from tests.fake_clock import SteppedClock
 
 MakeMonitor = Callable[..., HealthMonitor]
 
@@ -27,14 +28,6 @@ def status_value(registry: CollectorRegistry, name: str, kind: str, status: str)
         {"health_check_name": name, "health_check_kind": kind,
          "health_status": status},
     )
-
-
-async def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 async def test_function_checks_and_outcomes(make_monitor: MakeMonitor) -> None:
@@ -127,7 +120,8 @@ async def test_not_checked_yet_means_not_ready(make_monitor: MakeMonitor) -> Non
 async def test_hung_async_check_times_out_without_stalling_others(
     make_monitor: MakeMonitor,
 ) -> None:
-    monitor = make_monitor()
+    clock = SteppedClock()
+    monitor = make_monitor(clock=clock)
     fast_runs = 0
 
     @monitor.check("hung", timeout=0.3, interval=0.05)
@@ -139,23 +133,27 @@ async def test_hung_async_check_times_out_without_stalling_others(
         nonlocal fast_runs
         fast_runs += 1
 
-    started = time.monotonic()
+    started = clock.monotonic()
     await monitor.start()
-    await wait_for(lambda: monitor.report().component("hung").checked_at is not None)
-    elapsed = time.monotonic() - started
+    await clock.step(0)
+    while monitor.report().component("hung").checked_at is None:
+        assert clock.monotonic() - started < 0.3, "timed out before the timeout"
+        await clock.step(0.02)
+    elapsed = clock.monotonic() - started
     hung_state = monitor.report().component("hung")
     assert hung_state.status is Status.UNHEALTHY
     assert hung_state.error == "timed out after 0.3 s"
     assert hung_state.error_class == "transient"
-    assert 0.3 <= elapsed < 1.5
-    assert hung_state.latency_seconds is not None and hung_state.latency_seconds >= 0.3
-    # The fast check kept its own rhythm while the other hung.
-    assert fast_runs >= 5
+    assert elapsed == pytest.approx(0.3)
+    assert hung_state.latency_seconds == pytest.approx(0.3)
+    # The fast check kept its own rhythm while the other hung: at 0, 0.02, ..., 0.3.
+    assert fast_runs == 16
     assert monitor.report().component("fast").status is Status.HEALTHY
 
 
 async def test_hung_sync_check_times_out_and_is_not_piled_up(make_monitor: MakeMonitor) -> None:
-    monitor = make_monitor()
+    clock = SteppedClock()
+    monitor = make_monitor(clock=clock)
     release = threading.Event()
     started_threads = 0
 
@@ -170,7 +168,10 @@ async def test_hung_sync_check_times_out_and_is_not_piled_up(make_monitor: MakeM
         return True
 
     try:
-        report = await monitor.run_once()
+        first = asyncio.ensure_future(monitor.run_once())
+        await clock.until_sleeping(0.2)  # the blocking check waits on its timeout
+        clock.advance(0.2)
+        report = await first
         assert report.component("blocking").error == "timed out after 0.2 s"
         assert report.component("other").status is Status.HEALTHY
         report = await monitor.run_once()
@@ -178,14 +179,20 @@ async def test_hung_sync_check_times_out_and_is_not_piled_up(make_monitor: MakeM
         assert started_threads == 1
     finally:
         release.set()
-    await asyncio.sleep(0.05)
+    # The first thread ends (in real time: it is a thread); then the check runs again.
+    deadline = time.monotonic() + 10
     report = await monitor.run_once()
-    assert report.component("blocking").status is Status.HEALTHY
+    while report.component("blocking").status is not Status.HEALTHY:
+        assert "still in progress" in (report.component("blocking").error or "")
+        assert time.monotonic() < deadline, "the released thread did not end"
+        await asyncio.sleep(0.01)
+        report = await monitor.run_once()
     assert started_threads == 2
 
 
 async def test_background_runs_cache_results(make_monitor: MakeMonitor) -> None:
-    monitor = make_monitor()
+    clock = SteppedClock()
+    monitor = make_monitor(clock=clock)
     runs = 0
 
     class Counter:
@@ -205,25 +212,30 @@ async def test_background_runs_cache_results(make_monitor: MakeMonitor) -> None:
     await monitor.start(wait=True)
     assert monitor.report().ready  # the first round ran before start() returned
     await monitor.start()  # idempotent
-    await wait_for(lambda: runs >= 3)
+    await clock.step(0)  # the check's task starts waiting for its next run
+    assert runs == 1
+    for _ in range(3):
+        await clock.step(0.05)
+    assert runs == 4  # one run per interval on the monitor's clock
     before = runs
     for _ in range(100):  # reading never runs the check
         monitor.report()
     assert runs == before
     await monitor.stop()
     stopped_at = runs
-    await asyncio.sleep(0.15)
+    await clock.step(0.15)
     assert runs == stopped_at
     assert not monitor.running
 
 
 async def test_stale_results_are_unhealthy(make_monitor: MakeMonitor) -> None:
-    now = [1000.0]
-    monitor = make_monitor(clock=lambda: now[0])
+    clock = SteppedClock()
+    monitor = make_monitor(clock=clock)
     monitor.add(FunctionCheck("db", lambda: True, interval=10, timeout=1))
     await monitor.start(wait=True)
     assert monitor.report().component("db").status is Status.HEALTHY
-    now[0] += 3 * 10 + 1 + 1
+    # No await in between: the check's task, due again at 10 s, gets no turn to run.
+    clock.advance(3 * 10 + 1 + 1)
     state = monitor.report().component("db")
     assert state.status is Status.UNHEALTHY
     assert (state.error or "").startswith("stale: last checked 32.0 s ago")

@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from signalpost.instrumentation.classify import DataError, TransientError
 from signalpost.instrumentation.context import current_job_id
-from signalpost.instrumentation.jobs import JobRegistry, RetryPolicy, current_run
+from signalpost.instrumentation.jobs import RetryPolicy, RunningJobs, current_run
 from tests.instrumentation.jobs.conftest import JobFactory
 
 RUNS = 300
@@ -38,20 +38,20 @@ async def test_concurrent_async_runs(
     make_job: JobFactory,
     registry: CollectorRegistry,
     span_exporter: InMemorySpanExporter,
-    jobs: JobRegistry,
+    running: RunningJobs,
 ) -> None:
     all_started = asyncio.Event()
-    running = 0
+    in_flight = 0
 
     @make_job("fanout", job_id=lambda i: f"job-{i}",
               retry=RetryPolicy(max_attempts=2, base_delay=0))
     async def work(i: int) -> int:
-        nonlocal running
+        nonlocal in_flight
         run = current_run()
         assert run is not None and current_job_id() == f"job-{i}"
         if run.attempt == 1:
-            running += 1
-            if running == RUNS:
+            in_flight += 1
+            if in_flight == RUNS:
                 all_started.set()
             await all_started.wait()  # every run in flight at once
         run.progress(i % 7 + 1, 10)
@@ -74,14 +74,14 @@ async def test_concurrent_async_runs(
         "items": sum(i % 7 + 1 for i in range(RUNS)),
         "retries": sum(1 for i in range(RUNS) if i % 3 == 0),
     }
-    assert len(jobs) == 0
+    assert len(running) == 0
     run_spans = [s for s in span_exporter.get_finished_spans() if s.name == "job fanout"]
     assert len(run_spans) == RUNS
     assert len({s.context.trace_id for s in run_spans}) == RUNS  # one trace per run
 
 
 def test_concurrent_threaded_runs(
-    make_job: JobFactory, registry: CollectorRegistry, jobs: JobRegistry
+    make_job: JobFactory, registry: CollectorRegistry, running: RunningJobs
 ) -> None:
     job = make_job("threads")  # one wrapper shared by every thread
     barrier = threading.Barrier(50)
@@ -115,4 +115,4 @@ def test_concurrent_threaded_runs(
         "items": 3 * RUNS,
         "retries": None,
     }
-    assert len(jobs) == 0
+    assert len(running) == 0

@@ -12,8 +12,9 @@ from prometheus_client import CollectorRegistry
 
 from signalpost.instrumentation.classify import TransientError
 from signalpost.instrumentation.errors import ErrorReporter
-from signalpost.instrumentation.jobs import JobRegistry, JobState, RetryPolicy, current_run
-from tests.instrumentation.jobs.conftest import FakeClock, JobFactory
+from signalpost.instrumentation.jobs import JobState, RetryPolicy, RunningJobs, current_run
+from tests.fake_clock import FakeClock
+from tests.instrumentation.jobs.conftest import JobFactory
 
 
 class Boom(Exception):
@@ -51,7 +52,7 @@ class BrokenHandler(logging.Handler):
         raise Boom("handleError")
 
 
-class BrokenJobs(JobRegistry):
+class BrokenJobs(RunningJobs):
     def add(self, run: Any) -> None:
         raise Boom("jobs")
 
@@ -84,7 +85,7 @@ def breakage(kind: str, broken_logger: logging.Logger) -> dict[str, Any]:
         "provider": {"tracer_provider": UnusableTracerProvider()},
         "registry": {"registry": BrokenRegistry()},
         "logger": {"logger": broken_logger, "progress_interval": 0},
-        "jobs": {"jobs": BrokenJobs()},
+        "jobs": {"running": BrokenJobs()},
         "reporter": {"reporter": BrokenReporter()},
     }
     return options[kind]
@@ -153,7 +154,7 @@ def test_broken_classifier_rule_does_not_break_the_run(make_job: JobFactory) -> 
 
     classifier.add_rule(bad_rule)
     with pytest.raises(KeyError):
-        with make_job("rules", retry=RetryPolicy(classifier=classifier)) as run:
+        with make_job("rules", classifier=classifier) as run:
             raise KeyError("k")
     assert run.state is JobState.FAILED
 

@@ -11,8 +11,15 @@ from prometheus_client import CollectorRegistry
 
 from signalpost.instrumentation.classify import DataError
 from signalpost.instrumentation.context import current_job_id
-from signalpost.instrumentation.jobs import JobRegistry, JobState, RetryPolicy, current_run
-from tests.instrumentation.jobs.conftest import FakeClock, JobFactory
+from signalpost.instrumentation.jobs import (
+    JobState,
+    RetryPolicy,
+    RunningJobs,
+    current_run,
+    current_run_or_none,
+)
+from tests.fake_clock import FakeClock
+from tests.instrumentation.jobs.conftest import JobFactory
 
 
 def value(registry: CollectorRegistry, name: str, **labels: str) -> float | None:
@@ -39,7 +46,7 @@ def test_successful_run_with_the_with_form(
         clock.advance(2.5)
         assert value(registry, "signalpost_job_runs_in_progress", job_type="ai_matching") == 1
     assert run.state is JobState.SUCCEEDED
-    assert current_job_id() is None and current_run() is None
+    assert current_job_id() is None and current_run_or_none() is None
 
     labels = {"job_type": "ai_matching"}
     assert value(registry, "signalpost_job_runs_started_total", **labels) == 1
@@ -206,19 +213,19 @@ def test_context_goes_on_span_logs_and_error_record(
 
 
 def test_running_jobs_are_listed_while_they_run(
-    make_job: JobFactory, jobs: JobRegistry, clock: FakeClock
+    make_job: JobFactory, running: RunningJobs, clock: FakeClock
 ) -> None:
     with make_job("etl", job_id="a") as run:
         clock.advance(5)
         run.progress(3, 10, "loading")
         clock.advance(2)
-        (snapshot,) = jobs.running()
+        (snapshot,) = running.snapshot()
         assert snapshot.job_id == "a" and snapshot.job_type == "etl"
         assert snapshot.state is JobState.RUNNING and snapshot.attempt == 1
         assert snapshot.age == 7 and snapshot.since_progress == 2
         assert (snapshot.done, snapshot.total, snapshot.message) == (3, 10, "loading")
-        assert jobs.running("other") == []
-    assert jobs.running() == [] and len(jobs) == 0
+        assert running.snapshot("other") == []
+    assert running.snapshot() == [] and len(running) == 0
 
 
 def test_job_type_label_is_bounded(registry: CollectorRegistry, make_job: JobFactory) -> None:
@@ -237,3 +244,17 @@ def test_invalid_arguments_are_rejected(make_job: JobFactory) -> None:
         make_job("")
     with pytest.raises(ValueError):
         make_job("x", progress_interval=-1)
+
+
+def test_current_run_outside_a_job_raises_a_clear_error() -> None:
+    with pytest.raises(LookupError, match="outside a monitored job"):
+        current_run()
+    assert current_run_or_none() is None
+
+
+def test_current_run_inside_a_job_is_the_run(make_job: JobFactory) -> None:
+    @make_job("inside")
+    def body() -> str:
+        return current_run().job_type  # no Optional to check
+
+    assert body() == "inside"

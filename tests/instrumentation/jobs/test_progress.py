@@ -8,7 +8,8 @@ import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import CollectorRegistry
 
-from tests.instrumentation.jobs.conftest import FakeClock, JobFactory
+from tests.fake_clock import FakeClock
+from tests.instrumentation.jobs.conftest import JobFactory
 
 
 def progress_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -135,3 +136,30 @@ def test_progress_events_go_on_the_span_of_the_attempt(
     (done,) = spans[("job etl attempt", 2)].events
     assert done.name == "job.progress" and done.attributes is not None
     assert done.attributes["job.progress.done"] == 2
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan")])
+def test_non_finite_progress_is_ignored_and_logged_once(
+    make_job: JobFactory,
+    registry: CollectorRegistry,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    bad: float,
+) -> None:
+    caplog.set_level(logging.INFO, logger="signalpost.jobs")
+    items = {"job_type": "import"}
+    with make_job("import") as run:
+        run.progress(10, 100)
+        clock.advance(5)
+        run.progress(bad)
+        run.progress(20, bad)
+        run.progress(bad, 100)
+        assert (run.done, run.total) == (10, 100)
+        assert run.last_progress_monotonic == clock.now  # still a sign of life
+        run.progress(30, 100)
+    value = registry.get_sample_value("signalpost_job_items_processed_total", items)
+    assert value == 30
+    ignored = [r for r in caplog.records if getattr(r, "job.event", None) == "progress_ignored"]
+    assert len(ignored) == 1
+    assert ignored[0].levelno == logging.WARNING
+    assert "finite" in ignored[0].getMessage()

@@ -14,10 +14,12 @@ from signalpost.instrumentation.classify import (
     ConfigurationError,
     DataError,
     ErrorClass,
+    ErrorClassifier,
     TransientError,
 )
 from signalpost.instrumentation.jobs import JobState, RetryPolicy, current_run
-from tests.instrumentation.jobs.conftest import FakeClock, JobFactory
+from tests.fake_clock import FakeClock
+from tests.instrumentation.jobs.conftest import JobFactory
 
 
 def test_transient_failures_are_retried_with_bounded_backoff(
@@ -250,3 +252,23 @@ def test_retry_that_would_pass_the_overall_timeout_is_skipped(
         work()
     assert calls == [1, 1] and clock.sleeps == [10]  # 10 + 20 would pass 15
     assert any(getattr(r, "job.event", None) == "retry_skipped" for r in caplog.records)
+
+
+def test_the_jobs_classifier_decides_what_retries(
+    make_job: JobFactory, registry: CollectorRegistry
+) -> None:
+    classifier = ErrorClassifier()
+    classifier.register(LookupError, ErrorClass.TRANSIENT)  # a data error by default
+    calls: list[int] = []
+
+    @make_job("lookup", retry=RetryPolicy(max_attempts=2, base_delay=0.1), classifier=classifier)
+    def look() -> str:
+        calls.append(current_run().attempt)
+        if len(calls) == 1:
+            raise KeyError("not yet")
+        return "found"
+
+    assert look() == "found"
+    assert calls == [1, 2]
+    labels = {"job_type": "lookup", "error_class": "transient"}
+    assert registry.get_sample_value("signalpost_job_retries_total", labels) == 1

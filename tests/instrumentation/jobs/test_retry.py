@@ -5,7 +5,7 @@ import statistics
 
 import pytest
 
-from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
+from signalpost.instrumentation.classify import ErrorClass
 from signalpost.instrumentation.jobs import RetryPolicy
 
 
@@ -56,11 +56,6 @@ def test_retry_on_is_configurable_and_accepts_strings() -> None:
     policy = RetryPolicy(retry_on=frozenset({"transient", "system"}))  # type: ignore[arg-type]
     assert policy.retry_on == {ErrorClass.TRANSIENT, ErrorClass.SYSTEM}
     assert policy.retries(ErrorClass.SYSTEM, 1)
-
-
-def test_policy_carries_its_classifier() -> None:
-    classifier = ErrorClassifier()
-    assert RetryPolicy(classifier=classifier).classifier is classifier
 
 
 @pytest.mark.parametrize(

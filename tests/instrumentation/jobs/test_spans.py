@@ -13,7 +13,8 @@ from opentelemetry.trace import StatusCode
 
 from signalpost.instrumentation.classify import TransientError
 from signalpost.instrumentation.jobs import RetryPolicy, current_run
-from tests.instrumentation.jobs.conftest import FakeClock, JobFactory
+from tests.fake_clock import FakeClock
+from tests.instrumentation.jobs.conftest import JobFactory
 
 POLICY = RetryPolicy(max_attempts=3, base_delay=1.0, jitter=0)
 

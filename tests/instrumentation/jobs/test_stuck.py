@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, generate_latest
 
-from signalpost.instrumentation.jobs import JobRegistry
+from signalpost.instrumentation.jobs import RunningJobs
 from signalpost.instrumentation.semconv import jobs as spec
-from tests.instrumentation.jobs.conftest import FakeClock, JobFactory
+from tests.fake_clock import FakeClock
+from tests.instrumentation.jobs.conftest import JobFactory
 
 AGE = "signalpost_job_oldest_running_age_seconds"
 STALE = "signalpost_job_progress_age_seconds"
@@ -51,8 +52,8 @@ def test_gauges_are_per_job_type_and_appear_in_the_exposition(
 def test_one_collector_per_registry_covers_several_job_registries(
     make_job: JobFactory, registry: CollectorRegistry, clock: FakeClock
 ) -> None:
-    other = JobRegistry()
-    with make_job("x"), make_job("y", jobs=other):
+    other = RunningJobs()
+    with make_job("x"), make_job("y", running=other):
         clock.advance(7)
         assert registry.get_sample_value(AGE, {"job_type": "x"}) == 7
         assert registry.get_sample_value(AGE, {"job_type": "y"}) == 7

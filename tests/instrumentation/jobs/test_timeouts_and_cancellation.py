@@ -12,13 +12,14 @@ from prometheus_client import CollectorRegistry
 from signalpost.instrumentation.classify import TransientError
 from signalpost.instrumentation.jobs import (
     JobCancelled,
-    JobRegistry,
     JobState,
     JobTimeout,
     RetryPolicy,
+    RunningJobs,
     current_run,
 )
-from tests.instrumentation.jobs.conftest import FakeClock, JobFactory
+from tests.fake_clock import FakeClock
+from tests.instrumentation.jobs.conftest import JobFactory
 
 
 def finished(registry: CollectorRegistry, job_type: str, status: str) -> float | None:
@@ -81,7 +82,7 @@ def test_sync_run_that_finishes_late_without_checkpoints_succeeds(
 
 
 def test_sync_cancel_by_id_through_the_registry(
-    make_job: JobFactory, jobs: JobRegistry, registry: CollectorRegistry,
+    make_job: JobFactory, running: RunningJobs, registry: CollectorRegistry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="signalpost.jobs")
@@ -104,11 +105,11 @@ def test_sync_cancel_by_id_through_the_registry(
     thread = threading.Thread(target=target)
     thread.start()
     assert started.wait(5)
-    assert [j.job_id for j in jobs.running()] == ["r-1"]
-    assert jobs.cancel("r-1", reason="operator") == 1
+    assert [j.job_id for j in running.snapshot()] == ["r-1"]
+    assert running.cancel("r-1", reason="operator") == 1
     thread.join(5)
     assert not thread.is_alive() and stop_seen == [True]
-    assert jobs.cancel("r-1") == 0
+    assert running.cancel("r-1") == 0
     assert finished(registry, "reindex", "cancelled") == 1
     assert finished(registry, "reindex", "failed") is None
     cancelled = [r for r in caplog.records if getattr(r, "job.event", None) == "cancelled"]
@@ -118,14 +119,14 @@ def test_sync_cancel_by_id_through_the_registry(
 
 
 def test_cancel_during_backoff_stops_before_the_next_attempt(
-    make_job: JobFactory, jobs: JobRegistry, registry: CollectorRegistry, clock: FakeClock
+    make_job: JobFactory, running: RunningJobs, registry: CollectorRegistry, clock: FakeClock
 ) -> None:
     calls = []
 
     @make_job("bk", job_id="bk-1", retry=RetryPolicy(max_attempts=3))
     def work() -> None:
         calls.append(1)
-        jobs.cancel("bk-1")
+        running.cancel("bk-1")
         raise TransientError("x")
 
     with pytest.raises(TransientError):
@@ -217,7 +218,7 @@ async def test_asyncio_cancellation_is_recorded_as_cancelled_and_re_raised(
 
 
 async def test_async_cancel_by_id_cancels_the_task(
-    make_job: JobFactory, jobs: JobRegistry, registry: CollectorRegistry
+    make_job: JobFactory, running: RunningJobs, registry: CollectorRegistry
 ) -> None:
     started = asyncio.Event()
 
@@ -232,18 +233,18 @@ async def test_async_cancel_by_id_cancels_the_task(
     started.clear()
     survivor = asyncio.create_task(work(2))
     await started.wait()
-    assert sorted(j.job_id for j in jobs.running()) == ["ajob-1", "ajob-2"]
-    assert jobs.cancel("ajob-1") == 1
+    assert sorted(j.job_id for j in running.snapshot()) == ["ajob-1", "ajob-2"]
+    assert running.cancel("ajob-1") == 1
     with pytest.raises(asyncio.CancelledError):
         await victim
-    assert [j.job_id for j in jobs.running()] == ["ajob-2"]
+    assert [j.job_id for j in running.snapshot()] == ["ajob-2"]
     survivor.cancel()
     with pytest.raises(asyncio.CancelledError):
         await survivor
     assert finished(registry, "ajob", "cancelled") == 2
 
 
-async def test_cancel_from_another_thread(make_job: JobFactory, jobs: JobRegistry) -> None:
+async def test_cancel_from_another_thread(make_job: JobFactory, running: RunningJobs) -> None:
     started = asyncio.Event()
 
     async def work() -> None:
@@ -253,13 +254,13 @@ async def test_cancel_from_another_thread(make_job: JobFactory, jobs: JobRegistr
 
     task = asyncio.create_task(work())
     await started.wait()
-    await asyncio.to_thread(jobs.cancel, "x-1")
+    await asyncio.to_thread(running.cancel, "x-1")
     with pytest.raises(asyncio.CancelledError):
         await task
 
 
 async def test_late_cancel_does_not_hit_the_task_after_the_run(
-    make_job: JobFactory, jobs: JobRegistry
+    make_job: JobFactory, running: RunningJobs
 ) -> None:
     async def worker_loop() -> str:
         async with make_job("seq", job_id="s-1") as run:

@@ -1,38 +1,59 @@
-"""The in-process registry of running jobs: list them, find one, cancel one by ID."""
+"""The runs in progress in this process, and the small read-only view of a run that the
+running-jobs list, the scrape-time gauges and the run's telemetry use.
+
+:class:`RunningJobs` lists the runs in progress, finds one and cancels one by ID.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from signalpost.instrumentation.jobs.state import JobState
 
-__all__ = ["JobRegistry", "RunHandle", "RunningJob", "default_job_registry"]
+__all__ = ["RunView", "RunningJob", "RunningJobs", "default_running_jobs"]
 
 
-class RunHandle(Protocol):
-    """What the registry needs from a running run (implemented by :class:`JobRun`)."""
+class RunView(Protocol):
+    """What is read of a run outside the run itself (implemented by :class:`JobRun`).
+
+    The run owns its state; everything else (logs, spans, metrics, the running-jobs list)
+    reads it through these members and asks for cancellation with :meth:`request_cancel`.
+    """
 
     @property
     def job_id(self) -> str: ...
     @property
     def job_type(self) -> str: ...
     @property
-    def state(self) -> JobState: ...
+    def label_type(self) -> str: ...
     @property
     def attempt(self) -> int: ...
     @property
+    def state(self) -> JobState: ...
+    @property
+    def params(self) -> Mapping[str, Any]: ...
+    @property
+    def context(self) -> Mapping[str, Any]: ...
+    @property
     def cancel_requested(self) -> bool: ...
+    @property
+    def cancel_reason(self) -> str | None: ...
+    @property
+    def started_at(self) -> float: ...
+    @property
+    def started_monotonic(self) -> float: ...
+    @property
+    def last_progress_monotonic(self) -> float: ...
+    @property
+    def done(self) -> float | None: ...
+    @property
+    def total(self) -> float | None: ...
+    @property
+    def message(self) -> str | None: ...
 
-    label_type: str
-    started_monotonic: float
-    started_at: float
-    last_progress_monotonic: float
-    done: float | None
-    total: float | None
-    message: str | None
     monotonic: Callable[[], float]
 
     def request_cancel(self, reason: str | None = None) -> None: ...
@@ -40,7 +61,7 @@ class RunHandle(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class RunningJob:
-    """A snapshot of one running run, as :meth:`JobRegistry.running` lists it."""
+    """A snapshot of one running run, as :meth:`RunningJobs.snapshot` lists it."""
 
     job_id: str
     job_type: str
@@ -58,7 +79,7 @@ class RunningJob:
     cancel_requested: bool
 
 
-class JobRegistry:
+class RunningJobs:
     """Tracks the runs in progress in this process.
 
     Every monitored run adds itself on start and removes itself when it ends. The scrape-time
@@ -69,28 +90,28 @@ class JobRegistry:
     """
 
     def __init__(self) -> None:
-        self._runs: dict[int, RunHandle] = {}
+        self._runs: dict[int, RunView] = {}
         self._lock = threading.Lock()
 
-    def add(self, run: RunHandle) -> None:
+    def add(self, run: RunView) -> None:
         """Track ``run`` (called by the run itself when it starts)."""
         with self._lock:
             self._runs[id(run)] = run
 
-    def remove(self, run: RunHandle) -> None:
+    def remove(self, run: RunView) -> None:
         """Stop tracking ``run`` (called by the run itself when it ends)."""
         with self._lock:
             self._runs.pop(id(run), None)
 
-    def handles(self) -> list[RunHandle]:
-        """Return the tracked runs themselves (for collectors; prefer :meth:`running`)."""
+    def runs(self) -> list[RunView]:
+        """Return the tracked runs themselves (for gauges; prefer :meth:`snapshot`)."""
         with self._lock:
             return list(self._runs.values())
 
-    def running(self, job_type: str | None = None) -> list[RunningJob]:
+    def snapshot(self, job_type: str | None = None) -> list[RunningJob]:
         """Return snapshots of the running runs, oldest first, optionally of one job type."""
         out: list[RunningJob] = []
-        for run in self.handles():
+        for run in self.runs():
             if job_type is not None and run.job_type != job_type:
                 continue
             now = run.monotonic()
@@ -118,7 +139,7 @@ class JobRegistry:
         Returns:
             How many runs were asked to cancel (0 if none runs with that ID).
         """
-        matched = [run for run in self.handles() if run.job_id == job_id]
+        matched = [run for run in self.runs() if run.job_id == job_id]
         for run in matched:
             run.request_cancel(reason)
         return len(matched)
@@ -128,5 +149,5 @@ class JobRegistry:
             return len(self._runs)
 
 
-default_job_registry = JobRegistry()
-"""The process-wide registry used when none is passed explicitly."""
+default_running_jobs = RunningJobs()
+"""The process-wide list used when a job is given none (``monitored_job(running=...)``)."""

@@ -1,4 +1,10 @@
-"""The clock jobs read and sleep on, injectable so that tests control time."""
+"""The clock every component reads and sleeps on, injectable so that tests control time.
+
+Jobs, the health monitor and the database instrumentation all take ``clock=`` (a
+:class:`Clock`); by default the one :func:`signalpost.setup` installed (see
+:mod:`signalpost.instrumentation.defaults`), which is :data:`system_clock` unless a test
+installed its own.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +16,12 @@ __all__ = ["Clock", "SystemClock", "system_clock"]
 
 
 class Clock(Protocol):
-    """Where job monitoring reads the time and waits between attempts.
+    """Where Signalpost reads the time and waits.
 
-    ``monotonic`` measures durations, deadlines and ages; ``time`` stamps wall-clock events
-    (last success). ``sleep`` and ``async_sleep`` wait out retry back-off, so a fake clock
-    makes back-off tests instant.
+    ``monotonic`` measures durations, deadlines, ages and intervals; ``time`` stamps
+    wall-clock events (last success, ``checked_at``). ``sleep`` and ``async_sleep`` wait out
+    retry back-off and the pause between health-check runs, so a fake clock makes those tests
+    instant and independent of the machine's load.
     """
 
     def monotonic(self) -> float:
@@ -55,4 +62,4 @@ class SystemClock:
 
 
 system_clock = SystemClock()
-"""The default clock of every job component."""
+"""The real clock, the default until :func:`signalpost.setup` or a test installs another."""
