@@ -8,6 +8,8 @@ EXTRAS: dict[str, str] = {
     "postgres": "psycopg 3 and psycopg-pool (database instrumentation, PostgreSQL checks)",
     "resources": "psutil (the host and process resources health check)",
     "grpc": "the OTLP/gRPC exporters (OTEL_EXPORTER_OTLP_PROTOCOL=grpc)",
+    "celery": "Celery and its Redis transport (signalpost.celery)",
+    "arq": "arq (signalpost.arq)",
 }
 
 

@@ -1,5 +1,11 @@
-"""The prometheus-client instruments of job monitoring, bound once per job type, and the
-scrape-time gauges of the runs in progress.
+"""The prometheus-client instruments of job monitoring, bound once per job type, the
+oldest-run timestamps, and the scrape-time gauges of the runs in progress.
+
+The two timestamp gauges (start of the oldest running run, least recent progress report, per
+job type) are set by the runs themselves when they start, progress (at most once a second per
+run) and end, so they live in prometheus-client's multiprocess files like any other gauge and
+aggregate across processes (``livemin``); the alert rules compute the age as
+``time() - value``.
 
 The two gauges (age of the oldest running run and time since progress, per job type) are
 computed when Prometheus scrapes, from the running-jobs lists, so that "stuck" (a run that
@@ -13,6 +19,7 @@ two gauges are missing there. Run jobs in a worker process that serves its own r
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 from collections.abc import Callable, Iterable
@@ -105,6 +112,9 @@ class JobMetrics:
         self.failures = metrics.counter(spec.FAILURES, self.registry)
         self.items_processed = metrics.counter(spec.ITEMS_PROCESSED, self.registry)
         self.last_success = metrics.gauge(spec.LAST_SUCCESS, self.registry)
+        self.oldest_start = metrics.gauge(spec.OLDEST_RUNNING_START, self.registry)
+        self.oldest_progress = metrics.gauge(spec.OLDEST_PROGRESS, self.registry)
+        self._sources: weakref.WeakSet[RunningJobs] = weakref.WeakSet()
         self.job_types = BoundedValues(max_job_types)
         self.exception_types = BoundedValues(max_exception_types)
         self._by_type: dict[str, TypeMetrics] = {}
@@ -136,6 +146,28 @@ class JobMetrics:
                 self._gauges = RunningJobsGauges(self.known_types)
                 self.registry.register(self._gauges)
             self._gauges.add_source(running)
+            self._sources.add(running)
+
+    def publish_oldest(self, job_type: str) -> None:
+        """Set the oldest-start and oldest-progress timestamps of ``job_type`` (a label value)
+        from the runs in progress now; ``+Inf`` when none runs.
+
+        Called by the runs when they start, report progress and end, so the gauges need no
+        scrape-time collector and survive multiprocess mode.
+        """
+        start = progress = math.inf
+        for running in list(self._sources):
+            for run in running.runs():
+                if run.label_type != job_type:
+                    continue
+                started = run.started_at
+                if started < start:
+                    start = started
+                progressed = started + (run.last_progress_monotonic - run.started_monotonic)
+                if progressed < progress:
+                    progress = progressed
+        self._child(self.oldest_start, job_type).set(start)
+        self._child(self.oldest_progress, job_type).set(progress)
 
     def for_type(self, job_type: str) -> TypeMetrics:
         """Return the bound children for ``job_type`` (already bounded by the caller)."""

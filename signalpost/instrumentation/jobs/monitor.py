@@ -185,6 +185,42 @@ class MonitoredJob:
             remote_parent=parent is not None,
         )
 
+    def queued_run(
+        self,
+        *,
+        job_id: str,
+        params: Mapping[str, Any] | None = None,
+        parent: ParentLike = None,
+        attempt: int = 1,
+    ) -> JobRun:
+        """Return a fresh, not yet started run for one delivery of a task queue's job.
+
+        For integrations that drive runs from a queue's hooks (:meth:`JobRun.start`,
+        :meth:`JobRun.hand_off_retry`, :meth:`JobRun.finish`) rather than by calling the job.
+
+        Args:
+            job_id: The queue's ID of the job (the same across its retries).
+            params: The job's parameters (scrubbed before they reach any telemetry).
+            parent: Trace context carried in the message (carrier dict or ``Context``).
+            attempt: The attempt this delivery is (1 for the first; the queue's retry count
+                plus one): a later attempt continues a run started earlier, elsewhere.
+        """
+        context: Context | None
+        if parent is None or isinstance(parent, Context):
+            context = parent
+        else:
+            context = extract_context(parent, propagator=self._propagator)
+        return JobRun(
+            self.job_type,
+            job_id=job_id,
+            params=params,
+            policy=self.retry,
+            services=self._services_once(),
+            parent=context,
+            remote_parent=parent is not None,
+            first_attempt=attempt,
+        )
+
     # ------------------------------------------------------------------ context manager
 
     def __enter__(self) -> JobRun:

@@ -106,6 +106,7 @@ class JobRun:
         "_clock",
         "_context",
         "_deadline",
+        "_first_attempt",
         "_job_id_token",
         "_last_error",
         "_last_error_class",
@@ -145,7 +146,11 @@ class JobRun:
         services: RunServices,
         parent: otel_context.Context | None,
         remote_parent: bool,
+        first_attempt: int = 1,
     ) -> None:
+        if first_attempt < 1:
+            raise ValueError("attempt numbers start at 1")
+        self._first_attempt = first_attempt
         self.job_type = job_type
         self.job_id = job_id or f"{random.getrandbits(128):032x}"
         self.params: Mapping[str, Any] = params or {}
@@ -315,6 +320,52 @@ class JobRun:
         """
         return Attempts(self)
 
+    # ----------------------------------------------------------------- driven by a queue
+
+    def start(self) -> JobRun:
+        """Start the run where no ``with`` block can surround it (a task queue's signals or
+        hooks): the same as entering ``with run:``. Returns the run.
+
+        Call :meth:`finish` (or :meth:`hand_off_retry`) from the same thread and context.
+        """
+        self._start()
+        return self
+
+    def finish(self, exc: BaseException | None = None) -> None:
+        """End a run started with :meth:`start`: ``exc`` is what the job raised (``None``:
+        it returned). The same as leaving ``with run:``."""
+        self.__exit__(type(exc) if exc is not None else None, exc, None)
+
+    def hand_off_retry(self, exc: BaseException) -> float | None:
+        """Let a task queue carry out the retry the policy decides for ``exc``.
+
+        If the policy retries ``exc`` in the attempt in progress, the attempt and the retry
+        are recorded, this process's part of the run ends (state ``retrying``: the run is not
+        finished, its span ends, it leaves the running-jobs list) and the back-off is returned:
+        the caller schedules the next attempt with it (``task.retry(countdown=...)``), and the
+        queue's next delivery starts a run with ``first_attempt`` one higher. Otherwise returns
+        ``None`` and nothing changes: end the run with :meth:`finish`.
+        """
+        if not self._attempt_open or self._sm.state is not JobState.RUNNING:
+            return None
+        if not isinstance(exc, Exception) or self._cancel_requested:
+            return None
+        if isinstance(exc, JobTimeout) and exc.scope == "run":
+            return None
+        error_class = self._classify(exc)
+        if not self.policy.retries(error_class, self.attempt):
+            return None
+        delay = self.policy.delay(self.attempt)
+        self._attempt_open = False
+        self._last_error, self._last_error_class = exc, error_class
+        self._sm.transition(JobState.RETRYING)
+        self._next_delay = delay
+        try:
+            self._telemetry.handed_off(self, delay, error_class, exc)
+        finally:
+            self._release()
+        return delay
+
     # ----------------------------------------------------------------- with / async with
 
     def __enter__(self) -> JobRun:
@@ -383,14 +434,17 @@ class JobRun:
             self._running.add(self)
         except Exception:
             internal_error("running jobs")
+        first = self._first_attempt
         self._telemetry.started(
             self,
             now,
             max_attempts=self.policy.max_attempts,
             parent=self._parent,
             remote_parent=self._remote_parent,
+            continued=first > 1,
         )
-        self._begin_attempt(1, delay=0.0)
+        # A continued run's first attempt here runs under this process's run span.
+        self._begin_attempt(first, delay=0.0, span=False)
 
     def _finish(self, exc: BaseException | None) -> None:
         """End the run with ``exc`` (``None``: returned) and reset what :meth:`_start` set."""
@@ -413,17 +467,22 @@ class JobRun:
         except Exception:
             internal_error("run end telemetry")
         finally:
-            try:
-                self._running.remove(self)
-            except Exception:
-                internal_error("running jobs")
-            self._telemetry.detach()
-            if self._job_id_token is not None:
-                job_id_var.reset(self._job_id_token)
-                self._job_id_token = None
-            if self._run_var_token is not None:
-                _run_var.reset(self._run_var_token)
-                self._run_var_token = None
+            self._release()
+
+    def _release(self) -> None:
+        """Leave the running-jobs list and reset what :meth:`_start` set."""
+        try:
+            self._running.remove(self)
+        except Exception:
+            internal_error("running jobs")
+        self._telemetry.left()
+        self._telemetry.detach()
+        if self._job_id_token is not None:
+            job_id_var.reset(self._job_id_token)
+            self._job_id_token = None
+        if self._run_var_token is not None:
+            _run_var.reset(self._run_var_token)
+            self._run_var_token = None
 
     def _classify(self, exc: BaseException) -> ErrorClass:
         try:
@@ -439,7 +498,7 @@ class JobRun:
 
     # ----------------------------------------------------------------- attempts
 
-    def _begin_attempt(self, number: int, delay: float) -> None:
+    def _begin_attempt(self, number: int, delay: float, span: bool = True) -> None:
         """Open attempt ``number``: its deadline and, from attempt 2 on, its span."""
         self.attempt = number
         self._attempt_open = True
@@ -447,7 +506,7 @@ class JobRun:
             self._deadline = min(self._run_deadline, self.monotonic() + self.policy.attempt_timeout)
         else:
             self._deadline = self._run_deadline
-        if number > 1:  # attempt 1 runs under the run span
+        if span and number > 1:  # attempt 1 runs under the run span
             self._telemetry.attempt_started(number, delay)
 
     def _end_attempt(self, exc: BaseException | None, *, may_retry: bool) -> bool:

@@ -198,6 +198,14 @@ class RunSpans:
                 span.set_attribute(attr.ERROR_CLASS, str(error_class))
                 span.set_status(Status(StatusCode.ERROR, f"{status}: {exc_type}"))
 
+    def hand_off(self, attempt: int, exc: BaseException, error_class: ErrorClass) -> None:
+        """Record on the run span that attempt ``attempt`` failed and a queue will retry it."""
+        span = self.run
+        self.attempt = _INVALID
+        if span.is_recording():
+            span.set_attributes({sc.JOB_STATUS: str(JobState.RETRYING), sc.JOB_ATTEMPT: attempt})
+            _fail(span, exc, error_class, self._scrubber)
+
     def end_run(self) -> None:
         """End the run span."""
         self.run.end()

@@ -45,6 +45,7 @@ INTERNAL_LOGGER_NAME = "signalpost.internal"
 _TRACER_NAME = "signalpost.jobs"
 _SRC = "signalpost.jobs"  # record.pathname: the caller's frame would be this package anyway
 _INFO, _WARNING = logging.INFO, logging.WARNING
+_PUBLISH_INTERVAL = 1.0  # least seconds between two updates of the oldest-progress gauge
 
 
 def internal_error(what: str) -> None:
@@ -136,6 +137,7 @@ class RunTelemetry:
         "_job",
         "_last_emit",
         "_non_finite_logged",
+        "_published",
         "_spans",
         "_tm",
         "label_type",
@@ -147,7 +149,7 @@ class RunTelemetry:
         self._tm: TypeMetrics | None = None
         self._items: Any = None
         self._interval = job.progress_interval
-        self._last_emit = 0.0
+        self._last_emit = self._published = 0.0
         self._emitted_first = self._emitted_full = False
         self._non_finite_logged = False
         self.label_type = job_type
@@ -182,17 +184,24 @@ class RunTelemetry:
         max_attempts: int,
         parent: otel_context.Context | None,
         remote_parent: bool,
+        continued: bool = False,
     ) -> None:
-        """The run started at ``now`` (monotonic): count it, open its span, log it."""
-        self._last_emit = now
+        """The run started at ``now`` (monotonic): count it, open its span, log it.
+
+        ``continued``: a queue re-delivered a run that started earlier (a retry the queue
+        carries out); it is not counted as started again.
+        """
+        self._last_emit = self._published = now
         metrics = self._job.metrics
         try:
             if metrics is not None:
                 self.label_type = metrics.job_types(run.job_type)
                 self._tm = metrics.for_type(self.label_type)
                 self._items = self._tm.items
-                self._tm.started.inc()
+                if not continued:
+                    self._tm.started.inc()
                 self._tm.in_progress.inc()
+                metrics.publish_oldest(self.label_type)
         except Exception:
             internal_error("run start metrics")
         try:
@@ -269,6 +278,14 @@ class RunTelemetry:
         """The run reported progress (``delta`` more items done) at ``now`` (monotonic)."""
         if delta > 0 and self._items is not None:
             self._items.inc(delta)
+        if now - self._published >= _PUBLISH_INTERVAL:
+            self._published = now
+            metrics = self._job.metrics
+            if metrics is not None:
+                try:
+                    metrics.publish_oldest(self.label_type)
+                except Exception:
+                    internal_error("oldest progress gauge")
         if now - self._last_emit >= self._interval or not self._emitted_first:
             # The run's first report marks where measurable work starts (its "0 %"),
             # whatever ``done`` it carries.
@@ -343,6 +360,54 @@ class RunTelemetry:
             self._spans.end_run()
         except Exception:
             internal_error("run span end")
+
+    def handed_off(
+        self, run: RunView, delay: float, error_class: ErrorClass, exc: BaseException
+    ) -> None:
+        """The attempt in progress failed with ``exc`` and the queue will run the next one
+        after ``delay`` seconds, perhaps in another process: this process's part ends here.
+
+        The attempt and the retry are counted, the run span ends with the failure and
+        ``job.status=retrying``; the run is not counted as finished.
+        """
+        metrics, tm = self._job.metrics, self._tm
+        try:
+            if metrics is not None:
+                metrics.attempt_finished(self.label_type, str(error_class))
+                metrics.retry_scheduled(self.label_type, str(error_class))
+            if tm is not None:
+                tm.in_progress.dec()
+        except Exception:
+            internal_error("retry metrics")
+        try:
+            self._spans.retry_scheduled(run.attempt, delay, error_class, exc)
+            self._spans.hand_off(run.attempt, exc, error_class)
+        except Exception:
+            internal_error("retry span")
+        self.log(
+            run,
+            _WARNING,
+            "job retry scheduled",
+            "retry_scheduled",
+            {
+                sc.JOB_RETRY_DELAY: delay,
+                attr.ERROR_CLASS: str(error_class),
+                attr.EXCEPTION_TYPE: exception_type_name(exc),
+            },
+        )
+        try:
+            self._spans.end_run()
+        except Exception:
+            internal_error("run span end")
+
+    def left(self) -> None:
+        """The run left the running-jobs list: update the oldest-run gauges."""
+        metrics = self._job.metrics
+        if metrics is not None and self._tm is not None:
+            try:
+                metrics.publish_oldest(self.label_type)
+            except Exception:
+                internal_error("oldest run gauges")
 
     def detach(self) -> None:
         """Make the trace context current at the run's start current again."""

@@ -29,7 +29,9 @@ __all__ = [
     "JOB_STATUS",
     "JOB_TYPE",
     "LAST_SUCCESS",
+    "OLDEST_PROGRESS",
     "OLDEST_RUNNING_AGE",
+    "OLDEST_RUNNING_START",
     "PROGRESS_AGE",
     "RETRIES",
     "RUNS_FINISHED",
@@ -175,6 +177,35 @@ PROGRESS_AGE = MetricSpec(
     otel_unit="s",
 )
 
+OLDEST_RUNNING_START = MetricSpec(
+    name="signalpost_job_oldest_running_start_timestamp_seconds",
+    kind="gauge",
+    unit="seconds",
+    help=(
+        "Unix time at which the oldest running run of the job type started (+Inf when none "
+        "runs); the age is time() minus this. The minimum over live processes."
+    ),
+    attributes=(JOB_TYPE,),
+    otel_name="signalpost.job.oldest_running.start.timestamp",
+    otel_unit="s",
+    multiprocess_mode="livemin",
+)
+
+OLDEST_PROGRESS = MetricSpec(
+    name="signalpost_job_oldest_progress_timestamp_seconds",
+    kind="gauge",
+    unit="seconds",
+    help=(
+        "Unix time of the least recent progress report among running runs of the job type "
+        "(the start counts as progress; +Inf when none runs); the time since progress is "
+        "time() minus this. The minimum over live processes."
+    ),
+    attributes=(JOB_TYPE,),
+    otel_name="signalpost.job.oldest_progress.timestamp",
+    otel_unit="s",
+    multiprocess_mode="livemin",
+)
+
 ALL_JOB_METRICS: tuple[MetricSpec, ...] = (
     RUNS_STARTED,
     RUNS_FINISHED,
@@ -187,4 +218,6 @@ ALL_JOB_METRICS: tuple[MetricSpec, ...] = (
     LAST_SUCCESS,
     OLDEST_RUNNING_AGE,
     PROGRESS_AGE,
+    OLDEST_RUNNING_START,
+    OLDEST_PROGRESS,
 )

@@ -1,0 +1,15 @@
+"""Celery integration: ``signalpost.celery.instrument(app)`` (needs the ``celery`` extra).
+
+See :mod:`signalpost.instrumentation.celery` and ``docs/celery.md``.
+"""
+
+from __future__ import annotations
+
+from signalpost.instrumentation.celery import (
+    CANCEL_SIGNAL,
+    CeleryInstrumentation,
+    cancel,
+    instrument,
+)
+
+__all__ = ["CANCEL_SIGNAL", "CeleryInstrumentation", "cancel", "instrument"]

@@ -1,0 +1,115 @@
+# mypy: disallow-untyped-decorators=False
+"""The Celery app the queue tests run in real worker processes (``celery -A ...``).
+
+Configured from the environment: ``SIGNALPOST_TEST_BROKER`` (Redis URL),
+``SIGNALPOST_TEST_OTLP`` (OTLP/HTTP endpoint of the test receiver) and ``SIGNALPOST_TEST_LOG``
+(a file for the JSON lines of Signalpost's loggers). Each pool child exports its spans and logs
+there once forked (``worker_process_init``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+
+import redis
+from celery import Celery, signals
+
+import signalpost.celery
+from signalpost.instrumentation.jobs import RetryPolicy, current_run
+
+BROKER = os.environ.get("SIGNALPOST_TEST_BROKER", "redis://127.0.0.1:1/0")
+
+app = Celery("signalpost_tests", broker=BROKER, backend=BROKER)
+app.conf.update(
+    task_serializer="json",
+    accept_content=["json"],
+    result_serializer="json",
+    worker_prefetch_multiplier=1,
+    worker_hijack_root_logger=False,
+    broker_connection_retry_on_startup=True,
+    task_default_queue="default",
+    # A message held by a worker that died is handed to another after 3 s, checked every 1 s.
+    broker_transport_options={
+        "visibility_timeout": 3,
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    },
+)
+
+FLAKY_POLICY = RetryPolicy(max_attempts=3, base_delay=2.0, max_delay=2.0, jitter=0.0)
+
+instrumentation = signalpost.celery.instrument(
+    app, policies={"tests.flaky": FLAKY_POLICY}, progress_interval=0.0
+)
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(BROKER)
+
+
+@app.task(name="tests.add")
+def add(x: int, y: int) -> int:
+    current_run().progress(1, 1)
+    return x + y
+
+
+@app.task(name="tests.traced")
+def traced(n: int) -> int:
+    current_run().progress(n, n)
+    return n
+
+
+@app.task(name="tests.flaky")
+def flaky(key: str, fail_times: int) -> int:
+    """Fail with a transient error ``fail_times`` times, then succeed; note who ran each try."""
+    client = _redis()
+    count = int(client.incr(f"{key}:count"))
+    client.rpush(f"{key}:workers", os.getppid())
+    if count <= fail_times:
+        raise ConnectionError("upstream refused the connection")
+    return count
+
+
+@app.task(name="tests.hang")
+def hang(key: str) -> str:
+    """Report nothing and never end (until cancelled): a hung job."""
+    _redis().set(f"{key}:started", time.time())
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+    return "woke"
+
+
+@app.task(name="tests.leak")
+def leak(password: str, notes: list[str]) -> None:
+    """Fail with secrets in the arguments and in the error message."""
+    current_run().add_context(api_key=password)
+    raise RuntimeError("could not log in: " + "; ".join(notes))
+
+
+@signals.worker_process_init.connect
+def _child_telemetry(**_: Any) -> None:
+    from opentelemetry import trace
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    from signalpost.exporters.jsonlog import JsonFormatter
+    from signalpost.instrumentation.scrub import default_scrubber
+
+    endpoint = os.environ.get("SIGNALPOST_TEST_OTLP")
+    if endpoint:
+        provider = TracerProvider(resource=Resource.create({"service.name": "celery-worker"}))
+        provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(f"{endpoint}/v1/traces")))
+        trace.set_tracer_provider(provider)
+    path = os.environ.get("SIGNALPOST_TEST_LOG")
+    if path:
+        handler = logging.FileHandler(path)
+        handler.setFormatter(JsonFormatter("celery-worker", default_scrubber))
+        logger = logging.getLogger("signalpost")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
