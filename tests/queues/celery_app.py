@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from typing import Any
+from typing import Any, cast
 
 import redis
 from celery import Celery, signals
@@ -51,9 +51,11 @@ def _redis() -> redis.Redis:
 
 
 @app.task(name="tests.add")
-def add(x: int, y: int) -> int:
+def add(x: int, y: int) -> list[int]:
+    """Add, slowly enough that both workers get some; say which worker did it."""
     current_run().progress(1, 1)
-    return x + y
+    time.sleep(0.1)
+    return [x + y, os.getppid()]
 
 
 @app.task(name="tests.traced")
@@ -66,7 +68,7 @@ def traced(n: int) -> int:
 def flaky(key: str, fail_times: int) -> int:
     """Fail with a transient error ``fail_times`` times, then succeed; note who ran each try."""
     client = _redis()
-    count = int(client.incr(f"{key}:count"))
+    count = cast(int, client.incr(f"{key}:count"))
     client.rpush(f"{key}:workers", os.getppid())
     if count <= fail_times:
         raise ConnectionError("upstream refused the connection")
