@@ -77,8 +77,8 @@ def test_oldest_start_and_progress_timestamps_follow_the_runs(
             second.progress(2)  # a quarter second after its last update: not published
             assert get(PROGRESS, {"job_type": "scan"}) == wall + 110
             clock.advance(0.25)
-            first.progress(2)  # a second after its last update: second is the stalest now
-            assert get(PROGRESS, {"job_type": "scan"}) == wall + 110.5
+            first.progress(2)  # a second after its last update: published
+            assert get(PROGRESS, {"job_type": "scan"}) == wall + 110.75  # second's last report
         assert get(START, {"job_type": "scan"}) == wall  # second ended: first is left
         assert get(PROGRESS, {"job_type": "scan"}) == wall + 111
     assert get(START, {"job_type": "scan"}) == math.inf
