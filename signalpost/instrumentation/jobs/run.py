@@ -107,6 +107,7 @@ class JobRun:
         "_context",
         "_deadline",
         "_first_attempt",
+        "_handed_off",
         "_job_id_token",
         "_last_error",
         "_last_error_class",
@@ -151,6 +152,7 @@ class JobRun:
         if first_attempt < 1:
             raise ValueError("attempt numbers start at 1")
         self._first_attempt = first_attempt
+        self._handed_off = False
         self.job_type = job_type
         self.job_id = job_id or f"{random.getrandbits(128):032x}"
         self.params: Mapping[str, Any] = params or {}
@@ -343,8 +345,9 @@ class JobRun:
         are recorded, this process's part of the run ends (state ``retrying``: the run is not
         finished, its span ends, it leaves the running-jobs list) and the back-off is returned:
         the caller schedules the next attempt with it (``task.retry(countdown=...)``), and the
-        queue's next delivery starts a run with ``first_attempt`` one higher. Otherwise returns
-        ``None`` and nothing changes: end the run with :meth:`finish`.
+        queue's next delivery starts a run with ``first_attempt`` one higher. Leaving a
+        ``with`` / ``async with`` block around a handed-off run changes nothing more. Otherwise
+        returns ``None`` and nothing changes: end the run with :meth:`finish`.
         """
         if not self._attempt_open or self._sm.state is not JobState.RUNNING:
             return None
@@ -360,6 +363,7 @@ class JobRun:
         self._last_error, self._last_error_class = exc, error_class
         self._sm.transition(JobState.RETRYING)
         self._next_delay = delay
+        self._handed_off = True
         try:
             self._telemetry.handed_off(self, delay, error_class, exc)
         finally:
@@ -378,6 +382,8 @@ class JobRun:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._handed_off:
+            return
         if self._attempt_open:
             self._end_attempt(exc, may_retry=False)
         self._finish(exc)
@@ -406,6 +412,11 @@ class JobRun:
     ) -> None:
         original = exc
         timeouts = self._timeouts
+        if self._handed_off:
+            if timeouts is not None:
+                await timeouts.exit_attempt(None)
+                await timeouts.exit_run(None)
+            return
         if timeouts is not None:
             exc = await timeouts.exit_attempt(exc)
         if self._attempt_open:
