@@ -38,6 +38,7 @@ except ImportError as error:  # pragma: no cover - exercised by tests/test_extra
     raise missing_extra("celery", error) from error
 
 from opentelemetry import propagate
+from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 from signalpost.instrumentation.classify import ErrorClassifier
@@ -139,6 +140,7 @@ def instrument(
     params: Callable[[Task, tuple[Any, ...], dict[str, Any]], Mapping[str, Any]] | None = None,
     progress_interval: float = 30.0,
     registry: CollectorRegistry | None = None,
+    tracer_provider: TracerProvider | None = None,
     classifier: ErrorClassifier | None = None,
     scrubber: Scrubber | None = None,
     clock: Clock | None = None,
@@ -154,7 +156,8 @@ def instrument(
         policies: Retry policies per task name, overriding ``retry``.
         params: Returns the run parameters (scrubbed before any telemetry) from the task and
             its arguments; by default the arguments bound to the task's parameter names.
-        progress_interval, registry, classifier, scrubber, clock, running: As for
+        progress_interval, registry, tracer_provider, classifier, scrubber, clock, running:
+            As for
             :class:`~signalpost.instrumentation.jobs.MonitoredJob`.
 
     Returns:
@@ -164,6 +167,7 @@ def instrument(
     options: dict[str, Any] = {"progress_interval": progress_interval}
     for key, value in (
         ("registry", registry),
+        ("tracer_provider", tracer_provider),
         ("classifier", classifier),
         ("scrubber", scrubber),
         ("clock", clock),
