@@ -140,7 +140,7 @@ def create_app() -> FastAPI:
             raise HTTPException(status_code=404, detail="posting not found")
         job_id = await store.enqueue(
             pool,
-            "candidate_matching",
+            "matching",
             {"posting_id": posting_id},
             signalpost.inject_context(),
             signalpost.current_request_id(),

@@ -24,7 +24,7 @@ from demo.faults import Fault, FaultSwitches
 __all__ = ["Worker", "main"]
 
 log = logging.getLogger("demo.worker")
-JOB_TYPES = ("candidate_matching", "resume_parsing")
+JOB_TYPES = ("matching", "resume_parsing")
 SKILLS = ("python", "sql", "fastapi", "kubernetes", "react", "go", "ml", "terraform")
 
 
@@ -50,7 +50,7 @@ class Worker:
 
         retry = signalpost.RetryPolicy(max_attempts=4, base_delay=0.5, max_delay=5.0)
         self.matching = signalpost.monitored_job(
-            "candidate_matching",
+            "matching",
             job_id=lambda job: str(job.id),
             params=lambda job: {**job.payload, "request.id": job.request_id},
             parent=lambda job: job.trace_context,
@@ -98,7 +98,7 @@ class Worker:
         task.add_done_callback(self._tasks.discard)
 
     async def _run_queued(self, job: store.QueuedJob) -> None:
-        runner = self.matching if job.job_type == "candidate_matching" else self.parsing
+        runner = self.matching if job.job_type == "matching" else self.parsing
         try:
             await runner(job)
         except asyncio.CancelledError:
