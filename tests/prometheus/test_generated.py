@@ -70,23 +70,24 @@ def test_generate_for_own_knobs_writes_rules_and_config(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("replace", "message"),
+    ("old", "new", "message"),
     [
-        ("threshold_seconds: 0.5}", "not a bucket boundary"),
-        ("escalate_after: 30m\n    quantile", "must exceed"),
-        ("window: 30d", "not a Prometheus duration"),
+        ("threshold_seconds: 0.5}", "threshold_seconds: 0.3}", "not a bucket boundary"),
+        ("escalate_after: 30m\n    quantile", "escalate_after: 5m\n    quantile", "must exceed"),
+        ("window: 30d", "window: 30 days", "not a Prometheus duration"),
+        ("target: 0.999}", "target: 1.5}", "less than 1"),
+        ("kind: job_success, job_type: matching,", "kind: job_success,", "job_type is required"),
+        ("services: [signalpost-example]", "services: []", "at least 1 item"),
+        ("  service_down: {for: 2m}", "  service_down: {for: 2m, typo: 1}", "Extra inputs"),
     ],
 )
-def test_invalid_knobs_fail_generation(tmp_path: Path, capsys, replace: str, message: str) -> None:
-    bad = {
-        "threshold_seconds: 0.5}": "threshold_seconds: 0.3}",
-        "escalate_after: 30m\n    quantile": "escalate_after: 5m\n    quantile",
-        "window: 30d": "window: 30 days",
-    }[replace]
+def test_invalid_knobs_fail_generation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, message: str
+) -> None:
     text = DEFAULT_KNOBS.read_text(encoding="utf-8")
-    assert replace in text
+    assert old in text
     own = tmp_path / "knobs.yaml"
-    own.write_text(text.replace(replace, bad), encoding="utf-8")
+    own.write_text(text.replace(old, new), encoding="utf-8")
     assert main(["--knobs", str(own), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert message in err and str(own) in err
