@@ -3,6 +3,8 @@
 A main Prometheus scrapes a metrics endpoint every second, evaluates the generated rules (the
 roll-up groups' 1h/1d intervals shortened to 2 s, nothing else changed) and remote-writes to two
 receiving Prometheus instances started with the flags the stack uses (retention 30 d and 365 d).
+The same processes (and an Alertmanager) show that the meta alerts read metric and label names
+that Prometheus 2.42 and Alertmanager 0.25 really expose.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import yaml
 from prometheus_client import CollectorRegistry, Histogram, start_http_server
 
 from prometheus import recording as r
+from prometheus import selfmetrics as m
 from prometheus.config import RETENTION, Addresses, command_line, longterm_config, main_config
 from prometheus.knobs import load_knobs, seconds
 from prometheus.rulefiles import rule_files
@@ -190,3 +193,50 @@ def test_each_instance_runs_with_its_retention(stack: dict[str, Prom]) -> None:
             assert "exemplar-storage" in flags["enable-feature"]
         else:
             assert flags["web.enable-remote-write-receiver"] == "true"
+
+
+def _metrics_text(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        text: str = response.read().decode()
+    return text
+
+
+def _has_series(text: str, name: str, labels: tuple[str, ...]) -> bool:
+    lines = [line for line in text.splitlines() if line.startswith(f"{name}{{")]
+    return any(all(f'{label}="' in line for label in labels) for line in lines)
+
+
+def test_meta_alerts_read_metrics_prometheus_exposes(stack: dict[str, Prom]) -> None:
+    text = _metrics_text(stack["main"].port)
+    assert _has_series(text, m.PROMETHEUS_RULE_EVALUATION_FAILURES, ("rule_group",))
+    assert _has_series(text, m.PROMETHEUS_NOTIFICATIONS_ERRORS, ("alertmanager",))
+    assert _has_series(text, m.PROMETHEUS_NOTIFICATIONS_SENT, ("alertmanager",))
+    assert _has_series(text, m.PROMETHEUS_REMOTE_SAMPLES_FAILED, ("remote_name", "url"))
+
+
+def test_meta_alerts_read_metrics_alertmanager_exposes(tmp_path: Path) -> None:
+    config = tmp_path / "alertmanager.yml"
+    config.write_text(
+        yaml.safe_dump({"route": {"receiver": "void"}, "receivers": [{"name": "void"}]}),
+        encoding="utf-8",
+    )
+    port = _free_port()
+    with (tmp_path / "log").open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                "prometheus-alertmanager",
+                f"--config.file={config}",
+                f"--storage.path={tmp_path / 'data'}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                "--cluster.listen-address=",
+            ],
+            stdout=log,
+            stderr=log,
+        )
+    try:
+        text = _until("alertmanager metrics", lambda: _metrics_text(port))
+        assert _has_series(text, m.ALERTMANAGER_NOTIFICATIONS_FAILED, ("integration",))
+        assert _has_series(text, m.ALERTMANAGER_NOTIFICATIONS, ("integration",))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
