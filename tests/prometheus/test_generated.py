@@ -50,6 +50,17 @@ def test_promtool_check_rules() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_own_request_buckets_allow_their_thresholds(tmp_path: Path) -> None:
+    text = DEFAULT_KNOBS.read_text(encoding="utf-8").replace(
+        "  fast_for: 2m", "  request_duration_buckets: [0.1, 0.3, 1.0]\n  fast_for: 2m"
+    ).replace("threshold_seconds: 0.5}", "threshold_seconds: 0.3}")
+    own = tmp_path / "knobs.yaml"
+    own.write_text(text, encoding="utf-8")
+    assert main(["--knobs", str(own), "--out", str(tmp_path / "out")]) == 0
+    slo = (tmp_path / "out" / "rules" / "slo.rules.yml").read_text(encoding="utf-8")
+    assert 'le="0.3"' in slo
+
+
 def test_generate_for_own_knobs_writes_rules_and_config(tmp_path: Path) -> None:
     own = tmp_path / "knobs.yaml"
     text = DEFAULT_KNOBS.read_text(encoding="utf-8").replace(
@@ -76,6 +87,11 @@ def test_generate_for_own_knobs_writes_rules_and_config(tmp_path: Path) -> None:
         ("escalate_after: 30m\n    quantile", "escalate_after: 5m\n    quantile", "must exceed"),
         ("window: 30d", "window: 30 days", "not a Prometheus duration"),
         ("target: 0.999}", "target: 1.5}", "less than 1"),
+        (
+            "  fast_for: 2m",
+            "  request_duration_buckets: [0.1, 0.3]\n  fast_for: 2m",
+            "not a bucket boundary",
+        ),
         ("kind: job_success, job_type: matching,", "kind: job_success,", "job_type is required"),
         ("services: [signalpost-example]", "services: []", "at least 1 item"),
         ("  service_down: {for: 2m}", "  service_down: {for: 2m, typo: 1}", "Extra inputs"),
