@@ -430,7 +430,7 @@ def _health(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             severity,
             {"service": svc, "db_operation_name": "SELECT"},
             summary=f"{svc}: database SELECT is slow",
-            description="The 99th percentile of SELECT statements takes 995ms, above 0.5s.",
+            description="The 99th percentile duration of SELECT statements is 995ms, above 0.5s.",
             dashboard=D.HEALTH,
         )
 
