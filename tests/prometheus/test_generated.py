@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from prometheus.generate import HERE, main, render
 from prometheus.knobs import DEFAULT_KNOBS, load_knobs
@@ -23,9 +24,7 @@ def test_committed_files_are_fresh() -> None:
 def test_no_stray_generated_files() -> None:
     expected = set(render(load_knobs(), with_tests=True))
     on_disk = {
-        str(p.relative_to(HERE))
-        for sub in ("rules", "tests")
-        for p in (HERE / sub).glob("*.yml")
+        str(p.relative_to(HERE)) for sub in ("rules", "tests") for p in (HERE / sub).glob("*.yml")
     }
     assert on_disk <= expected, f"not generated any more: {sorted(on_disk - expected)}"
 
@@ -51,9 +50,11 @@ def test_promtool_check_rules() -> None:
 
 
 def test_own_request_buckets_allow_their_thresholds(tmp_path: Path) -> None:
-    text = DEFAULT_KNOBS.read_text(encoding="utf-8").replace(
-        "  fast_for: 2m", "  request_duration_buckets: [0.1, 0.3, 1.0]\n  fast_for: 2m"
-    ).replace("threshold_seconds: 0.5}", "threshold_seconds: 0.3}")
+    text = (
+        DEFAULT_KNOBS.read_text(encoding="utf-8")
+        .replace("  fast_for: 2m", "  request_duration_buckets: [0.1, 0.3, 1.0]\n  fast_for: 2m")
+        .replace("threshold_seconds: 0.5}", "threshold_seconds: 0.3}")
+    )
     own = tmp_path / "knobs.yaml"
     own.write_text(text, encoding="utf-8")
     assert main(["--knobs", str(own), "--out", str(tmp_path / "out")]) == 0
@@ -108,3 +109,23 @@ def test_invalid_knobs_fail_generation(
     err = capsys.readouterr().err
     assert message in err and str(own) in err
     assert not (tmp_path / "out").exists()
+
+
+def test_addresses_for_a_local_stack(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    argv = ["--out", str(out), "--address", "app=127.0.0.1:8000", "--address", "hourly=h:1"]
+    assert main(argv) == 0
+    config = yaml.safe_load((out / "prometheus.yml").read_text(encoding="utf-8"))
+    targets = {c["job_name"]: c["static_configs"][0]["targets"] for c in config["scrape_configs"]}
+    assert targets["app"] == ["127.0.0.1:8000"]
+    assert targets["worker"] == ["worker:8000"]
+    assert config["remote_write"][0]["url"] == "http://h:1/api/v1/write"
+    assert not (out / "tests").exists()
+
+
+@pytest.mark.parametrize("bad", ["app", "db=host:1", "app=nohost"])
+def test_bad_address_fails_generation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: str
+) -> None:
+    assert main(["--out", str(tmp_path / "out"), "--address", bad]) == 2
+    assert "expected NAME=HOST:PORT" in capsys.readouterr().err
