@@ -72,6 +72,7 @@ def test_generate_for_own_knobs_writes_rules_and_config(tmp_path: Path) -> None:
     alerts = (tmp_path / "out" / "rules" / "alerts.rules.yml").read_text(encoding="utf-8")
     assert 'service=~"shop-api|shop-worker"' in alerts
     assert not (tmp_path / "out" / "tests").exists()
+    # check config also checks every rule file it names.
     result = subprocess.run(
         ["promtool", "check", "config", str(tmp_path / "out" / "prometheus.yml")],
         capture_output=True,
