@@ -30,6 +30,7 @@ from prometheus import selfmetrics as m
 from prometheus.config import RETENTION, Addresses, command_line, longterm_config, main_config
 from prometheus.knobs import load_knobs, seconds
 from prometheus.rulefiles import rule_files
+from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import http
 
 pytestmark = pytest.mark.slow
@@ -112,7 +113,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Prom]]
         n = 0
         while not stop.wait(0.1):
             n += 1
-            duration.labels("GET", "/a", "500" if n % 10 == 0 else "200").observe(0.08)
+            status = "500" if n % 10 == 0 else "200"
+            values = {
+                attr.HTTP_REQUEST_METHOD: "GET",
+                attr.HTTP_ROUTE: "/a",
+                attr.HTTP_RESPONSE_STATUS_CODE: status,
+                attr.ERROR_TYPE: status if status == "500" else "",
+                attr.URL_SCHEME: "http",
+            }
+            duration.labels(*(values[a] for a in spec.attributes)).observe(0.08)
 
     feeder = threading.Thread(target=traffic, daemon=True)
     feeder.start()
