@@ -9,7 +9,8 @@ Routing (severities from :class:`prometheus.catalog.Severity`): the Watchdog goe
 receiver; every other alert is copied to the history receiver and then routed by severity:
 critical to the pager webhook and email, warning to email, info to a receiver that notifies
 nobody. Inhibition: a critical alert silences the warning of the same alert on the same
-service (and job type, route, SLO); ServiceDown and DatabaseDown silence the symptoms they
+service (and job type, route, SLO), and a critical fast error-budget burn silences the slow
+burn of the same SLO; ServiceDown and DatabaseDown silence the symptoms they
 explain on the same service (:data:`prometheus.catalog.INHIBITED_BY_SERVICE_DOWN` and
 :data:`~prometheus.catalog.INHIBITED_BY_DATABASE_DOWN`).
 """
@@ -178,6 +179,16 @@ def _inhibit_rules() -> list[dict[str, Any]]:
             "source_matchers": [_eq("severity", Severity.CRITICAL)],
             "target_matchers": [_eq("severity", Severity.WARNING)],
             "equal": list(_ESCALATION_EQUAL),
+        },
+        {
+            # The two burn-rate tiers of one SLO: while the fast burn pages, the slow-burn
+            # ticket says nothing new.
+            "source_matchers": [
+                _eq("alertname", Alert.ERROR_BUDGET_BURN_FAST),
+                _eq("severity", Severity.CRITICAL),
+            ],
+            "target_matchers": [_eq("alertname", Alert.ERROR_BUDGET_BURN_SLOW)],
+            "equal": ["service", "slo"],
         },
         {
             "source_matchers": [_eq("alertname", Alert.SERVICE_DOWN)],

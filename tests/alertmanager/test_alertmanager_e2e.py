@@ -70,6 +70,12 @@ def expect(
     assert notified(catcher, path, service) == names
 
 
+def history(catcher: WebhookCatcher, service: str) -> set[Any]:
+    """The label sets of the service's alerts the history receiver was told about."""
+    return {key(a["labels"]) for a in catcher.alerts("/history")
+            if a["labels"]["service"] == service}
+
+
 def notified(catcher: WebhookCatcher, path: str, service: str) -> set[str]:
     return {a["labels"]["alertname"] for a in catcher.alerts(path)
             if a["labels"]["service"] == service}
@@ -94,12 +100,31 @@ def test_critical_inhibits_the_matching_warning(
         assert view[key(free["labels"])]["status"]["inhibitedBy"] == []
         assert view[key(free["labels"])]["status"]["state"] == "active"
 
-    expect(alertmanager, catcher, "/history", service, {name, Alert.JOB_STUCK})
     expect(alertmanager, catcher, "/pager", service, {name})
-    history = [a["labels"] for a in catcher.alerts("/history") if a["labels"]["service"] == service]
-    assert sorted(key(labels) for labels in history) == sorted(
-        key(a["labels"]) for a in (critical, other_job, other_alert)
-    )
+
+    wanted = {key(a["labels"]) for a in (critical, other_job, other_alert)}
+    wait_for(lambda: history(catcher, service) >= wanted, what="the uninhibited alerts in history")
+    settle(alertmanager, catcher)
+    assert history(catcher, service) == wanted
+
+
+def test_fast_burn_page_inhibits_the_slow_burn_ticket_of_the_same_slo(
+    alertmanager: AlertmanagerServer, catcher: WebhookCatcher
+) -> None:
+    service = unique("svc")
+    fast = alert(Alert.ERROR_BUDGET_BURN_FAST, "critical", service, slo="availability")
+    slow = alert(Alert.ERROR_BUDGET_BURN_SLOW, "warning", service, slo="availability")
+    other_slo = alert(Alert.ERROR_BUDGET_BURN_SLOW, "warning", service, slo="latency")
+    view = post_and_read(alertmanager, [fast, slow, other_slo])
+    source = view[key(fast["labels"])]["fingerprint"]
+    assert view[key(slow["labels"])]["status"]["inhibitedBy"] == [source]
+    assert view[key(other_slo["labels"])]["status"]["inhibitedBy"] == []
+    expect(alertmanager, catcher, "/pager", service, {Alert.ERROR_BUDGET_BURN_FAST})
+
+    wanted = {key(fast["labels"]), key(other_slo["labels"])}
+    wait_for(lambda: history(catcher, service) >= wanted, what="the uninhibited alerts in history")
+    settle(alertmanager, catcher)
+    assert history(catcher, service) == wanted
 
 
 def check_cause_inhibits(

@@ -36,7 +36,7 @@ def test_generator_command_writes_the_file(tmp_path: Path) -> None:
 def test_committed_config_passes_amtool_check_config() -> None:
     done = amtool("check-config", str(DEFAULT_OUTPUT))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "4 inhibit rules" in done.stdout
+    assert "5 inhibit rules" in done.stdout
     assert "5 receivers" in done.stdout
 
 
