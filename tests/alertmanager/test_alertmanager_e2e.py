@@ -280,3 +280,29 @@ def test_acknowledge_with_an_amtool_silence(
                    capture_output=True)
     wait_for(lambda: notified(catcher, "/history", service) == {Alert.HIGH_LATENCY},
              what="notifications to resume once the silence expired")
+
+
+def test_chat_enabled_by_its_secret_file_gets_the_rendered_message(
+    alertmanager: AlertmanagerServer, catcher: WebhookCatcher
+) -> None:
+    service = unique("svc")
+    alertmanager.post_alerts([alert(Alert.JOB_NOT_SUCCEEDED, "warning", service,
+                                    job_type="digest")])
+
+    def message() -> dict[str, Any] | None:
+        for body in catcher.received("/chat"):
+            for attachment in body.get("attachments", []):
+                if service in attachment.get("title", ""):
+                    return {"channel": body.get("channel"), **attachment}
+        return None
+
+    chat = wait_for(message, what="the chat message")
+    assert chat["channel"] == "#oncall"
+    assert chat["title"] == f"[FIRING: 1] JobNotSucceeded on {service} (job type: digest)"
+    assert chat["title_link"] == "https://grafana.example.test/d/signalpost"
+    text = chat["text"]
+    assert "1 firing, 0 resolved" in text
+    assert f"*[FIRING] JobNotSucceeded on {service}*" in text
+    assert "<https://runbooks.example.test/JobNotSucceeded.md|Runbook>" in text
+    assert "Job type: `digest`" in text
+    assert f"`service={service}`" in text
