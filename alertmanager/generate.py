@@ -35,7 +35,16 @@ from prometheus.catalog import (
     Severity,
 )
 
-__all__ = ["DEFAULT_OUTPUT", "GROUP_BY", "TARGETS", "Receiver", "build_config", "main", "render"]
+__all__ = [
+    "DEFAULT_OUTPUT",
+    "GROUP_BY",
+    "TARGETS",
+    "Receiver",
+    "build_config",
+    "main",
+    "render",
+    "render_file",
+]
 
 DEFAULT_OUTPUT = Path(__file__).with_name("alertmanager.yml")
 _HERE = Path(__file__).parent
