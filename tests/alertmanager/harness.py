@@ -26,7 +26,6 @@ from typing import Any
 from alertmanager.knobs import EmailKnobs, Knobs, PagerKnobs, WebhookKnobs, load_knobs
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "alertmanager" / "templates"
-DEFAULT_TMPL = "/usr/share/prometheus/alertmanager/default.tmpl"
 READY_TIMEOUT = 60.0
 
 
