@@ -209,6 +209,20 @@ class LoggingConfig:
 
 
 @dataclass(frozen=True)
+class ExportConfig:
+    """Export through OTLP (where and how is set by the OTEL_* variables)."""
+
+    shutdown_timeout: float = field(
+        default=5.0,
+        metadata=_doc(
+            "Seconds that shut-down may spend flushing traces, logs and metrics together, "
+            "whatever the collector does; what is not sent by then is dropped.",
+            _positive,
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class SignalpostConfig:
     """All Signalpost settings, one section per component."""
 
@@ -217,6 +231,7 @@ class SignalpostConfig:
     errors: ErrorsConfig = field(default_factory=ErrorsConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
 
 
 def _sections() -> dict[str, type[Any]]:
@@ -407,6 +422,13 @@ def markdown_reference() -> str:
         "`OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`, `OTEL_SDK_DISABLED`, `OTEL_BSP_*`,",
         "`OTEL_BLRP_*`, `OTEL_PROPAGATORS`, ...) are read by the OpenTelemetry SDK as its",
         "documentation defines them.",
+        "",
+        "Shut-down flushes all signals within `export.shutdown_timeout` seconds in total, whatever",
+        "the collector does; an unreachable collector is logged once, and again only after it",
+        "recovered. To turn export off in tests, set `OTEL_SDK_DISABLED=true` (no SDK providers",
+        "at all), or `OTEL_TRACES_EXPORTER=none` and `OTEL_LOGS_EXPORTER=none`, or pass",
+        "providers of your own (`setup(app, tracer_provider=...)`, e.g. with an in-memory",
+        "exporter).",
         "",
     ]
     for name, section in _sections().items():

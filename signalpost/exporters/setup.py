@@ -82,10 +82,11 @@ class Telemetry:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _closed: bool = False
 
-    def shutdown(self, timeout_seconds: float = 5.0) -> None:
+    def shutdown(self, timeout_seconds: float | None = None) -> None:
         """Flush queued telemetry and release what :func:`setup` started. Idempotent.
 
-        Waits at most about ``timeout_seconds`` per signal, even when the collector is down.
+        Flushing all signals together takes at most ``timeout_seconds`` (default: the
+        ``export.shutdown_timeout`` setting), whatever the collector does.
         """
         with self._lock:
             if self._closed:
@@ -99,6 +100,8 @@ class Telemetry:
         if self.metrics_server is not None:
             self.metrics_server.shutdown()
         if self._owned is not None:
+            if timeout_seconds is None:
+                timeout_seconds = self.config.export.shutdown_timeout
             self._owned.shutdown(timeout_seconds)
         root = logging.getLogger()
         for handler in self._handlers:

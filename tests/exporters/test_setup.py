@@ -227,7 +227,7 @@ def test_protocol_chosen_from_otel_variables(protocol: str, module: str) -> None
     providers = create_providers(environ=env)
     provider: Any = providers.tracer_provider
     (processor,) = provider._active_span_processor._span_processors
-    assert type(processor._batch_processor._exporter).__module__ == module
+    assert type(processor._batch_processor._exporter._inner).__module__ == module
     providers.shutdown(0.5)
 
 
