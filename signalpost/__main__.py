@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from signalpost.exporters.config import ConfigError, load_config, markdown_reference
+from signalpost.exporters.config import SettingsError, load_config, markdown_reference
 from signalpost.instrumentation.semconv import reference
 
 
@@ -20,7 +20,7 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["check-config"] and len(argv) <= 2:
         try:
             config = load_config(argv[1] if len(argv) == 2 else None)
-        except ConfigError as error:
+        except SettingsError as error:
             print(f"signalpost: configuration error: {error}", file=sys.stderr)
             return 1
         print(config)

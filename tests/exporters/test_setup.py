@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from starlette.testclient import TestClient
 
-from signalpost.exporters.config import ConfigError
+from signalpost.exporters.config import SettingsError
 from signalpost.exporters.otel import create_providers
 from signalpost.exporters.setup import setup
 from signalpost.instrumentation.context import current_request_id
@@ -198,7 +198,7 @@ def test_metrics_on_own_port_with_bearer_auth(
 def test_bad_configuration_stops_setup_naming_the_key(tmp_path: Any) -> None:
     config_file = tmp_path / "signalpost.yaml"
     config_file.write_text("http:\n  request_id_header: X-Request-ID\n  max_routes: many\n")
-    with pytest.raises(ConfigError) as error:
+    with pytest.raises(SettingsError) as error:
         setup(make_app(), config_file=config_file, registry=CollectorRegistry())
     assert str(error.value).startswith(f"{config_file}:3: http.max_routes: expected integer")
 
