@@ -113,9 +113,11 @@ class _Builder:
     def build(self, node: Node, path: Path_) -> Any:
         self.count += 1
         if self.count > MAX_VALUES:
+            # Aliases repeat nodes from elsewhere: name the key of this document that expands.
+            top = path[:1]
             raise YamlProblem(
-                node.start_mark.line + 1,
-                path,
+                self.lines.get(top, node.start_mark.line + 1),
+                top,
                 f"a document of at most {MAX_VALUES} values (YAML aliases expand to more)",
             )
         if isinstance(node, ScalarNode):

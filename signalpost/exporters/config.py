@@ -73,7 +73,9 @@ class SettingsError(SystemExit, ValueError):
         self.key = key
         self.expected = expected
         detail = f", got {got}" if got is not None else ""
-        message = f"{source}: {key}: expected {expected}{detail}"
+        # An OTEL_* variable is its own key: "environment variable OTEL_X: expected ...".
+        where = source if source.endswith(f" {key}") else f"{source}: {key}"
+        message = f"{where}: expected {expected}{detail}"
         super().__init__(message)
         # What the interpreter prints when nobody catches it.
         self.code = f"signalpost: configuration error: {message}"

@@ -46,14 +46,13 @@ from signalpost.exporters.export_guard import (
     _Guard,
     silence_sdk_retry_logs,
 )
+from signalpost.exporters.otel_env import OtelSettings, check_otel_environment
 
 __all__ = ["DEFAULT_SHUTDOWN_SECONDS", "OtelProviders", "create_providers", "sdk_disabled"]
 
 DEFAULT_SHUTDOWN_SECONDS = 5.0
 
 _log = logging.getLogger("signalpost.internal")
-_PROTOCOLS = ("http/protobuf", "grpc")
-_EXPORTERS = ("otlp", "console", "none")
 
 
 @dataclass
@@ -125,30 +124,12 @@ def sdk_disabled(environ: Mapping[str, str] | None = None) -> bool:
     return env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
 
 
-def _choices(env: Mapping[str, str], name: str, default: str) -> list[str]:
-    raw = env.get(name, "").strip().lower() or default
-    values = list(dict.fromkeys(v.strip() for v in raw.split(",") if v.strip()))
-    bad = [v for v in values if v not in _EXPORTERS]
-    if bad or not values or ("none" in values and len(values) > 1):
-        raise ValueError(f"{name}={raw!r}: expected one of {', '.join(_EXPORTERS)}")
-    return [v for v in values if v != "none"]
-
-
-def _protocol(env: Mapping[str, str], signal: str) -> str:
-    for name in (f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"):
-        raw = env.get(name, "").strip().lower()
-        if raw:
-            if raw not in _PROTOCOLS:
-                raise ValueError(f"{name}={raw!r}: expected one of {', '.join(_PROTOCOLS)}")
-            return raw
-    return "http/protobuf"
-
-
 class _Exporters:
     """Builds the exporters of every signal; OTLP ones are wrapped in guards sharing state."""
 
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self.env = env
+    def __init__(self, settings: OtelSettings) -> None:
+        self.exporters = settings.exporters
+        self.protocols = settings.protocols
         self.guards: list[_Guard] = []
         self.states: dict[str, CollectorState] = {}
 
@@ -162,11 +143,11 @@ class _Exporters:
 
     def spans(self) -> list[Any]:
         out: list[Any] = []
-        for kind in _choices(self.env, "OTEL_TRACES_EXPORTER", "otlp"):
+        for kind in self.exporters["TRACES"]:
             if kind == "console":
                 out.append(ConsoleSpanExporter())
                 continue
-            if _protocol(self.env, "TRACES") == "grpc":
+            if self.protocols["TRACES"] == "grpc":
                 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
                     OTLPSpanExporter,
                 )
@@ -185,11 +166,11 @@ class _Exporters:
 
     def logs(self) -> list[Any]:
         out: list[Any] = []
-        for kind in _choices(self.env, "OTEL_LOGS_EXPORTER", "otlp"):
+        for kind in self.exporters["LOGS"]:
             if kind == "console":
                 out.append(ConsoleLogRecordExporter())
                 continue
-            if _protocol(self.env, "LOGS") == "grpc":
+            if self.protocols["LOGS"] == "grpc":
                 from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
 
                 inner: Any = OTLPLogExporter()
@@ -204,14 +185,13 @@ class _Exporters:
             out.append(guard)
         return out
 
-    def metric_readers(self, otlp_metrics: bool) -> list[MetricReader]:
+    def metric_readers(self) -> list[MetricReader]:
         out: list[MetricReader] = []
-        default = "otlp" if otlp_metrics else "none"
-        for kind in _choices(self.env, "OTEL_METRICS_EXPORTER", default):
+        for kind in self.exporters["METRICS"]:
             if kind == "console":
                 out.append(PeriodicExportingMetricReader(ConsoleMetricExporter()))
                 continue
-            if _protocol(self.env, "METRICS") == "grpc":
+            if self.protocols["METRICS"] == "grpc":
                 from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
                     OTLPMetricExporter,
                 )
@@ -256,16 +236,18 @@ def create_providers(
             ``OTEL_SERVICE_NAME`` and ``OTEL_RESOURCE_ATTRIBUTES``.
 
     Raises:
-        ValueError: an ``OTEL_*`` exporter or protocol variable has a value not supported.
+        SettingsError: an ``OTEL_*`` variable has a value that is not valid or not supported
+            (:func:`~signalpost.exporters.otel_env.check_otel_environment`).
     """
     env = os.environ if environ is None else environ
-    if sdk_disabled(env):
+    settings = check_otel_environment(env, otlp_metrics)
+    if settings.sdk_disabled:
         return OtelProviders(None, None, None)
     resource = resource or Resource.create()
-    build = _Exporters(env)
+    build = _Exporters(settings)
     span_exporters = build.spans() if tracing else []
     log_exporters = build.logs() if logs else []
-    readers = build.metric_readers(otlp_metrics)
+    readers = build.metric_readers()
     silence_sdk_retry_logs()
 
     tracer_provider = None
