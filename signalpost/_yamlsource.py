@@ -11,16 +11,28 @@ with values echoed truncated.
 from __future__ import annotations
 
 import re
+import types
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-__all__ = ["MAX_VALUES", "Located", "YamlProblem", "parse", "problems", "read", "shown"]
+__all__ = [
+    "MAX_VALUES",
+    "Located",
+    "YamlProblem",
+    "dotted",
+    "known_keys",
+    "parse",
+    "problems",
+    "read",
+    "shown",
+]
 
 MAX_VALUES = 10_000
 _SHOWN = 60
@@ -123,7 +135,7 @@ class _Builder:
         if isinstance(node, ScalarNode):
             try:
                 return self._scalars.construct_object(node)
-            except yaml.YAMLError as error:
+            except (yaml.YAMLError, ValueError, OverflowError) as error:
                 raise YamlProblem(
                     node.start_mark.line + 1, path, "a valid YAML value", str(error).split("\n")[0]
                 ) from None
@@ -197,3 +209,38 @@ def problems(error: ValidationError) -> Iterator[tuple[Path_, str, Any]]:
         path = tuple(p for p in item["loc"] if isinstance(p, str | int))
         # Unions add the member's name to the path; keep only keys and indexes of the data.
         yield path, _expected(item), item.get("input")
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (types.UnionType, typing.Union):
+            members = [a for a in typing.get_args(tp) if a is not type(None)]
+            tp = members[0]
+        else:
+            return tp
+
+
+def known_keys(model: type[BaseModel], path: Path_) -> list[str]:
+    """The keys (as written, aliases included) of the model that ``path`` leads into."""
+    tp: Any = model
+    for part in path:
+        tp = _unwrap(tp)
+        origin = typing.get_origin(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            names = {(i.alias or n): i for n, i in tp.model_fields.items()}
+            if part not in names:
+                return []
+            tp = names[str(part)].annotation
+        elif origin is dict:
+            tp = typing.get_args(tp)[1]
+        elif origin is list:
+            tp = typing.get_args(tp)[0]
+        else:
+            return []
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [(i.alias or n) for n, i in tp.model_fields.items()]
+    return []
