@@ -228,7 +228,7 @@ def setup(
         The :class:`Telemetry`; call :meth:`Telemetry.shutdown` when not using an app.
 
     Raises:
-        signalpost.exporters.config.SettingsError: A setting is unknown, mistyped or out of range.
+        signalpost.exporters.config.SettingsError: A setting or an ``OTEL_*`` variable is bad.
         signalpost.exporters.prometheus.MetricsServerError: ``metrics.port`` is taken.
     """
     config = config or load_config(config_file, overrides=overrides)

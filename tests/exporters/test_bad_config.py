@@ -108,3 +108,20 @@ def test_setup_raises_a_catchable_error() -> None:
             setup(FastAPI(), registry=CollectorRegistry(), configure_logging=False)
     assert isinstance(caught.value, SettingsError)
     assert caught.value.key == "OTEL_EXPORTER_OTLP_PROTOCOL"
+
+
+@pytest.mark.slow
+def test_gunicorn_with_signalpost_config_stops_once_before_booting_workers(tmp_path: Path) -> None:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "SIGNALPOST_"))}
+    env = base | {"OTEL_BSP_MAX_QUEUE_SIZE": "-1", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    command = [
+        sys.executable, "-m", "gunicorn", "-c", "python:signalpost.exporters.gunicorn_config",
+        "-w", "2", "-b", f"127.0.0.1:{free_port()}", "tests.exporters.apps.plain:app",
+    ]
+    status, stderr = run(command, env)
+    assert status != 0, stderr
+    assert "Traceback" not in stderr and "Booting worker" not in stderr, stderr
+    assert stderr.strip().splitlines()[-1] == (
+        PREFIX + "environment variable OTEL_BSP_MAX_QUEUE_SIZE: expected a whole number greater"
+        " than 0, got '-1'"
+    )
