@@ -78,11 +78,6 @@ class CollectorState:
         self._lock = threading.Lock()
         self._up: bool | None = None
 
-    @property
-    def down(self) -> bool:
-        """Whether the last export failed."""
-        return self._up is False
-
     def record(self, success: bool, signal: str) -> None:
         """Record one export's outcome; log on a change of state."""
         with self._lock:

@@ -87,7 +87,7 @@ def test_each_bad_setting_is_one_line_under_uvicorn_and_check_config(tmp_path: P
         assert len(line) < 400, case
 
 
-def test_a_list_of_exporters_gets_every_exporter(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_list_of_exporters_gets_every_exporter() -> None:
     from signalpost.exporters.otel import create_providers
 
     env = {"OTEL_TRACES_EXPORTER": "otlp,console", "OTEL_LOGS_EXPORTER": "none"}
@@ -101,7 +101,6 @@ def test_a_list_of_exporters_gets_every_exporter(monkeypatch: pytest.MonkeyPatch
 
 
 def test_setup_raises_a_catchable_error() -> None:
-    os.environ.get("OTEL_BSP_MAX_QUEUE_SIZE")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
         with pytest.raises(ValueError) as caught:
