@@ -48,7 +48,8 @@ class YamlProblem(Exception):
         self.line = line
         self.key = key
         self.expected = expected
-        self.got = got
+        # Parser messages can quote the document (a tag, an anchor): keep them one short line.
+        self.got = got if got is None or len(got) <= 120 else got[:117] + "..."
 
 
 @dataclass(frozen=True)

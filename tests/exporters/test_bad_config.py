@@ -124,3 +124,18 @@ def test_gunicorn_with_signalpost_config_stops_once_before_booting_workers(tmp_p
         PREFIX + "environment variable OTEL_BSP_MAX_QUEUE_SIZE: expected a whole number greater"
         " than 0, got '-1'"
     )
+
+
+@pytest.mark.slow
+def test_broken_schema_spec_is_one_line_under_uvicorn(tmp_path: Path) -> None:
+    spec = tmp_path / "schema.yaml"
+    spec.write_text("tables:\n  users:\n    columns:\n      id: {type: int, nullable: maybe}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "SIGNALPOST_"))}
+    command = [sys.executable, "-m", "uvicorn", "tests.exporters.apps.schema_app:app",
+               "--port", str(free_port())]
+    status, stderr = run(command, env | {"SCHEMA_SPEC": str(spec)})
+    assert status != 0
+    assert stderr.strip() == (
+        f"signalpost: schema spec error: {spec}:4: tables.users.columns.id.nullable:"
+        " expected true or false, got 'maybe'"
+    )

@@ -65,8 +65,12 @@ __all__ = [
 ]
 
 
-class SchemaSpecError(ValueError):
+class SchemaSpecError(SystemExit, ValueError):
     """The schema file is not valid; the message names the file, line and key.
+
+    Like the settings' ``SettingsError`` it is a :class:`SystemExit`, so that a broken file
+    found while a server imports the app ends the process with one line and status 1 instead
+    of a traceback, and a :class:`ValueError` for code that catches it.
 
     Attributes:
         source: File name (or ``<string>``).
@@ -80,6 +84,11 @@ class SchemaSpecError(ValueError):
         self.source = source
         self.line = line
         self.key = key
+        # What the interpreter prints when nobody catches it.
+        self.code = f"signalpost: schema spec error: {self.args[0]}"
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 @dataclass(frozen=True, slots=True)
