@@ -30,15 +30,14 @@ __all__ = [
 
 _log = logging.getLogger("signalpost.internal")
 
-# What the OTLP exporters and the batch processor log per failed batch; CollectorState says it
-# once instead.
+# What the OTLP exporters log per failed batch; CollectorState says it once instead, with the
+# first such line of the failing export as the reason.
 _PER_BATCH = (
     "Transient error",
     "Failed to export",
     "Shutdown in progress",
     "Exporter already shutdown",
     "OTLP client already shutdown",
-    "Exception while exporting",
 )
 _SDK_LOGGERS = (
     "opentelemetry.exporter.otlp.proto.http.trace_exporter",
@@ -46,13 +45,27 @@ _SDK_LOGGERS = (
     "opentelemetry.exporter.otlp.proto.http.metric_exporter",
     "opentelemetry.exporter.otlp.common.http",
     "opentelemetry.exporter.otlp.proto.grpc.exporter",
-    "opentelemetry.sdk._shared_internal",
 )
+
+
+# The exporter logs in the thread that calls export(), so the guard finds the reason here.
+_recent = threading.local()
 
 
 class _PerBatchFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (isinstance(record.msg, str) and record.msg.startswith(_PER_BATCH))
+        if isinstance(record.msg, str) and record.msg.startswith(_PER_BATCH):
+            first = not getattr(_recent, "reason", "")
+            if first and record.msg.startswith(("Transient error", "Failed to export")):
+                _recent.reason = record.getMessage()
+            return False
+        return True
+
+
+def _reason() -> str:
+    reason = str(getattr(_recent, "reason", "") or "no reason given")
+    _recent.reason = ""
+    return reason if len(reason) <= 200 else reason[:197] + "..."
 
 
 _FILTER = _PerBatchFilter()
@@ -74,12 +87,14 @@ class CollectorState:
     """
 
     def __init__(self, endpoint: str) -> None:
+        silence_sdk_retry_logs()  # this object reports instead
         self.endpoint = endpoint
         self._lock = threading.Lock()
         self._up: bool | None = None
 
     def record(self, success: bool, signal: str) -> None:
-        """Record one export's outcome; log on a change of state."""
+        """Record one export's outcome; log on a change of state (with the exporter's reason)."""
+        reason = _reason()
         with self._lock:
             changed = self._up is not success and not (self._up is None and success)
             self._up = success
@@ -89,10 +104,10 @@ class CollectorState:
             _log.warning("telemetry export to %s works again (%s)", self.endpoint, signal)
         else:
             _log.warning(
-                "telemetry export to %s failed (%s): collector unreachable or refusing data;"
-                " logged again only when it recovers",
+                "telemetry export to %s failed (%s): %s; logged again only when it recovers",
                 self.endpoint,
                 signal,
+                reason,
             )
 
 

@@ -44,7 +44,6 @@ from signalpost.exporters.export_guard import (
     GuardedMetricExporter,
     GuardedSpanExporter,
     _Guard,
-    silence_sdk_retry_logs,
 )
 from signalpost.exporters.otel_env import OtelSettings, check_otel_environment
 
@@ -248,7 +247,6 @@ def create_providers(
     span_exporters = build.spans() if tracing else []
     log_exporters = build.logs() if logs else []
     readers = build.metric_readers()
-    silence_sdk_retry_logs()
 
     tracer_provider = None
     if tracing:
