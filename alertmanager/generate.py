@@ -1,4 +1,4 @@
-"""Generate ``alertmanager/alertmanager.yml`` (and ``alertmanager.local.yml`` for the local
+"""Generate ``alertmanager/alertmanager.yml`` (and ``alertmanager.compose.yml`` for the compose
 stack) from the alert catalog and a knobs file.
 
 Run from the repository root::
@@ -51,7 +51,7 @@ _HERE = Path(__file__).parent
 # The committed files: (knobs, output). `python -m alertmanager.generate` rewrites them all.
 TARGETS: tuple[tuple[Path, Path], ...] = (
     (DEFAULT_KNOBS, DEFAULT_OUTPUT),
-    (_HERE / "knobs.local.yaml", _HERE / "alertmanager.local.yml"),
+    (_HERE / "knobs.compose.yaml", _HERE / "alertmanager.compose.yml"),
 )
 
 # Alerts without a job_type label group by alertname and service only: a label absent from
@@ -264,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m alertmanager.generate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--knobs", type=Path, help="knobs YAML file (default: every "
-                        "committed knobs file: knobs.yaml and knobs.local.yaml)")
+                        "committed knobs file: knobs.yaml and knobs.compose.yaml)")
     parser.add_argument("--output", help="file to write, '-' for standard output "
                         "(required with --knobs)")
     args = parser.parse_args(argv)
