@@ -93,7 +93,7 @@ class Knobs:
     history: WebhookKnobs
 
     def with_receivers(self, **receivers: Any) -> Knobs:
-        """A copy with some receivers replaced (a local stack or a test derives its own)."""
+        """A copy with some knobs replaced (a local stack or a test derives its own)."""
         return replace(self, **receivers)
 
 

@@ -297,8 +297,9 @@ def _health(k: Knobs) -> list[Rule]:
                 f"{{{{ $labels.service }}}}: database {{{{ $labels.{DB_OPERATION} }}}} is slow"
             ),
             description=(
-                f"The {num(ds.quantile * 100)}th percentile of {{{{ $labels.{DB_OPERATION} }}}} "
-                "statements takes {{ $value | humanizeDuration }}, above "
+                f"The {num(ds.quantile * 100)}th percentile duration of "
+                f"{{{{ $labels.{DB_OPERATION} }}}} statements is "
+                "{{ $value | humanizeDuration }}, above "
                 f"{num(ds.threshold_seconds)}s."
             ),
             dashboard=Dashboard.HEALTH,

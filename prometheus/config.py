@@ -15,6 +15,7 @@ from prometheus import recording as r
 from prometheus.knobs import Knobs
 
 __all__ = [
+    "COMPOSE",
     "RETENTION",
     "RULE_FILES",
     "Addresses",
@@ -22,6 +23,7 @@ __all__ = [
     "config_files",
     "longterm_config",
     "main_config",
+    "parse_addresses",
 ]
 
 RULE_FILES: tuple[str, ...] = (
@@ -50,6 +52,10 @@ class Addresses:
     daily: str = "prometheus-daily:9090"
 
 
+COMPOSE = Addresses()
+"""The compose stack's addresses: the committed prometheus.yml uses them."""
+
+
 def _scrape(job: str, target: str, service: str) -> dict[str, Any]:
     return {
         "job_name": job,
@@ -59,7 +65,7 @@ def _scrape(job: str, target: str, service: str) -> dict[str, Any]:
 
 def main_config(
     knobs: Knobs,
-    addresses: Addresses = Addresses(),
+    addresses: Addresses = COMPOSE,
     *,
     scrape_interval: str = "15s",
     evaluation_interval: str = "30s",
@@ -151,10 +157,28 @@ def command_line(role: str, config: str, storage: str, listen: str) -> list[str]
     return flags
 
 
-def config_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
-    """The committed configurations, for the compose stack."""
+def parse_addresses(pairs: list[str]) -> Addresses:
+    """:class:`Addresses` from ``name=host:port`` pairs (the rest keep the compose defaults).
+
+    Raises:
+        ValueError: A pair is malformed or names no component.
+    """
+    known = set(Addresses.__dataclass_fields__)
+    chosen: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, address = pair.partition("=")
+        if not sep or name not in known or ":" not in address:
+            raise ValueError(
+                f"--address {pair!r}: expected NAME=HOST:PORT with NAME one of {sorted(known)}"
+            )
+        chosen[name] = address
+    return Addresses(**chosen)
+
+
+def config_files(knobs: Knobs, addresses: Addresses = COMPOSE) -> dict[str, dict[str, Any]]:
+    """The configurations: the committed ones use the compose stack's addresses."""
     return {
-        "prometheus.yml": main_config(knobs),
+        "prometheus.yml": main_config(knobs, addresses),
         "longterm-1h.yml": longterm_config("1h"),
         "longterm-1d.yml": longterm_config("1d"),
     }

@@ -2,11 +2,13 @@
 
 Usage (from the repository root)::
 
-    python -m prometheus.generate [--knobs FILE] [--out DIR]
+    python -m prometheus.generate [--knobs FILE] [--out DIR] [--address NAME=HOST:PORT ...]
 
 ``--out`` defaults to ``prometheus/``: rules go to ``DIR/rules/``, the configuration to
 ``DIR/prometheus.yml`` and ``DIR/longterm-*.yml``. The promtool unit tests (``DIR/tests/``) are
-written for the repository's own knobs only: they pin the generator's PromQL with known data.
+written for the repository's own knobs and addresses only: they pin the generator's PromQL
+with known data. ``--address app=127.0.0.1:8000`` (repeatable) points prometheus.yml at a local
+stack instead of the compose service names.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from prometheus.config import config_files
+from prometheus.config import COMPOSE, Addresses, config_files, parse_addresses
 from prometheus.knobs import DEFAULT_KNOBS, Knobs, KnobsError, load_knobs
 from prometheus.rulefiles import rule_files
 from prometheus.unittests import test_files
@@ -38,10 +40,11 @@ def dump(data: Any) -> str:
     return HEADER + yaml.safe_dump(data, sort_keys=False, width=1000, allow_unicode=True)
 
 
-def render(knobs: Knobs, *, with_tests: bool) -> dict[str, str]:
+def render(knobs: Knobs, *, with_tests: bool, addresses: Addresses = COMPOSE) -> dict[str, str]:
     """Every generated file, by path relative to the output directory, with its text."""
     files = {f"rules/{name}": dump(content) for name, content in rule_files(knobs).items()}
-    files.update({name: dump(content) for name, content in config_files(knobs).items()})
+    configs = config_files(knobs, addresses)
+    files.update({name: dump(content) for name, content in configs.items()})
     if with_tests:
         files.update(
             {f"tests/{name}": dump(content) for name, content in test_files(knobs).items()}
@@ -54,14 +57,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m prometheus.generate", description=__doc__)
     parser.add_argument("--knobs", type=Path, default=DEFAULT_KNOBS, help="knobs YAML file")
     parser.add_argument("--out", type=Path, default=HERE, help="output directory")
+    parser.add_argument(
+        "--address",
+        action="append",
+        default=[],
+        metavar="NAME=HOST:PORT",
+        help="where prometheus.yml finds a component (app, worker, prometheus, alertmanager, "
+        "hourly, daily); repeatable; defaults are the compose stack's service names",
+    )
     args = parser.parse_args(argv)
     try:
         knobs = load_knobs(args.knobs)
-    except KnobsError as exc:
+        addresses = parse_addresses(args.address)
+    except (KnobsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    own = args.knobs.resolve() == DEFAULT_KNOBS.resolve()
-    for rel, text in render(knobs, with_tests=own).items():
+    own = args.knobs.resolve() == DEFAULT_KNOBS.resolve() and not args.address
+    for rel, text in render(knobs, with_tests=own, addresses=addresses).items():
         path = args.out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

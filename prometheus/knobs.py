@@ -163,12 +163,8 @@ class Objective(_Strict):
     @model_validator(mode="after")
     def _kind_settings(self) -> Objective:
         if self.kind == "http_latency":
-            buckets = http.REQUEST_DURATION.buckets or ()
-            if self.threshold_seconds not in buckets:
-                raise ValueError(
-                    f"SLO {self.name}: threshold_seconds {self.threshold_seconds} is not a bucket "
-                    f"boundary of {http.REQUEST_DURATION.name} (one of {list(buckets)})"
-                )
+            if self.threshold_seconds is None:
+                raise ValueError(f"SLO {self.name}: http_latency needs threshold_seconds")
         elif self.threshold_seconds is not None:
             raise ValueError(f"SLO {self.name}: threshold_seconds is for http_latency only")
         if (self.kind == "job_success") != (self.job_type is not None):
@@ -184,11 +180,26 @@ class Slos(_Strict):
     slow_for: Duration = "15m"
     objectives: tuple[Objective, ...] = ()
 
+    request_duration_buckets: tuple[float, ...] | None = None
+    """Bucket bounds of the request duration histogram when the app sets its own."""
+
     @model_validator(mode="after")
     def _unique(self) -> Slos:
         names = [o.name for o in self.objectives]
         if len(names) != len(set(names)):
             raise ValueError(f"SLO names must be unique: {names}")
+        return self
+
+    @model_validator(mode="after")
+    def _threshold_on_a_bucket(self) -> Slos:
+        # The share of requests under a threshold can only be read at a bucket boundary.
+        buckets = self.request_duration_buckets or http.REQUEST_DURATION.buckets or ()
+        for slo in self.objectives:
+            if slo.kind == "http_latency" and slo.threshold_seconds not in buckets:
+                raise ValueError(
+                    f"SLO {slo.name}: threshold_seconds {slo.threshold_seconds} is not a bucket "
+                    f"boundary of {http.REQUEST_DURATION.name} (one of {list(buckets)})"
+                )
         return self
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "no_match",
     "num",
     "selector",
+    "string",
     "zero_if_absent",
 ]
 
@@ -25,13 +26,18 @@ __all__ = [
 _META = re.compile(r"([.^$*+?()\[\]{}|\\])")
 
 
+def string(text: str) -> str:
+    """``text`` escaped for a double-quoted PromQL string literal (without the quotes)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
 def matcher_regex(values: Iterable[str]) -> str:
     """A ``=~`` regex matching exactly the given label values, escaped for a PromQL string.
 
     Only RE2 metacharacters are escaped (``re.escape`` also escapes ``-``, which RE2 accepts
-    but a PromQL string literal rejects), with the backslash doubled for the string literal.
+    but a PromQL string literal rejects), then the whole is escaped as a string literal.
     """
-    return "|".join(_META.sub(r"\\\\\1", v) for v in values)
+    return string("|".join(_META.sub(r"\\\1", v) for v in values))
 
 
 def selector(metric: str, *matchers: str) -> str:
@@ -66,7 +72,7 @@ def le_value(bound: float) -> str:
 
 def eq(label: str, value: str) -> str:
     """``label="value"``."""
-    return f'{label}="{value}"'
+    return f'{label}="{string(value)}"'
 
 
 def ne(label: str, value: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
 from prometheus.promql import le_value
+from prometheus.rulefiles import group_names
 from signalpost.instrumentation.semconv import MetricSpec
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "bucket_series",
     "expr_test",
     "labels_text",
+    "rules_under_test",
     "series",
 ]
 
@@ -99,4 +101,16 @@ def expr_test(at: str, expr: str, *samples: tuple[str, float]) -> dict[str, Any]
         "expr": expr,
         "eval_time": at,
         "exp_samples": [{"labels": lab, "value": val} for lab, val in samples],
+    }
+
+
+def rules_under_test(knobs: Knobs, *files: str) -> dict[str, Any]:
+    """``rule_files`` and ``group_eval_order`` of a test file.
+
+    Without ``group_eval_order`` promtool evaluates groups in random order, so an alert on a
+    recorded series would lag one evaluation now and then.
+    """
+    return {
+        "rule_files": [f"../rules/{f}" for f in files],
+        "group_eval_order": group_names(knobs, *files),
     }

@@ -15,23 +15,13 @@ from prometheus.alerting import Dashboard as D
 from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
-from prometheus.rulefiles import group_names
-from prometheus.testdata import Expect, alert_test, bucket_series, series
+from prometheus.testdata import Expect, alert_test, bucket_series, rules_under_test, series
 from prometheus.unittests_records import record_files
 from signalpost.instrumentation.semconv import db, errors, health, http, jobs
 
 __all__ = ["test_files"]
 
 ALERT_RULES = ("recording.rules.yml", "alerts.rules.yml")
-
-
-def _rules(knobs: Knobs, *files: str) -> dict[str, Any]:
-    """``rule_files`` and ``group_eval_order``: promtool otherwise evaluates groups in random
-    order, so an alert on a recorded series would lag one evaluation now and then."""
-    return {
-        "rule_files": [f"../rules/{f}" for f in files],
-        "group_eval_order": group_names(knobs, *files),
-    }
 
 
 def _group(
@@ -440,7 +430,7 @@ def _health(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             severity,
             {"service": svc, "db_operation_name": "SELECT"},
             summary=f"{svc}: database SELECT is slow",
-            description="The 99th percentile of SELECT statements takes 995ms, above 0.5s.",
+            description="The 99th percentile duration of SELECT statements is 995ms, above 0.5s.",
             dashboard=D.HEALTH,
         )
 
@@ -807,18 +797,18 @@ def test_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
     ]
     return {
         "alerts.test.yml": {
-            **_rules(knobs, *ALERT_RULES),
+            **rules_under_test(knobs, *ALERT_RULES),
             "evaluation_interval": "1m",
             "tests": alerts,
         },
         # Rules evaluated hourly over 5-minute data: a week of history costs 170 evaluations.
         "alerts-long.test.yml": {
-            **_rules(knobs, *ALERT_RULES),
+            **rules_under_test(knobs, *ALERT_RULES),
             "evaluation_interval": "1h",
             "tests": [*_not_succeeded(knobs, e), *_error_spike_week(knobs, e)],
         },
         "slo-alerts.test.yml": {
-            **_rules(knobs, "slo.rules.yml"),
+            **rules_under_test(knobs, "slo.rules.yml"),
             "evaluation_interval": "5m",
             "tests": _slo_alerts(knobs, e),
         },

@@ -11,8 +11,7 @@ from typing import Any
 
 from prometheus import recording as r
 from prometheus.knobs import Knobs
-from prometheus.rulefiles import group_names
-from prometheus.testdata import bucket_series, expr_test, labels_text, series
+from prometheus.testdata import bucket_series, expr_test, labels_text, rules_under_test, series
 from signalpost.instrumentation.semconv import db, health, http, jobs
 
 __all__ = ["record_files"]
@@ -344,19 +343,12 @@ def _rollup_slo_tests(svc: str) -> list[dict[str, Any]]:
     return [{"interval": "1h", "input_series": inputs, "promql_expr_test": tests}]
 
 
-def _rules(knobs: Knobs, *files: str) -> dict[str, Any]:
-    return {
-        "rule_files": [f"../rules/{f}" for f in files],
-        "group_eval_order": group_names(knobs, *files),
-    }
-
-
 def record_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
     """The three record test files."""
     svc = knobs.services[0]
     return {
         "recording.test.yml": {
-            **_rules(knobs, "recording.rules.yml"),
+            **rules_under_test(knobs, "recording.rules.yml"),
             "evaluation_interval": "1m",
             "tests": [
                 {
@@ -367,12 +359,14 @@ def record_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
             ],
         },
         "slo-records.test.yml": {
-            **_rules(knobs, "slo.rules.yml"),
+            **rules_under_test(knobs, "slo.rules.yml"),
             "evaluation_interval": "5m",
             "tests": _slo_tests(svc),
         },
         "rollup.test.yml": {
-            **_rules(knobs, "rollup-1h.rules.yml", "rollup-1d.rules.yml", "slo-budget.rules.yml"),
+            **rules_under_test(
+                knobs, "rollup-1h.rules.yml", "rollup-1d.rules.yml", "slo-budget.rules.yml"
+            ),
             "evaluation_interval": "1h",
             "tests": [
                 {

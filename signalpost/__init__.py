@@ -21,15 +21,23 @@ from signalpost.instrumentation.classify import (
     SystemFault,
     TransientError,
 )
-from signalpost.instrumentation.jobs import RetryPolicy, current_run, monitored_job
+from signalpost.instrumentation.context import current_request_id
+from signalpost.instrumentation.jobs import (
+    RetryPolicy,
+    current_run,
+    inject_context,
+    monitored_job,
+)
 
 if TYPE_CHECKING:
     from signalpost.exporters.setup import Telemetry, setup
+    from signalpost.instrumentation.db import DatabaseInstrumentation
     from signalpost.instrumentation.health import HealthMonitor, PostgresCheck, ResourcesCheck
 
 __all__ = [
     "ConfigurationError",
     "DataError",
+    "DatabaseInstrumentation",
     "HealthMonitor",
     "PostgresCheck",
     "ResourcesCheck",
@@ -37,7 +45,9 @@ __all__ = [
     "SystemFault",
     "Telemetry",
     "TransientError",
+    "current_request_id",
     "current_run",
+    "inject_context",
     "monitored_job",
     "setup",
 ]
@@ -48,6 +58,7 @@ _LAZY = {
     "HealthMonitor": "signalpost.instrumentation.health",
     "PostgresCheck": "signalpost.instrumentation.health",
     "ResourcesCheck": "signalpost.instrumentation.health",
+    "DatabaseInstrumentation": "signalpost.instrumentation.db",
 }
 
 

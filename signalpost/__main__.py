@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
-from signalpost.exporters.config import ConfigError, load_config, markdown_reference
+from signalpost.exporters.config import SettingsError, load_config, markdown_reference
+from signalpost.exporters.otel_env import check_otel_environment
 from signalpost.instrumentation.semconv import reference
 
 
@@ -18,10 +20,12 @@ def main(argv: list[str]) -> int:
         sys.stdout.write(reference.markdown_reference())
         return 0
     if argv[:1] == ["check-config"] and len(argv) <= 2:
+        # The same checks as start-up: Signalpost's settings, then the OTEL_* variables.
         try:
             config = load_config(argv[1] if len(argv) == 2 else None)
-        except ConfigError as error:
-            print(f"signalpost: configuration error: {error}", file=sys.stderr)
+            check_otel_environment(os.environ, otlp_metrics=config.metrics.otlp)
+        except SettingsError as error:
+            print(error.code, file=sys.stderr)
             return 1
         print(config)
         return 0

@@ -75,8 +75,9 @@ class Received:
 
 
 @contextmanager
-def otlp_http_receiver() -> Iterator[tuple[str, Received]]:
-    """Serve OTLP/HTTP (protobuf) on a free loopback port; yields (endpoint, received)."""
+def otlp_http_receiver(port: int = 0) -> Iterator[tuple[str, Received]]:
+    """Serve OTLP/HTTP (protobuf) on a loopback port (default: a free one); yields (endpoint,
+    received)."""
     received = Received()
     lock = threading.Lock()
 
@@ -109,7 +110,7 @@ def otlp_http_receiver() -> Iterator[tuple[str, Received]]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

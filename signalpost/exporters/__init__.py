@@ -3,7 +3,7 @@ the Prometheus endpoint, JSON logs)."""
 
 from __future__ import annotations
 
-from signalpost.exporters.config import ConfigError, SignalpostConfig, load_config
+from signalpost.exporters.config import SettingsError, SignalpostConfig, load_config
 from signalpost.exporters.setup import Telemetry, setup
 
-__all__ = ["ConfigError", "SignalpostConfig", "Telemetry", "load_config", "setup"]
+__all__ = ["SettingsError", "SignalpostConfig", "Telemetry", "load_config", "setup"]

@@ -19,10 +19,13 @@ files would add a previous run's totals).
 
 from __future__ import annotations
 
+import os
 from typing import Any, Protocol
 
 from prometheus_client import multiprocess
 
+from signalpost.exporters.config import load_config
+from signalpost.exporters.otel_env import check_otel_environment
 from signalpost.exporters.prometheus.registry import check_multiprocess_dir
 
 __all__ = ["child_exit", "on_starting", "worker_class"]
@@ -37,12 +40,17 @@ class _Worker(Protocol):
 
 
 def on_starting(server: Any) -> None:
-    """gunicorn hook (master, before workers start): validate ``PROMETHEUS_MULTIPROC_DIR``.
+    """gunicorn hook (master, before workers start): check the settings and
+    ``PROMETHEUS_MULTIPROC_DIR``.
 
     Raises:
+        SettingsError: A ``SIGNALPOST_*`` or ``OTEL_*`` setting is bad; gunicorn exits with its
+            one line once, instead of restarting workers that each fail the same way.
         MultiprocessDirError: If the variable is unset or the directory is unusable; gunicorn
             then exits with this message instead of serving per-worker metrics.
     """
+    config = load_config()
+    check_otel_environment(os.environ, otlp_metrics=config.metrics.otlp)
     check_multiprocess_dir()
 
 

@@ -16,11 +16,15 @@ the application does not wait.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import threading
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, ConsoleLogRecordExporter
@@ -35,12 +39,20 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 
 from signalpost._extras import missing_extra
+from signalpost.exporters.export_guard import (
+    CollectorState,
+    GuardedLogExporter,
+    GuardedMetricExporter,
+    GuardedSpanExporter,
+    _Guard,
+)
+from signalpost.exporters.otel_env import OtelSettings, check_otel_environment
 
-__all__ = ["OtelProviders", "create_providers", "sdk_disabled"]
+__all__ = ["DEFAULT_SHUTDOWN_SECONDS", "OtelProviders", "create_providers", "sdk_disabled"]
+
+DEFAULT_SHUTDOWN_SECONDS = 5.0
 
 _log = logging.getLogger("signalpost.internal")
-_PROTOCOLS = ("http/protobuf", "grpc")
-_EXPORTERS = ("otlp", "console", "none")
 
 
 @dataclass
@@ -50,24 +62,60 @@ class OtelProviders:
     tracer_provider: TracerProvider | None
     logger_provider: LoggerProvider | None
     meter_provider: MeterProvider | None
+    _guards: list[_Guard] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _closed: bool = False
 
-    def shutdown(self, timeout_seconds: float = 5.0) -> None:
-        """Flush what is queued (bounded by ``timeout_seconds`` each) and stop exporting."""
-        millis = int(timeout_seconds * 1000)
-        for provider in (self.tracer_provider, self.logger_provider, self.meter_provider):
-            if provider is None:
-                continue
-            try:
-                provider.force_flush(millis)
-            except Exception:
-                _log.warning("flushing %s failed", type(provider).__name__, exc_info=True)
-            try:
-                if isinstance(provider, MeterProvider):
-                    provider.shutdown(timeout_millis=millis)
-                else:
-                    provider.shutdown()
-            except Exception:
-                _log.warning("shutting down %s failed", type(provider).__name__, exc_info=True)
+    def shutdown(self, timeout_seconds: float = DEFAULT_SHUTDOWN_SECONDS) -> bool:
+        """Flush what is queued and stop exporting, within ``timeout_seconds`` in total.
+
+        The providers shut down in parallel threads that this call stops waiting for when the
+        budget is spent, whatever the collector does (a closed port, or a server that accepts
+        and never answers). Each queued batch is tried once, without the exporters' back-off;
+        what is not sent in time is dropped, with one warning. Idempotent.
+
+        Returns:
+            Whether everything was flushed within the budget.
+        """
+        with self._lock:
+            if self._closed:
+                return True
+            self._closed = True
+        atexit.unregister(self.shutdown)
+        deadline = time.monotonic() + max(timeout_seconds, 0.0)
+        for guard in self._guards:
+            guard.stop_retrying()
+        threads = [
+            threading.Thread(
+                target=_shutdown_provider,
+                args=(provider, timeout_seconds),
+                name=f"signalpost-shutdown-{type(provider).__name__}",
+                daemon=True,
+            )
+            for provider in (self.tracer_provider, self.logger_provider, self.meter_provider)
+            if provider is not None
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(max(deadline - time.monotonic(), 0.0))
+        late = [thread.name for thread in threads if thread.is_alive()]
+        if late:
+            _log.warning(
+                "telemetry not flushed within the %.1f s shut-down budget; the rest is dropped",
+                timeout_seconds,
+            )
+        return not late
+
+
+def _shutdown_provider(provider: Any, timeout_seconds: float) -> None:
+    try:
+        if isinstance(provider, MeterProvider):
+            provider.shutdown(timeout_millis=timeout_seconds * 1000)
+        else:
+            provider.shutdown()
+    except Exception:
+        _log.warning("shutting down %s failed", type(provider).__name__, exc_info=True)
 
 
 def sdk_disabled(environ: Mapping[str, str] | None = None) -> bool:
@@ -76,87 +124,98 @@ def sdk_disabled(environ: Mapping[str, str] | None = None) -> bool:
     return env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
 
 
-def _choice(
-    env: Mapping[str, str], names: tuple[str, ...], allowed: tuple[str, ...], default: str
-) -> str:
-    for name in names:
-        raw = env.get(name, "").strip().lower()
-        if raw:
-            # A comma-separated list is allowed by the spec; Signalpost takes the first entry.
-            value = raw.split(",")[0].strip()
-            if value not in allowed:
-                raise ValueError(f"{name}={raw!r}: expected one of {', '.join(allowed)}")
-            return value
-    return default
+class _Exporters:
+    """Builds the exporters of every signal; OTLP ones are wrapped in guards sharing state."""
 
+    def __init__(self, settings: OtelSettings) -> None:
+        self.exporters = settings.exporters
+        self.protocols = settings.protocols
+        self.guards: list[_Guard] = []
+        self.states: dict[str, CollectorState] = {}
 
-def _protocol(env: Mapping[str, str], signal: str) -> str:
-    return _choice(
-        env,
-        (f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"),
-        _PROTOCOLS,
-        "http/protobuf",
-    )
+    def _state(self, inner: Any) -> CollectorState:
+        endpoint = str(getattr(inner, "_endpoint", "") or "the OTLP endpoint")
+        parts = urlsplit(endpoint if "://" in endpoint else f"//{endpoint}")
+        key = parts.netloc or endpoint
+        if key not in self.states:
+            self.states[key] = CollectorState(key)
+        return self.states[key]
 
+    def spans(self) -> list[Any]:
+        out: list[Any] = []
+        for kind in self.exporters["TRACES"]:
+            if kind == "console":
+                out.append(ConsoleSpanExporter())
+                continue
+            if self.protocols["TRACES"] == "grpc":
+                try:
+                    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
+                        OTLPSpanExporter,
+                    )
+                except ImportError as error:  # the 'grpc' extra is not installed
+                    raise missing_extra("grpc", error) from error
 
-def _span_exporter(env: Mapping[str, str]) -> Any:
-    kind = _choice(env, ("OTEL_TRACES_EXPORTER",), _EXPORTERS, "otlp")
-    if kind == "none":
-        return None
-    if kind == "console":
-        return ConsoleSpanExporter()
-    if _protocol(env, "TRACES") == "grpc":
-        try:
-            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-        except ImportError as error:  # the 'grpc' extra is not installed
-            raise missing_extra("grpc", error) from error
+                inner: Any = OTLPSpanExporter()
+            else:
+                from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
+                    OTLPSpanExporter as HttpSpanExporter,
+                )
 
-        return OTLPSpanExporter()
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
-        OTLPSpanExporter as HttpSpanExporter,
-    )
+                inner = HttpSpanExporter()
+            guard = GuardedSpanExporter(inner, "traces", self._state(inner))
+            self.guards.append(guard)
+            out.append(guard)
+        return out
 
-    return HttpSpanExporter()
+    def logs(self) -> list[Any]:
+        out: list[Any] = []
+        for kind in self.exporters["LOGS"]:
+            if kind == "console":
+                out.append(ConsoleLogRecordExporter())
+                continue
+            if self.protocols["LOGS"] == "grpc":
+                try:
+                    from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+                except ImportError as error:  # the 'grpc' extra is not installed
+                    raise missing_extra("grpc", error) from error
 
+                inner: Any = OTLPLogExporter()
+            else:
+                from opentelemetry.exporter.otlp.proto.http._log_exporter import (
+                    OTLPLogExporter as HttpLogExporter,
+                )
 
-def _log_exporter(env: Mapping[str, str]) -> Any:
-    kind = _choice(env, ("OTEL_LOGS_EXPORTER",), _EXPORTERS, "otlp")
-    if kind == "none":
-        return None
-    if kind == "console":
-        return ConsoleLogRecordExporter()
-    if _protocol(env, "LOGS") == "grpc":
-        try:
-            from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
-        except ImportError as error:  # the 'grpc' extra is not installed
-            raise missing_extra("grpc", error) from error
+                inner = HttpLogExporter()
+            guard = GuardedLogExporter(inner, "logs", self._state(inner))
+            self.guards.append(guard)
+            out.append(guard)
+        return out
 
-        return OTLPLogExporter()
-    from opentelemetry.exporter.otlp.proto.http._log_exporter import (
-        OTLPLogExporter as HttpLogExporter,
-    )
+    def metric_readers(self) -> list[MetricReader]:
+        out: list[MetricReader] = []
+        for kind in self.exporters["METRICS"]:
+            if kind == "console":
+                out.append(PeriodicExportingMetricReader(ConsoleMetricExporter()))
+                continue
+            if self.protocols["METRICS"] == "grpc":
+                try:
+                    from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
+                        OTLPMetricExporter,
+                    )
+                except ImportError as error:  # the 'grpc' extra is not installed
+                    raise missing_extra("grpc", error) from error
 
-    return HttpLogExporter()
+                inner: Any = OTLPMetricExporter()
+            else:
+                from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
+                    OTLPMetricExporter as HttpMetricExporter,
+                )
 
-
-def _metric_reader(env: Mapping[str, str], otlp_metrics: bool) -> MetricReader | None:
-    kind = _choice(env, ("OTEL_METRICS_EXPORTER",), _EXPORTERS, "otlp" if otlp_metrics else "none")
-    if kind == "none":
-        return None
-    if kind == "console":
-        return PeriodicExportingMetricReader(ConsoleMetricExporter())
-    if _protocol(env, "METRICS") == "grpc":
-        try:
-            from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
-        except ImportError as error:  # the 'grpc' extra is not installed
-            raise missing_extra("grpc", error) from error
-
-        return PeriodicExportingMetricReader(OTLPMetricExporter())
-    from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
-        OTLPMetricExporter as HttpMetricExporter,
-    )
-
-    return PeriodicExportingMetricReader(HttpMetricExporter())
+                inner = HttpMetricExporter()
+            guard = GuardedMetricExporter(inner, "metrics", self._state(inner))
+            self.guards.append(guard)
+            out.append(PeriodicExportingMetricReader(guard))
+        return out
 
 
 def create_providers(
@@ -170,8 +229,14 @@ def create_providers(
 ) -> OtelProviders:
     """Create SDK providers from the ``OTEL_*`` environment.
 
+    ``OTEL_TRACES_EXPORTER``, ``OTEL_LOGS_EXPORTER`` and ``OTEL_METRICS_EXPORTER`` take a
+    comma-separated list (``otlp,console``): every exporter listed receives the data. OTLP
+    exporters report an unreachable collector once per change of state instead of once per
+    batch. The providers are shut down by :meth:`OtelProviders.shutdown` (bounded), also at
+    interpreter exit when nobody called it.
+
     Args:
-        tracing: Create a tracer provider (with the exporter ``OTEL_TRACES_EXPORTER`` names).
+        tracing: Create a tracer provider (with the exporters ``OTEL_TRACES_EXPORTER`` names).
         logs: Create a logger provider for OTLP log records (``OTEL_LOGS_EXPORTER``).
         otlp_metrics: Export metrics through OTLP even when ``OTEL_METRICS_EXPORTER`` is unset.
             Prometheus scraping needs none of this.
@@ -179,36 +244,49 @@ def create_providers(
             read ``os.environ`` for their settings.
         resource: Resource to use; default ``Resource.create()`` which reads
             ``OTEL_SERVICE_NAME`` and ``OTEL_RESOURCE_ATTRIBUTES``.
-        wrap_span_exporter: Wraps the span exporter behind the batch processor (set-up uses it
+        wrap_span_exporter: Wraps each span exporter behind its batch processor (set-up uses it
             to scrub every span on the export thread).
 
     Raises:
-        ValueError: an ``OTEL_*`` exporter or protocol variable has a value not supported.
+        SettingsError: an ``OTEL_*`` variable has a value that is not valid or not supported
+            (:func:`~signalpost.exporters.otel_env.check_otel_environment`).
     """
     env = os.environ if environ is None else environ
-    if sdk_disabled(env):
+    settings = check_otel_environment(env, otlp_metrics)
+    if settings.sdk_disabled:
         return OtelProviders(None, None, None)
     resource = resource or Resource.create()
+    build = _Exporters(settings)
+    span_exporters = build.spans() if tracing else []
+    log_exporters = build.logs() if logs else []
+    readers = build.metric_readers()
 
     tracer_provider = None
     if tracing:
-        tracer_provider = TracerProvider(resource=resource)
-        span_exporter = _span_exporter(env)
-        if span_exporter is not None:
+        tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+        for span_exporter in span_exporters:
             if wrap_span_exporter is not None:
                 span_exporter = wrap_span_exporter(span_exporter)
             tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter))
 
     logger_provider = None
-    if logs:
-        log_exporter = _log_exporter(env)
-        if log_exporter is not None:
-            logger_provider = LoggerProvider(resource=resource)
+    if log_exporters:
+        logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
+        for log_exporter in log_exporters:
             logger_provider.add_log_record_processor(BatchLogRecordProcessor(log_exporter))
 
     meter_provider = None
-    reader = _metric_reader(env, otlp_metrics)
-    if reader is not None:
-        meter_provider = MeterProvider(resource=resource, metric_readers=[reader])
+    if readers:
+        meter_provider = MeterProvider(
+            resource=resource, metric_readers=readers, shutdown_on_exit=False
+        )
 
-    return OtelProviders(tracer_provider, logger_provider, meter_provider)
+    providers = OtelProviders(
+        tracer_provider,
+        logger_provider,
+        meter_provider,
+        _guards=build.guards,
+    )
+    # The SDK's own exit handlers would wait up to 30 s per signal; this one keeps the budget.
+    atexit.register(providers.shutdown)
+    return providers

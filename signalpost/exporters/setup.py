@@ -92,10 +92,11 @@ class Telemetry:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _closed: bool = False
 
-    def shutdown(self, timeout_seconds: float = 5.0) -> None:
+    def shutdown(self, timeout_seconds: float | None = None) -> None:
         """Flush queued telemetry and release what :func:`setup` started. Idempotent.
 
-        Waits at most about ``timeout_seconds`` per signal, even when the collector is down.
+        Flushing all signals together takes at most ``timeout_seconds`` (default: the
+        ``export.shutdown_timeout`` setting), whatever the collector does.
         """
         with self._lock:
             if self._closed:
@@ -111,6 +112,8 @@ class Telemetry:
         for handler in self._handlers:
             handler.flush()
         if self._owned is not None:
+            if timeout_seconds is None:
+                timeout_seconds = self.config.export.shutdown_timeout
             self._owned.shutdown(timeout_seconds)
         # The JSON handler stays: what is logged after this (the server's "shutdown complete",
         # a job cancelled during a deploy) is still written. Handlers that feed the providers
@@ -303,7 +306,7 @@ def setup(
         The :class:`Telemetry`; call :meth:`Telemetry.shutdown` when not using an app.
 
     Raises:
-        signalpost.exporters.config.ConfigError: A setting is unknown, mistyped or out of range.
+        signalpost.exporters.config.SettingsError: A setting or an ``OTEL_*`` variable is bad.
         signalpost.exporters.prometheus.MetricsServerError: ``metrics.port`` is taken.
     """
     config = config or load_config(config_file, overrides=overrides)

@@ -60,13 +60,19 @@ def smtp() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture(scope="module")
-def alertmanager(catcher: WebhookCatcher, smtp: SmtpSink) -> Iterator[AlertmanagerServer]:
-    """Alertmanager running the generated configuration with local receivers."""
+def alertmanager(
+    catcher: WebhookCatcher, smtp: SmtpSink, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AlertmanagerServer]:
+    """Alertmanager running the generated configuration with local receivers, chat enabled
+    by its secret file (the chat webhook URL)."""
+    chat_secret = tmp_path_factory.mktemp("secrets") / "slack_api_url"
+    chat_secret.write_text(f"{catcher.url}/chat\n")
     knobs = local_knobs(
         pager_url=f"{catcher.url}/pager",
         history_url=f"{catcher.url}/history",
         watchdog_url=f"{catcher.url}/watchdog",
         smtp_port=smtp.port,
+        chat_url_file=str(chat_secret),
     )
     server = AlertmanagerServer(render(knobs))
     yield server

@@ -26,7 +26,6 @@ from typing import Any
 from alertmanager.knobs import EmailKnobs, Knobs, PagerKnobs, WebhookKnobs, load_knobs
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "alertmanager" / "templates"
-DEFAULT_TMPL = "/usr/share/prometheus/alertmanager/default.tmpl"
 READY_TIMEOUT = 60.0
 
 
@@ -55,6 +54,7 @@ def local_knobs(
     history_url: str,
     watchdog_url: str,
     smtp_port: int | None = None,
+    chat_url_file: str | None = None,
 ) -> Knobs:
     """The project's knobs with local receivers and short timings (routing tree unchanged)."""
     knobs = load_knobs()
@@ -69,7 +69,11 @@ def local_knobs(
     else:  # nothing listens there: notifications to email fail, which these tests ignore
         email = replace(email, smarthost=f"127.0.0.1:{free_port()}", auth_username=None,
                         auth_password_file=None, require_tls=False)
+    chat = knobs.chat
+    if chat_url_file is not None:
+        chat = replace(chat, enabled=True, api_url_file=chat_url_file)
     return knobs.with_receivers(
+        chat=chat,
         templates_dir=str(TEMPLATES_DIR),
         timing=replace(knobs.timing, group_wait="1s", group_interval="1s"),
         pager=PagerKnobs(url=pager_url),

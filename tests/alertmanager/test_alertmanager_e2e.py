@@ -34,16 +34,30 @@ def key(labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(labels.items()))
 
 
-def post_and_read(am: AlertmanagerServer, alerts: list[dict[str, Any]]) -> dict[Any, Any]:
-    """Post alerts; return Alertmanager's view of each (by label set) once all are there."""
+def post_and_read(
+    am: AlertmanagerServer,
+    alerts: list[dict[str, Any]],
+    suppressed: list[dict[str, Any]] = [],  # noqa: B006 (never mutated)
+) -> dict[Any, Any]:
+    """Post alerts; return Alertmanager's view of each (by label set) once all are there and
+    the ``suppressed`` ones show as such.
+
+    The inhibitor learns about source alerts asynchronously, so right after the POST a target
+    can still show as active: waiting for the expected state (with a generous timeout) is not
+    a weaker test, a never-inhibited alert still fails it."""
     am.post_alerts(alerts)
     wanted = {key(a["labels"]) for a in alerts}
+    muted = {key(a["labels"]) for a in suppressed}
 
     def seen() -> dict[Any, Any] | None:
         view = {key(a["labels"]): a for a in am.alerts()}
-        return view if wanted <= set(view) else None
+        if not wanted <= set(view):
+            return None
+        if any(view[k]["status"]["state"] != "suppressed" for k in muted):
+            return None
+        return view
 
-    view: dict[Any, Any] = wait_for(seen, what="posted alerts to show in the API")
+    view: dict[Any, Any] = wait_for(seen, what="posted alerts to show in the API as expected")
     return view
 
 
@@ -70,6 +84,12 @@ def expect(
     assert notified(catcher, path, service) == names
 
 
+def history(catcher: WebhookCatcher, service: str) -> set[Any]:
+    """The label sets of the service's alerts the history receiver was told about."""
+    return {key(a["labels"]) for a in catcher.alerts("/history")
+            if a["labels"]["service"] == service}
+
+
 def notified(catcher: WebhookCatcher, path: str, service: str) -> set[str]:
     return {a["labels"]["alertname"] for a in catcher.alerts(path)
             if a["labels"]["service"] == service}
@@ -84,7 +104,8 @@ def test_critical_inhibits_the_matching_warning(
     warning = alert(name, "warning", service, job_type="matching")
     other_job = alert(name, "warning", service, job_type="digest")
     other_alert = alert(Alert.JOB_STUCK, "warning", service, job_type="matching")
-    view = post_and_read(alertmanager, [critical, warning, other_job, other_alert])
+    post_and_read(alertmanager, [critical])  # causes first, as in an incident
+    view = post_and_read(alertmanager, [warning, other_job, other_alert], [warning])
 
     source = view[key(critical["labels"])]["fingerprint"]
     assert view[key(warning["labels"])]["status"] == {
@@ -94,12 +115,32 @@ def test_critical_inhibits_the_matching_warning(
         assert view[key(free["labels"])]["status"]["inhibitedBy"] == []
         assert view[key(free["labels"])]["status"]["state"] == "active"
 
-    expect(alertmanager, catcher, "/history", service, {name, Alert.JOB_STUCK})
     expect(alertmanager, catcher, "/pager", service, {name})
-    history = [a["labels"] for a in catcher.alerts("/history") if a["labels"]["service"] == service]
-    assert sorted(key(labels) for labels in history) == sorted(
-        key(a["labels"]) for a in (critical, other_job, other_alert)
-    )
+
+    wanted = {key(a["labels"]) for a in (critical, other_job, other_alert)}
+    wait_for(lambda: history(catcher, service) >= wanted, what="the uninhibited alerts in history")
+    settle(alertmanager, catcher)
+    assert history(catcher, service) == wanted
+
+
+def test_fast_burn_page_inhibits_the_slow_burn_ticket_of_the_same_slo(
+    alertmanager: AlertmanagerServer, catcher: WebhookCatcher
+) -> None:
+    service = unique("svc")
+    fast = alert(Alert.ERROR_BUDGET_BURN_FAST, "critical", service, slo="availability")
+    slow = alert(Alert.ERROR_BUDGET_BURN_SLOW, "warning", service, slo="availability")
+    other_slo = alert(Alert.ERROR_BUDGET_BURN_SLOW, "warning", service, slo="latency")
+    post_and_read(alertmanager, [fast])
+    view = post_and_read(alertmanager, [slow, other_slo], [slow])
+    source = view[key(fast["labels"])]["fingerprint"]
+    assert view[key(slow["labels"])]["status"]["inhibitedBy"] == [source]
+    assert view[key(other_slo["labels"])]["status"]["inhibitedBy"] == []
+    expect(alertmanager, catcher, "/pager", service, {Alert.ERROR_BUDGET_BURN_FAST})
+
+    wanted = {key(fast["labels"]), key(other_slo["labels"])}
+    wait_for(lambda: history(catcher, service) >= wanted, what="the uninhibited alerts in history")
+    settle(alertmanager, catcher)
+    assert history(catcher, service) == wanted
 
 
 def check_cause_inhibits(
@@ -121,7 +162,8 @@ def check_cause_inhibits(
     )
     free = [*others, alert(bystander_name, "warning", service)]
     free += [{**a, "labels": {**a["labels"], "service": service}} for a in extra_free]
-    view = post_and_read(am, [cause, *symptoms, *free])
+    post_and_read(am, [cause])
+    view = post_and_read(am, [*symptoms, *free], symptoms)
 
     source = view[key(cause["labels"])]["fingerprint"]
     for symptom in symptoms:
@@ -241,7 +283,7 @@ def test_acknowledge_with_an_amtool_silence(
     )
     assert added.returncode == 0, added.stderr
     silence_id = added.stdout.strip()
-    view = post_and_read(alertmanager, [fired])
+    view = post_and_read(alertmanager, [fired], [fired])
     assert view[key(fired["labels"])]["status"] == {
         "state": "suppressed", "inhibitedBy": [], "silencedBy": [silence_id],
     }
@@ -255,3 +297,29 @@ def test_acknowledge_with_an_amtool_silence(
                    capture_output=True)
     wait_for(lambda: notified(catcher, "/history", service) == {Alert.HIGH_LATENCY},
              what="notifications to resume once the silence expired")
+
+
+def test_chat_enabled_by_its_secret_file_gets_the_rendered_message(
+    alertmanager: AlertmanagerServer, catcher: WebhookCatcher
+) -> None:
+    service = unique("svc")
+    alertmanager.post_alerts([alert(Alert.JOB_NOT_SUCCEEDED, "warning", service,
+                                    job_type="digest")])
+
+    def message() -> dict[str, Any] | None:
+        for body in catcher.received("/chat"):
+            for attachment in body.get("attachments", []):
+                if service in attachment.get("title", ""):
+                    return {"channel": body.get("channel"), **attachment}
+        return None
+
+    chat = wait_for(message, what="the chat message")
+    assert chat["channel"] == "#oncall"
+    assert chat["title"] == f"[FIRING: 1] JobNotSucceeded on {service} (job type: digest)"
+    assert chat["title_link"] == "https://grafana.example.test/d/signalpost"
+    text = chat["text"]
+    assert "1 firing, 0 resolved" in text
+    assert f"*[FIRING] JobNotSucceeded on {service}*" in text
+    assert "<https://runbooks.example.test/JobNotSucceeded.md|Runbook>" in text
+    assert "Job type: `digest`" in text
+    assert f"`service={service}`" in text

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from alertmanager.generate import DEFAULT_OUTPUT, Receiver, build_config, render
+from alertmanager.generate import (
+    DEFAULT_OUTPUT,
+    TARGETS,
+    Receiver,
+    build_config,
+    render,
+    render_file,
+)
 from alertmanager.knobs import KnobsError, load_knobs, parse_knobs
 from prometheus.catalog import INHIBITED_BY_DATABASE_DOWN, INHIBITED_BY_SERVICE_DOWN, Alert
 from tests.alertmanager.harness import TEMPLATES_DIR
@@ -17,27 +25,38 @@ def amtool(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["amtool", *args], capture_output=True, text=True, check=False)
 
 
-def test_committed_config_is_fresh() -> None:
-    assert DEFAULT_OUTPUT.read_text(encoding="utf-8") == render(load_knobs()), (
-        "alertmanager/alertmanager.yml is stale: run python -m alertmanager.generate"
+@pytest.mark.parametrize(("knobs", "output"), TARGETS, ids=[o.name for _, o in TARGETS])
+def test_committed_config_is_fresh(knobs: Path, output: Path) -> None:
+    assert output.read_text(encoding="utf-8") == render_file(knobs), (
+        f"alertmanager/{output.name} is stale: run python -m alertmanager.generate"
     )
 
 
 def test_generator_command_writes_the_file(tmp_path: Path) -> None:
     out = tmp_path / "am.yml"
     done = subprocess.run(
-        [".venv/bin/python", "-m", "alertmanager.generate", "--output", str(out)],
+        [sys.executable, "-m", "alertmanager.generate", "--knobs", str(TARGETS[0][0]),
+         "--output", str(out)],
         cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert out.read_text(encoding="utf-8") == render(load_knobs())
+    assert out.read_text(encoding="utf-8") == DEFAULT_OUTPUT.read_text(encoding="utf-8")
 
 
-def test_committed_config_passes_amtool_check_config() -> None:
-    done = amtool("check-config", str(DEFAULT_OUTPUT))
+@pytest.mark.parametrize("output", [o for _, o in TARGETS], ids=[o.name for _, o in TARGETS])
+def test_committed_config_passes_amtool_check_config(output: Path) -> None:
+    done = amtool("check-config", str(output))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "4 inhibit rules" in done.stdout
+    assert "5 inhibit rules" in done.stdout
     assert "5 receivers" in done.stdout
+
+
+def test_local_config_has_the_same_routing_tree_and_inhibition() -> None:
+    production = build_config(load_knobs(TARGETS[0][0]))
+    local = build_config(load_knobs(TARGETS[1][0]))
+    assert local["route"] == production["route"]
+    assert local["inhibit_rules"] == production["inhibit_rules"]
+    assert "auth_password_file" not in TARGETS[1][1].read_text()
 
 
 def test_config_with_chat_and_templates_passes_check_config(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from signalpost.exporters.config import ConfigError, load_config, markdown_reference
+from signalpost.exporters.config import SettingsError, load_config, markdown_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,34 +78,40 @@ def test_env_lists_and_booleans() -> None:
         ("http: [1, 2]\n", ":1: http: expected a mapping of settings"),
         ("- a\n- b\n", ":1: (top level): expected a mapping"),
         ("http:\n  max_routes: [1\n", ": (syntax): expected valid YAML"),
+        ("metrics:\n  port: 9000\n  port: 9001\n", ":3: metrics.port: expected each key once (first given at line 2)"),
+        ("metrics:\n  port: 9000\nhttp:\n  max_routes: 3\nmetrics:\n  path: /m\n", ":5: metrics: expected each key once (first given at line 1)"),
+        ("http:\n  max_routes: 0\n", ":2: http.max_routes: expected a number greater than 0, got 0"),
+        ("http:\n  duration_buckets: [0.1, x]\n", ":2: http.duration_buckets[1]: expected a list of numbers, got 'x'"),
+        ("export:\n  shutdown_timeout: -1\n", ":2: export.shutdown_timeout: expected a number of seconds from 0 to 600, got -1"),
+        ("export:\n  shutdown_timeout: 2.5\n  grace: 1\n", ":3: export.grace: expected one of: shutdown_timeout"),
     ],
 )
 def test_file_errors_name_file_line_and_key(tmp_path: Path, text: str, message: str) -> None:
     path = write(tmp_path, text)
-    with pytest.raises(ConfigError) as error:
+    with pytest.raises(SettingsError) as error:
         load_config(path, environ={})
     assert str(error.value).startswith(str(path))
     assert message in str(error.value)
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"nope.yaml: \(file\): expected a readable YAML file"):
+    with pytest.raises(SettingsError, match=r"nope.yaml: \(file\): expected a readable YAML file"):
         load_config(tmp_path / "nope.yaml", environ={})
 
 
 def test_env_errors_name_the_variable() -> None:
-    with pytest.raises(ConfigError) as error:
+    with pytest.raises(SettingsError) as error:
         load_config(environ={"SIGNALPOST_METRICS_PORT": "ninety"})
     assert str(error.value) == (
         "environment variable SIGNALPOST_METRICS_PORT: metrics.port: expected integer or null,"
         " got 'ninety'"
     )
-    with pytest.raises(ConfigError, match="SIGNALPOST_NOPE_X"):
+    with pytest.raises(SettingsError, match="SIGNALPOST_NOPE_X"):
         load_config(environ={"SIGNALPOST_NOPE_X": "1"})
 
 
 def test_secrets_are_not_echoed_in_errors() -> None:
-    with pytest.raises(ConfigError) as error:
+    with pytest.raises(SettingsError) as error:
         load_config(overrides={"metrics": {"bearer_token": 12345}}, environ={})
     assert "12345" not in str(error.value)
 
@@ -125,7 +131,49 @@ def test_any_yaml_text_loads_or_fails_with_config_error(text: str) -> None:
         handle.write(text)
     try:
         load_config(handle.name, environ={})
-    except ConfigError:
+    except SettingsError:
         pass
     finally:
         Path(handle.name).unlink()
+
+
+def test_non_utf8_file_is_named_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"metrics:\n  path: /m\xe9\n")
+    with pytest.raises(SettingsError) as error:
+        load_config(path, environ={})
+    assert str(error.value) == f"{path}:2: (file): expected UTF-8 text, got byte 0xe9 at offset 19"
+
+
+def test_alias_bomb_is_refused_fast_with_a_short_message(tmp_path: Path) -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    path = write(tmp_path, "\n".join(lines) + "\n")  # 9**9 values once expanded
+    with pytest.raises(SettingsError) as error:
+        load_config(path, environ={})
+    message = str(error.value)
+    assert "expected a document of at most 10000 values" in message
+    assert len(message) < 300
+
+
+def test_values_echoed_are_truncated(tmp_path: Path) -> None:
+    path = write(tmp_path, "metrics:\n  path: " + "x" * 5000 + "\n")
+    with pytest.raises(SettingsError) as error:
+        load_config(path, environ={})
+    assert str(error.value).endswith("...") and len(str(error.value)) < len(str(path)) + 150
+
+
+def test_env_range_error_says_what_was_expected() -> None:
+    with pytest.raises(SettingsError) as error:
+        load_config(environ={"SIGNALPOST_METRICS_PORT": "0"})
+    assert str(error.value) == (
+        "environment variable SIGNALPOST_METRICS_PORT: metrics.port: expected a port number"
+        " from 1 to 65535, got '0'"
+    )
+
+
+def test_settings_error_is_catchable_and_exits_with_one_line() -> None:
+    error = SettingsError("f.yaml:2", "metrics.port", "an integer", "'x'")
+    assert isinstance(error, ValueError) and isinstance(error, SystemExit)
+    assert error.code == "signalpost: configuration error: f.yaml:2: metrics.port: expected an integer, got 'x'"

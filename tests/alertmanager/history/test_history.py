@@ -211,3 +211,26 @@ def test_parser_accepts_or_refuses_but_never_crashes(value: Any, alert: dict[str
         except PayloadError:
             continue
         assert all(r.status in ("firing", "resolved") for r in records)
+
+
+def test_alertmanager_retries_through_a_database_outage(
+    history_alertmanager: AlertmanagerServer, receiver: Receiver, database: str,
+    postgres_server: postgres.PostgresServer,
+) -> None:
+    """Never a lost row: the receiver answers 503 while PostgreSQL is down, Alertmanager
+    delivers again, and the row is there once the database is back."""
+    service = f"svc-{uuid.uuid4().hex[:8]}"
+    refusals = receiver.log().count("database unavailable")
+    postgres_server.stop()
+    try:
+        history_alertmanager.post_alerts([{
+            "labels": {"alertname": Alert.DATABASE_DOWN.value, "severity": "critical",
+                       "service": service},
+            "annotations": {"summary": "PostgreSQL is down"},
+        }])
+        wait_for(lambda: receiver.log().count("database unavailable") > refusals, timeout=60,
+                 what="Alertmanager's delivery to be refused with 503")
+    finally:
+        postgres_server.start()
+    stored = wait_for(lambda: rows(database, service), timeout=120, what="the retried delivery")
+    assert [(r["alertname"], r["status"]) for r in stored] == [("DatabaseDown", "firing")]

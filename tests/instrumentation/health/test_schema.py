@@ -17,7 +17,7 @@ from signalpost.instrumentation.health import (
     Status,
     parse_schema,
 )
-from signalpost.instrumentation.health.checks.schema_spec import normalize_type
+from signalpost.instrumentation.health.checks.schema_spec import load_schema, normalize_type
 
 DDL = """
 CREATE TABLE orgs (id bigint PRIMARY KEY, name text NOT NULL);
@@ -161,7 +161,8 @@ async def test_schema_check_in_a_monitor_reports_problems(
         ),
         ("tables:\n  t:\n    indexes:\n      - unique: true\n", 4, "tables.t.indexes[0]",
          "an index needs a name or columns"),
-        ("tables:\n  users: {}\n  users: {}\n", 3, "tables.users", "duplicate key"),
+        ("tables:\n  users: {}\n  users: {}\n", 3, "tables.users",
+         "expected each key once (first given at line 2)"),
         ("tables:\n  users:\n    columns: {id: int\n", 4, "", "invalid YAML"),
         ("schema: public\n", 1, "tables", "required"),
     ],
@@ -174,6 +175,26 @@ def test_broken_yaml_names_file_line_and_key(
     error = caught.value
     assert (error.source, error.line, error.key) == ("db/schema.yaml", line, key)
     assert str(error).startswith(f"db/schema.yaml:{line}: {key or '(top level)'}: {message}")
+
+
+def test_alias_bomb_and_non_utf8_are_refused_with_file_and_line(tmp_path: Path) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [" + ", ".join([f"*{p}"] * 9) + "]\n"
+        for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    with pytest.raises(SchemaSpecError) as caught:
+        parse_schema(bomb, "db/schema.yaml")
+    assert str(caught.value) == (
+        "db/schema.yaml:5: e: expected a document of at most 10000 values"
+        " (YAML aliases expand to more)"
+    )
+    latin1 = tmp_path / "schema.yaml"
+    latin1.write_bytes(b"tables:\n  caf\xe9: {}\n")
+    with pytest.raises(SchemaSpecError) as caught:
+        load_schema(latin1)
+    assert str(caught.value) == (
+        f"{latin1}:2: (top level): expected UTF-8 text, got byte 0xe9 at offset 13"
+    )
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:

@@ -29,10 +29,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Annotated, Any
 
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from signalpost._yamlsource import (
+    Located,
+    YamlProblem,
+    dotted,
+    known_keys,
+    parse,
+    problems,
+    read,
+    shown,
+)
 
 __all__ = [
     "ExpectedColumn",
@@ -47,8 +65,12 @@ __all__ = [
 ]
 
 
-class SchemaSpecError(ValueError):
+class SchemaSpecError(SystemExit, ValueError):
     """The schema file is not valid; the message names the file, line and key.
+
+    Like the settings' ``SettingsError`` it is a :class:`SystemExit`, so that a broken file
+    found while a server imports the app ends the process with one line and status 1 instead
+    of a traceback, and a :class:`ValueError` for code that catches it.
 
     Attributes:
         source: File name (or ``<string>``).
@@ -62,6 +84,11 @@ class SchemaSpecError(ValueError):
         self.source = source
         self.line = line
         self.key = key
+        # What the interpreter prints when nobody catches it.
+        self.code = f"signalpost: schema spec error: {self.args[0]}"
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,70 +189,96 @@ def normalize_type(name: str) -> str:
     return _ALIASES.get(base, base) + suffix
 
 
-class _Reader:
-    """Walks the composed YAML nodes so that every error can name its line."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self._loader = yaml.SafeLoader("")
-
-    def fail(self, node: Node | None, key: str, message: str) -> SchemaSpecError:
-        line = node.start_mark.line + 1 if node is not None else None
-        return SchemaSpecError(self.source, line, key, message)
-
-    def mapping(
-        self, node: Node, key: str, allowed: set[str] | None = None
-    ) -> list[tuple[str, Node]]:
-        if not isinstance(node, MappingNode):
-            raise self.fail(node, key, f"expected a mapping, got {_kind(node)}")
-        items: list[tuple[str, Node]] = []
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode) or not key_node.value:
-                raise self.fail(key_node, key, "keys must be non-empty strings")
-            name = str(key_node.value)
-            child = f"{key}.{name}" if key else name
-            if name in seen:
-                raise self.fail(key_node, child, "duplicate key")
-            if allowed is not None and name not in allowed:
-                raise self.fail(
-                    key_node, child, f"unknown key, expected one of {', '.join(sorted(allowed))}"
-                )
-            seen.add(name)
-            items.append((name, value_node))
-        return items
-
-    def value(self, node: Node) -> Any:
-        return self._loader.construct_object(node, deep=True)
-
-    def string(self, node: Node, key: str) -> str:
-        value = self.value(node) if isinstance(node, ScalarNode) else None
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(node, key, f"expected a non-empty string, got {_kind(node, value)}")
-        return value.strip()
-
-    def boolean(self, node: Node, key: str) -> bool:
-        value = self.value(node) if isinstance(node, ScalarNode) else None
-        if not isinstance(value, bool):
-            raise self.fail(node, key, f"expected true or false, got {_kind(node, value)}")
-        return value
-
-    def names(self, node: Node, key: str) -> tuple[str, ...]:
-        if isinstance(node, ScalarNode):
-            return (self.string(node, key),)
-        if not isinstance(node, SequenceNode) or not node.value:
-            raise self.fail(node, key, f"expected a list of column names, got {_kind(node)}")
-        return tuple(self.string(item, f"{key}[{i}]") for i, item in enumerate(node.value))
+NonEmpty = Annotated[str, AfterValidator(lambda v: _non_empty(v))]
 
 
-def _kind(node: Node, value: Any = None) -> str:
-    if isinstance(node, MappingNode):
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("expected a non-empty string")
+    return value.strip()
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+Names = Annotated[list[NonEmpty], Field(min_length=1), BeforeValidator(_one_or_many)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _Column(_Model):
+    type: NonEmpty | None = None
+    nullable: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        # "nickname: text" declares the type only; "nickname:" declares nothing but presence.
+        if value is None:
+            return {}
+        return {"type": value} if isinstance(value, str) else value
+
+
+class _Index(_Model):
+    name: NonEmpty | None = None
+    columns: Names | None = None
+    unique: bool | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> _Index:
+        if self.name is None and self.columns is None:
+            raise ValueError("an index needs a name or columns")
+        return self
+
+
+class _Reference(_Model):
+    table: NonEmpty
+    columns: Names | None = None
+
+
+class _ForeignKey(_Model):
+    name: NonEmpty | None = None
+    columns: Names
+    references: _Reference
+
+
+class _Table(_Model):
+    columns: dict[str, _Column] = Field(default_factory=dict)
+    indexes: list[_Index] = Field(default_factory=list)
+    foreign_keys: list[_ForeignKey] = Field(default_factory=list)
+
+
+class _Spec(_Model):
+    default_schema: NonEmpty = Field(default="public", alias="schema")
+    tables: dict[str, _Table]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
         return "a mapping"
-    if isinstance(node, SequenceNode):
+    if isinstance(value, list):
         return "a list"
-    if value is None and isinstance(node, ScalarNode):
-        return repr(node.value) if node.value else "nothing"
-    return repr(value)
+    if value is None:
+        return "nothing"
+    return shown(value)
+
+
+def _message(path: tuple[str | int, ...], expected: str, got: Any) -> str:
+    if expected == "a known key":
+        allowed = ", ".join(sorted(known_keys(_Spec, path[:-1])))
+        return f"unknown key, expected one of {allowed}"
+    if expected == "a value (required)":
+        return "required"
+    if expected.startswith(("an index", "expected")):
+        return expected if expected.startswith("an index") else f"{expected}, got {_kind(got)}"
+    if expected == "a string":
+        expected = "a non-empty string"
+    elif expected == "a non-empty list":
+        expected = "a list of column names"
+    return f"expected {expected}, got {_kind(got)}"
 
 
 def _split(name: str, default_schema: str) -> tuple[str, str]:
@@ -233,135 +286,92 @@ def _split(name: str, default_schema: str) -> tuple[str, str]:
     return (schema, table) if dot else (default_schema, name)
 
 
-def _table(
-    reader: _Reader, name: str, node: Node, key: str, schema: str, line: int
-) -> ExpectedTable:
-    columns: list[ExpectedColumn] = []
-    indexes: list[ExpectedIndex] = []
-    foreign_keys: list[ExpectedForeignKey] = []
-    for part, value in reader.mapping(node, key, {"columns", "indexes", "foreign_keys"}):
-        part_key = f"{key}.{part}"
-        if part == "columns":
-            for column, spec in reader.mapping(value, part_key):
-                columns.append(_column(reader, column, spec, f"{part_key}.{column}"))
-        else:
-            if not isinstance(value, SequenceNode):
-                raise reader.fail(value, part_key, f"expected a list, got {_kind(value)}")
-            for index, item in enumerate(value.value):
-                item_key = f"{part_key}[{index}]"
-                if part == "indexes":
-                    indexes.append(_index(reader, item, item_key))
-                else:
-                    foreign_keys.append(_foreign_key(reader, item, item_key, schema))
-    table_schema, table_name = _split(name, schema)
-    return ExpectedTable(
-        table_schema, table_name, tuple(columns), tuple(indexes), tuple(foreign_keys), line
-    )
-
-
-def _column(reader: _Reader, name: str, node: Node, key: str) -> ExpectedColumn:
-    line = node.start_mark.line + 1
-    if isinstance(node, ScalarNode):
-        if not node.value:
-            return ExpectedColumn(name, None, None, line)
-        return ExpectedColumn(name, normalize_type(reader.string(node, key)), None, line)
-    type_name: str | None = None
-    nullable: bool | None = None
-    for field_name, value in reader.mapping(node, key, {"type", "nullable"}):
-        if field_name == "type":
-            type_name = normalize_type(reader.string(value, f"{key}.type"))
-        else:
-            nullable = reader.boolean(value, f"{key}.nullable")
-    return ExpectedColumn(name, type_name, nullable, line)
-
-
-def _index(reader: _Reader, node: Node, key: str) -> ExpectedIndex:
-    name: str | None = None
-    columns: tuple[str, ...] | None = None
-    unique: bool | None = None
-    for field_name, value in reader.mapping(node, key, {"name", "columns", "unique"}):
-        if field_name == "name":
-            name = reader.string(value, f"{key}.name")
-        elif field_name == "columns":
-            columns = reader.names(value, f"{key}.columns")
-        else:
-            unique = reader.boolean(value, f"{key}.unique")
-    if name is None and columns is None:
-        raise reader.fail(node, key, "an index needs a name or columns")
-    return ExpectedIndex(name, columns, unique, node.start_mark.line + 1)
-
-
-def _foreign_key(reader: _Reader, node: Node, key: str, schema: str) -> ExpectedForeignKey:
-    name: str | None = None
-    columns: tuple[str, ...] | None = None
-    reference: tuple[str, str, tuple[str, ...] | None] | None = None
-    for field_name, value in reader.mapping(node, key, {"name", "columns", "references"}):
-        if field_name == "name":
-            name = reader.string(value, f"{key}.name")
-        elif field_name == "columns":
-            columns = reader.names(value, f"{key}.columns")
-        else:
-            ref_key = f"{key}.references"
-            ref_table: str | None = None
-            ref_columns: tuple[str, ...] | None = None
-            for ref_field, ref_value in reader.mapping(value, ref_key, {"table", "columns"}):
-                if ref_field == "table":
-                    ref_table = reader.string(ref_value, f"{ref_key}.table")
-                else:
-                    ref_columns = reader.names(ref_value, f"{ref_key}.columns")
-            if ref_table is None:
-                raise reader.fail(value, f"{ref_key}.table", "required")
-            reference = (*_split(ref_table, schema), ref_columns)
-    if columns is None:
-        raise reader.fail(node, f"{key}.columns", "required")
-    if reference is None:
-        raise reader.fail(node, f"{key}.references", "required")
-    return ExpectedForeignKey(
-        name, columns, reference[0], reference[1], reference[2], node.start_mark.line + 1
-    )
+def _names(values: list[str] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(values)
 
 
 def parse_schema(text: str, source: str = "<string>") -> ExpectedSchema:
-    """Parse a schema declaration.
+    """Parse a schema declaration (validated by pydantic models, lines kept by the reader).
 
     Raises:
         SchemaSpecError: Invalid YAML or an invalid key; the message names source, line, key.
     """
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise SchemaSpecError(source, line, "", f"invalid YAML: {error.problem}") from error
-    except yaml.YAMLError as error:
-        raise SchemaSpecError(source, None, "", f"invalid YAML: {error}") from error
-    reader = _Reader(source)
-    if root is None:
+        located = parse(text)
+    except YamlProblem as problem:
+        message = f"expected {problem.expected}"
+        if problem.expected == "valid YAML":
+            message = f"invalid YAML: {problem.got}"
+        elif problem.got is not None:
+            message += f", got {problem.got}"
+        raise SchemaSpecError(source, problem.line, dotted(problem.key), message) from None
+    return _build(located, source)
+
+
+def _build(located: Located, source: str) -> ExpectedSchema:
+    if located.data is None:
         raise SchemaSpecError(source, None, "", "the file is empty, expected a 'tables' mapping")
-    schema = "public"
-    tables_node: Node | None = None
-    for key, value in reader.mapping(root, "", {"schema", "tables"}):
-        if key == "schema":
-            schema = reader.string(value, "schema")
-        else:
-            tables_node = value
-    if tables_node is None:
-        raise reader.fail(root, "tables", "required")
-    entries = reader.mapping(tables_node, "tables")
-    # reader.mapping has checked that tables_node is a mapping; report each table at its key.
-    key_lines = [key.start_mark.line + 1 for key, _ in cast(MappingNode, tables_node).value]
-    tables = tuple(
-        _table(reader, name, node, f"tables.{name}", schema, line)
-        for (name, node), line in zip(entries, key_lines, strict=True)
-    )
-    return ExpectedSchema(tables, source)
+    try:
+        spec = _Spec.model_validate(located.data)
+    except ValidationError as error:
+        path, expected, got = next(problems(error))
+        line = located.line_of(path)
+        raise SchemaSpecError(source, line, dotted(path), _message(path, expected, got)) from None
+    default = spec.default_schema
+    tables = []
+    for name, table in spec.tables.items():
+        at = ("tables", name)
+        table_schema, table_name = _split(name, default)
+        tables.append(
+            ExpectedTable(
+                table_schema,
+                table_name,
+                tuple(
+                    ExpectedColumn(
+                        column,
+                        None if c.type is None else normalize_type(c.type),
+                        c.nullable,
+                        located.line_of((*at, "columns", column)) or 0,
+                    )
+                    for column, c in table.columns.items()
+                ),
+                tuple(
+                    ExpectedIndex(
+                        i.name,
+                        _names(i.columns),
+                        i.unique,
+                        located.line_of((*at, "indexes", n)) or 0,
+                    )
+                    for n, i in enumerate(table.indexes)
+                ),
+                tuple(
+                    ExpectedForeignKey(
+                        f.name,
+                        tuple(f.columns),
+                        *_split(f.references.table, default),
+                        _names(f.references.columns),
+                        located.line_of((*at, "foreign_keys", n)) or 0,
+                    )
+                    for n, f in enumerate(table.foreign_keys)
+                ),
+                located.line_of(at) or 0,
+            )
+        )
+    return ExpectedSchema(tuple(tables), source)
 
 
 def load_schema(path: str | Path) -> ExpectedSchema:
     """Read and parse the schema file at ``path`` (see :func:`parse_schema`)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        located = read(path)
     except OSError as error:
         raise SchemaSpecError(str(path), None, "", f"cannot read: {error.strerror}") from error
-    return parse_schema(text, str(path))
+    except YamlProblem as problem:
+        message = f"expected {problem.expected}"
+        if problem.expected == "valid YAML":
+            message = f"invalid YAML: {problem.got}"
+        elif problem.got is not None:
+            message += f", got {problem.got}"
+        raise SchemaSpecError(str(path), problem.line, dotted(problem.key), message) from None
+    return _build(located, str(path))
