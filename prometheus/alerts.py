@@ -171,15 +171,20 @@ def _jobs(k: Knobs) -> list[Rule]:
         ),
     ]
     # JobStuck: each listed job type with its own threshold, the others with the default.
-    progress = jobs.PROGRESS_AGE.name
+    # The runs publish the Unix time of the least recent progress report (the minimum over
+    # live processes, +Inf when none runs): the time since progress is computed here.
+    progress = jobs.OLDEST_PROGRESS.name
     own = {jt: t.no_progress_after for jt, t in k.job_types.items() if t.no_progress_after}
     stuck = [
-        f"max {by(jl)} ({selector(progress, svc, eq(JOB_TYPE, jt))}) > {num(seconds(d))}"
+        f"time() - min {by(jl)} ({selector(progress, svc, eq(JOB_TYPE, jt))}) "
+        f"> {num(seconds(d))}"
         for jt, d in own.items()
     ]
     others = (no_match(JOB_TYPE, matcher_regex(own)),) if own else ()
     default = k.alerts.job_stuck.no_progress_after
-    stuck.append(f"max {by(jl)} ({selector(progress, svc, *others)}) > {num(seconds(default))}")
+    stuck.append(
+        f"time() - min {by(jl)} ({selector(progress, svc, *others)}) > {num(seconds(default))}"
+    )
     rules += escalating(
         k,
         Alert.JOB_STUCK,

@@ -142,7 +142,7 @@ def _jobs(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     failure = {**matching, "error_class": "data", "exception_type": "ValueError"}
     fail_name = jobs.FAILURES.exposition_name
     finished = jobs.RUNS_FINISHED.exposition_name
-    progress = jobs.PROGRESS_AGE.name
+    progress = jobs.OLDEST_PROGRESS.name  # a Unix time: age = time() - value
     last = jobs.LAST_SUCCESS.name
     retries = jobs.RETRIES.exposition_name
     jt = ("job_type",)
@@ -213,8 +213,10 @@ def _jobs(k: Knobs, e: Expect) -> list[dict[str, Any]]:
                     finished, {**w, "job_type": "digest", "job_status": "succeeded"}, "0x10 1x60"
                 ),
                 series(finished, {**w, "job_type": "digest", "job_status": "failed"}, "0x10 1x60"),
-                series(progress, matching, "0x70"),
-                series(progress, {**w, "job_type": "digest"}, "0+10x70"),
+                # matching progresses all the time; digest's time since progress grows by
+                # 10 s a minute (65m: under 11 min, below the 15 min default).
+                series(progress, matching, "0+60x70"),
+                series(progress, {**w, "job_type": "digest"}, "0+50x70"),
                 series(retries, {**matching, "error_class": "transient"}, "0+1x70"),
                 *recent,
             ],
@@ -255,8 +257,9 @@ def _jobs(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         # matching has its own threshold (30m), digest the default (15m).
         _group(
             [
-                series(progress, matching, "0+60x70"),
-                series(progress, {**w, "job_type": "digest"}, "0+60x70"),
+                # Neither has progressed since t=0.
+                series(progress, matching, "0x70"),
+                series(progress, {**w, "job_type": "digest"}, "0x70"),
                 *recent,
             ],
             [

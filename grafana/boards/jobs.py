@@ -12,8 +12,8 @@ from grafana.boards.common import Uid, label_variable, new_dashboard, runbook
 from prometheus import recording as rec
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs, seconds
+from signalpost.instrumentation.semconv import MetricSpec, jobs
 from signalpost.instrumentation.semconv import attributes as attr
-from signalpost.instrumentation.semconv import jobs
 
 __all__ = ["build"]
 
@@ -109,6 +109,11 @@ def build(knobs: Knobs) -> db.Dashboard:
         )
     )
     dash = dash.with_row(db.Row("Stuck and late"))
+
+    def age(timestamp: MetricSpec) -> str:
+        # The runs publish Unix times (+Inf when none runs, which clamps to 0).
+        return f"clamp_min(time() - min by ({q.JOB_TYPE}) ({q.name(timestamp)}{TYPES}), 0)"
+
     per_type = [
         (name, [(None, p.GREEN), (seconds(knobs.no_progress_after(name)), p.RED)])
         for name in knobs.job_types
@@ -116,9 +121,9 @@ def build(knobs: Knobs) -> db.Dashboard:
     dash = dash.with_panel(
         p.timeseries_panel(
             "Oldest running run",
-            "Age of the oldest running run per job type.",
+            "Age of the oldest running run per job type, over every process (0: none runs).",
             "s",
-            [p.prom(f"max by ({q.JOB_TYPE}) ({q.name(jobs.OLDEST_RUNNING_AGE)}{TYPES})", BY_TYPE)],
+            [p.prom(age(jobs.OLDEST_RUNNING_START), BY_TYPE)],
             span=8,
         )
     )
@@ -128,7 +133,7 @@ def build(knobs: Knobs) -> db.Dashboard:
             "Longest time since a running run last reported progress, per job type. Red from "
             "JobStuck's threshold (each type's own where the knobs set one).",
             "s",
-            [p.prom(f"max by ({q.JOB_TYPE}) ({q.name(jobs.PROGRESS_AGE)}{TYPES})", BY_TYPE)],
+            [p.prom(age(jobs.OLDEST_PROGRESS), BY_TYPE)],
             steps=[(None, p.GREEN), (stuck, p.RED)],
             show_thresholds=True,
             overrides=per_type,

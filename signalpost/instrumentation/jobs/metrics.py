@@ -1,20 +1,13 @@
-"""The prometheus-client instruments of job monitoring, bound once per job type, the
-oldest-run timestamps, and the scrape-time gauges of the runs in progress.
+"""The prometheus-client instruments of job monitoring, bound once per job type, and the
+oldest-run timestamps.
 
 The two timestamp gauges (start of the oldest running run, least recent progress report, per
 job type) are set by the runs themselves when they start, progress (at most once a second per
-run) and end, so they live in prometheus-client's multiprocess files like any other gauge and
-aggregate across processes (``livemin``); the alert rules compute the age as
-``time() - value``.
-
-The two gauges (age of the oldest running run and time since progress, per job type) are
-computed when Prometheus scrapes, from the running-jobs lists, so that "stuck" (a run that
-has not progressed for an hour) is visible even though the stuck code reports nothing.
-
-Multiprocess caveat: with prometheus-client's multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``,
-gunicorn workers) the exposition reads only the worker files, not custom collectors, so these
-two gauges are missing there. Run jobs in a worker process that serves its own registry (see
-``docs/jobs.md``).
+run) and end, from the running-jobs lists in use with the registry. Being plain gauges they
+live in prometheus-client's multiprocess files like the others and aggregate across processes
+(``livemin``: the oldest over live processes; ``+Inf`` when none runs); the alert rules and
+dashboards compute the age as ``time() - value``, so a hung run that reports nothing still
+shows up.
 """
 
 from __future__ import annotations
@@ -22,21 +15,17 @@ from __future__ import annotations
 import math
 import threading
 import weakref
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.metrics import MetricWrapperBase
-from prometheus_client.metrics_core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 
 from signalpost.instrumentation import metrics
 from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.jobs.running import RunningJobs
 from signalpost.instrumentation.semconv import jobs as spec
-from signalpost.instrumentation.semconv._spec import MetricSpec
 
-__all__ = ["JobMetrics", "RunningJobsGauges", "TypeMetrics"]
+__all__ = ["JobMetrics", "TypeMetrics"]
 
 _SUCCEEDED = "succeeded"  # JobState.SUCCEEDED, without importing the state machine here
 _lock = threading.Lock()
@@ -119,14 +108,13 @@ class JobMetrics:
         self.exception_types = BoundedValues(max_exception_types)
         self._by_type: dict[str, TypeMetrics] = {}
         self._lock = threading.Lock()
-        self._gauges: RunningJobsGauges | None = None
         self._children: dict[tuple[object, ...], Any] = {}
 
     @classmethod
     def for_registry(cls, registry: CollectorRegistry | None = None) -> JobMetrics:
         """Return the one :class:`JobMetrics` of ``registry`` (the global one by default).
 
-        Sharing it keeps the job-type cap and the scrape-time collector per registry, however
+        Sharing it keeps the job-type cap and the running-jobs lists per registry, however
         many job types and wrappers use it.
         """
         registry = REGISTRY if registry is None else registry
@@ -137,15 +125,8 @@ class JobMetrics:
             return found
 
     def watch(self, running: RunningJobs) -> None:
-        """Report the runs of ``running`` in this registry's scrape-time gauges.
-
-        Registers the :class:`RunningJobsGauges` in the registry on first use.
-        """
+        """Include the runs of ``running`` in the oldest-run timestamps of this registry."""
         with self._lock:
-            if self._gauges is None:
-                self._gauges = RunningJobsGauges(self.known_types)
-                self.registry.register(self._gauges)
-            self._gauges.add_source(running)
             self._sources.add(running)
 
     def publish_oldest(self, job_type: str) -> None:
@@ -222,52 +203,3 @@ class JobMetrics:
 
     def __repr__(self) -> str:
         return f"JobMetrics(registry={self.registry!r})"
-
-
-class RunningJobsGauges(Collector):
-    """The scrape-time job gauges, as a prometheus-client collector.
-
-    Args:
-        known_types: Returns the job types seen so far; each gets a sample (0 when none of its
-            runs is running) so that dashboards show a flat line rather than no data.
-    """
-
-    def __init__(self, known_types: Callable[[], Iterable[str]] = list) -> None:
-        self._known_types = known_types
-        self._sources: weakref.WeakSet[RunningJobs] = weakref.WeakSet()
-
-    def add_source(self, running: RunningJobs) -> None:
-        """Include the runs of ``running`` in the gauges."""
-        self._sources.add(running)
-
-    def describe(self) -> Iterable[Metric]:
-        """Declare the two families (lets the registry detect duplicate names)."""
-        return [self._family(spec.OLDEST_RUNNING_AGE), self._family(spec.PROGRESS_AGE)]
-
-    def collect(self) -> Iterable[Metric]:
-        """Compute both gauges from the runs in progress now."""
-        oldest: dict[str, float] = dict.fromkeys(self._known_types(), 0.0)
-        stalest: dict[str, float] = dict(oldest)
-        for running in list(self._sources):
-            for run in running.runs():
-                now = run.monotonic()
-                label = run.label_type
-                age = max(0.0, now - run.started_monotonic)
-                since = max(0.0, now - run.last_progress_monotonic)
-                if age > oldest.get(label, -1.0):
-                    oldest[label] = age
-                if since > stalest.get(label, -1.0):
-                    stalest[label] = since
-        age_family = self._family(spec.OLDEST_RUNNING_AGE)
-        for label, value in oldest.items():
-            age_family.add_metric([label], value)
-        progress_family = self._family(spec.PROGRESS_AGE)
-        for label, value in stalest.items():
-            progress_family.add_metric([label], value)
-        return [age_family, progress_family]
-
-    @staticmethod
-    def _family(metric: MetricSpec) -> GaugeMetricFamily:
-        return GaugeMetricFamily(
-            metric.name, metric.help, labels=list(metric.labels), unit=metric.unit
-        )

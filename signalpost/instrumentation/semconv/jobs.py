@@ -30,9 +30,7 @@ __all__ = [
     "JOB_TYPE",
     "LAST_SUCCESS",
     "OLDEST_PROGRESS",
-    "OLDEST_RUNNING_AGE",
     "OLDEST_RUNNING_START",
-    "PROGRESS_AGE",
     "RETRIES",
     "RUNS_FINISHED",
     "RUNS_IN_PROGRESS",
@@ -154,29 +152,6 @@ LAST_SUCCESS = MetricSpec(
     multiprocess_mode="max",
 )
 
-OLDEST_RUNNING_AGE = MetricSpec(
-    name="signalpost_job_oldest_running_age_seconds",
-    kind="gauge",
-    unit="seconds",
-    help="Age of the oldest running run of the job type (0 if none), computed at scrape time.",
-    attributes=(JOB_TYPE,),
-    otel_name="signalpost.job.oldest_running.age",
-    otel_unit="s",
-)
-
-PROGRESS_AGE = MetricSpec(
-    name="signalpost_job_progress_age_seconds",
-    kind="gauge",
-    unit="seconds",
-    help=(
-        "Longest time since the last progress report among running runs of the job type "
-        "(the start counts as progress; 0 if none running), computed at scrape time."
-    ),
-    attributes=(JOB_TYPE,),
-    otel_name="signalpost.job.progress.age",
-    otel_unit="s",
-)
-
 OLDEST_RUNNING_START = MetricSpec(
     name="signalpost_job_oldest_running_start_timestamp_seconds",
     kind="gauge",
@@ -216,8 +191,6 @@ ALL_JOB_METRICS: tuple[MetricSpec, ...] = (
     FAILURES,
     ITEMS_PROCESSED,
     LAST_SUCCESS,
-    OLDEST_RUNNING_AGE,
-    PROGRESS_AGE,
     OLDEST_RUNNING_START,
     OLDEST_PROGRESS,
 )

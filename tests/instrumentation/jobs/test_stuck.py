@@ -1,64 +1,79 @@
-"""Scrape-time gauges: oldest running run and time since progress, per job type."""
+"""Stuck-job signals: the Unix times of the oldest running start and of the least recent
+progress report, per job type, set by the runs (no scrape-time collector)."""
 
 from __future__ import annotations
 
+import math
+
 from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from signalpost.instrumentation.jobs import RunningJobs
 from signalpost.instrumentation.semconv import jobs as spec
 from tests.fake_clock import FakeClock
 from tests.instrumentation.jobs.conftest import JobFactory
 
-AGE = "signalpost_job_oldest_running_age_seconds"
-STALE = "signalpost_job_progress_age_seconds"
+START = "signalpost_job_oldest_running_start_timestamp_seconds"
+PROGRESS = "signalpost_job_oldest_progress_timestamp_seconds"
 
 
-def test_gauges_follow_the_oldest_and_stalest_run(
+def test_timestamps_follow_the_oldest_and_stalest_run(
     make_job: JobFactory, registry: CollectorRegistry, clock: FakeClock
 ) -> None:
     get = registry.get_sample_value
+    wall = clock.time()
     with make_job("ai_matching") as first:
         clock.advance(100)
         with make_job("ai_matching") as second:
             clock.advance(50)
             second.progress(1, 10)
             clock.advance(20)
-            # first: age 170, no progress for 170; second: age 70, progress 20 s ago
-            assert get(AGE, {"job_type": "ai_matching"}) == 170
-            assert get(STALE, {"job_type": "ai_matching"}) == 170
+            # first: started at 0, no progress; second: started at 100, progress at 150
+            assert get(START, {"job_type": "ai_matching"}) == wall
+            assert get(PROGRESS, {"job_type": "ai_matching"}) == wall
             first.progress(5, 10)
-            clock.advance(5)
-            assert get(AGE, {"job_type": "ai_matching"}) == 175
-            assert get(STALE, {"job_type": "ai_matching"}) == 25  # second is now the stalest
+            assert get(START, {"job_type": "ai_matching"}) == wall
+            assert get(PROGRESS, {"job_type": "ai_matching"}) == wall + 150  # second's report
         clock.advance(3600)
-        assert get(STALE, {"job_type": "ai_matching"}) == 3605  # stuck: no progress for an hour
-    assert get(AGE, {"job_type": "ai_matching"}) == 0
-    assert get(STALE, {"job_type": "ai_matching"}) == 0
+        # second ended: first's last report at 170 is the stalest; an hour without progress
+        assert get(PROGRESS, {"job_type": "ai_matching"}) == wall + 170
+    assert get(START, {"job_type": "ai_matching"}) == math.inf
+    assert get(PROGRESS, {"job_type": "ai_matching"}) == math.inf
 
 
-def test_gauges_are_per_job_type_and_appear_in_the_exposition(
+def test_timestamps_are_per_job_type_and_appear_in_the_exposition(
     make_job: JobFactory, registry: CollectorRegistry, clock: FakeClock
 ) -> None:
+    wall = clock.time()
     with make_job("a"):
         clock.advance(10)
         with make_job("b"):
             clock.advance(1)
             text = generate_latest(registry).decode()
-    assert f'{AGE}{{job_type="a"}} 11.0' in text
-    assert f'{AGE}{{job_type="b"}} 1.0' in text
-    assert f"# TYPE {STALE} gauge" in text
+    samples = {
+        (s.name, s.labels["job_type"]): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if family.name in (START, PROGRESS)
+    }
+    assert samples == {
+        (START, "a"): wall,
+        (START, "b"): wall + 10,
+        (PROGRESS, "a"): wall,
+        (PROGRESS, "b"): wall + 10,
+    }
+    assert f"# TYPE {PROGRESS} gauge" in text
 
 
-def test_one_collector_per_registry_covers_several_job_registries(
+def test_several_running_lists_share_one_registry(
     make_job: JobFactory, registry: CollectorRegistry, clock: FakeClock
 ) -> None:
     other = RunningJobs()
-    with make_job("x"), make_job("y", running=other):
+    wall = clock.time()
+    with make_job("x"), make_job("x", running=other):
         clock.advance(7)
-        assert registry.get_sample_value(AGE, {"job_type": "x"}) == 7
-        assert registry.get_sample_value(AGE, {"job_type": "y"}) == 7
-    names = [m.name for m in registry.collect() if m.name == spec.OLDEST_RUNNING_AGE.name]
-    assert names == [spec.OLDEST_RUNNING_AGE.name]
+        assert registry.get_sample_value(START, {"job_type": "x"}) == wall
+    assert registry.get_sample_value(START, {"job_type": "x"}) == math.inf
 
 
 def test_specs_define_every_exposed_job_metric(
@@ -71,3 +86,4 @@ def test_specs_define_every_exposed_job_metric(
     for metric in spec.ALL_JOB_METRICS:
         assert "job_id" not in metric.labels
         assert metric.name.startswith("signalpost_job_")
+    assert spec.OLDEST_PROGRESS.multiprocess_mode == spec.OLDEST_RUNNING_START.multiprocess_mode == "livemin"
