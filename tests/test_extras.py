@@ -13,7 +13,10 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = {"fastapi", "starlette", "psycopg", "psycopg-binary", "psycopg-pool", "psutil", "grpcio"}
+HEAVY = {
+    "fastapi", "starlette", "psycopg", "psycopg-binary", "psycopg-pool", "psutil", "grpcio",
+    "celery", "kombu", "redis", "arq",
+}
 
 
 def _normalise(name: str) -> str:
@@ -58,7 +61,13 @@ def test_core_dependencies_pull_in_no_heavy_package() -> None:
 
 
 def test_each_extra_adds_its_packages() -> None:
-    expected = {"postgres": {"psycopg", "psycopg-pool"}, "resources": {"psutil"}, "grpc": {"grpcio"}}
+    expected = {
+        "postgres": {"psycopg", "psycopg-pool"},
+        "resources": {"psutil"},
+        "grpc": {"grpcio"},
+        "celery": {"celery", "kombu", "redis"},
+        "arq": {"arq", "redis"},
+    }
     for extra, packages in expected.items():
         core_and_extra = _closure([Requirement(f"signalpost[{extra}]")])
         assert packages <= core_and_extra, extra
@@ -67,7 +76,7 @@ def test_each_extra_adds_its_packages() -> None:
 PROBE = r"""
 import importlib.abc, json, sys
 
-BLOCKED = {"fastapi", "starlette", "psycopg", "psycopg_pool", "psutil", "grpc"}
+BLOCKED = {"fastapi", "starlette", "psycopg", "psycopg_pool", "psutil", "grpc", "celery", "arq"}
 
 class Block(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
@@ -96,6 +105,8 @@ for expression in (
     "signalpost.PostgresCheck",
     "signalpost.ResourcesCheck",
     "__import__('signalpost.instrumentation.db')",
+    "__import__('signalpost.celery')",
+    "__import__('signalpost.arq')",
 ):
     try:
         eval(expression)
@@ -128,3 +139,5 @@ def test_core_works_without_the_extras_and_names_the_missing_one() -> None:
     assert "pip install 'signalpost[resources]'" in out["signalpost.ResourcesCheck"]
     assert "pip install 'signalpost[postgres]'" in out["__import__('signalpost.instrumentation.db')"]
     assert "pip install 'signalpost[grpc]'" in out["grpc"]
+    assert "pip install 'signalpost[celery]'" in out["__import__('signalpost.celery')"]
+    assert "pip install 'signalpost[arq]'" in out["__import__('signalpost.arq')"]

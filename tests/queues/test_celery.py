@@ -21,9 +21,9 @@ import pytest
 import redis
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.multiprocess import MultiProcessCollector
 
 import signalpost.celery
+from signalpost.exporters.prometheus.registry import MULTIPROC_DIR_ENV, resolve_registry
 from tests.otlp_receiver import Received, attributes, otlp_http_receiver
 from tests.queues.redis_server import redis_server
 from tests.queues.workers import Worker
@@ -45,9 +45,8 @@ class Queue:
     env: dict[str, str]
 
     def registry(self) -> CollectorRegistry:
-        registry = CollectorRegistry()
-        MultiProcessCollector(registry, path=str(self.multiproc))
-        return registry
+        # What a worker's /metrics serves in multiprocess mode.
+        return resolve_registry(environ={MULTIPROC_DIR_ENV: str(self.multiproc)})
 
     def sample(self, name: str, **labels: str) -> float | None:
         return self.registry().get_sample_value(name, labels)
