@@ -101,6 +101,7 @@ def _child_telemetry(**_: Any) -> None:
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
     from signalpost.exporters.jsonlog import JsonFormatter
+    from signalpost.instrumentation.logcontext import CorrelationFilter
     from signalpost.instrumentation.scrub import default_scrubber
 
     endpoint = os.environ.get("SIGNALPOST_TEST_OTLP")
@@ -112,6 +113,7 @@ def _child_telemetry(**_: Any) -> None:
     if path:
         handler = logging.FileHandler(path)
         handler.setFormatter(JsonFormatter("celery-worker", default_scrubber))
+        handler.addFilter(CorrelationFilter())  # trace and span IDs, as signalpost.setup() does
         logger = logging.getLogger("signalpost")
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
