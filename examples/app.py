@@ -7,7 +7,7 @@ Run it with ``bash scripts/demo.sh`` (or ``uvicorn examples.app:app``), then::
     curl -i localhost:8000/boom                  # 500 with the request ID; one error record
     curl -X POST 'localhost:8000/matching-jobs?candidates=300'   # a monitored background job
     curl localhost:8000/jobs                     # running jobs, with progress
-    curl localhost:8000/health/                  # health report (live, ready, details)
+    curl localhost:8000/health                   # health report (also /health/live, /ready)
     curl localhost:8000/metrics                  # Prometheus exposition
 
 Every log line on stderr is JSON with ``trace_id``, ``span_id`` and ``request_id`` (and

@@ -34,6 +34,8 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 
+from signalpost._extras import missing_extra
+
 __all__ = ["OtelProviders", "create_providers", "sdk_disabled"]
 
 _log = logging.getLogger("signalpost.internal")
@@ -104,7 +106,10 @@ def _span_exporter(env: Mapping[str, str]) -> Any:
     if kind == "console":
         return ConsoleSpanExporter()
     if _protocol(env, "TRACES") == "grpc":
-        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+        try:
+            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+        except ImportError as error:  # the 'grpc' extra is not installed
+            raise missing_extra("grpc", error) from error
 
         return OTLPSpanExporter()
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
@@ -121,7 +126,10 @@ def _log_exporter(env: Mapping[str, str]) -> Any:
     if kind == "console":
         return ConsoleLogRecordExporter()
     if _protocol(env, "LOGS") == "grpc":
-        from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+        try:
+            from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+        except ImportError as error:  # the 'grpc' extra is not installed
+            raise missing_extra("grpc", error) from error
 
         return OTLPLogExporter()
     from opentelemetry.exporter.otlp.proto.http._log_exporter import (
@@ -138,7 +146,10 @@ def _metric_reader(env: Mapping[str, str], otlp_metrics: bool) -> MetricReader |
     if kind == "console":
         return PeriodicExportingMetricReader(ConsoleMetricExporter())
     if _protocol(env, "METRICS") == "grpc":
-        from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
+        try:
+            from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
+        except ImportError as error:  # the 'grpc' extra is not installed
+            raise missing_extra("grpc", error) from error
 
         return PeriodicExportingMetricReader(OTLPMetricExporter())
     from opentelemetry.exporter.otlp.proto.http.metric_exporter import (

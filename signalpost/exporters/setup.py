@@ -41,7 +41,7 @@ from signalpost.instrumentation import defaults
 from signalpost.instrumentation.asgi import SignalpostMiddleware
 from signalpost.instrumentation.classify import ErrorClassifier, default_classifier
 from signalpost.instrumentation.errors import ErrorReporter
-from signalpost.instrumentation.health import HealthEndpoints, HealthMonitor
+from signalpost.instrumentation.health import HealthEndpoints, HealthMonitor, mount_health
 from signalpost.instrumentation.logcontext import CorrelationFilter
 from signalpost.instrumentation.scrub import Scrubber
 
@@ -185,15 +185,19 @@ def _chain_lifespan(app: _App, telemetry: Telemetry, health: HealthMonitor | Non
 
     @contextlib.asynccontextmanager
     async def lifespan(app_: Any) -> AsyncIterator[Any]:
-        if health is not None:
-            # One round first, so that readiness is known when start-up ends.
-            await health.start(wait=True)
         try:
             async with original(app_) as state:
-                yield state
+                # Checks start once the app's own start-up has opened what they check; one
+                # round first, so that readiness is known when start-up ends. They stop before
+                # the app's shut-down closes it.
+                if health is not None:
+                    await health.start(wait=True)
+                try:
+                    yield state
+                finally:
+                    if health is not None:
+                        await health.stop()
         finally:
-            if health is not None:
-                await health.stop()
             telemetry.shutdown()
 
     router.lifespan_context = lifespan
@@ -239,8 +243,11 @@ def setup(
             instrumentation. It, the registry, the scrubber (with ``errors.scrub_keys``) and
             the providers become the defaults of every component created afterwards (see
             :mod:`signalpost.instrumentation.defaults`) until :meth:`Telemetry.shutdown`.
-        health: Health checks to run in the background from start-up to shut-down, served at
-            ``health_path`` (``/live``, ``/ready`` and the report at ``/``).
+        health: Health checks to run in the background, served at ``health_path``
+            (``/live``, ``/ready`` and the report at ``health_path`` itself). With an app they
+            run from the end of the app's own start-up to the start of its shut-down; without
+            one (a worker) they run in a thread of their own until :meth:`Telemetry.shutdown`
+            and are served on the metrics port when ``metrics.port`` is set.
         health_path: Where the health endpoints are mounted (excluded from HTTP metrics by
             the default ``http.excluded_paths``).
         set_global_providers: Install the created providers as OpenTelemetry's globals.
@@ -293,6 +300,7 @@ def setup(
     if configure_logging:
         telemetry._handlers = _configure_logging(config, logger_provider)
 
+    worker_health = health if app is None else None
     if config.metrics.enabled and config.metrics.port is not None:
         telemetry.metrics_server = start_metrics_server(
             config.metrics.port,
@@ -300,7 +308,15 @@ def setup(
             registry if registry is not REGISTRY else None,
             auth=_auth(config),
             compression=config.metrics.gzip,
+            routes=(
+                {health_path: HealthEndpoints(worker_health).respond}
+                if worker_health is not None
+                else None
+            ),
         )
+    if worker_health is not None:
+        # No app, no lifespan: a worker's checks run on a loop of their own.
+        telemetry._shutdown_hooks.append(worker_health.start_in_thread())
 
     if app is not None:
         _disable_fastapi_native_telemetry(app)
@@ -331,7 +347,7 @@ def setup(
                 compression=config.metrics.gzip,
             )
         if health is not None:
-            app.mount(health_path, HealthEndpoints(health))
+            mount_health(app, health_path, HealthEndpoints(health))
         _chain_lifespan(app, telemetry, health)
     if not config.metrics.created_series:
         telemetry._shutdown_hooks.append(_created_series_off())

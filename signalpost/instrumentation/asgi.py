@@ -6,9 +6,10 @@ For every HTTP request it
   when the request is traced), exposes it through
   :func:`signalpost.instrumentation.current_request_id`
   and returns it in the response header, also on unhandled errors;
-* records ``http_server_request_duration_seconds`` and ``http_server_active_requests`` by
-  method, route template and status code, with a trace-ID exemplar when the request was
-  sampled (and, when a meter provider is given, the same through OpenTelemetry metrics);
+* records ``http_server_request_duration_seconds`` (by method, route template, status code,
+  ``error.type`` and ``url.scheme``) and ``http_server_active_requests`` (by method), with
+  a trace-ID exemplar when the request was sampled (and, when a meter provider is given, the
+  same through OpenTelemetry metrics);
 * opens one SERVER span following the HTTP semantic conventions, continuing the W3C trace
   context (and baggage) the client sent;
 * turns an unhandled exception into one structured error record (see
@@ -40,7 +41,7 @@ from signalpost.instrumentation import metrics
 from signalpost.instrumentation.asgitypes import ASGIApp, Message, Receive, Scope, Send
 from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.context import request_id_var
-from signalpost.instrumentation.errors import ErrorReporter
+from signalpost.instrumentation.errors import ErrorReporter, exception_type_name
 from signalpost.instrumentation.requestid import (
     DEFAULT_HEADER,
     generate_request_id,
@@ -118,6 +119,8 @@ class SignalpostMiddleware:
         error_reporter: Builds and emits error records (default: one on ``registry``).
         scrubber: Removes secrets from the request context of error records.
         max_routes: Distinct route label values kept before the rest become ``_other``.
+        max_error_types: Distinct exception types kept in the ``error_type`` label before the
+            rest become ``_OTHER``.
     """
 
     def __init__(
@@ -135,6 +138,7 @@ class SignalpostMiddleware:
         error_reporter: ErrorReporter | None = None,
         scrubber: Scrubber = default_scrubber,
         max_routes: int = 500,
+        max_error_types: int = 100,
     ) -> None:
         self.app = app
         self._excluded = _compile_exclusions(excluded_paths)
@@ -148,7 +152,8 @@ class SignalpostMiddleware:
             registry,
             buckets=tuple(duration_buckets) if duration_buckets else None,
         )
-        self._duration_children: dict[tuple[str, str, int], Any] = {}
+        self._error_types = BoundedValues(max_error_types, attr.ERROR_TYPE_OTHER)
+        self._duration_children: dict[tuple[str, str, int, str, str], Any] = {}
         active = metrics.gauge(http_metrics.ACTIVE_REQUESTS, registry)
         self._active = {m: active.labels(m) for m in (*KNOWN_METHODS, http_metrics.OTHER_METHOD)}
         self._reporter = error_reporter or ErrorReporter(registry=registry, scrubber=scrubber)
@@ -184,6 +189,9 @@ class SignalpostMiddleware:
         start = time.perf_counter()
         raw_method = scope["method"]
         method = raw_method if raw_method in KNOWN_METHODS else http_metrics.OTHER_METHOD
+        scheme = scope.get("scheme", "http")
+        if scheme not in http_metrics.KNOWN_SCHEMES:
+            scheme = http_metrics.OTHER_SCHEME
 
         client_request_id: str | None = None
         carrier: dict[str, str] | None = None
@@ -224,6 +232,7 @@ class SignalpostMiddleware:
             self._set_request_attributes(span, scope, raw_method, method, request_id)
 
         status_code = 500
+        error_type = http_metrics.NO_ERROR
         response_started = False
         request_id_bytes = request_id.encode("latin-1")
         header_name_out = self._header_out
@@ -251,6 +260,7 @@ class SignalpostMiddleware:
                 if not response_started:
                     status_code = CLIENT_CLOSED_REQUEST
                 raise
+            error_type = exception_type_name(exc)
             self._capture(exc, scope, method, span)
             if not response_started:
                 await self._send_error_response(send, request_id)
@@ -265,18 +275,27 @@ class SignalpostMiddleware:
             active.dec()
             template = route_template(scope)
             route = self._routes(template) if template is not None else http_metrics.UNMATCHED_ROUTE
-            key = (method, route, status_code)
+            if error_type:
+                error_type = self._error_types(error_type)
+            elif status_code >= 500:
+                error_type = str(status_code)
+            key = (method, route, status_code, error_type, scheme)
             child = self._duration_children.get(key)
             if child is None:
-                child = self._duration.labels(method, route, str(status_code))
+                child = self._duration.labels(
+                    method, route, str(status_code), error_type, scheme
+                )
                 self._duration_children[key] = child
             child.observe(duration, exemplar)
             if self._otel_duration is not None:
-                otel_attributes = {
+                otel_attributes: dict[str, str | int] = {
                     attr.HTTP_REQUEST_METHOD: method,
                     attr.HTTP_ROUTE: route,
                     attr.HTTP_RESPONSE_STATUS_CODE: status_code,
+                    attr.URL_SCHEME: scheme,
                 }
+                if error_type:
+                    otel_attributes[attr.ERROR_TYPE] = error_type
                 self._otel_duration.record(duration, otel_attributes)
                 self._otel_active.add(-1, {attr.HTTP_REQUEST_METHOD: method})
             if span is not None:

@@ -72,7 +72,7 @@ def test_one_call_sets_up_traces_logs_metrics_and_flushes_on_shutdown(
     # Prometheus endpoint mounted on the app, with exemplars in OpenMetrics
     assert metrics.status_code == 200
     text = metrics.text
-    assert 'http_server_request_duration_seconds_count{http_request_method="GET",' in text
+    assert 'http_server_request_duration_seconds_count{error_type="",http_request_method="GET",' in text
     assert 'http_route="/ok/{n}"' in text and "trace_id=" in text
     assert 'signalpost_errors_total{error_class="data",error_source="http",exception_type="LookupError"' in text
     assert "_created" not in text  # prometheus-client's extra series are off by default
@@ -164,6 +164,8 @@ def test_sdk_disabled_keeps_metrics_and_request_ids(
         "http_request_method": "GET",
         "http_route": "/ok/{n}",
         "http_response_status_code": "200",
+        "error_type": "",
+        "url_scheme": "http",
     }
     assert registry.get_sample_value("http_server_request_duration_seconds_count", labels) == 1
     telemetry.shutdown()
@@ -321,7 +323,13 @@ def test_health_checks_run_from_startup_to_shutdown(
         # health endpoints are excluded from the HTTP metrics
         assert registry.get_sample_value(
             "http_server_request_duration_seconds_count",
-            {"http_request_method": "GET", "http_route": "/health", "http_response_status_code": "200"},
+            {
+                "http_request_method": "GET",
+                "http_route": "/health",
+                "http_response_status_code": "200",
+                "error_type": "",
+                "url_scheme": "http",
+            },
         ) is None
     runs_after_stop = registry.get_sample_value(
         "signalpost_health_check_duration_seconds_count",

@@ -76,11 +76,17 @@ def client_factory(
     return factory
 
 
-def count(registry: CollectorRegistry, method: str, route: str, status: str) -> float | None:
-    return registry.get_sample_value(
-        f"{DURATION}_count",
-        {"http_request_method": method, "http_route": route, "http_response_status_code": status},
-    )
+def count(
+    registry: CollectorRegistry,
+    method: str,
+    route: str,
+    status: str,
+    error_type: str = "",
+    scheme: str = "http",
+) -> float | None:
+    labels = {"http_request_method": method, "http_route": route}
+    labels.update(http_response_status_code=status, error_type=error_type, url_scheme=scheme)
+    return registry.get_sample_value(f"{DURATION}_count", labels)
 
 
 def active(registry: CollectorRegistry, method: str) -> float | None:
@@ -231,7 +237,7 @@ def test_unhandled_exception_becomes_one_error_record(
     assert response.json() == {"detail": "Internal Server Error", "request_id": "req-1"}
     assert "hunter2" not in response.text and "RuntimeError" not in response.text
     assert response.headers["x-request-id"] == "req-1"
-    assert count(registry, "GET", "/boom", "500") == 1
+    assert count(registry, "GET", "/boom", "500", "RuntimeError") == 1
     assert (
         registry.get_sample_value(
             "signalpost_errors_total",
@@ -281,7 +287,13 @@ def test_streaming_response_is_timed_to_the_end(client_factory, registry) -> Non
     assert response.text == "chunk 0\nchunk 1\nchunk 2\n"
     total = registry.get_sample_value(
         f"{DURATION}_sum",
-        {"http_request_method": "GET", "http_route": "/stream", "http_response_status_code": "200"},
+        {
+            "http_request_method": "GET",
+            "http_route": "/stream",
+            "http_response_status_code": "200",
+            "error_type": "",
+            "url_scheme": "http",
+        },
     )
     assert total is not None and total >= 0.03
 

@@ -8,9 +8,10 @@ port is taken, and a handle that shuts the server down.
 from __future__ import annotations
 
 import errno
+import http
 import socket
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from socketserver import ThreadingMixIn
 from types import TracebackType
 from typing import Any
@@ -22,9 +23,11 @@ from signalpost.exporters.prometheus.auth import Authenticator
 from signalpost.exporters.prometheus.exposition import MetricsRenderer
 from signalpost.exporters.prometheus.registry import resolve_registry
 
-__all__ = ["MetricsServer", "MetricsServerError", "start_metrics_server"]
+__all__ = ["MetricsServer", "MetricsServerError", "PathHandler", "start_metrics_server"]
 
 StartResponse = Callable[..., Any]
+PathHandler = Callable[[str, str], tuple[int, list[tuple[str, str]], bytes]]
+"""Answers (method, path below its prefix) with (status, headers, body); must not block."""
 
 
 class MetricsServerError(OSError):
@@ -43,9 +46,17 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 
 
 def _wsgi_app(
-    renderer: MetricsRenderer,
+    renderer: MetricsRenderer, routes: Mapping[str, PathHandler]
 ) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    prefixes = sorted(routes.items(), key=lambda item: -len(item[0]))
+
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path: str = environ.get("PATH_INFO", "/")
+        for prefix, handler in prefixes:
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                status, headers, body = handler(environ["REQUEST_METHOD"], path[len(prefix) :])
+                start_response(f"{status} {http.HTTPStatus(status).phrase}", headers)
+                return [body]
         response = renderer.render(
             environ["REQUEST_METHOD"],
             environ.get("QUERY_STRING", ""),
@@ -109,6 +120,7 @@ def start_metrics_server(
     *,
     auth: Authenticator | None = None,
     compression: bool = True,
+    routes: Mapping[str, PathHandler] | None = None,
 ) -> MetricsServer:
     """Serve the metrics endpoint on ``addr:port`` from a daemon thread.
 
@@ -124,6 +136,8 @@ def start_metrics_server(
         registry: See :func:`signalpost.exporters.prometheus.asgi.metrics_app`.
         auth: See :func:`signalpost.exporters.prometheus.asgi.metrics_app`.
         compression: ``False`` disables gzip.
+        routes: Other answers by path prefix (a job worker's health endpoints under
+            ``/health``); every other path serves the metrics.
 
     Returns:
         A :class:`MetricsServer`; call :meth:`~MetricsServer.shutdown` to stop it.
@@ -147,7 +161,11 @@ def start_metrics_server(
 
     try:
         httpd = make_server(
-            str(sockaddr[0]), port, _wsgi_app(renderer), _Server, handler_class=_SilentHandler
+            str(sockaddr[0]),
+            port,
+            _wsgi_app(renderer, routes or {}),
+            _Server,
+            handler_class=_SilentHandler,
         )
     except OSError as exc:
         reason = "address already in use" if exc.errno == errno.EADDRINUSE else exc.strerror

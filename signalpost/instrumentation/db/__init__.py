@@ -17,10 +17,10 @@ from __future__ import annotations
 import threading
 from typing import Any, TypeVar
 
-import psycopg
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
+from signalpost._extras import missing_extra
 from signalpost.instrumentation import defaults
 from signalpost.instrumentation.classify import ErrorClassifier
 from signalpost.instrumentation.clock import Clock
@@ -32,6 +32,11 @@ from signalpost.instrumentation.db.cursors import (
 )
 from signalpost.instrumentation.db.recorder import StatementRecorder
 from signalpost.instrumentation.db.sql import StatementSummary, sanitize, summarize
+
+try:
+    import psycopg
+except ImportError as _error:  # the 'postgres' extra is not installed
+    raise missing_extra("postgres", _error) from _error
 
 __all__ = [
     "DatabaseInstrumentation",

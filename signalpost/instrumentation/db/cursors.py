@@ -13,10 +13,14 @@ import threading
 from collections.abc import Iterable, Sized
 from typing import Any, ClassVar
 
-import psycopg
-from psycopg.abc import Params, Query
-
+from signalpost._extras import missing_extra
 from signalpost.instrumentation.db.recorder import StatementRecorder
+
+try:
+    import psycopg
+    from psycopg.abc import Params, Query
+except ImportError as _error:  # the 'postgres' extra is not installed
+    raise missing_extra("postgres", _error) from _error
 
 __all__ = ["TimedAsyncCursor", "TimedCursor", "async_cursor_class", "cursor_class"]
 

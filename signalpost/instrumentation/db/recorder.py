@@ -13,8 +13,8 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
 from prometheus_client import CollectorRegistry
-from psycopg import sql
 
+from signalpost._extras import missing_extra
 from signalpost.instrumentation import defaults, metrics
 from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.classify import ErrorClassifier
@@ -23,6 +23,11 @@ from signalpost.instrumentation.db.sql import StatementSummary, sanitize, summar
 from signalpost.instrumentation.errors import exception_type_name
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import db as semconv
+
+try:
+    from psycopg import sql
+except ImportError as _error:  # the 'postgres' extra is not installed
+    raise missing_extra("postgres", _error) from _error
 
 __all__ = ["StatementRecorder"]
 

@@ -5,7 +5,7 @@ Example::
     monitor = HealthMonitor()
     monitor.add(PostgresCheck("host=db dbname=app"))
     monitor.add(ResourcesCheck(paths=["/", "/var/lib/app"]))
-    app.mount("/health", HealthEndpoints(monitor))
+    mount_health(app, "/health", HealthEndpoints(monitor))
     # in the lifespan: await monitor.start() ... await monitor.stop()
 
 See ``docs/health.md``.
@@ -13,23 +13,30 @@ See ``docs/health.md``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from signalpost.instrumentation.health import checks
 from signalpost.instrumentation.health.check import CheckOutcome, FunctionCheck, HealthCheck
 from signalpost.instrumentation.health.checks import (
     ExpectedSchema,
     HttpCheck,
-    PostgresCheck,
-    ResourcesCheck,
-    SchemaCheck,
     SchemaSpecError,
     TcpCheck,
-    Threshold,
     load_schema,
     parse_schema,
 )
-from signalpost.instrumentation.health.endpoints import HealthEndpoints
+from signalpost.instrumentation.health.endpoints import HealthEndpoints, mount_health
 from signalpost.instrumentation.health.monitor import HealthMonitor
 from signalpost.instrumentation.health.report import ComponentHealth, HealthReport
 from signalpost.instrumentation.health.result import CheckResult, Status
+
+if TYPE_CHECKING:
+    from signalpost.instrumentation.health.checks import (
+        PostgresCheck,
+        ResourcesCheck,
+        SchemaCheck,
+        Threshold,
+    )
 
 __all__ = [
     "CheckOutcome",
@@ -50,5 +57,13 @@ __all__ = [
     "TcpCheck",
     "Threshold",
     "load_schema",
+    "mount_health",
     "parse_schema",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The checks that need an optional extra (psycopg, psutil) load on first use.
+    if name in ("PostgresCheck", "ResourcesCheck", "SchemaCheck", "Threshold"):
+        return getattr(checks, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,6 +4,9 @@ Each check has its own asyncio task, so a slow or hung check never delays anothe
 request path only ever reads the cache. Sync checks run in a daemon thread per run (a hung
 thread cannot block interpreter exit); while a timed-out thread is still running, later runs
 of that check report it as hung instead of piling up threads.
+
+A check's status changes are logged on ``signalpost.health``: a failure (also when a check fails
+from its first run), a degradation and a recovery, each once, not on every run.
 """
 
 from __future__ import annotations
@@ -113,6 +116,7 @@ class HealthMonitor:
         self._entries: dict[str, _Entry] = {}
         self._states: dict[str, ComponentHealth] = {}
         self._running = False
+        self._event_loop: asyncio.AbstractEventLoop | None = None
 
     # -- registration -----------------------------------------------------------------------
 
@@ -140,10 +144,12 @@ class HealthMonitor:
         self._states[check.name] = ComponentHealth(check.name, check.critical)
         self._set_status_gauge(entry, Status.UNHEALTHY)
         self._update_overall()
-        if self._running:
-            entry.task = asyncio.get_running_loop().create_task(
-                self._loop(entry), name=f"signalpost-health-{check.name}"
-            )
+        loop = self._event_loop
+        if self._running and loop is not None:
+            if _running_loop() is loop:
+                self._start_task(entry, False)
+            else:  # in a worker the checks run on a loop in a thread of their own
+                loop.call_soon_threadsafe(self._start_task, entry, False)
         return check
 
     def check(
@@ -178,14 +184,57 @@ class HealthMonitor:
         if self._running:
             return
         self._running = True
+        self._event_loop = asyncio.get_running_loop()
         if wait:
             await self.run_once()
-        loop = asyncio.get_running_loop()
-        for entry in self._entries.values():
-            entry.task = loop.create_task(
-                self._loop(entry, delay_first=wait),
-                name=f"signalpost-health-{entry.check.name}",
-            )
+        for entry in list(self._entries.values()):
+            self._start_task(entry, wait)
+
+    def start_in_thread(self, *, timeout: float | None = 30.0) -> Callable[[], None]:
+        """Run the checks on an event loop of their own, in a daemon thread.
+
+        For processes without an application's event loop (job workers): :func:`setup` calls
+        it when given a monitor but no app. Returns once the first round has run (or after
+        ``timeout`` seconds). Checks given to such a monitor must not rely on objects bound to
+        another event loop (an async pool opened elsewhere): sync checks and checks that open
+        their own connections fit.
+
+        Returns:
+            A function that stops the checks and the thread (waits up to 5 s).
+        """
+        loop = asyncio.new_event_loop()
+        first_round = threading.Event()
+
+        def serve() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.start(wait=True))
+            finally:
+                first_round.set()
+            loop.run_forever()
+            try:
+                loop.run_until_complete(self.stop())
+            finally:
+                loop.close()
+
+        thread = threading.Thread(target=serve, name="signalpost-health", daemon=True)
+        thread.start()
+        first_round.wait(timeout)
+
+        def stop() -> None:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(loop.stop)
+            thread.join(5.0)
+
+        return stop
+
+    def _start_task(self, entry: _Entry, delay_first: bool) -> None:
+        if not self._running or entry.task is not None:
+            return
+        entry.task = asyncio.get_running_loop().create_task(
+            self._loop(entry, delay_first=delay_first),
+            name=f"signalpost-health-{entry.check.name}",
+        )
 
     async def stop(self) -> None:
         """Cancel the background tasks and wait for them to end. Threads left hung are
@@ -205,7 +254,7 @@ class HealthMonitor:
 
     async def run_once(self) -> HealthReport:
         """Run every check now, concurrently, and return the report."""
-        await asyncio.gather(*(self._run(entry) for entry in self._entries.values()))
+        await asyncio.gather(*(self._run(entry) for entry in list(self._entries.values())))
         return self.report()
 
     # -- reading ----------------------------------------------------------------------------
@@ -214,7 +263,7 @@ class HealthMonitor:
         """Return the cached state of every check; results too old are reported stale."""
         now = self._clock.time()
         components = []
-        for name, entry in self._entries.items():
+        for name, entry in list(self._entries.items()):
             state = self._states[name]
             limit = self._stale_after * entry.check.interval + entry.check.timeout
             if self._running and state.checked_at is not None and now - state.checked_at > limit:
@@ -324,8 +373,31 @@ class HealthMonitor:
         if success:
             entry.last_success.set(now)
         self._update_overall()
-        if not success and previous.status is not Status.UNHEALTHY:
-            _log.warning("health check %r is unhealthy: %s", entry.check.name, error)
+        self._log_change(previous, state)
+
+    @staticmethod
+    def _log_change(previous: ComponentHealth, state: ComponentHealth) -> None:
+        """Log a change of status; the first result counts as one unless it is healthy."""
+        first = previous.checked_at is None
+        if not first and state.status is previous.status:
+            return
+        extra = {semconv.CHECK_NAME: state.name, semconv.STATUS: state.status.value}
+        if state.status is Status.HEALTHY:
+            if not first:
+                _log.info(
+                    "health check %r recovered (was %s)",
+                    state.name,
+                    previous.status.value,
+                    extra=extra,
+                )
+            return
+        _log.warning(
+            "health check %r is %s: %s",
+            state.name,
+            state.status.value,
+            state.error,
+            extra=extra,
+        )
 
     def _set_status_gauge(self, entry: _Entry, status: Status) -> None:
         for value, child in entry.status_children.items():
@@ -335,6 +407,13 @@ class HealthMonitor:
         status = HealthReport.of(tuple(self._states.values()), 0.0).status
         for value in Status:
             self._overall.labels(value.value).set(1 if value is status else 0)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 class _StillRunning(Exception):

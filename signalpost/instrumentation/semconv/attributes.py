@@ -1,15 +1,24 @@
 """Attribute keys used on spans, log records and (translated) metric labels.
 
-Where OpenTelemetry's semantic conventions define a key, it is used as spelled there.
+Where OpenTelemetry's semantic conventions define a key, it is taken from the
+``opentelemetry-semantic-conventions`` package (the stable ``attributes`` modules), not retyped.
 """
 
 from __future__ import annotations
+
+from opentelemetry.semconv.attributes import (
+    error_attributes,
+    exception_attributes,
+    http_attributes,
+    url_attributes,
+)
 
 __all__ = [
     "ERROR_CLASS",
     "ERROR_FINGERPRINT",
     "ERROR_SOURCE",
     "ERROR_TYPE",
+    "ERROR_TYPE_OTHER",
     "EXCEPTION_MESSAGE",
     "EXCEPTION_STACKTRACE",
     "EXCEPTION_TYPE",
@@ -20,19 +29,23 @@ __all__ = [
     "REQUEST_ID",
     "SPAN_ID",
     "TRACE_ID",
+    "URL_SCHEME",
 ]
 
 # OpenTelemetry HTTP semantic conventions.
-HTTP_REQUEST_METHOD = "http.request.method"
-HTTP_REQUEST_METHOD_ORIGINAL = "http.request.method_original"
-HTTP_ROUTE = "http.route"
-HTTP_RESPONSE_STATUS_CODE = "http.response.status_code"
+HTTP_REQUEST_METHOD = http_attributes.HTTP_REQUEST_METHOD
+HTTP_REQUEST_METHOD_ORIGINAL = http_attributes.HTTP_REQUEST_METHOD_ORIGINAL
+HTTP_ROUTE = http_attributes.HTTP_ROUTE
+HTTP_RESPONSE_STATUS_CODE = http_attributes.HTTP_RESPONSE_STATUS_CODE
+URL_SCHEME = url_attributes.URL_SCHEME
 
 # OpenTelemetry exception and error conventions.
-EXCEPTION_TYPE = "exception.type"
-EXCEPTION_MESSAGE = "exception.message"
-EXCEPTION_STACKTRACE = "exception.stacktrace"
-ERROR_TYPE = "error.type"
+EXCEPTION_TYPE = exception_attributes.EXCEPTION_TYPE
+EXCEPTION_MESSAGE = exception_attributes.EXCEPTION_MESSAGE
+EXCEPTION_STACKTRACE = exception_attributes.EXCEPTION_STACKTRACE
+ERROR_TYPE = error_attributes.ERROR_TYPE
+# The value the conventions reserve for an error type outside the known set.
+ERROR_TYPE_OTHER: str = error_attributes.ErrorTypeValues.OTHER.value
 
 # Signalpost's own keys (no semantic convention exists for them).
 REQUEST_ID = "request.id"

@@ -25,8 +25,6 @@ __all__ = [
     "KIND_CRITICAL",
     "KIND_NON_CRITICAL",
     "MEMORY_UTILIZATION",
-    "PROCESS_MEMORY_USAGE",
-    "PROCESS_OPEN_FDS",
     "STATUS",
 ]
 
@@ -121,32 +119,8 @@ FILESYSTEM_UTILIZATION = MetricSpec(
     multiprocess_mode="livemostrecent",
 )
 
-PROCESS_MEMORY_USAGE = MetricSpec(
-    name="process_memory_usage_bytes",
-    kind="gauge",
-    unit="bytes",
-    help="Resident set size of the process.",
-    attributes=(),
-    otel_name="process.memory.usage",
-    otel_unit="By",
-    multiprocess_mode="livesum",
-)
-
-PROCESS_OPEN_FDS = MetricSpec(
-    name="process_open_file_descriptor_count",
-    kind="gauge",
-    unit="",
-    help="Number of file descriptors the process has open.",
-    attributes=(),
-    otel_name="process.open_file_descriptor.count",
-    otel_unit="{file_descriptor}",
-    multiprocess_mode="livesum",
-)
-
 HOST_METRICS: tuple[MetricSpec, ...] = (
     CPU_UTILIZATION,
     MEMORY_UTILIZATION,
     FILESYSTEM_UTILIZATION,
-    PROCESS_MEMORY_USAGE,
-    PROCESS_OPEN_FDS,
 )

@@ -8,7 +8,10 @@ from signalpost.instrumentation.semconv._spec import MetricSpec
 __all__ = [
     "ACTIVE_REQUESTS",
     "DEFAULT_DURATION_BUCKETS",
+    "KNOWN_SCHEMES",
+    "NO_ERROR",
     "OTHER_METHOD",
+    "OTHER_SCHEME",
     "REQUEST_DURATION",
     "UNMATCHED_ROUTE",
 ]
@@ -35,13 +38,26 @@ DEFAULT_DURATION_BUCKETS: tuple[float, ...] = (
 UNMATCHED_ROUTE = "_unmatched"
 # Label value for any method outside the known set, as the HTTP semantic conventions ask.
 OTHER_METHOD = "_OTHER"
+# url.scheme values kept as they are; anything else (a forged X-Forwarded-Proto) is _OTHER.
+KNOWN_SCHEMES = frozenset({"http", "https"})
+OTHER_SCHEME = "_OTHER"
+# error.type of a request that did not fail: Prometheus treats an empty label as absent.
+NO_ERROR = ""
 
 REQUEST_DURATION = MetricSpec(
     name="http_server_request_duration_seconds",
     kind="histogram",
     unit="seconds",
     help="Duration of HTTP server requests.",
-    attributes=(attr.HTTP_REQUEST_METHOD, attr.HTTP_ROUTE, attr.HTTP_RESPONSE_STATUS_CODE),
+    # error.type: the fully-qualified type of an exception that escaped the app, else the
+    # status code for 5xx answers, else empty (absent), as the HTTP conventions ask.
+    attributes=(
+        attr.HTTP_REQUEST_METHOD,
+        attr.HTTP_ROUTE,
+        attr.HTTP_RESPONSE_STATUS_CODE,
+        attr.ERROR_TYPE,
+        attr.URL_SCHEME,
+    ),
     otel_name="http.server.request.duration",
     otel_unit="s",
     buckets=DEFAULT_DURATION_BUCKETS,

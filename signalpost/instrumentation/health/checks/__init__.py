@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from signalpost.instrumentation.health.checks.network import HttpCheck, TcpCheck
-from signalpost.instrumentation.health.checks.postgres import PostgresCheck
-from signalpost.instrumentation.health.checks.resources import ResourcesCheck, Threshold
-from signalpost.instrumentation.health.checks.schema import SchemaCheck
 from signalpost.instrumentation.health.checks.schema_spec import (
     ExpectedSchema,
     SchemaSpecError,
     load_schema,
     parse_schema,
 )
+
+if TYPE_CHECKING:
+    from signalpost.instrumentation.health.checks.postgres import PostgresCheck
+    from signalpost.instrumentation.health.checks.resources import ResourcesCheck, Threshold
+    from signalpost.instrumentation.health.checks.schema import SchemaCheck
 
 __all__ = [
     "ExpectedSchema",
@@ -25,3 +30,19 @@ __all__ = [
     "load_schema",
     "parse_schema",
 ]
+
+# Checks that need an optional dependency load on first use, so that the rest of the package
+# works without it and a missing extra is named when such a check is asked for.
+_OPTIONAL = {
+    "PostgresCheck": "signalpost.instrumentation.health.checks.postgres",
+    "SchemaCheck": "signalpost.instrumentation.health.checks.schema",
+    "ResourcesCheck": "signalpost.instrumentation.health.checks.resources",
+    "Threshold": "signalpost.instrumentation.health.checks.resources",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _OPTIONAL.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import psycopg
-from psycopg_pool import AsyncConnectionPool
-
+from signalpost._extras import missing_extra
 from signalpost.instrumentation.health.result import CheckResult
+
+try:
+    import psycopg
+    from psycopg_pool import AsyncConnectionPool
+except ImportError as _error:  # the 'postgres' extra is not installed
+    raise missing_extra("postgres", _error) from _error
 
 __all__ = ["PostgresCheck"]
 

@@ -1,8 +1,10 @@
 """Host and process resources through psutil: CPU, memory, disk per path, RSS, open fds.
 
 Each run also sets the host gauges (``system_cpu_utilization_ratio``,
-``system_memory_utilization_ratio``, ``system_filesystem_utilization_ratio{path}``,
-``process_memory_usage_bytes``, ``process_open_file_descriptor_count``).
+``system_memory_utilization_ratio``, ``system_filesystem_utilization_ratio{mountpoint}``).
+The process's RSS and open descriptors are judged but not exported again: prometheus-client's
+process collector already exports them (``process_resident_memory_bytes``,
+``process_open_fds``).
 """
 
 from __future__ import annotations
@@ -13,12 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import psutil
 from prometheus_client import CollectorRegistry
 
+from signalpost._extras import missing_extra
 from signalpost.instrumentation import metrics
 from signalpost.instrumentation.health.result import CheckResult, Status, worst
 from signalpost.instrumentation.semconv import health as semconv
+
+try:
+    import psutil
+except ImportError as _error:  # the 'resources' extra is not installed
+    raise missing_extra("resources", _error) from _error
 
 __all__ = ["ResourcesCheck", "Threshold"]
 
@@ -104,8 +111,6 @@ class ResourcesCheck:
         self._cpu_gauge = metrics.gauge(semconv.CPU_UTILIZATION, registry)
         self._memory_gauge = metrics.gauge(semconv.MEMORY_UTILIZATION, registry)
         self._disk_gauge = metrics.gauge(semconv.FILESYSTEM_UTILIZATION, registry)
-        self._rss_gauge = metrics.gauge(semconv.PROCESS_MEMORY_USAGE, registry)
-        self._fds_gauge = metrics.gauge(semconv.PROCESS_OPEN_FDS, registry)
 
     def run(self) -> CheckResult:
         """Measure (blocking psutil calls: the monitor runs this in a thread) and judge."""
@@ -149,8 +154,6 @@ class ResourcesCheck:
         with self._process.oneshot():
             rss = self._process.memory_info().rss
             fds = self._process.num_fds()
-        self._rss_gauge.set(rss)
-        self._fds_gauge.set(fds)
         details["process_rss_bytes"] = rss
         judge("rss_bytes", "process RSS", rss, f"{rss / 2**20:.0f} MiB")
         soft_limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]

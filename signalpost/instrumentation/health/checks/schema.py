@@ -12,15 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from psycopg_pool import AsyncConnectionPool
-
+from signalpost._extras import missing_extra
 from signalpost.instrumentation.health.checks.schema_spec import (
     ExpectedSchema,
     ExpectedTable,
     load_schema,
 )
 from signalpost.instrumentation.health.result import CheckResult, Status
+
+try:
+    import psycopg
+    from psycopg_pool import AsyncConnectionPool
+except ImportError as _error:  # the 'postgres' extra is not installed
+    raise missing_extra("postgres", _error) from _error
 
 __all__ = ["Catalog", "SchemaCheck", "compare", "read_catalog"]
 
