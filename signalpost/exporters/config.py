@@ -34,6 +34,7 @@ __all__ = [
     "ConfigError",
     "ErrorsConfig",
     "HttpConfig",
+    "JobsConfig",
     "LoggingConfig",
     "MetricsConfig",
     "SignalpostConfig",
@@ -194,6 +195,17 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True)
+class JobsConfig:
+    """The running-jobs endpoints (list, detail, cancel), under the metrics endpoint's auth."""
+
+    enabled: bool = field(default=True, metadata=_doc("Serve the running-jobs endpoints."))
+    path: str = field(
+        default="/jobs",
+        metadata=_doc("Where: on the app, or on the metrics port in a worker.", _url_path),
+    )
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     """Log output."""
 
@@ -217,6 +229,7 @@ class SignalpostConfig:
     errors: ErrorsConfig = field(default_factory=ErrorsConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    jobs: JobsConfig = field(default_factory=JobsConfig)
 
 
 def _sections() -> dict[str, type[Any]]:
