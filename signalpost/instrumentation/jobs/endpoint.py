@@ -226,7 +226,7 @@ class JobsEndpoint:
         auth = self._auth
         if auth is not None and not auth.authenticate(authorization):
             return 401, {"error": "unauthorized"}, [("www-authenticate", auth.challenge)]
-        trimmed = path.strip("/")
+        trimmed = path.removeprefix("/").removesuffix("/")
         segments = [unquote(s, errors="replace") for s in trimmed.split("/")] if trimmed else []
         reading = method in ("GET", "HEAD")
         if not segments:
