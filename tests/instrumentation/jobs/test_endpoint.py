@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from collections.abc import MutableMapping
 from typing import Any
 
 import httpx
@@ -26,12 +27,12 @@ STATUSES = {200, 202, 400, 401, 404, 405}
 
 
 def _call_asgi(endpoint: JobsEndpoint, scope: dict[str, Any]) -> tuple[int, bytes]:
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     asyncio.run(endpoint(scope, receive, send))
