@@ -43,7 +43,6 @@ from signalpost.instrumentation.jobs.telemetry import JobTelemetry, internal_err
 __all__ = ["Attempt", "Attempts", "JobRun", "RunServices", "current_run", "current_run_or_none"]
 
 _INF = math.inf
-_isfinite = math.isfinite
 
 _run_var: ContextVar[JobRun | None] = ContextVar("signalpost_job_run", default=None)
 
@@ -116,6 +115,7 @@ class JobRun:
         "_next_delay",
         "_parent",
         "_remote_parent",
+        "_report_progress",
         "_run_deadline",
         "_run_var_token",
         "_running",
@@ -180,7 +180,8 @@ class JobRun:
         self._last_error: BaseException | None = None
         self._last_error_class: ErrorClass | None = None
         self._history: list[AttemptRecord] = []
-        self._telemetry = services.telemetry.for_run(self)
+        self._telemetry = services.telemetry.for_run(job_type, self.job_id)
+        self._report_progress = self._telemetry.progress
 
     # ----------------------------------------------------------------- reading
 
@@ -253,8 +254,10 @@ class JobRun:
             raise deadline_passed(now, self._run_deadline, self.policy)
         try:
             self.last_progress_monotonic = now
-            if not _isfinite(done) or (total is not None and not _isfinite(total)):
-                self._telemetry.non_finite_progress(done, total)
+            # x - x is 0 for a finite number and NaN (truthy) for NaN and infinities: the
+            # finiteness check without a call, on the hot path.
+            if done - done or (total is not None and total - total):
+                self._telemetry.non_finite_progress(self, done, total)
                 return
             previous = self.done
             self.done = done
@@ -262,7 +265,7 @@ class JobRun:
                 self.total = total
             if message is not None:
                 self.message = message
-            self._telemetry.progress(done if previous is None else done - previous, now)
+            self._report_progress(self, done if previous is None else done - previous, now)
         except Exception:
             internal_error("progress")
 
@@ -389,6 +392,7 @@ class JobRun:
         except Exception:
             internal_error("running jobs")
         self._telemetry.started(
+            self,
             now,
             max_attempts=self.policy.max_attempts,
             parent=self._parent,
@@ -413,7 +417,7 @@ class JobRun:
                 error_class = self._last_error_class if exc is self._last_error else None
                 if error_class is None:
                     error_class = self._classify(exc)
-            self._telemetry.finished(status, exc, error_class, duration, self._clock.time())
+            self._telemetry.finished(self, status, exc, error_class, duration, self._clock.time())
         except Exception:
             internal_error("run end telemetry")
         finally:
@@ -481,14 +485,14 @@ class JobRun:
             delay = self.policy.delay(self.attempt)
             if self.monotonic() + delay >= self._run_deadline:
                 retry = False
-                self._telemetry.retry_skipped(delay)
+                self._telemetry.retry_skipped(self, delay)
         self._record_attempt_end(exc, error_class, retry)
         self._telemetry.attempt_ended(exc, error_class, retry)
         if not retry or error_class is None or exc is None:
             return False
         self._sm.transition(JobState.RETRYING)
         self._next_delay = delay
-        self._telemetry.retry_scheduled(self.attempt, delay, error_class, exc)
+        self._telemetry.retry_scheduled(self, delay, error_class, exc)
         return True
 
     def _record_attempt_end(

@@ -116,13 +116,17 @@ class JobTelemetry:
                 internal_error("error reporter set-up")
         return cls(tracer, job_metrics, reporter, job_logger, scrubber, progress_interval)
 
-    def for_run(self, run: RunView) -> RunTelemetry:
+    def for_run(self, job_type: str, job_id: str) -> RunTelemetry:
         """Return the telemetry of one run (not started yet)."""
-        return RunTelemetry(self, run)
+        return RunTelemetry(self, job_type, job_id)
 
 
 class RunTelemetry:
-    """The metrics, spans and log records of one run."""
+    """The metrics, spans and log records of one run.
+
+    The run passes itself (as a :class:`RunView`) to each event rather than being stored
+    here: no reference cycle, so a finished run is freed at once, not by the cycle collector.
+    """
 
     __slots__ = (
         "_emitted_first",
@@ -132,23 +136,21 @@ class RunTelemetry:
         "_job",
         "_last_emit",
         "_non_finite_logged",
-        "_run",
         "_spans",
         "_tm",
         "label_type",
     )
 
-    def __init__(self, job: JobTelemetry, run: RunView) -> None:
+    def __init__(self, job: JobTelemetry, job_type: str, job_id: str) -> None:
         self._job = job
-        self._run = run
-        self._spans = RunSpans(job.tracer, run.job_type, run.job_id)
+        self._spans = RunSpans(job.tracer, job_type, job_id)
         self._tm: TypeMetrics | None = None
         self._items: Any = None
         self._interval = job.progress_interval
         self._last_emit = 0.0
         self._emitted_first = self._emitted_full = False
         self._non_finite_logged = False
-        self.label_type = run.job_type
+        self.label_type = job_type
         """The ``job_type`` label value (the job type, or ``_other`` past the cap)."""
 
     # ----------------------------------------------------------------- reading
@@ -174,6 +176,7 @@ class RunTelemetry:
 
     def started(
         self,
+        run: RunView,
         now: float,
         *,
         max_attempts: int,
@@ -185,7 +188,7 @@ class RunTelemetry:
         metrics = self._job.metrics
         try:
             if metrics is not None:
-                self.label_type = metrics.job_types(self._run.job_type)
+                self.label_type = metrics.job_types(run.job_type)
                 self._tm = metrics.for_type(self.label_type)
                 self._items = self._tm.items
                 self._tm.started.inc()
@@ -197,12 +200,12 @@ class RunTelemetry:
                 max_attempts=max_attempts,
                 parent=parent,
                 remote_parent=remote_parent,
-                params=self._run.params,
+                params=run.params,
                 scrubber=self._job.scrubber,
             )
         except Exception:
             internal_error("run span")
-        self.log(_INFO, "job started", "started")
+        self.log(run, _INFO, "job started", "started")
 
     def attempt_started(self, number: int, delay: float) -> None:
         """Attempt ``number`` (2 or more) started after ``delay`` seconds of back-off."""
@@ -211,9 +214,10 @@ class RunTelemetry:
         except Exception:
             internal_error("attempt span")
 
-    def retry_skipped(self, delay: float) -> None:
+    def retry_skipped(self, run: RunView, delay: float) -> None:
         """A retry was due but its back-off would pass the run's timeout."""
         self.log(
+            run,
             _WARNING,
             "job retry skipped: back-off would pass the job timeout",
             "retry_skipped",
@@ -240,16 +244,17 @@ class RunTelemetry:
             internal_error("attempt metrics")
 
     def retry_scheduled(
-        self, attempt: int, delay: float, error_class: ErrorClass, exc: BaseException
+        self, run: RunView, delay: float, error_class: ErrorClass, exc: BaseException
     ) -> None:
-        """Attempt ``attempt`` failed with ``exc``; the next starts after ``delay`` seconds."""
+        """The attempt in progress failed with ``exc``; the next starts after ``delay`` s."""
         try:
             if self._job.metrics is not None:
                 self._job.metrics.retry_scheduled(self.label_type, str(error_class))
-            self._spans.retry_scheduled(attempt, delay, error_class, exc)
+            self._spans.retry_scheduled(run.attempt, delay, error_class, exc)
         except Exception:
             internal_error("retry telemetry")
         self.log(
+            run,
             _WARNING,
             "job retry scheduled",
             "retry_scheduled",
@@ -260,25 +265,26 @@ class RunTelemetry:
             },
         )
 
-    def progress(self, delta: float, now: float) -> None:
+    def progress(self, run: RunView, delta: float, now: float) -> None:
         """The run reported progress (``delta`` more items done) at ``now`` (monotonic)."""
         if delta > 0 and self._items is not None:
             self._items.inc(delta)
         if now - self._last_emit >= self._interval or not self._emitted_first:
             # The run's first report marks where measurable work starts (its "0 %"),
             # whatever ``done`` it carries.
-            self._emit_progress(now)
+            self._emit_progress(run, now)
         elif not self._emitted_full:
-            total = self._run.total
-            if total is not None and (self._run.done or 0) >= total:
-                self._emit_progress(now)
+            total = run.total
+            if total is not None and (run.done or 0) >= total:
+                self._emit_progress(run, now)
 
-    def non_finite_progress(self, done: float, total: float | None) -> None:
+    def non_finite_progress(self, run: RunView, done: float, total: float | None) -> None:
         """The run reported a NaN or infinite value, which is ignored; logged once per run."""
         if self._non_finite_logged:
             return
         self._non_finite_logged = True
         self.log(
+            run,
             _WARNING,
             "job progress ignored: done and total must be finite numbers",
             "progress_ignored",
@@ -294,6 +300,7 @@ class RunTelemetry:
 
     def finished(
         self,
+        run: RunView,
         status: JobState,
         exc: BaseException | None,
         error_class: ErrorClass | None,
@@ -319,19 +326,19 @@ class RunTelemetry:
         except Exception:
             internal_error("run metrics")
         try:
-            self._spans.finish_run(status, self._run.attempt, exc_type, error_class)
+            self._spans.finish_run(status, run.attempt, exc_type, error_class)
         except Exception:
             internal_error("run span status")
         fields: dict[str, object] = {"job.duration": duration}
         if status is JobState.SUCCEEDED:
-            self.log(_INFO, "job succeeded", "succeeded", fields)
+            self.log(run, _INFO, "job succeeded", "succeeded", fields)
         elif status is JobState.CANCELLED:
-            reason = self._run.cancel_reason
+            reason = run.cancel_reason
             if reason:
                 fields["job.cancel.reason"] = reason
-            self.log(_WARNING, "job cancelled", "cancelled", fields)
+            self.log(run, _WARNING, "job cancelled", "cancelled", fields)
         elif exc is not None:
-            self._report_failure(status, exc, duration)
+            self._report_failure(run, status, exc, duration)
         try:
             self._spans.end_run()
         except Exception:
@@ -347,14 +354,18 @@ class RunTelemetry:
     # ----------------------------------------------------------------- records
 
     def log(
-        self, level: int, message: str, event: str, fields: Mapping[str, Any] | None = None
+        self,
+        run: RunView,
+        level: int,
+        message: str,
+        event: str,
+        fields: Mapping[str, Any] | None = None,
     ) -> None:
-        """Log ``event`` of the run on the jobs logger, if enabled at ``level``. Never raises."""
+        """Log ``event`` of ``run`` on the jobs logger, if enabled at ``level``. Never raises."""
         try:
             logger = self._job.logger
             if not logger.isEnabledFor(level):
                 return
-            run = self._run
             extra: dict[str, Any] = {
                 sc.JOB_ID: run.job_id,
                 sc.JOB_TYPE: run.job_type,
@@ -373,8 +384,7 @@ class RunTelemetry:
         except Exception:
             internal_error(f"log {event}")
 
-    def _emit_progress(self, now: float) -> None:
-        run = self._run
+    def _emit_progress(self, run: RunView, now: float) -> None:
         self._last_emit = now
         done, total = run.done or 0, run.total
         self._emitted_first = True
@@ -382,14 +392,15 @@ class RunTelemetry:
             self._emitted_full = True
         fields = progress_fields(done, total, run.message)
         self._spans.progress(fields)
-        self.log(_INFO, "job progress", "progress", fields)
+        self.log(run, _INFO, "job progress", "progress", fields)
 
-    def _report_failure(self, status: JobState, exc: BaseException, duration: float) -> None:
+    def _report_failure(
+        self, run: RunView, status: JobState, exc: BaseException, duration: float
+    ) -> None:
         """Report a failed or timed-out run as the shared error record (logged with exc_info)."""
         reporter = self._job.reporter
         if reporter is None:
             return
-        run = self._run
         event = "failed" if status is JobState.FAILED else "timed_out"
         context: dict[str, Any] = {
             sc.JOB_TYPE: run.job_type,
