@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from datetime import datetime
 
@@ -153,7 +154,7 @@ def main(argv: list[str]) -> int:
             job_type=args.job_type,
         )
     except ValueError as error:
-        print(f"signalpost jobs: {error}")
+        print(f"signalpost jobs: {error}", file=sys.stderr)
         return 2
     console = Console()
     rates = RateTracker()

@@ -223,3 +223,12 @@ def test_rates_come_from_successive_reports_and_give_an_eta() -> None:
     assert rates.eta(second) == pytest.approx(14.0)
     rates.observe([])  # gone runs are forgotten
     assert rates.rate(_run(300.0, 114.0)) == pytest.approx(300.0 / 14.0)
+
+
+def test_a_url_that_is_not_http_is_refused_on_stderr() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "signalpost", "jobs", "ftp://example/jobs", "--once"],
+        cwd=REPO, env=_env(), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "not an http(s) URL" in done.stderr and done.stdout == ""
