@@ -82,6 +82,9 @@ async def start(
     job_id: str, job_type: str = "import", total: int = 1000, fail_first: int = 0, sync: bool = False
 ) -> dict[str, str]:
     """Start a job that runs until released or cancelled."""
+    # Blocking a moment on purpose: under gunicorn a busy worker leaves the next connection
+    # to the other one, so both get jobs.
+    time.sleep(0.002)
     _release[job_id] = threading.Event()
     if sync:
         coro: Any = asyncio.to_thread(_sync_job, job_type, job_id, total, fail_first)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
@@ -21,7 +24,7 @@ from tests.instrumentation.jobs.livejobs import (
     start,
     wait_for,
 )
-from tests.servers import Server
+from tests.servers import Server, free_port, serve
 
 pytestmark = pytest.mark.slow
 
@@ -223,3 +226,53 @@ def test_the_endpoints_stay_out_of_the_http_metrics(server: Server) -> None:
     routes = set(re.findall(r'http_route="([^"]*)"', scraped))
     assert "/start" in routes
     assert not any(route.startswith("/jobs") for route in routes)
+
+
+def test_each_gunicorn_worker_answers_for_its_own_runs(tmp_path: Path) -> None:
+    port = free_port()
+    multiproc_dir = tmp_path / "multiproc"
+    multiproc_dir.mkdir()
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "-c", "python:signalpost.exporters.gunicorn_config",
+        "-k", "uvicorn_worker.UvicornWorker", "-w", "2", "-b", f"127.0.0.1:{port}",
+        "--graceful-timeout", "5", "--no-control-socket",
+        "tests.instrumentation.jobs.live_app:app",
+    ]  # fmt: skip
+    env = {
+        "PROMETHEUS_MULTIPROC_DIR": str(multiproc_dir),
+        "SIGNALPOST_METRICS_BEARER_TOKEN": TOKEN,
+        "SIGNALPOST_LOGGING_JSON": "false",
+    }
+    base = f"http://127.0.0.1:{port}"
+    with serve(command, base, tmp_path / "gunicorn.log", ready_path="/jobs", env=env) as server:
+        ids = [new_id("mp") for _ in range(24)]
+
+        def start_one(job_id: str) -> None:
+            with httpx.Client(headers={"Connection": "close"}, timeout=10) as client:
+                assert client.post(f"{base}/start", params={"job_id": job_id}).status_code == 202
+
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(start_one, ids))
+
+        listed: dict[int, set[str]] = {}
+
+        def poll() -> dict[int, set[str]]:
+            with httpx.Client(headers={"Connection": "close", **AUTH}, timeout=10) as client:
+                body = client.get(f"{base}/jobs", params={"limit": 1000}).json()
+            return {body["process"]["pid"]: {run["job_id"] for run in body["runs"]}}
+
+        def every_run_seen() -> bool:
+            with ThreadPoolExecutor(4) as pool:
+                for answer in pool.map(lambda _: poll(), range(8)):
+                    for pid, seen in answer.items():
+                        listed.setdefault(pid, set()).update(seen)
+            return set().union(*listed.values()) >= set(ids)
+
+        wait_for(every_run_seen, 60)
+        assert server.process.pid not in listed  # answered by workers, never the master
+        # Both workers got jobs (the blocking /start spreads them), and each lists only its own.
+        assert len(listed) == 2, listed
+        first, second = listed.values()
+        assert first and second and not first & second and len(first | second) == len(ids)
+        assert "Traceback" not in server.log_text()
