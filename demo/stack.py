@@ -335,7 +335,10 @@ class Stack:
 
     def _start_service(self) -> None:
         timeout = self.options.ready_timeout
+        # One service name for both (the rules' `service` label; Loki's service_name).
+        knobs = self.options.prometheus_knobs or prometheus_knobs.load_knobs()
         common = {
+            "OTEL_SERVICE_NAME": knobs.services[0],
             "DEMO_DATABASE_URL": self.database_url(),
             "OTEL_TRACES_EXPORTER": "none",
             "OTEL_LOGS_EXPORTER": "none",
@@ -344,13 +347,12 @@ class Stack:
         api = self._python(
             "api", "-m", "uvicorn", "demo.api:app", "--host", "127.0.0.1",
             "--port", str(self.ports.api),
-            env={"OTEL_SERVICE_NAME": "recruiting-api", **common},
+            env=common,
         )
         wait_http(f"{self.api_url}/health/ready", timeout, api.popen)
         worker = self._python(
             "worker", "-m", "demo.worker",
             env={
-                "OTEL_SERVICE_NAME": "recruiting-worker",
                 "SIGNALPOST_METRICS_PORT": str(self.ports.worker),
                 "SIGNALPOST_METRICS_ADDRESS": "127.0.0.1",
                 **common,
