@@ -1,11 +1,11 @@
-# The image of the compose stack's Python services: the example app (and job worker) and the
-# alert history receiver. Build context: the repository root.
+# The image of the compose stack's Python services: the demo API, its job worker and the alert
+# history receiver. Build context: the repository root.
 FROM python:3.11.10-slim
 WORKDIR /srv
 COPY pyproject.toml README.md ./
 COPY signalpost ./signalpost
-RUN pip install --no-cache-dir . "uvicorn>=0.30"
-COPY examples ./examples
+RUN pip install --no-cache-dir ".[postgres,resources]" "uvicorn>=0.30" "fastapi>=0.115"
+COPY demo ./demo
 COPY alertmanager ./alertmanager
 USER nobody
 EXPOSE 8000 8080

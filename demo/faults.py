@@ -88,7 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["enable", "disable", "list"])
     parser.add_argument("fault", nargs="?", choices=[f.value for f in Fault])
     args = parser.parse_args(argv)
-    url = os.environ.get("DEMO_DATABASE_URL", "")
+    # Default: the local stack's database (python -m demo.stack).
+    url = os.environ.get(
+        "DEMO_DATABASE_URL", "host=127.0.0.1 port=5433 user=postgres dbname=recruiting"
+    )
     with psycopg.connect(url, autocommit=True) as conn:
         if args.action == "list":
             on = {r[0] for r in conn.execute("SELECT name FROM demo_faults WHERE enabled")}

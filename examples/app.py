@@ -6,7 +6,9 @@ Run it with ``bash scripts/demo.sh`` (or ``uvicorn examples.app:app``), then::
     curl -i localhost:8000/candidates/oops       # 422, counted under the route template
     curl -i localhost:8000/boom                  # 500 with the request ID; one error record
     curl -X POST 'localhost:8000/matching-jobs?candidates=300'   # a monitored background job
-    curl localhost:8000/jobs                     # running jobs, with progress
+    curl localhost:8000/jobs                     # running jobs, with progress (setup() serves it)
+    curl -X POST localhost:8000/jobs/JOB_ID/cancel   # cancel one; it ends as cancelled
+    python -m signalpost jobs http://localhost:8000/jobs   # live progress bars, rates, ETAs
     curl localhost:8000/health                   # health report (also /health/live, /ready)
     curl localhost:8000/metrics                  # Prometheus exposition
 
@@ -31,7 +33,6 @@ from signalpost.instrumentation.health import HealthMonitor, PostgresCheck, Reso
 from signalpost.instrumentation.jobs import (
     RetryPolicy,
     current_run,
-    default_running_jobs,
     inject_context,
     monitored_job,
 )
@@ -99,31 +100,6 @@ async def start_matching(candidates: int = 200) -> dict[str, object]:
     _background.add(task)
     task.add_done_callback(_background.discard)
     return {"status": "accepted", "request_id": current_request_id()}
-
-
-@app.get("/jobs")
-async def running_jobs() -> list[dict[str, object]]:
-    """List the monitored jobs running in this process."""
-    return [
-        {
-            "job_id": job.job_id,
-            "job_type": job.job_type,
-            "state": str(job.state),
-            "attempt": job.attempt,
-            "age_seconds": round(job.age, 3),
-            "seconds_since_progress": round(job.since_progress, 3),
-        }
-        for job in default_running_jobs.snapshot()
-    ]
-
-
-@app.delete("/jobs/{job_id}", status_code=202)
-async def cancel_job(job_id: str) -> dict[str, object]:
-    """Cancel a running job by ID; it is recorded as cancelled, not failed."""
-    cancelled = default_running_jobs.cancel(job_id, reason="cancelled through the API")
-    if not cancelled:
-        raise HTTPException(status_code=404, detail="no such running job")
-    return {"cancelled": cancelled}
 
 
 telemetry = setup(app, health=health)

@@ -128,6 +128,7 @@ def _jobs(k: Knobs) -> list[Rule]:
     jl = ("service", JOB_TYPE)
     failures = selector(jobs.FAILURES.exposition_name, svc)
     fail_l = (*jl, ERROR_CLASS, EXCEPTION_TYPE)
+    failed_window = k.alerts.job_failed.window
     fr = a.job_failure_ratio_high
     finished = jobs.RUNS_FINISHED.exposition_name
     failed = f"{JobState.FAILED}|{JobState.TIMED_OUT}"
@@ -142,15 +143,15 @@ def _jobs(k: Knobs) -> list[Rule]:
             # A counter's first increment creates its series: ``unless ... offset`` sees it,
             # increase() cannot (it needs two samples). A series pre-created at 0 is no failure.
             expr=(
-                f"sum {by(fail_l)} (increase({failures}[10m])) > 0 "
-                f"or sum {by(fail_l)} (({failures} unless {failures} offset 10m) > 0)"
+                f"sum {by(fail_l)} (increase({failures}[{failed_window}])) > 0 "
+                f"or sum {by(fail_l)} (({failures} unless {failures} offset {failed_window}) > 0)"
             ),
             for_="0m",
             summary=f"{{{{ $labels.service }}}}: a {{{{ $labels.{JOB_TYPE} }}}} run failed",
             description=(
                 f"A {{{{ $labels.{JOB_TYPE} }}}} run failed for good (retries exhausted or not "
                 f"retryable) with {{{{ $labels.{EXCEPTION_TYPE} }}}}, a "
-                f"{{{{ $labels.{ERROR_CLASS} }}}} error, in the last 10m."
+                f"{{{{ $labels.{ERROR_CLASS} }}}} error, in the last {failed_window}."
             ),
             dashboard=Dashboard.JOBS,
             dashboard_vars=(JOB_TYPE,),

@@ -114,6 +114,12 @@ class MemoryKnobs(AlertKnobs):
     threshold: Ratio = 0.9
 
 
+class JobFailedKnobs(_Strict):
+    """JobFailed fires at once; it stays firing while a failure is within ``window``."""
+
+    window: Duration = "10m"
+
+
 class Alerts(_Strict):
     """One entry per tunable alert (the SLO burn alerts take theirs from :class:`Slos`)."""
 
@@ -122,6 +128,7 @@ class Alerts(_Strict):
     high_latency: LatencyKnobs = LatencyKnobs()
     error_spike: ErrorSpikeKnobs = ErrorSpikeKnobs()
     job_failure_ratio_high: FailureRatioKnobs = FailureRatioKnobs()
+    job_failed: JobFailedKnobs = JobFailedKnobs()
     job_stuck: StuckKnobs = StuckKnobs()
     job_not_succeeded: AlertKnobs = AlertKnobs.model_validate({"for": "0m"})
     job_retry_storm: RetryStormKnobs = RetryStormKnobs()

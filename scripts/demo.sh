@@ -1,13 +1,10 @@
 #!/usr/bin/env bash
-# Run the instrumented example app on http://127.0.0.1:8000 (Ctrl-C to stop).
-# Telemetry goes to an OTLP collector when OTEL_EXPORTER_OTLP_ENDPOINT is set; without one,
-# span and log export are off and everything else (metrics, JSON logs, request IDs) works.
+# Run the demo stack locally, without Docker: the demo recruiting service and its job worker on
+# PostgreSQL, Prometheus with the generated rules and the long-term stores, Alertmanager with
+# the generated routing, the alert-history receiver, a mail sink and a traffic generator.
+# Installs what is missing first (venv, Debian packages). Ctrl-C stops everything; data stays in
+# .demo-data/. Options go to `python -m demo.stack` (-h lists them); ports: DEMO_PORT_* variables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-if [ -z "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ]; then
-    export OTEL_TRACES_EXPORTER="${OTEL_TRACES_EXPORTER:-none}"
-    export OTEL_LOGS_EXPORTER="${OTEL_LOGS_EXPORTER:-none}"
-fi
-export OTEL_SERVICE_NAME="${OTEL_SERVICE_NAME:-signalpost-example}"
-exec .venv/bin/uvicorn examples.app:app --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}" "$@"
+exec .venv/bin/python -m demo.stack "$@"

@@ -1,5 +1,5 @@
-"""Command line: ``python -m signalpost check-config [FILE]``, ``config-reference`` and
-``metrics-reference``."""
+"""Command line: ``python -m signalpost check-config [FILE]``, ``config-reference``,
+``metrics-reference`` and ``jobs URL`` (the running-jobs view)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,13 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["metrics-reference"]:
         sys.stdout.write(reference.markdown_reference())
         return 0
+    if argv[:1] == ["jobs"]:
+        try:
+            from signalpost.cli.jobs_view import main as jobs_view
+        except ImportError as error:
+            print(f"signalpost: {error}", file=sys.stderr)
+            return 2
+        return jobs_view(argv[1:])
     if argv[:1] == ["check-config"] and len(argv) <= 2:
         # The same checks as start-up: Signalpost's settings, then the OTEL_* variables.
         try:
@@ -30,7 +37,8 @@ def main(argv: list[str]) -> int:
         print(config)
         return 0
     print(
-        "usage: python -m signalpost check-config [FILE] | config-reference | metrics-reference",
+        "usage: python -m signalpost check-config [FILE] | config-reference | metrics-reference"
+        " | jobs URL [--once]",
         file=sys.stderr,
     )
     return 2

@@ -35,6 +35,7 @@ __all__ = [
     "ErrorsConfig",
     "ExportConfig",
     "HttpConfig",
+    "JobsConfig",
     "LoggingConfig",
     "MetricsConfig",
     "SettingsError",
@@ -205,6 +206,16 @@ class MetricsConfig(_Section):
     )
 
 
+class JobsConfig(_Section):
+    """The running-jobs endpoints (list, detail, cancel), under the metrics endpoint's auth."""
+
+    enabled: bool = Field(default=True, description="Serve the running-jobs endpoints.")
+    path: _UrlPath = Field(
+        default="/jobs",
+        description="Where: on the app, or on the metrics port in a worker.",
+    )
+
+
 class LoggingConfig(_Section):
     """Log output."""
 
@@ -246,6 +257,7 @@ class SignalpostConfig(_Section):
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     export: ExportConfig = Field(default_factory=ExportConfig)
+    jobs: JobsConfig = Field(default_factory=JobsConfig)
 
 
 def _sections() -> dict[str, type[_Section]]:

@@ -45,6 +45,7 @@ from signalpost.instrumentation.asgi import SignalpostMiddleware
 from signalpost.instrumentation.classify import ErrorClassifier, default_classifier
 from signalpost.instrumentation.errors import ErrorReporter
 from signalpost.instrumentation.health import HealthEndpoints, HealthMonitor, mount_health
+from signalpost.instrumentation.jobs.endpoint import JobsEndpoint, mount_jobs
 from signalpost.instrumentation.logcontext import CorrelationFilter
 from signalpost.instrumentation.scrub import Scrubber
 
@@ -299,6 +300,10 @@ def setup(
             and are served on the metrics port when ``metrics.port`` is set.
         health_path: Where the health endpoints are mounted (excluded from HTTP metrics by
             the default ``http.excluded_paths``).
+
+    The running-jobs endpoints (``jobs.path``, see ``docs/jobs.md``) are served on the app,
+    or in a worker on the metrics port, with the metrics endpoint's authentication, and are
+    kept out of the HTTP metrics.
         set_global_providers: Install the created providers as OpenTelemetry's globals.
         configure_logging: Install the JSON and OTLP log handlers on the root logger.
 
@@ -360,6 +365,7 @@ def setup(
         )
 
     worker_health = health if app is None else None
+    jobs = JobsEndpoint(auth=_auth(config), scrubber=scrubber) if config.jobs.enabled else None
     if config.metrics.enabled and config.metrics.port is not None:
         telemetry.metrics_server = start_metrics_server(
             config.metrics.port,
@@ -372,6 +378,7 @@ def setup(
                 if worker_health is not None
                 else None
             ),
+            apps={config.jobs.path: jobs.wsgi} if jobs is not None and app is None else None,
         )
     if worker_health is not None:
         # No app, no lifespan: a worker's checks run on a loop of their own.
@@ -390,7 +397,11 @@ def setup(
             tracing=config.tracing.enabled and (tracer_provider is not None or owned is None),
             request_id_header=http.request_id_header,
             trust_request_id=http.trust_request_id,
-            excluded_paths=http.excluded_paths,
+            excluded_paths=(
+                [*http.excluded_paths, config.jobs.path, config.jobs.path.rstrip("/") + "/*"]
+                if jobs is not None
+                else http.excluded_paths
+            ),
             duration_buckets=http.duration_buckets,
             error_reporter=reporter,
             scrubber=scrubber,
@@ -407,6 +418,8 @@ def setup(
             )
         if health is not None:
             mount_health(app, health_path, HealthEndpoints(health))
+        if jobs is not None:
+            mount_jobs(app, config.jobs.path, jobs)
         _chain_lifespan(app, telemetry, health)
     if not config.metrics.created_series:
         telemetry._shutdown_hooks.append(_created_series_off())

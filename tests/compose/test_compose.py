@@ -194,9 +194,11 @@ def listening() -> dict[str, set[int]]:
     for name in ("prometheus", "prometheus-hourly", "prometheus-daily", "alertmanager"):
         (listen,) = [f for f in _flags(name) if f.startswith("--web.listen-address=")]
         out[name] = {_port_of(listen)}
-    for name in ("app", "worker", "alert-history"):
+    for name in ("app", "alert-history"):
         command = SERVICES[name]["command"]
         out[name] = {int(command[command.index("--port") + 1])}
+    # The job worker serves metrics, health and running jobs on its metrics port.
+    out["worker"] = {int(SERVICES["worker"]["environment"]["SIGNALPOST_METRICS_PORT"])}
     tempo = yaml.safe_load(_host_file("tempo", "/etc/tempo/tempo.yaml").read_text())
     receivers = tempo["distributor"]["receivers"]["otlp"]["protocols"]
     out["tempo"] = {tempo["server"]["http_listen_port"]} | {

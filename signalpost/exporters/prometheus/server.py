@@ -28,6 +28,7 @@ __all__ = ["MetricsServer", "MetricsServerError", "PathHandler", "start_metrics_
 StartResponse = Callable[..., Any]
 PathHandler = Callable[[str, str], tuple[int, list[tuple[str, str]], bytes]]
 """Answers (method, path below its prefix) with (status, headers, body); must not block."""
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 class MetricsServerError(OSError):
@@ -46,12 +47,16 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 
 
 def _wsgi_app(
-    renderer: MetricsRenderer, routes: Mapping[str, PathHandler]
-) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    renderer: MetricsRenderer, routes: Mapping[str, PathHandler], apps: Mapping[str, WsgiApp]
+) -> WsgiApp:
     prefixes = sorted(routes.items(), key=lambda item: -len(item[0]))
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path: str = environ.get("PATH_INFO", "/")
+        for prefix, wsgi_app in apps.items():
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                below = {**environ, "SCRIPT_NAME": prefix, "PATH_INFO": path[len(prefix) :]}
+                return wsgi_app(below, start_response)
         for prefix, handler in prefixes:
             if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
                 status, headers, body = handler(environ["REQUEST_METHOD"], path[len(prefix) :])
@@ -121,6 +126,7 @@ def start_metrics_server(
     auth: Authenticator | None = None,
     compression: bool = True,
     routes: Mapping[str, PathHandler] | None = None,
+    apps: Mapping[str, WsgiApp] | None = None,
 ) -> MetricsServer:
     """Serve the metrics endpoint on ``addr:port`` from a daemon thread.
 
@@ -138,6 +144,8 @@ def start_metrics_server(
         compression: ``False`` disables gzip.
         routes: Other answers by path prefix (a job worker's health endpoints under
             ``/health``); every other path serves the metrics.
+        apps: WSGI apps by path prefix, given the path below it in ``PATH_INFO`` (a job
+            worker's running-jobs endpoints under ``/jobs``).
 
     Returns:
         A :class:`MetricsServer`; call :meth:`~MetricsServer.shutdown` to stop it.
@@ -163,7 +171,7 @@ def start_metrics_server(
         httpd = make_server(
             str(sockaddr[0]),
             port,
-            _wsgi_app(renderer, routes or {}),
+            _wsgi_app(renderer, routes or {}, apps or {}),
             _Server,
             handler_class=_SilentHandler,
         )

@@ -2,30 +2,40 @@
 
 The public surface is :func:`monitored_job` (decorator, ``with`` and ``async with``),
 :class:`RetryPolicy`, the :class:`JobRun` it yields, :func:`current_run` (and
-:func:`current_run_or_none`), the :class:`RunningJobs` list, and :func:`inject_context` /
-:func:`extract_context` to carry trace context through a queue payload. See ``docs/jobs.md``.
+:func:`current_run_or_none`), the :class:`RunningJobs` list and its HTTP endpoints
+(:class:`JobsEndpoint`), and :func:`inject_context` / :func:`extract_context` to carry trace
+context through a queue payload. See ``docs/jobs.md``.
 
 Modules: ``monitor`` (the wrapper), ``run`` (the run, owner of its state, and its attempts),
 ``telemetry`` (what a run emits), ``spans`` and ``metrics`` (the instruments), ``running``
-(the runs in progress), ``interrupts`` (timeouts and cancellation), ``retry``, ``state``,
+(the runs in progress), ``endpoint`` (list, show, cancel them over HTTP),
+``interrupts`` (timeouts and cancellation), ``retry``, ``state``,
 ``propagation``.
 """
 
 from __future__ import annotations
 
+from signalpost.instrumentation.jobs.endpoint import JobsEndpoint, mount_jobs
 from signalpost.instrumentation.jobs.interrupts import JobCancelled, JobTimeout
 from signalpost.instrumentation.jobs.monitor import MonitoredJob, monitored_job
 from signalpost.instrumentation.jobs.propagation import extract_context, inject_context
 from signalpost.instrumentation.jobs.retry import RetryPolicy
 from signalpost.instrumentation.jobs.run import JobRun, current_run, current_run_or_none
-from signalpost.instrumentation.jobs.running import RunningJob, RunningJobs, default_running_jobs
+from signalpost.instrumentation.jobs.running import (
+    AttemptRecord,
+    RunningJob,
+    RunningJobs,
+    default_running_jobs,
+)
 from signalpost.instrumentation.jobs.state import JobState
 
 __all__ = [
+    "AttemptRecord",
     "JobCancelled",
     "JobRun",
     "JobState",
     "JobTimeout",
+    "JobsEndpoint",
     "MonitoredJob",
     "RetryPolicy",
     "RunningJob",
@@ -36,4 +46,5 @@ __all__ = [
     "extract_context",
     "inject_context",
     "monitored_job",
+    "mount_jobs",
 ]

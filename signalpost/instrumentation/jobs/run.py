@@ -26,6 +26,7 @@ from opentelemetry import context as otel_context
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.context import job_id_var
+from signalpost.instrumentation.errors import exception_type_name
 from signalpost.instrumentation.jobs.interrupts import (
     AsyncTimeouts,
     JobTimeout,
@@ -35,7 +36,7 @@ from signalpost.instrumentation.jobs.interrupts import (
     run_timeout,
 )
 from signalpost.instrumentation.jobs.retry import RetryPolicy
-from signalpost.instrumentation.jobs.running import RunningJobs
+from signalpost.instrumentation.jobs.running import AttemptRecord, RunningJobs
 from signalpost.instrumentation.jobs.state import JobState, JobStateMachine
 from signalpost.instrumentation.jobs.telemetry import JobTelemetry, internal_error
 
@@ -108,6 +109,7 @@ class JobRun:
         "_deadline",
         "_first_attempt",
         "_handed_off",
+        "_history",
         "_job_id_token",
         "_last_error",
         "_last_error_class",
@@ -184,6 +186,7 @@ class JobRun:
         self._next_delay = 0.0
         self._last_error: BaseException | None = None
         self._last_error_class: ErrorClass | None = None
+        self._history: list[AttemptRecord] = []
         self._telemetry = services.telemetry.for_run(job_type, self.job_id)
         self._report_progress = self._telemetry.progress
 
@@ -228,6 +231,11 @@ class JobRun:
     def span_id(self) -> str | None:
         """The run span's ID as 16 hex digits, or ``None`` when not traced."""
         return self._telemetry.span_id
+
+    @property
+    def history(self) -> tuple[AttemptRecord, ...]:
+        """The attempts so far, oldest first: back-off before each, error class and type."""
+        return tuple(self._history)
 
     # ----------------------------------------------------------------- job code
 
@@ -364,6 +372,7 @@ class JobRun:
         self._sm.transition(JobState.RETRYING)
         self._next_delay = delay
         self._handed_off = True
+        self._record_attempt_end(exc, error_class, True)
         try:
             self._telemetry.handed_off(self, delay, error_class, exc)
         finally:
@@ -513,6 +522,7 @@ class JobRun:
         """Open attempt ``number``: its deadline and, from attempt 2 on, its span."""
         self.attempt = number
         self._attempt_open = True
+        self._history.append(AttemptRecord(number, delay))
         if self.policy.attempt_timeout is not None:
             self._deadline = min(self._run_deadline, self.monotonic() + self.policy.attempt_timeout)
         else:
@@ -547,6 +557,7 @@ class JobRun:
             if self.monotonic() + delay >= self._run_deadline:
                 retry = False
                 self._telemetry.retry_skipped(self, delay)
+        self._record_attempt_end(exc, error_class, retry)
         self._telemetry.attempt_ended(exc, error_class, retry)
         if not retry or error_class is None or exc is None:
             return False
@@ -554,6 +565,23 @@ class JobRun:
         self._next_delay = delay
         self._telemetry.retry_scheduled(self, delay, error_class, exc)
         return True
+
+    def _record_attempt_end(
+        self, exc: BaseException | None, error_class: ErrorClass | None, retried: bool
+    ) -> None:
+        """Close the open attempt's entry in :attr:`history`."""
+        try:
+            opened = self._history[-1]
+            self._history[-1] = AttemptRecord(
+                opened.number,
+                opened.delay,
+                ended=True,
+                error_class=str(error_class) if error_class is not None else None,
+                error_type=exception_type_name(exc) if exc is not None else None,
+                retried=retried,
+            )
+        except Exception:
+            internal_error("attempt history")
 
     def _exit_attempt(self, number: int, exc: BaseException | None) -> bool:
         """``with attempt`` ends: close it unless the run already did."""

@@ -13,7 +13,25 @@ from typing import Any, Protocol
 
 from signalpost.instrumentation.jobs.state import JobState
 
-__all__ = ["RunView", "RunningJob", "RunningJobs", "default_running_jobs"]
+__all__ = ["AttemptRecord", "RunView", "RunningJob", "RunningJobs", "default_running_jobs"]
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """One attempt of a run so far, as :attr:`RunningJob.attempts` lists it."""
+
+    number: int
+    """1 for the first attempt."""
+    delay: float
+    """Seconds of back-off waited before it (0 for the first)."""
+    ended: bool = False
+    """Whether the attempt is over (the last one is usually still in progress)."""
+    error_class: str | None = None
+    """The class of the error it ended with (``transient`` ...); ``None``: none (yet)."""
+    error_type: str | None = None
+    """The type name of that exception (never its message, which may hold data)."""
+    retried: bool = False
+    """Whether a retry was scheduled after it."""
 
 
 class RunView(Protocol):
@@ -53,6 +71,10 @@ class RunView(Protocol):
     def total(self) -> float | None: ...
     @property
     def message(self) -> str | None: ...
+    @property
+    def trace_id(self) -> str | None: ...
+    @property
+    def history(self) -> tuple[AttemptRecord, ...]: ...
 
     monotonic: Callable[[], float]
 
@@ -77,6 +99,12 @@ class RunningJob:
     total: float | None
     message: str | None
     cancel_requested: bool
+    last_progress_at: float = 0.0
+    """Unix time of the last progress report (the start time if none was reported)."""
+    trace_id: str | None = None
+    """The run span's trace ID (32 hex digits), ``None`` when not traced."""
+    attempts: tuple[AttemptRecord, ...] = ()
+    """The attempts so far, oldest first: their errors and back-off delays."""
 
 
 class RunningJobs:
@@ -115,6 +143,7 @@ class RunningJobs:
             if job_type is not None and run.job_type != job_type:
                 continue
             now = run.monotonic()
+            last_progress = run.last_progress_monotonic
             out.append(
                 RunningJob(
                     job_id=run.job_id,
@@ -123,11 +152,15 @@ class RunningJobs:
                     attempt=run.attempt,
                     started_at=run.started_at,
                     age=max(0.0, now - run.started_monotonic),
-                    since_progress=max(0.0, now - run.last_progress_monotonic),
+                    since_progress=max(0.0, now - last_progress),
                     done=run.done,
                     total=run.total,
                     message=run.message,
                     cancel_requested=run.cancel_requested,
+                    last_progress_at=run.started_at
+                    + max(0.0, last_progress - run.started_monotonic),
+                    trace_id=run.trace_id,
+                    attempts=run.history,
                 )
             )
         out.sort(key=lambda job: -job.age)

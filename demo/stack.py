@@ -1,0 +1,471 @@
+"""The local stack: the demo service and everything that watches it, without Docker.
+
+``python -m demo.stack`` (``bash scripts/demo.sh``) starts, in order: PostgreSQL (a cluster kept
+in ``.demo-data/postgres``), the mail sink, the alert-history receiver, Alertmanager, the two
+long-term Prometheus stores, the main Prometheus, the demo API and its job worker, then the
+traffic generator. Every part gets the same rules, routes and templates as the compose stack;
+only addresses and receivers differ, derived from the same generators
+(:func:`prometheus.config.main_config`, :func:`alertmanager.generate.build_config`). Data
+kept in ``.demo-data/`` survives a restart; Ctrl-C stops everything within seconds.
+
+The end-to-end tests start the same :class:`Stack` on free ports with shortened timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import os
+import shutil
+import signal
+import socket
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import yaml
+
+from alertmanager import generate as alertmanager_generate
+from alertmanager import knobs as alertmanager_knobs
+from demo.postgres import PostgresServer
+from demo.processes import PortInUse, Process, ProcessGroup, port_in_use, wait_http
+from prometheus import config as prometheus_config
+from prometheus import knobs as prometheus_knobs
+
+__all__ = ["Ports", "Stack", "StackOptions", "main"]
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_DATABASE = "recruiting"
+HISTORY_DATABASE = "alerts"
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Loopback ports of the stack's parts (environment ``DEMO_PORT_<NAME>`` overrides)."""
+
+    api: int = 8000
+    worker: int = 9464
+    postgres: int = 5433
+    prometheus: int = 9090
+    hourly: int = 9091
+    daily: int = 9092
+    alertmanager: int = 9093
+    history: int = 9095
+    smtp: int = 1025
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Ports:
+        """Defaults, with ``DEMO_PORT_API=8080``-style overrides."""
+        values = {}
+        for spec in dataclasses.fields(cls):
+            raw = environ.get(f"DEMO_PORT_{spec.name.upper()}")
+            if raw:
+                values[spec.name] = int(raw)
+        return cls(**values)
+
+    def named(self) -> dict[str, int]:
+        """Port by the name of the part that listens on it."""
+        return {
+            "demo API": self.api,
+            "job worker metrics": self.worker,
+            "PostgreSQL": self.postgres,
+            "Prometheus": self.prometheus,
+            "long-term store (hourly)": self.hourly,
+            "long-term store (daily)": self.daily,
+            "Alertmanager": self.alertmanager,
+            "alert-history receiver": self.history,
+            "mail sink (SMTP)": self.smtp,
+        }
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    """What the end-to-end tests may shorten; the rules and the routing tree stay as they are."""
+
+    scrape_interval: str = "15s"
+    evaluation_interval: str = "15s"
+    rollup_interval: str | None = None
+    """Evaluate the hourly and daily roll-up groups this often (tests); None keeps 1h and 1d."""
+    prometheus_knobs: prometheus_knobs.Knobs | None = None
+    """Knobs to generate the rules from (tests shorten ``for`` durations); None: the committed
+    rules, as compose uses them."""
+    alertmanager_timing: alertmanager_knobs.Timing | None = None
+    extra_receiver_url: str | None = None
+    """Also send pages to this webhook (tests catch notifications there)."""
+    app_env: Mapping[str, str] = field(default_factory=dict)
+    """Extra environment of the API and the worker (OTLP endpoint, service name, faults)."""
+    traffic_rate: float = 3.0
+    ready_timeout: float = 90.0
+
+
+class Stack:
+    """Starts and stops the local stack; a context manager."""
+
+    def __init__(self, data_dir: Path, ports: Ports, options: StackOptions | None = None) -> None:
+        self.data_dir = data_dir.resolve()
+        self.ports = ports
+        self.options = options or StackOptions()
+        self.group = ProcessGroup()
+        self.postgres: PostgresServer | None = None
+        self.logs = self.data_dir / "logs"
+        self.config_dir = self.data_dir / "config"
+
+    # -- URLs ---------------------------------------------------------------------------------
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.api}"
+
+    @property
+    def worker_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.worker}"
+
+    @property
+    def prometheus_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.prometheus}"
+
+    @property
+    def alertmanager_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.alertmanager}"
+
+    @property
+    def history_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.history}"
+
+    @property
+    def hourly_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.hourly}"
+
+    @property
+    def daily_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.daily}"
+
+    def database_url(self, database: str = DEMO_DATABASE) -> str:
+        """libpq string of one of the stack's databases."""
+        return f"host=127.0.0.1 port={self.ports.postgres} user=postgres dbname={database}"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
+
+    # -- start and stop ----------------------------------------------------------------------
+
+    def check_ports(self) -> None:
+        """Raise :class:`PortInUse` naming the part whose port is taken."""
+        for name, port in self.ports.named().items():
+            if port_in_use(port):
+                raise PortInUse(
+                    f"port {port} is in use, but the {name} needs it: stop what listens there "
+                    f"or choose another port (DEMO_PORT_* variables, see python -m demo.stack -h)"
+                )
+
+    def start(self) -> None:
+        """Start every part and wait until each is healthy."""
+        self.check_ports()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._start_postgres()
+        self._write_configs()
+        self._start_monitoring()
+        self._start_service()
+
+    def stop(self) -> None:
+        """Stop every process (the last started first), then PostgreSQL."""
+        self.group.stop_all(grace=8.0)
+        if self.postgres is not None and self.postgres.is_running():
+            self.postgres.stop("fast")
+
+    def __enter__(self) -> Stack:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _start_postgres(self) -> None:
+        self.postgres = PostgresServer(self.data_dir / "postgres", port=self.ports.postgres)
+        self.postgres.start()
+        with psycopg.connect(self.database_url("postgres"), autocommit=True) as conn:
+            existing = {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
+            for name in (DEMO_DATABASE, HISTORY_DATABASE):
+                if name not in existing:
+                    conn.execute(f'CREATE DATABASE "{name}"')
+
+    def _write_configs(self) -> None:
+        options = self.options
+        prom_dir = self.config_dir / "prometheus"
+        if prom_dir.exists():
+            shutil.rmtree(prom_dir)
+        (prom_dir / "rules").mkdir(parents=True)
+        knobs = options.prometheus_knobs
+        if knobs is None:
+            shutil.copytree(ROOT / "prometheus" / "rules", prom_dir / "rules", dirs_exist_ok=True)
+            knobs = prometheus_knobs.load_knobs()
+        else:
+            from prometheus.rulefiles import rule_files
+
+            for name, content in rule_files(knobs).items():
+                (prom_dir / "rules" / name).write_text(yaml.safe_dump(content, sort_keys=False))
+        if options.rollup_interval is not None:
+            for path in (prom_dir / "rules").glob("rollup-*.yml"):
+                data = yaml.safe_load(path.read_text())
+                for group in data["groups"]:
+                    group["interval"] = options.rollup_interval
+                path.write_text(yaml.safe_dump(data, sort_keys=False))
+        addresses = prometheus_config.Addresses(
+            app=f"127.0.0.1:{self.ports.api}",
+            worker=f"127.0.0.1:{self.ports.worker}",
+            prometheus=f"127.0.0.1:{self.ports.prometheus}",
+            alertmanager=f"127.0.0.1:{self.ports.alertmanager}",
+            hourly=f"127.0.0.1:{self.ports.hourly}",
+            daily=f"127.0.0.1:{self.ports.daily}",
+        )
+        main = prometheus_config.main_config(
+            knobs,
+            addresses,
+            scrape_interval=options.scrape_interval,
+            evaluation_interval=options.evaluation_interval,
+        )
+        main["scrape_configs"].append(
+            {
+                "job_name": "alert-history",
+                "static_configs": [
+                    {
+                        "targets": [f"127.0.0.1:{self.ports.history}"],
+                        "labels": {"service": knobs.monitoring_service},
+                    }
+                ],
+            }
+        )
+        (prom_dir / "prometheus.yml").write_text(yaml.safe_dump(main, sort_keys=False))
+        for window in ("1h", "1d"):
+            longterm = prometheus_config.longterm_config(window)
+            (prom_dir / f"longterm-{window}.yml").write_text(yaml.safe_dump(longterm))
+
+        am_dir = self.config_dir / "alertmanager"
+        am_dir.mkdir(parents=True, exist_ok=True)
+        base = alertmanager_knobs.load_knobs(ROOT / "alertmanager" / "knobs.compose.yaml")
+        history = f"{self.history_url}/alerts"
+        am_knobs = base.with_receivers(
+            templates_dir=str(ROOT / "alertmanager" / "templates"),
+            timing=options.alertmanager_timing or base.timing,
+            pager=dataclasses.replace(base.pager, url=options.extra_receiver_url or history),
+            email=dataclasses.replace(base.email, smarthost=f"127.0.0.1:{self.ports.smtp}"),
+            watchdog=dataclasses.replace(base.watchdog, url=history),
+            history=dataclasses.replace(base.history, url=history),
+        )
+        config = alertmanager_generate.build_config(am_knobs)
+        (am_dir / "alertmanager.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+    def _python(self, name: str, *args: str, env: Mapping[str, str] | None = None) -> Process:
+        process = Process(
+            name,
+            [sys.executable, *args],
+            self.logs / f"{name}.log",
+            env={"PYTHONUNBUFFERED": "1", **(env or {})},
+            cwd=ROOT,
+        )
+        return self.group.start(process)
+
+    def _binary(self, name: str, *argv: str) -> Process:
+        return self.group.start(Process(name, list(argv), self.logs / f"{name}.log", cwd=ROOT))
+
+    def _start_monitoring(self) -> None:
+        timeout = self.options.ready_timeout
+        sink = self._python(
+            "mailsink", "-m", "demo.mailsink", "--port", str(self.ports.smtp),
+            "--dir", str(self.mail_dir),
+        )
+        _wait_tcp(self.ports.smtp, timeout, sink)
+        history = self._python(
+            "alert-history", "-m", "alertmanager.history", "--host", "127.0.0.1",
+            "--port", str(self.ports.history),
+            env={
+                "DATABASE_URL": self.database_url(HISTORY_DATABASE),
+                "OTEL_SERVICE_NAME": "alert-history",
+                "OTEL_TRACES_EXPORTER": "none",
+                "OTEL_LOGS_EXPORTER": "none",
+            },
+        )
+        wait_http(f"{self.history_url}/health/ready", timeout, history.popen)
+        am = self._binary(
+            "alertmanager",
+            _binary_path("prometheus-alertmanager", "alertmanager"),
+            f"--config.file={self.config_dir / 'alertmanager' / 'alertmanager.yml'}",
+            f"--storage.path={self.data_dir / 'alertmanager'}",
+            f"--web.listen-address=127.0.0.1:{self.ports.alertmanager}",
+            f"--web.external-url={self.alertmanager_url}",
+            "--cluster.listen-address=",
+        )
+        wait_http(f"{self.alertmanager_url}/-/ready", timeout, am.popen)
+        prom_dir = self.config_dir / "prometheus"
+        prometheus = _binary_path("prometheus")
+        for role, port in (("1h", self.ports.hourly), ("1d", self.ports.daily)):
+            store = self._binary(
+                f"prometheus-{role}",
+                prometheus,
+                *prometheus_config.command_line(
+                    role,
+                    str(prom_dir / f"longterm-{role}.yml"),
+                    str(self.data_dir / f"prometheus-{role}"),
+                    f"127.0.0.1:{port}",
+                ),
+            )
+            wait_http(f"http://127.0.0.1:{port}/-/ready", timeout, store.popen)
+        main = self._binary(
+            "prometheus",
+            prometheus,
+            *prometheus_config.command_line(
+                "main",
+                str(prom_dir / "prometheus.yml"),
+                str(self.data_dir / "prometheus"),
+                f"127.0.0.1:{self.ports.prometheus}",
+            ),
+            f"--web.external-url={self.prometheus_url}",
+        )
+        wait_http(f"{self.prometheus_url}/-/ready", timeout, main.popen)
+
+    def _start_service(self) -> None:
+        timeout = self.options.ready_timeout
+        # One service name for both (the rules' `service` label; Loki's service_name).
+        knobs = self.options.prometheus_knobs or prometheus_knobs.load_knobs()
+        common = {
+            "OTEL_SERVICE_NAME": knobs.services[0],
+            "DEMO_DATABASE_URL": self.database_url(),
+            "OTEL_TRACES_EXPORTER": "none",
+            "OTEL_LOGS_EXPORTER": "none",
+            **self.options.app_env,
+        }
+        api = self._python(
+            "api", "-m", "uvicorn", "demo.api:app", "--host", "127.0.0.1",
+            "--port", str(self.ports.api),
+            env=common,
+        )
+        wait_http(f"{self.api_url}/health/ready", timeout, api.popen)
+        worker = self._python(
+            "worker", "-m", "demo.worker",
+            env={
+                "SIGNALPOST_METRICS_PORT": str(self.ports.worker),
+                "SIGNALPOST_METRICS_ADDRESS": "127.0.0.1",
+                **common,
+            },
+        )
+        wait_http(f"{self.worker_url}/health/ready", timeout, worker.popen)
+        if self.options.traffic_rate > 0:
+            self._python(
+                "traffic", "-m", "demo.traffic", "--url", self.api_url,
+                "--rate", str(self.options.traffic_rate),
+            )
+
+    def watch(self) -> Process | None:
+        """Return a part that exited on its own (the stack is broken), else ``None``."""
+        return self.group.exited()
+
+
+def _binary_path(*names: str) -> str:
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise SystemExit(
+        f"demo: {names[0]} is not installed: run `bash scripts/bootstrap.sh` (Debian packages "
+        "prometheus and prometheus-alertmanager), or put the binaries on PATH"
+    )
+
+
+def _wait_tcp(port: int, timeout: float, process: Process) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.popen is not None and process.popen.poll() is not None:
+            raise RuntimeError(f"{process.name} exited; see {process.log}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"{process.name} did not listen on port {port}")
+
+
+@contextlib.contextmanager
+def _signals_raise() -> Iterator[None]:
+    """Turn SIGTERM into KeyboardInterrupt, so both stop the stack the same way."""
+
+    def interrupt(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m demo.stack``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m demo.stack",
+        description="Run the demo service with Prometheus, Alertmanager and the alert history "
+        "locally. Ports: DEMO_PORT_API, _WORKER, _POSTGRES, _PROMETHEUS, _HOURLY, _DAILY, "
+        "_ALERTMANAGER, _HISTORY, _SMTP.",
+    )
+    parser.add_argument("--data", type=Path, default=ROOT / ".demo-data", help="data folder")
+    parser.add_argument("--traffic", type=float, default=3.0, help="requests/s (0: none)")
+    args = parser.parse_args(argv)
+    stack = Stack(
+        args.data, Ports.from_environ(os.environ), StackOptions(traffic_rate=args.traffic)
+    )
+    with _signals_raise():
+        try:
+            print("demo: starting the local stack (logs in .demo-data/logs/) ...", flush=True)
+            stack.start()
+            _print_urls(stack)
+            while (broken := stack.watch()) is None:
+                time.sleep(1.0)
+            print(f"demo: {broken.name} stopped unexpectedly; see {broken.log}", file=sys.stderr)
+            return 1
+        except PortInUse as error:
+            print(f"demo: {error}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("\ndemo: stopping ...", flush=True)
+            return 0
+        except (TimeoutError, RuntimeError) as error:
+            print(f"demo: {error} (logs in {stack.logs}/)", file=sys.stderr)
+            return 1
+        finally:
+            stack.stop()
+
+
+def _print_urls(stack: Stack) -> None:
+    print(
+        "\n".join(
+            [
+                "demo: the stack is up (Ctrl-C stops it)",
+                f"  demo API           {stack.api_url}  (X-Request-ID on every response)",
+                f"  API metrics        {stack.api_url}/metrics",
+                f"  worker metrics     {stack.worker_url}/metrics   running jobs: "
+                f"{stack.worker_url}/jobs",
+                f"  Prometheus         {stack.prometheus_url}/alerts",
+                f"  Alertmanager       {stack.alertmanager_url}",
+                f"  long-term stores   {stack.hourly_url} (hourly), {stack.daily_url} (daily)",
+                f"  alert history      psql '{stack.database_url(HISTORY_DATABASE)}'",
+                f"  alert emails       {stack.mail_dir}/*.eml",
+                "  inject a fault     .venv/bin/python -m demo.faults enable bad_data",
+                "                     (or curl -X PUT "
+                f"'{stack.api_url}/faults/bad_data?enabled=true')",
+                "  watch jobs live    .venv/bin/python -m signalpost jobs "
+                f"{stack.worker_url}/jobs",
+            ]
+        ),
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Terminal tools run by ``python -m signalpost``: ``jobs`` (the running-jobs view)."""

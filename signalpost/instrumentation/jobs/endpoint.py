@@ -1,0 +1,364 @@
+"""The running-jobs endpoints: list the runs in progress, show one, cancel one.
+
+A small pure-ASGI app (also served to WSGI servers, such as a job worker's metrics port,
+through :meth:`JobsEndpoint.wsgi`) that only reads :class:`RunningJobs` snapshots. Below its
+mount point (``/jobs`` when :func:`signalpost.setup` serves it):
+
+=============================  =================================================================
+``GET /jobs``                  The runs in progress, oldest first; ``limit``, ``cursor``, ``type``.
+``GET /jobs/{id}``             One run, with its attempts so far; 404 when none runs with the ID.
+``POST /jobs/{id}/cancel``     Ask every run with the ID to stop (202); 404 when none runs.
+=============================  =================================================================
+
+``HEAD`` is answered like ``GET`` without a body; other methods get 405 with ``Allow``, other
+paths 404, bad query parameters 400, missing credentials 401 (the same authenticators as the
+metrics endpoint). Every answer is JSON and names the process that made it: each process only
+knows its own runs (see ``docs/jobs.md``, "Running-jobs endpoints"). Progress messages are
+scrubbed; parameters and context are never served.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import socket
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, Protocol
+from urllib.parse import parse_qs, quote, unquote
+
+from signalpost.instrumentation import defaults
+from signalpost.instrumentation.asgitypes import Receive, Scope, Send, acknowledge_lifespan
+from signalpost.instrumentation.jobs.running import RunningJob, RunningJobs, default_running_jobs
+from signalpost.instrumentation.jobs.telemetry import internal_error
+from signalpost.instrumentation.scrub import Scrubber
+
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "JobsEndpoint", "RequestAuth", "mount_jobs"]
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+_MAX_MESSAGE = 500  # characters of a progress message served
+_MAX_QUERY_FIELDS = 20
+CANCEL_REASON = "cancelled through the jobs endpoint"
+
+Response = tuple[int, list[tuple[str, str]], bytes]
+StartResponse = Callable[..., Any]
+
+
+class RequestAuth(Protocol):
+    """Decides whether a request may use the endpoints.
+
+    The metrics endpoint's authenticators (``BearerAuth``, ``BasicAuth`` from
+    :mod:`signalpost.exporters.prometheus.auth`) fit; implementations must not raise.
+    """
+
+    @property
+    def challenge(self) -> str:
+        """The ``WWW-Authenticate`` value sent with a 401 response."""
+        ...
+
+    def authenticate(self, authorization: str | None) -> bool:
+        """Return whether the ``Authorization`` header value grants access."""
+        ...
+
+
+class _BadRequest(ValueError):
+    """A query parameter a client sent is unusable (answered 400)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _ListQuery:
+    limit: int
+    after: tuple[float, str] | None
+    job_type: str | None
+
+
+def _encode_cursor(job: RunningJob) -> str:
+    raw = json.dumps([job.started_at, job.job_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[float, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeError, RecursionError):
+        raise _BadRequest("cursor: not a cursor from a previous answer") from None
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not isinstance(value[0], int | float)
+        or isinstance(value[0], bool)
+        or not isinstance(value[1], str)
+    ):
+        raise _BadRequest("cursor: not a cursor from a previous answer")
+    return float(value[0]), value[1]
+
+
+def _list_query(query: str) -> _ListQuery:
+    try:
+        fields = parse_qs(
+            query, keep_blank_values=True, errors="replace", max_num_fields=_MAX_QUERY_FIELDS
+        )
+    except ValueError:
+        raise _BadRequest(f"at most {_MAX_QUERY_FIELDS} query parameters") from None
+    limit = DEFAULT_LIMIT
+    if "limit" in fields:
+        text = fields["limit"][0].strip()
+        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_LIMIT):
+            raise _BadRequest(f"limit: an integer from 1 to {MAX_LIMIT}")
+        limit = int(text)
+    after = _decode_cursor(fields["cursor"][0]) if fields.get("cursor", [""])[0] else None
+    job_type = fields["type"][0] if fields.get("type", [""])[0] else None
+    return _ListQuery(limit, after, job_type)
+
+
+def _key(job: RunningJob) -> tuple[float, str]:
+    return job.started_at, job.job_id
+
+
+class JobsEndpoint:
+    """ASGI app serving the running-jobs endpoints of one :class:`RunningJobs` list.
+
+    Args:
+        running: The runs to serve; the process-wide list by default.
+        auth: Required credentials (``BearerAuth``, ``BasicAuth`` or any
+            :class:`RequestAuth`); ``None`` serves everyone. :func:`signalpost.setup` passes
+            the metrics endpoint's.
+        scrubber: Scrubs progress messages; the shared default (what ``setup()`` installed)
+            when ``None``, looked up per request.
+    """
+
+    __slots__ = ("_auth", "_hostname", "_running", "_scrubber")
+
+    def __init__(
+        self,
+        running: RunningJobs | None = None,
+        *,
+        auth: RequestAuth | None = None,
+        scrubber: Scrubber | None = None,
+    ) -> None:
+        self._running = running if running is not None else default_running_jobs
+        self._auth = auth
+        self._scrubber = scrubber
+        try:
+            self._hostname = socket.gethostname()
+        except OSError:
+            self._hostname = ""
+
+    # ----------------------------------------------------------------- servers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI connection."""
+        kind = scope["type"]
+        if kind == "lifespan":
+            await acknowledge_lifespan(receive, send)
+            return
+        if kind != "http":
+            if kind == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+            return
+        authorization: str | None = None
+        for name, value in scope.get("headers", ()):
+            if name.lower() == b"authorization":
+                authorization = value.decode("latin-1")
+                break
+        status, headers, body = self.respond(
+            str(scope.get("method", "GET")),
+            _below_mount(scope),
+            bytes(scope.get("query_string", b"")).decode("latin-1"),
+            authorization,
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    def wsgi(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Serve a WSGI request whose ``PATH_INFO`` is the path below the mount point."""
+        # WSGI servers hand PATH_INFO over decoded as latin-1: encode it again per byte.
+        path = quote(str(environ.get("PATH_INFO", "")).encode("latin-1", "replace"), safe="/")
+        status, headers, body = self.respond(
+            str(environ.get("REQUEST_METHOD", "GET")),
+            path,
+            str(environ.get("QUERY_STRING", "")),
+            environ.get("HTTP_AUTHORIZATION"),
+        )
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        return [body]
+
+    # ----------------------------------------------------------------- answers
+
+    def respond(
+        self, method: str, path: str, query: str = "", authorization: str | None = None
+    ) -> Response:
+        """Answer ``method`` on ``path`` (below the mount point, percent-encoded).
+
+        Returns:
+            The status code, the headers and the JSON body (empty for ``HEAD``). Hostile
+            input gives a 4xx, never an exception.
+        """
+        try:
+            status, body, extra = self._answer(method, path, query, authorization)
+        except Exception:
+            internal_error("jobs endpoint")
+            status, body, extra = 500, {"error": "internal error"}, []
+        body["process"] = {"pid": os.getpid(), "hostname": self._hostname}
+        payload = json.dumps(body, separators=(",", ":"), default=str).encode()
+        headers = [
+            ("content-type", "application/json"),
+            ("cache-control", "no-store"),
+            ("content-length", str(len(payload))),
+            *extra,
+        ]
+        return status, headers, b"" if method == "HEAD" else payload
+
+    def _answer(
+        self, method: str, path: str, query: str, authorization: str | None
+    ) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        auth = self._auth
+        if auth is not None and not auth.authenticate(authorization):
+            return 401, {"error": "unauthorized"}, [("www-authenticate", auth.challenge)]
+        trimmed = path.removeprefix("/").removesuffix("/")
+        segments = [unquote(s, errors="replace") for s in trimmed.split("/")] if trimmed else []
+        reading = method in ("GET", "HEAD")
+        if not segments:
+            if not reading:
+                return _not_allowed("GET, HEAD")
+            try:
+                return 200, self._list(_list_query(query)), []
+            except _BadRequest as problem:
+                return 400, {"error": str(problem)}, []
+        if len(segments) == 1:
+            if not reading:
+                return _not_allowed("GET, HEAD")
+            return self._detail(segments[0])
+        if len(segments) == 2 and segments[1] == "cancel":
+            if method != "POST":
+                return _not_allowed("POST")
+            return self._cancel(segments[0])
+        return 404, {"error": "not found"}, []
+
+    def _list(self, query: _ListQuery) -> dict[str, Any]:
+        jobs = sorted(self._running.snapshot(query.job_type), key=_key)
+        after = query.after
+        remaining = [job for job in jobs if _key(job) > after] if after is not None else jobs
+        page = remaining[: query.limit]
+        more = len(remaining) > len(page)
+        return {
+            "count": len(jobs),
+            "runs": [self._run(job) for job in page],
+            "next_cursor": _encode_cursor(page[-1]) if more else None,
+        }
+
+    def _detail(self, job_id: str) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        matches = sorted((j for j in self._running.snapshot() if j.job_id == job_id), key=_key)
+        if not matches:
+            return 404, {"error": "no running job with this ID"}, []
+        job = matches[0]
+        run = self._run(job)
+        run["attempts"] = [
+            {
+                "number": a.number,
+                "delay_seconds": a.delay,
+                "ended": a.ended,
+                "error_class": a.error_class,
+                "error_type": a.error_type,
+                "retried": a.retried,
+            }
+            for a in job.attempts
+        ]
+        return 200, {"run": run, "runs_with_this_id": len(matches)}, []
+
+    def _cancel(self, job_id: str) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        cancelled = self._running.cancel(job_id, reason=CANCEL_REASON)
+        if not cancelled:
+            return 404, {"error": "no running job with this ID"}, []
+        return 202, {"job_id": job_id, "cancelled": cancelled}, []
+
+    def _run(self, job: RunningJob) -> dict[str, Any]:
+        progress: dict[str, Any] | None = None
+        if job.done is not None:
+            ratio = None
+            if job.total is not None and job.total > 0:
+                ratio = max(0.0, min(1.0, job.done / job.total))
+            message = job.message
+            if message is not None:
+                scrubber = self._scrubber or defaults.current().scrubber
+                message = scrubber.scrub_string(message[: _MAX_MESSAGE * 4])[:_MAX_MESSAGE]
+            progress = {
+                "done": job.done,
+                "total": job.total,
+                "ratio": ratio,
+                "message": message,
+                "at": job.last_progress_at,
+            }
+        return {
+            "job_id": job.job_id,
+            "job_type": job.job_type,
+            "state": str(job.state),
+            "attempt": job.attempt,
+            "started_at": job.started_at,
+            "age_seconds": job.age,
+            "progress": progress,
+            "seconds_since_progress": job.since_progress,
+            "trace_id": job.trace_id,
+            "cancel_requested": job.cancel_requested,
+        }
+
+
+def _not_allowed(allow: str) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+    return 405, {"error": "method not allowed"}, [("allow", allow)]
+
+
+def _below_mount(scope: Scope) -> str:
+    """The percent-encoded path below the mount point.
+
+    Read from ``raw_path`` when the server gives it, so that an ID with an encoded ``/``
+    (``%2F``) stays one segment; Starlette keeps the full path and sets ``root_path``.
+    """
+    path = str(scope.get("path", "/"))
+    root = str(scope.get("root_path", ""))
+    raw = scope.get("raw_path")
+    if isinstance(raw, bytes):
+        parts = raw.decode("latin-1").partition("?")[0].split("/")
+        app_root = str(scope.get("app_root_path", ""))
+        for prefix in (root.rstrip("/"), root[len(app_root) :].rstrip("/")):
+            depth = prefix.count("/")
+            if unquote("/".join(parts[: depth + 1]), errors="replace") == prefix:
+                return "/" + "/".join(parts[depth + 1 :])
+    below = path[len(root) :] if root and path.startswith(root) else path
+    return quote(below, safe="/")
+
+
+class _MountPoint:
+    """Serves the mount point itself (``/jobs``) as the list, without a redirect."""
+
+    __slots__ = ("endpoint",)
+
+    def __init__(self, endpoint: JobsEndpoint) -> None:
+        self.endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "root_path": scope.get("path", ""), "raw_path": None}
+        await self.endpoint(scope, receive, send)
+
+
+def mount_jobs(app: Any, path: str, endpoint: JobsEndpoint) -> None:
+    """Serve ``endpoint`` at ``path`` (and below) on a Starlette or FastAPI ``app``.
+
+    ``path`` itself is answered too: a plain mount would redirect it to ``path/``.
+    """
+    if not path.startswith("/"):
+        raise ValueError(f"jobs path must start with '/', got {path!r}")
+    path = path.rstrip("/") or "/"
+    app.mount(path, endpoint)
+    app.router.add_route(path, _MountPoint(endpoint), include_in_schema=False)
