@@ -33,7 +33,7 @@ from signalpost._extras import missing_extra
 
 try:
     from celery import Celery, Task, signals
-    from celery.exceptions import Ignore
+    from celery.exceptions import Ignore, Retry
 except ImportError as error:  # pragma: no cover - exercised by tests/test_extras.py
     raise missing_extra("celery", error) from error
 
@@ -245,6 +245,15 @@ def _monitored_run(
         job_run.start()
         try:
             result = original(*args, **kwargs)
+        except Retry as retry:
+            # The task's own self.retry() (or autoretry_for): Celery decided, record it.
+            cause = retry.exc if isinstance(retry.exc, Exception) else retry
+            when = retry.when
+            if job_run.hand_off_retry(
+                cause, delay=float(when) if isinstance(when, int | float) else 0.0
+            ) is None:
+                job_run.finish(retry)
+            raise
         except BaseException as exc:
             # The next delivery's run span continues this one's trace.
             carrier = inject_context()

@@ -75,6 +75,15 @@ def flaky(key: str, fail_times: int) -> int:
     return count
 
 
+@app.task(name="tests.own_retry", bind=True, max_retries=3)
+def own_retry(self: Any, key: str) -> int:
+    """Retry itself once through Celery's own self.retry()."""
+    count = cast(int, _redis().incr(f"{key}:count"))
+    if count == 1:
+        raise self.retry(exc=TimeoutError("upstream timed out"), countdown=0.5)
+    return count
+
+
 @app.task(name="tests.hang")
 def hang(key: str) -> str:
     """Report nothing and never end (until cancelled): a hung job."""

@@ -200,6 +200,20 @@ def test_scrubbed_arguments_never_appear_in_clear(queue: Queue) -> None:
         assert secret.value not in exposition, secret.name
 
 
+def test_a_task_s_own_retry_is_recorded_as_a_retry(queue: Queue) -> None:
+    result = queue.tasks.own_retry.delay("own")
+    assert result.get(timeout=30) == 2
+    one, two = wait_for(lambda: len(queue.run_spans(result.id)) == 2 and queue.run_spans(result.id), "both run spans")
+    a1, a2 = attributes(one.attributes), attributes(two.attributes)
+    assert (a1["job.attempt"], a1["job.status"], a1["error.type"]) == (1, "retrying", "TimeoutError")
+    assert (a2["job.attempt"], a2["job.status"]) == (2, "succeeded")
+    t = "tests.own_retry"
+    assert queue.sample("signalpost_job_retries_total", job_type=t, error_class="transient") == 1
+    assert queue.sample("signalpost_job_runs_started_total", job_type=t) == 1
+    assert queue.sample("signalpost_job_runs_finished_total", job_type=t, job_status="succeeded") == 1
+    assert queue.sample("signalpost_job_runs_finished_total", job_type=t, job_status="failed") is None
+
+
 def test_a_pending_retry_survives_its_worker_and_keeps_its_numbering(queue: Queue) -> None:
     """Last: it kills w1. Only w1 consumes ``retryq`` until then."""
     client = redis.Redis.from_url(queue.url)

@@ -346,7 +346,7 @@ class JobRun:
         it returned). The same as leaving ``with run:``."""
         self.__exit__(type(exc) if exc is not None else None, exc, None)
 
-    def hand_off_retry(self, exc: BaseException) -> float | None:
+    def hand_off_retry(self, exc: BaseException, *, delay: float | None = None) -> float | None:
         """Let a task queue carry out the retry the policy decides for ``exc``.
 
         If the policy retries ``exc`` in the attempt in progress, the attempt and the retry
@@ -356,17 +356,21 @@ class JobRun:
         queue's next delivery starts a run with ``first_attempt`` one higher. Leaving a
         ``with`` / ``async with`` block around a handed-off run changes nothing more. Otherwise
         returns ``None`` and nothing changes: end the run with :meth:`finish`.
+
+        ``delay`` given: the queue itself already decided to retry after ``delay`` seconds (a
+        task's own ``self.retry()``); it is recorded the same way, without asking the policy.
         """
         if not self._attempt_open or self._sm.state is not JobState.RUNNING:
             return None
         if not isinstance(exc, Exception) or self._cancel_requested:
             return None
-        if isinstance(exc, JobTimeout) and exc.scope == "run":
-            return None
         error_class = self._classify(exc)
-        if not self.policy.retries(error_class, self.attempt):
-            return None
-        delay = self.policy.delay(self.attempt)
+        if delay is None:
+            if isinstance(exc, JobTimeout) and exc.scope == "run":
+                return None
+            if not self.policy.retries(error_class, self.attempt):
+                return None
+            delay = self.policy.delay(self.attempt)
         self._attempt_open = False
         self._last_error, self._last_error_class = exc, error_class
         self._sm.transition(JobState.RETRYING)

@@ -83,3 +83,13 @@ def test_oldest_start_and_progress_timestamps_follow_the_runs(
         assert get(PROGRESS, {"job_type": "scan"}) == wall + 111
     assert get(START, {"job_type": "scan"}) == math.inf
     assert get(PROGRESS, {"job_type": "scan"}) == math.inf
+
+
+def test_a_retry_the_queue_decided_is_recorded_without_the_policy(
+    make_job: JobFactory, registry: CollectorRegistry
+) -> None:
+    run = make_job("own").queued_run(job_id="o-1").start()  # one attempt: the policy never retries
+    assert run.hand_off_retry(ValueError("bad"), delay=3.0) == 3.0
+    assert run.state is JobState.RETRYING
+    assert registry.get_sample_value("signalpost_job_retries_total", {"job_type": "own", "error_class": "data"}) == 1
+    assert [(a.number, a.retried) for a in run.history] == [(1, True)]
