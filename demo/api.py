@@ -8,6 +8,7 @@ matching job it enqueues continues the request's trace in the worker.
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 from collections.abc import AsyncIterator
 from typing import Any
@@ -173,7 +174,10 @@ def create_app() -> FastAPI:
         return {name.value: enabled}
 
     health = signalpost.HealthMonitor()
-    health.add(signalpost.PostgresCheck(url))
+    health.add(
+        signalpost.PostgresCheck(url, interval=float(os.environ.get("DEMO_HEALTH_INTERVAL", "15")))
+    )
+    health.add(signalpost.ResourcesCheck(paths=["/"]))
     signalpost.setup(app, health=health)
     return app
 

@@ -215,7 +215,11 @@ class Stack:
             for name, content in rule_files(knobs).items():
                 (prom_dir / "rules" / name).write_text(yaml.safe_dump(content, sort_keys=False))
         if options.rollup_interval is not None:
-            for path in (prom_dir / "rules").glob("rollup-*.yml"):
+            slow = [
+                *(prom_dir / "rules").glob("rollup-*.yml"),
+                prom_dir / "rules" / "slo-budget.rules.yml",
+            ]
+            for path in slow:
                 data = yaml.safe_load(path.read_text())
                 for group in data["groups"]:
                     group["interval"] = options.rollup_interval
@@ -248,6 +252,8 @@ class Stack:
         (prom_dir / "prometheus.yml").write_text(yaml.safe_dump(main, sort_keys=False))
         for window in ("1h", "1d"):
             longterm = prometheus_config.longterm_config(window)
+            if options.rollup_interval is not None:
+                longterm["global"]["evaluation_interval"] = options.rollup_interval
             (prom_dir / f"longterm-{window}.yml").write_text(yaml.safe_dump(longterm))
 
         am_dir = self.config_dir / "alertmanager"
@@ -281,13 +287,23 @@ class Stack:
     def _start_monitoring(self) -> None:
         timeout = self.options.ready_timeout
         sink = self._python(
-            "mailsink", "-m", "demo.mailsink", "--port", str(self.ports.smtp),
-            "--dir", str(self.mail_dir),
+            "mailsink",
+            "-m",
+            "demo.mailsink",
+            "--port",
+            str(self.ports.smtp),
+            "--dir",
+            str(self.mail_dir),
         )
         _wait_tcp(self.ports.smtp, timeout, sink)
         history = self._python(
-            "alert-history", "-m", "alertmanager.history", "--host", "127.0.0.1",
-            "--port", str(self.ports.history),
+            "alert-history",
+            "-m",
+            "alertmanager.history",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.ports.history),
             env={
                 "DATABASE_URL": self.database_url(HISTORY_DATABASE),
                 "OTEL_SERVICE_NAME": "alert-history",
@@ -345,13 +361,21 @@ class Stack:
             **self.options.app_env,
         }
         api = self._python(
-            "api", "-m", "uvicorn", "demo.api:app", "--host", "127.0.0.1",
-            "--port", str(self.ports.api),
+            "api",
+            "-m",
+            "uvicorn",
+            "demo.api:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.ports.api),
             env=common,
         )
         wait_http(f"{self.api_url}/health/ready", timeout, api.popen)
         worker = self._python(
-            "worker", "-m", "demo.worker",
+            "worker",
+            "-m",
+            "demo.worker",
             env={
                 "SIGNALPOST_METRICS_PORT": str(self.ports.worker),
                 "SIGNALPOST_METRICS_ADDRESS": "127.0.0.1",
@@ -361,8 +385,13 @@ class Stack:
         wait_http(f"{self.worker_url}/health/ready", timeout, worker.popen)
         if self.options.traffic_rate > 0:
             self._python(
-                "traffic", "-m", "demo.traffic", "--url", self.api_url,
-                "--rate", str(self.options.traffic_rate),
+                "traffic",
+                "-m",
+                "demo.traffic",
+                "--url",
+                self.api_url,
+                "--rate",
+                str(self.options.traffic_rate),
             )
 
     def watch(self) -> Process | None:
@@ -459,8 +488,7 @@ def _print_urls(stack: Stack) -> None:
                 "  inject a fault     .venv/bin/python -m demo.faults enable bad_data",
                 "                     (or curl -X PUT "
                 f"'{stack.api_url}/faults/bad_data?enabled=true')",
-                "  watch jobs live    .venv/bin/python -m signalpost jobs "
-                f"{stack.worker_url}/jobs",
+                f"  watch jobs live    .venv/bin/python -m signalpost jobs {stack.worker_url}/jobs",
             ]
         ),
         flush=True,

@@ -188,7 +188,10 @@ class Worker:
 async def _serve() -> None:
     url = store.database_url()
     health = signalpost.HealthMonitor()
-    health.add(signalpost.PostgresCheck(url))
+    health.add(
+        signalpost.PostgresCheck(url, interval=float(os.environ.get("DEMO_HEALTH_INTERVAL", "15")))
+    )
+    health.add(signalpost.ResourcesCheck(paths=["/"]))
     telemetry = signalpost.setup(health=health)
     db = signalpost.DatabaseInstrumentation()
     pool = await store.open_pool(url, db, max_size=8)
