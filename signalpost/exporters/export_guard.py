@@ -20,6 +20,8 @@ from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult,
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+from signalpost.instrumentation.loggers import INTERNAL_LOGGER_NAME
+
 __all__ = [
     "CollectorState",
     "GuardedLogExporter",
@@ -28,7 +30,7 @@ __all__ = [
     "silence_sdk_retry_logs",
 ]
 
-_log = logging.getLogger("signalpost.internal")
+_log = logging.getLogger(INTERNAL_LOGGER_NAME)
 
 # What the OTLP exporters log per failed batch; CollectorState says it once instead, with the
 # first such line of the failing export as the reason.

@@ -47,12 +47,13 @@ from signalpost.exporters.export_guard import (
     _Guard,
 )
 from signalpost.exporters.otel_env import OtelSettings, check_otel_environment
+from signalpost.instrumentation.loggers import INTERNAL_LOGGER_NAME
 
 __all__ = ["DEFAULT_SHUTDOWN_SECONDS", "OtelProviders", "create_providers", "sdk_disabled"]
 
 DEFAULT_SHUTDOWN_SECONDS = 5.0
 
-_log = logging.getLogger("signalpost.internal")
+_log = logging.getLogger(INTERNAL_LOGGER_NAME)
 
 
 @dataclass

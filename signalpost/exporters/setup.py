@@ -47,11 +47,12 @@ from signalpost.instrumentation.errors import ErrorReporter
 from signalpost.instrumentation.health import HealthEndpoints, HealthMonitor, mount_health
 from signalpost.instrumentation.jobs.endpoint import JobsEndpoint, mount_jobs
 from signalpost.instrumentation.logcontext import CorrelationFilter
+from signalpost.instrumentation.loggers import INTERNAL_LOGGER_NAME
 from signalpost.instrumentation.scrub import Scrubber
 
 __all__ = ["Telemetry", "setup"]
 
-_log = logging.getLogger("signalpost.internal")
+_log = logging.getLogger(INTERNAL_LOGGER_NAME)
 # Loggers that servers configure with handlers of their own; routed to the root instead so
 # that every line comes out in one format with trace and request IDs.
 _SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "gunicorn.error")

@@ -35,7 +35,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.semconv.attributes.url_attributes import URL_PATH
-from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
+from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider, format_trace_id
 from prometheus_client import CollectorRegistry
 
 from signalpost.instrumentation import metrics
@@ -225,7 +225,7 @@ class SignalpostMiddleware:
             if span_context.trace_flags.sampled and span.is_recording():
                 trace_id = span_context.trace_id
                 # One ID finds the trace: the generated request ID and the exemplar share it.
-                exemplar = {"trace_id": format(trace_id, "032x")}
+                exemplar = {"trace_id": format_trace_id(trace_id)}
         request_id = client_request_id or (
             exemplar["trace_id"] if exemplar is not None else generate_request_id()
         )

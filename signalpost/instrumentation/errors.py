@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry import trace
+from opentelemetry.trace import format_span_id, format_trace_id
 from prometheus_client import CollectorRegistry
 
 from signalpost.instrumentation import metrics
 from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier, default_classifier
 from signalpost.instrumentation.context import current_job_id, current_request_id
+from signalpost.instrumentation.loggers import ERROR_LOGGER_NAME, INTERNAL_LOGGER_NAME
 from signalpost.instrumentation.scrub import Scrubber, default_scrubber
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import errors as error_metrics
@@ -41,7 +43,6 @@ __all__ = [
     "was_reported",
 ]
 
-ERROR_LOGGER_NAME = "signalpost.errors"
 MAX_STACKTRACE = 16384
 """Characters of a formatted stack trace kept (the end: the last frames and the exception)."""
 _MAX_FINGERPRINT_FRAMES = 30
@@ -196,8 +197,8 @@ def build_error_record(
     span_context = trace.get_current_span().get_span_context()
     trace_id = span_id = None
     if span_context.is_valid:
-        trace_id = format(span_context.trace_id, "032x")
-        span_id = format(span_context.span_id, "016x")
+        trace_id = format_trace_id(span_context.trace_id)
+        span_id = format_span_id(span_context.span_id)
     stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return ErrorRecord(
         exception_type=exception_type_name(exc),
@@ -279,5 +280,5 @@ class ErrorReporter:
             )
             return record
         except Exception:
-            logging.getLogger("signalpost.internal").debug("error capture failed", exc_info=True)
+            logging.getLogger(INTERNAL_LOGGER_NAME).debug("error capture failed", exc_info=True)
             return None

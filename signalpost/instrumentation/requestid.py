@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 
+from opentelemetry.trace import format_trace_id
+
 __all__ = ["DEFAULT_HEADER", "MAX_LENGTH", "generate_request_id", "is_safe_request_id"]
 
 DEFAULT_HEADER = "X-Request-ID"
@@ -25,5 +27,5 @@ def generate_request_id(trace_id: int = 0) -> str:
     Using the trace ID means one ID finds both the logs and the trace of a request.
     """
     if trace_id:
-        return format(trace_id, "032x")
+        return format_trace_id(trace_id)
     return os.urandom(16).hex()

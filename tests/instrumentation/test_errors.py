@@ -5,6 +5,7 @@ import traceback
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import format_span_id, format_trace_id
 from prometheus_client import CollectorRegistry
 
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
@@ -65,8 +66,8 @@ def test_record_carries_ids_and_scrubbed_context(tracer_provider: TracerProvider
             )
     finally:
         request_id_var.reset(token)
-    assert record.trace_id == format(span.get_span_context().trace_id, "032x")
-    assert record.span_id == format(span.get_span_context().span_id, "016x")
+    assert record.trace_id == format_trace_id(span.get_span_context().trace_id)
+    assert record.span_id == format_span_id(span.get_span_context().span_id)
     assert record.request_id == "req-7"
     assert record.context == {"params": {"candidate": 5, "api_key": "[Filtered]"}}
     assert record.error_class is ErrorClass.SYSTEM
