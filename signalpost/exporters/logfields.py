@@ -34,6 +34,8 @@ from signalpost.instrumentation.errors import (
     scrub_stacktrace,
 )
 from signalpost.instrumentation.scrub import FILTERED, Scrubber, default_scrubber, truncate
+from signalpost.instrumentation.semconv import attributes as attr
+from signalpost.instrumentation.semconv.jobs import JOB_ID
 
 __all__ = ["LOGGER_NAME", "MAX_ID_LENGTH", "RecordFields", "record_fields", "severity"]
 
@@ -59,7 +61,7 @@ _RESERVED = frozenset(
     }
 )
 # Correlation attributes set by CorrelationFilter, written under their semantic names.
-_IDS = (("request_id", "request.id"), ("job_id", "job.id"))
+_IDS = (("request_id", attr.REQUEST_ID), ("job_id", JOB_ID))
 _SEVERITY = (
     (logging.CRITICAL, SeverityNumber.FATAL, "FATAL"),
     (logging.ERROR, SeverityNumber.ERROR, "ERROR"),

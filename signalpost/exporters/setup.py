@@ -49,6 +49,7 @@ from signalpost.instrumentation.jobs.endpoint import JobsEndpoint, mount_jobs
 from signalpost.instrumentation.logcontext import CorrelationFilter
 from signalpost.instrumentation.loggers import INTERNAL_LOGGER_NAME
 from signalpost.instrumentation.scrub import Scrubber
+from signalpost.instrumentation.semconv.attributes import SERVICE_NAME
 
 __all__ = ["Telemetry", "setup"]
 
@@ -160,10 +161,10 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 def _service_name(*providers: Any) -> str | None:
     for provider in providers:
         resource = getattr(provider, "resource", None)
-        name = getattr(resource, "attributes", {}).get("service.name")
+        name = getattr(resource, "attributes", {}).get(SERVICE_NAME)
         if isinstance(name, str):
             return name
-    name = Resource.create().attributes.get("service.name")
+    name = Resource.create().attributes.get(SERVICE_NAME)
     return name if isinstance(name, str) else None
 
 

@@ -34,7 +34,6 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.metrics import MeterProvider
-from opentelemetry.semconv.attributes.url_attributes import URL_PATH
 from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider, format_trace_id
 from prometheus_client import CollectorRegistry
 
@@ -317,26 +316,26 @@ class SignalpostMiddleware:
     ) -> None:
         attributes: dict[str, Any] = {
             attr.HTTP_REQUEST_METHOD: method,
-            URL_PATH: self._scrubber.scrub_path(scope.get("path", "")),
-            "url.scheme": scope.get("scheme", "http"),
+            attr.URL_PATH: self._scrubber.scrub_path(scope.get("path", "")),
+            attr.URL_SCHEME: scope.get("scheme", "http"),
             attr.REQUEST_ID: request_id,
         }
         if method != raw_method:
             attributes[attr.HTTP_REQUEST_METHOD_ORIGINAL] = raw_method
         http_version = scope.get("http_version")
         if http_version:
-            attributes["network.protocol.version"] = http_version
+            attributes[attr.NETWORK_PROTOCOL_VERSION] = http_version
         server = scope.get("server")
         if server:
-            attributes["server.address"] = str(server[0])
+            attributes[attr.SERVER_ADDRESS] = str(server[0])
             if server[1] is not None:
-                attributes["server.port"] = int(server[1])
+                attributes[attr.SERVER_PORT] = int(server[1])
         client = scope.get("client")
         if client:
-            attributes["client.address"] = str(client[0])
+            attributes[attr.CLIENT_ADDRESS] = str(client[0])
         for name, value in scope["headers"]:
             if name == b"user-agent":
-                attributes["user_agent.original"] = value.decode("latin-1")[:512]
+                attributes[attr.USER_AGENT_ORIGINAL] = value.decode("latin-1")[:512]
                 break
         span.set_attributes(attributes)
 

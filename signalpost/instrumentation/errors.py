@@ -30,6 +30,7 @@ from signalpost.instrumentation.loggers import ERROR_LOGGER_NAME, INTERNAL_LOGGE
 from signalpost.instrumentation.scrub import Scrubber, default_scrubber
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import errors as error_metrics
+from signalpost.instrumentation.semconv.jobs import JOB_ID
 
 __all__ = [
     "ERROR_LOGGER_NAME",
@@ -157,7 +158,7 @@ class ErrorRecord:
         if self.request_id is not None:
             out[attr.REQUEST_ID] = self.request_id
         if self.job_id is not None:
-            out["job.id"] = self.job_id
+            out[JOB_ID] = self.job_id
         _flatten("", self.context, out)
         return out
 

@@ -328,13 +328,13 @@ class RunTelemetry:
             self._spans.finish_run(status, run.attempt, exc_type, error_class)
         except Exception:
             internal_error("run span status")
-        fields: dict[str, object] = {"job.duration": duration}
+        fields: dict[str, object] = {sc.JOB_DURATION: duration}
         if status is JobState.SUCCEEDED:
             self.log(run, _INFO, "job succeeded", "succeeded", fields)
         elif status is JobState.CANCELLED:
             reason = run.cancel_reason
             if reason:
-                fields["job.cancel.reason"] = reason
+                fields[sc.JOB_CANCEL_REASON] = reason
             self.log(run, _WARNING, "job cancelled", "cancelled", fields)
         elif exc is not None:
             self._report_failure(run, status, exc, duration)
@@ -407,7 +407,7 @@ class RunTelemetry:
             sc.JOB_ATTEMPT: run.attempt,
             sc.JOB_STATUS: str(status),
             sc.JOB_EVENT: event,
-            "job.duration": duration,
+            sc.JOB_DURATION: duration,
             **run.context,
         }
         if run.params:
