@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
+from pathlib import Path
 from types import ModuleType
 
 import signalpost
@@ -82,3 +84,37 @@ def test_every_exported_name_has_a_docstring() -> None:
 def test_subpackages_export_few_names() -> None:
     counts = {p.__name__: len(getattr(p, "__all__", [])) for p in packages()}
     assert all(count <= 20 for count in counts.values()), counts
+
+
+ROOT = Path(__file__).resolve().parents[1]
+SNIPPET = re.compile(r"^```python\n(.*?)^```", re.M | re.S)
+IMPORT = re.compile(r"^\s*from (signalpost[\w.]*) import (\([^)]*\)|[^\n]*)", re.M)
+
+
+def documented_imports() -> list[tuple[str, str, str]]:
+    """(where, module, name) for every ``from signalpost... import name`` in the docs' Python
+    snippets, the README's and the example app."""
+    sources = {str(path.relative_to(ROOT)): path.read_text(encoding="utf-8")
+               for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]}
+    code = {where: "\n".join(SNIPPET.findall(text)) for where, text in sources.items()}
+    code["examples/app.py"] = (ROOT / "examples" / "app.py").read_text(encoding="utf-8")
+    found = []
+    for where, text in code.items():
+        for module, names in IMPORT.findall(text):
+            for name in re.split(r"[\s,()]+", names.split("#")[0]):
+                if name:
+                    found.append((where, module, name))
+    return found
+
+
+def test_docs_and_example_use_only_the_public_api() -> None:
+    imports = documented_imports()
+    assert len({where for where, _, _ in imports}) >= 5
+    wrong = []
+    for where, module, name in imports:
+        public = getattr(importlib.import_module(module), "__all__", [])
+        if name not in public:
+            wrong.append(f"{where}: {name} is not public in {module}")
+        elif module != "signalpost" and name in signalpost.__all__:
+            wrong.append(f"{where}: import {name} from signalpost, not {module}")
+    assert wrong == [], wrong
