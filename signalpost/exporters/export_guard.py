@@ -27,7 +27,6 @@ __all__ = [
     "GuardedLogExporter",
     "GuardedMetricExporter",
     "GuardedSpanExporter",
-    "silence_sdk_retry_logs",
 ]
 
 _log = logging.getLogger(INTERNAL_LOGGER_NAME)
@@ -73,7 +72,7 @@ def _reason() -> str:
 _FILTER = _PerBatchFilter()
 
 
-def silence_sdk_retry_logs() -> None:
+def _silence_sdk_retry_logs() -> None:
     """Drop the OTLP exporters' per-batch failure lines (idempotent)."""
     for name in _SDK_LOGGERS:
         logger = logging.getLogger(name)
@@ -89,7 +88,7 @@ class CollectorState:
     """
 
     def __init__(self, endpoint: str) -> None:
-        silence_sdk_retry_logs()  # this object reports instead
+        _silence_sdk_retry_logs()  # this object reports instead
         self.endpoint = endpoint
         self._lock = threading.Lock()
         self._up: bool | None = None

@@ -7,10 +7,10 @@ import re
 
 from opentelemetry.trace import format_trace_id
 
-__all__ = ["DEFAULT_HEADER", "MAX_LENGTH", "generate_request_id", "is_safe_request_id"]
+__all__ = ["DEFAULT_HEADER", "generate_request_id", "is_safe_request_id"]
 
 DEFAULT_HEADER = "X-Request-ID"
-MAX_LENGTH = 128
+_MAX_LENGTH = 128
 # Letters, digits and a few separators found in UUIDs, ULIDs and trace IDs; nothing that can
 # break a log line, a header or a query (no spaces, quotes, control characters or Unicode).
 _SAFE = re.compile(r"[A-Za-z0-9._~:\-]+")
@@ -18,7 +18,7 @@ _SAFE = re.compile(r"[A-Za-z0-9._~:\-]+")
 
 def is_safe_request_id(value: str) -> bool:
     """Return whether a client-supplied request ID may be used as it is."""
-    return 0 < len(value) <= MAX_LENGTH and _SAFE.fullmatch(value) is not None
+    return 0 < len(value) <= _MAX_LENGTH and _SAFE.fullmatch(value) is not None
 
 
 def generate_request_id(trace_id: int = 0) -> str:
