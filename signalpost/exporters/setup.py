@@ -273,13 +273,12 @@ def setup(
 ) -> Telemetry:
     """Set Signalpost up for a FastAPI/Starlette app (or, with no app, for a job worker).
 
-    In one call: loads and validates configuration (:mod:`signalpost.exporters.config`), creates the
-    OpenTelemetry SDK providers from the ``OTEL_*`` variables (unless given), configures JSON
-    and OTLP logging with trace/span/request IDs on every record, adds
-    :class:`~signalpost.instrumentation.asgi.SignalpostMiddleware`, serves ``/metrics`` (on the app
-    or
-    on its own port), serves health endpoints and runs their checks while the app runs (when
-    a monitor is given), and makes the app's shut-down flush telemetry.
+    In one call: loads and validates configuration (:mod:`signalpost.exporters.config`),
+    creates the OpenTelemetry SDK providers from the ``OTEL_*`` variables (unless given),
+    configures JSON and OTLP logging with trace/span/request IDs on every record, adds
+    :class:`~signalpost.instrumentation.asgi.SignalpostMiddleware`, serves ``/metrics`` (on the
+    app or on its own port), serves health endpoints and runs their checks while the app runs
+    (when a monitor is given), and makes the app's shut-down flush telemetry.
 
     Args:
         app: The application to instrument; ``None`` sets up providers and logging only.

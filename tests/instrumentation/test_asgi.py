@@ -24,6 +24,7 @@ from signalpost.instrumentation.asgi import SignalpostMiddleware
 from signalpost.instrumentation.context import current_request_id
 from signalpost.instrumentation.errors import ERROR_LOGGER_NAME
 from signalpost.instrumentation.requestid import is_safe_request_id
+from tests.fake_clock import FakeClock
 
 DURATION = "http_server_request_duration_seconds"
 
@@ -438,3 +439,28 @@ def test_baggage_reaches_application_code(registry, tracer_provider) -> None:
     app.add_middleware(SignalpostMiddleware, registry=registry, tracer_provider=tracer_provider)
     response = TestClient(app).get("/b", headers={"baggage": "tenant=acme,plan=pro"})
     assert response.json() == {"tenant": "acme"}
+
+
+def test_durations_are_read_from_the_injected_clock(registry, tracer_provider) -> None:
+    clock = FakeClock()
+    app = FastAPI()
+
+    @app.get("/slow")
+    async def slow() -> str:
+        clock.advance(2.5)
+        return "done"
+
+    app.add_middleware(
+        SignalpostMiddleware, registry=registry, tracer_provider=tracer_provider, clock=clock
+    )
+    assert TestClient(app).get("/slow").text == '"done"'
+    labels = {
+        "http_request_method": "GET",
+        "http_route": "/slow",
+        "http_response_status_code": "200",
+        "error_type": "",
+        "url_scheme": "http",
+    }
+    assert registry.get_sample_value(f"{DURATION}_sum", labels) == 2.5
+    assert registry.get_sample_value(f"{DURATION}_bucket", {**labels, "le": "2.5"}) == 1
+    assert registry.get_sample_value(f"{DURATION}_bucket", {**labels, "le": "1.0"}) == 0
