@@ -143,7 +143,8 @@ class SignalpostMiddleware:
         clock: Clock | None = None,
     ) -> None:
         self.app = app
-        self._monotonic = (clock if clock is not None else defaults.current().clock).monotonic
+        clock = clock if clock is not None else defaults.current().clock
+        self._monotonic = clock.monotonic
         self._excluded = _compile_exclusions(excluded_paths)
         self._header_name = request_id_header.lower().encode("latin-1")
         self._header_out = request_id_header.encode("latin-1")
@@ -159,7 +160,9 @@ class SignalpostMiddleware:
         self._duration_children: dict[tuple[str, str, int, str, str], Any] = {}
         active = metrics.gauge(http_metrics.ACTIVE_REQUESTS, registry)
         self._active = {m: active.labels(m) for m in (*_KNOWN_METHODS, http_metrics.OTHER_METHOD)}
-        self._reporter = error_reporter or ErrorReporter(registry=registry, scrubber=scrubber)
+        self._reporter = error_reporter or ErrorReporter(
+            registry=registry, scrubber=scrubber, clock=clock
+        )
         self._tracer: trace.Tracer | None = None
         self._propagation_fields: frozenset[bytes] = frozenset()
         if tracing:
