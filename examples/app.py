@@ -27,14 +27,17 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException
 
-from signalpost.exporters import setup
-from signalpost.instrumentation import TransientError, current_request_id
-from signalpost.instrumentation.health import HealthMonitor, PostgresCheck, ResourcesCheck
-from signalpost.instrumentation.jobs import (
+from signalpost import (
+    HealthMonitor,
+    PostgresCheck,
+    ResourcesCheck,
     RetryPolicy,
+    TransientError,
+    current_request_id,
     current_run,
     inject_context,
     monitored_job,
+    setup,
 )
 
 log = logging.getLogger("examples.app")

@@ -10,6 +10,19 @@ from signalpost.exporters.config import SettingsError, load_config, markdown_ref
 from signalpost.exporters.otel_env import check_otel_environment
 from signalpost.instrumentation.semconv import reference
 
+USAGE = """\
+usage: python -m signalpost COMMAND [ARGS]
+
+commands:
+  check-config [FILE]   check Signalpost's settings (FILE, SIGNALPOST_CONFIG_FILE, SIGNALPOST_*)
+                        and the OTEL_* variables as start-up does; print the result
+  config-reference      print the configuration reference (docs/configuration.md)
+  metrics-reference     print the metric reference (docs/metrics.md)
+  jobs URL [--once]     watch the running jobs a service serves at URL (needs the 'cli' extra;
+                        'jobs --help' lists its options)
+  --help                print this help
+"""
+
 
 def main(argv: list[str]) -> int:
     """Run the command named in ``argv``; return the exit status."""
@@ -36,11 +49,10 @@ def main(argv: list[str]) -> int:
             return 1
         print(config)
         return 0
-    print(
-        "usage: python -m signalpost check-config [FILE] | config-reference | metrics-reference"
-        " | jobs URL [--once]",
-        file=sys.stderr,
-    )
+    if argv[:1] in (["--help"], ["-h"], ["help"]):
+        sys.stdout.write(USAGE)
+        return 0
+    sys.stderr.write(USAGE)
     return 2
 
 

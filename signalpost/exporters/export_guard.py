@@ -20,15 +20,16 @@ from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult,
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+from signalpost.instrumentation.loggers import INTERNAL_LOGGER_NAME
+
 __all__ = [
     "CollectorState",
     "GuardedLogExporter",
     "GuardedMetricExporter",
     "GuardedSpanExporter",
-    "silence_sdk_retry_logs",
 ]
 
-_log = logging.getLogger("signalpost.internal")
+_log = logging.getLogger(INTERNAL_LOGGER_NAME)
 
 # What the OTLP exporters log per failed batch; CollectorState says it once instead, with the
 # first such line of the failing export as the reason.
@@ -71,7 +72,7 @@ def _reason() -> str:
 _FILTER = _PerBatchFilter()
 
 
-def silence_sdk_retry_logs() -> None:
+def _silence_sdk_retry_logs() -> None:
     """Drop the OTLP exporters' per-batch failure lines (idempotent)."""
     for name in _SDK_LOGGERS:
         logger = logging.getLogger(name)
@@ -87,7 +88,7 @@ class CollectorState:
     """
 
     def __init__(self, endpoint: str) -> None:
-        silence_sdk_retry_logs()  # this object reports instead
+        _silence_sdk_retry_logs()  # this object reports instead
         self.endpoint = endpoint
         self._lock = threading.Lock()
         self._up: bool | None = None

@@ -10,6 +10,7 @@ from typing import Any
 
 from signalpost.exporters.logfields import record_fields
 from signalpost.instrumentation.scrub import Scrubber
+from signalpost.instrumentation.semconv.attributes import SERVICE_NAME
 
 __all__ = ["JsonFormatter"]
 
@@ -65,7 +66,7 @@ class JsonFormatter(logging.Formatter):
                 data["trace_id"] = fields.trace_id
                 data["span_id"] = fields.span_id
             if self.service_name:
-                data["service.name"] = self.service_name
+                data[SERVICE_NAME] = self.service_name
             data["attributes"] = _finite(fields.attributes)
             return json.dumps(
                 data, default=repr, ensure_ascii=False, separators=(",", ":"), allow_nan=False

@@ -34,12 +34,14 @@ from signalpost.instrumentation.errors import (
     scrub_stacktrace,
 )
 from signalpost.instrumentation.scrub import FILTERED, Scrubber, default_scrubber, truncate
+from signalpost.instrumentation.semconv import attributes as attr
+from signalpost.instrumentation.semconv.jobs import JOB_ID
 
-__all__ = ["LOGGER_NAME", "MAX_ID_LENGTH", "RecordFields", "record_fields", "severity"]
+__all__ = ["RecordFields", "record_fields", "severity"]
 
-LOGGER_NAME = "logger.name"
+_LOGGER_NAME = "logger.name"
 """Attribute naming the Python logger (the OpenTelemetry instrumentation scope of the record)."""
-MAX_ID_LENGTH = 256
+_MAX_ID_LENGTH = 256
 """Longest request or job ID written; longer ones are cut (a 1 MB ID is not copied)."""
 
 _FIELDS = "_signalpost_fields"
@@ -59,7 +61,7 @@ _RESERVED = frozenset(
     }
 )
 # Correlation attributes set by CorrelationFilter, written under their semantic names.
-_IDS = (("request_id", "request.id"), ("job_id", "job.id"))
+_IDS = (("request_id", attr.REQUEST_ID), ("job_id", JOB_ID))
 _SEVERITY = (
     (logging.CRITICAL, SeverityNumber.FATAL, "FATAL"),
     (logging.ERROR, SeverityNumber.ERROR, "ERROR"),
@@ -103,7 +105,7 @@ def _id(value: Any) -> str | None:
     if value is None:
         return None
     text = value if isinstance(value, str) else str(value)
-    return text if len(text) <= MAX_ID_LENGTH else text[:MAX_ID_LENGTH] + "..."
+    return text if len(text) <= _MAX_ID_LENGTH else text[:_MAX_ID_LENGTH] + "..."
 
 
 def _exception(record: logging.LogRecord, scrubber: Scrubber, out: dict[str, Any]) -> None:
@@ -143,7 +145,7 @@ def record_fields(record: logging.LogRecord, scrubber: Scrubber | None = None) -
     number, text = severity(record.levelno)
     values = record.__dict__
     try:
-        attributes: dict[str, Any] = {LOGGER_NAME: record.name}
+        attributes: dict[str, Any] = {_LOGGER_NAME: record.name}
         for name, key in _IDS:
             value = _id(values.get(name))
             if value is not None:
@@ -163,7 +165,7 @@ def record_fields(record: logging.LogRecord, scrubber: Scrubber | None = None) -
             attributes[CODE_STACKTRACE] = scrub_stacktrace(record.stack_info, scrubber)
         body = scrubber.scrub_string(_body(record))
     except Exception as exc:  # a scrubber or record bug must not lose the line
-        attributes = {LOGGER_NAME: record.name, "signalpost.log_error": type(exc).__name__}
+        attributes = {_LOGGER_NAME: record.name, "signalpost.log_error": type(exc).__name__}
         body = truncate(scrubber.scrub_string(str(record.msg)), scrubber.max_string)
     fields = RecordFields(
         body=body,

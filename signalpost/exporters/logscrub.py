@@ -24,11 +24,11 @@ from signalpost.exporters.logfields import record_fields
 from signalpost.instrumentation.errors import was_reported
 from signalpost.instrumentation.scrub import Scrubber
 
-__all__ = ["ACCESS_LOGGER", "SERVER_ERROR_LOGGERS", "ScrubbingFilter"]
+__all__ = ["ScrubbingFilter"]
 
-ACCESS_LOGGER = "uvicorn.access"
+_ACCESS_LOGGER = "uvicorn.access"
 """uvicorn's access logger; its records carry (client, method, path?query, version, status)."""
-SERVER_ERROR_LOGGERS = frozenset({"uvicorn", "uvicorn.error", "gunicorn.error"})
+_SERVER_ERROR_LOGGERS = frozenset({"uvicorn", "uvicorn.error", "gunicorn.error"})
 """Loggers whose report of an already reported exception is a duplicate."""
 
 
@@ -60,11 +60,11 @@ class ScrubbingFilter(logging.Filter):
         if (
             exc_info
             and exc_info[1] is not None
-            and record.name in SERVER_ERROR_LOGGERS
+            and record.name in _SERVER_ERROR_LOGGERS
             and was_reported(exc_info[1])
         ):
             return False
-        if record.name == ACCESS_LOGGER and not self._access(record):
+        if record.name == _ACCESS_LOGGER and not self._access(record):
             return False
         record_fields(record, self._scrubber)
         return True

@@ -47,12 +47,13 @@ from signalpost.exporters.export_guard import (
     _Guard,
 )
 from signalpost.exporters.otel_env import OtelSettings, check_otel_environment
+from signalpost.instrumentation.loggers import INTERNAL_LOGGER_NAME
 
-__all__ = ["DEFAULT_SHUTDOWN_SECONDS", "OtelProviders", "create_providers", "sdk_disabled"]
+__all__ = ["OtelProviders", "create_providers", "sdk_disabled"]
 
-DEFAULT_SHUTDOWN_SECONDS = 5.0
+_DEFAULT_SHUTDOWN_SECONDS = 5.0
 
-_log = logging.getLogger("signalpost.internal")
+_log = logging.getLogger(INTERNAL_LOGGER_NAME)
 
 
 @dataclass
@@ -66,7 +67,7 @@ class OtelProviders:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _closed: bool = False
 
-    def shutdown(self, timeout_seconds: float = DEFAULT_SHUTDOWN_SECONDS) -> bool:
+    def shutdown(self, timeout_seconds: float = _DEFAULT_SHUTDOWN_SECONDS) -> bool:
         """Flush what is queued and stop exporting, within ``timeout_seconds`` in total.
 
         The providers shut down in parallel threads that this call stops waiting for when the

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 from signalpost._yamlsource import shown
 from signalpost.exporters.config import SettingsError
 
-__all__ = ["EXPORTERS", "PROTOCOLS", "OtelSettings", "check_otel_environment"]
+__all__ = ["OtelSettings", "check_otel_environment"]
 
-PROTOCOLS = ("http/protobuf", "grpc")
-EXPORTERS = ("otlp", "console", "none")
+_PROTOCOLS = ("http/protobuf", "grpc")
+_EXPORTERS = ("otlp", "console", "none")
 _SIGNALS = ("TRACES", "LOGS", "METRICS")
 _SAMPLERS = (
     "always_on",
@@ -91,7 +91,7 @@ def _exporter_list(variable: str, raw: str, default: str) -> list[str]:
     text = raw.strip().lower() or default
     values = [v.strip() for v in text.split(",")]
     expected = "a comma-separated list of otlp, console (or none alone)"
-    if any(v not in EXPORTERS for v in values) or ("none" in values and len(values) > 1):
+    if any(v not in _EXPORTERS for v in values) or ("none" in values and len(values) > 1):
         raise _fail(variable, expected, raw)
     if len(set(values)) != len(values):
         raise _fail(variable, expected + ", each once", raw)
@@ -125,7 +125,7 @@ def check_otel_environment(env: Mapping[str, str], otlp_metrics: bool = False) -
         checks[base + "HEADERS"] = lambda n, v: _pairs(n, v, secret=True)
         checks[base + "COMPRESSION"] = lambda n, v: _one_of(n, v, ("gzip", "deflate", "none"))
         checks[base + "PROTOCOL"] = lambda n, v: _one_of(
-            n, v, PROTOCOLS, " (http/json is not supported)"
+            n, v, _PROTOCOLS, " (http/json is not supported)"
         )
     for variable, check in checks.items():
         raw = env.get(variable)

@@ -23,9 +23,9 @@ from opentelemetry.trace import Link, Status
 
 from signalpost.instrumentation.scrub import FILTERED, Scrubber
 
-__all__ = ["MAX_EXPORTED_STRING", "ScrubbingSpanExporter", "SpanScrubber"]
+__all__ = ["ScrubbingSpanExporter", "SpanScrubber"]
 
-MAX_EXPORTED_STRING = 32768
+_MAX_EXPORTED_STRING = 32768
 """Longest string attribute exported, in characters (stack traces are cut to 16 KiB before)."""
 _CACHE_SIZE = 4096
 _CACHEABLE = 256  # strings longer than this are scrubbed every time, not remembered
@@ -47,7 +47,7 @@ class SpanScrubber:
         cached = self._cache.get(value)
         if cached is not None:
             return cached
-        scrubbed = self._scrubber.scrub_text(value, MAX_EXPORTED_STRING)
+        scrubbed = self._scrubber.scrub_text(value, _MAX_EXPORTED_STRING)
         if len(value) <= _CACHEABLE:
             if len(self._cache) >= _CACHE_SIZE:
                 self._cache.clear()

@@ -47,11 +47,13 @@ from signalpost.instrumentation.errors import ErrorReporter
 from signalpost.instrumentation.health import HealthEndpoints, HealthMonitor, mount_health
 from signalpost.instrumentation.jobs.endpoint import JobsEndpoint, mount_jobs
 from signalpost.instrumentation.logcontext import CorrelationFilter
+from signalpost.instrumentation.loggers import INTERNAL_LOGGER_NAME
 from signalpost.instrumentation.scrub import Scrubber
+from signalpost.instrumentation.semconv.attributes import SERVICE_NAME
 
 __all__ = ["Telemetry", "setup"]
 
-_log = logging.getLogger("signalpost.internal")
+_log = logging.getLogger(INTERNAL_LOGGER_NAME)
 # Loggers that servers configure with handlers of their own; routed to the root instead so
 # that every line comes out in one format with trace and request IDs.
 _SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "gunicorn.error")
@@ -159,10 +161,10 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 def _service_name(*providers: Any) -> str | None:
     for provider in providers:
         resource = getattr(provider, "resource", None)
-        name = getattr(resource, "attributes", {}).get("service.name")
+        name = getattr(resource, "attributes", {}).get(SERVICE_NAME)
         if isinstance(name, str):
             return name
-    name = Resource.create().attributes.get("service.name")
+    name = Resource.create().attributes.get(SERVICE_NAME)
     return name if isinstance(name, str) else None
 
 
@@ -271,13 +273,12 @@ def setup(
 ) -> Telemetry:
     """Set Signalpost up for a FastAPI/Starlette app (or, with no app, for a job worker).
 
-    In one call: loads and validates configuration (:mod:`signalpost.exporters.config`), creates the
-    OpenTelemetry SDK providers from the ``OTEL_*`` variables (unless given), configures JSON
-    and OTLP logging with trace/span/request IDs on every record, adds
-    :class:`~signalpost.instrumentation.asgi.SignalpostMiddleware`, serves ``/metrics`` (on the app
-    or
-    on its own port), serves health endpoints and runs their checks while the app runs (when
-    a monitor is given), and makes the app's shut-down flush telemetry.
+    In one call: loads and validates configuration (:mod:`signalpost.exporters.config`),
+    creates the OpenTelemetry SDK providers from the ``OTEL_*`` variables (unless given),
+    configures JSON and OTLP logging with trace/span/request IDs on every record, adds
+    :class:`~signalpost.instrumentation.asgi.SignalpostMiddleware`, serves ``/metrics`` (on the
+    app or on its own port), serves health endpoints and runs their checks while the app runs
+    (when a monitor is given), and makes the app's shut-down flush telemetry.
 
     Args:
         app: The application to instrument; ``None`` sets up providers and logging only.

@@ -1,7 +1,16 @@
 """Signalpost instrumentation: the code that runs inside your app.
 
 It records through the OpenTelemetry API and prometheus-client only; nothing here configures
-an SDK, opens a socket or starts a thread at import. See :mod:`exporters` for set-up.
+an SDK, opens a socket or starts a thread at import. See :mod:`signalpost.exporters` for
+set-up.
+
+This package offers the error classes, their classifier (the process-wide one is
+:data:`default_classifier`), the scrubber and the correlation
+IDs. The parts have their own documented submodules: :mod:`~signalpost.instrumentation.jobs`
+(background jobs), :mod:`~signalpost.instrumentation.health` (health checks),
+:mod:`~signalpost.instrumentation.db` (psycopg), :mod:`~signalpost.instrumentation.asgi` (the
+HTTP middleware), :mod:`~signalpost.instrumentation.logadapters` (structlog, loguru) and
+:mod:`~signalpost.instrumentation.semconv` (the metric definitions).
 """
 
 from __future__ import annotations
@@ -16,19 +25,6 @@ from signalpost.instrumentation.classify import (
     default_classifier,
 )
 from signalpost.instrumentation.context import current_job_id, current_request_id
-from signalpost.instrumentation.errors import ErrorRecord, ErrorReporter
-from signalpost.instrumentation.jobs import (
-    JobCancelled,
-    JobRun,
-    JobState,
-    JobTimeout,
-    RetryPolicy,
-    RunningJobs,
-    current_run,
-    extract_context,
-    inject_context,
-    monitored_job,
-)
 from signalpost.instrumentation.scrub import Scrubber
 
 __all__ = [
@@ -36,22 +32,10 @@ __all__ = [
     "DataError",
     "ErrorClass",
     "ErrorClassifier",
-    "ErrorRecord",
-    "ErrorReporter",
-    "JobCancelled",
-    "JobRun",
-    "JobState",
-    "JobTimeout",
-    "RetryPolicy",
-    "RunningJobs",
     "Scrubber",
     "SystemFault",
     "TransientError",
     "current_job_id",
     "current_request_id",
-    "current_run",
     "default_classifier",
-    "extract_context",
-    "inject_context",
-    "monitored_job",
 ]

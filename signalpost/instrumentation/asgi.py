@@ -27,20 +27,19 @@ import asyncio
 import fnmatch
 import json
 import re
-import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.metrics import MeterProvider
-from opentelemetry.semconv.attributes.url_attributes import URL_PATH
-from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider
+from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider, format_trace_id
 from prometheus_client import CollectorRegistry
 
-from signalpost.instrumentation import metrics
+from signalpost.instrumentation import defaults, metrics
 from signalpost.instrumentation.asgitypes import ASGIApp, Message, Receive, Scope, Send
 from signalpost.instrumentation.cardinality import BoundedValues
+from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.context import request_id_var
 from signalpost.instrumentation.errors import ErrorReporter, exception_type_name
 from signalpost.instrumentation.requestid import (
@@ -55,19 +54,17 @@ from signalpost.instrumentation.semconv import http as http_metrics
 from signalpost.instrumentation.spanerrors import record_exception, set_error_status
 
 __all__ = [
-    "CLIENT_CLOSED_REQUEST",
     "DEFAULT_EXCLUDED_PATHS",
-    "KNOWN_METHODS",
     "SignalpostMiddleware",
 ]
 
 
-KNOWN_METHODS = frozenset(
+_KNOWN_METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"}
 )
 DEFAULT_EXCLUDED_PATHS: tuple[str, ...] = ("/metrics", "/health", "/health/*")
 # Status recorded when the client disconnected before a response started (nginx's convention).
-CLIENT_CLOSED_REQUEST = 499
+_CLIENT_CLOSED_REQUEST = 499
 
 _INSTRUMENTATION_NAME = "signalpost.instrumentation.asgi"
 _ERROR_BODY_TEMPLATE = '{{"detail":"Internal Server Error","request_id":{rid}}}'
@@ -123,6 +120,8 @@ class SignalpostMiddleware:
         max_routes: Distinct route label values kept before the rest become ``_other``.
         max_error_types: Distinct exception types kept in the ``error_type`` label before the
             rest become ``_OTHER``.
+        clock: Where request durations are read (default: the shared one,
+            :mod:`signalpost.instrumentation.defaults`).
     """
 
     def __init__(
@@ -141,8 +140,11 @@ class SignalpostMiddleware:
         scrubber: Scrubber = default_scrubber,
         max_routes: int = 500,
         max_error_types: int = 100,
+        clock: Clock | None = None,
     ) -> None:
         self.app = app
+        clock = clock if clock is not None else defaults.current().clock
+        self._monotonic = clock.monotonic
         self._excluded = _compile_exclusions(excluded_paths)
         self._header_name = request_id_header.lower().encode("latin-1")
         self._header_out = request_id_header.encode("latin-1")
@@ -157,8 +159,10 @@ class SignalpostMiddleware:
         self._error_types = BoundedValues(max_error_types, attr.ERROR_TYPE_OTHER)
         self._duration_children: dict[tuple[str, str, int, str, str], Any] = {}
         active = metrics.gauge(http_metrics.ACTIVE_REQUESTS, registry)
-        self._active = {m: active.labels(m) for m in (*KNOWN_METHODS, http_metrics.OTHER_METHOD)}
-        self._reporter = error_reporter or ErrorReporter(registry=registry, scrubber=scrubber)
+        self._active = {m: active.labels(m) for m in (*_KNOWN_METHODS, http_metrics.OTHER_METHOD)}
+        self._reporter = error_reporter or ErrorReporter(
+            registry=registry, scrubber=scrubber, clock=clock
+        )
         self._tracer: trace.Tracer | None = None
         self._propagation_fields: frozenset[bytes] = frozenset()
         if tracing:
@@ -188,9 +192,9 @@ class SignalpostMiddleware:
             await self.app(scope, receive, send)
             return
 
-        start = time.perf_counter()
+        start = self._monotonic()
         raw_method = scope["method"]
-        method = raw_method if raw_method in KNOWN_METHODS else http_metrics.OTHER_METHOD
+        method = raw_method if raw_method in _KNOWN_METHODS else http_metrics.OTHER_METHOD
         scheme = scope.get("scheme", "http")
         if scheme not in http_metrics.KNOWN_SCHEMES:
             scheme = http_metrics.OTHER_SCHEME
@@ -225,7 +229,7 @@ class SignalpostMiddleware:
             if span_context.trace_flags.sampled and span.is_recording():
                 trace_id = span_context.trace_id
                 # One ID finds the trace: the generated request ID and the exemplar share it.
-                exemplar = {"trace_id": format(trace_id, "032x")}
+                exemplar = {"trace_id": format_trace_id(trace_id)}
         request_id = client_request_id or (
             exemplar["trace_id"] if exemplar is not None else generate_request_id()
         )
@@ -260,7 +264,7 @@ class SignalpostMiddleware:
             if type(exc).__name__ == "ClientDisconnect":
                 # The client went away while the app read the body: not a server error.
                 if not response_started:
-                    status_code = CLIENT_CLOSED_REQUEST
+                    status_code = _CLIENT_CLOSED_REQUEST
                 raise
             error_type = exception_type_name(exc)
             self._capture(exc, scope, method, span)
@@ -270,10 +274,10 @@ class SignalpostMiddleware:
             raise
         except asyncio.CancelledError:
             if not response_started:
-                status_code = CLIENT_CLOSED_REQUEST
+                status_code = _CLIENT_CLOSED_REQUEST
             raise
         finally:
-            duration = time.perf_counter() - start
+            duration = self._monotonic() - start
             active.dec()
             template = route_template(scope)
             route = self._routes(template) if template is not None else http_metrics.UNMATCHED_ROUTE
@@ -317,26 +321,26 @@ class SignalpostMiddleware:
     ) -> None:
         attributes: dict[str, Any] = {
             attr.HTTP_REQUEST_METHOD: method,
-            URL_PATH: self._scrubber.scrub_path(scope.get("path", "")),
-            "url.scheme": scope.get("scheme", "http"),
+            attr.URL_PATH: self._scrubber.scrub_path(scope.get("path", "")),
+            attr.URL_SCHEME: scope.get("scheme", "http"),
             attr.REQUEST_ID: request_id,
         }
         if method != raw_method:
             attributes[attr.HTTP_REQUEST_METHOD_ORIGINAL] = raw_method
         http_version = scope.get("http_version")
         if http_version:
-            attributes["network.protocol.version"] = http_version
+            attributes[attr.NETWORK_PROTOCOL_VERSION] = http_version
         server = scope.get("server")
         if server:
-            attributes["server.address"] = str(server[0])
+            attributes[attr.SERVER_ADDRESS] = str(server[0])
             if server[1] is not None:
-                attributes["server.port"] = int(server[1])
+                attributes[attr.SERVER_PORT] = int(server[1])
         client = scope.get("client")
         if client:
-            attributes["client.address"] = str(client[0])
+            attributes[attr.CLIENT_ADDRESS] = str(client[0])
         for name, value in scope["headers"]:
             if name == b"user-agent":
-                attributes["user_agent.original"] = value.decode("latin-1")[:512]
+                attributes[attr.USER_AGENT_ORIGINAL] = value.decode("latin-1")[:512]
                 break
         span.set_attributes(attributes)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 
-__all__ = ["OVERFLOW_VALUE", "BoundedValues"]
+__all__ = ["BoundedValues"]
 
-OVERFLOW_VALUE = "_other"
+_OVERFLOW_VALUE = "_other"
 
 
 class BoundedValues:
@@ -17,7 +17,7 @@ class BoundedValues:
     keep their name for the life of the process.
     """
 
-    def __init__(self, limit: int = 100, overflow: str = OVERFLOW_VALUE) -> None:
+    def __init__(self, limit: int = 100, overflow: str = _OVERFLOW_VALUE) -> None:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         self.limit = limit

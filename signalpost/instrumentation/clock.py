@@ -12,7 +12,7 @@ import asyncio
 import time
 from typing import Protocol
 
-__all__ = ["Clock", "SystemClock", "system_clock"]
+__all__ = ["Clock", "system_clock"]
 
 
 class Clock(Protocol):
@@ -41,7 +41,7 @@ class Clock(Protocol):
         ...
 
 
-class SystemClock:
+class _SystemClock:
     """The real clock: :func:`time.monotonic`, :func:`time.time` and real sleeping."""
 
     def monotonic(self) -> float:
@@ -61,5 +61,5 @@ class SystemClock:
         await asyncio.sleep(seconds)
 
 
-system_clock = SystemClock()
+system_clock = _SystemClock()
 """The real clock, the default until :func:`signalpost.setup` or a test installs another."""

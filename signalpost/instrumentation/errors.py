@@ -19,15 +19,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry import trace
+from opentelemetry.trace import format_span_id, format_trace_id
 from prometheus_client import CollectorRegistry
 
-from signalpost.instrumentation import metrics
+from signalpost.instrumentation import defaults, metrics
 from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier, default_classifier
+from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.context import current_job_id, current_request_id
+from signalpost.instrumentation.loggers import ERROR_LOGGER_NAME, INTERNAL_LOGGER_NAME
 from signalpost.instrumentation.scrub import Scrubber, default_scrubber
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import errors as error_metrics
+from signalpost.instrumentation.semconv.jobs import JOB_ID
 
 __all__ = [
     "ERROR_LOGGER_NAME",
@@ -41,7 +45,6 @@ __all__ = [
     "was_reported",
 ]
 
-ERROR_LOGGER_NAME = "signalpost.errors"
 MAX_STACKTRACE = 16384
 """Characters of a formatted stack trace kept (the end: the last frames and the exception)."""
 _MAX_FINGERPRINT_FRAMES = 30
@@ -156,7 +159,7 @@ class ErrorRecord:
         if self.request_id is not None:
             out[attr.REQUEST_ID] = self.request_id
         if self.job_id is not None:
-            out["job.id"] = self.job_id
+            out[JOB_ID] = self.job_id
         _flatten("", self.context, out)
         return out
 
@@ -186,18 +189,19 @@ def build_error_record(
     context: Mapping[str, Any] | None = None,
     classifier: ErrorClassifier = default_classifier,
     scrubber: Scrubber = default_scrubber,
+    timestamp: float | None = None,
 ) -> ErrorRecord:
     """Describe ``exc`` as an :class:`ErrorRecord`.
 
     Trace and span IDs come from the current span, request and job IDs from
     :mod:`signalpost.instrumentation.context`. The message, the stack trace and ``context`` are
-    scrubbed.
+    scrubbed. ``timestamp`` (seconds since the epoch) defaults to now.
     """
     span_context = trace.get_current_span().get_span_context()
     trace_id = span_id = None
     if span_context.is_valid:
-        trace_id = format(span_context.trace_id, "032x")
-        span_id = format(span_context.span_id, "016x")
+        trace_id = format_trace_id(span_context.trace_id)
+        span_id = format_span_id(span_context.span_id)
     stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return ErrorRecord(
         exception_type=exception_type_name(exc),
@@ -206,7 +210,7 @@ def build_error_record(
         error_class=classifier.classify(exc),
         fingerprint=fingerprint(exc),
         source=source,
-        timestamp=time.time(),
+        timestamp=time.time() if timestamp is None else timestamp,
         trace_id=trace_id,
         span_id=span_id,
         request_id=current_request_id(),
@@ -226,6 +230,8 @@ class ErrorReporter:
             ``signalpost.errors`` logger.
         max_exception_types: Distinct ``exception_type`` label values before the rest are
             counted as ``_other``.
+        clock: Where record timestamps are read (default: the shared one,
+            :mod:`signalpost.instrumentation.defaults`).
     """
 
     def __init__(
@@ -236,7 +242,9 @@ class ErrorReporter:
         scrubber: Scrubber = default_scrubber,
         logger: logging.Logger | None = None,
         max_exception_types: int = 200,
+        clock: Clock | None = None,
     ) -> None:
+        self._clock = clock if clock is not None else defaults.current().clock
         self.classifier = classifier
         self.scrubber = scrubber
         self.logger = logger or logging.getLogger(ERROR_LOGGER_NAME)
@@ -263,6 +271,7 @@ class ErrorReporter:
                 context=context,
                 classifier=self.classifier,
                 scrubber=self.scrubber,
+                timestamp=self._clock.time(),
             )
             self._counter.labels(
                 source, str(record.error_class), self._exception_types(record.exception_type)
@@ -279,5 +288,5 @@ class ErrorReporter:
             )
             return record
         except Exception:
-            logging.getLogger("signalpost.internal").debug("error capture failed", exc_info=True)
+            logging.getLogger(INTERNAL_LOGGER_NAME).debug("error capture failed", exc_info=True)
             return None

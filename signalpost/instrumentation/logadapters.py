@@ -35,6 +35,7 @@ from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from opentelemetry import trace
+from opentelemetry.trace import format_span_id, format_trace_id
 
 from signalpost.instrumentation.context import job_id_var, request_id_var
 from signalpost.instrumentation.scrub import FILTERED, Scrubber
@@ -50,8 +51,8 @@ def correlation_ids() -> dict[str, str]:
     ids: dict[str, str] = {}
     span_context = trace.get_current_span().get_span_context()
     if span_context.is_valid:
-        ids["trace_id"] = format(span_context.trace_id, "032x")
-        ids["span_id"] = format(span_context.span_id, "016x")
+        ids["trace_id"] = format_trace_id(span_context.trace_id)
+        ids["span_id"] = format_span_id(span_context.span_id)
     request_id = request_id_var.get()
     if request_id is not None:
         ids["request_id"] = request_id

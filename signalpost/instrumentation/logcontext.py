@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from opentelemetry import trace
+from opentelemetry.trace import format_span_id, format_trace_id
 
 from signalpost.instrumentation.context import job_id_var, request_id_var
 
@@ -24,8 +25,8 @@ class CorrelationFilter(logging.Filter):
         values = record.__dict__
         span_context = trace.get_current_span().get_span_context()
         if span_context.is_valid:
-            values.setdefault("trace_id", format(span_context.trace_id, "032x"))
-            values.setdefault("span_id", format(span_context.span_id, "016x"))
+            values.setdefault("trace_id", format_trace_id(span_context.trace_id))
+            values.setdefault("span_id", format_span_id(span_context.span_id))
         request_id = request_id_var.get()
         if request_id is not None:
             values.setdefault("request_id", request_id)

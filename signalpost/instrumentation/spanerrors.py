@@ -26,9 +26,9 @@ from signalpost.instrumentation.errors import (
 )
 from signalpost.instrumentation.scrub import Scrubber
 
-__all__ = ["EXCEPTION_EVENT", "record_exception", "set_error_status"]
+__all__ = ["record_exception", "set_error_status"]
 
-EXCEPTION_EVENT = "exception"
+_EXCEPTION_EVENT = "exception"
 """The event name the semantic conventions give exceptions on spans."""
 
 
@@ -58,7 +58,7 @@ def record_exception(
             "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), scrubber
         )
     span.add_event(
-        EXCEPTION_EVENT,
+        _EXCEPTION_EVENT,
         {
             EXCEPTION_TYPE: exception_type_name(exc),
             EXCEPTION_MESSAGE: message,

@@ -5,6 +5,7 @@ import json
 import logging
 
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import format_span_id, format_trace_id
 
 from signalpost.exporters.jsonlog import JsonFormatter
 from signalpost.instrumentation.context import job_id_var, request_id_var
@@ -44,8 +45,8 @@ def test_every_record_carries_trace_span_request_and_job_ids(
     inside, outside = lines(stream)
     context = span.get_span_context()
     assert inside["body"] == "scored 120 candidates"
-    assert inside["trace_id"] == format(context.trace_id, "032x")
-    assert inside["span_id"] == format(context.span_id, "016x")
+    assert inside["trace_id"] == format_trace_id(context.trace_id)
+    assert inside["span_id"] == format_span_id(context.span_id)
     attributes = inside["attributes"]
     assert isinstance(attributes, dict)
     assert attributes["request.id"] == "req-9" and attributes["job.id"] == "job-3"

@@ -16,17 +16,19 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.parser import text_string_to_metric_families
 
 from signalpost.exporters.prometheus import (
-    CONTENT_TYPE_OPENMETRICS,
-    CONTENT_TYPE_TEXT,
     BasicAuth,
     BearerAuth,
     MetricsApp,
-    MetricsRenderer,
-    choose_format,
     metrics_app,
     mount_metrics,
 )
-from signalpost.exporters.prometheus.exposition import gzip_accepted
+from signalpost.exporters.prometheus.exposition import (
+    CONTENT_TYPE_OPENMETRICS,
+    CONTENT_TYPE_TEXT,
+    MetricsRenderer,
+    choose_format,
+    gzip_accepted,
+)
 
 OPENMETRICS_ACCEPT = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 # What Prometheus 2.x/3.x sends by default (OpenMetrics preferred, text as a fall-back).

@@ -9,13 +9,12 @@ import pytest
 from prometheus_client import CollectorRegistry, Counter
 
 from signalpost.exporters.prometheus import (
-    CONTENT_TYPE_OPENMETRICS,
-    CONTENT_TYPE_TEXT,
     BasicAuth,
     BearerAuth,
     MetricsServerError,
     start_metrics_server,
 )
+from signalpost.exporters.prometheus.exposition import CONTENT_TYPE_OPENMETRICS, CONTENT_TYPE_TEXT
 
 
 def make_registry() -> CollectorRegistry:

@@ -26,6 +26,7 @@ from starlette.testclient import TestClient
 
 from signalpost.exporters.export_guard import CollectorState, GuardedSpanExporter
 from signalpost.exporters.setup import setup
+from signalpost.instrumentation.loggers import INTERNAL_LOGGER_NAME
 from tests.otlp_receiver import otlp_http_receiver
 
 REPO = Path(__file__).resolve().parents[2]
@@ -159,7 +160,7 @@ def test_unreachable_collector_reported_once_per_change_of_state(
         state,
     )
     def messages() -> list[str]:
-        return [r.getMessage() for r in caplog.records if r.name == "signalpost.internal"]
+        return [r.getMessage() for r in caplog.records if r.name == INTERNAL_LOGGER_NAME]
 
     with caplog.at_level(logging.WARNING):
         for _ in range(3):

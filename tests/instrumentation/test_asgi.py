@@ -15,7 +15,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import SpanKind, StatusCode, format_span_id, format_trace_id
 from prometheus_client import CollectorRegistry
 from prometheus_client.openmetrics.exposition import generate_latest as openmetrics_latest
 from starlette.testclient import TestClient
@@ -24,6 +24,7 @@ from signalpost.instrumentation.asgi import SignalpostMiddleware
 from signalpost.instrumentation.context import current_request_id
 from signalpost.instrumentation.errors import ERROR_LOGGER_NAME
 from signalpost.instrumentation.requestid import is_safe_request_id
+from tests.fake_clock import FakeClock
 
 DURATION = "http_server_request_duration_seconds"
 
@@ -180,7 +181,7 @@ def test_generated_request_id_is_trace_id(client_factory, span_exporter) -> None
     client = client_factory()
     response = client.get("/items/5")
     (span,) = span_exporter.get_finished_spans()
-    assert response.headers["x-request-id"] == format(span.context.trace_id, "032x")
+    assert response.headers["x-request-id"] == format_trace_id(span.context.trace_id)
     assert span.attributes["request.id"] == response.headers["x-request-id"]
 
 
@@ -206,8 +207,8 @@ def test_server_span_follows_conventions(client_factory, span_exporter) -> None:
     (span,) = span_exporter.get_finished_spans()
     assert span.kind is SpanKind.SERVER
     assert span.name == "GET /items/{item_id}"
-    assert format(span.context.trace_id, "032x") == "0af7651916cd43dd8448eb211c80319c"
-    assert span.parent is not None and format(span.parent.span_id, "016x") == "b7ad6b7169203331"
+    assert format_trace_id(span.context.trace_id) == "0af7651916cd43dd8448eb211c80319c"
+    assert span.parent is not None and format_span_id(span.parent.span_id) == "b7ad6b7169203331"
     attrs = span.attributes
     assert attrs["http.request.method"] == "GET"
     assert attrs["http.route"] == "/items/{item_id}"
@@ -258,7 +259,7 @@ def test_unhandled_exception_becomes_one_error_record(
     assert error.context["http"]["request"]["header"]["authorization"] == "[Filtered]"
     assert "hunter2" not in error.message
     (span,) = span_exporter.get_finished_spans()
-    assert error.trace_id == format(span.context.trace_id, "032x")
+    assert error.trace_id == format_trace_id(span.context.trace_id)
     assert span.status.status_code is StatusCode.ERROR
     assert [e.name for e in span.events] == ["exception"]
     assert getattr(record, "error.fingerprint") == error.fingerprint
@@ -303,7 +304,7 @@ def test_exemplar_carries_trace_id_when_sampled(client_factory, registry, span_e
     client.get("/items/1")
     (span,) = span_exporter.get_finished_spans()
     exposition = openmetrics_latest(registry).decode()
-    assert f'trace_id="{format(span.context.trace_id, "032x")}"' in exposition
+    assert f'trace_id="{format_trace_id(span.context.trace_id)}"' in exposition
 
 
 def test_no_exemplar_when_not_sampled(client_factory, registry) -> None:
@@ -438,3 +439,28 @@ def test_baggage_reaches_application_code(registry, tracer_provider) -> None:
     app.add_middleware(SignalpostMiddleware, registry=registry, tracer_provider=tracer_provider)
     response = TestClient(app).get("/b", headers={"baggage": "tenant=acme,plan=pro"})
     assert response.json() == {"tenant": "acme"}
+
+
+def test_durations_are_read_from_the_injected_clock(registry, tracer_provider) -> None:
+    clock = FakeClock()
+    app = FastAPI()
+
+    @app.get("/slow")
+    async def slow() -> str:
+        clock.advance(2.5)
+        return "done"
+
+    app.add_middleware(
+        SignalpostMiddleware, registry=registry, tracer_provider=tracer_provider, clock=clock
+    )
+    assert TestClient(app).get("/slow").text == '"done"'
+    labels = {
+        "http_request_method": "GET",
+        "http_route": "/slow",
+        "http_response_status_code": "200",
+        "error_type": "",
+        "url_scheme": "http",
+    }
+    assert registry.get_sample_value(f"{DURATION}_sum", labels) == 2.5
+    assert registry.get_sample_value(f"{DURATION}_bucket", {**labels, "le": "2.5"}) == 1
+    assert registry.get_sample_value(f"{DURATION}_bucket", {**labels, "le": "1.0"}) == 0

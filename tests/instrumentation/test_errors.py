@@ -5,8 +5,10 @@ import traceback
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import format_span_id, format_trace_id
 from prometheus_client import CollectorRegistry
 
+from signalpost.instrumentation import defaults
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
 from signalpost.instrumentation.context import request_id_var
 from signalpost.instrumentation.errors import (
@@ -16,6 +18,7 @@ from signalpost.instrumentation.errors import (
     exception_type_name,
     fingerprint,
 )
+from tests.fake_clock import FakeClock
 
 
 class PaymentDeclined(Exception):
@@ -65,8 +68,8 @@ def test_record_carries_ids_and_scrubbed_context(tracer_provider: TracerProvider
             )
     finally:
         request_id_var.reset(token)
-    assert record.trace_id == format(span.get_span_context().trace_id, "032x")
-    assert record.span_id == format(span.get_span_context().span_id, "016x")
+    assert record.trace_id == format_trace_id(span.get_span_context().trace_id)
+    assert record.span_id == format_span_id(span.get_span_context().span_id)
     assert record.request_id == "req-7"
     assert record.context == {"params": {"candidate": 5, "api_key": "[Filtered]"}}
     assert record.error_class is ErrorClass.SYSTEM
@@ -139,3 +142,18 @@ def test_stacks_longer_than_any_cap_are_truncated_then_scrubbed() -> None:
     assert secret not in record.stacktrace and secret not in record.message
     assert len(record.stacktrace) <= 16384 + 64
     assert record.stacktrace.rstrip().endswith("[Filtered]")
+
+
+def test_record_timestamps_come_from_the_injected_or_shared_clock() -> None:
+    clock = FakeClock(wall=1_800_000_000.0)
+    record = ErrorReporter(registry=CollectorRegistry(), clock=clock).report(
+        ValueError("x"), source="http"
+    )
+    assert record is not None and record.timestamp == 1_800_000_000.0
+    shared = defaults.Defaults(clock=FakeClock(wall=1_900_000_000.0))
+    defaults.install(shared)
+    try:
+        record = ErrorReporter(registry=CollectorRegistry()).report(ValueError("y"), source="job")
+    finally:
+        defaults.uninstall(shared)
+    assert record is not None and record.timestamp == 1_900_000_000.0

@@ -9,6 +9,7 @@ import sys
 import structlog
 from loguru import logger as loguru_logger
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import format_span_id, format_trace_id
 
 from signalpost.instrumentation.context import job_id_var, request_id_var
 from signalpost.instrumentation.logadapters import loguru_patcher, structlog_processor
@@ -32,8 +33,8 @@ def test_structlog_processor_adds_ids_and_scrubs(tracer_provider: TracerProvider
     log.info("outside")
     inside, outside = (json.loads(line) for line in out.getvalue().splitlines())
     context = span.get_span_context()
-    assert inside["trace_id"] == format(context.trace_id, "032x")
-    assert inside["span_id"] == format(context.span_id, "016x")
+    assert inside["trace_id"] == format_trace_id(context.trace_id)
+    assert inside["span_id"] == format_span_id(context.span_id)
     assert inside["request_id"] == "req-5" and inside["job_id"] == "job-8"
     assert inside["event"] == "charging password [Filtered]"
     assert inside["api_key"] == "[Filtered]" and inside["rows"] == 3
@@ -56,7 +57,7 @@ def test_loguru_patcher_adds_ids_and_scrubs(tracer_provider: TracerProvider) -> 
     (line,) = out.getvalue().splitlines()
     record = json.loads(line)["record"]
     extra = record["extra"]
-    assert extra["trace_id"] == format(span.get_span_context().trace_id, "032x")
+    assert extra["trace_id"] == format_trace_id(span.get_span_context().trace_id)
     assert extra["request_id"] == "req-6" and "job_id" not in extra
     assert extra["token_hint"] == "[Filtered]"
     assert record["message"] == "sending with password: [Filtered]"

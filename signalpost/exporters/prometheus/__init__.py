@@ -7,22 +7,15 @@ Under gunicorn the registry merges every worker's files (prometheus-client multi
 ``PROMETHEUS_MULTIPROC_DIR``); see :mod:`signalpost.exporters.gunicorn_config` and
 ``docs/prometheus-endpoint.md``.
 
-Nothing starts at import.
+Content negotiation and rendering live in :mod:`signalpost.exporters.prometheus.exposition`
+(not needed to serve the endpoint). Nothing starts at import.
 """
 
 from __future__ import annotations
 
 from signalpost.exporters.prometheus.asgi import MetricsApp, metrics_app, mount_metrics
 from signalpost.exporters.prometheus.auth import Authenticator, BasicAuth, BearerAuth
-from signalpost.exporters.prometheus.exposition import (
-    CONTENT_TYPE_OPENMETRICS,
-    CONTENT_TYPE_TEXT,
-    Exposition,
-    MetricsRenderer,
-    choose_format,
-)
 from signalpost.exporters.prometheus.registry import (
-    MULTIPROC_DIR_ENV,
     MultiprocessDirError,
     check_multiprocess_dir,
     resolve_registry,
@@ -34,20 +27,14 @@ from signalpost.exporters.prometheus.server import (
 )
 
 __all__ = [
-    "CONTENT_TYPE_OPENMETRICS",
-    "CONTENT_TYPE_TEXT",
-    "MULTIPROC_DIR_ENV",
     "Authenticator",
     "BasicAuth",
     "BearerAuth",
-    "Exposition",
     "MetricsApp",
-    "MetricsRenderer",
     "MetricsServer",
     "MetricsServerError",
     "MultiprocessDirError",
     "check_multiprocess_dir",
-    "choose_format",
     "metrics_app",
     "mount_metrics",
     "resolve_registry",

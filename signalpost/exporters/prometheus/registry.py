@@ -10,13 +10,12 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
 
 __all__ = [
-    "MULTIPROC_DIR_ENV",
     "MultiprocessDirError",
     "check_multiprocess_dir",
     "resolve_registry",
 ]
 
-MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+_MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class MultiprocessDirError(ValueError):
@@ -45,11 +44,11 @@ def check_multiprocess_dir(
     """
     if path is None:
         env = os.environ if environ is None else environ
-        value = env.get(MULTIPROC_DIR_ENV, "")
-        source = f"{MULTIPROC_DIR_ENV}={value!r}"
+        value = env.get(_MULTIPROC_DIR_ENV, "")
+        source = f"{_MULTIPROC_DIR_ENV}={value!r}"
         if not value:
             raise MultiprocessDirError(
-                f"{MULTIPROC_DIR_ENV} is not set or empty: multiprocess mode needs it set to an "
+                f"{_MULTIPROC_DIR_ENV} is not set or empty: multiprocess mode needs it set to an "
                 "empty, writable directory before the server (and prometheus-client) starts"
             )
     else:
@@ -93,7 +92,7 @@ def resolve_registry(
     env = os.environ if environ is None else environ
     # prometheus-client switches to multiprocess values when the variable is present at all,
     # so a present but empty value is an error here rather than a silent fall-back.
-    if MULTIPROC_DIR_ENV in env:
+    if _MULTIPROC_DIR_ENV in env:
         directory = check_multiprocess_dir(environ=env)
         merged = CollectorRegistry()
         MultiProcessCollector(merged, path=str(directory))  # type: ignore[no-untyped-call]

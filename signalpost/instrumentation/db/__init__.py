@@ -24,14 +24,8 @@ from signalpost._extras import missing_extra
 from signalpost.instrumentation import defaults
 from signalpost.instrumentation.classify import ErrorClassifier
 from signalpost.instrumentation.clock import Clock
-from signalpost.instrumentation.db.cursors import (
-    TimedAsyncCursor,
-    TimedCursor,
-    async_cursor_class,
-    cursor_class,
-)
+from signalpost.instrumentation.db.cursors import async_cursor_class, cursor_class
 from signalpost.instrumentation.db.recorder import StatementRecorder
-from signalpost.instrumentation.db.sql import StatementSummary, sanitize, summarize
 from signalpost.instrumentation.scrub import Scrubber
 
 try:
@@ -39,16 +33,7 @@ try:
 except ImportError as _error:  # the 'postgres' extra is not installed
     raise missing_extra("postgres", _error) from _error
 
-__all__ = [
-    "DatabaseInstrumentation",
-    "StatementRecorder",
-    "StatementSummary",
-    "TimedAsyncCursor",
-    "TimedCursor",
-    "instrument_connection",
-    "sanitize",
-    "summarize",
-]
+__all__ = ["DatabaseInstrumentation", "instrument_connection"]
 
 _Conn = TypeVar("_Conn", psycopg.Connection[Any], psycopg.AsyncConnection[Any])
 

@@ -22,10 +22,10 @@ try:
 except ImportError as _error:  # the 'postgres' extra is not installed
     raise missing_extra("postgres", _error) from _error
 
-__all__ = ["TimedAsyncCursor", "TimedCursor", "async_cursor_class", "cursor_class"]
+__all__ = ["async_cursor_class", "cursor_class"]
 
 
-class TimedCursor(psycopg.Cursor[Any]):
+class _TimedCursor(psycopg.Cursor[Any]):
     """A :class:`psycopg.Cursor` recording each statement through its class's recorder."""
 
     __slots__ = ()
@@ -38,7 +38,7 @@ class TimedCursor(psycopg.Cursor[Any]):
         *,
         prepare: bool | None = None,
         binary: bool | None = None,
-    ) -> TimedCursor:
+    ) -> _TimedCursor:
         recorder = self._signalpost_recorder
         summary, text = recorder.summary_of(query, self)
         span = recorder.start(summary, text, self._conn)
@@ -67,7 +67,7 @@ class TimedCursor(psycopg.Cursor[Any]):
         recorder.finish(span, summary, started, None)
 
 
-class TimedAsyncCursor(psycopg.AsyncCursor[Any]):
+class _TimedAsyncCursor(psycopg.AsyncCursor[Any]):
     """A :class:`psycopg.AsyncCursor` recording each statement through its class's recorder."""
 
     __slots__ = ()
@@ -80,7 +80,7 @@ class TimedAsyncCursor(psycopg.AsyncCursor[Any]):
         *,
         prepare: bool | None = None,
         binary: bool | None = None,
-    ) -> TimedAsyncCursor:
+    ) -> _TimedAsyncCursor:
         recorder = self._signalpost_recorder
         summary, text = recorder.summary_of(query, self)
         span = recorder.start(summary, text, self._conn)
@@ -132,11 +132,11 @@ def cursor_class(
     recorder: StatementRecorder, base: type[psycopg.Cursor[Any]] = psycopg.Cursor
 ) -> type[psycopg.Cursor[Any]]:
     """Return a subclass of ``base`` that records statements through ``recorder``."""
-    return _make(recorder, base, TimedCursor)
+    return _make(recorder, base, _TimedCursor)
 
 
 def async_cursor_class(
     recorder: StatementRecorder, base: type[psycopg.AsyncCursor[Any]] = psycopg.AsyncCursor
 ) -> type[psycopg.AsyncCursor[Any]]:
     """Return a subclass of ``base`` that records statements through ``recorder``."""
-    return _make(recorder, base, TimedAsyncCursor)
+    return _make(recorder, base, _TimedAsyncCursor)

@@ -21,6 +21,7 @@ from signalpost.instrumentation.classify import ErrorClassifier
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.db.sql import StatementSummary, sanitize, summarize
 from signalpost.instrumentation.errors import exception_message, exception_type_name
+from signalpost.instrumentation.loggers import DB_LOGGER_NAME
 from signalpost.instrumentation.scrub import Scrubber
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import db as semconv
@@ -32,7 +33,7 @@ except ImportError as _error:  # the 'postgres' extra is not installed
 
 __all__ = ["StatementRecorder"]
 
-_log = logging.getLogger("signalpost.db")
+_log = logging.getLogger(DB_LOGGER_NAME)
 _TRACER_NAME = "signalpost.instrumentation.db"
 _UNKNOWN = StatementSummary(semconv.OTHER_OPERATION, None)
 

@@ -8,7 +8,8 @@ Example::
     mount_health(app, "/health", HealthEndpoints(monitor))
     # in the lifespan: await monitor.start() ... await monitor.stop()
 
-See ``docs/health.md``.
+The schema specification (:func:`~signalpost.instrumentation.health.checks.load_schema` ...)
+lives in :mod:`signalpost.instrumentation.health.checks`. See ``docs/health.md``.
 """
 
 from __future__ import annotations
@@ -16,18 +17,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from signalpost.instrumentation.health import checks
-from signalpost.instrumentation.health.check import CheckOutcome, FunctionCheck, HealthCheck
-from signalpost.instrumentation.health.checks import (
-    ExpectedSchema,
-    HttpCheck,
-    SchemaSpecError,
-    TcpCheck,
-    load_schema,
-    parse_schema,
-)
+from signalpost.instrumentation.health.check import FunctionCheck, HealthCheck
+from signalpost.instrumentation.health.checks import HttpCheck, TcpCheck
 from signalpost.instrumentation.health.endpoints import HealthEndpoints, mount_health
 from signalpost.instrumentation.health.monitor import HealthMonitor
-from signalpost.instrumentation.health.report import ComponentHealth, HealthReport
+from signalpost.instrumentation.health.report import HealthReport
 from signalpost.instrumentation.health.result import CheckResult, Status
 
 if TYPE_CHECKING:
@@ -39,10 +33,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "CheckOutcome",
     "CheckResult",
-    "ComponentHealth",
-    "ExpectedSchema",
     "FunctionCheck",
     "HealthCheck",
     "HealthEndpoints",
@@ -52,13 +43,10 @@ __all__ = [
     "PostgresCheck",
     "ResourcesCheck",
     "SchemaCheck",
-    "SchemaSpecError",
     "Status",
     "TcpCheck",
     "Threshold",
-    "load_schema",
     "mount_health",
-    "parse_schema",
 ]
 
 

@@ -33,11 +33,12 @@ from signalpost.instrumentation.health.check import (
 )
 from signalpost.instrumentation.health.report import ComponentHealth, HealthReport
 from signalpost.instrumentation.health.result import CheckResult, Status
+from signalpost.instrumentation.loggers import HEALTH_LOGGER_NAME
 from signalpost.instrumentation.semconv import health as semconv
 
 __all__ = ["HealthMonitor"]
 
-_log = logging.getLogger("signalpost.health")
+_log = logging.getLogger(HEALTH_LOGGER_NAME)
 _MAX_ERROR_LENGTH = 500
 
 

@@ -2,7 +2,8 @@
 
 The public surface is :func:`monitored_job` (decorator, ``with`` and ``async with``),
 :class:`RetryPolicy`, the :class:`JobRun` it yields, :func:`current_run` (and
-:func:`current_run_or_none`), the :class:`RunningJobs` list and its HTTP endpoints
+:func:`current_run_or_none`), the :class:`RunningJobs` list (the process's own is
+:data:`default_running_jobs`) and its HTTP endpoints
 (:class:`JobsEndpoint`), and :func:`inject_context` / :func:`extract_context` to carry trace
 context through a queue payload. See ``docs/jobs.md``.
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import Tracer, TracerProvider
+from opentelemetry.trace import Tracer, TracerProvider, format_span_id, format_trace_id
 from prometheus_client import CollectorRegistry
 
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
@@ -26,6 +26,7 @@ from signalpost.instrumentation.jobs.metrics import JobMetrics, TypeMetrics
 from signalpost.instrumentation.jobs.running import RunningJobs, RunView
 from signalpost.instrumentation.jobs.spans import RunSpans, attribute_value
 from signalpost.instrumentation.jobs.state import JobState
+from signalpost.instrumentation.loggers import INTERNAL_LOGGER_NAME, JOB_LOGGER_NAME
 from signalpost.instrumentation.scrub import Scrubber
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import jobs as sc
@@ -40,8 +41,6 @@ __all__ = [
     "progress_fields",
 ]
 
-JOB_LOGGER_NAME = "signalpost.jobs"
-INTERNAL_LOGGER_NAME = "signalpost.internal"
 _TRACER_NAME = "signalpost.jobs"
 _SRC = "signalpost.jobs"  # record.pathname: the caller's frame would be this package anyway
 _INFO, _WARNING = logging.INFO, logging.WARNING
@@ -161,13 +160,13 @@ class RunTelemetry:
     def trace_id(self) -> str | None:
         """The run span's trace ID as 32 hex digits, or ``None`` when not traced."""
         ctx = self._spans.run.get_span_context()
-        return format(ctx.trace_id, "032x") if ctx.is_valid else None
+        return format_trace_id(ctx.trace_id) if ctx.is_valid else None
 
     @property
     def span_id(self) -> str | None:
         """The run span's ID as 16 hex digits, or ``None`` when not traced."""
         ctx = self._spans.run.get_span_context()
-        return format(ctx.span_id, "016x") if ctx.is_valid else None
+        return format_span_id(ctx.span_id) if ctx.is_valid else None
 
     def context_attributes(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """``values`` scrubbed, as ``job.context.<key>`` attributes."""
@@ -346,13 +345,13 @@ class RunTelemetry:
             self._spans.finish_run(status, run.attempt, exc_type, error_class)
         except Exception:
             internal_error("run span status")
-        fields: dict[str, object] = {"job.duration": duration}
+        fields: dict[str, object] = {sc.JOB_DURATION: duration}
         if status is JobState.SUCCEEDED:
             self.log(run, _INFO, "job succeeded", "succeeded", fields)
         elif status is JobState.CANCELLED:
             reason = run.cancel_reason
             if reason:
-                fields["job.cancel.reason"] = reason
+                fields[sc.JOB_CANCEL_REASON] = reason
             self.log(run, _WARNING, "job cancelled", "cancelled", fields)
         elif exc is not None:
             self._report_failure(run, status, exc, duration)
@@ -473,7 +472,7 @@ class RunTelemetry:
             sc.JOB_ATTEMPT: run.attempt,
             sc.JOB_STATUS: str(status),
             sc.JOB_EVENT: event,
-            "job.duration": duration,
+            sc.JOB_DURATION: duration,
             **run.context,
         }
         if run.params:

@@ -2,7 +2,8 @@
 
 Rules, dashboards, docs and tests read these definitions instead of retyping them. Each domain
 has its own module (``http``, ``errors``, and those added by jobs, health and database
-instrumentation); :data:`ALL_METRICS` lists them all.
+instrumentation); :data:`ALL_METRICS` lists them all. A :class:`MetricSpec` holds one
+definition; :data:`MetricKind` is its instrument kind.
 
 Naming rule, for every metric and label:
 

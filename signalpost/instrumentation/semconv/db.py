@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from opentelemetry.semconv.attributes import db_attributes
+
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv._spec import MetricSpec
 
@@ -22,17 +24,17 @@ __all__ = [
 ]
 
 # OpenTelemetry database semantic conventions (stable keys).
-DB_SYSTEM_NAME = "db.system.name"
-DB_NAMESPACE = "db.namespace"
-DB_OPERATION_NAME = "db.operation.name"
-DB_COLLECTION_NAME = "db.collection.name"
-DB_QUERY_TEXT = "db.query.text"
-DB_RESPONSE_STATUS_CODE = "db.response.status_code"
-DB_OPERATION_BATCH_SIZE = "db.operation.batch.size"
-SERVER_ADDRESS = "server.address"
-SERVER_PORT = "server.port"
+DB_SYSTEM_NAME = db_attributes.DB_SYSTEM_NAME
+DB_NAMESPACE = db_attributes.DB_NAMESPACE
+DB_OPERATION_NAME = db_attributes.DB_OPERATION_NAME
+DB_COLLECTION_NAME = db_attributes.DB_COLLECTION_NAME
+DB_QUERY_TEXT = db_attributes.DB_QUERY_TEXT
+DB_RESPONSE_STATUS_CODE = db_attributes.DB_RESPONSE_STATUS_CODE
+DB_OPERATION_BATCH_SIZE = db_attributes.DB_OPERATION_BATCH_SIZE
+SERVER_ADDRESS = attr.SERVER_ADDRESS
+SERVER_PORT = attr.SERVER_PORT
 
-POSTGRESQL = "postgresql"
+POSTGRESQL: str = db_attributes.DbSystemNameValues.POSTGRESQL.value
 # Label value for a statement whose first keyword is outside the known set.
 OTHER_OPERATION = "_OTHER"
 

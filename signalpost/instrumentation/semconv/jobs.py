@@ -17,6 +17,8 @@ __all__ = [
     "FAILURES",
     "ITEMS_PROCESSED",
     "JOB_ATTEMPT",
+    "JOB_CANCEL_REASON",
+    "JOB_DURATION",
     "JOB_EVENT",
     "JOB_ID",
     "JOB_MAX_ATTEMPTS",
@@ -52,6 +54,9 @@ JOB_PROGRESS_RATIO = "job.progress.ratio"
 JOB_PROGRESS_MESSAGE = "job.progress.message"
 JOB_RETRY_DELAY = "job.retry.delay"
 """Back-off before the next attempt, in seconds."""
+JOB_DURATION = "job.duration"
+"""A finished run's duration in seconds, on its last log line."""
+JOB_CANCEL_REASON = "job.cancel.reason"
 
 # Jobs last from sub-second to hours.
 DEFAULT_DURATION_BUCKETS: tuple[float, ...] = (

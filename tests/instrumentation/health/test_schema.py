@@ -10,13 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from signalpost.instrumentation.health import (
-    HealthMonitor,
-    SchemaCheck,
-    SchemaSpecError,
-    Status,
-    parse_schema,
-)
+from signalpost.instrumentation.health import HealthMonitor, SchemaCheck, Status
+from signalpost.instrumentation.health.checks import SchemaSpecError, parse_schema
 from signalpost.instrumentation.health.checks.schema_spec import load_schema, normalize_type
 
 DDL = """

@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 from signalpost.instrumentation.classify import TransientError
 from signalpost.instrumentation.errors import ErrorReporter
 from signalpost.instrumentation.jobs import JobState, RetryPolicy, RunningJobs, current_run
+from signalpost.instrumentation.loggers import INTERNAL_LOGGER_NAME
 from tests.fake_clock import FakeClock
 from tests.instrumentation.jobs.conftest import JobFactory
 
@@ -93,7 +94,7 @@ def breakage(kind: str, broken_logger: logging.Logger) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def quiet_internal(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.CRITICAL, logger="signalpost.internal")
+    caplog.set_level(logging.CRITICAL, logger=INTERNAL_LOGGER_NAME)
 
 
 @pytest.mark.parametrize("kind", BREAKAGES)

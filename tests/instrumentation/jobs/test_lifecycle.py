@@ -6,7 +6,7 @@ import logging
 
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import StatusCode
+from opentelemetry.trace import StatusCode, format_trace_id
 from prometheus_client import CollectorRegistry
 
 from signalpost.instrumentation.classify import DataError
@@ -71,7 +71,7 @@ def test_successful_run_with_the_with_form(
     assert run_span.attributes["job.status"] == "succeeded"
     assert run_span.attributes["job.attempt"] == 1
     assert run_span.attributes["job.parameters.batch"] == 7
-    assert format(run_span.context.trace_id, "032x") == run.trace_id
+    assert format_trace_id(run_span.context.trace_id) == run.trace_id
 
     events = [(r.getMessage(), getattr(r, "job.event")) for r in job_records(caplog)]
     assert events == [("job started", "started"), ("job succeeded", "succeeded")]
@@ -134,7 +134,7 @@ def test_failed_run_reports_the_shared_error_record(
     # A data error is not retried: one attempt, so the run span alone, with the exception.
     (run_span,) = span_exporter.get_finished_spans()
     assert run_span.name == "job etl"
-    assert record.trace_id == format(run_span.context.trace_id, "032x")
+    assert record.trace_id == format_trace_id(run_span.context.trace_id)
     assert run_span.status.status_code is StatusCode.ERROR
     assert run_span.attributes is not None
     assert run_span.attributes["error.class"] == "data"

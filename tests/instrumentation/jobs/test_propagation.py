@@ -7,7 +7,7 @@ import queue
 
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, format_trace_id
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from signalpost.instrumentation.jobs import extract_context, inject_context
@@ -32,7 +32,7 @@ def test_job_span_is_a_child_of_the_request_span(
     assert job_span.parent.span_id == request_span.get_span_context().span_id
     assert job_span.context.trace_id == request_span.get_span_context().trace_id
     assert job_span.kind is SpanKind.CONSUMER
-    assert run.trace_id == format(request_span.get_span_context().trace_id, "032x")
+    assert run.trace_id == format_trace_id(request_span.get_span_context().trace_id)
 
 
 def test_decorator_takes_the_parent_from_the_payload(

@@ -26,7 +26,7 @@ try:
 except ImportError as _error:  # the 'postgres' extra is not installed
     raise missing_extra("postgres", _error) from _error
 
-__all__ = ["Catalog", "SchemaCheck", "compare", "read_catalog"]
+__all__ = ["SchemaCheck", "compare"]
 
 _TABLES = """
 SELECT n.nspname, c.relname
@@ -89,7 +89,7 @@ class _ForeignKey:
 
 
 @dataclass(frozen=True, slots=True)
-class Catalog:
+class _Catalog:
     """The parts of the live catalog the comparison needs, keyed by (schema, table)."""
 
     tables: frozenset[_Key]
@@ -98,7 +98,7 @@ class Catalog:
     foreign_keys: dict[_Key, list[_ForeignKey]]
 
 
-async def read_catalog(conn: psycopg.AsyncConnection[Any], schemas: list[str]) -> Catalog:
+async def _read_catalog(conn: psycopg.AsyncConnection[Any], schemas: list[str]) -> _Catalog:
     """Read tables, columns, indexes and foreign keys of ``schemas`` (four catalog queries)."""
     params = {"schemas": schemas}
     cur = conn.cursor()
@@ -119,14 +119,14 @@ async def read_catalog(conn: psycopg.AsyncConnection[Any], schemas: list[str]) -
             _ForeignKey(name, tuple(fk_columns), (ref_schema, ref_table), tuple(ref_columns))
         )
     await cur.close()
-    return Catalog(tables, columns, indexes, foreign_keys)
+    return _Catalog(tables, columns, indexes, foreign_keys)
 
 
 def _cols(columns: tuple[str, ...]) -> str:
     return f"({', '.join(columns)})"
 
 
-def compare(expected: ExpectedSchema, catalog: Catalog) -> list[str]:
+def compare(expected: ExpectedSchema, catalog: _Catalog) -> list[str]:
     """Return one line per difference between ``expected`` and ``catalog`` (empty if none)."""
     problems: list[str] = []
     for table in expected.tables:
@@ -134,7 +134,7 @@ def compare(expected: ExpectedSchema, catalog: Catalog) -> list[str]:
     return problems
 
 
-def _compare_table(table: ExpectedTable, catalog: Catalog, source: str) -> list[str]:
+def _compare_table(table: ExpectedTable, catalog: _Catalog, source: str) -> list[str]:
     key = (table.schema, table.name)
     qualified = table.qualified_name
     if key not in catalog.tables:
@@ -268,13 +268,13 @@ class SchemaCheck:
         """Read the catalog and compare."""
         if self.pool is not None:
             async with self.pool.connection(timeout=self.timeout) as conn:
-                catalog = await read_catalog(conn, self._schemas)
+                catalog = await _read_catalog(conn, self._schemas)
         else:
             conn = await psycopg.AsyncConnection.connect(
                 self.conninfo, connect_timeout=max(1, round(self.timeout)), autocommit=True
             )
             async with conn:
-                catalog = await read_catalog(conn, self._schemas)
+                catalog = await _read_catalog(conn, self._schemas)
         problems = compare(self.expected, catalog)
         details = {
             "source": self.expected.source,
