@@ -23,7 +23,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry, generate_latest
 
 import signalpost.celery
-from signalpost.exporters.prometheus.registry import MULTIPROC_DIR_ENV, resolve_registry
+from signalpost.exporters.prometheus import resolve_registry
 from tests.otlp_receiver import Received, attributes, otlp_http_receiver
 from tests.queues.redis_server import redis_server
 from tests.queues.workers import Worker
@@ -46,7 +46,7 @@ class Queue:
 
     def registry(self) -> CollectorRegistry:
         # What a worker's /metrics serves in multiprocess mode.
-        return resolve_registry(environ={MULTIPROC_DIR_ENV: str(self.multiproc)})
+        return resolve_registry(environ={"PROMETHEUS_MULTIPROC_DIR": str(self.multiproc)})
 
     def sample(self, name: str, **labels: str) -> float | None:
         return self.registry().get_sample_value(name, labels)
