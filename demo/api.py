@@ -146,9 +146,9 @@ def create_app() -> FastAPI:
             signalpost.inject_context(),
             signalpost.current_request_id(),
         )
-        return {"job_id": job_id, "status": f"/jobs/{job_id}"}
+        return {"job_id": job_id, "status": f"/queue/{job_id}"}
 
-    @app.get("/jobs/{job_id}")
+    @app.get("/queue/{job_id}")
     async def job_status(job_id: int) -> dict[str, Any]:
         """A job's state and progress, as the worker recorded them."""
         pool, _ = await pool_and_faults()

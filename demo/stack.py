@@ -160,8 +160,8 @@ class Stack:
         for name, port in self.ports.named().items():
             if port_in_use(port):
                 raise PortInUse(
-                    f"port {port} is in use, but the {name} needs it: stop what listens there "
-                    f"or choose another port (DEMO_PORT_* variables, see python -m demo.stack -h)"
+                    f"{name} needs port {port}, which is in use: stop what listens there or "
+                    "choose another port (DEMO_PORT_* variables, see python -m demo.stack -h)"
                 )
 
     def start(self) -> None:
@@ -451,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     with _signals_raise():
         try:
-            print("demo: starting the local stack (logs in .demo-data/logs/) ...", flush=True)
+            print(f"demo: starting the local stack (logs in {stack.logs}/) ...", flush=True)
             stack.start()
             _print_urls(stack)
             while (broken := stack.watch()) is None:

@@ -111,7 +111,7 @@ async def claim_job(pool: AsyncConnectionPool, job_types: tuple[str, ...]) -> Qu
 
 
 async def record_progress(pool: AsyncConnectionPool, job_id: int, done: int, total: int) -> None:
-    """Store a job's progress for ``GET /jobs/{id}``."""
+    """Store a job's progress for ``GET /queue/{id}``."""
     async with pool.connection() as conn:
         await conn.execute(
             "UPDATE job_queue SET progress_done = %s, progress_total = %s WHERE id = %s",

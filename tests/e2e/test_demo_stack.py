@@ -292,7 +292,7 @@ def test_job_id_finds_its_run_and_the_request_that_enqueued_it(
     request_id = enqueued.headers["x-request-id"]
     _until(
         "the job to succeed",
-        lambda: httpx.get(f"{stack.api_url}/jobs/{job_id}").json()["state"] == "succeeded",
+        lambda: httpx.get(f"{stack.api_url}/queue/{job_id}").json()["state"] == "succeeded",
     )
     run_spans = _until("the run's span", lambda: _spans_with(received, "job.id", job_id), 30)
     (request_span,) = _until(

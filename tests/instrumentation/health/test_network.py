@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from signalpost.instrumentation.health import HttpCheck, Status, TcpCheck
+from tests.fake_clock import FakeClock
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -105,3 +106,25 @@ async def test_tcp_smtp_banner(serve: Callable[[Handler], Awaitable[int]]) -> No
     assert bad.error == "unexpected greeting, expected b'220'"
     with pytest.raises(ConnectionRefusedError):
         await TcpCheck("127.0.0.1", closed_port(), name="smtp").run()
+
+
+async def test_latency_is_read_from_the_injected_clock(
+    serve: Callable[[Handler], Awaitable[int]],
+) -> None:
+    class Slow(FakeClock):
+        """Every reading is 2 s later than the one before."""
+
+        def monotonic(self) -> float:
+            self.advance(2.0)
+            return super().monotonic()
+
+    async def banner(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 ready\r\n")
+        await writer.drain()
+        writer.close()
+
+    port = await serve(banner)
+    check = TcpCheck("127.0.0.1", port, name="smtp", expect_banner=b"220", clock=Slow())
+    result = await check.run()
+    assert result.status is Status.DEGRADED
+    assert result.details["latency_seconds"] == 2.0

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import time
 from collections.abc import Collection, Mapping
 from urllib.parse import urlsplit
 
+from signalpost.instrumentation import defaults
+from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.health.result import CheckResult
 
 __all__ = ["HttpCheck", "TcpCheck"]
@@ -31,6 +32,7 @@ class HttpCheck:
         degraded_after: Latency in seconds (to the status line) above which it is degraded.
         timeout: Seconds before the run counts as failed.
         interval: Seconds between runs.
+        clock: Where latency is read (default: the shared clock).
         ssl_context: Context for https; defaults to the system's verified one.
     """
 
@@ -47,6 +49,7 @@ class HttpCheck:
         timeout: float = 5.0,
         interval: float = 30.0,
         ssl_context: ssl.SSLContext | None = None,
+        clock: Clock | None = None,
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -60,6 +63,7 @@ class HttpCheck:
         self.degraded_after = degraded_after
         self.timeout = timeout
         self.interval = interval
+        self._clock = clock if clock is not None else defaults.current().clock
         self._host = parts.hostname
         self._port = parts.port or (443 if parts.scheme == "https" else 80)
         self._tls = parts.scheme == "https"
@@ -71,7 +75,7 @@ class HttpCheck:
 
     async def run(self) -> CheckResult:
         """Send the request, read the status line and headers, close."""
-        started = time.perf_counter()
+        started = self._clock.monotonic()
         context = (self._ssl_context or ssl.create_default_context()) if self._tls else None
         reader, writer = await asyncio.open_connection(
             self._host, self._port, ssl=context, limit=_MAX_HEADER_BYTES
@@ -88,7 +92,7 @@ class HttpCheck:
             writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
             await writer.drain()
             status_line = await reader.readline()
-            latency = time.perf_counter() - started
+            latency = self._clock.monotonic() - started
         finally:
             writer.close()
             try:
@@ -124,6 +128,7 @@ class TcpCheck:
         degraded_after: Latency in seconds above which it is degraded.
         timeout: Seconds before the run counts as failed.
         interval: Seconds between runs.
+        clock: Where latency is read (default: the shared clock).
     """
 
     def __init__(
@@ -137,6 +142,7 @@ class TcpCheck:
         degraded_after: float = 1.0,
         timeout: float = 5.0,
         interval: float = 30.0,
+        clock: Clock | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -146,16 +152,17 @@ class TcpCheck:
         self.degraded_after = degraded_after
         self.timeout = timeout
         self.interval = interval
+        self._clock = clock if clock is not None else defaults.current().clock
 
     async def run(self) -> CheckResult:
         """Connect, read the banner if one is expected, close."""
-        started = time.perf_counter()
+        started = self._clock.monotonic()
         reader, writer = await asyncio.open_connection(self.host, self.port)
         try:
             banner = b""
             if self.expect_banner is not None:
                 banner = (await reader.readline()).rstrip(b"\r\n")
-            latency = time.perf_counter() - started
+            latency = self._clock.monotonic() - started
         finally:
             writer.close()
             try:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from signalpost._extras import missing_extra
+from signalpost.instrumentation import defaults
+from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.health.result import CheckResult
 
 try:
@@ -29,6 +30,7 @@ class PostgresCheck:
         critical: Readiness depends on it (default).
         timeout: Seconds before the run counts as failed; also libpq's connect timeout.
         interval: Seconds between runs.
+        clock: Where latency is read (default: the shared clock).
         degraded_after: Total latency (connect + query) in seconds above which the result is
             degraded.
         query: The statement run; it must be cheap.
@@ -45,6 +47,7 @@ class PostgresCheck:
         interval: float = 15.0,
         degraded_after: float = 1.0,
         query: str = "SELECT 1",
+        clock: Clock | None = None,
     ) -> None:
         if not conninfo and pool is None:
             raise ValueError("PostgresCheck needs a conninfo or a pool")
@@ -54,24 +57,25 @@ class PostgresCheck:
         self.critical = critical
         self.timeout = timeout
         self.interval = interval
+        self._clock = clock if clock is not None else defaults.current().clock
         self.degraded_after = degraded_after
         self.query = query
 
     async def run(self) -> CheckResult:
         """Connect, run the query and judge the latency."""
-        started = time.perf_counter()
+        started = self._clock.monotonic()
         if self.pool is not None:
             async with self.pool.connection(timeout=self.timeout) as conn:
-                connected = time.perf_counter()
+                connected = self._clock.monotonic()
                 details = await self._query(conn)
         else:
             conn = await psycopg.AsyncConnection.connect(
                 self.conninfo, connect_timeout=max(1, round(self.timeout)), autocommit=True
             )
             async with conn:
-                connected = time.perf_counter()
+                connected = self._clock.monotonic()
                 details = await self._query(conn)
-        finished = time.perf_counter()
+        finished = self._clock.monotonic()
         details["connect_seconds"] = round(connected - started, 6)
         details["query_seconds"] = round(finished - connected, 6)
         total = finished - started
