@@ -22,16 +22,10 @@ from signalpost.instrumentation.jobs.monitor import MonitoredJob, monitored_job
 from signalpost.instrumentation.jobs.propagation import extract_context, inject_context
 from signalpost.instrumentation.jobs.retry import RetryPolicy
 from signalpost.instrumentation.jobs.run import JobRun, current_run, current_run_or_none
-from signalpost.instrumentation.jobs.running import (
-    AttemptRecord,
-    RunningJob,
-    RunningJobs,
-    default_running_jobs,
-)
+from signalpost.instrumentation.jobs.running import RunningJobs
 from signalpost.instrumentation.jobs.state import JobState
 
 __all__ = [
-    "AttemptRecord",
     "JobCancelled",
     "JobRun",
     "JobState",
@@ -39,11 +33,9 @@ __all__ = [
     "JobsEndpoint",
     "MonitoredJob",
     "RetryPolicy",
-    "RunningJob",
     "RunningJobs",
     "current_run",
     "current_run_or_none",
-    "default_running_jobs",
     "extract_context",
     "inject_context",
     "monitored_job",
