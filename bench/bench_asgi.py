@@ -47,6 +47,8 @@ from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
+from bench.http_apps import GcPauses
+
 __all__ = ["MODES", "main"]
 
 MODES = ("bare", "metrics", "tracing", "tracing-otlp")
@@ -179,26 +181,6 @@ def check(mode: str, messages: list[dict[str, Any]]) -> None:
         problems.append("no X-Request-ID header")
     if problems:
         raise SystemExit(f"{mode}: wrong answer: {'; '.join(problems)}")
-
-
-class GcPauses:
-    """Collections of the cyclic garbage collector and their pauses, per generation."""
-
-    def __init__(self) -> None:
-        self.counts = [0, 0, 0]
-        self.seconds = [0.0, 0.0, 0.0]
-        self.max_seconds = [0.0, 0.0, 0.0]
-        self._started = 0.0
-
-    def callback(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            self._started = time.perf_counter()
-            return
-        took = time.perf_counter() - self._started
-        generation = info["generation"]
-        self.counts[generation] += 1
-        self.seconds[generation] += took
-        self.max_seconds[generation] = max(self.max_seconds[generation], took)
 
 
 def measure(
