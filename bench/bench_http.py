@@ -154,6 +154,7 @@ class RunResult:
     gc_full_collections: int
     gc_pause_ms: float
     gc_max_pause_ms: float
+    gc_tracked_after: int
 
 
 @dataclass
@@ -601,6 +602,7 @@ def run_wrk(
         gc_full_collections=collections[2],
         gc_pause_ms=round(1e3 * (sum(gc_after["seconds"]) - sum(gc_before["seconds"])), 2),
         gc_max_pause_ms=round(1e3 * max(gc_after["max_seconds"]), 2),
+        gc_tracked_after=int(gc_after["tracked"]),
         **parsed,
     )
 
@@ -848,6 +850,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             started.append(server.process)
             servers[mode] = server
             server.checks = verify(server)
+            gc_stats = _gc_stats(server)
+            # Objects the cyclic collector walks in a full collection, and those frozen.
+            server.checks["gc_tracked"] = gc_stats["tracked"]
+            server.checks["gc_frozen"] = gc_stats["frozen"]
             print(f"  {mode:<27} port {server.port}: 200, JSON ok, {server.checks}", flush=True)
             freeze(server)
 

@@ -54,6 +54,7 @@ def run(mode: str, round_: int, rps: float, p99: float, **extra: Any) -> RunResu
         "gc_full_collections": 0,
         "gc_pause_ms": 1.0,
         "gc_max_pause_ms": 0.2,
+        "gc_tracked_after": 50_000,
     }
     fields.update(extra)
     return RunResult(**fields)
