@@ -19,7 +19,9 @@ Rounds visit every mode once in a shuffled (seeded) order; each round ends with 
 batch processor so the spans of a round are encoded in that round. The report gives, per mode,
 the best and the median µs per request over the rounds, and the added µs over bare **paired per
 round** (median and best of the per-round differences). Budget: ``metrics`` adds at most 10 µs
-a request (issue 13). Every request is checked (status 200, body, request ID header).
+a request (issue 13). Every request is checked (status 200, body, request ID header). As
+``setup()`` does once an app has started, the heap is frozen after the warm-up
+(``--no-gc-freeze`` to compare); the collector's collections and pauses are reported per mode.
 
 Usage: ``.venv/bin/python -m bench.bench_asgi [--rounds 15] [--requests 2000]``.
 """
@@ -350,9 +352,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--loop", choices=("uvloop", "asyncio"), default="uvloop" if have_uvloop else "asyncio"
     )
     parser.add_argument(
-        "--gc-freeze",
-        action="store_true",
-        help="freeze the heap after warm-up, as setup() does after the app's start-up",
+        "--no-gc-freeze",
+        dest="gc_freeze",
+        action="store_false",
+        help="do not freeze the heap after warm-up (setup() freezes it after the app's "
+        "start-up by default, and so does this benchmark)",
     )
     parser.add_argument("--output", type=Path, default=None, help="write the results as JSON")
     args = parser.parse_args(argv)

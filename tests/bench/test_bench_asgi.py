@@ -23,7 +23,6 @@ def test_every_mode_is_served_checked_and_its_spans_exported(tmp_path: Path) -> 
             "2",
             "--requests",
             "5",
-            "--gc-freeze",
             "--output",
             str(output),
         ],
