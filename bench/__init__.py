@@ -1,1 +1,1 @@
-"""Benchmarks (not shipped): HTTP overhead and job overhead."""
+"""Benchmarks (not shipped): HTTP overhead, in-process middleware cost, job overhead."""

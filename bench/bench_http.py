@@ -1,21 +1,36 @@
-"""HTTP overhead benchmark: throughput of instrumented apps as a ratio of the bare app.
+"""HTTP overhead benchmark: instrumented apps against the bare app, as users run them.
 
-Method (issue 2, "Performance budget"): every mode in :data:`bench.http_apps.MODES` runs as
-its own single-worker uvicorn server (no access log, the same loop and HTTP implementation
-for all), pinned to one core; ``wrk`` drives load from a second process pinned to the other
+Method: every mode in :data:`bench.http_apps.MODES` runs as its own single-worker uvicorn
+server (no access log) on **uvloop and httptools** (what ``uvicorn[standard]`` installs;
+``--stack asyncio-h11`` measures the pure-Python stack instead, and every result names its
+stack), pinned to one core; ``wrk`` drives load from a second process pinned to the other
 core, over loopback, with a fixed number of keep-alive connections and a fixed duration. All
 servers are started once and warmed up, then ``--rounds`` rounds each visit every mode once in
-a freshly shuffled order (seeded), so that drift of the machine affects all modes alike. The
-report gives each mode's median requests per second over the rounds and its ratio to the bare
-app's median, and checks the budgets:
+a freshly shuffled order (seeded); servers not being measured are frozen (SIGSTOP).
 
-* ``signalpost-metrics`` (metrics, request IDs, error capture, tracing off) >= 0.90 of bare;
+Every figure is **paired per round** with bare's run of the same round, then the median over
+the rounds is taken, so drift of the machine affects both sides alike:
+
+* ratio: req/s of the mode / req/s of bare;
+* added µs: ``1e6/rps(mode) - 1e6/rps(bare)``, the time the mode adds to each request on a
+  saturated core (and the same from server CPU time per request, a cross-check that does not
+  depend on how much of its core the server got);
+* p99 / bare p99: the mode's 99th percentile latency over bare's.
+
+Budgets (issue 13):
+
+* ``signalpost-metrics`` (metrics, request IDs, error capture, tracing off): ratio >= 0.90 and
+  at most 10 µs added per request;
 * ``signalpost-full`` (everything on, 100 % sampling, spans exported through the batch span
-  processor over OTLP/HTTP to a real receiver process) >= 0.60 of bare.
+  processor over OTLP/HTTP to a real receiver process): ratio >= 0.60 and p99 within 2x bare's.
 
-``otel-fastapi-lean`` is the reference that decided whether Signalpost uses
-opentelemetry-instrumentation-fastapi or its own server span; ``signalpost-dead-collector``
-shows that an unreachable collector adds no latency.
+``signalpost-full-unfrozen`` is ``signalpost-full`` without the start-up heap freeze (the GC
+before/after); ``otel-fastapi-lean`` is the reference that decided whether Signalpost uses
+opentelemetry-instrumentation-fastapi; ``signalpost-dead-collector`` shows that an unreachable
+collector adds no latency. Each run also records the server's garbage collections (full ones
+and the longest pause), the server's and wrk's CPU per request, the sink's CPU, the busy and
+steal share of the cores and a calibration loop, so that a slow or busy machine shows in the
+results instead of passing for overhead.
 
 Before measuring, each server must answer 200 with the expected JSON (and an ``X-Request-ID``
 header in Signalpost modes); after the run the OTLP sink's span count proves the spans were
@@ -48,7 +63,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,19 +72,57 @@ import psutil
 
 if not __package__:  # run as a file (python bench/bench_http.py): make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.http_apps import MODES
+from bench.http_apps import GC_PATH, MODES
 
-__all__ = ["BUDGETS", "RunResult", "main", "parse_wrk"]
+__all__ = ["BUDGETS", "STACKS", "Budget", "RunResult", "main", "parse_wrk"]
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO / "bench" / "results"
 HOST = "127.0.0.1"
 PATH = "/items/42"
 EXPECTED_BODY = {"item_id": 42, "name": "widget", "price": 9.5, "tags": ["a", "b"]}
-BUDGETS: dict[str, float] = {"signalpost-metrics": 0.90, "signalpost-full": 0.60}
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What a mode must reach against bare (issue 13); ``None`` where no limit applies."""
+
+    min_ratio: float
+    max_added_us: float | None = None
+    max_p99_vs_bare: float | None = None
+
+
+BUDGETS: dict[str, Budget] = {
+    "signalpost-metrics": Budget(min_ratio=0.90, max_added_us=10.0),
+    "signalpost-full": Budget(min_ratio=0.60, max_p99_vs_bare=2.0),
+}
+# The loop and HTTP implementation, by the name the results use.
+STACKS: dict[str, tuple[str, str]] = {
+    "uvloop-httptools": ("uvloop", "httptools"),
+    "asyncio-h11": ("asyncio", "h11"),
+}
 REFERENCE_MODE = "otel-fastapi-lean"
-SIGNALPOST_MODES = frozenset({"signalpost-metrics", "signalpost-full", "signalpost-dead-collector"})
-EXPORTING_MODES = ("signalpost-full", REFERENCE_MODE)
+SIGNALPOST_MODES = frozenset(
+    {
+        "signalpost-metrics",
+        "signalpost-full",
+        "signalpost-full-unfrozen",
+        "signalpost-dead-collector",
+    }
+)
+EXPORTING_MODES = ("signalpost-full", "signalpost-full-unfrozen", REFERENCE_MODE)
+# Interpreter settings that slow every request down (debug allocators, tracing, asyncio debug
+# mode); a benchmark server must not inherit them from the shell that started it.
+_DEBUG_VARIABLES = (
+    "PYTHONDEVMODE",
+    "PYTHONASYNCIODEBUG",
+    "PYTHONTRACEMALLOC",
+    "PYTHONMALLOC",
+    "PYTHONMALLOCSTATS",
+    "PYTHONPROFILEIMPORTTIME",
+    "PYTHONWARNINGS",
+    "COVERAGE_PROCESS_START",
+)
 # A run whose server used less of its core than this was slowed by something else on the
 # machine (or did not saturate); the report counts such runs.
 DISTURBED_BELOW_PERCENT = 85.0
@@ -94,6 +147,14 @@ class RunResult:
     requests_per_cpu_second: float
     server_core_busy_percent: float | None
     steal_percent: float | None
+    loadgen_us_per_request: float
+    sink_cpu_percent: float | None
+    calibration_ms: float | None
+    gc_collections: list[int]
+    gc_full_collections: int
+    gc_pause_ms: float
+    gc_max_pause_ms: float
+    gc_tracked_after: int
 
 
 @dataclass
@@ -135,12 +196,42 @@ def ensure_wrk() -> str:
     return found
 
 
-def loop_and_http() -> tuple[str, str]:
-    """uvloop/httptools when both are installed, else asyncio/h11 (the same for all modes)."""
-    have = importlib.util.find_spec
-    if have("uvloop") is not None and have("httptools") is not None:
-        return "uvloop", "httptools"
-    return "asyncio", "h11"
+def check_stack(stack: str) -> tuple[str, str]:
+    """The (loop, http) of ``stack``; stop with a message when its packages are missing."""
+    loop, http = STACKS[stack]
+    missing = [
+        name
+        for name in (loop, http)
+        if name != "asyncio" and importlib.util.find_spec(name) is None
+    ]
+    if missing:
+        raise SystemExit(
+            f"--stack {stack} needs {', '.join(missing)}: install the dev extra "
+            "(pip install -e '.[dev]') or pass --stack asyncio-h11"
+        )
+    return loop, http
+
+
+def calibrate(cpu: int | None) -> float:
+    """CPU milliseconds of a fixed pure-Python loop on ``cpu`` (best of three).
+
+    On a quiet machine the figure is stable; a larger one means the core (or the host) was
+    slower for every process, the load generator included, so every figure of that round is.
+    """
+    previous = os.sched_getaffinity(0)
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+    try:
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            total = 0
+            for i in range(200_000):
+                total += i * i
+            best = min(best, time.process_time() - start)
+        return round(best * 1e3, 2)
+    finally:
+        os.sched_setaffinity(0, previous)
 
 
 def _version(dist: str) -> str | None:
@@ -150,7 +241,7 @@ def _version(dist: str) -> str | None:
         return None
 
 
-def machine_facts(wrk: str, pinned: bool, loop: str, http: str) -> dict[str, Any]:
+def machine_facts(wrk: str, pinned: bool, stack: str) -> dict[str, Any]:
     """What the numbers depend on: CPU, core count, versions, loop and HTTP implementation."""
     cpu_model = platform.processor() or "unknown"
     with contextlib.suppress(OSError):
@@ -166,8 +257,10 @@ def machine_facts(wrk: str, pinned: bool, loop: str, http: str) -> dict[str, Any
         "cpu_model": cpu_model,
         "kernel": platform.release(),
         "python": platform.python_version(),
-        "loop": loop,
-        "http": http,
+        "stack": stack,
+        "loop": STACKS[stack][0],
+        "http": STACKS[stack][1],
+        "load_average_at_start": list(os.getloadavg()),
         "pinned_with_taskset": pinned,
         "wrk": wrk_version[0] if wrk_version else "unknown",
         "versions": {
@@ -180,6 +273,9 @@ def machine_facts(wrk: str, pinned: bool, loop: str, http: str) -> dict[str, Any
                 "opentelemetry-sdk",
                 "opentelemetry-exporter-otlp-proto-http",
                 "opentelemetry-instrumentation-fastapi",
+                "uvloop",
+                "httptools",
+                "h11",
             )
         },
     }
@@ -198,6 +294,7 @@ def _clean_env(code_dir: Path | None = None) -> dict[str, str]:
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("OTEL_", "SIGNALPOST_", "PROMETHEUS_MULTIPROC"))
+        and k not in _DEBUG_VARIABLES
     }
     paths = [str(code_dir) if code_dir else None, str(REPO), env.get("PYTHONPATH")]
     env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
@@ -218,7 +315,7 @@ def mode_env(
         # Tracing off in Signalpost's config; nothing exported by the SDK either.
         env["OTEL_TRACES_EXPORTER"] = "none"
         env["OTEL_LOGS_EXPORTER"] = "none"
-    elif mode in ("signalpost-full", REFERENCE_MODE):
+    elif mode in EXPORTING_MODES:
         env["OTEL_TRACES_SAMPLER"] = "always_on"
         env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://{HOST}:{sink_port}"
     elif mode == "signalpost-dead-collector":
@@ -432,6 +529,15 @@ def _busy_and_steal(
     return busy, steal
 
 
+def _gc_stats(server: Server) -> dict[str, Any]:
+    status, _, body = _get(server.port, GC_PATH, timeout=10)
+    server.requests_sent += 1
+    if status != 200:
+        raise RuntimeError(f"{server.mode}: {GC_PATH} answered {status}")
+    stats: dict[str, Any] = json.loads(body)
+    return stats
+
+
 def run_wrk(
     wrk: str,
     server: Server,
@@ -441,8 +547,10 @@ def run_wrk(
     threads: int,
     cpu: int | None,
     server_core: int | None,
+    sink_pid: int | None = None,
+    calibration_ms: float | None = None,
 ) -> RunResult:
-    """Drive one server for ``duration`` seconds; measure its CPU and wrk's."""
+    """Drive one server for ``duration`` seconds; measure its CPU, wrk's, the sink's, GC."""
     argv = _pin(
         cpu,
         [
@@ -456,15 +564,20 @@ def run_wrk(
             f"http://{HOST}:{server.port}{PATH}",
         ],
     )
+    gc_before = _gc_stats(server)
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_before = _cpu_seconds(server.process.pid)
+    sink_before = _cpu_seconds(sink_pid) if sink_pid else 0.0
     cores_before = _core_times()
     started = time.monotonic()
     completed = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60)
     wall = time.monotonic() - started
     server_cpu = _cpu_seconds(server.process.pid) - server_before
+    sink_cpu = _cpu_seconds(sink_pid) - sink_before if sink_pid else None
     busy, steal = _busy_and_steal(cores_before, _core_times(), server_core)
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    gc_after = _gc_stats(server)
+    collections = [a - b for a, b in zip(gc_after["counts"], gc_before["counts"], strict=True)]
     if completed.returncode != 0:
         raise RuntimeError(f"wrk failed ({completed.returncode}): {completed.stderr}")
     loadgen_cpu = (children_after.ru_utime - children_before.ru_utime) + (
@@ -480,6 +593,16 @@ def run_wrk(
         requests_per_cpu_second=round(parsed["requests"] / server_cpu, 1) if server_cpu else 0.0,
         server_core_busy_percent=busy,
         steal_percent=steal,
+        loadgen_us_per_request=(
+            round(loadgen_cpu / parsed["requests"] * 1e6, 1) if parsed["requests"] else 0.0
+        ),
+        sink_cpu_percent=round(100 * sink_cpu / wall, 1) if sink_cpu is not None else None,
+        calibration_ms=calibration_ms,
+        gc_collections=collections,
+        gc_full_collections=collections[2],
+        gc_pause_ms=round(1e3 * (sum(gc_after["seconds"]) - sum(gc_before["seconds"])), 2),
+        gc_max_pause_ms=round(1e3 * max(gc_after["max_seconds"]), 2),
+        gc_tracked_after=int(gc_after["tracked"]),
         **parsed,
     )
 
@@ -492,45 +615,128 @@ def _disturbed(run: RunResult) -> bool:
     return run.server_cpu_percent < DISTURBED_BELOW_PERCENT
 
 
+def _median(values: Sequence[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _paired(
+    mine: Sequence[RunResult], bare: dict[int, RunResult], fn: Callable[[RunResult, RunResult], Any]
+) -> list[float]:
+    """``fn(run, bare's run of the same round)`` for every round where both have a value."""
+    out = []
+    for r in mine:
+        b = bare.get(r.round)
+        if b is None:
+            continue
+        value = fn(r, b)
+        if value is not None:
+            out.append(float(value))
+    return out
+
+
+def _added_us(a: float, b: float) -> float | None:
+    return 1e6 / a - 1e6 / b if a and b else None
+
+
+def _verdict(budget: Budget, row: dict[str, Any]) -> str:
+    failed = []
+    if row["ratio"] is None or row["ratio"] < budget.min_ratio:
+        failed.append(f"ratio < {budget.min_ratio:.2f}")
+    if budget.max_added_us is not None and (
+        row["added_us"] is None or row["added_us"] > budget.max_added_us
+    ):
+        failed.append(f"added > {budget.max_added_us:g} µs")
+    if budget.max_p99_vs_bare is not None and (
+        row["p99_vs_bare"] is None or row["p99_vs_bare"] > budget.max_p99_vs_bare
+    ):
+        failed.append(f"p99 > {budget.max_p99_vs_bare:g}x bare")
+    return "PASS" if not failed else "FAIL: " + ", ".join(failed)
+
+
+def _budget_text(budget: Budget | None) -> str:
+    if budget is None:
+        return "-"
+    parts = [f">={budget.min_ratio:.2f}"]
+    if budget.max_added_us is not None:
+        parts.append(f"<={budget.max_added_us:g}us")
+    if budget.max_p99_vs_bare is not None:
+        parts.append(f"p99<={budget.max_p99_vs_bare:g}x")
+    return " ".join(parts)
+
+
 def summarize(modes: Sequence[str], runs: Sequence[RunResult]) -> dict[str, dict[str, Any]]:
-    """Per mode: median/min/max req/s, ratio to bare, median latencies and CPU, budget."""
+    """Per mode: req/s, and paired per round with bare: ratio, added µs, p99 over bare's."""
+    bare = {r.round: r for r in runs if r.mode == "bare"}
     summary: dict[str, dict[str, Any]] = {}
     for mode in modes:
         mine = [r for r in runs if r.mode == mode]
         rps = [r.requests_per_second for r in mine]
         p50 = [r.latency_p50_ms for r in mine if r.latency_p50_ms is not None]
         p99 = [r.latency_p99_ms for r in mine if r.latency_p99_ms is not None]
-        summary[mode] = {
+        ratio = _median(
+            _paired(mine, bare, lambda r, b: r.requests_per_second / b.requests_per_second)
+        )
+        added = _median(
+            _paired(
+                mine, bare, lambda r, b: _added_us(r.requests_per_second, b.requests_per_second)
+            )
+        )
+        added_cpu = _median(
+            _paired(
+                mine,
+                bare,
+                lambda r, b: _added_us(r.requests_per_cpu_second, b.requests_per_cpu_second),
+            )
+        )
+        p99_vs = _median(
+            _paired(
+                mine,
+                bare,
+                lambda r, b: (
+                    r.latency_p99_ms / b.latency_p99_ms
+                    if r.latency_p99_ms and b.latency_p99_ms
+                    else None
+                ),
+            )
+        )
+        row: dict[str, Any] = {
             "median_rps": statistics.median(rps),
             "min_rps": min(rps),
             "max_rps": max(rps),
             "rounds_rps": rps,
-            "latency_p50_ms": statistics.median(p50) if p50 else None,
-            "latency_p99_ms": statistics.median(p99) if p99 else None,
+            "ratio": round(ratio, 3) if ratio is not None else None,
+            "added_us": round(added, 1) if added is not None else None,
+            "added_cpu_us": round(added_cpu, 1) if added_cpu is not None else None,
+            "latency_p50_ms": _median(p50),
+            "latency_p99_ms": _median(p99),
+            "p99_vs_bare": round(p99_vs, 2) if p99_vs is not None else None,
             "server_cpu_percent": statistics.median(r.server_cpu_percent for r in mine),
             "median_requests_per_cpu_second": statistics.median(
                 r.requests_per_cpu_second for r in mine
+            ),
+            "server_us_per_request": round(
+                1e6 / statistics.median(r.requests_per_cpu_second for r in mine), 1
+            ),
+            "loadgen_us_per_request": statistics.median(r.loadgen_us_per_request for r in mine),
+            "gc_full_collections_per_run": statistics.median(r.gc_full_collections for r in mine),
+            "gc_max_pause_ms": max(r.gc_max_pause_ms for r in mine),
+            "gc_pause_us_per_request": round(
+                sum(r.gc_pause_ms for r in mine) * 1e3 / max(1, sum(r.requests for r in mine)), 2
             ),
             "disturbed_runs": sum(1 for r in mine if _disturbed(r)),
             "loadgen_cpu_percent": statistics.median(r.loadgen_cpu_percent for r in mine),
             "non_2xx": sum(r.non_2xx for r in mine),
             "socket_errors": sum(r.socket_errors for r in mine),
         }
-    bare = summary["bare"]["median_rps"] if "bare" in summary else None
-    bare_cpu = summary["bare"]["median_requests_per_cpu_second"] if "bare" in summary else None
-    for mode, row in summary.items():
-        row["ratio"] = round(row["median_rps"] / bare, 3) if bare else None
-        row["cpu_ratio"] = (
-            round(row["median_requests_per_cpu_second"] / bare_cpu, 3) if bare_cpu else None
-        )
         budget = BUDGETS.get(mode)
-        row["budget"] = budget
-        if budget is not None and row["ratio"] is not None:
-            row["verdict"] = "PASS" if row["ratio"] >= budget else "FAIL"
+        row["budget"] = _budget_text(budget)
+        if budget is not None:
+            row["verdict"] = _verdict(budget, row)
         elif mode == REFERENCE_MODE and row["ratio"] is not None:
             row["verdict"] = "meets 0.60" if row["ratio"] >= 0.60 else "misses 0.60"
         else:
             row["verdict"] = "-"
+        summary[mode] = row
     return summary
 
 
@@ -541,19 +747,19 @@ def _fmt(value: float | None, spec: str) -> str:
 def render_table(summary: dict[str, dict[str, Any]]) -> str:
     """The side-by-side table, one line per mode."""
     header = (
-        f"{'mode':<27} {'median r/s':>10} {'min':>6} {'max':>6} {'ratio':>6} "
-        f"{'p50 ms':>7} {'p99 ms':>7} {'srv CPU':>7} {'r/CPU-s':>7} {'cpu ratio':>9} "
-        f"{'budget':>7}  verdict"
+        f"{'mode':<25} {'r/s':>6} {'ratio':>6} {'+µs':>6} {'+CPUµs':>6} {'p50 ms':>7} "
+        f"{'p99 ms':>7} {'p99/bare':>8} {'srv CPU':>7} {'µs/req':>6} {'GC full':>7} "
+        f"{'GC max':>7}  {'budget':<20} verdict"
     )
-    lines = [header, "-" * len(header)]
+    lines = [header, "-" * (len(header) + 20)]
     for mode, row in summary.items():
-        budget = f">={row['budget']:.2f}" if row["budget"] is not None else "-"
         lines.append(
-            f"{mode:<27} {row['median_rps']:>10.0f} {row['min_rps']:>6.0f} "
-            f"{row['max_rps']:>6.0f} {_fmt(row['ratio'], '.3f'):>6} "
+            f"{mode:<25} {row['median_rps']:>6.0f} {_fmt(row['ratio'], '.3f'):>6} "
+            f"{_fmt(row['added_us'], '.1f'):>6} {_fmt(row['added_cpu_us'], '.1f'):>6} "
             f"{_fmt(row['latency_p50_ms'], '.2f'):>7} {_fmt(row['latency_p99_ms'], '.2f'):>7} "
-            f"{row['server_cpu_percent']:>6.0f}% {row['median_requests_per_cpu_second']:>7.0f} "
-            f"{_fmt(row['cpu_ratio'], '.3f'):>9} {budget:>7}  {row['verdict']}"
+            f"{_fmt(row['p99_vs_bare'], '.2f'):>8} {row['server_cpu_percent']:>6.0f}% "
+            f"{row['server_us_per_request']:>6.0f} {row['gc_full_collections_per_run']:>7.0f} "
+            f"{row['gc_max_pause_ms']:>5.1f}ms  {row['budget']:<20} {row['verdict']}"
         )
     return "\n".join(lines)
 
@@ -597,18 +803,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if "bare" not in modes:
         raise SystemExit("--modes must include bare: every ratio is to bare")
     wrk = ensure_wrk()
-    pinned = shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
+    pinned = not args.no_pin and shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
     server_cpu = args.server_cpu if pinned else None
     load_cpu = args.load_cpu if pinned else None
-    loop, http = loop_and_http()
-    facts = machine_facts(wrk, pinned, loop, http)
+    loop, http = check_stack(args.stack)
+    facts = machine_facts(wrk, pinned, args.stack)
     print(
         f"machine: {facts['nproc']} cores, {facts['cpu_model']}, Python {facts['python']}, "
-        f"loop={loop}, http={http}, "
+        f"stack {args.stack} (--loop {loop} --http {http}), "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
         + (
             f"server pinned to CPU {server_cpu}, wrk and sink to CPU {load_cpu}"
             if pinned
-            else "not pinned (no taskset or one core)"
+            else "not pinned (--no-pin, no taskset or one core)"
         ),
         flush=True,
     )
@@ -643,6 +850,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             started.append(server.process)
             servers[mode] = server
             server.checks = verify(server)
+            gc_stats = _gc_stats(server)
+            # Objects the cyclic collector walks in a full collection, and those frozen.
+            server.checks["gc_tracked"] = gc_stats["tracked"]
+            server.checks["gc_frozen"] = gc_stats["frozen"]
             print(f"  {mode:<27} port {server.port}: 200, JSON ok, {server.checks}", flush=True)
             freeze(server)
 
@@ -657,6 +868,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 args.threads,
                 load_cpu,
                 server_cpu,
+                sink.pid,
             )
             freeze(servers[mode])
         print(f"warmed up ({args.warmup}s each)", flush=True)
@@ -667,6 +879,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for mode in order:
                 thaw(servers[mode])
                 time.sleep(args.pause)  # lets it catch up with what it deferred while frozen
+                calibration = calibrate(server_cpu)
                 result = run_wrk(
                     wrk,
                     servers[mode],
@@ -676,6 +889,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     args.threads,
                     load_cpu,
                     server_cpu,
+                    sink.pid,
+                    calibration,
                 )
                 freeze(servers[mode])
                 runs.append(result)
@@ -683,10 +898,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     f"round {round_}/{args.rounds} {mode:<27} "
                     f"{result.requests_per_second:>8.0f} req/s  "
                     f"p99 {_fmt(result.latency_p99_ms, '.2f')} ms  "
+                    f"GC full {result.gc_full_collections} max {result.gc_max_pause_ms:.1f} ms  "
                     f"server CPU {result.server_cpu_percent:.0f}% "
                     f"(its core {_fmt(result.server_core_busy_percent, '.0f')}% busy, "
                     f"steal {_fmt(result.steal_percent, '.0f')}%)  "
-                    f"wrk CPU {result.loadgen_cpu_percent:.0f}%"
+                    f"wrk CPU {result.loadgen_cpu_percent:.0f}%  "
+                    f"calibration {_fmt(calibration, '.1f')} ms"
                     + ("  DISTURBED" if _disturbed(result) else ""),
                     flush=True,
                 )
@@ -709,6 +926,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "spans_received": spans,
                 "fraction": round(spans / sent, 4) if sent else None,
             }
+    facts["load_average_at_end"] = list(os.getloadavg())
     return {
         "benchmark": "http",
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -721,13 +939,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "wrk_threads": args.threads,
             "seed": args.seed,
             "path": PATH,
+            "stack": args.stack,
             "server": f"uvicorn, 1 worker, --no-access-log, --loop {loop}, --http {http}",
+            "pairing": "ratio, added µs and p99/bare are per round against bare's run of the "
+            "same round; the median over the rounds is reported",
             "order": "each round visits every mode once, shuffled (seeded)",
             "isolation": "servers not being measured are frozen with SIGSTOP",
             "code_dir": str(args.code_dir) if args.code_dir else None,
         },
         "machine": facts,
-        "budgets": BUDGETS,
+        "budgets": {mode: asdict(budget) for mode, budget in BUDGETS.items()},
         "summary": summary,
         "exported_spans": exported,
         "sink": sink_stats,
@@ -742,14 +963,18 @@ def report(results: dict[str, Any]) -> str:
     summary = results["summary"]
     modes = list(summary)
     runs = [RunResult(**r) for r in results["runs"]]
+    facts = results["machine"]
     out = [
         "",
         "Throughput per round (req/s):",
         render_rounds(modes, runs, results["method"]["rounds"]),
         "",
-        "Summary (ratio = median req/s / bare's median req/s; r/CPU-s = requests per second"
-        " of server CPU, cpu ratio = the same against bare, a cross-check that does not depend"
-        " on how much of its core the server got):",
+        f"Summary, stack {facts['stack']} (uvicorn --loop {facts['loop']} --http "
+        f"{facts['http']}), load average {facts['load_average_at_start'][0]:.2f} at start and "
+        f"{facts['load_average_at_end'][0]:.2f} at the end.",
+        "ratio, +µs (added per request on a saturated core), +CPUµs (the same from server CPU "
+        "time) and p99/bare are paired per round with bare, median over rounds; µs/req = server "
+        "CPU per request; GC full = full collections per run, GC max = longest collection:",
         render_table(summary),
         "",
     ]
@@ -764,6 +989,12 @@ def report(results: dict[str, Any]) -> str:
                 f"WARNING {mode}: {row['non_2xx']} non-2xx responses, "
                 f"{row['socket_errors']} socket errors"
             )
+    calibrations = [r.calibration_ms for r in runs if r.calibration_ms is not None]
+    if calibrations:
+        out.append(
+            f"calibration loop on the server core: {min(calibrations):.1f}..."
+            f"{max(calibrations):.1f} ms (a spread means the core's speed changed during the run)"
+        )
     for mode, counts in results["exported_spans"].items():
         out.append(
             f"spans exported by {mode}: {counts['spans_received']} received by the sink "
@@ -772,18 +1003,33 @@ def report(results: dict[str, Any]) -> str:
     for mode, budget in BUDGETS.items():
         if mode in summary:
             row = summary[mode]
-            out.append(f"BUDGET {mode}: ratio {row['ratio']:.3f} >= {budget:.2f}? {row['verdict']}")
+            parts = [f"ratio {_fmt(row['ratio'], '.3f')} >= {budget.min_ratio:.2f}"]
+            if budget.max_added_us is not None:
+                parts.append(f"added {_fmt(row['added_us'], '.1f')} µs <= {budget.max_added_us:g}")
+            if budget.max_p99_vs_bare is not None:
+                parts.append(
+                    f"p99 {_fmt(row['latency_p99_ms'], '.2f')} ms = "
+                    f"{_fmt(row['p99_vs_bare'], '.2f')}x bare's <= {budget.max_p99_vs_bare:g}x"
+                )
+            out.append(f"BUDGET {mode} ({facts['stack']}): {'; '.join(parts)}? {row['verdict']}")
     if REFERENCE_MODE in summary:
         row = summary[REFERENCE_MODE]
         out.append(
-            f"REFERENCE {REFERENCE_MODE}: ratio {row['ratio']:.3f} "
-            f"({row['verdict']} of the full-tracing budget)"
+            f"REFERENCE {REFERENCE_MODE}: ratio {_fmt(row['ratio'], '.3f')} "
+            f"({row['verdict']} of the full-tracing ratio budget)"
         )
     return "\n".join(out)
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="HTTP overhead benchmark (see module doc).")
+    parser.add_argument(
+        "--stack",
+        choices=tuple(STACKS),
+        default="uvloop-httptools",
+        help="server loop and HTTP implementation (default uvloop-httptools, as "
+        "uvicorn[standard] runs; asyncio-h11 is the pure-Python stack)",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--duration", type=int, default=5, help="seconds per run (default 5)")
     parser.add_argument("--warmup", type=int, default=3, help="warm-up seconds per mode")
@@ -793,6 +1039,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2, help="seed of the round order")
     parser.add_argument("--server-cpu", type=int, default=0, help="core for the servers")
     parser.add_argument("--load-cpu", type=int, default=1, help="core for wrk and the sink")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin anything to a core")
     parser.add_argument(
         "--modes", nargs="+", choices=MODES, default=list(MODES), help="modes to run"
     )
@@ -807,7 +1054,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--output",
         type=Path,
         default=None,
-        help="JSON results file (default bench/results/http-<date>.json)",
+        help="JSON results file (default bench/results/http-<date>-<stack>.json)",
     )
     args = parser.parse_args(argv)
     for name in ("rounds", "duration", "connections", "threads"):
@@ -823,7 +1070,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     results = run(args)
     print(report(results))
-    output = args.output or RESULTS_DIR / f"http-{time.strftime('%Y-%m-%d')}.json"
+    output = args.output or RESULTS_DIR / f"http-{time.strftime('%Y-%m-%d')}-{args.stack}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nresults written to {output}")

@@ -10,51 +10,102 @@ returning a small JSON dict; only the instrumentation differs:
 * ``signalpost-full`` / ``signalpost-dead-collector``: :func:`signalpost.exporters.setup` with
   everything on; sampling and the OTLP endpoint come from the ``OTEL_*`` environment the
   benchmark sets.
+* ``signalpost-full-unfrozen``: ``signalpost-full`` with ``setup(..., gc_freeze=False)``, the
+  garbage collector as it was before the start-up heap was frozen (the GC before/after).
 * ``otel-fastapi-lean``: opentelemetry-instrumentation-fastapi with no metrics and without
   the ``receive``/``send`` internal spans, on the same SDK tracer provider, batch processor
   and OTLP exporter as Signalpost creates.
+
+Every app also answers ``GET /_bench/gc`` (registered after the measured route) with the
+collections of the cyclic garbage collector since start-up and their pauses, which the
+benchmark reads before and after each run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
+import time
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-__all__ = ["MODES", "create_app"]
+__all__ = ["GC_PATH", "MODES", "GcPauses", "create_app"]
 
 MODES = (
     "bare",
     "signalpost-metrics",
     "signalpost-full",
+    "signalpost-full-unfrozen",
     "otel-fastapi-lean",
     "signalpost-dead-collector",
 )
 ROUTE = "/items/{item_id}"
+GC_PATH = "/_bench/gc"
 
 
-def _bare_app(lifespan: object = None) -> FastAPI:
+class GcPauses:
+    """Collections per generation and their pauses, counted by a ``gc.callbacks`` hook."""
+
+    def __init__(self) -> None:
+        self.counts = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self.max_seconds = [0.0, 0.0, 0.0]
+        self._started = 0.0
+
+    def callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        took = time.perf_counter() - self._started
+        generation = info["generation"]
+        self.counts[generation] += 1
+        self.seconds[generation] += took
+        self.max_seconds[generation] = max(self.max_seconds[generation], took)
+
+    def snapshot(self) -> dict[str, object]:
+        """The counts so far; ``max_seconds`` is reset so that each read gives its own max."""
+        out: dict[str, object] = {
+            "counts": list(self.counts),
+            "seconds": list(self.seconds),
+            "max_seconds": list(self.max_seconds),
+            "frozen": gc.get_freeze_count(),
+            "tracked": len(gc.get_objects()),
+        }
+        self.max_seconds = [0.0, 0.0, 0.0]
+        return out
+
+
+def _bare_app(lifespan: object = None, gc_stats: bool = False) -> FastAPI:
     app = FastAPI(lifespan=lifespan)  # type: ignore[arg-type]
 
     @app.get(ROUTE)
     async def read_item(item_id: int) -> dict[str, object]:
         return {"item_id": item_id, "name": "widget", "price": 9.5, "tags": ["a", "b"]}
 
+    if gc_stats:
+        pauses = GcPauses()
+        gc.callbacks.append(pauses.callback)
+
+        @app.get(GC_PATH)
+        async def gc_pauses() -> dict[str, object]:
+            return pauses.snapshot()
+
     return app
 
 
-def _signalpost_app(tracing: bool) -> FastAPI:
+def _signalpost_app(tracing: bool, gc_freeze: bool = True) -> FastAPI:
     from prometheus_client import CollectorRegistry
 
     import signalpost.exporters
 
-    app = _bare_app()
+    app = _bare_app(gc_stats=True)
     signalpost.exporters.setup(
         app,
         registry=CollectorRegistry(),
         overrides={"tracing": {"enabled": tracing}},
+        gc_freeze=gc_freeze,
     )
     return app
 
@@ -77,7 +128,7 @@ def _otel_fastapi_lean_app() -> FastAPI:
         finally:
             providers.shutdown()  # flush the batch processor, as Signalpost's set-up does
 
-    app = _bare_app(lifespan)
+    app = _bare_app(lifespan, gc_stats=True)
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=tracer_provider,
@@ -91,11 +142,13 @@ def create_app() -> FastAPI:
     """Build the application for the mode named by ``BENCH_MODE``."""
     mode = os.environ.get("BENCH_MODE", "bare")
     if mode == "bare":
-        return _bare_app()
+        return _bare_app(gc_stats=True)
     if mode == "signalpost-metrics":
         return _signalpost_app(tracing=False)
     if mode in ("signalpost-full", "signalpost-dead-collector"):
         return _signalpost_app(tracing=True)
+    if mode == "signalpost-full-unfrozen":
+        return _signalpost_app(tracing=True, gc_freeze=False)
     if mode == "otel-fastapi-lean":
         return _otel_fastapi_lean_app()
     raise ValueError(f"BENCH_MODE={mode!r}: expected one of {', '.join(MODES)}")

@@ -25,6 +25,7 @@ from prometheus_client import (
 from prometheus_client import metrics as prometheus_metrics
 
 from signalpost.exporters.config import SignalpostConfig, load_config
+from signalpost.exporters.gcfreeze import freeze_startup_heap
 from signalpost.exporters.jsonlog import JsonFormatter
 from signalpost.exporters.logscrub import ScrubbingFilter
 from signalpost.exporters.otel import OtelProviders, create_providers
@@ -197,6 +198,9 @@ def _configure_logging(
     if config.logging.json:
         for name in _SERVER_LOGGERS:
             server_logger = logging.getLogger(name)
+            if not server_logger.handlers and not server_logger.propagate:
+                # The server turned this log off (uvicorn --no-access-log): keep it off.
+                continue
             server_logger.handlers.clear()
             server_logger.propagate = True
     return handlers
@@ -230,8 +234,13 @@ def _disable_fastapi_native_telemetry(app: _App) -> None:
         native.update(tracing=False, metrics=False, logs=False)
 
 
-def _chain_lifespan(app: _App, telemetry: Telemetry, health: HealthMonitor | None) -> None:
-    """Run health checks while the app serves, and flush telemetry when the server stops."""
+def _chain_lifespan(
+    app: _App, telemetry: Telemetry, health: HealthMonitor | None, gc_freeze: bool
+) -> None:
+    """Run health checks while the app serves, and flush telemetry when the server stops.
+
+    With ``gc_freeze``, the heap is frozen once the app's own start-up has run.
+    """
     router = app.router
     original = router.lifespan_context
 
@@ -244,6 +253,8 @@ def _chain_lifespan(app: _App, telemetry: Telemetry, health: HealthMonitor | Non
                 # the app's shut-down closes it.
                 if health is not None:
                     await health.start(wait=True)
+                if gc_freeze:
+                    freeze_startup_heap()
                 try:
                     yield state
                 finally:
@@ -270,6 +281,7 @@ def setup(
     health_path: str = "/health",
     set_global_providers: bool = True,
     configure_logging: bool = True,
+    gc_freeze: bool = True,
 ) -> Telemetry:
     """Set Signalpost up for a FastAPI/Starlette app (or, with no app, for a job worker).
 
@@ -302,11 +314,16 @@ def setup(
         health_path: Where the health endpoints are mounted (excluded from HTTP metrics by
             the default ``http.excluded_paths``).
 
+        set_global_providers: Install the created providers as OpenTelemetry's globals.
+        configure_logging: Install the JSON and OTLP log handlers on the root logger.
+        gc_freeze: Once the app's start-up has run, freeze the heap out of the cyclic garbage
+            collector's reach (:func:`~signalpost.exporters.gcfreeze.freeze_startup_heap`,
+            once per process): full collections then walk only what was created since,
+            instead of stopping every request for tens of milliseconds under tracing.
+
     The running-jobs endpoints (``jobs.path``, see ``docs/jobs.md``) are served on the app,
     or in a worker on the metrics port, with the metrics endpoint's authentication, and are
     kept out of the HTTP metrics.
-        set_global_providers: Install the created providers as OpenTelemetry's globals.
-        configure_logging: Install the JSON and OTLP log handlers on the root logger.
 
     Returns:
         The :class:`Telemetry`; call :meth:`Telemetry.shutdown` when not using an app.
@@ -421,7 +438,7 @@ def setup(
             mount_health(app, health_path, HealthEndpoints(health))
         if jobs is not None:
             mount_jobs(app, config.jobs.path, jobs)
-        _chain_lifespan(app, telemetry, health)
+        _chain_lifespan(app, telemetry, health, gc_freeze)
     if not config.metrics.created_series:
         telemetry._shutdown_hooks.append(_created_series_off())
     # Jobs, health monitors and database instrumentation created from now on share these.
