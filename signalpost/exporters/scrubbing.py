@@ -41,17 +41,26 @@ class SpanScrubber:
     def __init__(self, scrubber: Scrubber) -> None:
         self._scrubber = scrubber
         self._cache: dict[str, str] = {}
+        self._paths: dict[str, str] = {}
+        self._queries: dict[str, str] = {}
 
     def text(self, value: str) -> str:
         """Scrub one string, remembering short ones."""
-        cached = self._cache.get(value)
+        return self._remembered(self._cache, value, self._scrub_text)
+
+    def _scrub_text(self, value: str) -> str:
+        return self._scrubber.scrub_text(value, _MAX_EXPORTED_STRING)
+
+    @staticmethod
+    def _remembered(cache: dict[str, str], value: str, scrub: Any) -> str:
+        cached = cache.get(value)
         if cached is not None:
             return cached
-        scrubbed = self._scrubber.scrub_text(value, _MAX_EXPORTED_STRING)
+        scrubbed: str = scrub(value)
         if len(value) <= _CACHEABLE:
-            if len(self._cache) >= _CACHE_SIZE:
-                self._cache.clear()
-            self._cache[value] = scrubbed
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            cache[value] = scrubbed
         return scrubbed
 
     def attributes(self, attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -64,9 +73,9 @@ class SpanScrubber:
                 out[key] = FILTERED
             elif isinstance(value, str):
                 if key == URL_PATH:
-                    out[key] = self._scrubber.scrub_path(value)
+                    out[key] = self._remembered(self._paths, value, self._scrubber.scrub_path)
                 elif key == URL_QUERY:
-                    out[key] = self._scrubber.scrub_query(value)
+                    out[key] = self._remembered(self._queries, value, self._scrubber.scrub_query)
                 else:
                     out[key] = self.text(value)
             elif isinstance(value, Sequence) and not isinstance(value, bytes):
@@ -78,16 +87,27 @@ class SpanScrubber:
         return out
 
     def span(self, span: ReadableSpan) -> ReadableSpan:
-        """Return a scrubbed copy of ``span``."""
+        """Return ``span`` scrubbed: itself when nothing in it changes (the common case), else
+        a scrubbed copy."""
         status = span.status
         if status.description:
             status = Status(status.status_code, self.text(status.description))
+        name = self.text(span.name)
+        attributes = self.attributes(span.attributes)
+        if (
+            not span.events
+            and not span.links
+            and name == span.name
+            and status is span.status
+            and (attributes or {}) == dict(span.attributes or {})
+        ):
+            return span
         return ReadableSpan(
-            name=self.text(span.name),
+            name=name,
             context=span.context,
             parent=span.parent,
             resource=span.resource,
-            attributes=self.attributes(span.attributes),
+            attributes=attributes,
             events=[
                 Event(self.text(e.name), self.attributes(e.attributes), e.timestamp)
                 for e in span.events
