@@ -17,6 +17,7 @@ the application does not wait.
 from __future__ import annotations
 
 import atexit
+import importlib
 import logging
 import os
 import threading
@@ -142,81 +143,52 @@ class _Exporters:
             self.states[key] = CollectorState(key)
         return self.states[key]
 
+    def _otlp(self, signal: str) -> Any:
+        """The OTLP exporter of ``signal`` for its protocol, wrapped in a guard."""
+        module, name, guard_class = _OTLP[signal]
+        protocol = "grpc" if self.protocols[signal] == "grpc" else "http"
+        try:
+            exporter_class = getattr(
+                importlib.import_module(f"opentelemetry.exporter.otlp.proto.{protocol}.{module}"),
+                name,
+            )
+        except ImportError as error:
+            if protocol != "grpc":
+                raise
+            raise missing_extra("grpc", error) from error  # the 'grpc' extra is not installed
+        inner = exporter_class()
+        guard = guard_class(inner, signal.lower(), self._state(inner))
+        self.guards.append(guard)
+        return guard
+
     def spans(self) -> list[Any]:
-        out: list[Any] = []
-        for kind in self.exporters["TRACES"]:
-            if kind == "console":
-                out.append(ConsoleSpanExporter())
-                continue
-            if self.protocols["TRACES"] == "grpc":
-                try:
-                    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
-                        OTLPSpanExporter,
-                    )
-                except ImportError as error:  # the 'grpc' extra is not installed
-                    raise missing_extra("grpc", error) from error
-
-                inner: Any = OTLPSpanExporter()
-            else:
-                from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
-                    OTLPSpanExporter as HttpSpanExporter,
-                )
-
-                inner = HttpSpanExporter()
-            guard = GuardedSpanExporter(inner, "traces", self._state(inner))
-            self.guards.append(guard)
-            out.append(guard)
-        return out
+        return [
+            ConsoleSpanExporter() if kind == "console" else self._otlp("TRACES")
+            for kind in self.exporters["TRACES"]
+        ]
 
     def logs(self) -> list[Any]:
-        out: list[Any] = []
-        for kind in self.exporters["LOGS"]:
-            if kind == "console":
-                out.append(ConsoleLogRecordExporter())
-                continue
-            if self.protocols["LOGS"] == "grpc":
-                try:
-                    from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
-                except ImportError as error:  # the 'grpc' extra is not installed
-                    raise missing_extra("grpc", error) from error
-
-                inner: Any = OTLPLogExporter()
-            else:
-                from opentelemetry.exporter.otlp.proto.http._log_exporter import (
-                    OTLPLogExporter as HttpLogExporter,
-                )
-
-                inner = HttpLogExporter()
-            guard = GuardedLogExporter(inner, "logs", self._state(inner))
-            self.guards.append(guard)
-            out.append(guard)
-        return out
+        return [
+            ConsoleLogRecordExporter() if kind == "console" else self._otlp("LOGS")
+            for kind in self.exporters["LOGS"]
+        ]
 
     def metric_readers(self) -> list[MetricReader]:
-        out: list[MetricReader] = []
-        for kind in self.exporters["METRICS"]:
-            if kind == "console":
-                out.append(PeriodicExportingMetricReader(ConsoleMetricExporter()))
-                continue
-            if self.protocols["METRICS"] == "grpc":
-                try:
-                    from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (
-                        OTLPMetricExporter,
-                    )
-                except ImportError as error:  # the 'grpc' extra is not installed
-                    raise missing_extra("grpc", error) from error
+        return [
+            PeriodicExportingMetricReader(
+                ConsoleMetricExporter() if kind == "console" else self._otlp("METRICS")
+            )
+            for kind in self.exporters["METRICS"]
+        ]
 
-                inner: Any = OTLPMetricExporter()
-            else:
-                from opentelemetry.exporter.otlp.proto.http.metric_exporter import (
-                    OTLPMetricExporter as HttpMetricExporter,
-                )
 
-                inner = HttpMetricExporter()
-            guard = GuardedMetricExporter(inner, "metrics", self._state(inner))
-            self.guards.append(guard)
-            out.append(PeriodicExportingMetricReader(guard))
-        return out
+# Per signal: the exporter's module under opentelemetry.exporter.otlp.proto.{grpc,http}, its
+# class and the guard that reports an unreachable collector once per change of state.
+_OTLP: dict[str, tuple[str, str, type[_Guard]]] = {
+    "TRACES": ("trace_exporter", "OTLPSpanExporter", GuardedSpanExporter),
+    "LOGS": ("_log_exporter", "OTLPLogExporter", GuardedLogExporter),
+    "METRICS": ("metric_exporter", "OTLPMetricExporter", GuardedMetricExporter),
+}
 
 
 def create_providers(
