@@ -10,6 +10,7 @@ from signalpost.instrumentation.celery import (
     CeleryInstrumentation,
     cancel,
     instrument,
+    running_jobs,
 )
 
-__all__ = ["CANCEL_SIGNAL", "CeleryInstrumentation", "cancel", "instrument"]
+__all__ = ["CANCEL_SIGNAL", "CeleryInstrumentation", "cancel", "instrument", "running_jobs"]

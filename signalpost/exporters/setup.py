@@ -47,6 +47,7 @@ from signalpost.instrumentation.classify import ErrorClassifier, default_classif
 from signalpost.instrumentation.errors import ErrorReporter
 from signalpost.instrumentation.health import HealthEndpoints, HealthMonitor, mount_health
 from signalpost.instrumentation.jobs.endpoint import JobsEndpoint, mount_jobs
+from signalpost.instrumentation.jobs.running import RunSource
 from signalpost.instrumentation.logcontext import CorrelationFilter
 from signalpost.instrumentation.loggers import INTERNAL_LOGGER_NAME
 from signalpost.instrumentation.scrub import Scrubber
@@ -279,6 +280,7 @@ def setup(
     classifier: ErrorClassifier = default_classifier,
     health: HealthMonitor | None = None,
     health_path: str = "/health",
+    jobs_source: RunSource | None = None,
     set_global_providers: bool = True,
     configure_logging: bool = True,
     gc_freeze: bool = True,
@@ -313,6 +315,9 @@ def setup(
             and are served on the metrics port when ``metrics.port`` is set.
         health_path: Where the health endpoints are mounted (excluded from HTTP metrics by
             the default ``http.excluded_paths``).
+        jobs_source: The runs the running-jobs endpoints serve; this process's own by
+            default. ``signalpost.celery.running_jobs(celery_app)`` serves a Celery app's
+            running tasks across all its workers.
 
         set_global_providers: Install the created providers as OpenTelemetry's globals.
         configure_logging: Install the JSON and OTLP log handlers on the root logger.
@@ -383,7 +388,11 @@ def setup(
         )
 
     worker_health = health if app is None else None
-    jobs = JobsEndpoint(auth=_auth(config), scrubber=scrubber) if config.jobs.enabled else None
+    jobs = (
+        JobsEndpoint(jobs_source, auth=_auth(config), scrubber=scrubber)
+        if config.jobs.enabled
+        else None
+    )
     if config.metrics.enabled and config.metrics.port is not None:
         telemetry.metrics_server = start_metrics_server(
             config.metrics.port,

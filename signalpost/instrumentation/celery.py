@@ -41,6 +41,7 @@ from opentelemetry import propagate
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
+from signalpost.instrumentation.celery_jobs import CeleryRunningJobs, ProgressPublisher
 from signalpost.instrumentation.classify import ErrorClassifier
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.jobs.interrupts import JobCancelled
@@ -48,10 +49,10 @@ from signalpost.instrumentation.jobs.monitor import MonitoredJob
 from signalpost.instrumentation.jobs.propagation import inject_context
 from signalpost.instrumentation.jobs.retry import RetryPolicy
 from signalpost.instrumentation.jobs.run import current_run_or_none
-from signalpost.instrumentation.jobs.running import RunningJobs
+from signalpost.instrumentation.jobs.running import RunningJobs, default_running_jobs
 from signalpost.instrumentation.scrub import Scrubber
 
-__all__ = ["CANCEL_SIGNAL", "CeleryInstrumentation", "cancel", "instrument"]
+__all__ = ["CANCEL_SIGNAL", "CeleryInstrumentation", "cancel", "instrument", "running_jobs"]
 
 CANCEL_SIGNAL = "SIGUSR2"
 """The signal :func:`cancel` has the worker send to the pool child running the task.
@@ -76,6 +77,7 @@ class CeleryInstrumentation:
         policies: Mapping[str, RetryPolicy],
         params: Callable[[Task, tuple[Any, ...], dict[str, Any]], Mapping[str, Any]] | None,
         monitor_options: Mapping[str, Any],
+        publisher: ProgressPublisher | None = None,
     ) -> None:
         self.app = app
         self._names = None if tasks is None else frozenset(tasks)
@@ -83,6 +85,7 @@ class CeleryInstrumentation:
         self._policies = dict(policies)
         self._params = params
         self._options = dict(monitor_options)
+        self._publisher = publisher
         self._monitors: dict[str, MonitoredJob] = {}
         self._originals: dict[str, Callable[..., Any]] = {}
         self._lock = threading.Lock()
@@ -115,7 +118,10 @@ class CeleryInstrumentation:
             original = task.run
             self._monitors[name] = monitor
             self._originals[name] = original
-        task.run = _monitored_run(task, original, monitor, self._params)
+        publisher = self._publisher
+        if publisher is not None and not publisher.enabled():
+            publisher = None  # no result backend: nowhere to publish progress
+        task.run = _monitored_run(task, original, monitor, self._params, publisher)
 
     def uninstrument(self) -> None:
         """Put the tasks' own ``run`` back and disconnect the signal handlers."""
@@ -145,6 +151,7 @@ def instrument(
     scrubber: Scrubber | None = None,
     clock: Clock | None = None,
     running: RunningJobs | None = None,
+    publish_interval: float | None = 1.0,
 ) -> CeleryInstrumentation:
     """Monitor the tasks of ``app``: call once, where the app is defined (producer and worker).
 
@@ -159,6 +166,9 @@ def instrument(
         progress_interval, registry, tracer_provider, classifier, scrubber, clock, running:
             As for
             :class:`~signalpost.instrumentation.jobs.MonitoredJob`.
+        publish_interval: Seconds between two publications of a running task's progress to
+            the result backend (custom state ``PROGRESS``), read by :func:`running_jobs`
+            across workers; ``None`` publishes nothing. Needs a result backend.
 
     Returns:
         The :class:`CeleryInstrumentation`; tasks registered later are wrapped when the app
@@ -182,6 +192,11 @@ def instrument(
         policies=policies or {},
         params=params,
         monitor_options=options,
+        publisher=None
+        if publish_interval is None
+        else ProgressPublisher(
+            app, running or default_running_jobs, interval=publish_interval, scrubber=scrubber
+        ),
     )
     signals.before_task_publish.connect(_inject_headers, weak=False)
     signals.worker_process_init.connect(_install_cancel_handler, weak=False)
@@ -201,6 +216,18 @@ def cancel(app: Celery, task_id: str, reason: str | None = None) -> None:
     ``cancelled``. ``reason`` is not carried (Celery's revoke has no reason field).
     """
     app.control.revoke(task_id, terminate=True, signal=CANCEL_SIGNAL)
+
+
+def running_jobs(app: Celery, *, timeout: float = 1.0) -> CeleryRunningJobs:
+    """The running tasks of every worker of ``app``, for the running-jobs endpoint.
+
+    ``signalpost.setup(web_app, jobs_source=running_jobs(celery_app))`` serves them at
+    ``/jobs`` (and ``python -m signalpost jobs URL`` shows them): task ID, task name, worker
+    hostname and start time from ``inspect().active()`` (waiting ``timeout`` seconds for the
+    workers' replies), progress from the ``PROGRESS`` state the workers publish
+    (``instrument(publish_interval=...)``); cancel revokes through :func:`cancel`.
+    """
+    return CeleryRunningJobs(app, cancel=cancel, timeout=timeout)
 
 
 # --------------------------------------------------------------------------- the wrapper
@@ -230,6 +257,7 @@ def _monitored_run(
     original: Callable[..., Any],
     monitor: MonitoredJob,
     params: Callable[[Task, tuple[Any, ...], dict[str, Any]], Mapping[str, Any]] | None,
+    publisher: ProgressPublisher | None,
 ) -> Callable[..., Any]:
     bind = _default_params(original)
     max_retries = monitor.retry.max_attempts - 1
@@ -243,6 +271,8 @@ def _monitored_run(
             attempt=(request.retries or 0) + 1,
         )
         job_run.start()
+        if publisher is not None:
+            publisher.begin(job_run.job_id)
         try:
             result = original(*args, **kwargs)
         except Retry as retry:
@@ -269,6 +299,9 @@ def _monitored_run(
             raise task.retry(
                 exc=exc, countdown=delay, max_retries=max_retries, headers=headers
             ) from exc
+        finally:
+            if publisher is not None:
+                publisher.end(job_run.job_id)
         job_run.finish(None)
         return result
 

@@ -94,6 +94,18 @@ def hang(key: str) -> str:
     return "woke"
 
 
+@app.task(name="tests.slow")
+def slow(steps: int, pause: float) -> int:
+    """Report progress step by step (the password in the message is scrubbed before it
+    leaves the worker); say which worker ran it."""
+    run = current_run()
+    for i in range(steps):
+        run.progress(i, steps, f"step {i} password=hunter2-{os.getppid()}")
+        time.sleep(pause)
+    run.progress(steps, steps)
+    return os.getppid()
+
+
 @app.task(name="tests.leak")
 def leak(password: str, notes: list[str]) -> None:
     """Fail with secrets in the arguments and in the error message."""

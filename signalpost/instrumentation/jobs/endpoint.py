@@ -19,6 +19,7 @@ scrubbed; parameters and context are never served.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -32,7 +33,12 @@ from urllib.parse import parse_qs, quote, unquote
 
 from signalpost.instrumentation import defaults
 from signalpost.instrumentation.asgitypes import Receive, Scope, Send, acknowledge_lifespan
-from signalpost.instrumentation.jobs.running import RunningJob, RunningJobs, default_running_jobs
+from signalpost.instrumentation.jobs.running import (
+    RunningJob,
+    RunningJobs,
+    RunSource,
+    default_running_jobs,
+)
 from signalpost.instrumentation.jobs.telemetry import internal_error
 from signalpost.instrumentation.scrub import Scrubber
 
@@ -121,10 +127,12 @@ def _key(job: RunningJob) -> tuple[float, str]:
 
 
 class JobsEndpoint:
-    """ASGI app serving the running-jobs endpoints of one :class:`RunningJobs` list.
+    """ASGI app serving the running-jobs endpoints of one :class:`RunSource`.
 
     Args:
-        running: The runs to serve; the process-wide list by default.
+        running: The runs to serve: the process-wide :class:`RunningJobs` list by default, or
+            a queue's runs across its workers (``signalpost.celery.running_jobs(app)``), read
+            in a thread so that the event loop does not wait for the workers' replies.
         auth: Required credentials (``BearerAuth``, ``BasicAuth`` or any
             :class:`RequestAuth`); ``None`` serves everyone. :func:`signalpost.setup` passes
             the metrics endpoint's.
@@ -136,7 +144,7 @@ class JobsEndpoint:
 
     def __init__(
         self,
-        running: RunningJobs | None = None,
+        running: RunSource | None = None,
         *,
         auth: RequestAuth | None = None,
         scrubber: Scrubber | None = None,
@@ -166,12 +174,16 @@ class JobsEndpoint:
             if name.lower() == b"authorization":
                 authorization = value.decode("latin-1")
                 break
-        status, headers, body = self.respond(
+        request = (
             str(scope.get("method", "GET")),
             _below_mount(scope),
             bytes(scope.get("query_string", b"")).decode("latin-1"),
             authorization,
         )
+        if isinstance(self._running, RunningJobs):
+            status, headers, body = self.respond(*request)
+        else:
+            status, headers, body = await asyncio.to_thread(self.respond, *request)
         await send(
             {
                 "type": "http.response.start",
@@ -259,7 +271,7 @@ class JobsEndpoint:
         }
 
     def _detail(self, job_id: str) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
-        matches = sorted((j for j in self._running.snapshot() if j.job_id == job_id), key=_key)
+        matches = sorted(self._running.find(job_id), key=_key)
         if not matches:
             return 404, {"error": "no running job with this ID"}, []
         job = matches[0]
@@ -311,6 +323,7 @@ class JobsEndpoint:
             "seconds_since_progress": job.since_progress,
             "trace_id": job.trace_id,
             "cancel_requested": job.cancel_requested,
+            "worker": job.worker,
         }
 
 

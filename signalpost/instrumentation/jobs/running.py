@@ -13,7 +13,14 @@ from typing import Any, Protocol
 
 from signalpost.instrumentation.jobs.state import JobState
 
-__all__ = ["AttemptRecord", "RunView", "RunningJob", "RunningJobs", "default_running_jobs"]
+__all__ = [
+    "AttemptRecord",
+    "RunSource",
+    "RunView",
+    "RunningJob",
+    "RunningJobs",
+    "default_running_jobs",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +112,25 @@ class RunningJob:
     """The run span's trace ID (32 hex digits), ``None`` when not traced."""
     attempts: tuple[AttemptRecord, ...] = ()
     """The attempts so far, oldest first: their errors and back-off delays."""
+    worker: str | None = None
+    """The worker running it (a Celery worker's hostname); ``None``: this process."""
+
+
+class RunSource(Protocol):
+    """Where the running-jobs endpoint reads runs from: this process's :class:`RunningJobs`,
+    or a queue's workers (``signalpost.celery.running_jobs(app)``)."""
+
+    def snapshot(self, job_type: str | None = None) -> list[RunningJob]:
+        """The runs in progress, optionally of one job type."""
+        ...
+
+    def find(self, job_id: str) -> list[RunningJob]:
+        """The runs in progress with ``job_id`` (usually one)."""
+        ...
+
+    def cancel(self, job_id: str, reason: str | None = None) -> int:
+        """Ask the runs with ``job_id`` to stop; return how many were asked (0: none runs)."""
+        ...
 
 
 class RunningJobs:
@@ -165,6 +191,10 @@ class RunningJobs:
             )
         out.sort(key=lambda job: -job.age)
         return out
+
+    def find(self, job_id: str) -> list[RunningJob]:
+        """Return snapshots of the running runs with ``job_id``."""
+        return [job for job in self.snapshot() if job.job_id == job_id]
 
     def cancel(self, job_id: str, reason: str | None = None) -> int:
         """Request cancellation of every running run with ``job_id``.

@@ -1,0 +1,226 @@
+"""Celery runs across workers for the running-jobs endpoint: :class:`CeleryRunningJobs`.
+
+Two halves that meet in the broker and the result backend:
+
+* In each pool child, a :class:`ProgressPublisher` thread stores every monitored task's
+  progress as the task's custom ``PROGRESS`` state (``meta``: start time, attempt, done,
+  total, scrubbed message, last progress time, trace ID), at most once per ``interval`` and
+  only when it changed. The task's own end takes the publisher's lock, so a late ``PROGRESS``
+  never overwrites the task's final state.
+* In the web app, :class:`CeleryRunningJobs` asks every worker for its running tasks
+  (``app.control.inspect().active()``: task ID, name, worker hostname, start time), reads
+  their ``PROGRESS`` meta from the result backend and cancels through
+  :func:`signalpost.instrumentation.celery.cancel` (revoke).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from celery import Celery
+from celery.backends.base import DisabledBackend
+
+from signalpost.instrumentation import defaults
+from signalpost.instrumentation.jobs.running import RunningJob, RunningJobs
+from signalpost.instrumentation.jobs.state import JobState
+from signalpost.instrumentation.jobs.telemetry import internal_error
+from signalpost.instrumentation.scrub import Scrubber
+
+__all__ = ["PROGRESS_STATE", "CeleryRunningJobs", "ProgressPublisher"]
+
+PROGRESS_STATE = "PROGRESS"
+"""The custom Celery task state that carries a running task's progress."""
+
+_MARK = "signalpost"  # key in the meta that tells our PROGRESS meta from a task's own
+_MAX_MESSAGE = 500
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if number - number == 0 else None
+
+
+class ProgressPublisher:
+    """Publishes the monitored Celery tasks' progress from one process to the result backend.
+
+    Args:
+        app: The Celery app (its result backend receives the ``PROGRESS`` states).
+        running: The list the tasks' runs are in.
+        interval: Seconds between two publications of one run.
+        scrubber: Scrubs progress messages before they leave; the shared default if ``None``.
+    """
+
+    def __init__(
+        self,
+        app: Celery,
+        running: RunningJobs,
+        *,
+        interval: float = 1.0,
+        scrubber: Scrubber | None = None,
+    ) -> None:
+        self._app = app
+        self._running = running
+        self._interval = interval
+        self._scrubber = scrubber
+        self._lock = threading.Lock()
+        self._live: set[str] = set()
+        self._published: dict[str, tuple[Any, ...]] = {}
+        self._pid = 0
+        self._wake = threading.Event()
+
+    def enabled(self) -> bool:
+        """Whether the app has a result backend to publish to."""
+        return not isinstance(self._app.backend, DisabledBackend)
+
+    def begin(self, task_id: str) -> None:
+        """A monitored task started in this process (starts the thread on first use)."""
+        with self._lock:
+            self._live.add(task_id)
+            if self._pid != os.getpid():  # first task, or first after a fork
+                self._pid = os.getpid()
+                thread = threading.Thread(
+                    target=self._loop, name="signalpost-celery-progress", daemon=True
+                )
+                thread.start()
+
+    def end(self, task_id: str) -> None:
+        """The task's run ended: publish nothing more for it (before Celery stores its end)."""
+        with self._lock:
+            self._live.discard(task_id)
+            self._published.pop(task_id, None)
+
+    def _loop(self) -> None:
+        pid = os.getpid()
+        while self._pid == pid:
+            self._wake.wait(self._interval)
+            try:
+                self.publish()
+            except Exception:
+                internal_error("celery progress publisher")
+
+    def publish(self) -> int:
+        """Store the changed progress of the live tasks now; return how many were stored."""
+        stored = 0
+        jobs = {job.job_id: job for job in self._running.snapshot()}
+        for task_id in list(self._live):
+            job = jobs.get(task_id)
+            if job is None:
+                continue
+            message = job.message
+            if message is not None:
+                scrubber = self._scrubber or defaults.current().scrubber
+                message = scrubber.scrub_string(message[: _MAX_MESSAGE * 4])[:_MAX_MESSAGE]
+            meta: dict[str, Any] = {
+                _MARK: 1,
+                "job_type": job.job_type,
+                "started_at": job.started_at,
+                "attempt": job.attempt,
+                "done": job.done,
+                "total": job.total,
+                "message": message,
+                "at": job.last_progress_at,
+                "trace_id": job.trace_id,
+                "cancel_requested": job.cancel_requested,
+            }
+            key = (job.attempt, job.done, job.total, message, job.cancel_requested)
+            with self._lock:
+                if task_id not in self._live or self._published.get(task_id) == key:
+                    continue
+                self._app.backend.store_result(task_id, meta, PROGRESS_STATE)
+                self._published[task_id] = key
+                stored += 1
+        return stored
+
+
+class CeleryRunningJobs:
+    """The running tasks of every worker of a Celery app, as the running-jobs endpoint reads
+    them (a :class:`~signalpost.instrumentation.jobs.running.RunSource`).
+
+    Args:
+        app: The Celery app (same broker and result backend as the workers).
+        timeout: Seconds to wait for the workers' replies to ``inspect().active()``.
+        cancel: How a task is cancelled (:func:`signalpost.celery.cancel`).
+        clock: Wall-clock time (for ages).
+    """
+
+    def __init__(
+        self,
+        app: Celery,
+        *,
+        cancel: Callable[[Celery, str, str | None], None],
+        timeout: float = 1.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._app = app
+        self._timeout = timeout
+        self._cancel = cancel
+        self._clock = clock
+
+    def _active(self) -> list[tuple[str, dict[str, Any]]]:
+        replies = self._app.control.inspect(timeout=self._timeout).active() or {}
+        tasks: list[tuple[str, dict[str, Any]]] = []
+        for worker, running in replies.items():
+            if isinstance(running, list):
+                tasks.extend((str(worker), t) for t in running if isinstance(t, dict))
+        return tasks
+
+    def _job(self, worker: str, task: dict[str, Any], now: float) -> RunningJob:
+        task_id = str(task.get("id"))
+        meta: dict[str, Any] = {}
+        try:
+            found = self._app.backend.get_task_meta(task_id, cache=False)
+            result = found.get("result") if found.get("status") == PROGRESS_STATE else None
+            if isinstance(result, dict) and result.get(_MARK) == 1:
+                meta = result
+        except Exception:
+            internal_error("celery progress read")
+        started = _finite(meta.get("started_at")) or _finite(task.get("time_start")) or now
+        at = _finite(meta.get("at")) or started
+        attempt = meta.get("attempt")
+        message = meta.get("message")
+        trace_id = meta.get("trace_id")
+        return RunningJob(
+            job_id=task_id,
+            job_type=str(task.get("name") or meta.get("job_type") or ""),
+            state=JobState.RUNNING,
+            attempt=attempt if isinstance(attempt, int) and attempt > 0 else 1,
+            started_at=started,
+            age=max(0.0, now - started),
+            since_progress=max(0.0, now - at),
+            done=_finite(meta.get("done")),
+            total=_finite(meta.get("total")),
+            message=message if isinstance(message, str) else None,
+            cancel_requested=meta.get("cancel_requested") is True,
+            last_progress_at=at,
+            trace_id=trace_id if isinstance(trace_id, str) else None,
+            worker=worker,
+        )
+
+    def snapshot(self, job_type: str | None = None) -> list[RunningJob]:
+        """The monitored tasks running on every worker that replied, oldest first."""
+        now = self._clock()
+        jobs = [
+            self._job(worker, task, now)
+            for worker, task in self._active()
+            if job_type is None or task.get("name") == job_type
+        ]
+        jobs.sort(key=lambda job: -job.age)
+        return jobs
+
+    def find(self, job_id: str) -> list[RunningJob]:
+        """The task ``job_id`` if a worker is running it."""
+        now = self._clock()
+        return [self._job(w, t, now) for w, t in self._active() if str(t.get("id")) == job_id]
+
+    def cancel(self, job_id: str, reason: str | None = None) -> int:
+        """Revoke the task ``job_id`` if a worker is running it; return 1, else 0."""
+        if not any(str(t.get("id")) == job_id for _, t in self._active()):
+            return 0
+        self._cancel(self._app, job_id, reason)
+        return 1

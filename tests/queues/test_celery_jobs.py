@@ -1,0 +1,170 @@
+"""The running-jobs endpoint and terminal view over Celery runs, across workers.
+
+A real uvicorn app set up with ``jobs_source=signalpost.celery.running_jobs(app)`` lists the
+tasks two real prefork workers run (worker hostname from ``inspect().active()``, progress from
+the ``PROGRESS`` state the pool children publish to the Redis result backend), shows one by
+ID and cancels one by ID through revoke.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from celery import Celery
+
+from tests.otlp_receiver import otlp_http_receiver
+from tests.queues.redis_server import redis_server
+from tests.queues.test_celery import wait_for
+from tests.queues.workers import Worker
+from tests.servers import QUIET_OTEL, REPO, Server, free_port, serve, uvicorn_command
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Setup:
+    app: Celery
+    web: Server
+    log: Path
+    workers: tuple[Worker, Worker]
+
+    def get(self, path: str = "") -> httpx.Response:
+        return httpx.get(f"{self.web.base_url}/jobs{path}", timeout=30)
+
+    def runs(self) -> dict[str, dict[str, Any]]:
+        answer = self.get()
+        assert answer.status_code == 200, answer.text
+        return {run["job_id"]: run for run in answer.json()["runs"]}
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
+    directory = tmp_path_factory.mktemp("celery-jobs")
+    log = directory / "signalpost.jsonl"
+    with redis_server(directory) as url, otlp_http_receiver() as (endpoint, _):
+        # A client app of its own: the shared test app's connections may point at the
+        # Redis of another test module.
+        client = Celery("jobs-test-client", broker=url, backend=url)
+        client.conf.update(
+            task_serializer="json",
+            accept_content=["json"],
+            result_serializer="json",
+            task_default_queue="default",
+        )
+        env = {
+            "SIGNALPOST_TEST_BROKER": url,
+            "SIGNALPOST_TEST_LOG": str(log),
+            "SIGNALPOST_TEST_OTLP": endpoint,
+        }
+        w1 = Worker("jw1", "default", env, directory)
+        w2 = Worker("jw2", "default", env, directory)
+        port = free_port()
+        try:
+            w1.wait_ready(client)
+            w2.wait_ready(client)
+            with serve(
+                uvicorn_command("tests.queues.jobs_web:app", port),
+                f"http://127.0.0.1:{port}",
+                directory / "web.log",
+                env={"JOBS_WEB_BROKER": url},
+            ) as web:
+                yield Setup(client, web, log, (w1, w2))
+        finally:
+            w1.stop()
+            w2.stop()
+            gc.collect()  # AsyncResult.__del__ talks to the backend: before Redis stops
+            client.close()
+
+
+def _events(log: Path, task_id: str) -> list[str]:
+    if not log.exists():
+        return []
+    records = [json.loads(line) for line in log.read_text().splitlines() if line]
+    return [
+        r["attributes"]["job.event"]
+        for r in records
+        if r.get("attributes", {}).get("job.id") == task_id and "job.event" in r["attributes"]
+    ]
+
+
+def test_the_endpoint_lists_shows_and_cancels_runs_across_workers(setup: Setup) -> None:
+    results = [setup.app.send_task("tests.slow", (60, 0.25)) for _ in range(4)]
+    ids = {r.id for r in results}
+
+    def all_listed_with_progress() -> dict[str, dict[str, Any]] | None:
+        runs = setup.runs()
+        mine = {i: run for i, run in runs.items() if i in ids}
+        ok = len(mine) == 4 and all(run["progress"] for run in mine.values())
+        return mine if ok else None
+
+    first = wait_for(all_listed_with_progress, "four runs with progress", timeout=60)
+    hostnames = {w.hostname for w in setup.workers}
+    assert {run["worker"] for run in first.values()} == hostnames  # both workers, named
+    for run in first.values():
+        assert run["job_type"] == "tests.slow"
+        assert run["state"] == "running"
+        assert run["attempt"] == 1
+        assert run["progress"]["total"] == 60
+        assert run["progress"]["message"].endswith("password=[Filtered]")
+        assert len(run["trace_id"]) == 32
+        assert run["age_seconds"] >= 0
+    target = sorted(ids)[0]
+    before = first[target]["progress"]["done"]
+
+    advanced = wait_for(
+        lambda: (run := setup.runs().get(target)) and run["progress"]["done"] > before and run,
+        "progress to advance",
+    )
+    assert advanced["progress"]["ratio"] == pytest.approx(advanced["progress"]["done"] / 60)
+
+    detail = setup.get(f"/{target}")
+    assert detail.status_code == 200
+    body = detail.json()
+    assert body["run"]["job_id"] == target and body["runs_with_this_id"] == 1
+    assert body["run"]["worker"] == first[target]["worker"]
+    assert "hunter2" not in detail.text and "hunter2" not in setup.get().text
+
+    # The terminal view, unchanged, reads the same endpoint.
+    view = subprocess.run(
+        [sys.executable, "-m", "signalpost", "jobs", f"{setup.web.base_url}/jobs", "--once"],
+        cwd=REPO,
+        env={**os.environ, **QUIET_OTEL, "COLUMNS": "200"},
+        capture_output=True,
+        timeout=60,
+    )
+    assert view.returncode == 0, view.stderr
+    assert target[:8] in view.stdout.decode()
+
+    cancelled = httpx.post(f"{setup.web.base_url}/jobs/{target}/cancel", timeout=30)
+    assert cancelled.status_code == 202 and cancelled.json()["cancelled"] == 1
+    by_id = {r.id: r for r in results}
+    wait_for(lambda: by_id[target].state == "REVOKED", "the task to be revoked")
+    # In the worker's pool child the run ended cancelled.
+    wait_for(lambda: _events(setup.log, target)[-1:] == ["cancelled"], "the run to end cancelled")
+    wait_for(lambda: target not in setup.runs(), "the cancelled run to leave the list")
+    assert setup.get(f"/{target}").status_code == 404
+
+    # The others end normally: the published PROGRESS never overwrote their result.
+    others = [r for r in results if r.id != target]
+    assert {r.get(timeout=60) for r in others} <= {w.process.pid for w in setup.workers}
+    assert all(r.state == "SUCCESS" for r in others)
+    wait_for(lambda: not ids & set(setup.runs()), "no run of ours left")
+
+
+def test_unknown_ids_are_404_and_the_schema_is_kept(setup: Setup) -> None:
+    assert setup.get("/no-such-task").status_code == 404
+    missing = httpx.post(f"{setup.web.base_url}/jobs/no-such-task/cancel", timeout=30)
+    assert missing.status_code == 404
+    assert httpx.delete(f"{setup.web.base_url}/jobs/x", timeout=30).status_code == 405
+    body = setup.get("?limit=0").json()
+    assert "limit" in body["error"]
