@@ -292,7 +292,9 @@ def _monitored_run(
                 job_run.finish(exc)
                 if isinstance(exc, JobCancelled):
                     # Revoked: the worker already marked the task revoked; a failure result
-                    # must not overwrite that.
+                    # must not overwrite that, and a PROGRESS stored meanwhile must not either.
+                    if publisher is not None and publisher.end(job_run.job_id):
+                        task.backend.mark_as_revoked(job_run.job_id, "terminated")
                     raise Ignore() from exc
                 raise
             headers = {**(request.headers or {}), **carrier}

@@ -89,11 +89,16 @@ class ProgressPublisher:
                 )
                 thread.start()
 
-    def end(self, task_id: str) -> None:
-        """The task's run ended: publish nothing more for it (before Celery stores its end)."""
+    def end(self, task_id: str) -> bool:
+        """The task's run ended: publish nothing more for it (before Celery stores its end).
+
+        Returns:
+            Whether a ``PROGRESS`` state was stored for it (which a state stored by another
+            process, such as the worker's ``REVOKED``, may have been overtaken by).
+        """
         with self._lock:
             self._live.discard(task_id)
-            self._published.pop(task_id, None)
+            return self._published.pop(task_id, None) is not None
 
     def _loop(self) -> None:
         pid = os.getpid()

@@ -12,9 +12,10 @@ mount point (``/jobs`` when :func:`signalpost.setup` serves it):
 
 ``HEAD`` is answered like ``GET`` without a body; other methods get 405 with ``Allow``, other
 paths 404, bad query parameters 400, missing credentials 401 (the same authenticators as the
-metrics endpoint). Every answer is JSON and names the process that made it: each process only
-knows its own runs (see ``docs/jobs.md``, "Running-jobs endpoints"). Progress messages are
-scrubbed; parameters and context are never served.
+metrics endpoint). Every answer is JSON and names the process that made it: by default each
+process only knows its own runs (see ``docs/jobs.md``, "Running-jobs endpoints"); a
+:class:`RunSource` such as ``signalpost.celery.running_jobs(app)`` serves a queue's runs
+across its workers. Progress messages are scrubbed; parameters and context are never served.
 """
 
 from __future__ import annotations
