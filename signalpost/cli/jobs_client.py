@@ -41,6 +41,8 @@ class Run:
     message: str | None
     progress_at: float | None
     cancel_requested: bool
+    worker: str | None = None
+    """The queue worker running it (Celery's hostname); ``None``: the answering process."""
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Run:
@@ -60,6 +62,7 @@ class Run:
             message=progress.get("message") if isinstance(progress.get("message"), str) else None,
             progress_at=_number(progress.get("at")),
             cancel_requested=bool(raw.get("cancel_requested")),
+            worker=raw["worker"] if isinstance(raw.get("worker"), str) else None,
         )
 
     @property

@@ -64,7 +64,7 @@ def _rate(rate: float | None) -> str:
     return "-" if rate is None else f"{rate:,.1f}/s"
 
 
-def _row(run: Run, rates: RateTracker, bar_width: int) -> list[RenderableType]:
+def _row(run: Run, rates: RateTracker, bar_width: int, worker: bool) -> list[RenderableType]:
     if run.total is not None and run.total > 0 and run.done is not None:
         bar = ProgressBar(total=run.total, completed=min(run.done, run.total), width=bar_width)
         percent = f"{100 * min(1.0, max(0.0, run.done / run.total)):.0f}%"
@@ -75,6 +75,7 @@ def _row(run: Run, rates: RateTracker, bar_width: int) -> list[RenderableType]:
     return [
         _safe(run.job_id, 36),
         _safe(run.job_type, 24),
+        *([_safe(run.worker or "", 30)] if worker else []),
         Text(state),
         Text(str(run.attempt)),
         bar,
@@ -92,23 +93,26 @@ def render(snapshot: JobsSnapshot, rates: RateTracker, url: str, *, wide: bool =
     where = f"pid {snapshot.pid} on {snapshot.hostname}" if snapshot.pid else "unknown process"
     shown = len(snapshot.runs)
     more = f" (showing {shown})" if shown < snapshot.count else ""
+    worker = any(run.worker for run in snapshot.runs)
+    scope = "runs across the queue's workers" if worker else "each process lists only its own runs"
     table = Table(
         title=f"{snapshot.count} running job(s){more} · {where} · {url}",
         title_justify="left",
-        caption=f"updated {datetime.now():%H:%M:%S} · each process lists only its own runs",
+        caption=f"updated {datetime.now():%H:%M:%S} · {scope}",
         caption_justify="left",
         expand=False,
         box=box.SIMPLE_HEAD,
         collapse_padding=True,
         pad_edge=False,
     )
-    for name in ("JOB ID", "TYPE", "STATE", "TRY", "PROGRESS", "%", "DONE/TOTAL", "RATE",
-                 "ETA", "IDLE"):  # fmt: skip
+    names = ("JOB ID", "TYPE", *(("WORKER",) if worker else ()), "STATE", "TRY", "PROGRESS",
+             "%", "DONE/TOTAL", "RATE", "ETA", "IDLE")  # fmt: skip
+    for name in names:
         table.add_column(name, no_wrap=True, overflow="ellipsis")
     if wide:  # the message is the first to go on a narrow terminal
         table.add_column("MESSAGE", no_wrap=True, overflow="ellipsis", max_width=40)
     for run in snapshot.runs:
-        table.add_row(*_row(run, rates, 20 if wide else 12)[: None if wide else -1])
+        table.add_row(*_row(run, rates, 20 if wide else 12, worker)[: None if wide else -1])
     return table
 
 

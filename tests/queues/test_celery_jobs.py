@@ -143,7 +143,9 @@ def test_the_endpoint_lists_shows_and_cancels_runs_across_workers(setup: Setup) 
         timeout=60,
     )
     assert view.returncode == 0, view.stderr
-    assert target[:8] in view.stdout.decode()
+    screen = view.stdout.decode()
+    assert target[:8] in screen and "WORKER" in screen
+    assert all(w.hostname in screen for w in setup.workers)
 
     cancelled = httpx.post(f"{setup.web.base_url}/jobs/{target}/cancel", timeout=30)
     assert cancelled.status_code == 202 and cancelled.json()["cancelled"] == 1
