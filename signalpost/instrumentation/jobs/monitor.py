@@ -170,20 +170,7 @@ class MonitoredJob:
         job_id = self._job_id(*args, **kwargs) if callable(self._job_id) else self._job_id
         params = self._params(*args, **kwargs) if callable(self._params) else self._params
         parent = self._parent(*args, **kwargs) if callable(self._parent) else self._parent
-        context: Context | None
-        if parent is None or isinstance(parent, Context):
-            context = parent
-        else:
-            context = extract_context(parent, propagator=self._propagator)
-        return JobRun(
-            self.job_type,
-            job_id=job_id,
-            params=params,
-            policy=self.retry,
-            services=self._services_once(),
-            parent=context,
-            remote_parent=parent is not None,
-        )
+        return self._run(job_id, params, parent, first_attempt=1)
 
     def queued_run(
         self,
@@ -205,6 +192,16 @@ class MonitoredJob:
             attempt: The attempt this delivery is (1 for the first; the queue's retry count
                 plus one): a later attempt continues a run started earlier, elsewhere.
         """
+        return self._run(job_id, params, parent, first_attempt=attempt)
+
+    def _run(
+        self,
+        job_id: str | None,
+        params: Mapping[str, Any] | None,
+        parent: ParentLike,
+        *,
+        first_attempt: int,
+    ) -> JobRun:
         context: Context | None
         if parent is None or isinstance(parent, Context):
             context = parent
@@ -218,7 +215,7 @@ class MonitoredJob:
             services=self._services_once(),
             parent=context,
             remote_parent=parent is not None,
-            first_attempt=attempt,
+            first_attempt=first_attempt,
         )
 
     # ------------------------------------------------------------------ context manager
