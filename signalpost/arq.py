@@ -1,9 +1,16 @@
-"""arq integration: ``signalpost.arq.monitored_functions(...)`` and ``signalpost.arq.enqueue``
-(needs the ``arq`` extra). See :mod:`signalpost.instrumentation.arq` and ``docs/arq.md``.
+"""arq integration: ``signalpost.arq.monitored_functions(...)``, ``signalpost.arq.enqueue`` and
+``signalpost.arq.running_jobs`` (needs the ``arq`` extra).
+See :mod:`signalpost.instrumentation.arq` and ``docs/arq.md``.
 """
 
 from __future__ import annotations
 
-from signalpost.instrumentation.arq import TRACE_KWARG, enqueue, monitored_functions
+from signalpost.instrumentation.arq import (
+    TRACE_KWARG,
+    ArqRunningJobs,
+    enqueue,
+    monitored_functions,
+    running_jobs,
+)
 
-__all__ = ["TRACE_KWARG", "enqueue", "monitored_functions"]
+__all__ = ["TRACE_KWARG", "ArqRunningJobs", "enqueue", "monitored_functions", "running_jobs"]

@@ -15,7 +15,11 @@ trace context travels as one extra keyword argument (:data:`TRACE_KWARG`) that
 :func:`enqueue` adds and the wrapper removes before calling the function. A failure the retry
 policy retries is handed to arq as ``Retry(defer=<back-off>)`` (``max_tries`` is the policy's
 ``max_attempts``), so the pending retry lives in Redis; ``Job.abort()`` (with
-``allow_abort_jobs``) cancels the task, recorded as ``cancelled``. See ``docs/arq.md``.
+``allow_abort_jobs``) cancels the task, recorded as ``cancelled``.
+
+Each worker also publishes its runs in progress to Redis, so that :func:`running_jobs` lists the
+runs of every worker in another process (the web app's running-jobs endpoint and terminal view)
+and cancels them through arq's abort. See ``docs/arq.md``.
 """
 
 from __future__ import annotations
@@ -28,17 +32,18 @@ from typing import Any
 from signalpost._extras import missing_extra
 
 try:
-    from arq.connections import ArqRedis
+    from arq.connections import ArqRedis, RedisSettings
     from arq.jobs import Job
     from arq.worker import Function, Retry, func
 except ImportError as error:  # pragma: no cover - exercised by tests/test_extras.py
     raise missing_extra("arq", error) from error
 
+from signalpost.instrumentation.arq_jobs import ArqRunningJobs, RunPublisher
 from signalpost.instrumentation.jobs.monitor import MonitoredJob
 from signalpost.instrumentation.jobs.propagation import inject_context
 from signalpost.instrumentation.jobs.retry import RetryPolicy
 
-__all__ = ["TRACE_KWARG", "enqueue", "monitored_functions"]
+__all__ = ["TRACE_KWARG", "ArqRunningJobs", "enqueue", "monitored_functions", "running_jobs"]
 
 TRACE_KWARG = "signalpost_trace"
 """The keyword argument that carries the trace context of the code that enqueued the job."""
@@ -52,6 +57,7 @@ def monitored_functions(
     retry: RetryPolicy | None = None,
     policies: Mapping[str, RetryPolicy] | None = None,
     params: ParamsOf | None = None,
+    publish_interval: float | None = 1.0,
     **monitor_options: Any,
 ) -> list[Function]:
     """Return arq ``Function`` objects whose every execution is a monitored run.
@@ -63,11 +69,18 @@ def monitored_functions(
         policies: Retry policies per function name, overriding ``retry``.
         params: Returns the run parameters from the function name, positional and keyword
             arguments; by default the arguments bound to the function's parameter names.
+        publish_interval: Seconds between two publications of the worker's runs in progress
+            to Redis (read by :func:`running_jobs` across workers); ``None`` publishes nothing.
         monitor_options: Passed to :class:`~signalpost.instrumentation.jobs.MonitoredJob`
             (``registry``, ``tracer_provider``, ``scrubber``, ``classifier``, ``clock``,
             ``running``, ``progress_interval``...).
     """
     chosen = policies or {}
+    publisher = (
+        None
+        if publish_interval is None
+        else RunPublisher(interval=publish_interval, scrubber=monitor_options.get("scrubber"))
+    )
     wrapped: list[Function] = []
     for entry in functions:
         function = entry if isinstance(entry, Function) else func(entry)
@@ -76,7 +89,7 @@ def monitored_functions(
         wrapped.append(
             dataclasses.replace(
                 function,
-                coroutine=_monitored(function, monitor, params),
+                coroutine=_monitored(function, monitor, params, publisher),
                 max_tries=policy.max_attempts,
             )
         )
@@ -111,8 +124,25 @@ def _binder(coroutine: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[st
     return bind
 
 
+def running_jobs(redis: str | RedisSettings, *, timeout: float = 2.0) -> ArqRunningJobs:
+    """The runs in progress on every arq worker using ``redis``, for the running-jobs endpoint.
+
+    ``signalpost.setup(app, jobs_source=signalpost.arq.running_jobs(url))`` makes the app's
+    ``/jobs`` list them (with each one's worker and progress) and cancel them by ID through
+    arq's abort (the workers need ``allow_abort_jobs``).
+
+    Args:
+        redis: The workers' Redis: a ``redis://`` URL or arq's ``RedisSettings``.
+        timeout: Seconds to wait for Redis before the endpoint answers 503.
+    """
+    return ArqRunningJobs(redis, timeout=timeout)
+
+
 def _monitored(
-    function: Function, monitor: MonitoredJob, params: ParamsOf | None
+    function: Function,
+    monitor: MonitoredJob,
+    params: ParamsOf | None,
+    publisher: RunPublisher | None,
 ) -> Callable[..., Any]:
     coroutine = function.coroutine
     bind = _binder(coroutine)
@@ -126,7 +156,10 @@ def _monitored(
             parent=carrier if isinstance(carrier, dict) else None,
             attempt=int(ctx.get("job_try") or 1),
         )
+        pool = ctx.get("redis")
         async with job_run:
+            if publisher is not None and isinstance(pool, ArqRedis):
+                publisher.begin(job_run, pool)
             try:
                 return await coroutine(ctx, *args, **kwargs)
             except Exception as exc:
@@ -134,6 +167,9 @@ def _monitored(
                 if delay is None:
                     raise
                 raise Retry(defer=delay) from exc
+            finally:
+                if publisher is not None:
+                    publisher.end(job_run.job_id)
 
     run.__name__ = getattr(coroutine, "__name__", function.name)
     run.__qualname__ = getattr(coroutine, "__qualname__", function.name)

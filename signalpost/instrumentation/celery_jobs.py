@@ -23,10 +23,17 @@ from typing import Any
 
 from celery import Celery
 from celery.backends.base import DisabledBackend
+from kombu.exceptions import OperationalError
 
 from signalpost.instrumentation import defaults
-from signalpost.instrumentation.jobs.running import RunningJob, RunningJobs
-from signalpost.instrumentation.jobs.state import JobState
+from signalpost.instrumentation.jobs.published import (
+    MARK,
+    change_key,
+    finite,
+    from_published,
+    publishable,
+)
+from signalpost.instrumentation.jobs.running import RunningJob, RunningJobs, RunSourceUnavailable
 from signalpost.instrumentation.jobs.telemetry import internal_error
 from signalpost.instrumentation.scrub import Scrubber
 
@@ -34,16 +41,6 @@ __all__ = ["PROGRESS_STATE", "CeleryRunningJobs", "ProgressPublisher"]
 
 PROGRESS_STATE = "PROGRESS"
 """The custom Celery task state that carries a running task's progress."""
-
-_MARK = "signalpost"  # key in the meta that tells our PROGRESS meta from a task's own
-_MAX_MESSAGE = 500
-
-
-def _finite(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    return number if number - number == 0 else None
 
 
 class ProgressPublisher:
@@ -117,23 +114,8 @@ class ProgressPublisher:
             job = jobs.get(task_id)
             if job is None:
                 continue
-            message = job.message
-            if message is not None:
-                scrubber = self._scrubber or defaults.current().scrubber
-                message = scrubber.scrub_string(message[: _MAX_MESSAGE * 4])[:_MAX_MESSAGE]
-            meta: dict[str, Any] = {
-                _MARK: 1,
-                "job_type": job.job_type,
-                "started_at": job.started_at,
-                "attempt": job.attempt,
-                "done": job.done,
-                "total": job.total,
-                "message": message,
-                "at": job.last_progress_at,
-                "trace_id": job.trace_id,
-                "cancel_requested": job.cancel_requested,
-            }
-            key = (job.attempt, job.done, job.total, message, job.cancel_requested)
+            meta = publishable(job, self._scrubber or defaults.current().scrubber)
+            key = change_key(meta)
             with self._lock:
                 if task_id not in self._live or self._published.get(task_id) == key:
                     continue
@@ -168,7 +150,10 @@ class CeleryRunningJobs:
         self._clock = clock
 
     def _active(self) -> list[tuple[str, dict[str, Any]]]:
-        replies = self._app.control.inspect(timeout=self._timeout).active() or {}
+        try:
+            replies = self._app.control.inspect(timeout=self._timeout).active() or {}
+        except OperationalError as error:
+            raise RunSourceUnavailable(f"Celery's broker: {type(error).__name__}") from error
         tasks: list[tuple[str, dict[str, Any]]] = []
         for worker, running in replies.items():
             if isinstance(running, list):
@@ -181,30 +166,17 @@ class CeleryRunningJobs:
         try:
             found = self._app.backend.get_task_meta(task_id, cache=False)
             result = found.get("result") if found.get("status") == PROGRESS_STATE else None
-            if isinstance(result, dict) and result.get(_MARK) == 1:
+            if isinstance(result, dict) and result.get(MARK) == 1:
                 meta = result
         except Exception:
             internal_error("celery progress read")
-        started = _finite(meta.get("started_at")) or _finite(task.get("time_start")) or now
-        at = _finite(meta.get("at")) or started
-        attempt = meta.get("attempt")
-        message = meta.get("message")
-        trace_id = meta.get("trace_id")
-        return RunningJob(
-            job_id=task_id,
-            job_type=str(task.get("name") or meta.get("job_type") or ""),
-            state=JobState.RUNNING,
-            attempt=attempt if isinstance(attempt, int) and attempt > 0 else 1,
-            started_at=started,
-            age=max(0.0, now - started),
-            since_progress=max(0.0, now - at),
-            done=_finite(meta.get("done")),
-            total=_finite(meta.get("total")),
-            message=message if isinstance(message, str) else None,
-            cancel_requested=meta.get("cancel_requested") is True,
-            last_progress_at=at,
-            trace_id=trace_id if isinstance(trace_id, str) else None,
+        return from_published(
+            task_id,
+            meta,
+            now=now,
+            job_type=str(task.get("name") or ""),
             worker=worker,
+            started_at=finite(task.get("time_start")),
         )
 
     def snapshot(self, job_type: str | None = None) -> list[RunningJob]:
@@ -227,5 +199,8 @@ class CeleryRunningJobs:
         """Revoke the task ``job_id`` if a worker is running it; return 1, else 0."""
         if not any(str(t.get("id")) == job_id for _, t in self._active()):
             return 0
-        self._cancel(self._app, job_id, reason)
+        try:
+            self._cancel(self._app, job_id, reason)
+        except OperationalError as error:
+            raise RunSourceUnavailable(f"Celery's broker: {type(error).__name__}") from error
         return 1

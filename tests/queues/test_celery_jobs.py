@@ -22,6 +22,8 @@ import httpx
 import pytest
 from celery import Celery
 
+from signalpost.celery import running_jobs
+from signalpost.instrumentation.jobs.endpoint import JobsEndpoint
 from tests.otlp_receiver import otlp_http_receiver
 from tests.queues.redis_server import redis_server
 from tests.queues.test_celery import wait_for
@@ -170,3 +172,16 @@ def test_unknown_ids_are_404_and_the_schema_is_kept(setup: Setup) -> None:
     assert httpx.delete(f"{setup.web.base_url}/jobs/x", timeout=30).status_code == 405
     body = setup.get("?limit=0").json()
     assert "limit" in body["error"]
+
+
+def test_an_unreachable_broker_is_a_503() -> None:
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    app = Celery("jobs-test-down", broker=url, backend=url)
+    app.conf.broker_transport_options = {"max_retries": 0}  # answer now, not after retries
+    endpoint = JobsEndpoint(running_jobs(app))
+    for method, path in (("GET", ""), ("GET", "/x"), ("POST", "/x/cancel")):
+        status, headers, body = endpoint.respond(method, path)
+        assert status == 503, body
+        assert json.loads(body)["error"] == "Celery's broker: OperationalError"
+        assert ("retry-after", "5") in headers
+    app.close()

@@ -38,6 +38,7 @@ from signalpost.instrumentation.jobs.running import (
     RunningJob,
     RunningJobs,
     RunSource,
+    RunSourceUnavailable,
     default_running_jobs,
 )
 from signalpost.instrumentation.jobs.telemetry import internal_error
@@ -220,6 +221,8 @@ class JobsEndpoint:
         """
         try:
             status, body, extra = self._answer(method, path, query, authorization)
+        except RunSourceUnavailable as unavailable:
+            status, body, extra = 503, {"error": str(unavailable)}, [("retry-after", "5")]
         except Exception:
             internal_error("jobs endpoint")
             status, body, extra = 500, {"error": "internal error"}, []

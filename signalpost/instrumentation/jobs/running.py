@@ -16,10 +16,12 @@ from signalpost.instrumentation.jobs.state import JobState
 __all__ = [
     "AttemptRecord",
     "RunSource",
+    "RunSourceUnavailable",
     "RunView",
     "RunningJob",
     "RunningJobs",
     "default_running_jobs",
+    "running_job",
 ]
 
 
@@ -116,6 +118,13 @@ class RunningJob:
     """The worker running it (a Celery worker's hostname); ``None``: this process."""
 
 
+class RunSourceUnavailable(Exception):
+    """A :class:`RunSource` cannot read its runs now (its queue's broker is unreachable).
+
+    The running-jobs endpoint answers 503 with the message, which must hold no secret.
+    """
+
+
 class RunSource(Protocol):
     """Where the running-jobs endpoint reads runs from: this process's :class:`RunningJobs`,
     or a queue's workers (``signalpost.celery.running_jobs(app)``)."""
@@ -131,6 +140,28 @@ class RunSource(Protocol):
     def cancel(self, job_id: str, reason: str | None = None) -> int:
         """Ask the runs with ``job_id`` to stop; return how many were asked (0: none runs)."""
         ...
+
+
+def running_job(run: RunView) -> RunningJob:
+    """A snapshot of ``run`` now."""
+    now = run.monotonic()
+    last_progress = run.last_progress_monotonic
+    return RunningJob(
+        job_id=run.job_id,
+        job_type=run.job_type,
+        state=run.state,
+        attempt=run.attempt,
+        started_at=run.started_at,
+        age=max(0.0, now - run.started_monotonic),
+        since_progress=max(0.0, now - last_progress),
+        done=run.done,
+        total=run.total,
+        message=run.message,
+        cancel_requested=run.cancel_requested,
+        last_progress_at=run.started_at + max(0.0, last_progress - run.started_monotonic),
+        trace_id=run.trace_id,
+        attempts=run.history,
+    )
 
 
 class RunningJobs:
@@ -164,31 +195,9 @@ class RunningJobs:
 
     def snapshot(self, job_type: str | None = None) -> list[RunningJob]:
         """Return snapshots of the running runs, oldest first, optionally of one job type."""
-        out: list[RunningJob] = []
-        for run in self.runs():
-            if job_type is not None and run.job_type != job_type:
-                continue
-            now = run.monotonic()
-            last_progress = run.last_progress_monotonic
-            out.append(
-                RunningJob(
-                    job_id=run.job_id,
-                    job_type=run.job_type,
-                    state=run.state,
-                    attempt=run.attempt,
-                    started_at=run.started_at,
-                    age=max(0.0, now - run.started_monotonic),
-                    since_progress=max(0.0, now - last_progress),
-                    done=run.done,
-                    total=run.total,
-                    message=run.message,
-                    cancel_requested=run.cancel_requested,
-                    last_progress_at=run.started_at
-                    + max(0.0, last_progress - run.started_monotonic),
-                    trace_id=run.trace_id,
-                    attempts=run.history,
-                )
-            )
+        out = [
+            running_job(run) for run in self.runs() if job_type is None or run.job_type == job_type
+        ]
         out.sort(key=lambda job: -job.age)
         return out
 
