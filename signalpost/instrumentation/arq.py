@@ -19,7 +19,9 @@ policy retries is handed to arq as ``Retry(defer=<back-off>)`` (``max_tries`` is
 
 Each worker also publishes its runs in progress to Redis, so that :func:`running_jobs` lists the
 runs of every worker in another process (the web app's running-jobs endpoint and terminal view)
-and cancels them through arq's abort. See ``docs/arq.md``.
+and cancels them through arq's abort. arq's own log lines (a job's arguments, result and
+exception) are scrubbed in place (:mod:`~signalpost.instrumentation.arq_logs`). See
+``docs/arq.md``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ except ImportError as error:  # pragma: no cover - exercised by tests/test_extra
     raise missing_extra("arq", error) from error
 
 from signalpost.instrumentation.arq_jobs import ArqRunningJobs, RunPublisher
+from signalpost.instrumentation.arq_logs import scrub_arq_logs
 from signalpost.instrumentation.jobs.monitor import MonitoredJob
 from signalpost.instrumentation.jobs.propagation import inject_context
 from signalpost.instrumentation.jobs.retry import RetryPolicy
@@ -76,6 +79,7 @@ def monitored_functions(
             ``running``, ``progress_interval``...).
     """
     chosen = policies or {}
+    scrub_arq_logs(monitor_options.get("scrubber"))
     publisher = (
         None
         if publish_interval is None

@@ -1,7 +1,11 @@
-"""The arq worker the running-jobs test runs in real worker processes.
+"""The arq worker the queue tests run in real worker processes.
 
-``python -m arq tests.queues.arq_app.WorkerSettings`` with ``SIGNALPOST_TEST_BROKER`` (Redis
-URL) and ``SIGNALPOST_TEST_LOG`` (a file for the JSON lines of Signalpost's loggers).
+``python -m arq tests.queues.arq_app.WorkerSettings``, set up the way a user's worker is:
+``signalpost.setup()`` without an app, from the environment (``SIGNALPOST_METRICS_PORT`` serves
+``/metrics`` and ``/jobs``, ``OTEL_EXPORTER_OTLP_ENDPOINT`` the test's receiver, JSON logs on
+stdout). Also read: ``ARQ_TEST_BROKER`` (Redis URL), ``ARQ_TEST_QUEUE``
+(queue name) and ``ARQ_TEST_LOG`` (a file that also gets the JSON lines of
+Signalpost's loggers).
 """
 
 from __future__ import annotations
@@ -9,19 +13,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from typing import Any
 
-from arq.connections import RedisSettings
-from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
+from arq.connections import ArqRedis, RedisSettings
 
+import signalpost
 import signalpost.arq
 from signalpost.exporters.jsonlog import JsonFormatter
-from signalpost.instrumentation.jobs import current_run
+from signalpost.instrumentation.jobs import RetryPolicy, current_run
 from signalpost.instrumentation.logcontext import CorrelationFilter
 from signalpost.instrumentation.scrub import default_scrubber
 
-BROKER = os.environ.get("SIGNALPOST_TEST_BROKER", "redis://127.0.0.1:1/0")
+BROKER = os.environ.get("ARQ_TEST_BROKER", "redis://127.0.0.1:1/0")
 
 
 async def slow(ctx: dict[str, Any], steps: int, pause: float) -> int:
@@ -35,26 +39,55 @@ async def slow(ctx: dict[str, Any], steps: int, pause: float) -> int:
     return os.getpid()
 
 
-def _telemetry() -> None:
-    # Recording spans (no exporter), so that the runs carry the enqueuing request's trace ID.
-    trace.set_tracer_provider(TracerProvider())
-    path = os.environ.get("SIGNALPOST_TEST_LOG")
-    if path:
-        handler = logging.FileHandler(path)
-        handler.setFormatter(JsonFormatter("arq-worker", default_scrubber))
-        handler.addFilter(CorrelationFilter())
-        logger = logging.getLogger("signalpost")
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+async def add(ctx: dict[str, Any], x: int, y: int) -> list[int]:
+    """Add, slowly enough that both workers get some; say which worker did it."""
+    current_run().progress(1, 1)
+    await asyncio.sleep(0.1)
+    return [x + y, os.getpid()]
 
 
-_telemetry()
+async def flaky(ctx: dict[str, Any], key: str, fail_times: int) -> int:
+    """Fail with a transient error ``fail_times`` times, then succeed; note who ran each try."""
+    pool: ArqRedis = ctx["redis"]
+    count = int(await pool.incr(f"{key}:count"))
+    await pool.rpush(f"{key}:workers", os.getpid())  # type: ignore[misc]
+    if count <= fail_times:
+        raise ConnectionError("upstream refused the connection")
+    return count
+
+
+async def hang(ctx: dict[str, Any], key: str) -> str:
+    """Report nothing and never end (until cancelled): a hung job."""
+    pool: ArqRedis = ctx["redis"]
+    await pool.set(f"{key}:started", repr(time.time()))
+    await asyncio.sleep(120)
+    return "woke"
+
+
+async def leak(ctx: dict[str, Any], password: str, notes: list[str]) -> None:
+    """Fail with secrets in the arguments and in the error message."""
+    current_run().add_context(api_key=password)
+    raise RuntimeError("could not log in: " + "; ".join(notes))
+
+
+FLAKY_POLICY = RetryPolicy(max_attempts=3, base_delay=3.0, max_delay=3.0, jitter=0.0)
+
+telemetry = signalpost.setup()
+_path = os.environ.get("ARQ_TEST_LOG")
+if _path:
+    _handler = logging.FileHandler(_path)
+    _handler.setFormatter(JsonFormatter("arq-worker", default_scrubber))
+    _handler.addFilter(CorrelationFilter())
+    logging.getLogger("signalpost").addHandler(_handler)
+    logging.getLogger("signalpost").setLevel(logging.INFO)
 
 
 class WorkerSettings:
     redis_settings = RedisSettings.from_dsn(BROKER)
-    functions = signalpost.arq.monitored_functions([slow], publish_interval=0.2)
-    queue_name = os.environ.get("SIGNALPOST_TEST_ARQ_QUEUE", "arq:queue")
+    functions = signalpost.arq.monitored_functions(
+        [slow, add, flaky, hang, leak], policies={"flaky": FLAKY_POLICY}, publish_interval=0.2
+    )
+    queue_name = os.environ.get("ARQ_TEST_QUEUE", "arq:queue")
     allow_abort_jobs = True
     poll_delay = 0.1
-    max_jobs = 2  # so that four jobs spread over both workers
+    max_jobs = 2  # so that jobs spread over both workers

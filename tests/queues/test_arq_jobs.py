@@ -1,14 +1,19 @@
-"""The running-jobs endpoint and terminal view over arq runs, across workers.
+"""arq jobs with real arq worker processes against a real Redis.
 
-A real uvicorn app set up with ``jobs_source=signalpost.arq.running_jobs(url)`` lists the runs
-two real arq worker processes publish to a real Redis (worker, progress, trace ID), shows one
-by ID and cancels one by ID through arq's abort. A killed worker's runs leave the list.
+Two ``python -m arq`` workers (two jobs at a time each), set up with ``signalpost.setup()`` as a
+user's worker is: each serves ``/metrics`` on a port of its own and exports spans and logs to
+the real OTLP receiver. A real uvicorn app set up with
+``jobs_source=signalpost.arq.running_jobs(url)`` lists the runs the workers publish to Redis
+(worker, progress, trace ID), shows one by ID and cancels one through arq's abort. Further
+workers on queues of their own are killed: their runs leave the list, and a pending retry is
+executed by the worker that takes over.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import signal
 import socket
@@ -24,14 +29,18 @@ import httpx
 import pytest
 import redis
 from arq.connections import RedisSettings, create_pool
-from arq.constants import in_progress_key_prefix
+from arq.constants import default_queue_name, in_progress_key_prefix
+from arq.jobs import Job
 from opentelemetry.sdk.trace import TracerProvider
+from prometheus_client.parser import text_string_to_metric_families
 
 import signalpost.arq
 from signalpost.instrumentation.arq_jobs import WORKERS_KEY, ArqRunningJobs, runs_key
 from signalpost.instrumentation.jobs.endpoint import JobsEndpoint
+from tests.otlp_receiver import Received, attributes, otlp_http_receiver
 from tests.queues.redis_server import redis_server
 from tests.queues.test_celery import wait_for
+from tests.secrets_fixture import SECRETS
 from tests.servers import QUIET_OTEL, REPO, Server, free_port, serve, uvicorn_command
 
 pytestmark = pytest.mark.slow
@@ -40,15 +49,23 @@ HOST = socket.gethostname()
 
 
 class ArqWorker:
-    """``python -m arq tests.queues.arq_app.WorkerSettings`` in its own session."""
+    """``python -m arq tests.queues.arq_app.WorkerSettings`` in its own session, serving
+    ``/metrics`` on a free port."""
 
     def __init__(self, name: str, env: dict[str, str], directory: Path) -> None:
         self.log = directory / f"{name}.log"
+        self.metrics_port = free_port()
         self._out = self.log.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "arq", "tests.queues.arq_app.WorkerSettings"],
             cwd=REPO,
-            env={**os.environ, **QUIET_OTEL, **env},
+            env={
+                **os.environ,
+                **QUIET_OTEL,
+                "SIGNALPOST_METRICS_PORT": str(self.metrics_port),
+                "SIGNALPOST_METRICS_ADDRESS": "127.0.0.1",
+                **env,
+            },
             stdout=self._out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -65,7 +82,11 @@ class ArqWorker:
             time.sleep(0.1)
         raise RuntimeError(f"arq worker not ready: {self.log.read_text()[-3000:]}")
 
+    def metrics(self) -> str:
+        return httpx.get(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=30).text
+
     def kill(self) -> None:
+        """SIGKILL: a machine that died."""
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
@@ -82,12 +103,23 @@ class ArqWorker:
         self._out.close()
 
 
+def sample(text: str, name: str, **labels: str) -> float | None:
+    """The value of one sample in an exposition, ``None`` when absent."""
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == name and s.labels == labels:
+                return float(s.value)
+    return None
+
+
 @dataclass
 class Setup:
     url: str
     web: Server
     log: Path
     directory: Path
+    received: Received
+    env: dict[str, str]
     workers: tuple[ArqWorker, ArqWorker]
 
     def get(self, path: str = "") -> httpx.Response:
@@ -98,27 +130,75 @@ class Setup:
         assert answer.status_code == 200, answer.text
         return {run["job_id"]: run for run in answer.json()["runs"]}
 
-    def enqueue(self, *calls: tuple[Any, ...], queue: str | None = None) -> list[str]:
-        """Enqueue ``slow`` jobs through ``signalpost.arq.enqueue``; return their IDs."""
+    def total(self, name: str, **labels: str) -> float:
+        """The sum over both workers' /metrics (what Prometheus' sum() gives)."""
+        return sum(sample(w.metrics(), name, **labels) or 0.0 for w in self.workers)
+
+    def enqueue(
+        self, function: str, *calls: tuple[Any, ...], queue: str | None = None, **kwargs: Any
+    ) -> list[str]:
+        """Enqueue jobs through ``signalpost.arq.enqueue``; return their IDs."""
 
         async def go() -> list[str]:
             pool = await create_pool(RedisSettings.from_dsn(self.url))
             try:
-                extra = {} if queue is None else {"_queue_name": queue}
-                jobs = [await signalpost.arq.enqueue(pool, "slow", *c, **extra) for c in calls]
+                extra = {**kwargs, **({} if queue is None else {"_queue_name": queue})}
+                jobs = [await signalpost.arq.enqueue(pool, function, *c, **extra) for c in calls]
                 return [job.job_id for job in jobs if job is not None]
             finally:
                 await pool.aclose()
 
         return asyncio.run(go())
 
+    def results(
+        self, job_ids: list[str], timeout: float = 60.0, queue: str = default_queue_name
+    ) -> list[Any]:
+        """The jobs' results (their exceptions, for the failed)."""
+
+        async def go() -> list[Any]:
+            pool = await create_pool(RedisSettings.from_dsn(self.url))
+            try:
+                out: list[Any] = []
+                for job_id in job_ids:
+                    try:
+                        out.append(
+                            await Job(job_id, pool, _queue_name=queue).result(timeout=timeout)
+                        )
+                    except (Exception, asyncio.CancelledError) as error:
+                        out.append(error)  # an aborted job's result is CancelledError
+                return out
+            finally:
+                await pool.aclose()
+
+        return asyncio.run(go())
+
+    def run_spans(self, job_id: str) -> list[Any]:
+        return sorted(
+            (
+                span
+                for _, span in self.received.spans()
+                if attributes(span.attributes).get("job.id") == job_id
+                and span.name.startswith("job ")
+            ),
+            key=lambda span: span.start_time_unix_nano,
+        )
+
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     directory = tmp_path_factory.mktemp("arq-jobs")
     log = directory / "signalpost.jsonl"
-    with redis_server(directory) as url:
-        env = {"SIGNALPOST_TEST_BROKER": url, "SIGNALPOST_TEST_LOG": str(log)}
+    with redis_server(directory) as url, otlp_http_receiver() as (endpoint, received):
+        env = {
+            "ARQ_TEST_BROKER": url,
+            "ARQ_TEST_LOG": str(log),
+            "OTEL_SERVICE_NAME": "arq-worker",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+            "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_LOGS_EXPORTER": "otlp",
+            "OTEL_BSP_SCHEDULE_DELAY": "200",
+            "OTEL_BLRP_SCHEDULE_DELAY": "200",
+        }
         w1 = ArqWorker("aw1", env, directory)
         w2 = ArqWorker("aw2", env, directory)
         port = free_port()
@@ -131,27 +211,31 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
                 directory / "web.log",
                 env={"JOBS_WEB_BROKER": url},
             ) as web:
-                yield Setup(url, web, log, directory, (w1, w2))
+                yield Setup(url, web, log, directory, received, env, (w1, w2))
         finally:
             w1.stop()
             w2.stop()
 
 
-def _events(log: Path, job_id: str) -> list[str]:
+def _records(log: Path, job_id: str) -> list[dict[str, Any]]:
     if not log.exists():
         return []
     records = [json.loads(line) for line in log.read_text().splitlines() if line]
+    return [r for r in records if r.get("attributes", {}).get("job.id") == job_id]
+
+
+def _events(log: Path, job_id: str) -> list[str]:
     return [
         r["attributes"]["job.event"]
-        for r in records
-        if r.get("attributes", {}).get("job.id") == job_id and "job.event" in r["attributes"]
+        for r in _records(log, job_id)
+        if "job.event" in r["attributes"]
     ]
 
 
 def test_the_endpoint_lists_shows_and_cancels_runs_across_workers(setup: Setup) -> None:
     tracer = TracerProvider().get_tracer("request")
     with tracer.start_as_current_span("POST /match") as request:
-        ids = set(setup.enqueue(*[(60, 0.25)] * 4))
+        ids = set(setup.enqueue("slow", *[(60, 0.25)] * 4))
     trace_id = format(request.get_span_context().trace_id, "032x")
     assert len(ids) == 4
 
@@ -226,15 +310,11 @@ def test_the_endpoint_lists_shows_and_cancels_runs_across_workers(setup: Setup) 
 
 
 def test_a_killed_workers_runs_leave_the_list(setup: Setup) -> None:
-    env = {
-        "SIGNALPOST_TEST_BROKER": setup.url,
-        "SIGNALPOST_TEST_LOG": str(setup.log),
-        "SIGNALPOST_TEST_ARQ_QUEUE": "doomed",
-    }
+    env = {**setup.env, "ARQ_TEST_QUEUE": "doomed"}
     doomed = ArqWorker("doomed", env, setup.directory)
     try:
         doomed.wait_ready()
-        (job_id,) = setup.enqueue((600, 0.2), queue="doomed")
+        (job_id,) = setup.enqueue("slow", (600, 0.2), queue="doomed")
         listed = wait_for(lambda: setup.runs().get(job_id), "the run on the doomed worker")
         assert listed["worker"] == doomed.name
     finally:
@@ -312,3 +392,138 @@ def test_malformed_publications_are_skipped_or_cleaned(setup: Setup) -> None:
     finally:
         source.close()
         client.delete(key)
+
+
+def test_totals_are_exact_across_worker_processes(setup: Setup) -> None:
+    ids = setup.enqueue("add", *[(i, 1) for i in range(24)])
+    values = setup.results(ids)
+    assert [v[0] for v in values] == [i + 1 for i in range(24)]
+    assert {v[1] for v in values} == {w.process.pid for w in setup.workers}  # both ran some
+    t = "add"
+    assert setup.total("signalpost_job_runs_started_total", job_type=t) == 24
+    assert (
+        setup.total("signalpost_job_runs_finished_total", job_type=t, job_status="succeeded") == 24
+    )
+    assert setup.total("signalpost_job_attempts_total", job_type=t, error_class="") == 24
+    assert setup.total("signalpost_job_items_processed_total", job_type=t) == 24
+    assert (
+        setup.total("signalpost_job_run_duration_seconds_count", job_type=t, job_status="succeeded")
+        == 24
+    )
+    assert setup.total("signalpost_job_runs_in_progress", job_type=t) == 0
+    # The request's trace holds every run span; each worker logged each run's events once.
+    spans = wait_for(lambda: all(len(setup.run_spans(i)) == 1 for i in ids) and ids, "24 run spans")
+    assert len(spans) == 24
+    assert all(_events(setup.log, i) == ["started", "progress", "succeeded"] for i in ids)
+
+
+def test_a_hung_job_shows_as_stuck_and_cancel_by_id_ends_it_cancelled(setup: Setup) -> None:
+    client = redis.Redis.from_url(setup.url)
+    (job_id,) = setup.enqueue("hang", ("hung",))
+    started = float(cast(bytes, wait_for(lambda: client.get("hung:started"), "the hung job")))
+    t = "hang"
+    time.sleep(1.5)
+    (worker,) = [
+        w
+        for w in setup.workers
+        if sample(w.metrics(), "signalpost_job_runs_in_progress", job_type=t)
+    ]
+    text = worker.metrics()
+    progress = sample(text, "signalpost_job_oldest_progress_timestamp_seconds", job_type=t)
+    start = sample(text, "signalpost_job_oldest_running_start_timestamp_seconds", job_type=t)
+    assert progress is not None and start is not None
+    assert abs(start - started) < 1.0 and progress == start  # no progress since the start
+    assert time.time() - progress >= 1.5  # the age the stuck rule computes
+    listed = wait_for(lambda: setup.runs().get(job_id), "the hung run in the list")
+    assert listed["worker"] == worker.name and listed["progress"] is None
+    assert listed["seconds_since_progress"] >= 1.5
+
+    cancelled = httpx.post(f"{setup.web.base_url}/jobs/{job_id}/cancel", timeout=30)
+    assert cancelled.status_code == 202
+    wait_for(
+        lambda: sample(
+            worker.metrics(),
+            "signalpost_job_runs_finished_total",
+            job_type=t,
+            job_status="cancelled",
+        ),
+        "the run to end cancelled",
+    )
+    text = worker.metrics()
+    assert sample(text, "signalpost_job_runs_in_progress", job_type=t) == 0
+    assert sample(text, "signalpost_job_oldest_progress_timestamp_seconds", job_type=t) == math.inf
+    (span,) = wait_for(lambda: setup.run_spans(job_id), "the run span")
+    assert attributes(span.attributes)["job.status"] == "cancelled"
+    assert isinstance(setup.results([job_id])[0], asyncio.CancelledError)  # arq's abort
+
+
+def test_scrubbed_arguments_never_appear_in_clear(setup: Setup) -> None:
+    (job_id,) = setup.enqueue(
+        "leak", (), password=SECRETS[0].value, notes=[s.text for s in SECRETS]
+    )
+    (result,) = setup.results([job_id])
+    assert isinstance(result, RuntimeError)
+    (span,) = wait_for(lambda: setup.run_spans(job_id), "the run span")
+    failed = wait_for(
+        lambda: [r for r in _records(setup.log, job_id) if "job failed" in json.dumps(r)],
+        "the error record",
+    )
+    assert failed
+    attrs = attributes(span.attributes)
+    assert "job.parameters.password" in attrs and "job.parameters.notes" in attrs
+    assert attrs["error.class"]
+    wait_for(
+        lambda: any(job_id in str(r) for _, r in setup.received.log_records()), "the OTLP records"
+    )
+    exported = b"".join(t.SerializeToString() for t in setup.received.traces)
+    exported += b"".join(t.SerializeToString() for t in setup.received.logs)
+    logged = setup.log.read_text()
+    stdout = "".join(w.log.read_text(errors="replace") for w in setup.workers)
+    expositions = "".join(w.metrics() for w in setup.workers)
+    for secret in SECRETS:
+        assert secret.value.encode() not in exported, secret.name
+        assert secret.value not in logged, secret.name
+        assert secret.value not in expositions, secret.name
+        assert secret.value not in stdout, secret.name
+
+
+def test_a_pending_retry_survives_its_worker_and_keeps_its_numbering(setup: Setup) -> None:
+    """The first attempt fails on a worker of the queue ``retryq``, which is killed during the
+    back-off (3 s); a worker started afterwards (another machine) runs the second attempt."""
+    client = redis.Redis.from_url(setup.url)
+    env = {**setup.env, "ARQ_TEST_QUEUE": "retryq"}
+    first = ArqWorker("retry-first", env, setup.directory)
+    tracer = TracerProvider().get_tracer("request")
+    try:
+        first.wait_ready()
+        with tracer.start_as_current_span("POST /import") as request_span:
+            (job_id,) = setup.enqueue("flaky", ("flaky", 1), queue="retryq")
+        wait_for(
+            lambda: _events(setup.log, job_id)[-1:] == ["retry_scheduled"], "the retry scheduled"
+        )
+        # The span of attempt 1 is exported (batched) before the machine dies.
+        wait_for(lambda: setup.run_spans(job_id), "the first attempt's span")
+    finally:
+        first.kill()
+    second = ArqWorker("retry-second", env, setup.directory)
+    try:
+        second.wait_ready()
+        assert setup.results([job_id], queue="retryq") == [2]
+    finally:
+        second.stop()
+    pids = [int(p) for p in cast(list[bytes], client.lrange("flaky:workers", 0, -1))]
+    assert pids == [first.process.pid, second.process.pid]
+
+    spans = wait_for(
+        lambda: len(setup.run_spans(job_id)) == 2 and setup.run_spans(job_id), "both run spans"
+    )
+    one, two = spans
+    context = request_span.get_span_context()
+    assert one.trace_id == two.trace_id == context.trace_id.to_bytes(16, "big")
+    a1, a2 = attributes(one.attributes), attributes(two.attributes)
+    assert (a1["job.attempt"], a1["job.status"], a1["error.class"]) == (1, "retrying", "transient")
+    assert (a2["job.attempt"], a2["job.status"]) == (2, "succeeded")
+    events = _events(setup.log, job_id)
+    assert events == ["started", "retry_scheduled", "started", "succeeded"], events
+    attempts = [r["attributes"]["job.attempt"] for r in _records(setup.log, job_id)]
+    assert attempts == [1, 1, 2, 2]  # each record names its attempt

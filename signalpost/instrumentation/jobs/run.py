@@ -459,6 +459,7 @@ class JobRun:
         except Exception:
             internal_error("running jobs")
         first = self._first_attempt
+        self.attempt = first  # the start's log record and span name the attempt
         self._telemetry.started(
             self,
             now,

@@ -1,0 +1,85 @@
+"""arq's own log lines are scrubbed in place, for every handler, arq's own included."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+from arq.utils import args_to_string
+
+from signalpost.instrumentation.arq_logs import ARQ_LOGGERS, scrub_arq_logs
+from signalpost.instrumentation.scrub import Scrubber
+from tests.secrets_fixture import SECRETS
+
+TOKEN = "ghp_R8x2LmQ7vTz9KpW3nY6cB1dF4hJ0sA5eG7uI"
+
+
+@pytest.fixture
+def arq_output() -> Iterator[io.StringIO]:
+    """What a handler like the one ``arq``'s command line installs on ``arq`` writes,
+    installed after the filter (as dictConfig does when the worker starts)."""
+    scrub_arq_logs()
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    arq = logging.getLogger("arq")
+    arq.addHandler(handler)
+    level = arq.level
+    arq.setLevel(logging.INFO)
+    try:
+        yield out
+    finally:
+        arq.removeHandler(handler)
+        arq.setLevel(level)
+
+
+def test_job_arguments_results_and_tracebacks_are_scrubbed(arq_output: io.StringIO) -> None:
+    log = logging.getLogger("arq.worker")
+    arguments = args_to_string((), {"notes": [s.text for s in SECRETS[:1]], "token": TOKEN})
+    log.info("%6.2fs → %s(%s)%s", 0.01, "id:leak", arguments, "")
+    log.info("%6.2fs ← %s ● %s", 0.01, "id:leak", repr({"password": "hunter2"}))
+    try:
+        raise RuntimeError("could not log in: " + "; ".join(s.text for s in SECRETS))
+    except RuntimeError:
+        log.exception("%6.2fs ! %s failed, %s: %s", 0.01, "id:leak", "RuntimeError", "x")
+    text = arq_output.getvalue()
+    assert "id:leak(" in text and "[Filtered]" in text and "Traceback" in text
+    assert "hunter2" not in text
+    for secret in SECRETS:
+        assert secret.value not in text, secret.name
+
+
+def test_an_argument_cut_by_arq_is_dropped_not_left_as_a_fragment(
+    arq_output: io.StringIO,
+) -> None:
+    arguments = args_to_string(("batch-7", "x" * 40, TOKEN), {})
+    assert arguments.endswith("…") and TOKEN[:10] in arguments  # arq cut the token
+    logging.getLogger("arq.worker").info("%6.2fs → %s(%s)%s", 0.0, "id:f", arguments, "")
+    line = arq_output.getvalue().rstrip("\n")
+    assert line == f"  0.00s → id:f('batch-7', '{'x' * 40}', …)"
+
+
+def test_every_arq_logger_is_covered_and_a_bad_record_is_withheld(
+    arq_output: io.StringIO,
+) -> None:
+    for name in ARQ_LOGGERS:
+        logging.getLogger(name).warning("redis at redis://:%s@cache:6379", "s3cr3t-pass")
+    logging.getLogger("arq.worker").info("%d jobs", "not a number")  # formatting fails
+    lines = arq_output.getvalue().splitlines()
+    assert lines[: len(ARQ_LOGGERS)] == ["redis at redis://[Filtered]@cache:6379"] * len(
+        ARQ_LOGGERS
+    )
+    assert lines[-1] == "arq log record withheld: it could not be scrubbed"
+
+
+def test_installing_twice_adds_one_filter_and_takes_the_new_scrubber() -> None:
+    custom = Scrubber(secret_keys={"ssn"})
+    scrubbing = scrub_arq_logs(custom)
+    assert scrub_arq_logs(custom) is scrubbing
+    for name in ARQ_LOGGERS:
+        assert logging.getLogger(name).filters.count(scrubbing) == 1
+    assert scrubbing.scrubber is custom
+    scrub_arq_logs()
+    assert scrubbing.scrubber is None
