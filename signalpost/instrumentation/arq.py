@@ -20,7 +20,7 @@ policy retries is handed to arq as ``Retry(defer=<back-off>)`` (``max_tries`` is
 Each worker also publishes its runs in progress to Redis, so that :func:`running_jobs` lists the
 runs of every worker in another process (the web app's running-jobs endpoint and terminal view)
 and cancels them through arq's abort. arq's own log lines (a job's arguments, result and
-exception) are scrubbed in place (:mod:`~signalpost.instrumentation.arq_logs`). See
+exception) are scrubbed in place (:mod:`~signalpost.instrumentation.queuelogs`). See
 ``docs/arq.md``.
 """
 
@@ -41,10 +41,10 @@ except ImportError as error:  # pragma: no cover - exercised by tests/test_extra
     raise missing_extra("arq", error) from error
 
 from signalpost.instrumentation.arq_jobs import ArqRunningJobs, RunPublisher
-from signalpost.instrumentation.arq_logs import scrub_arq_logs
 from signalpost.instrumentation.jobs.monitor import MonitoredJob
 from signalpost.instrumentation.jobs.propagation import inject_context
 from signalpost.instrumentation.jobs.retry import RetryPolicy
+from signalpost.instrumentation.queuelogs import ARQ_LOGGERS, scrub_loggers
 
 __all__ = ["TRACE_KWARG", "ArqRunningJobs", "enqueue", "monitored_functions", "running_jobs"]
 
@@ -79,7 +79,7 @@ def monitored_functions(
             ``running``, ``progress_interval``...).
     """
     chosen = policies or {}
-    scrub_arq_logs(monitor_options.get("scrubber"))
+    scrub_loggers(ARQ_LOGGERS, monitor_options.get("scrubber"))
     publisher = (
         None
         if publish_interval is None

@@ -50,6 +50,7 @@ from signalpost.instrumentation.jobs.propagation import inject_context
 from signalpost.instrumentation.jobs.retry import RetryPolicy
 from signalpost.instrumentation.jobs.run import current_run_or_none
 from signalpost.instrumentation.jobs.running import RunningJobs, default_running_jobs
+from signalpost.instrumentation.queuelogs import CELERY_LOGGERS, scrub_loggers
 from signalpost.instrumentation.scrub import Scrubber
 
 __all__ = ["CANCEL_SIGNAL", "CeleryInstrumentation", "cancel", "instrument", "running_jobs"]
@@ -198,6 +199,7 @@ def instrument(
             app, running or default_running_jobs, interval=publish_interval, scrubber=scrubber
         ),
     )
+    scrub_loggers(CELERY_LOGGERS, scrubber)
     signals.before_task_publish.connect(_inject_headers, weak=False)
     signals.worker_process_init.connect(_install_cancel_handler, weak=False)
     signals.worker_process_shutdown.connect(_mark_process_dead, weak=False)

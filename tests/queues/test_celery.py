@@ -114,13 +114,23 @@ def test_totals_are_exact_across_worker_processes(queue: Queue) -> None:
     assert len({v[1] for v in values}) == 2  # both workers ran some
     t = "tests.add"
     assert queue.sample("signalpost_job_runs_started_total", job_type=t) == 24
-    assert queue.sample("signalpost_job_runs_finished_total", job_type=t, job_status="succeeded") == 24
+    assert (
+        queue.sample("signalpost_job_runs_finished_total", job_type=t, job_status="succeeded") == 24
+    )
     assert queue.sample("signalpost_job_attempts_total", job_type=t, error_class="") == 24
     assert queue.sample("signalpost_job_items_processed_total", job_type=t) == 24
-    assert queue.sample("signalpost_job_run_duration_seconds_count", job_type=t, job_status="succeeded") == 24
+    assert (
+        queue.sample(
+            "signalpost_job_run_duration_seconds_count", job_type=t, job_status="succeeded"
+        )
+        == 24
+    )
     assert queue.sample("signalpost_job_runs_in_progress", job_type=t) == 0
     # No run of the type is running in any live process.
-    assert queue.sample("signalpost_job_oldest_running_start_timestamp_seconds", job_type=t) == math.inf
+    assert (
+        queue.sample("signalpost_job_oldest_running_start_timestamp_seconds", job_type=t)
+        == math.inf
+    )
 
 
 def test_the_request_trace_contains_the_task_run_span(queue: Queue) -> None:
@@ -163,15 +173,18 @@ def test_a_hung_task_shows_as_stuck_and_cancel_ends_it_cancelled(queue: Queue) -
 
     signalpost.celery.cancel(queue.app, result.id)
     wait_for(
-        lambda: queue.sample("signalpost_job_runs_finished_total", job_type=t, job_status="cancelled"),
+        lambda: queue.sample(
+            "signalpost_job_runs_finished_total", job_type=t, job_status="cancelled"
+        ),
         "the run to end cancelled",
     )
     # The worker's main process stores REVOKED; the child records the run: either may be first.
     wait_for(lambda: result.state == "REVOKED", "the task to be revoked")
     assert queue.sample("signalpost_job_runs_in_progress", job_type=t) == 0
     wait_for(
-        lambda: queue.sample("signalpost_job_oldest_progress_timestamp_seconds", job_type=t)
-        == math.inf,
+        lambda: (
+            queue.sample("signalpost_job_oldest_progress_timestamp_seconds", job_type=t) == math.inf
+        ),
         "no hung run left",
     )
     (span,) = wait_for(lambda: queue.run_spans(result.id), "the run span")
@@ -193,25 +206,47 @@ def test_scrubbed_arguments_never_appear_in_clear(queue: Queue) -> None:
     exported = b"".join(t.SerializeToString() for t in queue.received.traces)
     logged = queue.log.read_text()
     exposition = generate_latest(queue.registry()).decode()
-    assert failed
+    # The workers' own output: Celery's "raised unexpected" line and traceback included.
+    # (Celery writes its line and the traceback in one write.)
+    stdout = wait_for(
+        lambda: (
+            (text := "".join(w.log.read_text(errors="replace") for w in (queue.w1, queue.w2)))
+            and "raised unexpected" in text
+            and text
+        ),
+        "Celery's error line",
+    )
+    assert failed and "raised unexpected" in stdout
     for secret in SECRETS:
         assert secret.value.encode() not in exported, secret.name
         assert secret.value not in logged, secret.name
         assert secret.value not in exposition, secret.name
+        assert secret.value not in stdout, secret.name
 
 
 def test_a_task_s_own_retry_is_recorded_as_a_retry(queue: Queue) -> None:
     result = queue.tasks.own_retry.delay("own")
     assert result.get(timeout=30) == 2
-    one, two = wait_for(lambda: len(queue.run_spans(result.id)) == 2 and queue.run_spans(result.id), "both run spans")
+    one, two = wait_for(
+        lambda: len(queue.run_spans(result.id)) == 2 and queue.run_spans(result.id),
+        "both run spans",
+    )
     a1, a2 = attributes(one.attributes), attributes(two.attributes)
-    assert (a1["job.attempt"], a1["job.status"], a1["error.type"]) == (1, "retrying", "TimeoutError")
+    assert (a1["job.attempt"], a1["job.status"], a1["error.type"]) == (
+        1,
+        "retrying",
+        "TimeoutError",
+    )
     assert (a2["job.attempt"], a2["job.status"]) == (2, "succeeded")
     t = "tests.own_retry"
     assert queue.sample("signalpost_job_retries_total", job_type=t, error_class="transient") == 1
     assert queue.sample("signalpost_job_runs_started_total", job_type=t) == 1
-    assert queue.sample("signalpost_job_runs_finished_total", job_type=t, job_status="succeeded") == 1
-    assert queue.sample("signalpost_job_runs_finished_total", job_type=t, job_status="failed") is None
+    assert (
+        queue.sample("signalpost_job_runs_finished_total", job_type=t, job_status="succeeded") == 1
+    )
+    assert (
+        queue.sample("signalpost_job_runs_finished_total", job_type=t, job_status="failed") is None
+    )
 
 
 def test_a_pending_retry_survives_its_worker_and_keeps_its_numbering(queue: Queue) -> None:
@@ -220,7 +255,12 @@ def test_a_pending_retry_survives_its_worker_and_keeps_its_numbering(queue: Queu
     tracer = TracerProvider().get_tracer("request")
     with tracer.start_as_current_span("POST /import") as request_span:
         result = queue.tasks.flaky.apply_async(("flaky", 1), queue="retryq")
-    wait_for(lambda: f"{result.id}]" in queue.w1.log.read_text() and "Retry in" in queue.w1.log.read_text(), "the retry to be scheduled")
+    wait_for(
+        lambda: (
+            f"{result.id}]" in queue.w1.log.read_text() and "Retry in" in queue.w1.log.read_text()
+        ),
+        "the retry to be scheduled",
+    )
     queue.w1.kill()  # SIGKILL, with the retry (countdown 2 s) held by w1
     queue.app.control.add_consumer("retryq", destination=[queue.w2.hostname], reply=True)
     # A worker starting (w1 restarted, or a new machine) hands the held message back to the
@@ -236,7 +276,10 @@ def test_a_pending_retry_survives_its_worker_and_keeps_its_numbering(queue: Queu
     first, second = (int(pid) for pid in workers)
     assert first == queue.w1.process.pid and second == queue.w2.process.pid  # not w3
 
-    spans = wait_for(lambda: len(queue.run_spans(result.id)) == 2 and queue.run_spans(result.id), "both run spans")
+    spans = wait_for(
+        lambda: len(queue.run_spans(result.id)) == 2 and queue.run_spans(result.id),
+        "both run spans",
+    )
     one, two = spans
     trace_id = request_span.get_span_context().trace_id.to_bytes(16, "big")
     assert one.trace_id == two.trace_id == trace_id
@@ -249,4 +292,6 @@ def test_a_pending_retry_survives_its_worker_and_keeps_its_numbering(queue: Queu
     assert queue.sample("signalpost_job_retries_total", job_type=t, error_class="transient") == 1
     assert queue.sample("signalpost_job_attempts_total", job_type=t, error_class="transient") == 1
     assert queue.sample("signalpost_job_runs_started_total", job_type=t) == 1
-    assert queue.sample("signalpost_job_runs_finished_total", job_type=t, job_status="succeeded") == 1
+    assert (
+        queue.sample("signalpost_job_runs_finished_total", job_type=t, job_status="succeeded") == 1
+    )

@@ -1,10 +1,11 @@
-"""arq's own log lines, scrubbed in place: :func:`scrub_arq_logs`.
+"""A task queue's own log lines, scrubbed in place: :func:`scrub_loggers`.
 
-arq's worker logs every job's arguments (``→ id:function(args)``), its result (``← id:function ●
-result``) and a failed job's exception with its traceback, through its own handler (the ``arq``
-command line installs one on the ``arq`` logger) as well as through any handler on the root
-logger. A filter on the loggers that create those records rewrites each record once, before
-any handler sees it, so that every output gets the scrubbed text.
+Queue workers log jobs' arguments, results and exceptions with their tracebacks (arq:
+``→ id:function(args)``, ``← id:function ● result``; Celery: ``Task name[id] succeeded in 0.1s:
+result``, ``raised unexpected: RuntimeError(...)``) through handlers of their own (the ``arq``
+and ``celery`` command lines install them) as well as through the root logger's. A filter on
+the loggers that create those records rewrites each record once, before any handler sees it,
+so that every output gets the scrubbed text.
 """
 
 from __future__ import annotations
@@ -15,10 +16,20 @@ import traceback
 from signalpost.instrumentation import defaults
 from signalpost.instrumentation.scrub import Scrubber
 
-__all__ = ["ARQ_LOGGERS", "ArqLogScrubber", "scrub_arq_logs"]
+__all__ = ["ARQ_LOGGERS", "CELERY_LOGGERS", "QueueLogScrubber", "scrub_loggers"]
 
 ARQ_LOGGERS = ("arq.worker", "arq.jobs", "arq.connections", "arq.cron")
-"""The loggers arq creates its records on (a filter on the parent ``arq`` would not see them)."""
+"""The loggers arq creates its records on (a filter on a parent logger would not see them)."""
+
+CELERY_LOGGERS = (
+    "celery.app.trace",
+    "celery.worker.request",
+    "celery.worker.strategy",
+    "celery.worker.consumer.consumer",
+    "celery.redirected",
+    "celery.beat",
+)
+"""The loggers Celery's worker logs tasks' arguments, results, errors and output on."""
 
 _ELLIPSIS = "…"  # what arq.utils.truncate ends a cut string with
 _MAX_TRACE = 64 * 1024
@@ -32,8 +43,8 @@ def _whole_items(text: str) -> str:
     return head + separator + _ELLIPSIS if separator else _ELLIPSIS
 
 
-class ArqLogScrubber(logging.Filter):
-    """Scrubs an arq record's message, exception and stack in place (never drops one).
+class QueueLogScrubber(logging.Filter):
+    """Scrubs a record's message, exception and stack in place (never drops one).
 
     Args:
         scrubber: The scrubber to use; the shared default (what ``setup()`` installed),
@@ -48,7 +59,7 @@ class ArqLogScrubber(logging.Filter):
         try:
             self._scrub(record, self.scrubber or defaults.current().scrubber)
         except Exception:
-            record.msg, record.args = "arq log record withheld: it could not be scrubbed", None
+            record.msg, record.args = "log record withheld: it could not be scrubbed", None
             record.exc_info = None
             record.exc_text = record.stack_info = None
         return True
@@ -66,20 +77,21 @@ class ArqLogScrubber(logging.Filter):
             record.stack_info = scrubber.scrub_text(record.stack_info, _MAX_TRACE, keep_tail=True)
 
 
-_installed: ArqLogScrubber | None = None
+_installed: dict[str, QueueLogScrubber] = {}
 
 
-def scrub_arq_logs(scrubber: Scrubber | None = None) -> ArqLogScrubber:
-    """Install the scrubbing filter on arq's loggers (once; a later call sets its scrubber).
+def scrub_loggers(names: tuple[str, ...], scrubber: Scrubber | None = None) -> None:
+    """Scrub every record created on the loggers ``names`` (installed once per logger; a later
+    call sets the scrubber).
 
     Args:
+        names: Logger names (:data:`ARQ_LOGGERS`, :data:`CELERY_LOGGERS`).
         scrubber: The scrubber to use; the shared default (what ``setup()`` installed) if
             ``None``.
     """
-    global _installed
-    if _installed is None:
-        _installed = ArqLogScrubber()
-        for name in ARQ_LOGGERS:
-            logging.getLogger(name).addFilter(_installed)
-    _installed.scrubber = scrubber
-    return _installed
+    for name in names:
+        scrubbing = _installed.get(name)
+        if scrubbing is None:
+            scrubbing = _installed[name] = QueueLogScrubber()
+            logging.getLogger(name).addFilter(scrubbing)
+        scrubbing.scrubber = scrubber

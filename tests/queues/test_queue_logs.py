@@ -1,4 +1,5 @@
-"""arq's own log lines are scrubbed in place, for every handler, arq's own included."""
+"""A queue's own log lines (arq's, Celery's) are scrubbed in place, for every handler,
+the queue's own included."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from collections.abc import Iterator
 import pytest
 from arq.utils import args_to_string
 
-from signalpost.instrumentation.arq_logs import ARQ_LOGGERS, scrub_arq_logs
+from signalpost.instrumentation.queuelogs import (
+    ARQ_LOGGERS,
+    CELERY_LOGGERS,
+    QueueLogScrubber,
+    scrub_loggers,
+)
 from signalpost.instrumentation.scrub import Scrubber
 from tests.secrets_fixture import SECRETS
 
@@ -20,19 +26,22 @@ TOKEN = "ghp_R8x2LmQ7vTz9KpW3nY6cB1dF4hJ0sA5eG7uI"
 def arq_output() -> Iterator[io.StringIO]:
     """What a handler like the one ``arq``'s command line installs on ``arq`` writes,
     installed after the filter (as dictConfig does when the worker starts)."""
-    scrub_arq_logs()
+    scrub_loggers(ARQ_LOGGERS)
+    scrub_loggers(CELERY_LOGGERS)
     out = io.StringIO()
     handler = logging.StreamHandler(out)
     handler.setFormatter(logging.Formatter("%(message)s"))
-    arq = logging.getLogger("arq")
-    arq.addHandler(handler)
-    level = arq.level
-    arq.setLevel(logging.INFO)
+    parents = [logging.getLogger("arq"), logging.getLogger("celery")]
+    levels = [parent.level for parent in parents]
+    for parent in parents:
+        parent.addHandler(handler)
+        parent.setLevel(logging.INFO)
     try:
         yield out
     finally:
-        arq.removeHandler(handler)
-        arq.setLevel(level)
+        for parent, level in zip(parents, levels, strict=True):
+            parent.removeHandler(handler)
+            parent.setLevel(level)
 
 
 def test_job_arguments_results_and_tracebacks_are_scrubbed(arq_output: io.StringIO) -> None:
@@ -64,22 +73,37 @@ def test_an_argument_cut_by_arq_is_dropped_not_left_as_a_fragment(
 def test_every_arq_logger_is_covered_and_a_bad_record_is_withheld(
     arq_output: io.StringIO,
 ) -> None:
-    for name in ARQ_LOGGERS:
+    names = ARQ_LOGGERS + CELERY_LOGGERS
+    for name in names:
         logging.getLogger(name).warning("redis at redis://:%s@cache:6379", "s3cr3t-pass")
     logging.getLogger("arq.worker").info("%d jobs", "not a number")  # formatting fails
     lines = arq_output.getvalue().splitlines()
-    assert lines[: len(ARQ_LOGGERS)] == ["redis at redis://[Filtered]@cache:6379"] * len(
-        ARQ_LOGGERS
+    assert lines[: len(names)] == ["redis at redis://[Filtered]@cache:6379"] * len(names)
+    assert lines[-1] == "log record withheld: it could not be scrubbed"
+
+
+def test_celery_s_task_lines_with_mapping_arguments_are_scrubbed(arq_output: io.StringIO) -> None:
+    # celery.app.trace logs with a dict of arguments (LOG_SUCCESS, LOG_FAILURE).
+    logging.getLogger("celery.app.trace").info(
+        "Task %(name)s[%(id)s] succeeded in %(runtime)ss: %(return_value)s",
+        {"name": "t", "id": "1", "runtime": 0.1, "return_value": repr({"token": TOKEN})},
     )
-    assert lines[-1] == "arq log record withheld: it could not be scrubbed"
+    assert arq_output.getvalue() == "Task t[1] succeeded in 0.1s: {'token': '[Filtered]'}\n"
 
 
 def test_installing_twice_adds_one_filter_and_takes_the_new_scrubber() -> None:
     custom = Scrubber(secret_keys={"ssn"})
-    scrubbing = scrub_arq_logs(custom)
-    assert scrub_arq_logs(custom) is scrubbing
+    scrub_loggers(ARQ_LOGGERS, custom)
+    scrub_loggers(ARQ_LOGGERS, custom)
     for name in ARQ_LOGGERS:
-        assert logging.getLogger(name).filters.count(scrubbing) == 1
-    assert scrubbing.scrubber is custom
-    scrub_arq_logs()
-    assert scrubbing.scrubber is None
+        (scrubbing,) = [
+            f for f in logging.getLogger(name).filters if isinstance(f, QueueLogScrubber)
+        ]
+        assert scrubbing.scrubber is custom
+    scrub_loggers(ARQ_LOGGERS)
+    assert all(
+        f.scrubber is None
+        for name in ARQ_LOGGERS
+        for f in logging.getLogger(name).filters
+        if isinstance(f, QueueLogScrubber)
+    )
