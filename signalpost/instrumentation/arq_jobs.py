@@ -95,6 +95,7 @@ class RunPublisher:
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._worker = ""
+        self._failing = False
 
     def begin(self, run: RunView, redis_pool: ArqRedis) -> None:
         """``run`` started in this worker (``redis_pool``: the worker's ``ctx["redis"]``)."""
@@ -102,11 +103,14 @@ class RunPublisher:
         self._live[run.job_id] = run
         self._ended.discard(run.job_id)
         if self._task is None or self._task.done():
-            self._worker = worker_name()  # after a fork too
-            self._wake = asyncio.Event()
-            self._task = asyncio.get_running_loop().create_task(
-                self._loop(), name="signalpost-arq-publisher"
-            )
+            try:
+                self._worker = worker_name()
+                self._wake = asyncio.Event()
+                self._task = asyncio.get_running_loop().create_task(
+                    self._loop(), name="signalpost-arq-publisher"
+                )
+            except Exception:  # never let the listing break the job
+                internal_error("arq progress publisher start")
 
     def end(self, job_id: str) -> None:
         """The run ``job_id`` ended: remove it from Redis at the next publication."""
@@ -120,8 +124,11 @@ class RunPublisher:
         while True:
             try:
                 await self.publish()
+                self._failing = False
             except Exception:
-                internal_error("arq progress publisher")
+                if not self._failing:  # once per outage, not once per interval
+                    internal_error("arq progress publisher")
+                self._failing = True
             if not self._live and not self._ended:
                 return
             try:

@@ -16,8 +16,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from prometheus_client import CollectorRegistry
 
 import signalpost.arq
+from signalpost.instrumentation.arq_jobs import RunPublisher
 from signalpost.instrumentation.jobs import RetryPolicy, current_run
+from signalpost.instrumentation.jobs.monitor import MonitoredJob
 from tests.queues.redis_server import redis_server
+from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -141,3 +144,22 @@ async def test_abort_ends_the_run_cancelled(
     get = registry.get_sample_value
     assert get("signalpost_job_runs_finished_total", {"job_type": "hang", "job_status": "cancelled"}) == 1
     assert get("signalpost_job_runs_in_progress", {"job_type": "hang"}) == 0
+
+
+async def test_an_unreachable_redis_is_logged_once_and_the_job_runs_on(
+    registry: CollectorRegistry, caplog: pytest.LogCaptureFixture
+) -> None:
+    pool = ArqRedis(host="127.0.0.1", port=free_port(), socket_connect_timeout=0.2)
+    publisher = RunPublisher(interval=0.05)
+    run = MonitoredJob("offline", registry=registry).queued_run(job_id="j-1")
+    async with run:
+        publisher.begin(run, pool)
+        for i in range(10):  # about 10 publication attempts, all failing
+            run.progress(i, 10)
+            await asyncio.sleep(0.05)
+        publisher.end("j-1")
+    await pool.aclose()
+    failures = [r for r in caplog.records if "arq progress publisher" in r.getMessage()]
+    assert len(failures) == 1
+    get = registry.get_sample_value
+    assert get("signalpost_job_runs_finished_total", {"job_type": "offline", "job_status": "succeeded"}) == 1
