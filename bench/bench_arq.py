@@ -8,7 +8,10 @@ Budget (issue 14): at most 150 µs per job beside arq's own cost. Three sides ru
 ``signalpost.arq.monitored_functions`` with the default ``publish_interval`` (1 s: the worker
 publishes its runs in progress to Redis) and monitored with ``publish_interval=None``. Monitoring
 uses the real SDK ``TracerProvider`` with a batch processor, metrics in a fresh registry and the
-``signalpost.jobs`` logger at INFO into a discarding handler (see bench_jobs.py). Two levels:
+``signalpost.jobs`` logger at INFO into a discarding handler (see bench_jobs.py). arq's own
+job lines are logged at INFO into a handler that formats them and discards them, as arq's
+command line would log them; the filters by which ``monitored_functions`` scrubs those lines are
+attached during the monitored sides' rounds only (loggers are global to the process). Two levels:
 
 * direct: ``await function.coroutine(ctx, 20)`` with a fresh ctx per job as arq's worker builds
   it (``job_id``, ``job_try``, ``enqueue_time``, ``score``, ``redis`` = a real ``ArqRedis``): the
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 import tempfile
 import time
@@ -44,6 +48,7 @@ from prometheus_client import CollectorRegistry
 
 import signalpost.arq
 from signalpost.instrumentation.jobs import RunningJobs
+from signalpost.instrumentation.queuelogs import ARQ_LOGGERS
 
 if __package__ in (None, ""):  # run as a script: make ``bench`` and ``tests`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -56,6 +61,53 @@ SIDES = ("plain", "monitored", "no-publisher")
 
 async def work(ctx: dict[str, Any], x: int) -> int:
     return sum(range(x))
+
+
+class FormatHandler(logging.Handler):
+    """Formats each record, as a stream handler would, and writes it nowhere."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.format(record)
+
+
+def setup_arq_logging() -> None:
+    """arq's own job lines at INFO into a formatting, discarding handler (arq's command line
+    logs them at INFO)."""
+    logger = logging.getLogger("arq")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(FormatHandler())
+    logger.propagate = False
+
+
+class LogScrubbing:
+    """The filters ``monitored_functions`` adds to arq's loggers (its scrubbing of arq's own
+    lines), attached only while a monitored side runs: loggers are global to the process."""
+
+    def __init__(self) -> None:
+        self._before = {name: list(logging.getLogger(name).filters) for name in ARQ_LOGGERS}
+        self._added: dict[str, list[Any]] = {}
+
+    def installed(self) -> None:
+        """Record the filters added since construction."""
+        for name, before in self._before.items():
+            logger = logging.getLogger(name)
+            self._added[name] = [f for f in logger.filters if f not in before]
+
+    def attach(self, on: bool) -> None:
+        for name, added in self._added.items():
+            logger = logging.getLogger(name)
+            for log_filter in added:
+                (logger.addFilter if on else logger.removeFilter)(log_filter)
+
+
+def with_scrubbing(
+    scrubbing: LogScrubbing, on: bool, one_round: Callable[[], Awaitable[Cost]]
+) -> Callable[[], Awaitable[Cost]]:
+    async def scrubbed_round() -> Cost:
+        scrubbing.attach(on)
+        return await one_round()
+
+    return scrubbed_round
 
 
 def make_functions(provider: TracerProvider) -> dict[str, Function]:
@@ -155,16 +207,30 @@ def worker_round(function: Function, pool: ArqRedis, n: int) -> Callable[[], Awa
 
 async def measure(url: str, quick: bool) -> tuple[dict[str, Cost], dict[str, Cost]]:
     provider = make_provider()
+    scrubbing = LogScrubbing()
     functions = make_functions(provider)
+    scrubbing.installed()
     pool = await create_pool(RedisSettings.from_dsn(url))
     try:
         calls, direct_rounds = (500, 5) if quick else (5000, 15)
         jobs, rounds = (150, 3) if quick else (1000, 15)
         direct = await interleaved_rounds(
-            {name: direct_round(functions[name], pool, calls) for name in SIDES}, direct_rounds
+            {
+                name: with_scrubbing(
+                    scrubbing, name != "plain", direct_round(functions[name], pool, calls)
+                )
+                for name in SIDES
+            },
+            direct_rounds,
         )
         worker = await interleaved_rounds(
-            {name: worker_round(functions[name], pool, jobs) for name in SIDES}, rounds
+            {
+                name: with_scrubbing(
+                    scrubbing, name != "plain", worker_round(functions[name], pool, jobs)
+                )
+                for name in SIDES
+            },
+            rounds,
         )
     finally:
         await pool.aclose()
@@ -201,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer jobs and rounds")
     args = parser.parse_args(argv)
     setup_logging()
+    setup_arq_logging()
     with tempfile.TemporaryDirectory(prefix="bench-arq-") as directory:
         with redis_server(Path(directory)) as url:
             direct, worker = asyncio.run(measure(url, args.quick))
