@@ -114,8 +114,23 @@ def _binder(coroutine: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[st
         signature: inspect.Signature | None = inspect.signature(coroutine)
     except (TypeError, ValueError):
         signature = None
+    plain = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    names = (
+        [p.name for p in list(signature.parameters.values())[1:]]
+        if signature is not None
+        and signature.parameters
+        and all(p.kind is plain for p in signature.parameters.values())
+        else None
+    )
 
     def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Mapping[str, Any]:
+        # The usual job signature, (ctx, a, b, ...) called as arq does: zip instead of
+        # Signature.bind_partial, which costs several µs a job.
+        if names is not None and len(args) <= len(names) and not kwargs.keys() - names:
+            bound = dict(zip(names, args, strict=False))
+            if not bound.keys() & kwargs.keys():
+                bound.update(kwargs)
+                return bound
         if signature is not None:
             try:
                 bound = dict(signature.bind_partial(None, *args, **kwargs).arguments)

@@ -126,6 +126,19 @@ _PROSE: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     ),
 )
 
+# Every literal above, looked for once in the lower-cased text: most text holds none, and one
+# search is cheaper than a substring test per pattern.
+_TRIGGERS = re.compile(
+    "|".join(
+        sorted(
+            {re.escape(lit.lower()) for literals, _, _ in _VALUE_PATTERNS for lit in literals}
+            | {re.escape(lit) for literals, _ in _PROSE for lit in literals}
+        )
+    )
+)
+_MIN_CARD = 13  # digits in the shortest card number
+_MIN_ENTROPY = 40  # characters in the shortest high-entropy run
+
 # key=value or key: value pairs inside free text (query strings, log messages, DSNs); the key is
 # checked against the secret keys in the replacement function (a regex alternation of the keys
 # inside [\w-]* backtracks quadratically).
@@ -279,8 +292,9 @@ class Scrubber:
         if cached is None:
             folded = key.lower().replace("-", "_")
             cached = any(fragment in folded for fragment in self.secret_keys)
-            if len(self._key_cache) < 4096:
-                self._key_cache[key] = cached
+            if len(self._key_cache) >= 4096:  # keys from free text (IDs) must not fill it for good
+                self._key_cache.clear()
+            self._key_cache[key] = cached
         return cached
 
     def scrub_string(self, value: str) -> str:
@@ -295,16 +309,23 @@ class Scrubber:
         """
         value = truncate(value, limit, keep_tail=keep_tail)
         lower = value.lower()
-        for literals, fold, pattern in _VALUE_PATTERNS:
-            text = lower if fold else value
-            if any(literal in text for literal in literals):
-                value = pattern.sub(FILTERED, value)
+        triggered = _TRIGGERS.search(lower) is not None
+        if triggered:
+            for literals, fold, pattern in _VALUE_PATTERNS:
+                text = lower if fold else value
+                if any(literal in text for literal in literals):
+                    value = pattern.sub(FILTERED, value)
         if self.secret_keys and ("=" in value or ":" in value):
             value = _PAIR.sub(self._pair_value, value)
-        for literals, prose in _PROSE:
-            if any(literal in lower for literal in literals):
-                value = prose.sub(_keep_prose_key, value)
+        if triggered:
+            for literals, prose in _PROSE:
+                if any(literal in lower for literal in literals):
+                    value = prose.sub(_keep_prose_key, value)
+        if len(value) < _MIN_CARD:
+            return value
         value = _CARD.sub(_card, value)
+        if len(value) < _MIN_ENTROPY:
+            return value
         return _HIGH_ENTROPY.sub(_entropy, value)
 
     def _pair_value(self, match: re.Match[str]) -> str:

@@ -163,3 +163,20 @@ async def test_an_unreachable_redis_is_logged_once_and_the_job_runs_on(
     assert len(failures) == 1
     get = registry.get_sample_value
     assert get("signalpost_job_runs_finished_total", {"job_type": "offline", "job_status": "succeeded"}) == 1
+
+
+def test_parameters_are_bound_to_the_function_s_names() -> None:
+    from signalpost.instrumentation.arq import _binder
+
+    async def plain(ctx: Any, batch: str, size: int = 1) -> None: ...
+    async def varargs(ctx: Any, *items: int, **options: Any) -> None: ...
+
+    bind = _binder(plain)
+    assert bind(("b",), {}) == {"batch": "b"}
+    assert bind(("b", 2), {}) == {"batch": "b", "size": 2}
+    assert bind(("b",), {"size": 3}) == {"batch": "b", "size": 3}
+    assert bind((), {"batch": "b"}) == {"batch": "b"}
+    assert bind(("b", 2, 3), {}) == {"args": ["b", 2, 3]}  # does not fit: kept whole
+    assert bind(("b",), {"batch": "c"}) == {"args": ["b"], "batch": "c"}
+    assert bind(("b",), {"other": 1}) == {"args": ["b"], "other": 1}
+    assert _binder(varargs)((1, 2), {"x": 3}) == {"items": (1, 2), "options": {"x": 3}}

@@ -103,7 +103,9 @@ class JobMetrics:
         self.last_success = metrics.gauge(spec.LAST_SUCCESS, self.registry)
         self.oldest_start = metrics.gauge(spec.OLDEST_RUNNING_START, self.registry)
         self.oldest_progress = metrics.gauge(spec.OLDEST_PROGRESS, self.registry)
-        self._sources: weakref.WeakSet[RunningJobs] = weakref.WeakSet()
+        # Weak references, read without a lock on every run start, progress and end: a tuple
+        # replaced whole by watch() (a WeakSet's iteration costs more than the rest).
+        self._sources: tuple[weakref.ref[RunningJobs], ...] = ()
         self.job_types = BoundedValues(max_job_types)
         self.exception_types = BoundedValues(max_exception_types)
         self._by_type: dict[str, TypeMetrics] = {}
@@ -127,7 +129,10 @@ class JobMetrics:
     def watch(self, running: RunningJobs) -> None:
         """Include the runs of ``running`` in the oldest-run timestamps of this registry."""
         with self._lock:
-            self._sources.add(running)
+            alive = [ref for ref in self._sources if ref() is not None]
+            if not any(ref() is running for ref in alive):
+                alive.append(weakref.ref(running))
+            self._sources = tuple(alive)
 
     def publish_oldest(self, job_type: str) -> None:
         """Set the oldest-start and oldest-progress timestamps of ``job_type`` (a label value)
@@ -137,7 +142,10 @@ class JobMetrics:
         scrape-time collector and survive multiprocess mode.
         """
         start = progress = math.inf
-        for running in list(self._sources):
+        for ref in self._sources:
+            running = ref()
+            if running is None:
+                continue
             for run in running.runs():
                 if run.label_type != job_type:
                     continue
