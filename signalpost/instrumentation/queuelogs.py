@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Mapping
 
 from signalpost.instrumentation import defaults
 from signalpost.instrumentation.scrub import Scrubber
@@ -30,6 +31,16 @@ CELERY_LOGGERS = (
     "celery.beat",
 )
 """The loggers Celery's worker logs tasks' arguments, results, errors and output on."""
+
+# The per-job lines of arq and Celery, by their constant format: only the slots that carry
+# data (a job's arguments, its result) are scrubbed; the rest holds numbers and the job's ID
+# and function name, which every other signal carries unscrubbed too. A line whose format is
+# not here (another line, or these after a change in the library) is scrubbed whole.
+_DATA_SLOTS: dict[str, tuple[int | str, ...]] = {
+    "%6.2fs → %s(%s)%s": (2, 3),  # arq: job started, with its arguments
+    "%6.2fs ← %s ● %s": (2,),  # arq: job succeeded, with its result
+    "Task %(name)s[%(id)s] succeeded in %(runtime)ss: %(return_value)s": ("return_value",),
+}
 
 _ELLIPSIS = "…"  # what arq.utils.truncate ends a cut string with
 _MAX_TRACE = 64 * 1024
@@ -66,15 +77,42 @@ class QueueLogScrubber(logging.Filter):
 
     def _scrub(self, record: logging.LogRecord, scrubber: Scrubber) -> None:
         args = record.args
-        if isinstance(args, tuple):
-            args = tuple(_whole_items(a) if isinstance(a, str) else a for a in args)
-        record.msg = scrubber.scrub_string(str(record.msg) % args if args else str(record.msg))
-        record.args = None
+        slots = _DATA_SLOTS.get(record.msg) if isinstance(record.msg, str) else None
+        if slots is not None and not self._scrub_slots(record, slots, scrubber):
+            slots = None
+        if slots is None:
+            if isinstance(args, tuple):
+                args = tuple(_whole_items(a) if isinstance(a, str) else a for a in args)
+            text = str(record.msg) % args if args else str(record.msg)
+            record.msg = scrubber.scrub_string(text)
+            record.args = None
         if record.exc_info and record.exc_info[1] is not None:
             text = "".join(traceback.format_exception(*record.exc_info))
             record.exc_text = scrubber.scrub_text(text.rstrip("\n"), _MAX_TRACE, keep_tail=True)
         if record.stack_info:
             record.stack_info = scrubber.scrub_text(record.stack_info, _MAX_TRACE, keep_tail=True)
+
+    @staticmethod
+    def _scrub_slots(
+        record: logging.LogRecord, slots: tuple[int | str, ...], scrubber: Scrubber
+    ) -> bool:
+        """Scrub the data slots of a known line; ``False`` if its arguments do not fit."""
+        args = record.args
+        positions = [i for i in slots if isinstance(i, int)]
+        keys = [k for k in slots if isinstance(k, str)]
+        if isinstance(args, tuple) and not keys and all(i < len(args) for i in positions):
+            values = list(args)
+            for index in positions:
+                values[index] = scrubber.scrub_string(_whole_items(str(values[index])))
+            record.args = tuple(values)
+            return True
+        if isinstance(args, Mapping) and not positions and all(k in args for k in keys):
+            mapping = dict(args)
+            for key in keys:
+                mapping[key] = scrubber.scrub_string(_whole_items(str(mapping[key])))
+            record.args = mapping
+            return True
+        return False
 
 
 _installed: dict[str, QueueLogScrubber] = {}

@@ -111,6 +111,8 @@ class JobMetrics:
         self._by_type: dict[str, TypeMetrics] = {}
         self._lock = threading.Lock()
         self._children: dict[tuple[object, ...], Any] = {}
+        self._oldest: dict[str, tuple[float, float]] = {}  # what the gauges show, per type
+        self._oldest_lock = threading.Lock()
 
     @classmethod
     def for_registry(cls, registry: CollectorRegistry | None = None) -> JobMetrics:
@@ -134,29 +136,46 @@ class JobMetrics:
                 alive.append(weakref.ref(running))
             self._sources = tuple(alive)
 
-    def publish_oldest(self, job_type: str) -> None:
+    def publish_oldest(
+        self,
+        job_type: str,
+        *,
+        starting: float | None = None,
+        ending: float | None = None,
+    ) -> None:
         """Set the oldest-start and oldest-progress timestamps of ``job_type`` (a label value)
         from the runs in progress now; ``+Inf`` when none runs.
 
         Called by the runs when they start, report progress and end, so the gauges need no
-        scrape-time collector and survive multiprocess mode.
+        scrape-time collector and survive multiprocess mode. The scan over the runs is
+        skipped when the change cannot move either oldest: a run ``starting`` (its start
+        time) while an older one runs, a run ``ending`` (its start time) that started after
+        both oldest times, so that neither can be its own.
         """
-        start = progress = math.inf
-        for ref in self._sources:
-            running = ref()
-            if running is None:
-                continue
-            for run in running.runs():
-                if run.label_type != job_type:
+        with self._oldest_lock:
+            known = self._oldest.get(job_type)
+            if known is not None:
+                if starting is not None and known[0] <= starting:
+                    return
+                if ending is not None and ending > known[0] and ending > known[1]:
+                    return
+            start = progress = math.inf
+            for ref in self._sources:
+                running = ref()
+                if running is None:
                     continue
-                started = run.started_at
-                if started < start:
-                    start = started
-                progressed = started + (run.last_progress_monotonic - run.started_monotonic)
-                if progressed < progress:
-                    progress = progressed
-        self._child(self.oldest_start, job_type).set(start)
-        self._child(self.oldest_progress, job_type).set(progress)
+                for run in running.runs():
+                    if run.label_type != job_type:
+                        continue
+                    started = run.started_at
+                    if started < start:
+                        start = started
+                    progressed = started + (run.last_progress_monotonic - run.started_monotonic)
+                    if progressed < progress:
+                        progress = progressed
+            self._oldest[job_type] = (start, progress)
+            self._child(self.oldest_start, job_type).set(start)
+            self._child(self.oldest_progress, job_type).set(progress)
 
     def for_type(self, job_type: str) -> TypeMetrics:
         """Return the bound children for ``job_type`` (already bounded by the caller)."""

@@ -500,7 +500,7 @@ class JobRun:
             self._running.remove(self)
         except Exception:
             internal_error("running jobs")
-        self._telemetry.left()
+        self._telemetry.left(self)
         self._telemetry.detach()
         if self._job_id_token is not None:
             job_id_var.reset(self._job_id_token)

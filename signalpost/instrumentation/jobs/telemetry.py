@@ -200,7 +200,7 @@ class RunTelemetry:
                 if not continued:
                     self._tm.started.inc()
                 self._tm.in_progress.inc()
-                metrics.publish_oldest(self.label_type)
+                metrics.publish_oldest(self.label_type, starting=run.started_at)
         except Exception:
             internal_error("run start metrics")
         try:
@@ -399,12 +399,12 @@ class RunTelemetry:
         except Exception:
             internal_error("run span end")
 
-    def left(self) -> None:
+    def left(self, run: RunView) -> None:
         """The run left the running-jobs list: update the oldest-run gauges."""
         metrics = self._job.metrics
         if metrics is not None and self._tm is not None:
             try:
-                metrics.publish_oldest(self.label_type)
+                metrics.publish_oldest(self.label_type, ending=run.started_at)
             except Exception:
                 internal_error("oldest run gauges")
 
