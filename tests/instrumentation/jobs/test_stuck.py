@@ -3,14 +3,14 @@ progress report, per job type, set by the runs (no scrape-time collector)."""
 
 from __future__ import annotations
 
+import contextvars
 import math
 import random
-from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from signalpost.instrumentation.jobs import RunningJobs
+from signalpost.instrumentation.jobs import JobRun, RunningJobs
 from signalpost.instrumentation.semconv import jobs as spec
 from tests.fake_clock import FakeClock
 from tests.instrumentation.jobs.conftest import JobFactory
@@ -95,33 +95,35 @@ def test_timestamps_stay_exact_through_any_interleaving(
     make_job: JobFactory, registry: CollectorRegistry, clock: FakeClock
 ) -> None:
     """Starts, reports and ends in a shuffled order (the gauges skip their scan when a change
-    cannot move them): after every step they equal the oldest over the runs alive."""
+    cannot move them): after every step they equal the oldest over the runs alive. Each run
+    lives in a context of its own, as concurrent runs do (in threads or tasks)."""
     rng = random.Random(14)
     get = registry.get_sample_value
     job = make_job("interleaved")
-    alive: dict[int, tuple[Any, float, float]] = {}  # id -> (run's context, start, progress)
+    # id -> (the run, its context, start, last progress)
+    alive: dict[int, tuple[JobRun, contextvars.Context, float, float]] = {}
     next_id = 0
     for _ in range(400):
         clock.advance(rng.choice([1.0, 2.5, 10.0]))
         now = clock.time()
         action = rng.random()
         if action < 0.4 or not alive:
-            context = job.new_run()
-            context.__enter__()
-            alive[next_id] = (context, now, now)
+            run, context = job.new_run(), contextvars.copy_context()
+            context.run(run.__enter__)
+            alive[next_id] = (run, context, now, now)
             next_id += 1
         elif action < 0.7:
             key = rng.choice(list(alive))
-            context, start, _ = alive[key]
-            context.progress(1, 10)
-            alive[key] = (context, start, now)
+            run, context, start, _ = alive[key]
+            context.run(run.progress, 1, 10)
+            alive[key] = (run, context, start, now)
         else:
-            key = rng.choice(list(alive))
-            alive.pop(key)[0].__exit__(None, None, None)
-        expected_start = min((s for _, s, _ in alive.values()), default=math.inf)
-        expected_progress = min((p for _, _, p in alive.values()), default=math.inf)
+            run, context, _, _ = alive.pop(rng.choice(list(alive)))
+            context.run(run.__exit__, None, None, None)
+        expected_start = min((s for _, _, s, _ in alive.values()), default=math.inf)
+        expected_progress = min((p for _, _, _, p in alive.values()), default=math.inf)
         assert get(START, {"job_type": "interleaved"}) == expected_start
         assert get(PROGRESS, {"job_type": "interleaved"}) == expected_progress
-    for context, _, _ in alive.values():
-        context.__exit__(None, None, None)
+    for run, context, _, _ in alive.values():
+        context.run(run.__exit__, None, None, None)
     assert get(START, {"job_type": "interleaved"}) == math.inf
