@@ -38,8 +38,10 @@ import signalpost.arq
 from signalpost.instrumentation.arq_jobs import WORKERS_KEY, ArqRunningJobs, runs_key
 from signalpost.instrumentation.jobs.endpoint import JobsEndpoint
 from tests.otlp_receiver import Received, attributes, otlp_http_receiver
+from tests.queues.jobs_listing import JobsClient, check_listed_and_shown
 from tests.queues.redis_server import redis_server
 from tests.queues.test_celery import wait_for
+from tests.queues.workers import kill_group, stop_gracefully
 from tests.secrets_fixture import SECRETS
 from tests.servers import QUIET_OTEL, REPO, Server, free_port, serve, uvicorn_command
 
@@ -87,19 +89,11 @@ class ArqWorker:
 
     def kill(self) -> None:
         """SIGKILL: a machine that died."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
+        kill_group(self.process)
         self._out.close()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_gracefully(self.process, signal.SIGINT)  # arq's own shut-down
         self._out.close()
 
 
@@ -122,13 +116,9 @@ class Setup:
     env: dict[str, str]
     workers: tuple[ArqWorker, ArqWorker]
 
-    def get(self, path: str = "") -> httpx.Response:
-        return httpx.get(f"{self.web.base_url}/jobs{path}", timeout=30)
-
-    def runs(self) -> dict[str, dict[str, Any]]:
-        answer = self.get()
-        assert answer.status_code == 200, answer.text
-        return {run["job_id"]: run for run in answer.json()["runs"]}
+    @property
+    def jobs(self) -> JobsClient:
+        return JobsClient(self.web.base_url)
 
     def total(self, name: str, **labels: str) -> float:
         """The sum over both workers' /metrics (what Prometheus' sum() gives)."""
@@ -239,62 +229,21 @@ def test_the_endpoint_lists_shows_and_cancels_runs_across_workers(setup: Setup) 
     trace_id = format(request.get_span_context().trace_id, "032x")
     assert len(ids) == 4
 
-    def all_listed_with_progress() -> dict[str, dict[str, Any]] | None:
-        runs = setup.runs()
-        mine = {i: run for i, run in runs.items() if i in ids}
-        ok = len(mine) == 4 and all(run["progress"] for run in mine.values())
-        return mine if ok else None
-
-    first = wait_for(all_listed_with_progress, "four runs with progress", timeout=60)
+    jobs = setup.jobs
     names = {w.name for w in setup.workers}
-    assert {run["worker"] for run in first.values()} == names  # both workers, named
-    for run in first.values():
-        assert run["job_type"] == "slow"
-        assert run["state"] == "running"
-        assert run["attempt"] == 1
-        assert run["progress"]["total"] == 60
-        assert run["progress"]["message"].endswith("password=[Filtered]")
-        assert run["trace_id"] == trace_id  # the enqueuing request's trace
-        assert run["age_seconds"] >= 0
+    check_listed_and_shown(jobs, ids, job_type="slow", workers=names, total=60, trace_id=trace_id)
     target = sorted(ids)[0]
-    before = first[target]["progress"]["done"]
-
-    advanced = wait_for(
-        lambda: (run := setup.runs().get(target)) and run["progress"]["done"] > before and run,
-        "progress to advance",
-    )
-    assert advanced["progress"]["ratio"] == pytest.approx(advanced["progress"]["done"] / 60)
-
-    detail = setup.get(f"/{target}")
-    assert detail.status_code == 200
-    body = detail.json()
-    assert body["run"]["job_id"] == target and body["runs_with_this_id"] == 1
-    assert body["run"]["worker"] == first[target]["worker"]
-    assert "hunter2" not in detail.text and "hunter2" not in setup.get().text
     client = redis.Redis.from_url(setup.url)
     for worker in names:  # scrubbed before it left the worker, not only when served
         assert b"hunter2" not in b"".join(cast(list[bytes], client.hvals(runs_key(worker))))
 
-    # The terminal view, unchanged, reads the same endpoint.
-    view = subprocess.run(
-        [sys.executable, "-m", "signalpost", "jobs", f"{setup.web.base_url}/jobs", "--once"],
-        cwd=REPO,
-        env={**os.environ, **QUIET_OTEL, "COLUMNS": "200"},
-        capture_output=True,
-        timeout=60,
-    )
-    assert view.returncode == 0, view.stderr
-    screen = view.stdout.decode()
-    assert target[:8] in screen and "WORKER" in screen
-    assert all(name in screen for name in names)
-
-    cancelled = httpx.post(f"{setup.web.base_url}/jobs/{target}/cancel", timeout=30)
+    cancelled = jobs.cancel(target)
     assert cancelled.status_code == 202 and cancelled.json()["cancelled"] == 1
     # In the worker the run ended cancelled, through arq's abort.
     wait_for(lambda: _events(setup.log, target)[-1:] == ["cancelled"], "the run to end cancelled")
-    wait_for(lambda: target not in setup.runs(), "the cancelled run to leave the list")
-    assert setup.get(f"/{target}").status_code == 404
-    assert httpx.post(f"{setup.web.base_url}/jobs/{target}/cancel", timeout=30).status_code == 404
+    wait_for(lambda: target not in setup.jobs.runs(), "the cancelled run to leave the list")
+    assert setup.jobs.get(f"/{target}").status_code == 404
+    assert jobs.cancel(target).status_code == 404
 
     # The others end normally, on both workers, and leave the list and Redis.
     others = ids - {target}
@@ -303,7 +252,7 @@ def test_the_endpoint_lists_shows_and_cancels_runs_across_workers(setup: Setup) 
         "the other runs to succeed",
         timeout=60,
     )
-    assert not ids & set(setup.runs())
+    assert not ids & set(setup.jobs.runs())
     wait_for(
         lambda: all(client.hlen(runs_key(w)) == 0 for w in names), "the workers' runs to be removed"
     )
@@ -315,14 +264,14 @@ def test_a_killed_workers_runs_leave_the_list(setup: Setup) -> None:
     try:
         doomed.wait_ready()
         (job_id,) = setup.enqueue("slow", (600, 0.2), queue="doomed")
-        listed = wait_for(lambda: setup.runs().get(job_id), "the run on the doomed worker")
+        listed = wait_for(lambda: setup.jobs.runs().get(job_id), "the run on the doomed worker")
         assert listed["worker"] == doomed.name
     finally:
         doomed.kill()  # a machine that died: no end is recorded, the run is not removed
     client = redis.Redis.from_url(setup.url)
     assert client.exists(in_progress_key_prefix + job_id)  # arq still thinks it runs
     started = time.monotonic()
-    wait_for(lambda: job_id not in setup.runs(), "the dead worker's run to leave", timeout=30)
+    wait_for(lambda: job_id not in setup.jobs.runs(), "the dead worker's run to leave", timeout=30)
     assert time.monotonic() - started < 15  # the publication's 10 s expiry
     assert doomed.name.encode() not in cast(list[bytes], client.zrange(WORKERS_KEY, 0, -1))
 
@@ -434,7 +383,7 @@ def test_a_hung_job_shows_as_stuck_and_cancel_by_id_ends_it_cancelled(setup: Set
     assert progress is not None and start is not None
     assert abs(start - started) < 1.0 and progress == start  # no progress since the start
     assert time.time() - progress >= 1.5  # the age the stuck rule computes
-    listed = wait_for(lambda: setup.runs().get(job_id), "the hung run in the list")
+    listed = wait_for(lambda: setup.jobs.runs().get(job_id), "the hung run in the list")
     assert listed["worker"] == worker.name and listed["progress"] is None
     assert listed["seconds_since_progress"] >= 1.5
 

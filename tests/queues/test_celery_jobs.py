@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import gc
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -25,10 +21,11 @@ from celery import Celery
 from signalpost.celery import running_jobs
 from signalpost.instrumentation.jobs.endpoint import JobsEndpoint
 from tests.otlp_receiver import otlp_http_receiver
+from tests.queues.jobs_listing import JobsClient, check_listed_and_shown
 from tests.queues.redis_server import redis_server
 from tests.queues.test_celery import wait_for
 from tests.queues.workers import Worker
-from tests.servers import QUIET_OTEL, REPO, Server, free_port, serve, uvicorn_command
+from tests.servers import Server, free_port, serve, uvicorn_command
 
 pytestmark = pytest.mark.slow
 
@@ -40,13 +37,9 @@ class Setup:
     log: Path
     workers: tuple[Worker, Worker]
 
-    def get(self, path: str = "") -> httpx.Response:
-        return httpx.get(f"{self.web.base_url}/jobs{path}", timeout=30)
-
-    def runs(self) -> dict[str, dict[str, Any]]:
-        answer = self.get()
-        assert answer.status_code == 200, answer.text
-        return {run["job_id"]: run for run in answer.json()["runs"]}
+    @property
+    def jobs(self) -> JobsClient:
+        return JobsClient(self.web.base_url)
 
 
 @pytest.fixture(scope="module")
@@ -103,74 +96,33 @@ def test_the_endpoint_lists_shows_and_cancels_runs_across_workers(setup: Setup) 
     results = [setup.app.send_task("tests.slow", (60, 0.25)) for _ in range(4)]
     ids = {r.id for r in results}
 
-    def all_listed_with_progress() -> dict[str, dict[str, Any]] | None:
-        runs = setup.runs()
-        mine = {i: run for i, run in runs.items() if i in ids}
-        ok = len(mine) == 4 and all(run["progress"] for run in mine.values())
-        return mine if ok else None
-
-    first = wait_for(all_listed_with_progress, "four runs with progress", timeout=60)
+    jobs = setup.jobs
     hostnames = {w.hostname for w in setup.workers}
-    assert {run["worker"] for run in first.values()} == hostnames  # both workers, named
-    for run in first.values():
-        assert run["job_type"] == "tests.slow"
-        assert run["state"] == "running"
-        assert run["attempt"] == 1
-        assert run["progress"]["total"] == 60
-        assert run["progress"]["message"].endswith("password=[Filtered]")
-        assert len(run["trace_id"]) == 32
-        assert run["age_seconds"] >= 0
+    check_listed_and_shown(jobs, ids, job_type="tests.slow", workers=hostnames, total=60)
     target = sorted(ids)[0]
-    before = first[target]["progress"]["done"]
 
-    advanced = wait_for(
-        lambda: (run := setup.runs().get(target)) and run["progress"]["done"] > before and run,
-        "progress to advance",
-    )
-    assert advanced["progress"]["ratio"] == pytest.approx(advanced["progress"]["done"] / 60)
-
-    detail = setup.get(f"/{target}")
-    assert detail.status_code == 200
-    body = detail.json()
-    assert body["run"]["job_id"] == target and body["runs_with_this_id"] == 1
-    assert body["run"]["worker"] == first[target]["worker"]
-    assert "hunter2" not in detail.text and "hunter2" not in setup.get().text
-
-    # The terminal view, unchanged, reads the same endpoint.
-    view = subprocess.run(
-        [sys.executable, "-m", "signalpost", "jobs", f"{setup.web.base_url}/jobs", "--once"],
-        cwd=REPO,
-        env={**os.environ, **QUIET_OTEL, "COLUMNS": "200"},
-        capture_output=True,
-        timeout=60,
-    )
-    assert view.returncode == 0, view.stderr
-    screen = view.stdout.decode()
-    assert target[:8] in screen and "WORKER" in screen
-    assert all(w.hostname in screen for w in setup.workers)
-
-    cancelled = httpx.post(f"{setup.web.base_url}/jobs/{target}/cancel", timeout=30)
+    cancelled = jobs.cancel(target)
     assert cancelled.status_code == 202 and cancelled.json()["cancelled"] == 1
     by_id = {r.id: r for r in results}
     wait_for(lambda: by_id[target].state == "REVOKED", "the task to be revoked")
     # In the worker's pool child the run ended cancelled.
     wait_for(lambda: _events(setup.log, target)[-1:] == ["cancelled"], "the run to end cancelled")
-    wait_for(lambda: target not in setup.runs(), "the cancelled run to leave the list")
-    assert setup.get(f"/{target}").status_code == 404
+    wait_for(lambda: target not in setup.jobs.runs(), "the cancelled run to leave the list")
+    assert setup.jobs.get(f"/{target}").status_code == 404
 
     # The others end normally: the published PROGRESS never overwrote their result.
     others = [r for r in results if r.id != target]
     assert {r.get(timeout=60) for r in others} <= {w.process.pid for w in setup.workers}
     assert all(r.state == "SUCCESS" for r in others)
-    wait_for(lambda: not ids & set(setup.runs()), "no run of ours left")
+    wait_for(lambda: not ids & set(setup.jobs.runs()), "no run of ours left")
 
 
 def test_unknown_ids_are_404_and_the_schema_is_kept(setup: Setup) -> None:
-    assert setup.get("/no-such-task").status_code == 404
+    assert setup.jobs.get("/no-such-task").status_code == 404
     missing = httpx.post(f"{setup.web.base_url}/jobs/no-such-task/cancel", timeout=30)
     assert missing.status_code == 404
     assert httpx.delete(f"{setup.web.base_url}/jobs/x", timeout=30).status_code == 405
-    body = setup.get("?limit=0").json()
+    body = setup.jobs.get("?limit=0").json()
     assert "limit" in body["error"]
 
 

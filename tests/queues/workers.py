@@ -14,7 +14,7 @@ from celery import Celery
 
 ROOT = Path(__file__).resolve().parents[2]
 
-__all__ = ["Worker"]
+__all__ = ["Worker", "kill_group", "stop_gracefully"]
 
 
 class Worker:
@@ -52,16 +52,25 @@ class Worker:
 
     def kill(self) -> None:
         """SIGKILL the worker and its pool children: a machine that died."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
+        kill_group(self.process)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()  # warm shutdown
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_gracefully(self.process, signal.SIGTERM)  # Celery's warm shutdown
         self._out.close()
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL ``process`` and the rest of its session (it was started in a new one)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def stop_gracefully(process: subprocess.Popen[bytes], how: signal.Signals) -> None:
+    """Send ``how``; SIGKILL the session if it has not exited 20 s later."""
+    if process.poll() is None:
+        process.send_signal(how)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            kill_group(process)
