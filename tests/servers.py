@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +55,30 @@ class Server:
         return self.process.returncode
 
 
+def wait_answering(
+    process: subprocess.Popen[bytes],
+    url: str,
+    log: Callable[[], str],
+    *,
+    what: str = "server",
+    timeout: float = READY_TIMEOUT,
+) -> None:
+    """Wait until ``url`` answers below 500; raise ``RuntimeError`` with ``log()`` if
+    ``process`` exits first or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}:\n{log()}")
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} not ready in {timeout:.0f} s:\n{log()}")
+        time.sleep(0.05)
+
+
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -85,17 +109,7 @@ def serve(
         )  # fmt: skip
     server = Server(process, base_url, log)
     try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}:\n{server.log_text()}")
-            try:
-                httpx.get(base_url + ready_path, timeout=2)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"server not ready in time:\n{server.log_text()}") from None
-                time.sleep(0.05)
+        wait_answering(process, base_url + ready_path, server.log_text)
         yield server
     finally:
         server.stop()

@@ -27,9 +27,9 @@ import pytest
 
 from tests.otlp_receiver import Received, attributes, otlp_http_receiver
 from tests.secrets_fixture import SECRETS, Secret
+from tests.servers import wait_answering
 
 REPO = Path(__file__).resolve().parents[1]
-READY_TIMEOUT = 60.0
 EXPORT_TIMEOUT = 30.0
 
 
@@ -98,16 +98,10 @@ def run_server(tmp_path: Path, endpoint: str) -> tuple[subprocess.Popen[bytes], 
 
 
 def wait_ready(process: subprocess.Popen[bytes], base_url: str, stderr: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"uvicorn exited: {stderr.read_text(errors='replace')[-4000:]}")
-        try:
-            if httpx.get(f"{base_url}/metrics", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    pytest.fail(f"uvicorn not ready: {stderr.read_text(errors='replace')[-4000:]}")
+    wait_answering(
+        process, f"{base_url}/metrics", lambda: stderr.read_text(errors="replace")[-4000:],
+        what="uvicorn",
+    )  # fmt: skip
 
 
 def wait_for(condition: Any, what: str) -> None:

@@ -15,9 +15,9 @@ from alertmanager.generate import render
 from tests.alertmanager.harness import (
     AlertmanagerServer,
     WebhookCatcher,
-    free_port,
     local_knobs,
 )
+from tests.servers import free_port
 
 
 class SmtpSink:

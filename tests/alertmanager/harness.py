@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -24,16 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from alertmanager.knobs import EmailKnobs, Knobs, PagerKnobs, WebhookKnobs, load_knobs
+from tests.servers import free_port, wait_answering
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "alertmanager" / "templates"
-READY_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
@@ -110,19 +102,10 @@ class AlertmanagerServer:
                 stderr=subprocess.STDOUT,
             )
         try:
-            wait_for(self._ready, READY_TIMEOUT, "Alertmanager to be ready")
+            wait_answering(self.process, f"{self.url}/-/ready", self.log, what="Alertmanager")
         except BaseException:
             self.stop()
             raise
-
-    def _ready(self) -> bool:
-        if self.process.poll() is not None:
-            raise RuntimeError(f"Alertmanager exited:\n{self.log()}")
-        try:
-            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as response:
-                return bool(response.status == 200)
-        except OSError:
-            return False
 
     def log(self) -> str:
         return self.log_file.read_text(encoding="utf-8", errors="replace")

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,10 +19,9 @@ from tests import postgres
 from tests.alertmanager.harness import (
     AlertmanagerServer,
     WebhookCatcher,
-    free_port,
     local_knobs,
-    wait_for,
 )
+from tests.servers import free_port, wait_answering
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -62,16 +60,7 @@ class Receiver:
                 [sys.executable, "-m", "alertmanager.history"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             )
-        wait_for(self._ready, 60, "the history receiver to start")
-
-    def _ready(self) -> bool:
-        if self.process.poll() is not None:
-            raise RuntimeError(f"receiver exited:\n{self.log()}")
-        try:
-            with urllib.request.urlopen(f"{self.url}/metrics", timeout=2) as response:
-                return bool(response.status == 200)
-        except OSError:
-            return False
+        wait_answering(self.process, f"{self.url}/metrics", self.log, what="history receiver")
 
     def log(self) -> str:
         return self.log_file.read_text(encoding="utf-8", errors="replace")
