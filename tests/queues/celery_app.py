@@ -95,13 +95,16 @@ def hang(key: str) -> str:
 
 
 @app.task(name="tests.slow")
-def slow(steps: int, pause: float) -> int:
+def slow(steps: int, pause: float, gate: str | None = None) -> int:
     """Report progress step by step (the password in the message is scrubbed before it
-    leaves the worker); say which worker ran it."""
+    leaves the worker); say which worker ran it. With a ``gate`` (a file path), hold the last
+    step until that file exists, so the test's checks never race the run's end."""
     run = current_run()
     for i in range(steps):
         run.progress(i, steps, f"step {i} password=hunter2-{os.getppid()}")
         time.sleep(pause)
+    while gate is not None and not os.path.exists(gate):
+        time.sleep(0.05)
     run.progress(steps, steps)
     return os.getppid()
 

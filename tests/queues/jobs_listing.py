@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +17,7 @@ import pytest
 from tests.queues.test_celery import wait_for
 from tests.servers import QUIET_OTEL, REPO
 
-__all__ = ["JobsClient", "check_listed_and_shown"]
+__all__ = ["JobsClient", "check_listed_and_shown", "release_gate"]
 
 
 class JobsClient:
@@ -46,6 +48,19 @@ class JobsClient:
         )
         assert view.returncode == 0, view.stderr
         return view.stdout.decode()
+
+
+@contextmanager
+def release_gate(directory: Path) -> Iterator[Path]:
+    """A file the test apps' ``slow`` jobs wait for before their last step, created on leaving
+    the block (also when a check in it failed, so no held job keeps a worker busy): the checks
+    on running jobs never race the jobs' end, however slow the machine."""
+    gate = directory / "release-listed-runs"
+    gate.unlink(missing_ok=True)
+    try:
+        yield gate
+    finally:
+        gate.touch()
 
 
 def check_listed_and_shown(

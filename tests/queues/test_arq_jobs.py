@@ -38,7 +38,7 @@ import signalpost.arq
 from signalpost.instrumentation.arq_jobs import WORKERS_KEY, ArqRunningJobs, runs_key
 from signalpost.instrumentation.jobs.endpoint import JobsEndpoint
 from tests.otlp_receiver import Received, attributes, otlp_http_receiver
-from tests.queues.jobs_listing import JobsClient, check_listed_and_shown
+from tests.queues.jobs_listing import JobsClient, check_listed_and_shown, release_gate
 from tests.queues.redis_server import redis_server
 from tests.queues.test_celery import wait_for
 from tests.queues.workers import kill_group, stop_gracefully
@@ -224,28 +224,33 @@ def _events(log: Path, job_id: str) -> list[str]:
 
 def test_the_endpoint_lists_shows_and_cancels_runs_across_workers(setup: Setup) -> None:
     tracer = TracerProvider().get_tracer("request")
-    with tracer.start_as_current_span("POST /match") as request:
-        ids = set(setup.enqueue("slow", *[(60, 0.25)] * 4))
-    trace_id = format(request.get_span_context().trace_id, "032x")
-    assert len(ids) == 4
+    with release_gate(setup.directory) as gate:
+        with tracer.start_as_current_span("POST /match") as request:
+            ids = set(setup.enqueue("slow", *[(60, 0.25, str(gate))] * 4))
+        trace_id = format(request.get_span_context().trace_id, "032x")
+        assert len(ids) == 4
 
-    jobs = setup.jobs
-    names = {w.name for w in setup.workers}
-    check_listed_and_shown(jobs, ids, job_type="slow", workers=names, total=60, trace_id=trace_id)
-    target = sorted(ids)[0]
-    client = redis.Redis.from_url(setup.url)
-    for worker in names:  # scrubbed before it left the worker, not only when served
-        assert b"hunter2" not in b"".join(cast(list[bytes], client.hvals(runs_key(worker))))
+        jobs = setup.jobs
+        names = {w.name for w in setup.workers}
+        check_listed_and_shown(
+            jobs, ids, job_type="slow", workers=names, total=60, trace_id=trace_id
+        )
+        target = sorted(ids)[0]
+        client = redis.Redis.from_url(setup.url)
+        for worker in names:  # scrubbed before it left the worker, not only when served
+            assert b"hunter2" not in b"".join(cast(list[bytes], client.hvals(runs_key(worker))))
 
-    cancelled = jobs.cancel(target)
-    assert cancelled.status_code == 202 and cancelled.json()["cancelled"] == 1
-    # In the worker the run ended cancelled, through arq's abort.
-    wait_for(lambda: _events(setup.log, target)[-1:] == ["cancelled"], "the run to end cancelled")
-    wait_for(lambda: target not in setup.jobs.runs(), "the cancelled run to leave the list")
-    assert setup.jobs.get(f"/{target}").status_code == 404
-    assert jobs.cancel(target).status_code == 404
+        cancelled = jobs.cancel(target)
+        assert cancelled.status_code == 202 and cancelled.json()["cancelled"] == 1
+        # In the worker the run ended cancelled, through arq's abort.
+        wait_for(
+            lambda: _events(setup.log, target)[-1:] == ["cancelled"], "the run to end cancelled"
+        )
+        wait_for(lambda: target not in setup.jobs.runs(), "the cancelled run to leave the list")
+        assert setup.jobs.get(f"/{target}").status_code == 404
+        assert jobs.cancel(target).status_code == 404
 
-    # The others end normally, on both workers, and leave the list and Redis.
+    # Released, the others end normally, on both workers, and leave the list and Redis.
     others = ids - {target}
     wait_for(
         lambda: all(_events(setup.log, i)[-1:] == ["succeeded"] for i in others),

@@ -21,7 +21,7 @@ from celery import Celery
 from signalpost.celery import running_jobs
 from signalpost.instrumentation.jobs.endpoint import JobsEndpoint
 from tests.otlp_receiver import otlp_http_receiver
-from tests.queues.jobs_listing import JobsClient, check_listed_and_shown
+from tests.queues.jobs_listing import JobsClient, check_listed_and_shown, release_gate
 from tests.queues.redis_server import redis_server
 from tests.queues.test_celery import wait_for
 from tests.queues.workers import Worker
@@ -93,24 +93,27 @@ def _events(log: Path, task_id: str) -> list[str]:
 
 
 def test_the_endpoint_lists_shows_and_cancels_runs_across_workers(setup: Setup) -> None:
-    results = [setup.app.send_task("tests.slow", (60, 0.25)) for _ in range(4)]
-    ids = {r.id for r in results}
+    with release_gate(setup.log.parent) as gate:
+        results = [setup.app.send_task("tests.slow", (60, 0.25, str(gate))) for _ in range(4)]
+        ids = {r.id for r in results}
 
-    jobs = setup.jobs
-    hostnames = {w.hostname for w in setup.workers}
-    check_listed_and_shown(jobs, ids, job_type="tests.slow", workers=hostnames, total=60)
-    target = sorted(ids)[0]
+        jobs = setup.jobs
+        hostnames = {w.hostname for w in setup.workers}
+        check_listed_and_shown(jobs, ids, job_type="tests.slow", workers=hostnames, total=60)
+        target = sorted(ids)[0]
 
-    cancelled = jobs.cancel(target)
-    assert cancelled.status_code == 202 and cancelled.json()["cancelled"] == 1
-    by_id = {r.id: r for r in results}
-    wait_for(lambda: by_id[target].state == "REVOKED", "the task to be revoked")
-    # In the worker's pool child the run ended cancelled.
-    wait_for(lambda: _events(setup.log, target)[-1:] == ["cancelled"], "the run to end cancelled")
-    wait_for(lambda: target not in setup.jobs.runs(), "the cancelled run to leave the list")
-    assert setup.jobs.get(f"/{target}").status_code == 404
+        cancelled = jobs.cancel(target)
+        assert cancelled.status_code == 202 and cancelled.json()["cancelled"] == 1
+        by_id = {r.id: r for r in results}
+        wait_for(lambda: by_id[target].state == "REVOKED", "the task to be revoked")
+        # In the worker's pool child the run ended cancelled.
+        wait_for(
+            lambda: _events(setup.log, target)[-1:] == ["cancelled"], "the run to end cancelled"
+        )
+        wait_for(lambda: target not in setup.jobs.runs(), "the cancelled run to leave the list")
+        assert setup.jobs.get(f"/{target}").status_code == 404
 
-    # The others end normally: the published PROGRESS never overwrote their result.
+    # Released, the others end normally: the published PROGRESS never overwrote their result.
     others = [r for r in results if r.id != target]
     assert {r.get(timeout=60) for r in others} <= {w.process.pid for w in setup.workers}
     assert all(r.state == "SUCCESS" for r in others)
