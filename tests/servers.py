@@ -16,10 +16,20 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-__all__ = ["QUIET_OTEL", "REPO", "Server", "free_port", "serve", "uvicorn_command"]
+__all__ = [
+    "QUIET_OTEL",
+    "REPO",
+    "Server",
+    "free_port",
+    "serve",
+    "uvicorn_command",
+    "wait_answering",
+    "wait_for",
+]
 
 REPO = Path(__file__).resolve().parents[1]
 # Spans are made and sampled (so exemplars exist) but nothing is exported anywhere.
@@ -77,6 +87,19 @@ def wait_answering(
         if time.monotonic() > deadline:
             raise RuntimeError(f"{what} not ready in {timeout:.0f} s:\n{log()}")
         time.sleep(0.05)
+
+
+def wait_for(check: Callable[[], Any], what: str = "condition", *, timeout: float = 30.0) -> Any:
+    """Poll ``check`` every 0.1 s until it returns something truthy, and return that; fail
+    naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
 
 
 def free_port() -> int:

@@ -17,17 +17,14 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, quote_plus
 
 import httpx
-import pytest
 
 from tests.otlp_receiver import Received, attributes, otlp_http_receiver
 from tests.secrets_fixture import SECRETS, Secret
-from tests.servers import wait_answering
+from tests.servers import wait_answering, wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 EXPORT_TIMEOUT = 30.0
@@ -104,15 +101,6 @@ def wait_ready(process: subprocess.Popen[bytes], base_url: str, stderr: Path) ->
     )  # fmt: skip
 
 
-def wait_for(condition: Any, what: str) -> None:
-    deadline = time.monotonic() + EXPORT_TIMEOUT
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}")
-
-
 def test_no_secret_leaves_a_real_uvicorn_process(tmp_path: Path) -> None:
     assert len(SECRETS) >= 20
     with otlp_http_receiver() as (endpoint, received):
@@ -148,7 +136,7 @@ def test_no_secret_leaves_a_real_uvicorn_process(tmp_path: Path) -> None:
             records = [r for _, r in received.log_records() if r.severity_text == "ERROR"]
             return len(records) >= failed_requests + jobs
 
-        wait_for(errors_received, "the error log records")
+        wait_for(errors_received, "the error log records", timeout=EXPORT_TIMEOUT)
 
     output = stdout.read_text(errors="replace") + stderr.read_text(errors="replace")
     everything = "\n".join([exported_text(received), metrics_text, output])

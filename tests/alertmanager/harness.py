@@ -14,9 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import time
 import urllib.request
-from collections.abc import Callable
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,18 +24,6 @@ from alertmanager.knobs import EmailKnobs, Knobs, PagerKnobs, WebhookKnobs, load
 from tests.servers import free_port, wait_answering
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "alertmanager" / "templates"
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    """Poll until ``predicate`` returns something truthy; fail after a generous timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def local_knobs(

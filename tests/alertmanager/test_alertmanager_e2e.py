@@ -10,7 +10,8 @@ from typing import Any
 
 from prometheus.catalog import INHIBITED_BY_DATABASE_DOWN, INHIBITED_BY_SERVICE_DOWN, Alert
 from tests.alertmanager.conftest import SmtpSink
-from tests.alertmanager.harness import AlertmanagerServer, WebhookCatcher, wait_for
+from tests.alertmanager.harness import AlertmanagerServer, WebhookCatcher
+from tests.servers import wait_for
 
 
 def unique(prefix: str) -> str:

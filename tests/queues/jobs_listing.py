@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.queues.test_celery import wait_for
-from tests.servers import QUIET_OTEL, REPO
+from tests.servers import QUIET_OTEL, REPO, wait_for
 
-__all__ = ["JobsClient", "check_listed_and_shown", "release_gate"]
+__all__ = ["JobsClient", "check_listed_and_shown", "check_totals", "release_gate"]
 
 
 class JobsClient:
@@ -112,3 +111,18 @@ def check_listed_and_shown(
     assert target[:8] in screen and "WORKER" in screen
     assert all(worker in screen for worker in workers)
     return first
+
+
+def check_totals(total: Callable[..., float | None], job_type: str, runs: int) -> None:
+    """``runs`` runs of ``job_type``, each one attempt that succeeded with one item, counted
+    exactly once over every worker: ``total(name, **labels)`` is a sample summed over them."""
+    expected = {
+        ("signalpost_job_runs_started_total", ()): runs,
+        ("signalpost_job_runs_finished_total", (("job_status", "succeeded"),)): runs,
+        ("signalpost_job_attempts_total", (("error_class", ""),)): runs,
+        ("signalpost_job_items_processed_total", ()): runs,
+        ("signalpost_job_run_duration_seconds_count", (("job_status", "succeeded"),)): runs,
+        ("signalpost_job_runs_in_progress", ()): 0,
+    }
+    found = {key: total(key[0], job_type=job_type, **dict(key[1])) for key in expected}
+    assert found == expected

@@ -38,12 +38,24 @@ import signalpost.arq
 from signalpost.instrumentation.arq_jobs import WORKERS_KEY, ArqRunningJobs, runs_key
 from signalpost.instrumentation.jobs.endpoint import JobsEndpoint
 from tests.otlp_receiver import Received, attributes, otlp_http_receiver
-from tests.queues.jobs_listing import JobsClient, check_listed_and_shown, release_gate
+from tests.queues.jobs_listing import (
+    JobsClient,
+    check_listed_and_shown,
+    check_totals,
+    release_gate,
+)
 from tests.queues.redis_server import redis_server
-from tests.queues.test_celery import wait_for
 from tests.queues.workers import kill_group, stop_gracefully
 from tests.secrets_fixture import SECRETS
-from tests.servers import QUIET_OTEL, REPO, Server, free_port, serve, uvicorn_command
+from tests.servers import (
+    QUIET_OTEL,
+    REPO,
+    Server,
+    free_port,
+    serve,
+    uvicorn_command,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -353,18 +365,7 @@ def test_totals_are_exact_across_worker_processes(setup: Setup) -> None:
     values = setup.results(ids)
     assert [v[0] for v in values] == [i + 1 for i in range(24)]
     assert {v[1] for v in values} == {w.process.pid for w in setup.workers}  # both ran some
-    t = "add"
-    assert setup.total("signalpost_job_runs_started_total", job_type=t) == 24
-    assert (
-        setup.total("signalpost_job_runs_finished_total", job_type=t, job_status="succeeded") == 24
-    )
-    assert setup.total("signalpost_job_attempts_total", job_type=t, error_class="") == 24
-    assert setup.total("signalpost_job_items_processed_total", job_type=t) == 24
-    assert (
-        setup.total("signalpost_job_run_duration_seconds_count", job_type=t, job_status="succeeded")
-        == 24
-    )
-    assert setup.total("signalpost_job_runs_in_progress", job_type=t) == 0
+    check_totals(setup.total, "add", 24)
     # The request's trace holds every run span; each worker logged each run's events once.
     spans = wait_for(lambda: all(len(setup.run_spans(i)) == 1 for i in ids) and ids, "24 run spans")
     assert len(spans) == 24

@@ -12,7 +12,7 @@ import gc
 import json
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -25,9 +25,11 @@ from prometheus_client import CollectorRegistry, generate_latest
 import signalpost.celery
 from signalpost.exporters.prometheus import resolve_registry
 from tests.otlp_receiver import Received, attributes, otlp_http_receiver
+from tests.queues.jobs_listing import check_totals
 from tests.queues.redis_server import redis_server
 from tests.queues.workers import Worker
 from tests.secrets_fixture import SECRETS
+from tests.servers import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -68,16 +70,6 @@ class Queue:
         return [r for r in records if task_id in json.dumps(r)]
 
 
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture(scope="module")
 def queue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Queue]:
     directory = tmp_path_factory.mktemp("celery")
@@ -113,19 +105,7 @@ def test_totals_are_exact_across_worker_processes(queue: Queue) -> None:
     assert [v[0] for v in values] == [i + 1 for i in range(24)]
     assert len({v[1] for v in values}) == 2  # both workers ran some
     t = "tests.add"
-    assert queue.sample("signalpost_job_runs_started_total", job_type=t) == 24
-    assert (
-        queue.sample("signalpost_job_runs_finished_total", job_type=t, job_status="succeeded") == 24
-    )
-    assert queue.sample("signalpost_job_attempts_total", job_type=t, error_class="") == 24
-    assert queue.sample("signalpost_job_items_processed_total", job_type=t) == 24
-    assert (
-        queue.sample(
-            "signalpost_job_run_duration_seconds_count", job_type=t, job_status="succeeded"
-        )
-        == 24
-    )
-    assert queue.sample("signalpost_job_runs_in_progress", job_type=t) == 0
+    check_totals(queue.sample, t, 24)
     # No run of the type is running in any live process.
     assert (
         queue.sample("signalpost_job_oldest_running_start_timestamp_seconds", job_type=t)

@@ -23,9 +23,8 @@ from signalpost.instrumentation.jobs.endpoint import JobsEndpoint
 from tests.otlp_receiver import otlp_http_receiver
 from tests.queues.jobs_listing import JobsClient, check_listed_and_shown, release_gate
 from tests.queues.redis_server import redis_server
-from tests.queues.test_celery import wait_for
 from tests.queues.workers import Worker
-from tests.servers import Server, free_port, serve, uvicorn_command
+from tests.servers import Server, free_port, serve, uvicorn_command, wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from alertmanager.history import PayloadError, migrate, parse_payload
 from prometheus.catalog import Alert
 from tests import postgres
-from tests.alertmanager.harness import AlertmanagerServer, wait_for
+from tests.alertmanager.harness import AlertmanagerServer
 from tests.alertmanager.history.conftest import Receiver
+from tests.servers import wait_for
 
 COLUMNS = {
     "id": "bigint", "fingerprint": "text", "alertname": "text", "status": "text",
