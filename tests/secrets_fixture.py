@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["SECRETS", "Secret"]
+__all__ = ["SECRETS", "Secret", "assert_no_secret_in"]
 
 
 @dataclass(frozen=True)
@@ -141,3 +141,12 @@ SECRETS: tuple[Secret, ...] = (
         "retrying https://api.partner.example/v2/items?page=3&api_key=k-7d3f9a2b8c1e4f6a",
     ),
 )
+
+
+def assert_no_secret_in(**places: str | bytes) -> None:
+    """Fail naming the secret and the place when any :data:`SECRETS` value is in one of
+    ``places`` (decoded text, or raw bytes such as encoded protobufs)."""
+    for place, content in places.items():
+        text = content.decode(errors="replace") if isinstance(content, bytes) else content
+        for secret in SECRETS:
+            assert secret.value not in text, f"{secret.name} in {place}"

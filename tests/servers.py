@@ -89,17 +89,19 @@ def wait_answering(
         time.sleep(0.05)
 
 
-def wait_for(check: Callable[[], Any], what: str = "condition", *, timeout: float = 30.0) -> Any:
-    """Poll ``check`` every 0.1 s until it returns something truthy, and return that; fail
-    naming ``what`` after ``timeout`` seconds."""
+def wait_for(
+    check: Callable[[], Any], what: str = "condition", *, timeout: float = 30.0, every: float = 0.1
+) -> Any:
+    """Poll ``check`` every ``every`` seconds until it returns something truthy, and return
+    that; fail naming ``what`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         value = check()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(every)
 
 
 def free_port() -> int:

@@ -41,6 +41,7 @@ from prometheus.catalog import Alert
 from prometheus.recording import rollup_regex
 from tests.grafana.dashboards import queries, substitute
 from tests.otlp_receiver import Received, attributes, otlp_http_receiver
+from tests.servers import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -171,14 +172,8 @@ def _firing(stack: Stack, name: str) -> list[dict[str, Any]]:
 
 
 def _until(what: str, check: Callable[[], Any], timeout: float = 90.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.5)
+    """The stack's signals arrive in scrape and evaluation steps: poll every 0.5 s."""
+    return wait_for(check, what, timeout=timeout, every=0.5)
 
 
 def _fault(stack: Stack, name: str, enabled: bool) -> None:

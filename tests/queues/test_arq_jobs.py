@@ -46,7 +46,7 @@ from tests.queues.jobs_listing import (
 )
 from tests.queues.redis_server import redis_server
 from tests.queues.workers import kill_group, stop_gracefully
-from tests.secrets_fixture import SECRETS
+from tests.secrets_fixture import SECRETS, assert_no_secret_in
 from tests.servers import (
     QUIET_OTEL,
     REPO,
@@ -435,11 +435,9 @@ def test_scrubbed_arguments_never_appear_in_clear(setup: Setup) -> None:
     logged = setup.log.read_text()
     stdout = "".join(w.log.read_text(errors="replace") for w in setup.workers)
     expositions = "".join(w.metrics() for w in setup.workers)
-    for secret in SECRETS:
-        assert secret.value.encode() not in exported, secret.name
-        assert secret.value not in logged, secret.name
-        assert secret.value not in expositions, secret.name
-        assert secret.value not in stdout, secret.name
+    assert_no_secret_in(
+        otlp_export=exported, json_log=logged, metrics=expositions, worker_stdout=stdout
+    )
 
 
 def test_a_pending_retry_survives_its_worker_and_keeps_its_numbering(setup: Setup) -> None:

@@ -28,7 +28,7 @@ from tests.otlp_receiver import Received, attributes, otlp_http_receiver
 from tests.queues.jobs_listing import check_totals
 from tests.queues.redis_server import redis_server
 from tests.queues.workers import Worker
-from tests.secrets_fixture import SECRETS
+from tests.secrets_fixture import SECRETS, assert_no_secret_in
 from tests.servers import wait_for
 
 pytestmark = pytest.mark.slow
@@ -197,11 +197,9 @@ def test_scrubbed_arguments_never_appear_in_clear(queue: Queue) -> None:
         "Celery's error line",
     )
     assert failed and "raised unexpected" in stdout
-    for secret in SECRETS:
-        assert secret.value.encode() not in exported, secret.name
-        assert secret.value not in logged, secret.name
-        assert secret.value not in exposition, secret.name
-        assert secret.value not in stdout, secret.name
+    assert_no_secret_in(
+        otlp_export=exported, json_log=logged, metrics=exposition, worker_stdout=stdout
+    )
 
 
 def test_a_task_s_own_retry_is_recorded_as_a_retry(queue: Queue) -> None:

@@ -17,7 +17,7 @@ from signalpost.instrumentation.queuelogs import (
     scrub_loggers,
 )
 from signalpost.instrumentation.scrub import Scrubber
-from tests.secrets_fixture import SECRETS
+from tests.secrets_fixture import SECRETS, assert_no_secret_in
 
 TOKEN = "ghp_R8x2LmQ7vTz9KpW3nY6cB1dF4hJ0sA5eG7uI"
 
@@ -56,8 +56,7 @@ def test_job_arguments_results_and_tracebacks_are_scrubbed(arq_output: io.String
     text = arq_output.getvalue()
     assert "id:leak(" in text and "[Filtered]" in text and "Traceback" in text
     assert "hunter2" not in text
-    for secret in SECRETS:
-        assert secret.value not in text, secret.name
+    assert_no_secret_in(log_output=text)
 
 
 def test_an_argument_cut_by_arq_is_dropped_not_left_as_a_fragment(
