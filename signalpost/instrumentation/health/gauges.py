@@ -3,13 +3,14 @@
 A check whose task died, or whose event loop is blocked, stops recording: a gauge holding its
 last value would report it healthy forever while ``/health`` calls it stale. So each status
 child reads the monitor's current, staleness-aware status at collect time (prometheus-client's
-``Gauge.set_function``). The values are also written on every change, which is what
-prometheus-client's multiprocess mode reads (it collects from files, not from functions).
+``Gauge.set_function``). The values are also written whenever a check of the monitor records a
+result, stale ones included: prometheus-client's multiprocess mode reads what was written (it
+collects from files, not from functions).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry
@@ -45,10 +46,12 @@ class StatusGauges:
             child.set_function(_is(value, current))
         self._checks[name] = children
 
-    def record(self, name: str, status: Status, overall: Status) -> None:
-        """Write the latest statuses (for multiprocess mode's files)."""
-        for value, child in self._checks[name].items():
-            child.set(1 if value is status else 0)
+    def record(self, statuses: Mapping[str, Status], overall: Status) -> None:
+        """Write the statuses of the checks named and the overall one (what multiprocess
+        mode's files hold)."""
+        for name, status in statuses.items():
+            for value, child in self._checks[name].items():
+                child.set(1 if value is status else 0)
         for value, child in self._overall.items():
             child.set(1 if value is overall else 0)
 

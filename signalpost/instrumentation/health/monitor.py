@@ -144,7 +144,7 @@ class HealthMonitor:
         self._states[check.name] = ComponentHealth(check.name, check.critical)
         name = check.name
         self._gauges.add(name, label, kind, lambda: self._current(name).status)
-        self._gauges.record(name, Status.UNHEALTHY, self._overall_status())
+        self._publish()
         loop = self._event_loop
         if self._running and loop is not None:
             if _running_loop() is loop:
@@ -372,7 +372,7 @@ class HealthMonitor:
             consecutive_failures=0 if success else previous.consecutive_failures + 1,
         )
         self._states[entry.check.name] = state
-        self._gauges.record(entry.check.name, result.status, self._overall_status())
+        self._publish()
         entry.duration.observe(latency)
         if success:
             entry.last_success.set(now)
@@ -402,9 +402,11 @@ class HealthMonitor:
             extra=extra,
         )
 
-    def _overall_status(self) -> Status:
-        """The overall status of the latest results (staleness is judged at collect time)."""
-        return HealthReport.of(tuple(self._states.values()), 0.0).status
+    def _publish(self) -> None:
+        """Write every check's current status, stale ones included: multiprocess mode reads
+        what was written, so a check whose task died shows unhealthy once any other runs."""
+        report = self.report()
+        self._gauges.record({c.name: c.status for c in report.components}, report.status)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -4,7 +4,9 @@ a real monitor exports (promtool runs the committed recording and alerting rules
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,10 +17,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus.catalog import Alert
 from prometheus.generate import HERE
 from prometheus.knobs import load_knobs
+from signalpost.exporters.prometheus import resolve_registry
 from signalpost.instrumentation.health import FunctionCheck, HealthMonitor
 from signalpost.instrumentation.semconv import health as semconv
 from tests.fake_clock import SteppedClock
 
+ROOT = Path(__file__).resolve().parents[3]
 STATUS = semconv.CHECK_STATUS.name
 OVERALL = semconv.HEALTH_STATUS.name
 
@@ -116,3 +120,16 @@ def test_the_generated_rules_fire_on_a_stale_check(
     done = subprocess.run(["promtool", "test", "rules", str(path)],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_multiprocess_files_show_a_dead_check_s_task_unhealthy(tmp_path: Path) -> None:
+    """Multiprocess mode reads files, not functions: the stale status is written there as soon
+    as another check of the monitor records a result."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    subprocess.run(
+        [sys.executable, "-m", "tests.instrumentation.health.stale_multiprocess"],
+        cwd=ROOT, env=env, check=True, timeout=120,
+    )
+    registry = resolve_registry(environ={"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)})
+    assert _status(registry, "cache") == {"healthy": 0, "degraded": 0, "unhealthy": 1}
+    assert _status(registry, "queue") == {"healthy": 1, "degraded": 0, "unhealthy": 0}
