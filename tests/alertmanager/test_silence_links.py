@@ -134,3 +134,20 @@ def test_sent_email_and_chat_links_silence_exactly_the_alert(
     view = post_and_read(alertmanager, [fired, twin], [fired])
     assert view[key(fired["labels"])]["status"]["silencedBy"] == [silence_id]
     assert view[key(twin["labels"])]["status"]["state"] == "active"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["signalpost.email.text", "signalpost.email.html", "signalpost.chat.text",
+     "signalpost.pager.details"],
+)
+def test_an_alert_without_runbook_or_dashboard_gets_no_empty_link(
+    name: str, tmp_path: Path
+) -> None:
+    bare = template_alert("firing", "Bare alert")
+    bare["annotations"] = {"summary": "Bare alert", "description": "no links"}
+    body = render(name, data(bare), tmp_path)
+    assert "Bare alert" in body
+    assert "Runbook" not in body and "Dashboard" not in body
+    assert 'href=""' not in body and "<|" not in body
+    assert [matchers(filters(u)) for u in silence_urls(body)][:1] == [bare["labels"]]
