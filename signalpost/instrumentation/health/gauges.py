@@ -50,7 +50,8 @@ class StatusGauges:
         """Write the statuses of the checks named and the overall one (what multiprocess
         mode's files hold)."""
         for name, status in statuses.items():
-            for value, child in self._checks[name].items():
+            # A check being added in another thread has no children yet: its own add records it.
+            for value, child in self._checks.get(name, {}).items():
                 child.set(1 if value is status else 0)
         for value, child in self._overall.items():
             child.set(1 if value is overall else 0)

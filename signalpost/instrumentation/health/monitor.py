@@ -140,8 +140,9 @@ class HealthMonitor:
             duration=self._duration.labels(label, kind),
             last_success=self._last_success.labels(label, kind),
         )
-        self._entries[check.name] = entry
+        # The state first: the gauges (read from the scrape's thread) go by the entries.
         self._states[check.name] = ComponentHealth(check.name, check.critical)
+        self._entries[check.name] = entry
         name = check.name
         self._gauges.add(name, label, kind, lambda: self._current(name).status)
         self._publish()
