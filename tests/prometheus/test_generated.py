@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from prometheus.generate import DEMO_DIR, HERE, TARGETS, main, render
 from prometheus.knobs import DEFAULT_KNOBS, load_knobs
-from prometheus.targets import MONITORING_JOBS
-
-ROOT = HERE.parent
 
 
 @pytest.mark.parametrize(("knobs", "out", "with_tests"), TARGETS)
