@@ -217,3 +217,16 @@ def test_with_targets_checks_the_new_targets_again() -> None:
     assert "alerting" not in main_config(moved) and "remote_write" not in main_config(moved)
     with pytest.raises(ValueError, match="scraped twice"):
         with_targets(knobs, {"x": {"app": ["h:1"], "worker": ["h:1"]}})
+
+
+def test_default_runbook_links_open_in_a_clone() -> None:
+    rules = yaml.safe_load((HERE / "rules" / "alerts.rules.yml").read_text(encoding="utf-8"))
+    links = {
+        rule["annotations"]["runbook_url"]
+        for group in rules["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    }
+    assert links
+    for link in links:
+        assert (ROOT / link).is_file(), link
