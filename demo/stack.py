@@ -66,6 +66,7 @@ class Ports:
     alertmanager: int = 9093
     history: int = 9095
     smtp: int = 1025
+    runbooks: int = 8088
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Ports:
@@ -89,6 +90,7 @@ class Ports:
             "Alertmanager": self.alertmanager,
             "alert-history receiver": self.history,
             "mail sink (SMTP)": self.smtp,
+            "runbooks": self.runbooks,
         }
 
 
@@ -103,7 +105,7 @@ class StackOptions:
     """Evaluate the hourly and daily roll-up groups this often (tests); None keeps 1h and 1d."""
     prometheus_knobs: prometheus_knobs.Knobs | None = None
     """Knobs to generate the rules from (tests shorten ``for`` durations); None: the demo's
-    committed rules, as compose uses them."""
+    knobs, as compose uses them."""
     alertmanager_timing: alertmanager_knobs.Timing | None = None
     extra_receiver_url: str | None = None
     """Also send pages to this webhook (tests catch notifications there)."""
@@ -146,6 +148,10 @@ class Stack:
     @property
     def history_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.history}"
+
+    @property
+    def runbooks_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.runbooks}"
 
     @property
     def hourly_url(self) -> str:
@@ -225,6 +231,8 @@ class Stack:
             targets.DAILY: [f"127.0.0.1:{ports.daily}"],
             "alert-history": [f"127.0.0.1:{ports.history}"],
         }
+        # Alert links open the runbooks this stack serves (demo.runbooks).
+        urls = {"grafana": base.urls.grafana, "runbooks": self.runbooks_url}
         intervals = {
             key: value
             for key, value in (
@@ -233,7 +241,7 @@ class Stack:
             )
             if value is not None
         }
-        return prometheus_config.with_targets(base, services, monitoring, **intervals)
+        return prometheus_config.with_targets(base, services, monitoring, urls=urls, **intervals)
 
     def service_of(self, job: str) -> str:
         """The service name (``OTEL_SERVICE_NAME``, ``service`` label) of a scrape job."""
@@ -245,14 +253,11 @@ class Stack:
         if prom_dir.exists():
             shutil.rmtree(prom_dir)
         (prom_dir / "rules").mkdir(parents=True)
+        # The rules compose runs (demo/stack-config/), generated again from the same knobs with
+        # this stack's links (runbooks on its own port).
         knobs = self.knobs()
-        if options.prometheus_knobs is None:
-            shutil.copytree(
-                STACK_CONFIG / "prometheus" / "rules", prom_dir / "rules", dirs_exist_ok=True
-            )
-        else:
-            for name, content in rule_files(knobs).items():
-                (prom_dir / "rules" / name).write_text(yaml.safe_dump(content, sort_keys=False))
+        for name, content in rule_files(knobs).items():
+            (prom_dir / "rules" / name).write_text(yaml.safe_dump(content, sort_keys=False))
         if options.rollup_interval is not None:
             slow = [
                 *(prom_dir / "rules").glob("rollup-*.yml"),
@@ -327,6 +332,10 @@ class Stack:
             },
         )
         wait_http(f"{self.history_url}/health/ready", timeout, history.popen)
+        runbooks = self._python(
+            "runbooks", "-m", "demo.runbooks", "--port", str(self.ports.runbooks)
+        )
+        wait_http(f"{self.runbooks_url}/ServiceDown.md", timeout, runbooks.popen)
         am = self._binary(
             "alertmanager",
             _binary_path("prometheus-alertmanager", "alertmanager"),
@@ -455,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m demo.stack",
         description="Run the demo service with Prometheus, Alertmanager and the alert history "
         "locally. Ports: DEMO_PORT_API, _WORKER, _POSTGRES, _PROMETHEUS, _HOURLY, _DAILY, "
-        "_ALERTMANAGER, _HISTORY, _SMTP.",
+        "_ALERTMANAGER, _HISTORY, _SMTP, _RUNBOOKS.",
     )
     parser.add_argument("--data", type=Path, default=ROOT / ".demo-data", help="data folder")
     parser.add_argument("--traffic", type=float, default=3.0, help="requests/s (0: none)")
@@ -499,6 +508,7 @@ def _print_urls(stack: Stack) -> None:
                 f"  long-term stores   {stack.hourly_url} (hourly), {stack.daily_url} (daily)",
                 f"  alert history      psql '{stack.database_url(HISTORY_DATABASE)}'",
                 f"  alert emails       {stack.mail_dir}/*.eml",
+                f"  runbooks           {stack.runbooks_url}/<AlertName>.md",
                 "  inject a fault     .venv/bin/python -m demo.faults enable bad_data",
                 "                     (or curl -X PUT "
                 f"'{stack.api_url}/faults/bad_data?enabled=true')",

@@ -205,6 +205,13 @@ def test_app_and_worker_are_the_services_the_rules_watch() -> None:
     assert knobs.services == ("demo-api", "demo-worker")
 
 
+def test_alert_links_open_the_runbooks_the_stack_serves() -> None:
+    knobs = load_knobs(DEMO_DIR / "knobs.yaml")
+    port = listening()["runbooks"].pop()
+    assert knobs.urls.runbooks == f"http://127.0.0.1:{port}"
+    assert f"127.0.0.1:{port}:{port}" in SERVICES["runbooks"]["ports"]
+
+
 def test_prometheus_and_alertmanager_use_the_demos_generated_files() -> None:
     assert _host_file("prometheus", "/etc/prometheus/prometheus.yml") == DEMO_DIR / "prometheus.yml"
     assert _host_file("prometheus", "/etc/prometheus/rules") == DEMO_DIR / "rules"
@@ -233,7 +240,7 @@ def listening() -> dict[str, set[int]]:
     for name in ("prometheus", "prometheus-hourly", "prometheus-daily", "alertmanager"):
         (listen,) = [f for f in _flags(name) if f.startswith("--web.listen-address=")]
         out[name] = {_port_of(listen)}
-    for name in ("app", "alert-history"):
+    for name in ("app", "alert-history", "runbooks"):
         command = SERVICES[name]["command"]
         out[name] = {int(command[command.index("--port") + 1])}
     # The job worker serves metrics, health and running jobs on its metrics port.

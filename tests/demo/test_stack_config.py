@@ -15,7 +15,7 @@ def test_the_local_stack_scrapes_the_demo_services_and_itself_on_loopback(
     tmp_path: Path,
 ) -> None:
     ports = Ports(api=18000, worker=19464, prometheus=19090, hourly=19091, daily=19092,
-                  alertmanager=19093, history=19095)  # fmt: skip
+                  alertmanager=19093, history=19095, runbooks=18088)  # fmt: skip
     stack = Stack(tmp_path, ports)
     assert (stack.service_of(API_JOB), stack.service_of(WORKER_JOB)) == ("demo-api", "demo-worker")
     stack._write_configs()
@@ -37,3 +37,5 @@ def test_the_local_stack_scrapes_the_demo_services_and_itself_on_loopback(
     rules = stack.config_dir / "prometheus" / "rules" / "alerts.rules.yml"
     text = rules.read_text()
     assert "demo-api" in text and "demo-worker" in text and "signalpost-example" not in text
+    # Alert links open the runbooks this stack serves.
+    assert "runbook_url: http://127.0.0.1:18088/ServiceDown.md" in text

@@ -324,7 +324,8 @@ def test_permanent_job_failure_notifies_and_is_recorded(stack: Stack) -> None:
         assert alert["labels"]["severity"] == catalog.Severity.WARNING
         assert alert["labels"]["error_class"] == "data"
         assert alert["labels"]["service"] == stack.service_of(WORKER_JOB) == "demo-worker"
-        assert alert["annotations"]["runbook_url"].endswith("/JobFailed.md")
+        runbook = httpx.get(alert["annotations"]["runbook_url"])
+        assert runbook.status_code == 200 and runbook.text.startswith("# JobFailed\n")
         # A job type that stops succeeding (25 s expected in this harness).
         (stale,) = _until(
             "JobNotSucceeded for resume_parsing",
