@@ -344,7 +344,8 @@ def test_permanent_job_failure_notifies_and_is_recorded(stack: Stack) -> None:
         message = _until("the JobFailed email in the mail sink", mail)
         body = _text(message)
         assert str(message["Subject"]).startswith("[FIRING")
-        assert "docs/runbooks/JobFailed.md" in body.replace("=\n", "")
+        # The link opens the runbook this stack serves.
+        assert f"{stack.runbooks_url}/JobFailed.md" in body.replace("=\n", "")
         assert "Job type: resume_parsing" in body
         assert ("firing", "warning", "history") in _until(
             "the firing row", lambda: _history(stack, Alert.JOB_FAILED)
