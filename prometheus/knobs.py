@@ -266,12 +266,13 @@ def load_knobs(path: Path = DEFAULT_KNOBS) -> Knobs:
         raise KnobsError(f"{where}: expected {problem.expected}{got}") from None
     if not isinstance(located.data, dict):
         raise KnobsError(f"{path}: expected a mapping of knobs, got {shown(located.data)}")
-    if "scrape_jobs" in located.data:
-        line = located.line_of(("scrape_jobs",))
-        raise KnobsError(
-            f"{path}:{line}: scrape_jobs: no longer a knob: list each job and its targets "
-            "under its service (services: {my-service: {app: [host:8000]}})"
-        )
+    # The earlier form: a list of service names and one list of jobs for all of them.
+    for key in ("scrape_jobs", "services"):
+        if key in located.data and (key == "scrape_jobs" or isinstance(located.data[key], list)):
+            raise KnobsError(
+                f"{path}:{located.line_of((key,))}: {key}: list each service's scrape jobs and "
+                "their targets under `services` (services: {my-service: {app: [host:8000]}})"
+            )
     try:
         return Knobs.model_validate(located.data)
     except ValidationError as exc:

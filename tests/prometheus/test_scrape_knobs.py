@@ -160,7 +160,14 @@ def _line(text: str, needle: str) -> int:
             "scrape_jobs: [app, worker, scheduler]\nservices:\n",
             "scrape_jobs",
             "scrape_jobs",
-            "no longer a knob",
+            "list each service's scrape jobs and their targets under `services`",
+        ),
+        (
+            "services:\n",
+            "services: [shop, billing]\nold_services:\n",
+            "services: [shop",
+            "services",
+            "list each service's scrape jobs and their targets under `services`",
         ),
     ],
 )
