@@ -41,8 +41,7 @@ def _availability(k: Knobs) -> list[Rule]:
     svc = service_matcher(k)
     missing = " or ".join(
         f"absent({selector(m.UP, eq('service', s), eq('job', j))})"
-        for s in k.services
-        for j in k.scrape_jobs
+        for s, j in k.service_jobs
     )
     return [
         alert_rule(

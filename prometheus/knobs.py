@@ -10,9 +10,10 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from prometheus.targets import JobName, Services, Target, check_consistency
+from signalpost._yamlsource import Located, YamlProblem, read, shown
 from signalpost.instrumentation.semconv import http
 
 __all__ = [
@@ -143,7 +144,8 @@ class Alerts(_Strict):
 
 class Urls(_Strict):
     grafana: str = "http://localhost:3000"
-    runbooks: str = "https://github.com/signalpost/signalpost/blob/main/docs/runbooks"
+    runbooks: str = "docs/runbooks"
+    """Base of the runbook links: the folder in a clone unless the team publishes them."""
 
 
 class HealthChecks(_Strict):
@@ -213,14 +215,33 @@ class Slos(_Strict):
 class Knobs(_Strict):
     """The whole knobs file."""
 
-    services: Annotated[tuple[str, ...], Field(min_length=1)]
-    scrape_jobs: tuple[str, ...] = ("app", "worker")
+    targets: Services = Field(alias="services")
+    """Service → scrape job → ``host:port`` targets (the file's ``services`` key)."""
+    scrape_interval: Duration = "15s"
+    evaluation_interval: Duration = "30s"
     monitoring_service: str = "monitoring"
+    monitoring_targets: dict[JobName, tuple[Target, ...]] = {}
+    """The monitoring stack's parts by job name (see :data:`prometheus.targets.MONITORING_JOBS`)."""
     urls: Urls = Urls()
     alerts: Alerts = Alerts()
     health_checks: HealthChecks = HealthChecks()
     job_types: dict[str, JobType] = {}
     slos: Slos = Slos()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Knobs:
+        check_consistency(self.targets, self.monitoring_service, self.monitoring_targets)
+        return self
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The service names (``service`` label values), in the order of the file."""
+        return tuple(self.targets)
+
+    @property
+    def service_jobs(self) -> tuple[tuple[str, str], ...]:
+        """Every (service, job) pair that must have targets (TargetMissing watches each)."""
+        return tuple((s, j) for s, jobs in self.targets.items() for j in jobs)
 
     def no_progress_after(self, job_type: str) -> str:
         """The JobStuck threshold of a job type (its own, else the default)."""
@@ -232,18 +253,43 @@ def load_knobs(path: Path = DEFAULT_KNOBS) -> Knobs:
     """Read and validate a knobs file.
 
     Raises:
-        KnobsError: The file cannot be read or parsed, or a value is invalid (the message names
-            the file and the key).
+        KnobsError: The file cannot be read or parsed, or a value is invalid: one line naming
+            the file, the line when known, the key and why.
     """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise KnobsError(f"{path}: {exc}") from exc
+        located = read(path)
+    except OSError as exc:
+        raise KnobsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except YamlProblem as problem:
+        where = f"{path}:{problem.line}" if problem.line else str(path)
+        got = f" ({problem.got})" if problem.got else ""
+        raise KnobsError(f"{where}: expected {problem.expected}{got}") from None
+    if not isinstance(located.data, dict):
+        raise KnobsError(f"{path}: expected a mapping of knobs, got {shown(located.data)}")
+    # The earlier form: a list of service names and one list of jobs for all of them.
+    for key in ("scrape_jobs", "services"):
+        if key in located.data and (key == "scrape_jobs" or isinstance(located.data[key], list)):
+            raise KnobsError(
+                f"{path}:{located.line_of((key,))}: {key}: list each service's scrape jobs and "
+                "their targets under `services` (services: {my-service: {app: [host:8000]}})"
+            )
     try:
-        return Knobs.model_validate(data)
+        return Knobs.model_validate(located.data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise KnobsError(f"{path}: {problems}") from exc
+        raise KnobsError(_one_line(path, located, exc)) from None
+
+
+def _one_line(path: Path, located: Located, error: ValidationError) -> str:
+    parts = []
+    for item in error.errors(include_url=False):
+        ctx = item.get("ctx") or {}
+        if "path" in ctx:  # a consistency check names its own key
+            key_path = tuple(ctx["path"])
+            message = str(ctx["why"])
+        else:
+            key_path = tuple(p for p in item["loc"] if isinstance(p, str | int))
+            message = item["msg"]
+        line = located.line_of(key_path)
+        key = ".".join(str(p) for p in key_path) or "(top)"
+        parts.append(f"{path}:{line}: {key}: {message}" if line else f"{path}: {key}: {message}")
+    return "; ".join(parts)

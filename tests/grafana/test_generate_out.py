@@ -21,7 +21,7 @@ from prometheus.knobs import DEFAULT_KNOBS, load_knobs
 def _own_knobs(path: Path) -> Path:
     """The default knobs with another service's names: services, job types, SLOs."""
     knobs = yaml.safe_load(DEFAULT_KNOBS.read_text(encoding="utf-8"))
-    knobs["services"] = ["checkout-api"]
+    knobs["services"] = {"checkout-api": {"app": ["checkout:8000"]}}
     knobs["job_types"] = {"invoice_export": {"succeed_every": "1d", "no_progress_after": "20m"}}
     knobs["slos"]["objectives"] = [
         {"name": "checkout-ok", "kind": "http_availability", "target": 0.995},
