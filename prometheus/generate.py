@@ -47,7 +47,7 @@ def render(knobs: Knobs, *, with_tests: bool, addresses: Addresses = COMPOSE) ->
     files.update({name: dump(content) for name, content in configs.items()})
     if with_tests:
         files.update(
-            {f"tests/{name}": dump(content) for name, content in test_files(knobs).items()}
+            {f"tests/{name}": dump(content) for name, content in test_files().items()}
         )
     return files
 
