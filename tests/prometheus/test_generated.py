@@ -24,7 +24,9 @@ def test_committed_files_are_fresh() -> None:
 def test_no_stray_generated_files() -> None:
     expected = set(render(load_knobs(), with_tests=True))
     on_disk = {
-        str(p.relative_to(HERE)) for sub in ("rules", "tests") for p in (HERE / sub).glob("*.yml")
+        str(p.relative_to(HERE))
+        for sub in ("rules", "tests", "tests/rules")
+        for p in (HERE / sub).glob("*.yml")
     }
     assert on_disk <= expected, f"not generated any more: {sorted(on_disk - expected)}"
 
@@ -40,8 +42,9 @@ def test_promtool_check_config() -> None:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_promtool_check_rules() -> None:
-    files = sorted(str(p) for p in (HERE / "rules").glob("*.rules.yml"))
+@pytest.mark.parametrize("folder", ["rules", "tests/rules"])
+def test_promtool_check_rules(folder: str) -> None:
+    files = sorted(str(p) for p in (HERE / folder).glob("*.rules.yml"))
     assert len(files) == 6
     result = subprocess.run(
         ["promtool", "check", "rules", *files], capture_output=True, text=True, check=False
@@ -70,7 +73,8 @@ def test_generate_for_own_knobs_writes_rules_and_config(tmp_path: Path) -> None:
     own.write_text(text, encoding="utf-8")
     assert main(["--knobs", str(own), "--out", str(tmp_path / "out")]) == 0
     alerts = (tmp_path / "out" / "rules" / "alerts.rules.yml").read_text(encoding="utf-8")
-    assert 'service=~"shop-api|shop-worker"' in alerts
+    # The rules cover every service (the selector knob narrows them), named by its label.
+    assert "shop-api" not in alerts and "by (service, job)" in alerts
     assert not (tmp_path / "out" / "tests").exists()
     # check config also checks every rule file it names.
     result = subprocess.run(
@@ -86,7 +90,17 @@ def test_generate_for_own_knobs_writes_rules_and_config(tmp_path: Path) -> None:
     ("old", "new", "message"),
     [
         ("threshold_seconds: 0.5}", "threshold_seconds: 0.3}", "not a bucket boundary"),
-        ("escalate_after: 30m\n    quantile", "escalate_after: 5m\n    quantile", "must exceed"),
+        (
+            "  high_latency:\n    for: 10m",
+            "  high_latency:\n    for: 10m\n    escalate_after: 30m",
+            "escalate_after is no longer supported",
+        ),
+        (
+            "target: 0.999}",
+            "target: 0.93}",
+            "slos.objectives.0: Value error, SLO http-availability: target 0.93 makes the 14.4x "
+            "burn-rate tier unreachable",
+        ),
         ("window: 30d", "window: 30 days", "not a Prometheus duration"),
         ("target: 0.999}", "target: 1.5}", "less than 1"),
         (
@@ -95,7 +109,8 @@ def test_generate_for_own_knobs_writes_rules_and_config(tmp_path: Path) -> None:
             "not a bucket boundary",
         ),
         ("kind: job_success, job_type: matching,", "kind: job_success,", "job_type is required"),
-        ("services: [signalpost-example]", "services: []", "at least 1 item"),
+        ("selector: []", "selector: ['cluster=eu']", "selector.0: String should match"),
+        ("service_label: service", "service_label: app-name", "service_label: String should"),
         ("  service_down: {for: 2m}", "  service_down: {for: 2m, typo: 1}", "Extra inputs"),
     ],
 )
