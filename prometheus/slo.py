@@ -14,7 +14,7 @@ from prometheus import recording as r
 from prometheus.alerting import Dashboard, alert_rule
 from prometheus.burnrates import BURN_TIERS, Tier
 from prometheus.catalog import Alert, Severity
-from prometheus.knobs import Knobs, Objective, seconds
+from prometheus.knobs import Knobs, Objective
 from prometheus.promql import by, le_value, num, zero_if_absent
 from prometheus.recording_rules import JOB_STATUS, JOB_TYPE, SERVER_ERROR, Source
 from signalpost.instrumentation.jobs.state import JobState
@@ -103,10 +103,13 @@ def _burn_alert(
             f"and {r.slo_error_ratio(short)}{this} > {limit}"
         )
         if fast and least > 0:
-            # SRE workbook, low traffic: a page needs enough bad events in the long window
-            # (the mean of the 5-minute rates over it, times its length, counts them).
+            # SRE workbook, low traffic: a page needs enough bad events in the long window.
+            # Each event weighs 1/300 in every 5-minute rate sample that covers it: the sum
+            # over the window, per sample in 5 minutes, times 300 counts them (to about 20 %)
+            # whatever the evaluation interval and however little history there is.
+            bad = f"{r.SLO_BAD}{this}"
             clause += (
-                f" and avg_over_time({r.SLO_BAD}{this}[{long}]) * {num(seconds(long))} "
+                f" and sum_over_time({bad}[{long}]) / count_over_time({bad}[5m]) * 300 "
                 f">= {num(least)}"
             )
         clauses.append(f"({clause})")

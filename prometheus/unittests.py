@@ -19,6 +19,7 @@ from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs, load_knobs
 from prometheus.rulefiles import rule_files
+from prometheus.scenarios import scenario_files
 from prometheus.testdata import (
     TEST_KNOBS,
     Expect,
@@ -894,5 +895,6 @@ def test_files() -> dict[str, dict[str, Any]]:
             "tests": _slo_alerts(knobs, e),
         },
         **record_files(knobs),
+        **scenario_files(knobs),
         **{f"rules/{name}": content for name, content in rule_files(knobs).items()},
     }
