@@ -46,9 +46,7 @@ def render(knobs: Knobs, *, with_tests: bool, addresses: Addresses = COMPOSE) ->
     configs = config_files(knobs, addresses)
     files.update({name: dump(content) for name, content in configs.items()})
     if with_tests:
-        files.update(
-            {f"tests/{name}": dump(content) for name, content in test_files().items()}
-        )
+        files.update({f"tests/{name}": dump(content) for name, content in test_files().items()})
     return files
 
 

@@ -225,7 +225,9 @@ def _jobs(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         S.CRITICAL,
         {"service": svc, "job_type": "digest"},
         summary=f"{svc}: every digest run fails",
-        description="Every digest run finished in the last 30m failed or timed out (at least 4 runs).",
+        description=(
+            "Every digest run finished in the last 30m failed or timed out (at least 4 runs)."
+        ),
         dashboard=D.JOBS,
         dashboard_vars=jt,
     )
