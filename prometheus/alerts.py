@@ -40,7 +40,7 @@ def _availability(k: Knobs) -> list[Rule]:
     a = k.alerts
     svc = k.service_label
     up = selector(m.UP, *k.selector)
-    jobs_l = (svc, "job")
+    jobs_l = tuple(dict.fromkeys((svc, "job")))  # service_label may be ``job`` itself
     all_down = f"max {by(jobs_l)} ({up}) == 0"
     missing = " or ".join(
         f"absent({selector(m.UP, *k.selector, eq('job', j))})" for j in k.scrape_jobs
@@ -64,7 +64,10 @@ def _availability(k: Knobs) -> list[Rule]:
             Alert.INSTANCE_DOWN,
             severity=Severity.WARNING,
             # One of N replicas: ServiceDown (every target down) covers the rest.
-            expr=f"max {by((*jobs_l, 'instance'))} ({up}) == 0 unless on ({svc}, job) ({all_down})",
+            expr=(
+                f"max {by((*jobs_l, 'instance'))} ({up}) == 0 "
+                f"unless on ({', '.join(jobs_l)}) ({all_down})"
+            ),
             for_=a.instance_down.for_,
             summary=(
                 f"{{{{ $labels.{svc} }}}}: {{{{ $labels.job }}}} target {{{{ $labels.instance }}}} "

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from prometheus import selfmetrics
@@ -56,9 +57,10 @@ def test_committed_rules_do_not_filter_on_a_service() -> None:
         assert not own.search(rule["expr"]), rule.get("alert", rule)
 
 
-def test_service_label_and_selector_reach_every_rule(tmp_path: Path) -> None:
+@pytest.mark.parametrize("label", ["app", "job"])
+def test_service_label_and_selector_reach_every_rule(tmp_path: Path, label: str) -> None:
     text = DEFAULT_KNOBS.read_text(encoding="utf-8")
-    text = text.replace("service_label: service", "service_label: app").replace(
+    text = text.replace("service_label: service", f"service_label: {label}").replace(
         "selector: []", """selector: ['cluster="eu"', 'namespace=~"shop-.*"']"""
     )
     own = tmp_path / "knobs.yaml"
@@ -77,7 +79,7 @@ def test_service_label_and_selector_reach_every_rule(tmp_path: Path) -> None:
         for clause in re.findall(r"\b(?:by|on) \(([^)]*)\)", expr):
             assert "service" not in clause.split(", "), (clause, rule.get("alert", rule))
         if "alert" in rule:
-            assert rule["labels"]["service"] == "{{ $labels.app }}", rule["alert"]
+            assert rule["labels"]["service"] == f"{{{{ $labels.{label} }}}}", rule["alert"]
             assert "$labels.service" not in str(rule["annotations"]), rule["alert"]
     assert uses > 50
     result = subprocess.run(
