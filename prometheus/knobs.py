@@ -242,6 +242,7 @@ class Knobs(_Strict):
     selector: tuple[Annotated[str, Field(pattern=_MATCHER)], ...] = ()
     """Label matchers added to every raw selector of the rules (``cluster="eu"``)."""
     services: tuple[str, ...] = ()
+    """``service`` label values prometheus.yml gives the app and the worker (no rule filters)."""
     scrape_jobs: tuple[str, ...] = ("app", "worker")
     monitoring_service: str = "monitoring"
     urls: Urls = Urls()

@@ -119,13 +119,23 @@ def _http(svc: str) -> list[Case]:
             ],
             [alert_test(at, A.ERROR_BUDGET_BURN_FAST) for at in ("32m", "36m", "60m")],
         ),
+        # 5. Prometheus itself was down for 30 minutes, while the app answered 900 requests with
+        # 5xx: after the gap those counters are not "new" series (no scrape before them).
+        _group(
+            [
+                series(m.UP, app, "1x30 _x29 1x60"),
+                series(COUNT, ok, "0+300x30 _x29 18000+300x60"),
+                series(COUNT, bad, "_x60 900x60"),
+            ],
+            [alert_test(at, A.ERROR_BUDGET_BURN_FAST) for at in ("62m", "66m", "90m")],
+        ),
     ]
 
 
 def _replicas(svc: str) -> list[Case]:
     targets = [{"service": svc, "job": "app", "instance": f"app-{i}:8000"} for i in (1, 2, 3)]
     worker = {"service": svc, "job": "worker", "instance": "worker-1:8000"}
-    # 5. Three replicas; app-2 dies at 10m and comes back at 40m; later all three die.
+    # 6. Three replicas; app-2 dies at 10m and comes back at 40m; later all three die.
     values = ["1x100 0x20", "1x9 0x30 1x60 0x20", "1x100 0x20"]
     return [
         _group(
@@ -152,7 +162,7 @@ def _jobs(svc: str) -> list[Case]:
     failures = jobs.FAILURES.exposition_name
     rp = {**w, "job_type": "resume_parsing"}
     hourly = " ".join(f"{h}x59" for h in range(4))  # one more run each hour
-    # 6. An hourly job succeeds each hour; one run at 2h fails (a failure type seen for the
+    # 7. An hourly job succeeds each hour; one run at 2h fails (a failure type seen for the
     # first time): JobFailed warns at once and clears; no ratio alert, no page.
     return [
         _group(
@@ -183,7 +193,7 @@ def _jobs(svc: str) -> list[Case]:
 
 
 def _restarts(svc: str) -> list[Case]:
-    """7. JobNotSucceeded on time although the worker restarted (5-minute steps)."""
+    """8. JobNotSucceeded on time although the worker restarted (5-minute steps)."""
     w = {"service": svc, "job": "worker", "instance": "worker-1:8000"}
     last = jobs.LAST_SUCCESS.name
     busy = series(last, {**w, "job_type": "resume_parsing"}, "0+300x320")
@@ -209,7 +219,7 @@ def _restarts(svc: str) -> list[Case]:
 
 
 def _budget(svc: str) -> list[Case]:
-    """8. The first 5xx after a deploy moves the error budget (hourly roll-ups)."""
+    """9. The first 5xx after a deploy moves the error budget (hourly roll-ups)."""
     app = {"service": svc, "job": "app", "instance": "app-1:8000"}
     req = {**app, "http_request_method": "GET", "http_route": "/a"}
     slo = {"service": svc, "slo": AVAIL}
