@@ -67,15 +67,21 @@ def counted(
 
     prometheus-client creates a labelled series on first use with its first value (a first
     5xx appears at 1): ``rate``/``increase`` need two samples and never count it. A series
-    absent ``window`` ago whose target (``scraped``, its ``up``) was already scraped then is
-    new: its first value is an increase from 0. Targets new to Prometheus (its own restart,
-    a new replica) are left out, so their old totals never count as a burst of new events.
+    absent ``window`` ago is new when its target (``scraped``, its ``up``) was scraped more
+    often within the window than the series has samples: it appeared in a scrape after the
+    target's first, so its first value is an increase from 0. A series Prometheus sees at
+    the same time as its target (Prometheus's own restart, a replica it did not scrape
+    before) holds old totals: left out, so they never count as a burst of new events.
     ``fn`` is ``rate`` (the first value spread over ``window_seconds``) or ``increase``.
     """
     agg = by(labels)
     moved = f"sum {agg} ({fn}({sel}[{window}]))"
     new = f"(min_over_time({sel}[{window}]) unless {sel} offset {window})"
-    first = f"({new} and on (job, instance) {scraped} offset {window})"
+    later = (
+        f"count_over_time({sel}[{window}]) "
+        f"< on (job, instance) group_left count_over_time({scraped}[{window}])"
+    )
+    first = f"({new} and ({later}))"
     if fn == "rate":
         first = f"{first} / {num(window_seconds)}"
     appeared = f"sum {agg} ({first})"

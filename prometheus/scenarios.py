@@ -119,6 +119,16 @@ def _http(svc: str) -> list[Case]:
             ],
             [alert_test(at, A.ERROR_BUDGET_BURN_FAST) for at in ("32m", "36m", "60m")],
         ),
+        # ... but a 5xx it answers after its first scrape (at 33m, 3 minutes in) is a new event.
+        _group(
+            [
+                up,
+                series(m.UP, {**app, "instance": "app-2:8000"}, "_x30 1x150"),
+                series(COUNT, {**ok, "instance": "app-2:8000"}, "_x30 95000+300x150"),
+                series(COUNT, {**bad, "instance": "app-2:8000"}, "_x33 1x147"),
+            ],
+            [_near("34m", f"{errs} * 300", route, 1), _near("40m", errs, route, 0)],
+        ),
         # 5. Prometheus itself was down for 30 minutes, while the app answered 900 requests with
         # 5xx: after the gap those counters are not "new" series (no scrape before them).
         _group(
