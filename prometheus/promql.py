@@ -79,7 +79,9 @@ def counted(
     new = f"(min_over_time({sel}[{window}]) unless {sel} offset {window})"
     later = (
         f"count_over_time({sel}[{window}]) "
-        f"< on (job, instance) group_left count_over_time({scraped}[{window}])"
+        # max by: one right-hand series per target even if ``up`` carries extra labels.
+        f"< on (job, instance) group_left max by (job, instance) "
+        f"(count_over_time({scraped}[{window}]))"
     )
     first = f"({new} and ({later}))"
     if fn == "rate":
