@@ -1,13 +1,13 @@
-"""How an alerting rule is put together: labels, annotations, links, escalation."""
+"""How an alerting rule is put together: labels, annotations, links."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from prometheus.catalog import Alert, Severity
-from prometheus.knobs import AlertKnobs, Knobs
+from prometheus.knobs import Knobs
 
-__all__ = ["Dashboard", "alert_rule", "escalating"]
+__all__ = ["Dashboard", "alert_rule"]
 
 Rule = dict[str, Any]
 
@@ -40,13 +40,19 @@ def alert_rule(
     """One alerting rule with the labels and annotations every alert carries.
 
     ``dashboard_vars`` are labels passed on as Grafana variables (``var-job_type=...``) beside
-    ``service``.
+    ``service`` (the value of the knobs' ``service_label``). When that label is not
+    ``service``, the alert gets a ``service`` label with its value: Alertmanager routes,
+    groups and inhibits on ``service`` whatever the targets call it.
     """
-    query = "&".join(f"var-{var}={{{{ $labels.{var} }}}}" for var in ("service", *dashboard_vars))
+    svc = knobs.service_label
+    pairs = [("service", svc), *((var, var) for var in dashboard_vars)]
+    query = "&".join(f"var-{var}={{{{ $labels.{label} }}}}" for var, label in pairs)
     rule: Rule = {"alert": str(name), "expr": expr}
     if for_ not in ("0s", "0m"):
         rule["for"] = for_
     rule["labels"] = {"severity": str(severity), **(labels or {})}
+    if svc != "service":
+        rule["labels"]["service"] = f"{{{{ $labels.{svc} }}}}"
     rule["annotations"] = {
         "summary": summary,
         "description": description,
@@ -54,20 +60,3 @@ def alert_rule(
         "dashboard_url": f"{knobs.urls.grafana.rstrip('/')}/d/{dashboard}?{query}",
     }
     return rule
-
-
-def escalating(
-    knobs: Knobs,
-    name: Alert,
-    timing: AlertKnobs,
-    **kwargs: Any,
-) -> list[Rule]:
-    """The warning rule, and the same condition as critical after ``escalate_after``."""
-    rules = [alert_rule(knobs, name, severity=Severity.WARNING, for_=timing.for_, **kwargs)]
-    if timing.escalate_after is not None:
-        rules.append(
-            alert_rule(
-                knobs, name, severity=Severity.CRITICAL, for_=timing.escalate_after, **kwargs
-            )
-        )
-    return rules

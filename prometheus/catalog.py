@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["INHIBITED_BY_DATABASE_DOWN", "INHIBITED_BY_SERVICE_DOWN", "Alert", "Severity"]
+__all__ = [
+    "INHIBITED_BY_DATABASE_DOWN",
+    "INHIBITED_BY_SERVICE_DOWN",
+    "PAGING",
+    "Alert",
+    "Severity",
+]
 
 
 class Severity(StrEnum):
@@ -32,6 +38,7 @@ class Alert(StrEnum):
 
     SERVICE_DOWN = "ServiceDown"
     TARGET_MISSING = "TargetMissing"
+    INSTANCE_DOWN = "InstanceDown"
     ERROR_BUDGET_BURN_FAST = "ErrorBudgetBurnFast"
     ERROR_BUDGET_BURN_SLOW = "ErrorBudgetBurnSlow"
     HIGH_LATENCY = "HighLatency"
@@ -74,3 +81,20 @@ INHIBITED_BY_DATABASE_DOWN: tuple[Alert, ...] = (
     Alert.JOB_RETRY_STORM,
 )
 """JobFailed is inhibited by DatabaseDown only for transient failures (``error_class``)."""
+
+# The paging policy (docs/alerting.md): the only alerts with a critical rule. User-visible
+# symptoms and hard outages; causes warn. JobFailureRatioHigh pages only when every run of a
+# job type fails (and no SLO covers it); the meta alerts page because the alerting pipeline
+# itself is broken and nothing else could.
+PAGING: frozenset[Alert] = frozenset(
+    {
+        Alert.SERVICE_DOWN,
+        Alert.TARGET_MISSING,
+        Alert.ERROR_BUDGET_BURN_FAST,
+        Alert.DATABASE_DOWN,
+        Alert.JOB_FAILURE_RATIO_HIGH,
+        Alert.PROMETHEUS_RULE_FAILURES,
+        Alert.PROMETHEUS_NOTIFICATIONS_FAILING,
+        Alert.ALERTMANAGER_NOTIFICATIONS_FAILING,
+    }
+)

@@ -63,8 +63,10 @@ def with_targets(
     return Knobs.model_validate(data)
 
 
-def _static(targets: Sequence[str], service: str) -> dict[str, Any]:
-    return {"targets": list(targets), "labels": {"service": service}}
+def _static(targets: Sequence[str], label: str, service: str) -> dict[str, Any]:
+    # With `service_label: job` the scrape job's own name already names the service.
+    labels = {} if label == "job" else {label: service}
+    return {"targets": list(targets), "labels": labels}
 
 
 def _scrape_configs(knobs: Knobs) -> list[dict[str, Any]]:
@@ -74,7 +76,7 @@ def _scrape_configs(knobs: Knobs) -> list[dict[str, Any]]:
         {
             "job_name": job,
             "static_configs": [
-                _static(jobs[job], service)
+                _static(jobs[job], knobs.service_label, service)
                 for service, jobs in knobs.targets.items()
                 if job in jobs
             ],
@@ -83,7 +85,7 @@ def _scrape_configs(knobs: Knobs) -> list[dict[str, Any]]:
     ]
     monitoring = knobs.monitoring_service
     configs += [
-        {"job_name": job, "static_configs": [_static(targets, monitoring)]}
+        {"job_name": job, "static_configs": [_static(targets, knobs.service_label, monitoring)]}
         for job, targets in knobs.monitoring_targets.items()
     ]
     return configs
@@ -92,7 +94,7 @@ def _scrape_configs(knobs: Knobs) -> list[dict[str, Any]]:
 def main_config(knobs: Knobs, *, rule_files: tuple[str, ...] = RULE_FILES) -> dict[str, Any]:
     """The main Prometheus: scrapes, rules, Alertmanager, and remote write of the roll-ups.
 
-    Every job of every service is scraped with the service's name as its ``service`` label;
+    Every job of every service is scraped with the service's name as its ``service_label``;
     the monitoring stack's parts get ``monitoring_service``. Alerts go to every
     ``alertmanager`` target; the hourly and daily roll-ups are written to the
     ``prometheus-hourly`` and ``prometheus-daily`` targets.

@@ -53,9 +53,7 @@ def render(knobs: Knobs, *, with_tests: bool) -> dict[str, str]:
     files = {f"rules/{name}": dump(content) for name, content in rule_files(knobs).items()}
     files.update({name: dump(content) for name, content in config_files(knobs).items()})
     if with_tests:
-        files.update(
-            {f"tests/{name}": dump(content) for name, content in test_files(knobs).items()}
-        )
+        files.update({f"tests/{name}": dump(content) for name, content in test_files().items()})
     return files
 
 

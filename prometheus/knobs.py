@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from prometheus.burnrates import unreachable_tiers
 from prometheus.targets import JobName, Services, Target, check_consistency
 from signalpost._yamlsource import Located, YamlProblem, read, shown
 from signalpost.instrumentation.semconv import http
@@ -54,21 +55,27 @@ Duration = Annotated[str, AfterValidator(_check_duration)]
 Ratio = Annotated[float, Field(gt=0, lt=1)]
 
 
+_LABEL = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+_MATCHER = r'^[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"([^"\\]|\\.)*"$'
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class AlertKnobs(_Strict):
-    """How long a condition holds before it fires, and when it escalates to critical."""
+    """How long a condition holds before the alert fires."""
 
     for_: Duration = Field(default="5m", alias="for")
     escalate_after: Duration | None = None
+    """Refused: causes never escalate to critical on duration alone (the paging policy)."""
 
     @model_validator(mode="after")
-    def _escalation_is_later(self) -> AlertKnobs:
-        if self.escalate_after is not None and seconds(self.escalate_after) <= seconds(self.for_):
+    def _no_escalation(self) -> AlertKnobs:
+        if self.escalate_after is not None:
             raise ValueError(
-                f"escalate_after ({self.escalate_after}) must exceed for ({self.for_})"
+                "escalate_after is no longer supported: a cause does not page because it lasts "
+                "(paging policy in docs/alerting.md); remove the key"
             )
         return self
 
@@ -125,6 +132,7 @@ class Alerts(_Strict):
     """One entry per tunable alert (the SLO burn alerts take theirs from :class:`Slos`)."""
 
     service_down: AlertKnobs = AlertKnobs.model_validate({"for": "2m"})
+    instance_down: AlertKnobs = AlertKnobs.model_validate({"for": "5m"})
     target_missing: AlertKnobs = AlertKnobs.model_validate({"for": "5m"})
     high_latency: LatencyKnobs = LatencyKnobs()
     error_spike: ErrorSpikeKnobs = ErrorSpikeKnobs()
@@ -168,6 +176,19 @@ class Objective(_Strict):
     target: Ratio
     threshold_seconds: float | None = None
     job_type: str | None = None
+    min_bad_events: float | None = Field(default=None, ge=0)
+    """Bad events over a paging tier's long window before it may page (default: the Slos')."""
+
+    @model_validator(mode="after")
+    def _fast_burn_reachable(self) -> Objective:
+        # An error ratio cannot exceed 1: at a burn rate r the tier needs r x (1 - target) < 1.
+        for rate in unreachable_tiers(self.target):
+            raise ValueError(
+                f"SLO {self.name}: target {self.target} makes the {rate}x burn-rate tier "
+                f"unreachable ({rate} x error budget {1 - self.target:.4g} >= 100% bad events); "
+                f"use a target above {1 - 1 / rate:.4f}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _kind_settings(self) -> Objective:
@@ -187,6 +208,8 @@ class Slos(_Strict):
     window: Duration = "30d"
     fast_for: Duration = "2m"
     slow_for: Duration = "15m"
+    min_bad_events: float = Field(default=5, ge=0)
+    """Bad events a paging tier's long window must hold: at low traffic one error is no page."""
     objectives: tuple[Objective, ...] = ()
 
     request_duration_buckets: tuple[float, ...] | None = None
@@ -215,6 +238,11 @@ class Slos(_Strict):
 class Knobs(_Strict):
     """The whole knobs file."""
 
+    service_label: Annotated[str, Field(pattern=_LABEL)] = "service"
+    """The target label that names a service (``service``, ``job``, ``namespace``, ``app``):
+    every rule aggregates by it and alert summaries print it."""
+    selector: tuple[Annotated[str, Field(pattern=_MATCHER)], ...] = ()
+    """Label matchers added to every raw selector of the rules (``cluster="eu"``)."""
     targets: Services = Field(alias="services")
     """Service → scrape job → ``host:port`` targets (the file's ``services`` key)."""
     scrape_interval: Duration = "15s"
@@ -247,6 +275,11 @@ class Knobs(_Strict):
         """The JobStuck threshold of a job type (its own, else the default)."""
         own = self.job_types.get(job_type, JobType()).no_progress_after
         return own or self.alerts.job_stuck.no_progress_after
+
+    def min_bad_events(self, slo: Objective) -> float:
+        """Bad events a paging burn tier of ``slo`` needs in its long window."""
+        own = slo.min_bad_events
+        return self.slos.min_bad_events if own is None else own
 
 
 def load_knobs(path: Path = DEFAULT_KNOBS) -> Knobs:

@@ -26,7 +26,7 @@ def _own_knobs(path: Path) -> Path:
     knobs["slos"]["objectives"] = [
         {"name": "checkout-ok", "kind": "http_availability", "target": 0.995},
         {"name": "invoices-exported", "kind": "job_success", "job_type": "invoice_export",
-         "target": 0.9},
+         "target": 0.95},
     ]
     path.write_text(yaml.safe_dump(knobs), encoding="utf-8")
     return path

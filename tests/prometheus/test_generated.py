@@ -35,7 +35,7 @@ def test_no_stray_generated_files() -> None:
     for knobs, out, with_tests in TARGETS:
         expected = set(render(load_knobs(knobs), with_tests=with_tests))
         on_disk = {
-            str(p.relative_to(out)) for sub in ("rules", "tests") for p in (out / sub).glob("*.yml")
+            str(p.relative_to(out)) for sub in ("rules", "tests", "tests/rules") for p in (out / sub).glob("*.yml")
         }
         assert on_disk <= expected, f"not generated any more: {sorted(on_disk - expected)}"
 
@@ -52,8 +52,9 @@ def test_promtool_check_config(out: Path) -> None:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_promtool_check_rules() -> None:
-    files = sorted(str(p) for p in (HERE / "rules").glob("*.rules.yml"))
+@pytest.mark.parametrize("folder", ["rules", "tests/rules"])
+def test_promtool_check_rules(folder: str) -> None:
+    files = sorted(str(p) for p in (HERE / folder).glob("*.rules.yml"))
     assert len(files) == 6
     result = subprocess.run(
         ["promtool", "check", "rules", *files], capture_output=True, text=True, check=False
@@ -82,7 +83,11 @@ def test_generate_for_own_knobs_writes_rules_and_config(tmp_path: Path) -> None:
     own.write_text(text, encoding="utf-8")
     assert main(["--knobs", str(own), "--out", str(tmp_path / "out")]) == 0
     alerts = (tmp_path / "out" / "rules" / "alerts.rules.yml").read_text(encoding="utf-8")
-    assert 'service=~"shop-api|shop-worker"' in alerts
+    # The rules cover every service (the selector knob narrows them), named by its label; only
+    # TargetMissing names the listed services and jobs, whose absence it watches.
+    assert "by (service, job)" in alerts
+    assert 'absent(up{service="shop-api", job="api"})' in alerts
+    assert [line for line in alerts.splitlines() if "shop-api" in line and "absent(" not in line] == []
     assert not (tmp_path / "out" / "tests").exists()
     # check config also checks every rule file it names.
     result = subprocess.run(
@@ -98,7 +103,17 @@ def test_generate_for_own_knobs_writes_rules_and_config(tmp_path: Path) -> None:
     ("old", "new", "message"),
     [
         ("threshold_seconds: 0.5}", "threshold_seconds: 0.3}", "not a bucket boundary"),
-        ("escalate_after: 30m\n    quantile", "escalate_after: 5m\n    quantile", "must exceed"),
+        (
+            "  high_latency:\n    for: 10m",
+            "  high_latency:\n    for: 10m\n    escalate_after: 30m",
+            "escalate_after is no longer supported",
+        ),
+        (
+            "target: 0.999}",
+            "target: 0.93}",
+            "slos.objectives.0: Value error, SLO http-availability: target 0.93 makes the 14.4x "
+            "burn-rate tier unreachable",
+        ),
         ("window: 30d", "window: 30 days", "not a Prometheus duration"),
         ("target: 0.999}", "target: 1.5}", "less than 1"),
         (
@@ -106,8 +121,14 @@ def test_generate_for_own_knobs_writes_rules_and_config(tmp_path: Path) -> None:
             "  request_duration_buckets: [0.1, 0.3]\n  fast_for: 2m",
             "not a bucket boundary",
         ),
-        ("kind: job_success, job_type: matching,", "kind: job_success,", "job_type is required"),
+        (
+            "    - {name: http-availability, kind: http_availability, target: 0.999}",
+            "    - {name: jobs-ok, kind: job_success, target: 0.95}",
+            "job_type is required",
+        ),
         ("services:\n  my-service:\n    app: [\"app:8000\"]\n    worker: [\"worker:8000\"]", "services: {}", "at least 1 item"),
+        ("selector: []", "selector: ['cluster=eu']", "selector.0: String should match"),
+        ("service_label: service", "service_label: app-name", "service_label: String should"),
         ("  service_down: {for: 2m}", "  service_down: {for: 2m, typo: 1}", "Extra inputs"),
     ],
 )
