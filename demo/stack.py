@@ -1,7 +1,9 @@
 """The local stack: the demo service and everything that watches it, without Docker.
 
 ``python -m demo.stack`` (``bash scripts/demo.sh``) starts, in order: PostgreSQL (a cluster kept
-in ``.demo-data/postgres``), the mail sink, the alert-history receiver, Alertmanager, the two
+in ``.demo-data/postgres``), the OTLP receiver that keeps the API's and the worker's traces and
+logs in PostgreSQL (``collector.receiver``, read by ``python -m signalpost lookup``), the mail
+sink, the alert-history receiver, Alertmanager, the two
 long-term Prometheus stores, the main Prometheus, the demo API and its job worker, then the
 traffic generator. Every part gets the same rules, routes and templates as the compose stack;
 only addresses and receivers differ, derived from the same generators
@@ -42,6 +44,8 @@ __all__ = ["Ports", "Stack", "StackOptions", "main"]
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DATABASE = "recruiting"
 HISTORY_DATABASE = "alerts"
+TELEMETRY_DATABASE = "telemetry"
+"""Where the OTLP receiver keeps spans and logs (``signalpost.cli.lookup.DEMO_DSN``)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class Ports:
     alertmanager: int = 9093
     history: int = 9095
     smtp: int = 1025
+    otlp: int = 4318
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Ports:
@@ -80,6 +85,7 @@ class Ports:
             "Alertmanager": self.alertmanager,
             "alert-history receiver": self.history,
             "mail sink (SMTP)": self.smtp,
+            "OTLP receiver": self.otlp,
         }
 
 
@@ -101,6 +107,10 @@ class StackOptions:
     """Extra environment of the API and the worker (OTLP endpoint, service name, faults)."""
     traffic_rate: float = 3.0
     ready_timeout: float = 90.0
+    retention_hours: float = 24.0
+    """The OTLP receiver keeps this many hours of traces and logs ..."""
+    retention_mb: float = 1024.0
+    """... and drops its oldest hours while the store is larger than this."""
 
 
 class Stack:
@@ -150,6 +160,10 @@ class Stack:
         return f"host=127.0.0.1 port={self.ports.postgres} user=postgres dbname={database}"
 
     @property
+    def otlp_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.otlp}"
+
+    @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"
 
@@ -195,7 +209,7 @@ class Stack:
         self.postgres.start()
         with psycopg.connect(self.database_url("postgres"), autocommit=True) as conn:
             existing = {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
-            for name in (DEMO_DATABASE, HISTORY_DATABASE):
+            for name in (DEMO_DATABASE, HISTORY_DATABASE, TELEMETRY_DATABASE):
                 if name not in existing:
                     conn.execute(f'CREATE DATABASE "{name}"')
 
@@ -286,6 +300,20 @@ class Stack:
 
     def _start_monitoring(self) -> None:
         timeout = self.options.ready_timeout
+        receiver = self._python(
+            "otlp-receiver",
+            "-m",
+            "collector.receiver",
+            "--dsn",
+            self.database_url(TELEMETRY_DATABASE),
+            "--port",
+            str(self.ports.otlp),
+            "--retention-hours",
+            str(self.options.retention_hours),
+            "--retention-mb",
+            str(self.options.retention_mb),
+        )
+        wait_http(f"{self.otlp_url}/health", timeout, receiver.popen)
         sink = self._python(
             "mailsink",
             "-m",
@@ -356,8 +384,11 @@ class Stack:
         common = {
             "OTEL_SERVICE_NAME": knobs.services[0],
             "DEMO_DATABASE_URL": self.database_url(),
-            "OTEL_TRACES_EXPORTER": "none",
-            "OTEL_LOGS_EXPORTER": "none",
+            # Traces and logs go to the local OTLP receiver (python -m signalpost lookup).
+            "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_LOGS_EXPORTER": "otlp",
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": self.otlp_url,
             **self.options.app_env,
         }
         api = self._python(
@@ -369,7 +400,7 @@ class Stack:
             "127.0.0.1",
             "--port",
             str(self.ports.api),
-            env=common,
+            env={**_instance("api", common), **common},
         )
         wait_http(f"{self.api_url}/health/ready", timeout, api.popen)
         worker = self._python(
@@ -379,6 +410,7 @@ class Stack:
             env={
                 "SIGNALPOST_METRICS_PORT": str(self.ports.worker),
                 "SIGNALPOST_METRICS_ADDRESS": "127.0.0.1",
+                **_instance("worker", common),
                 **common,
             },
         )
@@ -441,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m demo.stack",
         description="Run the demo service with Prometheus, Alertmanager and the alert history "
         "locally. Ports: DEMO_PORT_API, _WORKER, _POSTGRES, _PROMETHEUS, _HOURLY, _DAILY, "
-        "_ALERTMANAGER, _HISTORY, _SMTP.",
+        "_ALERTMANAGER, _HISTORY, _SMTP, _OTLP.",
     )
     parser.add_argument("--data", type=Path, default=ROOT / ".demo-data", help="data folder")
     parser.add_argument("--traffic", type=float, default=3.0, help="requests/s (0: none)")
@@ -489,10 +521,33 @@ def _print_urls(stack: Stack) -> None:
                 "                     (or curl -X PUT "
                 f"'{stack.api_url}/faults/bad_data?enabled=true')",
                 f"  watch jobs live    .venv/bin/python -m signalpost jobs {stack.worker_url}/jobs",
+                f"  traces and logs    {stack.otlp_url} (OTLP) into "
+                f"psql '{stack.database_url(TELEMETRY_DATABASE)}'",
+                "  from an alert      .venv/bin/python -m signalpost runs --type resume_parsing "
+                "--status failed --since 1h",
+                "                     .venv/bin/python -m signalpost lookup JOB_OR_REQUEST_ID",
+                *_lookup_dsn_hint(stack),
             ]
         ),
         flush=True,
     )
+
+
+def _instance(name: str, env: Mapping[str, str]) -> dict[str, str]:
+    """``service.instance.id``, so that lookups tell the API's spans from the worker's
+    (attributes the caller sets in ``OTEL_RESOURCE_ATTRIBUTES`` come first)."""
+    given = env.get("OTEL_RESOURCE_ATTRIBUTES", "")
+    extra = f"service.instance.id={name}"
+    return {"OTEL_RESOURCE_ATTRIBUTES": f"{given},{extra}" if given else extra}
+
+
+def _lookup_dsn_hint(stack: Stack) -> list[str]:
+    from signalpost.cli.lookup import DEMO_DSN
+
+    dsn = stack.database_url(TELEMETRY_DATABASE)
+    if dsn == DEMO_DSN:
+        return []
+    return [f"                     (with these ports: export SIGNALPOST_LOOKUP_DSN='{dsn}')"]
 
 
 if __name__ == "__main__":
