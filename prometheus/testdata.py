@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from prometheus import lookup
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
 from prometheus.promql import le_value
@@ -77,6 +78,7 @@ class Expect:
         dashboard_vars: Iterable[str] = (),
     ) -> dict[str, Any]:
         """One ``exp_alerts`` entry."""
+        dashboard_vars = tuple(dashboard_vars)
         grafana = self.knobs.urls.grafana.rstrip("/")
         query = "&".join(f"var-{v}={labels[v]}" for v in ("service", *dashboard_vars))
         return {
@@ -86,6 +88,12 @@ class Expect:
                 "description": description,
                 "runbook_url": f"{self.knobs.urls.runbooks.rstrip('/')}/{name}.md",
                 "dashboard_url": f"{grafana}/d/{dashboard}?{query}",
+                **lookup.rendered(
+                    lookup.lookup_annotations(
+                        self.knobs, name, job=lookup.JOB_TYPE in {*labels, *dashboard_vars}
+                    ),
+                    labels,
+                ),
             },
         }
 
