@@ -75,7 +75,7 @@ def lookup_annotations(knobs: Knobs, name: Alert, *, job: bool) -> dict[str, str
         source = _label(ERROR_SOURCE) if name is Alert.ERROR_SPIKE else "http"
         logql_source = "SOURCE__" if name is Alert.ERROR_SPIKE else "http"
         logql = (f'{stream} | {prometheus_label(attr.ERROR_SOURCE)}="{logql_source}" '
-                 f'| {prometheus_label(attr.EXCEPTION_TYPE)}!=""')
+                 f'| {prometheus_label(attr.ERROR_FINGERPRINT)}!=""')
         return {
             "lookup_command": f"{COMMAND} errors --source {source} --since {SINCE}",
             "logs_url": _explore(knobs, logql, names),

@@ -108,8 +108,9 @@ def _run(args: argparse.Namespace, work: Any) -> int:
     except Exception as error:  # a store or server that cannot be read: one line, exit 1
         if type(error).__module__.split(".")[0] not in ("psycopg", "signalpost"):
             raise
-        print(f"signalpost: cannot read the store: {type(error).__name__}: {error}",
-              file=sys.stderr)
+        detail = " ".join(str(error).split())
+        print(f"signalpost: cannot read the store: {type(error).__name__}: {detail} "
+              "(--dsn / SIGNALPOST_LOOKUP_DSN, or --tempo and --loki)", file=sys.stderr)
         return 1
 
 

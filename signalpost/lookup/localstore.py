@@ -155,9 +155,9 @@ class LocalStore:
     def errors(
         self, *, source: str | None = None, since: timedelta | None = None, limit: int = 50
     ) -> list[LogEntry]:
-        """Error records (log records with ``exception.type`` and ``error.class``), newest
-        first; ``source``: ``http``, ``job`` ... (``error.source``)."""
-        where = ["attributes ? 'exception.type'", "attributes ? 'error.class'"]
+        """Error records (log records with an ``error.fingerprint``), newest first;
+        ``source``: ``http``, ``job`` ... (``error.source``)."""
+        where = ["attributes ? 'error.fingerprint'"]
         params: list[Any] = []
         if source:
             where.append("attributes->>'error.source' = %s")

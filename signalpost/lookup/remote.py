@@ -245,7 +245,7 @@ class TempoLoki:
         self, *, source: str | None = None, since: timedelta | None = None, limit: int = 50
     ) -> list[LogEntry]:
         """Error records from Loki, newest first."""
-        pipeline = '| exception_type!=""'
+        pipeline = '| error_fingerprint!=""'
         if source:
             pipeline += f' | error_source="{source}"'
         found = self.logs(pipeline, since, limit)
