@@ -334,6 +334,7 @@ class Stack:
             str(self.ports.history),
             env={
                 "DATABASE_URL": self.database_url(HISTORY_DATABASE),
+                "PROMETHEUS_URL": self.prometheus_url,  # example trace IDs from exemplars
                 "OTEL_SERVICE_NAME": "alert-history",
                 "OTEL_TRACES_EXPORTER": "none",
                 "OTEL_LOGS_EXPORTER": "none",

@@ -1,6 +1,8 @@
 """What an alert's notification says to find its examples: the command that lists the failing
 runs or error records (``lookup_command``) and, in compose, a Grafana Explore link to the
-matching logs in Loki (``logs_url``). :func:`prometheus.alerting.alert_rule` adds them.
+matching logs in Loki (``logs_url``); for HTTP alerts, the series whose exemplars hold example
+trace IDs (``exemplar_selector``, which the alert-history receiver queries and stores with the
+alert row). :func:`prometheus.alerting.alert_rule` adds them.
 
 The commands read the local store (``bash scripts/demo.sh``) or Tempo and Loki
 (``SIGNALPOST_LOOKUP_TEMPO``/``_LOKI``); each row they print carries the ID that
@@ -15,9 +17,9 @@ import urllib.parse
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs
 from signalpost.instrumentation.semconv import attributes as attr
-from signalpost.instrumentation.semconv import jobs, prometheus_label
+from signalpost.instrumentation.semconv import http, jobs, prometheus_label
 
-__all__ = ["COMMAND", "lookup_annotations", "rendered"]
+__all__ = ["COMMAND", "exemplar_selector", "lookup_annotations", "rendered"]
 
 COMMAND = "python -m signalpost"
 SINCE = "1h"
@@ -34,6 +36,20 @@ _RECENT_RUNS = frozenset({Alert.JOB_RETRY_STORM})
 _HTTP_ERRORS = frozenset({
     Alert.ERROR_SPIKE, Alert.ERROR_BUDGET_BURN_FAST, Alert.ERROR_BUDGET_BURN_SLOW,
 })
+ROUTE = prometheus_label(attr.HTTP_ROUTE)
+STATUS_CODE = prometheus_label(attr.HTTP_RESPONSE_STATUS_CODE)
+# The request duration histogram carries a trace-ID exemplar per sampled request.
+_EXEMPLARS = f"{http.REQUEST_DURATION.name}_bucket"
+
+
+def exemplar_selector(name: Alert) -> str | None:
+    """The series whose exemplars are examples of alert ``name`` (HTTP alerts only)."""
+    service = f'service="{_label("service")}"'
+    if name is Alert.HIGH_LATENCY:
+        return f'{_EXEMPLARS}{{{service}, {ROUTE}="{_label(ROUTE)}"}}'
+    if name in _HTTP_ERRORS:
+        return f'{_EXEMPLARS}{{{service}, {STATUS_CODE}=~"5.."}}'
+    return None
 
 
 def _label(name: str) -> str:
@@ -71,16 +87,16 @@ def lookup_annotations(knobs: Knobs, name: Alert, *, job: bool) -> dict[str, str
                               f"{SINCE}",
             "logs_url": _explore(knobs, logql, names),
         }
+    selector = exemplar_selector(name) if not job else None
+    found = {"exemplar_selector": selector} if selector else {}
     if not job and name in _HTTP_ERRORS:
         source = _label(ERROR_SOURCE) if name is Alert.ERROR_SPIKE else "http"
         logql_source = "SOURCE__" if name is Alert.ERROR_SPIKE else "http"
         logql = (f'{stream} | {prometheus_label(attr.ERROR_SOURCE)}="{logql_source}" '
                  f'| {prometheus_label(attr.ERROR_FINGERPRINT)}!=""')
-        return {
-            "lookup_command": f"{COMMAND} errors --source {source} --since {SINCE}",
-            "logs_url": _explore(knobs, logql, names),
-        }
-    return {}
+        found["lookup_command"] = f"{COMMAND} errors --source {source} --since {SINCE}"
+        found["logs_url"] = _explore(knobs, logql, names)
+    return found
 
 
 def rendered(annotations: dict[str, str], labels: dict[str, str]) -> dict[str, str]:

@@ -19,16 +19,21 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 import yaml
 
 from alertmanager import knobs as alertmanager_knobs
-from demo.stack import TELEMETRY_DATABASE, Ports, Stack, StackOptions
+from alertmanager.history.exemplars import example_trace_ids
+from demo.stack import HISTORY_DATABASE, TELEMETRY_DATABASE, Ports, Stack, StackOptions
 from prometheus import knobs as prometheus_knobs
+from prometheus import lookup
+from prometheus.catalog import Alert
 from tests.servers import REPO, wait_for
 
 pytestmark = pytest.mark.slow
@@ -183,6 +188,35 @@ def test_a_request_id_from_a_500_finds_its_span_tree_and_error(stack: Stack) -> 
     errors = [x for x in trace["logs"] if "error.fingerprint" in x["attributes"]]
     assert [e["attributes"]["exception.type"] for e in errors] == ["RuntimeError"]
     assert errors[0]["span_id"] == root["span_id"]
+    # The request is an example of the HTTP-error alerts: Prometheus holds its trace ID as an
+    # exemplar, and the alert-history receiver stores it with the alert's row.
+    selector = lookup.rendered(
+        {"s": str(lookup.exemplar_selector(Alert.ERROR_SPIKE))}, {"service": root["service"]}
+    )["s"]
+    wait_for(
+        lambda: trace["trace_id"] in example_trace_ids(
+            stack.prometheus_url, selector, datetime.now(UTC), datetime.now(UTC), limit=100
+        ),
+        "the request's exemplar in Prometheus", timeout=30, every=0.5,
+    )
+    started = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    notification = {
+        "version": "4", "receiver": "history", "groupKey": "{}:{alertname=\"ErrorSpike\"}",
+        "status": "firing",
+        "alerts": [{
+            "status": "firing", "fingerprint": "e2e0lookup", "startsAt": started,
+            "endsAt": "0001-01-01T00:00:00Z",
+            "labels": {"alertname": "ErrorSpike", "service": root["service"],
+                       "error_source": "http", "severity": "warning"},
+            "annotations": {"exemplar_selector": selector},
+        }],
+    }
+    assert httpx.post(f"{stack.history_url}/alerts", json=notification).status_code == 200
+    with psycopg.connect(stack.database_url(HISTORY_DATABASE)) as conn:
+        (examples,) = conn.execute(
+            "SELECT example_trace_ids FROM alert_history WHERE fingerprint = 'e2e0lookup'"
+        ).fetchone() or (None,)
+    assert examples and trace["trace_id"] in examples
 
 
 def test_a_job_id_finds_the_request_that_enqueued_it(stack: Stack) -> None:
