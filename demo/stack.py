@@ -390,6 +390,7 @@ class Stack:
             "OTEL_LOGS_EXPORTER": "otlp",
             "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
             "OTEL_EXPORTER_OTLP_ENDPOINT": self.otlp_url,
+            "SIGNALPOST_LOOKUP_DSN": self.database_url(TELEMETRY_DATABASE),  # GET /jobs/{id}
             **self.options.app_env,
         }
         api = self._python(

@@ -7,17 +7,20 @@ finished job runs; ``errors`` lists error records. ``--json`` prints the wire fo
 
 Where they read (the first configured, in this order):
 
-- ``--dsn`` / ``SIGNALPOST_LOOKUP_DSN``: the local store (what ``bash scripts/demo.sh`` runs;
-  its address is the default when nothing is configured);
-- ``--tempo`` / ``SIGNALPOST_LOOKUP_TEMPO`` and ``--loki`` / ``SIGNALPOST_LOOKUP_LOKI``: Tempo
-  and Loki, as in the compose stack (``http://localhost:3200``, ``http://localhost:3100``).
+- ``--dsn`` / ``lookup.dsn`` (``SIGNALPOST_LOOKUP_DSN``): the local store (what
+  ``bash scripts/demo.sh`` runs; its address is the default when nothing is configured);
+- ``--tempo`` / ``lookup.tempo_url`` and ``--loki`` / ``lookup.loki_url``
+  (``SIGNALPOST_LOOKUP_TEMPO_URL``, ``_LOKI_URL``): Tempo and Loki, as in the compose stack
+  (``http://localhost:3200``, ``http://localhost:3100``).
+
+Settings come from the flags, then Signalpost's configuration (variables, then
+``SIGNALPOST_CONFIG_FILE``), as the service reads it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import time
@@ -25,6 +28,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from signalpost._extras import missing_extra
+from signalpost.exporters.config import load_config
 from signalpost.lookup.model import Finding, LogEntry, Run
 
 __all__ = ["DEMO_DSN", "errors_main", "lookup_main", "parse_since", "runs_main"]
@@ -67,17 +71,21 @@ def _since(text: str) -> timedelta:
 
 def _parser(prog: str, description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"python -m signalpost {prog}", description=description)
-    parser.add_argument("--dsn", default=os.environ.get("SIGNALPOST_LOOKUP_DSN"),
-                        help="the local store (libpq string or URL); default: the local stack's")
-    parser.add_argument("--tempo", default=os.environ.get("SIGNALPOST_LOOKUP_TEMPO"),
-                        help="Tempo's URL, e.g. http://localhost:3200")
-    parser.add_argument("--loki", default=os.environ.get("SIGNALPOST_LOOKUP_LOKI"),
-                        help="Loki's URL, e.g. http://localhost:3100")
+    parser.add_argument("--dsn", help="the local store (libpq string or URL; default: "
+                        "SIGNALPOST_LOOKUP_DSN, else the local stack's)")
+    parser.add_argument("--tempo", help="Tempo's URL, e.g. http://localhost:3200 "
+                        "(SIGNALPOST_LOOKUP_TEMPO_URL)")
+    parser.add_argument("--loki", help="Loki's URL, e.g. http://localhost:3100 "
+                        "(SIGNALPOST_LOOKUP_LOKI_URL)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a layout")
     return parser
 
 
 def _reader(args: argparse.Namespace) -> Reader:
+    settings = load_config().lookup  # SettingsError (a SystemExit) names a bad setting
+    args.dsn = args.dsn or settings.dsn
+    args.tempo = args.tempo or settings.tempo_url
+    args.loki = args.loki or settings.loki_url
     if args.dsn or not (args.tempo or args.loki):
         try:
             import psycopg  # noqa: F401  (named by the extra's error if missing)

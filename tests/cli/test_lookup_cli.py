@@ -10,10 +10,11 @@ import sys
 import pytest
 
 import signalpost.__main__ as cli
+from tests.lookup.fixtures import recorded, store
 from tests.lookup.recorded import Recorded
 from tests.servers import REPO, free_port
 
-pytest_plugins = ["tests.lookup.conftest"]
+__all__ = ["recorded", "store"]  # the fixtures this module uses
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -24,7 +25,8 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
 @pytest.fixture(autouse=True)
 def _wide(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
-    for name in ("SIGNALPOST_LOOKUP_DSN", "SIGNALPOST_LOOKUP_TEMPO", "SIGNALPOST_LOOKUP_LOKI"):
+    for name in ("SIGNALPOST_LOOKUP_DSN", "SIGNALPOST_LOOKUP_TEMPO_URL",
+                 "SIGNALPOST_LOOKUP_LOKI_URL"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
+from signalpost.instrumentation.jobs.endpoint import JobsEndpoint
+from signalpost.instrumentation.jobs.running import RunningJobs
 from signalpost.lookup.localstore import LocalStore
 from signalpost.lookup.model import Finding, Run
 from tests.lookup.recorded import Recorded
@@ -102,3 +105,20 @@ def test_the_wire_form_round_trips(store: str, recorded: Recorded) -> None:
     assert Finding.from_json(finding.to_json()).to_json() == finding.to_json()
     (run,) = LocalStore(store).runs(status="failed")
     assert Run.from_json(run.to_json()) == run
+
+
+def test_the_jobs_endpoint_answers_for_a_finished_run_from_the_store(
+    store: str, recorded: Recorded
+) -> None:
+    endpoint = JobsEndpoint(RunningJobs(), finished=LocalStore(store))
+    status, _, body = endpoint.respond("GET", f"/{recorded.failed_job_id}")
+    assert status == 200
+    answer = json.loads(body)
+    assert answer["runs_with_this_id"] == 0
+    finished = answer["finished_run"]
+    assert (finished["status"], finished["attempts"], finished["error_class"]) == (
+        "failed", 3, "data"
+    )
+    assert finished["trace_id"] == recorded.enqueue_trace_id
+    assert endpoint.respond("GET", "/no-such-job")[0] == 404
+    assert JobsEndpoint(RunningJobs()).respond("GET", f"/{recorded.failed_job_id}")[0] == 404
