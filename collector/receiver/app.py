@@ -100,6 +100,9 @@ def create_app(
             logger.warning("otlp receiver: database unavailable (%s)", type(exc).__name__)
             return Response("store unavailable", status_code=503,
                             headers={"Retry-After": "5"})
+        except psycopg.DataError as exc:  # a value PostgreSQL refuses: retrying cannot help
+            logger.warning("otlp receiver: refused a batch (%s)", type(exc).__name__)
+            return Response(f"values refused: {type(exc).__name__}", status_code=400)
         return None
 
     def make_endpoint(

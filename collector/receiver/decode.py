@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,8 +17,14 @@ __all__ = ["log_rows", "span_rows", "value_of"]
 _UNKNOWN_SERVICE = "unknown_service"
 
 
+def _text(value: str) -> str:
+    # PostgreSQL's text and jsonb cannot hold NUL: one in a span name would refuse the batch.
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
+
+
 def value_of(any_value: AnyValue) -> Any:
-    """The Python value of an OTLP ``AnyValue`` (bytes as hex)."""
+    """The Python value of an OTLP ``AnyValue`` (bytes as hex, NUL replaced, NaN and
+    infinities as strings: JSON has no such numbers)."""
     kind = any_value.WhichOneof("value")
     if kind is None:
         return None
@@ -26,15 +34,24 @@ def value_of(any_value: AnyValue) -> Any:
         return _attributes(any_value.kvlist_value.values)
     if kind == "bytes_value":
         return any_value.bytes_value.hex()
+    if kind == "string_value":
+        return _text(any_value.string_value)
+    if kind == "double_value" and not math.isfinite(any_value.double_value):
+        return str(any_value.double_value)
     return getattr(any_value, kind)
 
 
 def _attributes(items: Any) -> dict[str, Any]:
-    return {kv.key: value_of(kv.value) for kv in items if isinstance(kv, KeyValue)}
+    return {_text(kv.key): value_of(kv.value) for kv in items if isinstance(kv, KeyValue)}
+
+
+_AHEAD_NS = 86_400 * 10**9
 
 
 def _time(unix_nano: int) -> datetime:
-    return datetime.fromtimestamp(unix_nano / 1e9, UTC)
+    # A clock more than a day ahead would put rows beyond retention's reach: now instead.
+    now = time.time_ns()
+    return datetime.fromtimestamp(min(unix_nano, now + _AHEAD_NS) / 1e9, UTC)
 
 
 def _service(resource: Any) -> tuple[str, str | None]:
@@ -44,7 +61,7 @@ def _service(resource: Any) -> tuple[str, str | None]:
     name = found.get("service.name")
     instance = found.get("service.instance.id")
     return (
-        str(value_of(name)) if name is not None else _UNKNOWN_SERVICE,
+        str(value_of(name)) or _UNKNOWN_SERVICE if name is not None else _UNKNOWN_SERVICE,
         str(value_of(instance)) if instance is not None else None,
     )
 
@@ -57,7 +74,7 @@ def span_rows(request: ExportTraceServiceRequest) -> list[tuple[Any, ...]]:
         for ss in rs.scope_spans:
             for span in ss.spans:
                 events = [
-                    {"name": e.name, "time": _time(e.time_unix_nano).isoformat(),
+                    {"name": _text(e.name), "time": _time(e.time_unix_nano).isoformat(),
                      "attributes": _attributes(e.attributes)}
                     for e in span.events
                 ]
@@ -67,12 +84,12 @@ def span_rows(request: ExportTraceServiceRequest) -> list[tuple[Any, ...]]:
                     span.parent_span_id.hex() or None,
                     service,
                     instance,
-                    span.name,
+                    _text(span.name),
                     int(span.kind),
                     _time(span.start_time_unix_nano),
                     max(span.end_time_unix_nano - span.start_time_unix_nano, 0),
                     int(span.status.code),
-                    span.status.message or None,
+                    _text(span.status.message) or None,
                     Jsonb(_attributes(span.attributes)),
                     Jsonb(events) if events else None,
                 ))
@@ -95,7 +112,7 @@ def log_rows(request: ExportLogsServiceRequest) -> list[tuple[Any, ...]]:
                     service,
                     instance,
                     int(record.severity_number),
-                    record.severity_text or None,
+                    _text(record.severity_text) or None,
                     body if isinstance(body, str) or body is None else repr(body),
                     Jsonb(_attributes(record.attributes)),
                 ))

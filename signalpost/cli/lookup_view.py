@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 from signalpost._extras import missing_extra
@@ -24,6 +25,30 @@ _SHOWN = (
     "job.id", "job.attempt", "job.status", "error.type", "error.class", "db.operation.name",
 )
 _SEVERITY_STYLE = {"ERROR": "bold red", "FATAL": "bold red", "WARN": "yellow", "WARNING": "yellow"}
+
+
+def _clean(value: Any) -> Any:
+    """What came from a service, without control characters (no terminal escapes), for
+    strings nested in dicts and lists too."""
+    if isinstance(value, str):
+        return "".join(c if c.isprintable() or c == "\n" else "\ufffd" for c in value)
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _clean_span(span: Span) -> Span:
+    return replace(span, name=_clean(span.name), service=_clean(span.service),
+                   instance=_clean(span.instance), status_message=_clean(span.status_message),
+                   attributes=_clean(span.attributes), events=_clean(span.events))
+
+
+def _clean_log(entry: LogEntry) -> LogEntry:
+    return replace(entry, body=_clean(entry.body), service=_clean(entry.service),
+                   instance=_clean(entry.instance), severity_text=_clean(entry.severity_text),
+                   attributes=_clean(entry.attributes))
 
 
 def _short(value: object) -> str:
@@ -158,21 +183,23 @@ def _log_table(logs: list[LogEntry]) -> Table:
             if k.startswith(("job.", "request.", "http.")) and k != "job.parameters"
         )
         table.add_row(
-            f"{entry.time:%H:%M:%S.%f}"[:-3], _where(entry.service, entry.instance),
-            Text(severity, style=_SEVERITY_STYLE.get(severity, "")), entry.body, fields,
+            f"{entry.time:%H:%M:%S.%f}"[:-3], Text(_where(entry.service, entry.instance)),
+            Text(severity, style=_SEVERITY_STYLE.get(severity, "")), Text(entry.body),
+            Text(fields),
         )
     return table
 
 
 def render_finding(finding: Finding, console: Console) -> None:
     """Print what a lookup found: per trace, the span tree, the error records and the logs."""
+    query = _clean(finding.query)
     if finding.matched == "none":
-        console.print(f"nothing found for {finding.query!r} (trace, request or job ID)")
+        console.print(Text(f"nothing found for {query!r} (trace, request or job ID)"))
         return
-    console.print(
-        Text(f"{finding.query}: {finding.matched} ID, {len(finding.traces)} trace(s)", "bold")
-    )
-    for trace in finding.traces:
+    console.print(Text(f"{query}: {finding.matched} ID, {len(finding.traces)} trace(s)", "bold"))
+    for found in finding.traces:
+        trace = Trace(found.trace_id, [_clean_span(s) for s in found.spans],
+                      [_clean_log(x) for x in found.logs])
         summary = _summary(trace)
         parts: list[RenderableType] = [*([summary] if summary else []), _tree(trace),
                                        *_error_records(trace.logs)]
@@ -182,7 +209,7 @@ def render_finding(finding: Finding, console: Console) -> None:
         console.print()
     if finding.loose_logs:
         console.print(Text("log records outside any trace", style="bold"))
-        console.print(_log_table(finding.loose_logs))
+        console.print(_log_table([_clean_log(x) for x in finding.loose_logs]))
 
 
 def render_runs(runs: list[Run], console: Console) -> None:
@@ -197,10 +224,12 @@ def render_runs(runs: list[Run], console: Console) -> None:
     for run in runs:
         error = " ".join(x for x in (run.error_class, _short(run.exception_type or "")) if x)
         table.add_row(
-            f"{run.finished_at:%m-%d %H:%M:%S}", run.job_type, run.job_id,
-            Text(run.status, style="red" if run.status in ("failed", "timed_out") else ""),
+            f"{run.finished_at:%m-%d %H:%M:%S}", Text(_clean(run.job_type)),
+            Text(_clean(run.job_id)),
+            Text(_clean(run.status), style="red" if run.status in ("failed", "timed_out") else ""),
             "" if run.duration_s is None else f"{run.duration_s:.2f} s",
-            "" if run.attempts is None else str(run.attempts), error, run.trace_id or "",
+            "" if run.attempts is None else str(run.attempts), Text(_clean(error)),
+            Text(_clean(run.trace_id or "")),
         )
     console.print(table)
 
@@ -213,12 +242,13 @@ def render_errors(errors: list[LogEntry], console: Console) -> None:
     table = Table(header_style="bold")
     for column in ("time", "source", "error", "message", "trace ID (lookup)"):
         table.add_column(column, overflow="fold", no_wrap=column != "message")
-    for entry in errors:
+    for found in errors:
+        entry = _clean_log(found)
         a = entry.attributes
         table.add_row(
-            f"{entry.time:%m-%d %H:%M:%S}", str(a.get("error.source", "")),
-            f"{a.get('error.class')} {_short(a.get('exception.type'))}",
-            str(a.get("exception.message", ""))[:80],
-            str(entry.trace_id or a.get("request.id") or a.get("job.id") or ""),
+            f"{entry.time:%m-%d %H:%M:%S}", Text(str(a.get("error.source", ""))),
+            Text(f"{a.get('error.class')} {_short(a.get('exception.type'))}"),
+            Text(str(a.get("exception.message", ""))[:80]),
+            Text(str(entry.trace_id or a.get("request.id") or a.get("job.id") or "")),
         )
     console.print(table)

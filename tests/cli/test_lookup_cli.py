@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
 
 import signalpost.__main__ as cli
+from signalpost.cli.lookup_view import render_errors, render_finding, render_runs
+from signalpost.lookup.model import Finding, LogEntry, Run, Span, Trace
 from tests.lookup.fixtures import recorded, store
 from tests.lookup.recorded import Recorded
 from tests.servers import REPO, free_port
@@ -105,3 +112,32 @@ def test_a_bad_since_and_an_unreachable_store_fail_with_one_line(
     assert done.returncode == 1
     assert done.stderr.startswith("signalpost: cannot read the store: OperationalError")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+_PIECES = [*"[]/\\\x1b\x07\x00\r\nab=:", "[bold]", "[/]", "\x1b[31m", "[link=x]"]
+_HOSTILE = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=_HOSTILE, body=_HOSTILE, value=_HOSTILE)
+def test_what_services_sent_is_shown_as_text_never_as_markup_or_escapes(
+    name: str, body: str, value: str
+) -> None:
+    when = datetime(2026, 12, 5, tzinfo=UTC)
+    span = Span("a" * 32, "b" * 16, None, name, name, when, 1000, 2, value,
+                attributes={"request.id": value, "job.id": value, "job.max_attempts": 1,
+                            value: value},
+                events=[{"name": "job.retry_scheduled", "attributes": {"exception.type": value}}])
+    log = LogEntry(when, name, 17, value, body, "a" * 32, "b" * 16,
+                   {"exception.type": value, "error.fingerprint": value, "job.id": value,
+                    "exception.stacktrace": body}, instance=value)
+    out = io.StringIO()
+    console = Console(file=out, width=200, color_system=None)
+    render_finding(Finding(value, "job", [Trace("a" * 32, [span], [log])], [log]), console)
+    render_runs([Run.from_log(log)], console)
+    render_errors([log], console)
+    render_finding(Finding(value, "none", []), console)
+    text = out.getvalue()
+    assert "\x1b" not in text and "\x07" not in text and "\x00" not in text
+    if "[bold]" in body:
+        assert "[bold]" in text  # shown, not applied

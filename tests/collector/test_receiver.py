@@ -11,11 +11,16 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 from signalpost.lookup import schema
 from tests import postgres
@@ -181,3 +186,68 @@ def test_retention_drops_whole_hours_by_age_then_by_size(database: str) -> None:
         conn.execute(span_insert, ("f" * 32, "e" * 16, now - timedelta(days=3)))
         schema.drop_partitions(conn, now, timedelta(hours=3), 10**12)
         assert conn.execute(f"SELECT count(*) FROM {schema.SPANS}_default").fetchone() == (0,)
+
+
+@pytest.fixture(scope="module")
+def shared_receiver(
+    postgres_server: postgres.PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """(receiver URL, conninfo) shared by the property test's examples."""
+    with fresh_database(postgres_server) as conninfo:
+        log = tmp_path_factory.mktemp("receiver") / "receiver.log"
+        with receiver(conninfo, log) as otlp:
+            yield otlp.base_url, conninfo
+
+
+_TEXT = st.text(max_size=40)  # every code point, NUL and surrogates' neighbours included
+_SCALAR = st.one_of(
+    _TEXT, st.integers(min_value=-(2**63), max_value=2**63 - 1), st.booleans(),
+    st.floats(allow_nan=True, allow_infinity=True), st.binary(max_size=16),
+)
+
+
+def _set(value: Any, target: AnyValue) -> None:
+    if isinstance(value, str):
+        target.string_value = value
+    elif isinstance(value, bool):
+        target.bool_value = value
+    elif isinstance(value, int):
+        target.int_value = value
+    elif isinstance(value, float):
+        target.double_value = value
+    elif isinstance(value, bytes):
+        target.bytes_value = value
+    else:
+        for item in value:
+            _set(item, target.array_value.values.add())
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=_TEXT, values=st.dictionaries(_TEXT, st.one_of(_SCALAR, st.lists(_SCALAR,
+       max_size=3)), max_size=5), start=st.integers(min_value=0, max_value=2**64 - 1))
+def test_any_span_a_client_sends_is_stored_or_refused_never_a_500(
+    shared_receiver: tuple[str, str], name: str, values: dict[str, Any], start: int
+) -> None:
+    url, conninfo = shared_receiver
+    request = ExportTraceServiceRequest()
+    span = request.resource_spans.add().scope_spans.add().spans.add()
+    span.trace_id, span.span_id = os.urandom(16), os.urandom(8)
+    span.name, span.start_time_unix_nano, span.end_time_unix_nano = name, start, start
+    for key, value in values.items():
+        attribute = span.attributes.add()
+        attribute.key = key
+        _set(value, attribute.value)
+    logs = ExportLogsServiceRequest()
+    record = logs.resource_logs.add().scope_logs.add().log_records.add()
+    record.time_unix_nano = start
+    _set(values.get(name, name), record.body)
+    for path, message in (("/v1/traces", request), ("/v1/logs", logs)):
+        assert post_otlp(url, path, message).status_code == 200
+    with psycopg.connect(conninfo) as conn:
+        stored = conn.execute(
+            "SELECT name, attributes FROM signalpost_spans WHERE trace_id = %s",
+            (span.trace_id.hex(),),
+        ).fetchone()
+    assert stored is not None
+    assert stored[0] == name.replace("\x00", "\ufffd")
+    assert set(stored[1]) == {k.replace("\x00", "\ufffd") for k in values}
