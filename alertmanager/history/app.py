@@ -30,6 +30,7 @@ __all__ = ["MAX_BODY", "create_app"]
 
 logger = logging.getLogger("alertmanager.history")
 MAX_BODY = 8 * 1024 * 1024
+MAX_EXAMPLE_QUERIES = 3
 
 
 def create_app(
@@ -111,10 +112,10 @@ async def _add_examples(
 ) -> None:
     import anyio.to_thread
 
-    for record in records:
-        selector = record.annotations.get(SELECTOR_ANNOTATION)
-        if record.status != "firing" or not selector:
-            continue
+    # A few queries per notification at most: Alertmanager waits for the answer.
+    wanted = [r for r in records if r.status == "firing" and r.annotations.get(SELECTOR_ANNOTATION)]
+    for record in wanted[:MAX_EXAMPLE_QUERIES]:
+        selector = record.annotations[SELECTOR_ANNOTATION]
         found = await anyio.to_thread.run_sync(
             example_trace_ids, prometheus_url, selector, record.starts_at, datetime.now(UTC)
         )
