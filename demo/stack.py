@@ -479,10 +479,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--data", type=Path, default=ROOT / ".demo-data", help="data folder")
     parser.add_argument("--traffic", type=float, default=3.0, help="requests/s (0: none)")
+    parser.add_argument("--retention-hours", type=float, default=24.0,
+                        help="hours of traces and logs the OTLP receiver keeps (default 24)")
+    parser.add_argument("--retention-mb", type=float, default=1024.0,
+                        help="size bound of the trace and log store in MB (default 1024)")
     args = parser.parse_args(argv)
-    stack = Stack(
-        args.data, Ports.from_environ(os.environ), StackOptions(traffic_rate=args.traffic)
-    )
+    options = StackOptions(traffic_rate=args.traffic, retention_hours=args.retention_hours,
+                           retention_mb=args.retention_mb)
+    stack = Stack(args.data, Ports.from_environ(os.environ), options)
     with _signals_raise():
         try:
             print(f"demo: starting the local stack (logs in {stack.logs}/) ...", flush=True)
