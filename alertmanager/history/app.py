@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio.to_thread
 from prometheus_client import CollectorRegistry
 from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
@@ -110,8 +111,6 @@ def create_app(
 async def _add_examples(
     store: HistoryStore, records: list[AlertRecord], prometheus_url: str
 ) -> None:
-    import anyio.to_thread
-
     # A few queries per notification at most: Alertmanager waits for the answer.
     wanted = [r for r in records if r.status == "firing" and r.annotations.get(SELECTOR_ANNOTATION)]
     for record in wanted[:MAX_EXAMPLE_QUERIES]:

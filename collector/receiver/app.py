@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio.to_thread
 import psycopg
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceRequest,
@@ -117,8 +118,6 @@ def create_app(
                 rows = to_rows(request_type.FromString(body))
             except Exception as exc:  # protobuf's DecodeError and any malformed field
                 return Response(f"not an OTLP request: {type(exc).__name__}", status_code=400)
-            import anyio.to_thread
-
             refused = await anyio.to_thread.run_sync(write, sql, rows)
             if refused is not None:
                 return refused
