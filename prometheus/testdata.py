@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from prometheus import lookup
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
 from prometheus.promql import le_value
@@ -82,6 +83,7 @@ class Expect:
         dashboard_vars: Iterable[str] = (),
     ) -> dict[str, Any]:
         """One ``exp_alerts`` entry."""
+        dashboard_vars = tuple(dashboard_vars)
         grafana = self.knobs.urls.grafana.rstrip("/")
         pairs = [("service", self.knobs.service_label), *((v, v) for v in dashboard_vars)]
         query = "&".join(f"var-{var}={labels.get(label, '')}" for var, label in pairs)
@@ -92,6 +94,12 @@ class Expect:
                 "description": description,
                 "runbook_url": f"{self.knobs.urls.runbooks.rstrip('/')}/{name}.md",
                 "dashboard_url": f"{grafana}/d/{dashboard}?{query}",
+                **lookup.rendered(
+                    lookup.lookup_annotations(
+                        self.knobs, name, job=lookup.JOB_TYPE in {*labels, *dashboard_vars}
+                    ),
+                    labels,
+                ),
             },
         }
 
