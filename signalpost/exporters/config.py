@@ -214,6 +214,13 @@ class JobsConfig(_Section):
         default="/jobs",
         description="Where: on the app, or on the metrics port in a worker.",
     )
+    control_from_loopback: bool = Field(
+        default=False,
+        description=(
+            "Without metrics credentials, still accept cancel from loopback clients (it is "
+            "refused with 403 otherwise; reading stays open, as /metrics is)."
+        ),
+    )
 
 
 class LoggingConfig(_Section):

@@ -389,7 +389,12 @@ def setup(
 
     worker_health = health if app is None else None
     jobs = (
-        JobsEndpoint(jobs_source, auth=_auth(config), scrubber=scrubber)
+        JobsEndpoint(
+            jobs_source,
+            auth=_auth(config),
+            scrubber=scrubber,
+            control_from_loopback=config.jobs.control_from_loopback,
+        )
         if config.jobs.enabled
         else None
     )
