@@ -51,11 +51,19 @@ def _redis() -> redis.Redis:
     return redis.Redis.from_url(BROKER)
 
 
+BOTH_WORKERS = 4  # runs at once that need both workers (two pool children each)
+
+
 @app.task(name="tests.add")
 def add(x: int, y: int) -> list[int]:
-    """Add, slowly enough that both workers get some; say which worker did it."""
+    """Add; say which worker did it. The first runs wait until ``BOTH_WORKERS`` of them have
+    started, which only both workers together can do: both get some, however slow one is."""
     current_run().progress(1, 1)
-    time.sleep(0.1)
+    client = _redis()
+    if cast(int, client.incr("add:arrived")) <= BOTH_WORKERS:
+        deadline = time.monotonic() + 60
+        while int(client.get("add:arrived") or 0) < BOTH_WORKERS and time.monotonic() < deadline:
+            time.sleep(0.02)
     return [x + y, os.getppid()]
 
 

@@ -145,7 +145,8 @@ def test_a_hung_task_shows_as_stuck_and_cancel_ends_it_cancelled(queue: Queue) -
     progress = queue.sample("signalpost_job_oldest_progress_timestamp_seconds", job_type=t)
     start = queue.sample("signalpost_job_oldest_running_start_timestamp_seconds", job_type=t)
     assert progress is not None and start is not None
-    assert abs(start - started) < 1.0 and progress == start  # no progress since the start
+    # The run starts before the task's body notes the time; no progress since the start.
+    assert start <= started and progress == start
     assert time.time() - progress >= 1.5  # the age the stuck rule computes
     assert queue.sample("signalpost_job_runs_in_progress", job_type=t) == 1
     text = generate_latest(queue.registry()).decode()
