@@ -54,6 +54,10 @@ def _redis() -> redis.Redis:
 BOTH_WORKERS = 4  # runs at once that need both workers (two pool children each)
 
 
+def _arrived(client: redis.Redis) -> int:
+    return int(cast(bytes | None, client.get("add:arrived")) or 0)
+
+
 @app.task(name="tests.add")
 def add(x: int, y: int) -> list[int]:
     """Add; say which worker did it. The first runs wait until ``BOTH_WORKERS`` of them have
@@ -62,7 +66,7 @@ def add(x: int, y: int) -> list[int]:
     client = _redis()
     if cast(int, client.incr("add:arrived")) <= BOTH_WORKERS:
         deadline = time.monotonic() + 60
-        while int(client.get("add:arrived") or 0) < BOTH_WORKERS and time.monotonic() < deadline:
+        while _arrived(client) < BOTH_WORKERS and time.monotonic() < deadline:
             time.sleep(0.02)
     return [x + y, os.getppid()]
 
