@@ -201,7 +201,7 @@ class Scrubber:
         """
         value = truncate(value, limit, keep_tail=keep_tail)
         # Structure first: a shape replaced first could take a key with it.
-        if self._keys and ("=" in value or ":" in value):
+        if self._keys and ("=" in value or ":" in value or "," in value):
             value = scrub_pairs(value, self.is_secret_key)
         lower = value.lower()
         if triggered(lower):

@@ -40,11 +40,14 @@ _STATES = frozenset(
         "verified", "weak", "strong", "mismatch", "incorrect", "wrong", "blank", "provided",
         "configured", "enabled", "disabled", "ignored", "optional", "rejected", "accepted",
         "unknown", "default", "pending", "sent", "stale", "refreshed", "used", "new",
+        "closed", "open", "active", "inactive", "started", "ended", "created", "deleted",
+        "found", "available", "unavailable", "locked", "unlocked",
     }
 )  # fmt: skip
 _VALIDATION = re.compile(
     r"(?i)\b(?:required|must|should|cannot|can't|invalid|too|at (?:least|most)|"
     r"(?:does|do|did) ?(?:not|n't) match|not allowed|ensure|expected|missing|characters?|"
+    r"not (?:set|found|given|provided|configured|present|available|needed)|"
     r"field|please|empty|entirely|numeric|similar|common|length|digits?|letters?|"
     r"upper ?case|lower ?case|symbols?)\b"
 )
