@@ -182,7 +182,13 @@ class MetricsConfig(_Section):
     port: _Port | None = Field(
         default=None, description="Serve on this port of its own instead of on the app."
     )
-    address: str = Field(default="0.0.0.0", description="Address for the own-port server.")
+    address: str = Field(
+        default="0.0.0.0",
+        description=(
+            "Address for the own-port server: all interfaces, for scrapers (cancel is refused "
+            "there without credentials); 127.0.0.1 keeps it local."
+        ),
+    )
     gzip: bool = Field(default=True, description="Compress when the scraper accepts gzip.")
     bearer_token: str | None = Field(
         default=None, description="Require this bearer token (prefer the variable)."
