@@ -24,6 +24,7 @@ __all__ = [
     "K8sKnobs",
     "KnobsError",
     "MetricsAuth",
+    "Objstore",
     "Retention",
     "ThanosKnobs",
     "load_knobs",
@@ -35,6 +36,16 @@ DEFAULT_KNOBS = Path(__file__).with_name("knobs.yaml")
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _THANOS_DURATION = re.compile(r"^(0|\d+[smhdwy])$")
+# Providers of thanos-io/objstore (its README's "Supported Providers").
+OBJSTORE_TYPES = frozenset(
+    {"S3", "GCS", "AZURE", "SWIFT", "COS", "ALIYUNOSS", "BOS", "FILESYSTEM", "OCI", "OBS"}
+)
+# Keys of the objstore configs that hold credentials: they stay out of the knobs and of the
+# generated file (workload identity, or the provider's environment variables).
+_CREDENTIAL_KEYS = frozenset(
+    {"access_key", "secret_key", "session_token", "service_account", "storage_account_key",
+     "password", "secret_id", "application_credential_secret"}
+)
 
 
 class KnobsError(ValueError):
@@ -135,14 +146,36 @@ class Retention(_Strict):
         return self
 
 
+class Objstore(_Strict):
+    """The Thanos object storage configuration (``type`` and provider ``config``)."""
+
+    type: str
+    config: dict[str, object]
+
+    @field_validator("type")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in OBJSTORE_TYPES:
+            raise ValueError(f"{value!r} is not one of {', '.join(sorted(OBJSTORE_TYPES))}")
+        return value
+
+    @field_validator("config")
+    @classmethod
+    def _no_credentials(cls, value: dict[str, object]) -> dict[str, object]:
+        secrets = sorted(_CREDENTIAL_KEYS & set(value))
+        if secrets:
+            raise ValueError(f"credentials ({', '.join(secrets)}) do not belong in the knobs")
+        return value
+
+
 class ThanosKnobs(_Strict):
     """Thanos Receive behind the roll-ups' remote write, and the compactor's retention."""
 
     write_url: str
     receivers: Annotated[list[str], Field(min_length=1)]
     replication_factor: int = 1
-    objstore: dict[str, object]
-    retention: Retention = Field(default_factory=Retention)
+    objstore: Objstore
+    retention: Retention = Field(default_factory=lambda: Retention.model_validate({}))
 
     @field_validator("receivers")
     @classmethod

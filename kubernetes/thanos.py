@@ -40,7 +40,7 @@ _WRITE = "0.0.0.0:19291"
 
 def objstore(knobs: ThanosKnobs) -> dict[str, Any]:
     """The ``--objstore.config-file`` of every component (no credentials: see the docs)."""
-    return dict(knobs.objstore)
+    return knobs.objstore.model_dump()
 
 
 def hashring(knobs: ThanosKnobs) -> list[dict[str, Any]]:
