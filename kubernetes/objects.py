@@ -2,7 +2,8 @@
 generators as the files of ``prometheus/``, ``alertmanager/`` and ``grafana/``.
 
 - One ``PrometheusRule`` (monitoring.coreos.com/v1) per rule file of
-  :func:`prometheus.rulefiles.rule_files`, carrying its groups unchanged.
+  :func:`prometheus.rulefiles.rule_files`, with the same groups and rules, selecting only the
+  knobs' services (:func:`cluster_knobs`).
 - One ``ServiceMonitor`` (monitoring.coreos.com/v1) per job of every service, which sets the
   ``job`` and service labels the rules aggregate by (the operator would otherwise name the
   job after the Kubernetes Service).
@@ -24,6 +25,7 @@ from alertmanager import generate as am_generate
 from alertmanager.knobs import DEFAULT_TEMPLATES
 from alertmanager.knobs import Knobs as AmKnobs
 from kubernetes.knobs import K8sKnobs
+from prometheus.config import with_targets
 from prometheus.knobs import Knobs
 from prometheus.rulefiles import rule_files
 
@@ -32,6 +34,7 @@ __all__ = [
     "AM_SECRETS_DIR",
     "MONITORING_GROUP",
     "alertmanager_secret",
+    "cluster_knobs",
     "dashboard_configmaps",
     "prometheus_rules",
     "secret_files",
@@ -58,8 +61,21 @@ def _metadata(name: str, namespace: str, knobs: K8sKnobs, **labels: str) -> dict
     }
 
 
+def cluster_knobs(prom: Knobs) -> Knobs:
+    """The Prometheus knobs with one more ``selector`` matcher: the knobs' services only.
+
+    In a cluster every target carries a ``service`` label (the operator sets it to the
+    Kubernetes Service's name), so without it ServiceDown and the other rules aggregating by
+    service would judge every target Prometheus scrapes (kubelet, kube-scheduler, ...).
+    """
+    services = "|".join(name.replace(".", "\\\\.") for name in prom.services)
+    mine = f'{prom.service_label}=~"{services}"'
+    return with_targets(prom, selector=[*prom.selector, mine])
+
+
 def prometheus_rules(prom: Knobs, knobs: K8sKnobs) -> list[dict[str, Any]]:
     """One PrometheusRule per rule file, named ``signalpost-<file>`` (``.rules.yml`` dropped)."""
+    cluster = cluster_knobs(prom)
     return [
         {
             "apiVersion": f"{MONITORING_GROUP}/v1",
@@ -69,7 +85,7 @@ def prometheus_rules(prom: Knobs, knobs: K8sKnobs) -> list[dict[str, Any]]:
             ),
             "spec": content,
         }
-        for file, content in rule_files(prom).items()
+        for file, content in rule_files(cluster).items()
     ]
 
 

@@ -13,9 +13,10 @@ import pytest
 import yaml
 
 from kubernetes.knobs import DEFAULT_KNOBS, MetricsAuth, load_knobs
-from kubernetes.objects import service_monitors
+from kubernetes.objects import cluster_knobs, service_monitors
 from prometheus.knobs import DEFAULT_KNOBS as PROM_KNOBS
 from prometheus.knobs import load_knobs as load_prom_knobs
+from prometheus.rulefiles import rule_files
 from tests.kubernetes.shapes import data_problems, errors, manifest, metadata_problems
 
 ROOT = Path(__file__).parents[2]
@@ -54,13 +55,23 @@ def test_the_schemas_catch_what_the_api_server_would_refuse_or_prune() -> None:
     assert len(found) == 3, found
 
 
-def test_prometheus_rules_carry_the_rule_files_unchanged() -> None:
+def test_prometheus_rules_carry_the_rule_files_for_the_knobs_services_only() -> None:
+    prom = load_prom_knobs(PROM_KNOBS)
     by_name = {o["metadata"]["name"]: o["spec"] for o in manifest("prometheus-rules.yaml")}
     files = sorted((ROOT / "prometheus" / "rules").glob("*.rules.yml"))
     assert len(files) == len(by_name) == 6
     for path in files:
-        name = "signalpost-" + path.name.removesuffix(".rules.yml")
-        assert by_name[name] == yaml.safe_load(path.read_text()), name
+        spec = by_name["signalpost-" + path.name.removesuffix(".rules.yml")]
+        assert spec == rule_files(cluster_knobs(prom))[path.name]
+        plain = yaml.safe_load(path.read_text())
+        names = [[r.get("alert") or r["record"] for r in g["rules"]] for g in plain["groups"]]
+        assert [[r.get("alert") or r["record"] for r in g["rules"]] for g in spec["groups"]] == names
+    # Every rule on `up` judges the knobs' services only, not every target of the cluster.
+    ups = [
+        r["expr"] for spec in by_name.values() for g in spec["groups"] for r in g["rules"]
+        if "up{" in r["expr"]
+    ]
+    assert ups and all('up{service=~"my-service"' in expr for expr in ups), ups
 
 
 def test_prometheus_rules_pass_promtool(tmp_path: Path) -> None:
