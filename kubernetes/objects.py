@@ -168,11 +168,18 @@ def _operator_knobs(am: AmKnobs, knobs: K8sKnobs) -> AmKnobs:
     )
 
 
-def alertmanager_secret(
-    am: AmKnobs, knobs: K8sKnobs, templates: Path = DEFAULT_TEMPLATES
-) -> dict[str, Any]:
-    """The Secret holding ``alertmanager.yaml`` and the notification templates."""
+def _templates(am: AmKnobs) -> Path:
+    # A templates_dir on this machine is the user's own templates; a path inside a container
+    # (the committed knobs' /etc/alertmanager/templates) means Signalpost's.
+    local = Path(am.templates_dir)
+    return local if local.is_dir() and any(local.glob("*.tmpl")) else DEFAULT_TEMPLATES
+
+
+def alertmanager_secret(am: AmKnobs, knobs: K8sKnobs) -> dict[str, Any]:
+    """The Secret holding ``alertmanager.yaml`` and the notification templates (those of the
+    knobs' ``templates_dir`` when it is a folder here, else Signalpost's)."""
     config = am_generate.build_config(_operator_knobs(am, knobs))
+    templates = _templates(am)
     data = {"alertmanager.yaml": yaml.safe_dump(config, sort_keys=False, width=100)}
     data.update({p.name: p.read_text(encoding="utf-8") for p in sorted(templates.glob("*.tmpl"))})
     return {

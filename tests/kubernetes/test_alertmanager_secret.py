@@ -59,3 +59,12 @@ def _check_config(config: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["amtool", "check-config", str(config)], capture_output=True, text=True, check=False
     )
+
+
+def test_a_local_templates_dir_is_the_users_own(tmp_path: Path) -> None:
+    (tmp_path / "mine.tmpl").write_text('{{ define "mine" }}hello{{ end }}')
+    am = load_am_knobs().with_receivers(templates_dir=str(tmp_path))
+    secret = alertmanager_secret(am, load_knobs(DEFAULT_KNOBS))
+    assert sorted(secret["stringData"]) == ["alertmanager.yaml", "mine.tmpl"]
+    config = yaml.safe_load(secret["stringData"]["alertmanager.yaml"])
+    assert config["templates"] == [f"{AM_CONFIG_DIR}/*.tmpl"]
