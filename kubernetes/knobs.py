@@ -174,6 +174,9 @@ class ThanosKnobs(_Strict):
     write_url: str
     receivers: Annotated[list[str], Field(min_length=1)]
     replication_factor: int = 1
+    prometheus_replica_labels: list[Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")]] = [
+        "prometheus_replica"
+    ]
     objstore: Objstore
     retention: Retention = Field(default_factory=lambda: Retention.model_validate({}))
 

@@ -4,7 +4,8 @@ The main Prometheus keeps remote-writing only the hourly and daily roll-ups (the
 ``write_relabel_configs`` as ``prometheus/prometheus.yml``), now to Thanos Receive instead of
 the two long-term Prometheus instances. Receive replicates each sample to
 ``replication_factor`` receivers (each adds its own ``receive_replica`` label) and uploads
-2-hour blocks to object storage; the compactor (one per bucket) deduplicates the replicas,
+2-hour blocks to object storage; the querier and the compactor (one per bucket) deduplicate the
+receivers' copies and those of Prometheus replicas (``prometheus_replica_labels``),
 downsamples to the 5m and 1h resolutions and deletes each resolution after its retention. A
 roll-up written once an hour or once a day has at most one sample per hour, so its 1h
 resolution keeps every sample: the roll-ups survive as long as the 1h retention.
@@ -77,9 +78,17 @@ def _compact(knobs: ThanosKnobs) -> list[str]:
         f"--retention.resolution-5m={retention.five_minutes}",
         f"--retention.resolution-1h={retention.one_hour}",
     ]
-    if knobs.replication_factor > 1:
-        flags.append(f"--deduplication.replica-label={REPLICA_LABEL}")
+    flags += [f"--deduplication.replica-label={label}" for label in _replica_labels(knobs)]
+    if knobs.prometheus_replica_labels:
+        # Two Prometheus replicas evaluate the roll-ups at slightly different instants: their
+        # samples are not 1:1 duplicates, which the default merger expects.
+        flags.append("--deduplication.func=penalty")
     return flags
+
+
+def _replica_labels(knobs: ThanosKnobs) -> list[str]:
+    receive = [REPLICA_LABEL] if knobs.replication_factor > 1 else []
+    return receive + list(knobs.prometheus_replica_labels)
 
 
 def _store() -> list[str]:
@@ -97,7 +106,7 @@ def _query(knobs: ThanosKnobs, store: str) -> list[str]:
         "query",
         f"--grpc-address={_GRPC}",
         f"--http-address={_HTTP}",
-        f"--query.replica-label={REPLICA_LABEL}",
+        *(f"--query.replica-label={label}" for label in _replica_labels(knobs)),
         *(f"--endpoint={endpoint}" for endpoint in knobs.receivers),
         f"--endpoint={store}",
     ]

@@ -31,6 +31,7 @@ DOCUMENTED_FLAGS: dict[str, set[str]] = {
     "compact": {
         "wait", "data-dir", "http-address", "objstore.config-file", "retention.resolution-raw",
         "retention.resolution-5m", "retention.resolution-1h", "deduplication.replica-label",
+        "deduplication.func",
     },
     "store": {"data-dir", "grpc-address", "http-address", "objstore.config-file"},
     "query": {"grpc-address", "http-address", "query.replica-label", "endpoint"},
@@ -65,7 +66,8 @@ def test_compactor_keeps_each_resolution_as_long_as_the_stores_did() -> None:
     assert compact["retention.resolution-raw"] == [RETENTION["1h"]]
     assert compact["retention.resolution-5m"] == [RETENTION["1h"]]
     assert compact["retention.resolution-1h"] == [RETENTION["1d"]]
-    assert compact["deduplication.replica-label"] == [REPLICA_LABEL]
+    assert compact["deduplication.replica-label"] == [REPLICA_LABEL, "prometheus_replica"]
+    assert compact["deduplication.func"] == ["penalty"]
     assert "wait" in compact
 
 
@@ -102,7 +104,7 @@ def test_hashring_lists_every_receiver_and_each_knows_itself() -> None:
     assert factor == {"3"}
     query = _flags(procs["query"])
     assert set(ring["endpoints"]) <= set(query["endpoint"])
-    assert query["query.replica-label"] == [REPLICA_LABEL]
+    assert query["query.replica-label"] == [REPLICA_LABEL, "prometheus_replica"]
 
 
 def test_objstore_is_typed_and_holds_no_credentials() -> None:
@@ -120,9 +122,12 @@ def test_replication_needs_an_odd_factor_within_the_receivers() -> None:
         with pytest.raises(ValidationError, match="must be odd"):
             ThanosKnobs.model_validate({**base, "replication_factor": factor})
     single = ThanosKnobs.model_validate(
-        {**base, "receivers": base["receivers"][:1], "replication_factor": 1}
+        {**base, "receivers": base["receivers"][:1], "replication_factor": 1,
+         "prometheus_replica_labels": []}
     )
-    assert "deduplication.replica-label" not in _flags(components(single)["compact"])
+    compact = _flags(components(single)["compact"])
+    assert "deduplication.replica-label" not in compact and "deduplication.func" not in compact
+    assert "query.replica-label" not in _flags(components(single)["query"])
 
 
 def test_remote_write_sends_the_same_roll_ups_as_prometheus_yml() -> None:
