@@ -17,7 +17,13 @@ from kubernetes.objects import cluster_knobs, service_monitors
 from prometheus.knobs import DEFAULT_KNOBS as PROM_KNOBS
 from prometheus.knobs import load_knobs as load_prom_knobs
 from prometheus.rulefiles import rule_files
-from tests.kubernetes.shapes import data_problems, errors, manifest, metadata_problems
+from tests.kubernetes.shapes import (
+    MAX_APPLIED_BYTES,
+    data_problems,
+    errors,
+    manifest,
+    metadata_problems,
+)
 
 ROOT = Path(__file__).parents[2]
 
@@ -33,6 +39,7 @@ def test_custom_resources_validate(file: str, schema: str) -> None:
         assert obj["apiVersion"] == "monitoring.coreos.com/v1"
         assert errors(schema, obj) == [], obj["metadata"]["name"]
         assert metadata_problems(obj) == [], obj["metadata"]["name"]
+        assert len(json.dumps(obj).encode()) < MAX_APPLIED_BYTES, obj["metadata"]["name"]
 
 
 def test_the_schemas_catch_what_the_api_server_would_refuse_or_prune() -> None:
