@@ -22,6 +22,8 @@ class Dashboard:
     ALERTS = "signalpost-alerts"
     LOOKUP = "signalpost-lookup"
     LONGTERM = "signalpost-longterm"
+    HOST = "signalpost-host"
+    POSTGRES = "signalpost-postgres"
 
 
 def alert_rule(

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from prometheus import recording as r
+from prometheus.exporter_metrics import QUERIES_FILE, queries_file
 from prometheus.knobs import Knobs
 from prometheus.targets import DAILY, HOURLY, ordered_jobs
 
@@ -33,6 +34,7 @@ RULE_FILES: tuple[str, ...] = (
     "rules/slo.rules.yml",
     "rules/slo-budget.rules.yml",
     "rules/alerts.rules.yml",
+    "rules/exporters.rules.yml",
 )
 """Rule files of the main instance, relative to its configuration file."""
 
@@ -87,6 +89,16 @@ def _scrape_configs(knobs: Knobs) -> list[dict[str, Any]]:
     configs += [
         {"job_name": job, "static_configs": [_static(targets, knobs.service_label, monitoring)]}
         for job, targets in knobs.monitoring_targets.items()
+    ]
+    configs += [
+        {
+            "job_name": job,
+            "static_configs": [
+                _static(targets, knobs.service_label, service)
+                for service, targets in knobs.exporters.targets(job).items()
+            ],
+        }
+        for job in knobs.exporters.jobs
     ]
     return configs
 
@@ -182,4 +194,5 @@ def config_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
         "prometheus.yml": main_config(knobs),
         "longterm-1h.yml": longterm_config("1h"),
         "longterm-1d.yml": longterm_config("1d"),
+        QUERIES_FILE: queries_file(),
     }
