@@ -46,19 +46,26 @@ def with_targets(
     knobs: Knobs,
     services: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     monitoring: Mapping[str, Sequence[str]] | None = None,
+    *,
+    exporters: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     **changes: Any,
 ) -> Knobs:
     """The knobs with other targets (and other top-level knobs), validated again.
 
     Args:
         knobs: The knobs to start from.
-        services: Replaces ``services`` (service → job → targets) when given.
+        services: Replaces ``services`` (service → job → targets) when given, and drops the
+            exporters' targets (they name hosts of the old targets) unless ``exporters`` is given.
         monitoring: Replaces ``monitoring_targets`` when given.
+        exporters: Replaces ``exporters.services`` (service → ``node``/``postgres`` → targets).
         **changes: Other top-level knobs by their file key (``scrape_interval="1s"``).
     """
     data = knobs.model_dump(by_alias=True)
     if services is not None:
         data["services"] = services
+        data["exporters"]["services"] = {}
+    if exporters is not None:
+        data["exporters"]["services"] = exporters
     if monitoring is not None:
         data["monitoring_targets"] = monitoring
     data.update(changes)

@@ -40,7 +40,7 @@ def _down(k: Knobs) -> list[Rule]:
             k,
             Alert.EXPORTER_DOWN,
             severity=_W,
-            expr=f"max {by((svc, 'job', 'instance'))} ({up}) == 0",
+            expr=f"max {by(dict.fromkeys((svc, 'job', 'instance')))} ({up}) == 0",
             for_=e.for_,
             summary=f"{{{{ $labels.{svc} }}}}: {{{{ $labels.job }}}} exporter "
             "{{ $labels.instance }} is down",

@@ -141,15 +141,12 @@ def check_exporters(
     exporters: ExporterKnobs,
     services: Mapping[str, Mapping[str, tuple[str, ...]]],
     monitoring: Mapping[str, tuple[str, ...]],
-    service_label: str,
 ) -> None:
     """Refuse exporters of unknown services, clashing job names or targets scraped twice.
 
     Raises:
         PydanticCustomError: The first inconsistency, with the key path in its context.
     """
-    if exporters.services and service_label == "job":
-        raise _fail(("exporters", "services"), "needs a service_label other than job")
     for service, jobs in services.items():
         for job in EXPORTER_JOBS:
             if job in jobs:

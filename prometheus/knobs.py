@@ -262,7 +262,7 @@ class Knobs(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Knobs:
         check_consistency(self.targets, self.monitoring_service, self.monitoring_targets)
-        check_exporters(self.exporters, self.targets, self.monitoring_targets, self.service_label)
+        check_exporters(self.exporters, self.targets, self.monitoring_targets)
         return self
 
     @property
