@@ -62,7 +62,7 @@ def _node(k: Knobs) -> list[Rule]:
     files_free = _sel(k, x.NODE_FS_FILES_FREE, x.NODE_JOB, *fs_m)
     files = _sel(k, x.NODE_FS_FILES, x.NODE_JOB, *fs_m)
     fw, ino, mem, cpu = e.filesystem_will_fill, e.inodes_low, e.memory_pressure, e.cpu_saturated
-    host = (svc, "instance")
+    host = tuple(dict.fromkeys((svc, "job", "instance")))
     mem_ratio = (
         f"max {by(host)} ({_sel(k, x.NODE_MEM_AVAILABLE, x.NODE_JOB)} "
         f"/ {_sel(k, x.NODE_MEM_TOTAL, x.NODE_JOB)})"
@@ -141,7 +141,7 @@ def _node(k: Knobs) -> list[Rule]:
 def _postgres(k: Knobs) -> list[Rule]:
     svc, e = k.service_label, k.exporters
     pg = x.POSTGRES_JOB
-    server = (svc, "instance")
+    server = tuple(dict.fromkeys((svc, "job", "instance")))
     db = (*server, "datname")
     co, lt, lk, rl, dl, ch = (
         e.connections_near_limit,
@@ -209,7 +209,7 @@ def _postgres(k: Knobs) -> list[Rule]:
             severity=_W,
             expr=(
                 f"max {by(server)} ({_sel(k, x.PG_REPLICATION_LAG, pg)}) > {num(rl.max_seconds)} "
-                f"and on ({svc}, instance) "
+                f"and on ({', '.join(server)}) "
                 f"max {by(server)} ({_sel(k, x.PG_REPLICATION_IS_REPLICA, pg)}) == 1"
             ),
             for_=rl.for_,

@@ -33,7 +33,7 @@ def _node(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     svc = k.services[0]
     node = {"service": svc, "job": x.NODE_JOB, "instance": "node:9100"}
     root = {**node, "device": "/dev/vda", "fstype": "ext4", "mountpoint": "/"}
-    where = {"service": svc, "instance": "node:9100"}
+    where = {"service": svc, "job": x.NODE_JOB, "instance": "node:9100"}
 
     def fs(avail: str, files_free: str = "900000x70", readonly: str = "0x70") -> list[Any]:
         return [
@@ -106,7 +106,7 @@ def _node(k: Knobs, e: Expect) -> list[dict[str, Any]]:
                 alert_test(quiet_at, A.NODE_MEMORY_PRESSURE),
                 alert_test(quiet_at, A.NODE_CPU_SATURATED),
             ],
-        ),  # fmt: skip
+        ),
         _group(
             # 30% free, losing 30 MB a minute: 43 GB a day.
             fs("30e9-30e6x70", files_free="50000x70"),

@@ -29,7 +29,7 @@ def postgres_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     pg = {"service": svc, "job": x.POSTGRES_JOB, "instance": "pg-exporter:9187",
           "server": "db:5432"}  # fmt: skip
     app = {**pg, "datname": "app"}
-    server = {"service": svc, "instance": "pg-exporter:9187"}
+    server = {"service": svc, "job": x.POSTGRES_JOB, "instance": "pg-exporter:9187"}
     db = {**server, "datname": "app"}
 
     def alert(name: A, labels: dict[str, str], summary: str, description: str) -> Any:
