@@ -142,7 +142,10 @@ def check_exporters(
     services: Mapping[str, Mapping[str, tuple[str, ...]]],
     monitoring: Mapping[str, tuple[str, ...]],
 ) -> None:
-    """Refuse exporters of unknown services, clashing job names or targets scraped twice.
+    """Refuse exporter job names used elsewhere and targets scraped twice.
+
+    An exporter's service may be one of ``services`` or a name of its own (a database server
+    several services share, labelled ``database``).
 
     Raises:
         PydanticCustomError: The first inconsistency, with the key path in its context.
@@ -156,8 +159,6 @@ def check_exporters(
             raise _fail(("monitoring_targets", job), "is an exporter job: list it in exporters")
     taken = {t for jobs in (*services.values(), monitoring) for ts in jobs.values() for t in ts}
     for service, targets in exporters.services.items():
-        if service not in services:
-            raise _fail(("exporters", "services", service), "is not a service of `services`")
         for job in EXPORTER_JOBS:
             for index, target in enumerate(targets.of(job)):
                 if target in taken:

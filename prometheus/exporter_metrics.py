@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "EXPORTED_SERIES",
     "NODE_CPU",
     "NODE_FS_AVAIL",
     "NODE_FS_FILES",
@@ -98,6 +99,18 @@ PG_REPLICATION_IS_REPLICA = "pg_replication_is_replica"
 
 QUERIES_FILE = "postgres-exporter-queries.yml"
 """File name of :func:`queries_file`'s output beside ``prometheus.yml``."""
+
+
+EXPORTED_SERIES: frozenset[str] = frozenset(
+    {
+        NODE_FS_AVAIL, NODE_FS_SIZE, NODE_FS_FILES, NODE_FS_FILES_FREE, NODE_FS_READONLY,
+        NODE_MEM_AVAILABLE, NODE_MEM_TOTAL, NODE_PSI_MEMORY_WAITING, NODE_LOAD5, NODE_CPU,
+        PG_UP, PG_CONNECTIONS, PG_MAX_CONNECTIONS, PG_MAX_TX_DURATION, PG_DEADLOCKS,
+        PG_BLKS_HIT, PG_BLKS_READ, PG_LOCKS_WAITING, PG_REPLICATION_LAG,
+        PG_REPLICATION_IS_REPLICA,
+    }
+)  # fmt: skip
+"""Every exporter series the rules and dashboards read (the live test checks each is scraped)."""
 
 
 def queries_file() -> dict[str, dict[str, Any]]:

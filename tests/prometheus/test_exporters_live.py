@@ -26,25 +26,19 @@ import yaml
 
 from demo.exporters import node_exporter_argv, postgres_dsn, postgres_exporter_argv
 from prometheus import exporter_metrics as x
+from prometheus.alerting import Dashboard as Uid
 from prometheus.catalog import Alert
 from prometheus.config import command_line, main_config
 from prometheus.exporter_metrics import QUERIES_FILE, queries_file
 from prometheus.knobs import Knobs, load_knobs
 from prometheus.rulefiles import rule_files
 from prometheus.testdata import TEST_KNOBS
+from tests.grafana.dashboards import Query, dashboards, queries, substitute
 from tests.postgres import PostgresServer
 from tests.servers import Server, free_port, serve, wait_for
 
 pytestmark = pytest.mark.slow
 
-# Every series the exporter rules read, as the real exporters name and label them.
-READ_BY_RULES = (
-    x.NODE_FS_AVAIL, x.NODE_FS_SIZE, x.NODE_FS_FILES, x.NODE_FS_FILES_FREE, x.NODE_FS_READONLY,
-    x.NODE_MEM_AVAILABLE, x.NODE_MEM_TOTAL, x.NODE_PSI_MEMORY_WAITING, x.NODE_LOAD5, x.NODE_CPU,
-    x.PG_UP, x.PG_CONNECTIONS, x.PG_MAX_CONNECTIONS, x.PG_MAX_TX_DURATION, x.PG_DEADLOCKS,
-    x.PG_BLKS_HIT, x.PG_BLKS_READ, x.PG_LOCKS_WAITING, x.PG_REPLICATION_LAG,
-    x.PG_REPLICATION_IS_REPLICA,
-)  # fmt: skip
 MAX_CONNECTIONS = 50  # demo.postgres.PostgresServer's setting
 TIMEOUT = 90.0  # a busy 2-core machine: scrapes every second, evaluations every second
 
@@ -145,7 +139,7 @@ def _labels(alerts: list[dict[str, Any]], *keys: str) -> list[dict[str, str]]:
 
 
 def test_the_rules_read_series_the_exporters_really_expose(stack: Stack) -> None:
-    for metric in READ_BY_RULES:
+    for metric in sorted(x.EXPORTED_SERIES):
         wait_for(
             partial(stack.query, f'count({metric}{{service="shop"}})'),
             f"{metric} scraped with the service label", timeout=TIMEOUT,
@@ -249,3 +243,24 @@ def test_a_deadlock(stack: Stack) -> None:
     assert len(errors) == 1
     fired = wait_for(lambda: stack.firing(alert), "firing", timeout=TIMEOUT)
     assert _labels(fired, "service", "datname") == [{"service": "shop", "datname": "postgres"}]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [query for query in queries("prometheus") if query.dashboard in (Uid.HOST, Uid.POSTGRES)],
+    ids=lambda query: query.where,
+)
+def test_host_and_postgres_dashboards_show_real_data(stack: Stack, query: Query) -> None:
+    expr = substitute(query.text, {"service": "shop", "instance": ".*"})
+    # Rates over $__rate_interval want a few scrapes: wait for data rather than for a time.
+    wait_for(lambda: stack.query(expr), f"{query.where}: data for {expr}", timeout=TIMEOUT)
+
+
+def test_dashboard_instance_variables_list_the_exporters(stack: Stack) -> None:
+    for uid in (Uid.HOST, Uid.POSTGRES):
+        (variable,) = [
+            v for v in dashboards()[uid]["templating"]["list"] if v.get("name") == "instance"
+        ]
+        expr = substitute(variable["query"], {"service": "shop"})
+        selector = expr.removeprefix("label_values(").rsplit(",", 1)[0]
+        assert stack.query(selector), f"{uid}: {expr} lists nothing"

@@ -80,7 +80,7 @@ def test_generate_for_own_knobs_writes_rules_and_config(tmp_path: Path) -> None:
     own = tmp_path / "knobs.yaml"
     text = DEFAULT_KNOBS.read_text(encoding="utf-8").replace(
         "services:\n  my-service:\n", "services:\n  shop-api:\n    api: [api:80]\n  shop-worker:\n"
-    ).replace("    my-service:\n      node:", "    shop-api:\n      node:")
+    )
     own.write_text(text, encoding="utf-8")
     assert main(["--knobs", str(own), "--out", str(tmp_path / "out")]) == 0
     alerts = (tmp_path / "out" / "rules" / "alerts.rules.yml").read_text(encoding="utf-8")
