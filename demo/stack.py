@@ -540,6 +540,8 @@ def _print_urls(stack: Stack) -> None:
                 f"  Prometheus         {stack.prometheus_url}/alerts",
                 f"  Alertmanager       {stack.alertmanager_url}",
                 f"  long-term stores   {stack.hourly_url} (hourly), {stack.daily_url} (daily)",
+                f"  exporters          http://127.0.0.1:{stack.ports.node_exporter}/metrics "
+                f"(node), http://127.0.0.1:{stack.ports.postgres_exporter}/metrics (postgres)",
                 f"  alert history      psql '{stack.database_url(HISTORY_DATABASE)}'",
                 f"  alert emails       {stack.mail_dir}/*.eml",
                 f"  runbooks           {stack.runbooks_url}/<AlertName>.md",
