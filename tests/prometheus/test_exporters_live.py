@@ -84,6 +84,7 @@ def _knobs(pg_target: str, node_target: str, app_target: str) -> Knobs:
         long_transaction={**zero, "max_seconds": 3},
         locks_waiting={**zero, "min_waiting": 1},
         deadlocks={"window": "1m"},
+        replication_lag={**zero, "max_seconds": 2},
         # Thresholds any real host crosses: the node expressions fire on scraped data.
         memory_pressure={**zero, "min_available": 0.999, "max_stall": 0.999},
         cpu_saturated={**zero, "load_per_core": 0.0001},
@@ -93,7 +94,9 @@ def _knobs(pg_target: str, node_target: str, app_target: str) -> Knobs:
 
 
 @contextmanager
-def _started(root: Path, postgres: PostgresServer) -> Iterator[Stack]:
+def started(root: Path, postgres: PostgresServer) -> Iterator[Stack]:
+    """Both exporters (postgres_exporter watching ``postgres``) and a Prometheus evaluating the
+    exporter rules, with this module's knobs."""
     node_port, pg_port, prom_port = free_port(), free_port(), free_port()
     queries = root / QUERIES_FILE
     queries.write_text(yaml.safe_dump(queries_file()), encoding="utf-8")
@@ -125,7 +128,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     postgres = PostgresServer()
     try:
         postgres.start()
-        with _started(root, postgres) as running:
+        with started(root, postgres) as running:
             with running.connect() as conn:
                 conn.execute("CREATE TABLE account (id int PRIMARY KEY, balance int)")
                 conn.execute("INSERT INTO account VALUES (1, 0), (2, 0)")
