@@ -36,11 +36,13 @@ import yaml
 
 from alertmanager import generate as alertmanager_generate
 from alertmanager import knobs as alertmanager_knobs
+from demo import exporters
 from demo.postgres import PostgresServer
 from demo.processes import PortInUse, Process, ProcessGroup, port_in_use, wait_http
 from prometheus import config as prometheus_config
 from prometheus import knobs as prometheus_knobs
 from prometheus import targets
+from prometheus.exporter_metrics import QUERIES_FILE, queries_file
 from prometheus.rulefiles import rule_files
 
 __all__ = ["Ports", "Stack", "StackOptions", "main"]
@@ -72,6 +74,8 @@ class Ports:
     smtp: int = 1025
     runbooks: int = 8088
     otlp: int = 4318
+    node_exporter: int = 9100
+    postgres_exporter: int = 9187
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Ports:
@@ -97,6 +101,8 @@ class Ports:
             "mail sink (SMTP)": self.smtp,
             "runbooks": self.runbooks,
             "OTLP receiver": self.otlp,
+            "node_exporter": self.node_exporter,
+            "postgres_exporter": self.postgres_exporter,
         }
 
 
@@ -247,7 +253,7 @@ class Stack:
         }
         # Alert links open the runbooks this stack serves (demo.runbooks).
         urls = {"grafana": base.urls.grafana, "runbooks": self.runbooks_url}
-        intervals = {
+        intervals: dict[str, Any] = {
             key: value
             for key, value in (
                 ("scrape_interval", options.scrape_interval),
@@ -255,7 +261,14 @@ class Stack:
             )
             if value is not None
         }
-        return prometheus_config.with_targets(base, services, monitoring, urls=urls, **intervals)
+        local_exporters = exporters.exporter_targets(
+            base.exporters,
+            f"127.0.0.1:{ports.node_exporter}",
+            f"127.0.0.1:{ports.postgres_exporter}",
+        )
+        return prometheus_config.with_targets(
+            base, services, monitoring, exporters=local_exporters, urls=urls, **intervals
+        )
 
     def service_of(self, job: str) -> str:
         """The service name (``OTEL_SERVICE_NAME``, ``service`` label) of a scrape job."""
@@ -283,6 +296,7 @@ class Stack:
                     group["interval"] = options.rollup_interval
                 path.write_text(yaml.safe_dump(data, sort_keys=False))
         main = prometheus_config.main_config(knobs)
+        (prom_dir / QUERIES_FILE).write_text(yaml.safe_dump(queries_file(), sort_keys=False))
         (prom_dir / "prometheus.yml").write_text(yaml.safe_dump(main, sort_keys=False))
         for window in ("1h", "1d"):
             longterm = prometheus_config.longterm_config(window)
@@ -376,6 +390,7 @@ class Stack:
         )
         wait_http(f"{self.alertmanager_url}/-/ready", timeout, am.popen)
         prom_dir = self.config_dir / "prometheus"
+        self._start_exporters(prom_dir / QUERIES_FILE)
         prometheus = _binary_path("prometheus")
         for role, port in (("1h", self.ports.hourly), ("1d", self.ports.daily)):
             store = self._binary(
@@ -401,6 +416,25 @@ class Stack:
             ),
         )
         wait_http(f"{self.prometheus_url}/-/ready", timeout, main.popen)
+
+    def _start_exporters(self, queries: Path) -> None:
+        timeout, ports = self.options.ready_timeout, self.ports
+        node = self._binary(
+            "node-exporter", *exporters.node_exporter_argv(f"127.0.0.1:{ports.node_exporter}")
+        )
+        wait_http(f"http://127.0.0.1:{ports.node_exporter}/metrics", timeout, node.popen)
+        listen = f"127.0.0.1:{ports.postgres_exporter}"
+        dsn = exporters.postgres_dsn("127.0.0.1", ports.postgres, "postgres", DEMO_DATABASE)
+        pg = self.group.start(
+            Process(
+                "postgres-exporter",
+                exporters.postgres_exporter_argv(listen, queries),
+                self.logs / "postgres-exporter.log",
+                env={"DATA_SOURCE_NAME": dsn},
+                cwd=ROOT,
+            )
+        )
+        wait_http(f"http://{listen}/metrics", timeout, pg.popen)
 
     def _start_service(self) -> None:
         timeout = self.options.ready_timeout
@@ -548,6 +582,8 @@ def _print_urls(stack: Stack) -> None:
                 f"  Prometheus         {stack.prometheus_url}/alerts",
                 f"  Alertmanager       {stack.alertmanager_url}",
                 f"  long-term stores   {stack.hourly_url} (hourly), {stack.daily_url} (daily)",
+                f"  exporters          http://127.0.0.1:{stack.ports.node_exporter}/metrics "
+                f"(node), http://127.0.0.1:{stack.ports.postgres_exporter}/metrics (postgres)",
                 f"  alert history      psql '{stack.database_url(HISTORY_DATABASE)}'",
                 f"  alert emails       {stack.mail_dir}/*.eml",
                 f"  runbooks           {stack.runbooks_url}/<AlertName>.md",

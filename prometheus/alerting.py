@@ -23,6 +23,8 @@ class Dashboard:
     ALERTS = "signalpost-alerts"
     LOOKUP = "signalpost-lookup"
     LONGTERM = "signalpost-longterm"
+    HOST = "signalpost-host"
+    POSTGRES = "signalpost-postgres"
 
 
 def alert_rule(

@@ -8,6 +8,7 @@ from prometheus import recording as r
 from prometheus import selfmetrics as m
 from prometheus.alerting import Dashboard, alert_rule
 from prometheus.catalog import Alert, Severity
+from prometheus.exporter_metrics import NODE_JOB
 from prometheus.knobs import Knobs, seconds
 from prometheus.promql import by, eq, match, matcher_regex, no_match, num, selector
 from prometheus.recording_rules import (
@@ -44,7 +45,9 @@ def _named(label: str, service: str) -> tuple[str, ...]:
 def _availability(k: Knobs) -> list[Rule]:
     a = k.alerts
     svc = k.service_label
-    up = selector(m.UP, *k.selector)
+    # Exporters down are causes (ExporterDown warns), not the service down.
+    skip = (no_match("job", matcher_regex(k.exporters.jobs)),) if k.exporters.jobs else ()
+    up = selector(m.UP, *k.selector, *skip)
     jobs_l = tuple(dict.fromkeys((svc, "job")))  # service_label may be ``job`` itself
     all_down = f"max {by(jobs_l)} ({up}) == 0"
     missing = " or ".join(
@@ -395,6 +398,9 @@ def _host(k: Knobs) -> list[Rule]:
     fs = selector(health.FILESYSTEM_UTILIZATION.name, *k.selector)
     fs_l = (svc, "instance", MOUNTPOINT)
     memory = selector(health.MEMORY_UTILIZATION.name, *k.selector)
+    # Services whose host node_exporter watches get the Node* alerts; these stay for the rest.
+    node_up = selector(m.UP, *k.selector, eq("job", NODE_JOB))
+    fallback = f" unless on ({svc}) ({node_up} == 1)" if k.exporters.targets(NODE_JOB) else ""
     return [
         alert_rule(
             k,
@@ -402,7 +408,7 @@ def _host(k: Knobs) -> list[Rule]:
             severity=Severity.WARNING,
             expr=(
                 f"max {by(fs_l)} (predict_linear({fs}[{dk.history}], 86400)) > 1 "
-                f"and max {by(fs_l)} ({fs}) > {num(dk.min_utilization)}"
+                f"and max {by(fs_l)} ({fs}) > {num(dk.min_utilization)}{fallback}"
             ),
             for_=dk.for_,
             summary=(
@@ -421,7 +427,7 @@ def _host(k: Knobs) -> list[Rule]:
             Alert.MEMORY_HIGH,
             severity=Severity.WARNING,
             for_=mem.for_,
-            expr=f"max by ({svc}, instance) ({memory}) > {num(mem.threshold)}",
+            expr=f"max by ({svc}, instance) ({memory}) > {num(mem.threshold)}{fallback}",
             summary=(
                 f"{{{{ $labels.{svc} }}}}: memory on {{{{ $labels.instance }}}} is nearly full"
             ),

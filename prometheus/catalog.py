@@ -59,6 +59,17 @@ class Alert(StrEnum):
     PROMETHEUS_REMOTE_WRITE_FAILING = "PrometheusRemoteWriteFailing"
     ALERTMANAGER_NOTIFICATIONS_FAILING = "AlertmanagerNotificationsFailing"
     WATCHDOG = "Watchdog"
+    EXPORTER_DOWN = "ExporterDown"
+    NODE_FILESYSTEM_WILL_FILL = "NodeFilesystemWillFill"
+    NODE_FILESYSTEM_INODES_LOW = "NodeFilesystemInodesLow"
+    NODE_MEMORY_PRESSURE = "NodeMemoryPressure"
+    NODE_CPU_SATURATED = "NodeCpuSaturated"
+    POSTGRES_CONNECTIONS_NEAR_LIMIT = "PostgresConnectionsNearLimit"
+    POSTGRES_LONG_TRANSACTION = "PostgresLongTransaction"
+    POSTGRES_LOCKS_WAITING = "PostgresLocksWaiting"
+    POSTGRES_REPLICATION_LAG = "PostgresReplicationLag"
+    POSTGRES_DEADLOCKS = "PostgresDeadlocks"
+    POSTGRES_CACHE_HIT_RATIO_LOW = "PostgresCacheHitRatioLow"
 
 
 # Symptoms a root cause explains, on the same service: while the cause fires, they do not notify.

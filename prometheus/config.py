@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from prometheus import recording as r
+from prometheus.exporter_metrics import QUERIES_FILE, queries_file
 from prometheus.knobs import Knobs
 from prometheus.targets import DAILY, HOURLY, ordered_jobs
 
@@ -33,6 +34,7 @@ RULE_FILES: tuple[str, ...] = (
     "rules/slo.rules.yml",
     "rules/slo-budget.rules.yml",
     "rules/alerts.rules.yml",
+    "rules/exporters.rules.yml",
 )
 """Rule files of the main instance, relative to its configuration file."""
 
@@ -44,19 +46,26 @@ def with_targets(
     knobs: Knobs,
     services: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     monitoring: Mapping[str, Sequence[str]] | None = None,
+    *,
+    exporters: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     **changes: Any,
 ) -> Knobs:
     """The knobs with other targets (and other top-level knobs), validated again.
 
     Args:
         knobs: The knobs to start from.
-        services: Replaces ``services`` (service → job → targets) when given.
+        services: Replaces ``services`` (service → job → targets) when given, and drops the
+            exporters' targets (they name hosts of the old targets) unless ``exporters`` is given.
         monitoring: Replaces ``monitoring_targets`` when given.
+        exporters: Replaces ``exporters.services`` (service → ``node``/``postgres`` → targets).
         **changes: Other top-level knobs by their file key (``scrape_interval="1s"``).
     """
     data = knobs.model_dump(by_alias=True)
     if services is not None:
         data["services"] = services
+        data["exporters"]["services"] = {}
+    if exporters is not None:
+        data["exporters"]["services"] = exporters
     if monitoring is not None:
         data["monitoring_targets"] = monitoring
     data.update(changes)
@@ -87,6 +96,16 @@ def _scrape_configs(knobs: Knobs) -> list[dict[str, Any]]:
     configs += [
         {"job_name": job, "static_configs": [_static(targets, knobs.service_label, monitoring)]}
         for job, targets in knobs.monitoring_targets.items()
+    ]
+    configs += [
+        {
+            "job_name": job,
+            "static_configs": [
+                _static(targets, knobs.service_label, service)
+                for service, targets in knobs.exporters.targets(job).items()
+            ],
+        }
+        for job in knobs.exporters.jobs
     ]
     return configs
 
@@ -182,4 +201,5 @@ def config_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
         "prometheus.yml": main_config(knobs),
         "longterm-1h.yml": longterm_config("1h"),
         "longterm-1d.yml": longterm_config("1d"),
+        QUERIES_FILE: queries_file(),
     }

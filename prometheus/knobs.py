@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from prometheus.burnrates import unreachable_tiers
+from prometheus.exporter_knobs import ExporterKnobs, check_exporters
 from prometheus.targets import JobName, Services, Target, check_consistency
 from signalpost._yamlsource import Located, YamlProblem, read, shown
 from signalpost.instrumentation.semconv import http
@@ -255,10 +256,13 @@ class Knobs(_Strict):
     health_checks: HealthChecks = HealthChecks()
     job_types: dict[str, JobType] = {}
     slos: Slos = Slos()
+    exporters: ExporterKnobs = ExporterKnobs()
+    """node_exporter and postgres_exporter targets per service, and their alerts' knobs."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Knobs:
         check_consistency(self.targets, self.monitoring_service, self.monitoring_targets)
+        check_exporters(self.exporters, self.targets, self.monitoring_targets)
         return self
 
     @property

@@ -17,6 +17,7 @@ from prometheus import selfmetrics as m
 from prometheus.alerting import Dashboard as D
 from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
+from prometheus.exporter_unittests import exporter_test_file
 from prometheus.knobs import Knobs, load_knobs
 from prometheus.rulefiles import rule_files
 from prometheus.scenarios import scenario_files
@@ -898,5 +899,6 @@ def test_files() -> dict[str, dict[str, Any]]:
         },
         **record_files(knobs),
         **scenario_files(knobs),
+        "exporters.test.yml": exporter_test_file(knobs),
         **{f"rules/{name}": content for name, content in rule_files(knobs).items()},
     }

@@ -14,6 +14,7 @@ import yaml
 
 from kubernetes.knobs import DEFAULT_KNOBS, MetricsAuth, load_knobs
 from kubernetes.objects import cluster_knobs, service_monitors
+from prometheus.config import RULE_FILES
 from prometheus.knobs import DEFAULT_KNOBS as PROM_KNOBS
 from prometheus.knobs import load_knobs as load_prom_knobs
 from prometheus.rulefiles import rule_files
@@ -66,7 +67,7 @@ def test_prometheus_rules_carry_the_rule_files_for_the_knobs_services_only() -> 
     prom = load_prom_knobs(PROM_KNOBS)
     by_name = {o["metadata"]["name"]: o["spec"] for o in manifest("prometheus-rules.yaml")}
     files = sorted((ROOT / "prometheus" / "rules").glob("*.rules.yml"))
-    assert len(files) == len(by_name) == 6
+    assert len(files) == len(by_name) == len(RULE_FILES)
     for path in files:
         spec = by_name["signalpost-" + path.name.removesuffix(".rules.yml")]
         assert spec == rule_files(cluster_knobs(prom))[path.name]
