@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from prometheus.catalog import Alert, Severity
+from prometheus.catalog import SYMPTOM_FAMILY, Alert, Family, Severity
 from prometheus.knobs import AlertKnobs, Knobs
 
-__all__ = ["Dashboard", "alert_rule", "escalating"]
+__all__ = ["Dashboard", "alert_rule", "escalating", "symptom_job"]
 
 Rule = dict[str, Any]
 
@@ -24,6 +24,21 @@ class Dashboard:
     LONGTERM = "signalpost-longterm"
 
 
+def symptom_job(knobs: Knobs, name: Alert, labels: dict[str, str]) -> str | None:
+    """The ``job`` label a symptom alert carries: the scrape job whose targets produce it.
+
+    ``None`` for alerts that are no symptom of one job (causes, host and meta alerts). The SLO
+    burn alerts take the family of their SLO (``labels["slo"]``): job SLOs belong to the jobs.
+    """
+    family = SYMPTOM_FAMILY.get(name)
+    if name in (Alert.ERROR_BUDGET_BURN_FAST, Alert.ERROR_BUDGET_BURN_SLOW):
+        kinds = {o.name: o.kind for o in knobs.slos.objectives}
+        family = Family.JOBS if kinds.get(labels.get("slo", "")) == "job_success" else Family.HTTP
+    if family is None:
+        return None
+    return knobs.symptom_jobs.http if family is Family.HTTP else knobs.symptom_jobs.jobs
+
+
 def alert_rule(
     knobs: Knobs,
     name: Alert,
@@ -36,17 +51,25 @@ def alert_rule(
     dashboard: str,
     dashboard_vars: tuple[str, ...] = (),
     labels: dict[str, str] | None = None,
+    keep_firing_for: str | None = None,
 ) -> Rule:
     """One alerting rule with the labels and annotations every alert carries.
 
     ``dashboard_vars`` are labels passed on as Grafana variables (``var-job_type=...``) beside
-    ``service``.
+    ``service``. Symptoms get the ``job`` label of :func:`symptom_job`. ``keep_firing_for``
+    (causes only) keeps the alert firing, and inhibiting its lagging symptoms, after its
+    condition has cleared.
     """
     query = "&".join(f"var-{var}={{{{ $labels.{var} }}}}" for var in ("service", *dashboard_vars))
     rule: Rule = {"alert": str(name), "expr": expr}
     if for_ not in ("0s", "0m"):
         rule["for"] = for_
+    if keep_firing_for is not None:
+        rule["keep_firing_for"] = keep_firing_for
     rule["labels"] = {"severity": str(severity), **(labels or {})}
+    job = symptom_job(knobs, name, rule["labels"])
+    if job is not None:
+        rule["labels"]["job"] = job
     rule["annotations"] = {
         "summary": summary,
         "description": description,

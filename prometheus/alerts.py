@@ -8,6 +8,7 @@ from prometheus import recording as r
 from prometheus import selfmetrics as m
 from prometheus.alerting import Dashboard, alert_rule, escalating
 from prometheus.catalog import Alert, Severity
+from prometheus.inhibition import symptom_lag
 from prometheus.knobs import Knobs, seconds
 from prometheus.promql import by, eq, match, matcher_regex, no_match, num, selector
 from prometheus.recording_rules import (
@@ -49,12 +50,15 @@ def _availability(k: Knobs) -> list[Rule]:
             k,
             Alert.SERVICE_DOWN,
             severity=Severity.CRITICAL,
-            expr=f"max by (service, job) ({selector(m.UP, svc)}) == 0",
+            # A target that service discovery removes leaves `up` absent, not 0: the absent
+            # branch (same labels) keeps a dead worker's alert firing instead of resolving it.
+            expr=f"max by (service, job) ({selector(m.UP, svc)}) == 0 or {missing}",
             for_=a.service_down.for_,
+            keep_firing_for=symptom_lag(k),
             summary="{{ $labels.service }} is down: no {{ $labels.job }} target answers",
             description=(
-                "Every {{ $labels.job }} target of {{ $labels.service }} has failed its scrapes "
-                f"for {a.service_down.for_}."
+                "Every {{ $labels.job }} target of {{ $labels.service }} has failed its scrapes, "
+                f"or none is left to scrape, for {a.service_down.for_}."
             ),
             dashboard=Dashboard.HEALTH,
         ),
@@ -146,7 +150,7 @@ def _jobs(k: Knobs) -> list[Rule]:
                 f"sum {by(fail_l)} (increase({failures}[{failed_window}])) > 0 "
                 f"or sum {by(fail_l)} (({failures} unless {failures} offset {failed_window}) > 0)"
             ),
-            for_="0m",
+            for_=k.alerts.job_failed.for_,
             summary=f"{{{{ $labels.service }}}}: a {{{{ $labels.{JOB_TYPE} }}}} run failed",
             description=(
                 f"A {{{{ $labels.{JOB_TYPE} }}}} run failed for good (retries exhausted or not "
@@ -283,6 +287,7 @@ def _health(k: Knobs) -> list[Rule]:
             severity=Severity.CRITICAL,
             expr=failing(match(CHECK_NAME, matcher_regex(hc.database))),
             for_=a.database_down.for_,
+            keep_firing_for=symptom_lag(k),
             summary="{{ $labels.service }}: the database is unreachable",
             description=(
                 f"Health check {{{{ $labels.{CHECK_NAME} }}}} has reported the database "

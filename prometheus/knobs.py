@@ -115,8 +115,13 @@ class MemoryKnobs(AlertKnobs):
 
 
 class JobFailedKnobs(_Strict):
-    """JobFailed fires at once; it stays firing while a failure is within ``window``."""
+    """JobFailed fires ``for`` after a failure; it stays firing while one is within ``window``.
 
+    ``for`` must outlast DatabaseDown's: a transient failure during a database outage is
+    inhibited by DatabaseDown only once that fires.
+    """
+
+    for_: Duration = Field(default="2m", alias="for")
     window: Duration = "10m"
 
 
@@ -210,6 +215,17 @@ class Slos(_Strict):
         return self
 
 
+class SymptomJobs(_Strict):
+    """The scrape job (``job`` label) whose targets produce each family of symptoms.
+
+    Symptom alerts carry it as their ``job`` label: ServiceDown of that job inhibits them, and
+    ServiceDown of another job of the same service does not.
+    """
+
+    http: str = "app"
+    jobs: str = "worker"
+
+
 class Knobs(_Strict):
     """The whole knobs file."""
 
@@ -221,6 +237,17 @@ class Knobs(_Strict):
     health_checks: HealthChecks = HealthChecks()
     job_types: dict[str, JobType] = {}
     slos: Slos = Slos()
+    symptom_jobs: SymptomJobs = SymptomJobs()
+
+    @model_validator(mode="after")
+    def _symptom_jobs_are_scraped(self) -> Knobs:
+        for family, job in self.symptom_jobs:
+            if job not in self.scrape_jobs:
+                raise ValueError(
+                    f"symptom_jobs.{family}: {job!r} is not one of scrape_jobs "
+                    f"{list(self.scrape_jobs)}"
+                )
+        return self
 
     def no_progress_after(self, job_type: str) -> str:
         """The JobStuck threshold of a job type (its own, else the default)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from prometheus.alerting import symptom_job
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
 from prometheus.promql import le_value
@@ -76,7 +77,10 @@ class Expect:
         dashboard: str,
         dashboard_vars: Iterable[str] = (),
     ) -> dict[str, Any]:
-        """One ``exp_alerts`` entry."""
+        """One ``exp_alerts`` entry (symptoms with the ``job`` label their rule adds)."""
+        job = symptom_job(self.knobs, name, labels)
+        if job is not None:
+            labels = {**labels, "job": job}
         grafana = self.knobs.urls.grafana.rstrip("/")
         query = "&".join(f"var-{v}={labels[v]}" for v in ("service", *dashboard_vars))
         return {

@@ -39,7 +39,9 @@ def _availability(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         S.CRITICAL,
         {"service": svc, "job": "app"},
         summary=f"{svc} is down: no app target answers",
-        description=f"Every app target of {svc} has failed its scrapes for 2m.",
+        description=(
+            f"Every app target of {svc} has failed its scrapes, or none is left to scrape, for 2m."
+        ),
         dashboard=D.HEALTH,
     )
     missing = e.alert(
@@ -232,15 +234,15 @@ def _jobs(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         _group(
             [series(fail_name, failure, "_x5 1x30"), *recent],
             [
-                alert_test("3m", A.JOB_FAILED),
-                alert_test("6m", A.JOB_FAILED, failed),
+                alert_test("6m", A.JOB_FAILED),
+                alert_test("8m", A.JOB_FAILED, failed),
                 alert_test("20m", A.JOB_FAILED),
             ],
         ),
         # A known failure type incrementing.
         _group(
             [series(fail_name, failure, "0x5 1x30"), *recent],
-            [alert_test("3m", A.JOB_FAILED), alert_test("7m", A.JOB_FAILED, failed)],
+            [alert_test("7m", A.JOB_FAILED), alert_test("9m", A.JOB_FAILED, failed)],
         ),
         _group(
             [
