@@ -10,6 +10,7 @@ from prometheus.alerting import Dashboard, alert_rule, escalating
 from prometheus.catalog import Alert, Severity
 from prometheus.inhibition import symptom_lag
 from prometheus.knobs import Knobs, seconds
+from prometheus.meta import meta_rules
 from prometheus.promql import by, eq, match, matcher_regex, no_match, num, selector
 from prometheus.recording_rules import (
     CHECK_KIND,
@@ -374,86 +375,6 @@ def _host(k: Knobs) -> list[Rule]:
     ]
 
 
-def _meta(k: Knobs) -> list[Rule]:
-    mon = f'service="{k.monitoring_service}"'
-    wait = k.alerts.meta.for_
-
-    def failing(metric: str, labels: tuple[str, ...]) -> str:
-        return f"sum {by(labels)} (rate({selector(metric, mon)}[5m])) > 0"
-
-    base = ("service", "instance")
-    return [
-        alert_rule(
-            k,
-            Alert.PROMETHEUS_RULE_FAILURES,
-            severity=Severity.CRITICAL,
-            expr=failing(m.PROMETHEUS_RULE_EVALUATION_FAILURES, (*base, "rule_group")),
-            for_=wait,
-            summary="Prometheus {{ $labels.instance }} fails to evaluate rules",
-            description=(
-                "Rule group {{ $labels.rule_group }} fails {{ $value | humanize }} evaluations "
-                "per second: alerts and recordings of that group are missing."
-            ),
-            dashboard=Dashboard.ALERTS,
-        ),
-        alert_rule(
-            k,
-            Alert.PROMETHEUS_NOTIFICATIONS_FAILING,
-            severity=Severity.CRITICAL,
-            expr=failing(m.PROMETHEUS_NOTIFICATIONS_ERRORS, (*base, "alertmanager")),
-            for_=wait,
-            summary="Prometheus {{ $labels.instance }} cannot send alerts to Alertmanager",
-            description=(
-                "Sending alerts to {{ $labels.alertmanager }} fails {{ $value | humanize }} "
-                "times per second: alerts may not reach anyone."
-            ),
-            dashboard=Dashboard.ALERTS,
-        ),
-        alert_rule(
-            k,
-            Alert.PROMETHEUS_REMOTE_WRITE_FAILING,
-            severity=Severity.WARNING,
-            expr=failing(m.PROMETHEUS_REMOTE_SAMPLES_FAILED, (*base, "remote_name", "url")),
-            for_=wait,
-            summary="Prometheus {{ $labels.instance }} loses samples sent to long-term storage",
-            description=(
-                "Remote write to {{ $labels.url }} gives up on {{ $value | humanize }} samples "
-                "per second (rejected, not retried): the long-term history gets gaps."
-            ),
-            dashboard=Dashboard.LONGTERM,
-        ),
-        alert_rule(
-            k,
-            Alert.ALERTMANAGER_NOTIFICATIONS_FAILING,
-            severity=Severity.CRITICAL,
-            expr=failing(m.ALERTMANAGER_NOTIFICATIONS_FAILED, (*base, "integration")),
-            for_=wait,
-            summary=(
-                "Alertmanager {{ $labels.instance }} fails to notify via {{ $labels.integration }}"
-            ),
-            description=(
-                "{{ $value | humanize }} notifications per second through "
-                "{{ $labels.integration }} fail: on-call may not be told about alerts."
-            ),
-            dashboard=Dashboard.ALERTS,
-        ),
-        alert_rule(
-            k,
-            Alert.WATCHDOG,
-            severity=Severity.NONE,
-            # label_replace: annotation templates see the expression's labels, not the rule's.
-            expr=f'label_replace(vector(1), "service", "{k.monitoring_service}", "", "")',
-            for_="0m",
-            summary="Alerting pipeline is alive",
-            description=(
-                "Always firing. If its receiver stops getting it, Prometheus, Alertmanager or the "
-                "path between them is down."
-            ),
-            dashboard=Dashboard.ALERTS,
-        ),
-    ]
-
-
 def alert_groups(knobs: Knobs) -> list[dict[str, Any]]:
     """Alert rule groups, by area."""
     return [
@@ -462,5 +383,5 @@ def alert_groups(knobs: Knobs) -> list[dict[str, Any]]:
         {"name": "signalpost.jobs", "rules": _jobs(knobs)},
         {"name": "signalpost.health", "rules": _health(knobs)},
         {"name": "signalpost.host", "rules": _host(knobs)},
-        {"name": "signalpost.meta", "rules": _meta(knobs)},
+        {"name": "signalpost.meta", "rules": meta_rules(knobs)},
     ]

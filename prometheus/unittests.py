@@ -16,6 +16,7 @@ from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
 from prometheus.testdata import Expect, alert_test, bucket_series, rules_under_test, series
+from prometheus.unittests_meta import meta_test_files
 from prometheus.unittests_records import record_files
 from signalpost.instrumentation.semconv import db, errors, health, http, jobs
 
@@ -548,91 +549,6 @@ def _host(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     ]
 
 
-def _meta(k: Knobs, e: Expect) -> list[dict[str, Any]]:
-    mon = k.monitoring_service
-    prom = {"service": mon, "job": "prometheus", "instance": "localhost:9090"}
-    am = {"service": mon, "job": "alertmanager", "instance": "alertmanager:9093"}
-    cases = [
-        (
-            A.PROMETHEUS_RULE_FAILURES,
-            S.CRITICAL,
-            m.PROMETHEUS_RULE_EVALUATION_FAILURES,
-            prom,
-            {"rule_group": "rules/alerts.rules.yml;signalpost.jobs"},
-            "Prometheus localhost:9090 fails to evaluate rules",
-            "Rule group rules/alerts.rules.yml;signalpost.jobs fails 100m evaluations per "
-            "second: alerts and recordings of that group are missing.",
-            D.ALERTS,
-        ),
-        (
-            A.PROMETHEUS_NOTIFICATIONS_FAILING,
-            S.CRITICAL,
-            m.PROMETHEUS_NOTIFICATIONS_ERRORS,
-            prom,
-            {"alertmanager": "http://alertmanager:9093/api/v2/alerts"},
-            "Prometheus localhost:9090 cannot send alerts to Alertmanager",
-            "Sending alerts to http://alertmanager:9093/api/v2/alerts fails 100m times per "
-            "second: alerts may not reach anyone.",
-            D.ALERTS,
-        ),
-        (
-            A.PROMETHEUS_REMOTE_WRITE_FAILING,
-            S.WARNING,
-            m.PROMETHEUS_REMOTE_SAMPLES_FAILED,
-            prom,
-            {"remote_name": "rollup-1h", "url": "http://prometheus-hourly:9090/api/v1/write"},
-            "Prometheus localhost:9090 loses samples sent to long-term storage",
-            "Remote write to http://prometheus-hourly:9090/api/v1/write gives up on 100m "
-            "samples per second (rejected, not retried): the long-term history gets gaps.",
-            D.LONGTERM,
-        ),
-        (
-            A.ALERTMANAGER_NOTIFICATIONS_FAILING,
-            S.CRITICAL,
-            m.ALERTMANAGER_NOTIFICATIONS_FAILED,
-            am,
-            {"integration": "webhook"},
-            "Alertmanager alertmanager:9093 fails to notify via webhook",
-            "100m notifications per second through webhook fail: on-call may not be told "
-            "about alerts.",
-            D.ALERTS,
-        ),
-    ]
-    groups = []
-    for name, sev, metric, target, extra, summary, description, dash in cases:
-        labels = {**target, **extra}
-        exp = e.alert(
-            name,
-            sev,
-            {"service": mon, "instance": target["instance"], **extra},
-            summary=summary,
-            description=description,
-            dashboard=dash,
-        )
-        groups.append(_group([series(metric, labels, "0x30")], [alert_test("20m", name)]))
-        groups.append(
-            _group(
-                [series(metric, labels, "0+6x30")],
-                [alert_test("8m", name), alert_test("12m", name, exp)],
-            )
-        )
-    watchdog = e.alert(
-        A.WATCHDOG,
-        S.NONE,
-        {"service": mon},
-        summary="Alerting pipeline is alive",
-        description=(
-            "Always firing. If its receiver stops getting it, Prometheus, Alertmanager or the "
-            "path between them is down."
-        ),
-        dashboard=D.ALERTS,
-    )
-    groups.append(
-        _group([], [alert_test("0m", A.WATCHDOG, watchdog), alert_test("1h", A.WATCHDOG, watchdog)])
-    )
-    return groups
-
-
 def _slo_alerts(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     """Burn-rate alerts at a 5-minute interval."""
     svc = k.services[0]
@@ -798,7 +714,6 @@ def test_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
         *_jobs(knobs, e),
         *_health(knobs, e),
         *_host(knobs, e),
-        *_meta(knobs, e),
     ]
     return {
         "alerts.test.yml": {
@@ -818,4 +733,5 @@ def test_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
             "tests": _slo_alerts(knobs, e),
         },
         **record_files(knobs),
+        **meta_test_files(knobs),
     }
