@@ -85,7 +85,8 @@ def _http(k: Knobs) -> list[Rule]:
     hl, spike = a.high_latency, a.error_spike
     q = num(hl.quantile)
     errs = selector(errors.ERRORS.exposition_name, service_matcher(k))
-    labels = ("service", ERROR_SOURCE)
+    # `job` kept: the scrape job whose errors spike is the one whose ServiceDown explains it.
+    labels = ("service", "job", ERROR_SOURCE)
     now = f"sum {by(labels)} (rate({errs}[{spike.window}]))"
     week_ago = f"sum {by(labels)} (rate({errs}[{spike.window}] offset 1w))"
     return [

@@ -88,14 +88,14 @@ class Family(StrEnum):
 
 SYMPTOM_FAMILY: dict[Alert, Family] = {
     Alert.HIGH_LATENCY: Family.HTTP,
-    Alert.ERROR_SPIKE: Family.HTTP,
     Alert.JOB_FAILED: Family.JOBS,
     Alert.JOB_FAILURE_RATIO_HIGH: Family.JOBS,
     Alert.JOB_STUCK: Family.JOBS,
     Alert.JOB_NOT_SUCCEEDED: Family.JOBS,
     Alert.JOB_RETRY_STORM: Family.JOBS,
 }
-"""Symptoms of one family. The two SLO burn alerts take the family of their SLO's kind
+"""Symptoms of one family (ErrorSpike keeps the ``job`` of its raw series instead). The two SLO
+burn alerts take the family of their SLO's kind
 (``job_success``: jobs, the others: HTTP); see :func:`prometheus.alerting.symptom_job`."""
 
 # Symptoms a root cause explains: while the cause fires, they do not notify.

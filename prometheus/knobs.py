@@ -128,7 +128,7 @@ class JobFailedKnobs(_Strict):
 class Alerts(_Strict):
     """One entry per tunable alert (the SLO burn alerts take theirs from :class:`Slos`)."""
 
-    service_down: AlertKnobs = AlertKnobs.model_validate({"for": "2m"})
+    service_down: AlertKnobs = AlertKnobs.model_validate({"for": "1m"})
     target_missing: AlertKnobs = AlertKnobs.model_validate({"for": "5m"})
     high_latency: LatencyKnobs = LatencyKnobs()
     error_spike: ErrorSpikeKnobs = ErrorSpikeKnobs()

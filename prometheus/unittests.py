@@ -16,6 +16,7 @@ from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
 from prometheus.testdata import Expect, alert_test, bucket_series, rules_under_test, series
+from prometheus.unittests_causes import cause_test_files
 from prometheus.unittests_meta import meta_test_files
 from prometheus.unittests_records import record_files
 from signalpost.instrumentation.semconv import db, errors, health, http, jobs
@@ -41,7 +42,7 @@ def _availability(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         {"service": svc, "job": "app"},
         summary=f"{svc} is down: no app target answers",
         description=(
-            f"Every app target of {svc} has failed its scrapes, or none is left to scrape, for 2m."
+            f"Every app target of {svc} has failed its scrapes, or none is left to scrape, for 1m."
         ),
         dashboard=D.HEALTH,
     )
@@ -64,7 +65,7 @@ def _availability(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         _group(
             [series(m.UP, app, "0x10"), series(m.UP, worker, "1x10")],
             [
-                alert_test("1m", A.SERVICE_DOWN),
+                alert_test("0m", A.SERVICE_DOWN),
                 alert_test("3m", A.SERVICE_DOWN, down),
             ],
         ),
@@ -94,7 +95,7 @@ def _http(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     spike = e.alert(
         A.ERROR_SPIKE,
         S.WARNING,
-        {"service": svc, "error_source": "http"},
+        {"service": svc, "job": "app", "error_source": "http"},
         summary=f"{svc}: http errors spike",
         description=(
             "http errors at 500m/s over 10m, more than 3x the rate at the same time last week."
@@ -361,7 +362,7 @@ def _error_spike_week(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     spike = e.alert(
         A.ERROR_SPIKE,
         S.WARNING,
-        {"service": svc, "error_source": "job"},
+        {"service": svc, "job": "worker", "error_source": "job"},
         summary=f"{svc}: job errors spike",
         description=(
             "job errors at 500m/s over 10m, more than 3x the rate at the same time last week."
@@ -734,4 +735,5 @@ def test_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
         },
         **record_files(knobs),
         **meta_test_files(knobs),
+        **cause_test_files(knobs),
     }
