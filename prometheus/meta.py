@@ -20,10 +20,13 @@ from prometheus.inhibition import duration
 from prometheus.knobs import Knobs, seconds
 from prometheus.promql import by, eq, match, no_match, num, selector
 
-__all__ = ["FREQUENT_WINDOW", "grace", "meta_rules"]
+__all__ = ["FREQUENT_WINDOW", "STALE_MARGIN", "grace", "meta_rules"]
 
 FREQUENT_WINDOW = "15m"
 """Window of counters fed every evaluation or scrape (work done at least every few minutes)."""
+STALE_MARGIN = "1m"
+"""Slack beyond two intervals before a group counts as stale: the last-evaluation metric is read
+through a scrape, up to a scrape interval late."""
 _GROUP = ("service", "job", "instance", "rule_group")
 _REMOTE = ("service", "job", "instance", "remote_name", "url")
 
@@ -123,7 +126,8 @@ def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
             expr=(
                 f"time() - max {by(_GROUP)} "
                 f"({selector(m.PROMETHEUS_RULE_GROUP_LAST_EVALUATION, mon)} > 0) "
-                f"> 2 * max {by(_GROUP)} ({selector(m.PROMETHEUS_RULE_GROUP_INTERVAL, mon)})"
+                f"> 2 * max {by(_GROUP)} ({selector(m.PROMETHEUS_RULE_GROUP_INTERVAL, mon)}) "
+                f"+ {num(seconds(STALE_MARGIN))}"
             ),
             for_=k.alerts.meta.for_,
             summary="Prometheus {{ $labels.instance }} no longer evaluates a rule group",

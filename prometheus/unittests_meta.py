@@ -68,7 +68,7 @@ def _per_minute(t: _Meta) -> list[Case]:
     stale = t.group_alert(
         A.PROMETHEUS_RULE_GROUP_STALE, S.CRITICAL, FAST_GROUP,
         "Prometheus localhost:9090 no longer evaluates a rule group",
-        f"Rule group {FAST_GROUP} was last evaluated 12m 0s ago, more than two of its intervals.",
+        f"Rule group {FAST_GROUP} was last evaluated 14m 0s ago, more than two of its intervals.",
     )
     notify = t.alert(
         A.PROMETHEUS_NOTIFICATIONS_FAILING, S.CRITICAL, {**prom, **am_url},
@@ -162,7 +162,7 @@ def _per_minute(t: _Meta) -> list[Case]:
                 alert_test("15m", A.PROMETHEUS_RULE_FAILURES, rule_failures),
                 alert_test("37m", A.PROMETHEUS_RULE_FAILURES),
                 alert_test("25m", A.PROMETHEUS_RULE_GROUP_STALE),
-                alert_test("32m", A.PROMETHEUS_RULE_GROUP_STALE, stale),
+                alert_test("34m", A.PROMETHEUS_RULE_GROUP_STALE, stale),
                 alert_test("5m", A.PROMETHEUS_NOTIFICATIONS_FAILING),
                 alert_test("20m", A.PROMETHEUS_NOTIFICATIONS_FAILING, notify),
                 alert_test("5m", A.PROMETHEUS_NOT_CONNECTED_TO_ALERTMANAGER),
