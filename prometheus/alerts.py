@@ -55,7 +55,7 @@ def _availability(k: Knobs) -> list[Rule]:
             # branch (same labels) keeps a dead worker's alert firing instead of resolving it.
             expr=f"max by (service, job) ({selector(m.UP, svc)}) == 0 or {missing}",
             for_=a.service_down.for_,
-            keep_firing_for=symptom_lag(k),
+            keep_firing_for=a.service_down.keep_firing_for or symptom_lag(k),
             summary="{{ $labels.service }} is down: no {{ $labels.job }} target answers",
             description=(
                 "Every {{ $labels.job }} target of {{ $labels.service }} has failed its scrapes, "
@@ -289,7 +289,7 @@ def _health(k: Knobs) -> list[Rule]:
             severity=Severity.CRITICAL,
             expr=failing(match(CHECK_NAME, matcher_regex(hc.database))),
             for_=a.database_down.for_,
-            keep_firing_for=symptom_lag(k),
+            keep_firing_for=a.database_down.keep_firing_for or symptom_lag(k),
             summary="{{ $labels.service }}: the database is unreachable",
             description=(
                 f"Health check {{{{ $labels.{CHECK_NAME} }}}} has reported the database "

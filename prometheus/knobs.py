@@ -72,6 +72,13 @@ class AlertKnobs(_Strict):
         return self
 
 
+class CauseKnobs(AlertKnobs):
+    """A cause that inhibits symptoms: ``keep_firing_for`` after it clears (default: the longest
+    window of the symptoms it inhibits, :func:`prometheus.inhibition.symptom_lag`)."""
+
+    keep_firing_for: Duration | None = None
+
+
 class LatencyKnobs(AlertKnobs):
     quantile: Ratio = 0.99
     threshold_seconds: float = Field(default=1.0, gt=0)
@@ -128,7 +135,7 @@ class JobFailedKnobs(_Strict):
 class Alerts(_Strict):
     """One entry per tunable alert (the SLO burn alerts take theirs from :class:`Slos`)."""
 
-    service_down: AlertKnobs = AlertKnobs.model_validate({"for": "1m"})
+    service_down: CauseKnobs = CauseKnobs.model_validate({"for": "1m"})
     target_missing: AlertKnobs = AlertKnobs.model_validate({"for": "5m"})
     high_latency: LatencyKnobs = LatencyKnobs()
     error_spike: ErrorSpikeKnobs = ErrorSpikeKnobs()
@@ -138,7 +145,7 @@ class Alerts(_Strict):
     job_not_succeeded: AlertKnobs = AlertKnobs.model_validate({"for": "0m"})
     job_retry_storm: RetryStormKnobs = RetryStormKnobs()
     health_check_failing: AlertKnobs = AlertKnobs()
-    database_down: AlertKnobs = AlertKnobs.model_validate({"for": "1m"})
+    database_down: CauseKnobs = CauseKnobs.model_validate({"for": "1m"})
     database_slow: DatabaseSlowKnobs = DatabaseSlowKnobs()
     schema_invalid: AlertKnobs = AlertKnobs()
     disk_will_fill: DiskKnobs = DiskKnobs()

@@ -3,7 +3,10 @@ no symptom can fire (and notify) before the cause that inhibits it."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from prometheus.catalog import (
     INHIBITED_BY_DATABASE_DOWN,
@@ -12,7 +15,7 @@ from prometheus.catalog import (
     Alert,
 )
 from prometheus.inhibition import symptom_lag
-from prometheus.knobs import load_knobs, seconds
+from prometheus.knobs import KnobsError, load_knobs, seconds
 from prometheus.rulefiles import rule_files
 
 # Their condition is itself an age far above any cause's `for` (a run without progress for
@@ -92,3 +95,23 @@ def test_causes_keep_firing_for_the_longest_lagging_symptom() -> None:
             assert rule["keep_firing_for"] == hold
         else:
             assert "keep_firing_for" not in rule, rule["alert"]
+
+
+def test_symptom_jobs_must_name_scraped_jobs(tmp_path: Path) -> None:
+    """A symptom job nobody scrapes would silently disable ServiceDown's inhibition."""
+    path = tmp_path / "knobs.yaml"
+    path.write_text("services: [shop]\nscrape_jobs: [web, tasks]\n", encoding="utf-8")
+    with pytest.raises(KnobsError, match=r"symptom_jobs\.http: 'app' is not one of scrape_jobs"):
+        load_knobs(path)
+    path.write_text(
+        "services: [shop]\nscrape_jobs: [web, tasks]\nsymptom_jobs: {http: web, jobs: tasks}\n"
+        "alerts: {database_down: {for: 1m, keep_firing_for: 5m}}\n",
+        encoding="utf-8",
+    )
+    knobs = load_knobs(path)
+    (down,) = [r for g in rule_files(knobs)["alerts.rules.yml"]["groups"] for r in g["rules"]
+               if r["alert"] == Alert.DATABASE_DOWN]
+    assert down["keep_firing_for"] == "5m"
+    latency = [r for g in rule_files(knobs)["alerts.rules.yml"]["groups"] for r in g["rules"]
+               if r["alert"] == Alert.HIGH_LATENCY]
+    assert {r["labels"]["job"] for r in latency} == {"web"}
