@@ -38,7 +38,7 @@ class Alert(StrEnum):
 
     Labels every alert carries: ``severity`` (:class:`Severity`) and ``service`` (the service
     the scraped target belongs to); job alerts add ``job_type``, route alerts ``http_route``,
-    SLO alerts ``slo``.
+    SLO alerts ``slo``; symptoms add the ``job`` that produces them (:data:`SYMPTOM_FAMILY`).
     """
 
     SERVICE_DOWN = "ServiceDown"
