@@ -9,104 +9,21 @@ versions really expose, and that none of them fires on a healthy stack.
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import tempfile
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from alertmanager.generate import render
 from prometheus import selfmetrics as m
 from prometheus.catalog import Alert
 from prometheus.knobs import load_knobs
-from prometheus.rulefiles import rule_files
 from tests.alertmanager.harness import AlertmanagerServer, WebhookCatcher, local_knobs
-from tests.servers import free_port, wait_answering, wait_for
+from tests.alertmanager.prometheus_server import PrometheusServer, scrape
+from tests.servers import free_port, wait_for
 
 PINGS = 3
-
-
-class PrometheusServer:
-    """``prometheus`` with the generated alert rules, sending to one Alertmanager."""
-
-    def __init__(self, alertmanager: AlertmanagerServer) -> None:
-        knobs = load_knobs()
-        self.root = Path(tempfile.mkdtemp(prefix="signalpost-prom-"))
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        rules = self.root / "alerts.rules.yml"
-        rules.write_text(yaml.safe_dump(rule_files(knobs)["alerts.rules.yml"]), encoding="utf-8")
-        am = alertmanager.url.removeprefix("http://")
-        monitoring = {"service": knobs.monitoring_service}
-
-        def scrape(job: str, target: str) -> dict[str, Any]:
-            return {"job_name": job, "static_configs": [{"targets": [target], "labels": monitoring}]}
-
-        config = {
-            "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-            "rule_files": [str(rules)],
-            "alerting": {"alertmanagers": [{"static_configs": [{"targets": [am]}]}]},
-            "scrape_configs": [
-                scrape(m.PROMETHEUS_JOB, f"127.0.0.1:{self.port}"),
-                scrape("alertmanager", am),
-            ],
-            "remote_write": [
-                {
-                    "name": "rollup-1h",
-                    "url": f"http://127.0.0.1:{free_port()}/api/v1/write",
-                    "write_relabel_configs": [
-                        {"source_labels": ["__name__"], "regex": "nothing", "action": "keep"}
-                    ],
-                }
-            ],
-        }
-        (self.root / "prometheus.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
-        self.log_file = self.root / "prometheus.log"
-        with open(self.log_file, "wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    "prometheus",
-                    f"--config.file={self.root / 'prometheus.yml'}",
-                    f"--storage.tsdb.path={self.root / 'data'}",
-                    f"--web.listen-address=127.0.0.1:{self.port}",
-                    # Alerts evaluated before Alertmanager is discovered (about 5 s) are
-                    # dropped; the default re-sends them a minute later.
-                    "--rules.alert.resend-delay=1s",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_answering(self.process, f"{self.url}/-/ready", self.log, what="Prometheus")
-        except BaseException:
-            self.stop()
-            raise
-
-    def log(self) -> str:
-        return self.log_file.read_text(encoding="utf-8", errors="replace")
-
-    def get(self, path: str, **params: str) -> Any:
-        url = f"{self.url}{path}?{urllib.parse.urlencode(params)}"
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return json.load(response)["data"]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        shutil.rmtree(self.root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +44,22 @@ def stack(switch: WebhookCatcher) -> Iterator[PrometheusServer]:
     knobs = knobs.with_receivers(timing=replace(knobs.timing, watchdog_interval="1s"))
     alertmanager = AlertmanagerServer(render(knobs))
     try:
-        prometheus = PrometheusServer(alertmanager)
+        mon = load_knobs().monitoring_service
+        prometheus = PrometheusServer(
+            load_knobs(),
+            alertmanager,
+            [scrape(m.PROMETHEUS_JOB, mon, "{self}"),
+             scrape("alertmanager", mon, alertmanager.url.removeprefix("http://"))],
+            remote_write=[
+                {
+                    "name": "rollup-1h",
+                    "url": f"http://127.0.0.1:{free_port()}/api/v1/write",
+                    "write_relabel_configs": [
+                        {"source_labels": ["__name__"], "regex": "nothing", "action": "keep"}
+                    ],
+                }
+            ],
+        )
         try:
             yield prometheus
         finally:
