@@ -1,5 +1,5 @@
-# The image of the compose stack's Python services: the demo API, its job worker and the alert
-# history receiver. Build context: the repository root.
+# The image of the compose stack's Python services: the demo API, its job worker, the alert
+# history receiver and the runbooks server. Build context: the repository root.
 FROM python:3.11.10-slim
 WORKDIR /srv
 COPY pyproject.toml README.md ./
@@ -7,5 +7,6 @@ COPY signalpost ./signalpost
 RUN pip install --no-cache-dir ".[postgres,resources]" "uvicorn>=0.30" "fastapi>=0.115"
 COPY demo ./demo
 COPY alertmanager ./alertmanager
+COPY docs/runbooks ./docs/runbooks
 USER nobody
-EXPOSE 8000 8080
+EXPOSE 8000 8080 8088

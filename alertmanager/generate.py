@@ -1,5 +1,5 @@
-"""Generate ``alertmanager/alertmanager.yml`` (and ``alertmanager.compose.yml`` for the compose
-stack) from the alert catalog and a knobs file.
+"""Generate ``alertmanager/alertmanager.yml`` (and the demo's compose stack's
+``demo/stack-config/alertmanager/alertmanager.yml``) from the alert catalog and a knobs file.
 
 Run from the repository root::
 
@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from alertmanager.knobs import DEFAULT_KNOBS, Knobs, load_knobs
+from alertmanager.knobs import DEFAULT_KNOBS, Knobs, KnobsError, load_knobs
 from prometheus.catalog import (
     DISTINGUISHING_LABELS,
     INHIBITED_BY_DATABASE_DOWN,
@@ -54,7 +54,10 @@ _HERE = Path(__file__).parent
 # The committed files: (knobs, output). `python -m alertmanager.generate` rewrites them all.
 TARGETS: tuple[tuple[Path, Path], ...] = (
     (DEFAULT_KNOBS, DEFAULT_OUTPUT),
-    (_HERE / "knobs.compose.yaml", _HERE / "alertmanager.compose.yml"),
+    (
+        _HERE.parent / "demo" / "stack-config" / "alertmanager" / "knobs.yaml",
+        _HERE.parent / "demo" / "stack-config" / "alertmanager" / "alertmanager.yml",
+    ),
 )
 
 # Alerts without a job_type label group by alertname and service only: a label absent from
@@ -266,23 +269,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m alertmanager.generate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--knobs", type=Path, help="knobs YAML file (default: every "
-                        "committed knobs file: knobs.yaml and knobs.compose.yaml)")
+                        "committed knobs file: knobs.yaml and the demo's)")
     parser.add_argument("--output", help="file to write, '-' for standard output "
                         "(required with --knobs)")
     args = parser.parse_args(argv)
-    if args.knobs is None:
-        if args.output is not None:
-            parser.error("--output needs --knobs")
-        for knobs_file, output in TARGETS:
-            output.write_text(render_file(knobs_file), encoding="utf-8")
-        return 0
-    if args.output is None:
+    if args.knobs is None and args.output is not None:
+        parser.error("--output needs --knobs")
+    if args.knobs is not None and args.output is None:
         parser.error("--knobs needs --output")
-    text = render_file(args.knobs)
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        Path(args.output).write_text(text, encoding="utf-8")
+    targets = TARGETS if args.knobs is None else ((args.knobs, args.output),)
+    try:
+        texts = [(render_file(Path(knobs_file)), output) for knobs_file, output in targets]
+    except (KnobsError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for text, output in texts:
+        if str(output) == "-":
+            sys.stdout.write(text)
+        else:
+            Path(output).write_text(text, encoding="utf-8")
     return 0
 
 

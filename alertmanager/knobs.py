@@ -1,7 +1,9 @@
 """The knobs of the Alertmanager configuration: receiver addresses, timings, secret file paths.
 
 Loaded from a YAML file (``alertmanager/knobs.yaml`` is the project's own); every key is
-checked, and an error names the file, the key and what was expected.
+checked, and an error is one line naming the file, the key and what was expected. A relative
+``templates_dir`` is resolved against the knobs file's folder (without it: Signalpost's own
+templates); a disabled chat receiver needs no other key.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ __all__ = [
 ]
 
 DEFAULT_KNOBS = Path(__file__).with_name("knobs.yaml")
+DEFAULT_TEMPLATES = Path(__file__).with_name("templates")
 _DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$|^0$")
 
 
@@ -69,8 +72,8 @@ class ChatKnobs:
     """A Slack-compatible chat webhook, off until ``enabled``; the URL is in a secret file."""
 
     enabled: bool
-    api_url_file: str
-    channel: str
+    api_url_file: str | None = None
+    channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,24 +131,41 @@ def _build(source: str, where: str, cls: type[Any], data: Mapping[str, Any]) -> 
     return cls(**values)
 
 
-def parse_knobs(data: Mapping[str, Any], source: str = "<knobs>") -> Knobs:
-    """Check and convert a knobs mapping (the parsed YAML)."""
+def parse_knobs(
+    data: Mapping[str, Any], source: str = "<knobs>", base: Path | None = None
+) -> Knobs:
+    """Check and convert a knobs mapping (the parsed YAML).
+
+    Args:
+        data: The parsed YAML.
+        source: The file named in error messages.
+        base: The folder a relative ``templates_dir`` is resolved against (the knobs file's).
+    """
     unknown = sorted(set(data) - {"templates_dir", "timing", "receivers"})
     if unknown:
         raise KnobsError(f"{source}: unknown top-level key(s): {', '.join(unknown)}")
-    templates_dir = data.get("templates_dir")
-    if not isinstance(templates_dir, str):
-        raise KnobsError(f"{source}: templates_dir must be a string, got {templates_dir!r}")
+    templates_dir = data.get("templates_dir", str(DEFAULT_TEMPLATES))
+    if not isinstance(templates_dir, str) or not templates_dir:
+        raise KnobsError(f"{source}: templates_dir must be a folder path, got {templates_dir!r}")
+    if not Path(templates_dir).is_absolute():
+        templates_dir = str(((base or Path.cwd()) / templates_dir).resolve())
     receivers = _section(source, data, "receivers")
     extra = sorted(set(receivers) - {"pager", "email", "chat", "watchdog", "history"})
     if extra:
         raise KnobsError(f"{source}: unknown receiver(s): {', '.join(extra)}")
+    chat = _build(
+        source, "receivers.chat", ChatKnobs, receivers.get("chat") or {"enabled": False}
+    )
+    if chat.enabled:
+        for key in ("api_url_file", "channel"):
+            if not getattr(chat, key):
+                raise KnobsError(f"{source}: receivers.chat.{key} is required when chat is enabled")
     return Knobs(
         templates_dir=templates_dir,
         timing=_build(source, "timing", Timing, _section(source, data, "timing")),
         pager=_build(source, "receivers.pager", PagerKnobs, _section(source, receivers, "pager")),
         email=_build(source, "receivers.email", EmailKnobs, _section(source, receivers, "email")),
-        chat=_build(source, "receivers.chat", ChatKnobs, _section(source, receivers, "chat")),
+        chat=chat,
         watchdog=_build(
             source, "receivers.watchdog", WebhookKnobs, _section(source, receivers, "watchdog")
         ),
@@ -156,9 +176,21 @@ def parse_knobs(data: Mapping[str, Any], source: str = "<knobs>") -> Knobs:
 
 
 def load_knobs(path: str | Path = DEFAULT_KNOBS) -> Knobs:
-    """Read and check a knobs YAML file."""
-    with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+    """Read and check a knobs YAML file.
+
+    Raises:
+        KnobsError: The file cannot be read or parsed, or a knob is invalid (one line).
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except OSError as error:
+        raise KnobsError(f"{path}: cannot read: {error.strerror or error}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise KnobsError(f"{where}: not valid YAML: {problem}") from None
     if not isinstance(data, Mapping):
         raise KnobsError(f"{path}: the knobs file must hold a mapping")
-    return parse_knobs(data, str(path))
+    return parse_knobs(data, str(path), Path(path).resolve().parent)

@@ -3,9 +3,11 @@
 ``python -m demo.stack`` (``bash scripts/demo.sh``) starts, in order: PostgreSQL (a cluster kept
 in ``.demo-data/postgres``), the mail sink, the alert-history receiver, Alertmanager, the two
 long-term Prometheus stores, the main Prometheus, the demo API and its job worker, then the
-traffic generator. Every part gets the same rules, routes and templates as the compose stack;
-only addresses and receivers differ, derived from the same generators
-(:func:`prometheus.config.main_config`, :func:`alertmanager.generate.build_config`). Data
+traffic generator. Every part gets the same rules, routes and templates as the compose stack
+(the demo's generated files in ``demo/stack-config/``); only addresses and receivers differ,
+derived from the demo's knobs by the same generators (:func:`prometheus.config.main_config`,
+:func:`alertmanager.generate.build_config`). The API and the worker run as the services the
+knobs name for their scrape jobs (``demo-api`` and ``demo-worker``). Data
 kept in ``.demo-data/`` survives a restart; Ctrl-C stops everything within seconds.
 
 The end-to-end tests start the same :class:`Stack` on free ports with shortened timings.
@@ -36,10 +38,17 @@ from demo.postgres import PostgresServer
 from demo.processes import PortInUse, Process, ProcessGroup, port_in_use, wait_http
 from prometheus import config as prometheus_config
 from prometheus import knobs as prometheus_knobs
+from prometheus import targets
+from prometheus.rulefiles import rule_files
 
 __all__ = ["Ports", "Stack", "StackOptions", "main"]
 
 ROOT = Path(__file__).resolve().parents[1]
+STACK_CONFIG = ROOT / "demo" / "stack-config"
+PROMETHEUS_KNOBS = STACK_CONFIG / "prometheus" / "knobs.yaml"
+ALERTMANAGER_KNOBS = STACK_CONFIG / "alertmanager" / "knobs.yaml"
+API_JOB, WORKER_JOB = "app", "worker"
+"""The demo's scrape jobs in its knobs: the API's and the worker's."""
 DEMO_DATABASE = "recruiting"
 HISTORY_DATABASE = "alerts"
 
@@ -57,6 +66,7 @@ class Ports:
     alertmanager: int = 9093
     history: int = 9095
     smtp: int = 1025
+    runbooks: int = 8088
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Ports:
@@ -80,6 +90,7 @@ class Ports:
             "Alertmanager": self.alertmanager,
             "alert-history receiver": self.history,
             "mail sink (SMTP)": self.smtp,
+            "runbooks": self.runbooks,
         }
 
 
@@ -87,13 +98,14 @@ class Ports:
 class StackOptions:
     """What the end-to-end tests may shorten; the rules and the routing tree stay as they are."""
 
-    scrape_interval: str = "15s"
-    evaluation_interval: str = "15s"
+    scrape_interval: str | None = None
+    evaluation_interval: str | None = None
+    """None: the knobs' intervals."""
     rollup_interval: str | None = None
     """Evaluate the hourly and daily roll-up groups this often (tests); None keeps 1h and 1d."""
     prometheus_knobs: prometheus_knobs.Knobs | None = None
-    """Knobs to generate the rules from (tests shorten ``for`` durations); None: the committed
-    rules, as compose uses them."""
+    """Knobs to generate the rules from (tests shorten ``for`` durations); None: the demo's
+    knobs, as compose uses them."""
     alertmanager_timing: alertmanager_knobs.Timing | None = None
     extra_receiver_url: str | None = None
     """Also send pages to this webhook (tests catch notifications there)."""
@@ -136,6 +148,10 @@ class Stack:
     @property
     def history_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.history}"
+
+    @property
+    def runbooks_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.runbooks}"
 
     @property
     def hourly_url(self) -> str:
@@ -199,21 +215,49 @@ class Stack:
                 if name not in existing:
                     conn.execute(f'CREATE DATABASE "{name}"')
 
+    def knobs(self) -> prometheus_knobs.Knobs:
+        """The demo's knobs (or the test's) with this stack's loopback targets and intervals."""
+        options, ports = self.options, self.ports
+        base = options.prometheus_knobs or prometheus_knobs.load_knobs(PROMETHEUS_KNOBS)
+        local = {API_JOB: ports.api, WORKER_JOB: ports.worker}
+        services = {
+            service: {job: [f"127.0.0.1:{local[job]}"] for job in jobs}
+            for service, jobs in base.targets.items()
+        }
+        monitoring = {
+            "prometheus": [f"127.0.0.1:{ports.prometheus}"],
+            "alertmanager": [f"127.0.0.1:{ports.alertmanager}"],
+            targets.HOURLY: [f"127.0.0.1:{ports.hourly}"],
+            targets.DAILY: [f"127.0.0.1:{ports.daily}"],
+            "alert-history": [f"127.0.0.1:{ports.history}"],
+        }
+        # Alert links open the runbooks this stack serves (demo.runbooks).
+        urls = {"grafana": base.urls.grafana, "runbooks": self.runbooks_url}
+        intervals = {
+            key: value
+            for key, value in (
+                ("scrape_interval", options.scrape_interval),
+                ("evaluation_interval", options.evaluation_interval),
+            )
+            if value is not None
+        }
+        return prometheus_config.with_targets(base, services, monitoring, urls=urls, **intervals)
+
+    def service_of(self, job: str) -> str:
+        """The service name (``OTEL_SERVICE_NAME``, ``service`` label) of a scrape job."""
+        return next(s for s, j in self.knobs().service_jobs if j == job)
+
     def _write_configs(self) -> None:
         options = self.options
         prom_dir = self.config_dir / "prometheus"
         if prom_dir.exists():
             shutil.rmtree(prom_dir)
         (prom_dir / "rules").mkdir(parents=True)
-        knobs = options.prometheus_knobs
-        if knobs is None:
-            shutil.copytree(ROOT / "prometheus" / "rules", prom_dir / "rules", dirs_exist_ok=True)
-            knobs = prometheus_knobs.load_knobs()
-        else:
-            from prometheus.rulefiles import rule_files
-
-            for name, content in rule_files(knobs).items():
-                (prom_dir / "rules" / name).write_text(yaml.safe_dump(content, sort_keys=False))
+        # The rules compose runs (demo/stack-config/), generated again from the same knobs with
+        # this stack's links (runbooks on its own port).
+        knobs = self.knobs()
+        for name, content in rule_files(knobs).items():
+            (prom_dir / "rules" / name).write_text(yaml.safe_dump(content, sort_keys=False))
         if options.rollup_interval is not None:
             slow = [
                 *(prom_dir / "rules").glob("rollup-*.yml"),
@@ -224,31 +268,7 @@ class Stack:
                 for group in data["groups"]:
                     group["interval"] = options.rollup_interval
                 path.write_text(yaml.safe_dump(data, sort_keys=False))
-        addresses = prometheus_config.Addresses(
-            app=f"127.0.0.1:{self.ports.api}",
-            worker=f"127.0.0.1:{self.ports.worker}",
-            prometheus=f"127.0.0.1:{self.ports.prometheus}",
-            alertmanager=f"127.0.0.1:{self.ports.alertmanager}",
-            hourly=f"127.0.0.1:{self.ports.hourly}",
-            daily=f"127.0.0.1:{self.ports.daily}",
-        )
-        main = prometheus_config.main_config(
-            knobs,
-            addresses,
-            scrape_interval=options.scrape_interval,
-            evaluation_interval=options.evaluation_interval,
-        )
-        main["scrape_configs"].append(
-            {
-                "job_name": "alert-history",
-                "static_configs": [
-                    {
-                        "targets": [f"127.0.0.1:{self.ports.history}"],
-                        "labels": {"service": knobs.monitoring_service},
-                    }
-                ],
-            }
-        )
+        main = prometheus_config.main_config(knobs)
         (prom_dir / "prometheus.yml").write_text(yaml.safe_dump(main, sort_keys=False))
         for window in ("1h", "1d"):
             longterm = prometheus_config.longterm_config(window)
@@ -258,7 +278,7 @@ class Stack:
 
         am_dir = self.config_dir / "alertmanager"
         am_dir.mkdir(parents=True, exist_ok=True)
-        base = alertmanager_knobs.load_knobs(ROOT / "alertmanager" / "knobs.compose.yaml")
+        base = alertmanager_knobs.load_knobs(ALERTMANAGER_KNOBS)
         history = f"{self.history_url}/alerts"
         am_knobs = base.with_receivers(
             templates_dir=str(ROOT / "alertmanager" / "templates"),
@@ -312,6 +332,10 @@ class Stack:
             },
         )
         wait_http(f"{self.history_url}/health/ready", timeout, history.popen)
+        runbooks = self._python(
+            "runbooks", "-m", "demo.runbooks", "--port", str(self.ports.runbooks)
+        )
+        wait_http(f"{self.runbooks_url}/ServiceDown.md", timeout, runbooks.popen)
         am = self._binary(
             "alertmanager",
             _binary_path("prometheus-alertmanager", "alertmanager"),
@@ -344,17 +368,14 @@ class Stack:
                 str(prom_dir / "prometheus.yml"),
                 str(self.data_dir / "prometheus"),
                 f"127.0.0.1:{self.ports.prometheus}",
+                self.prometheus_url,
             ),
-            f"--web.external-url={self.prometheus_url}",
         )
         wait_http(f"{self.prometheus_url}/-/ready", timeout, main.popen)
 
     def _start_service(self) -> None:
         timeout = self.options.ready_timeout
-        # One service name for both (the rules' `service` label; Loki's service_name).
-        knobs = self.options.prometheus_knobs or prometheus_knobs.load_knobs()
         common = {
-            "OTEL_SERVICE_NAME": knobs.services[0],
             "DEMO_DATABASE_URL": self.database_url(),
             "OTEL_TRACES_EXPORTER": "none",
             "OTEL_LOGS_EXPORTER": "none",
@@ -369,7 +390,8 @@ class Stack:
             "127.0.0.1",
             "--port",
             str(self.ports.api),
-            env=common,
+            # The same name as the `service` label of its scrape job (metrics, traces, logs).
+            env={"OTEL_SERVICE_NAME": self.service_of(API_JOB), **common},
         )
         wait_http(f"{self.api_url}/health/ready", timeout, api.popen)
         worker = self._python(
@@ -379,6 +401,7 @@ class Stack:
             env={
                 "SIGNALPOST_METRICS_PORT": str(self.ports.worker),
                 "SIGNALPOST_METRICS_ADDRESS": "127.0.0.1",
+                "OTEL_SERVICE_NAME": self.service_of(WORKER_JOB),
                 **common,
             },
         )
@@ -441,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m demo.stack",
         description="Run the demo service with Prometheus, Alertmanager and the alert history "
         "locally. Ports: DEMO_PORT_API, _WORKER, _POSTGRES, _PROMETHEUS, _HOURLY, _DAILY, "
-        "_ALERTMANAGER, _HISTORY, _SMTP.",
+        "_ALERTMANAGER, _HISTORY, _SMTP, _RUNBOOKS.",
     )
     parser.add_argument("--data", type=Path, default=ROOT / ".demo-data", help="data folder")
     parser.add_argument("--traffic", type=float, default=3.0, help="requests/s (0: none)")
@@ -485,6 +508,7 @@ def _print_urls(stack: Stack) -> None:
                 f"  long-term stores   {stack.hourly_url} (hourly), {stack.daily_url} (daily)",
                 f"  alert history      psql '{stack.database_url(HISTORY_DATABASE)}'",
                 f"  alert emails       {stack.mail_dir}/*.eml",
+                f"  runbooks           {stack.runbooks_url}/<AlertName>.md",
                 "  inject a fault     .venv/bin/python -m demo.faults enable bad_data",
                 "                     (or curl -X PUT "
                 f"'{stack.api_url}/faults/bad_data?enabled=true')",

@@ -14,10 +14,12 @@ from typing import Any
 from grafana_foundation_sdk.builders import dashboard as db
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
+from grafana import datasources as ds
 from grafana.boards import alerts, errors, health, jobs, longterm, lookup, service
+from grafana.boards.common import GENERATED_TAG
 from prometheus.knobs import DEFAULT_KNOBS, Knobs, load_knobs
 
-__all__ = ["BOARDS", "DASHBOARDS_DIR", "render_all"]
+__all__ = ["BOARDS", "DASHBOARDS_DIR", "generated_before", "main", "render_all"]
 
 DASHBOARDS_DIR = Path(__file__).with_name("dashboards")
 BOARDS: tuple[Callable[[Knobs], db.Dashboard], ...] = (
@@ -31,25 +33,48 @@ BOARDS: tuple[Callable[[Knobs], db.Dashboard], ...] = (
 )
 
 
+def _json(model: Any) -> str:
+    return json.dumps(model, cls=JSONEncoder, sort_keys=True, indent=2) + "\n"
+
+
 def render_all(knobs: Knobs) -> dict[str, str]:
     """File name → JSON text of every dashboard."""
     out: dict[str, str] = {}
     for build in BOARDS:
         model: Any = build(knobs).build()
-        text = json.dumps(model, cls=JSONEncoder, sort_keys=True, indent=2) + "\n"
-        out[f"{model.uid}.json"] = text
+        # Datasource variables first: the query variables after them use them.
+        model.templating.list_val[:0] = [v.build() for v in ds.variables(_json(model))]
+        out[f"{model.uid}.json"] = _json(model)
     return out
 
 
+def generated_before(path: Path) -> bool:
+    """Whether ``path`` is a dashboard this generator wrote: named after its UID and carrying
+    :data:`~grafana.boards.common.GENERATED_TAG`. Anything else in the directory is the
+    user's and is never touched."""
+    try:
+        model = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return (
+        isinstance(model, dict)
+        and path.name == f"{model.get('uid')}.json"
+        and GENERATED_TAG in (model.get("tags") or [])
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Command line: write the dashboards generated from ``--knobs`` into ``--out``, and
+    remove the ones it generated before that no longer exist (other files stay)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--knobs", type=Path, default=DEFAULT_KNOBS)
     parser.add_argument("--out", type=Path, default=DASHBOARDS_DIR)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     rendered = render_all(load_knobs(args.knobs))
-    for stale in set(p.name for p in args.out.glob("*.json")) - set(rendered):
-        (args.out / stale).unlink()
+    for path in sorted(args.out.glob("*.json")):
+        if path.name not in rendered and generated_before(path):
+            path.unlink()
     for name, text in rendered.items():
         (args.out / name).write_text(text, encoding="utf-8")
     print(f"wrote {len(rendered)} dashboards to {args.out}")

@@ -1,5 +1,5 @@
 """Small builders on top of grafana-foundation-sdk: one call per panel, units and descriptions
-required, datasources by fixed UID, refIds in order.
+required, datasources through the dashboard's datasource variables, refIds in order.
 """
 
 from __future__ import annotations
@@ -271,11 +271,11 @@ def trace_link(value: str = "${__value.raw}") -> str:
     """A URL opening the trace whose ID is ``value`` in Explore (Tempo)."""
     pane = {
         "trace": {
-            "datasource": ds.TEMPO,
+            "datasource": "DATASOURCE",
             "queries": [
                 {
                     "refId": "A",
-                    "datasource": {"type": "tempo", "uid": ds.TEMPO},
+                    "datasource": {"type": ds.TYPES[ds.TEMPO], "uid": "DATASOURCE"},
                     "queryType": "traceql",
                     "query": "TRACE_ID",
                 }
@@ -284,4 +284,6 @@ def trace_link(value: str = "${__value.raw}") -> str:
         }
     }
     encoded = quote(json.dumps(pane, separators=(",", ":"), sort_keys=True), safe="")
+    # Grafana fills variables into a link before opening it: the placeholders stay unencoded.
+    encoded = encoded.replace("DATASOURCE", str(ds.ref(ds.TEMPO).uid))
     return "/explore?schemaVersion=1&panes=" + encoded.replace("TRACE_ID", value)

@@ -22,6 +22,8 @@ __all__ = [
     "EXCEPTION_TYPE",
     "FAILED_STATUSES",
     "HEALTH_STATUS",
+    "INSTANCE",
+    "INSTANCES",
     "JOB_STATUS",
     "JOB_TYPE",
     "METHOD",
@@ -46,6 +48,11 @@ RATE = "$__rate_interval"
 
 SERVICE = "service"
 """The label prometheus.yml puts on every target of a service (``knobs.services``)."""
+INSTANCE = "instance"
+"""The label Prometheus puts on every target: one replica (process) of a service."""
+INSTANCES = f'{INSTANCE}=~"$instance"'
+"""The replicas chosen in the ``instance`` variable (raw series only: recordings aggregate
+over instances)."""
 
 ROUTE = prometheus_label(attr.HTTP_ROUTE)
 METHOD = prometheus_label(attr.HTTP_REQUEST_METHOD)
@@ -66,6 +73,7 @@ UNHEALTHY = str(Status.UNHEALTHY)
 
 VARIABLES: dict[str, str] = {
     "service": SERVICE,
+    "instance": INSTANCE,
     "http_route": ROUTE,
     "job_type": JOB_TYPE,
 }

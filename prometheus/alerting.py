@@ -1,13 +1,13 @@
-"""How an alerting rule is put together: labels, annotations, links, escalation."""
+"""How an alerting rule is put together: labels, annotations, links."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from prometheus.catalog import SYMPTOM_FAMILY, Alert, Family, Severity
-from prometheus.knobs import AlertKnobs, Knobs
+from prometheus.knobs import Knobs
 
-__all__ = ["Dashboard", "alert_rule", "escalating", "symptom_job"]
+__all__ = ["Dashboard", "alert_rule", "symptom_job"]
 
 Rule = dict[str, Any]
 
@@ -27,16 +27,20 @@ class Dashboard:
 def symptom_job(knobs: Knobs, name: Alert, labels: dict[str, str]) -> str | None:
     """The ``job`` label a symptom alert carries: the scrape job whose targets produce it.
 
-    ``None`` for alerts that are no symptom of one job (causes, host and meta alerts). The SLO
-    burn alerts take the family of their SLO (``labels["slo"]``): job SLOs belong to the jobs.
+    ``None`` for alerts that are no symptom of one job (causes, host and meta alerts), and when
+    the service label is ``job`` itself (the service is the job: nothing to tell apart, and the
+    label must keep its value). The SLO burn alerts take the family of their SLO
+    (``labels["slo"]``): job SLOs belong to the jobs.
     """
+    if knobs.service_label == "job":
+        return None
     family = SYMPTOM_FAMILY.get(name)
     if name in (Alert.ERROR_BUDGET_BURN_FAST, Alert.ERROR_BUDGET_BURN_SLOW):
         kinds = {o.name: o.kind for o in knobs.slos.objectives}
         family = Family.JOBS if kinds.get(labels.get("slo", "")) == "job_success" else Family.HTTP
     if family is None:
         return None
-    return knobs.symptom_jobs.http if family is Family.HTTP else knobs.symptom_jobs.jobs
+    return knobs.symptom_job("http" if family is Family.HTTP else "jobs")
 
 
 def alert_rule(
@@ -56,17 +60,23 @@ def alert_rule(
     """One alerting rule with the labels and annotations every alert carries.
 
     ``dashboard_vars`` are labels passed on as Grafana variables (``var-job_type=...``) beside
-    ``service``. Symptoms get the ``job`` label of :func:`symptom_job`. ``keep_firing_for``
-    (causes only) keeps the alert firing, and inhibiting its lagging symptoms, after its
-    condition has cleared.
+    ``service`` (the value of the knobs' ``service_label``). When that label is not
+    ``service``, the alert gets a ``service`` label with its value: Alertmanager routes,
+    groups and inhibits on ``service`` whatever the targets call it. Symptoms get the ``job``
+    label of :func:`symptom_job`. ``keep_firing_for`` (causes only) keeps the alert firing,
+    and inhibiting its lagging symptoms, after its condition has cleared.
     """
-    query = "&".join(f"var-{var}={{{{ $labels.{var} }}}}" for var in ("service", *dashboard_vars))
+    svc = knobs.service_label
+    pairs = [("service", svc), *((var, var) for var in dashboard_vars)]
+    query = "&".join(f"var-{var}={{{{ $labels.{label} }}}}" for var, label in pairs)
     rule: Rule = {"alert": str(name), "expr": expr}
     if for_ not in ("0s", "0m"):
         rule["for"] = for_
     if keep_firing_for is not None:
         rule["keep_firing_for"] = keep_firing_for
     rule["labels"] = {"severity": str(severity), **(labels or {})}
+    if svc != "service":
+        rule["labels"]["service"] = f"{{{{ $labels.{svc} }}}}"
     job = symptom_job(knobs, name, rule["labels"])
     if job is not None:
         rule["labels"]["job"] = job
@@ -77,20 +87,3 @@ def alert_rule(
         "dashboard_url": f"{knobs.urls.grafana.rstrip('/')}/d/{dashboard}?{query}",
     }
     return rule
-
-
-def escalating(
-    knobs: Knobs,
-    name: Alert,
-    timing: AlertKnobs,
-    **kwargs: Any,
-) -> list[Rule]:
-    """The warning rule, and the same condition as critical after ``escalate_after``."""
-    rules = [alert_rule(knobs, name, severity=Severity.WARNING, for_=timing.for_, **kwargs)]
-    if timing.escalate_after is not None:
-        rules.append(
-            alert_rule(
-                knobs, name, severity=Severity.CRITICAL, for_=timing.escalate_after, **kwargs
-            )
-        )
-    return rules

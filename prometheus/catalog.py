@@ -13,6 +13,7 @@ __all__ = [
     "DISTINGUISHING_LABELS",
     "INHIBITED_BY_DATABASE_DOWN",
     "INHIBITED_BY_SERVICE_DOWN",
+    "PAGING",
     "SYMPTOM_FAMILY",
     "Alert",
     "Family",
@@ -43,6 +44,7 @@ class Alert(StrEnum):
 
     SERVICE_DOWN = "ServiceDown"
     TARGET_MISSING = "TargetMissing"
+    INSTANCE_DOWN = "InstanceDown"
     ERROR_BUDGET_BURN_FAST = "ErrorBudgetBurnFast"
     ERROR_BUDGET_BURN_SLOW = "ErrorBudgetBurnSlow"
     HIGH_LATENCY = "HighLatency"
@@ -160,3 +162,22 @@ DISTINGUISHING_LABELS: tuple[str, ...] = (
 )
 """Every label by which two alerts of one name are different problems: a critical alert only
 inhibits a warning that agrees on all of them (a label absent from both counts as equal)."""
+
+# The paging policy (docs/alerting.md): the only alerts with a critical rule. User-visible
+# symptoms and hard outages; causes warn. JobFailureRatioHigh pages only when every run of a
+# job type fails (and no SLO covers it); the meta alerts page because the alerting pipeline
+# itself is broken and nothing else could.
+PAGING: frozenset[Alert] = frozenset(
+    {
+        Alert.SERVICE_DOWN,
+        Alert.TARGET_MISSING,
+        Alert.ERROR_BUDGET_BURN_FAST,
+        Alert.DATABASE_DOWN,
+        Alert.JOB_FAILURE_RATIO_HIGH,
+        Alert.PROMETHEUS_RULE_FAILURES,
+        Alert.PROMETHEUS_NOTIFICATIONS_FAILING,
+        Alert.ALERTMANAGER_NOTIFICATIONS_FAILING,
+        Alert.PROMETHEUS_RULE_GROUP_STALE,
+        Alert.PROMETHEUS_NOT_CONNECTED_TO_ALERTMANAGER,
+    }
+)

@@ -1,29 +1,29 @@
 """Prometheus configurations: the main instance and the two long-term stores.
 
-Addresses are parameters (:class:`Addresses`): the committed files use the compose stack's
-service names; a local stack or a test calls :func:`main_config` with its own. The command-line
-flags each instance needs (retention, exemplar storage, remote-write receiver) are in
-:func:`command_line`, for compose and for tests.
+Everything comes from the knobs: every service's scrape jobs and targets, the monitoring
+stack's parts, the intervals. A local stack or a test derives knobs with its own targets
+(:func:`with_targets`). The command-line flags each instance needs (retention, exemplar
+storage, remote-write receiver, external URL) are in :func:`command_line`, for compose and for
+tests.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from prometheus import recording as r
 from prometheus.knobs import Knobs
+from prometheus.targets import DAILY, HOURLY, ordered_jobs
 
 __all__ = [
-    "COMPOSE",
     "RETENTION",
     "RULE_FILES",
-    "Addresses",
     "command_line",
     "config_files",
     "longterm_config",
     "main_config",
-    "parse_addresses",
+    "with_targets",
 ]
 
 RULE_FILES: tuple[str, ...] = (
@@ -40,83 +40,97 @@ RETENTION: dict[str, str] = {"main": "7d", "1h": "30d", "1d": "365d"}
 """Retention of raw data (main) and of hourly and daily roll-ups (long-term stores)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Addresses:
-    """``host:port`` of every component the main Prometheus talks to (compose names default)."""
-
-    app: str = "app:8000"
-    worker: str = "worker:8000"
-    prometheus: str = "localhost:9090"
-    alertmanager: str = "alertmanager:9093"
-    hourly: str = "prometheus-hourly:9090"
-    daily: str = "prometheus-daily:9090"
-
-
-COMPOSE = Addresses()
-"""The compose stack's addresses: the committed prometheus.yml uses them."""
-
-
-def _scrape(job: str, target: str, service: str) -> dict[str, Any]:
-    return {
-        "job_name": job,
-        "static_configs": [{"targets": [target], "labels": {"service": service}}],
-    }
-
-
-def main_config(
+def with_targets(
     knobs: Knobs,
-    addresses: Addresses = COMPOSE,
-    *,
-    scrape_interval: str = "15s",
-    evaluation_interval: str = "30s",
-    rule_files: tuple[str, ...] = RULE_FILES,
-) -> dict[str, Any]:
+    services: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+    monitoring: Mapping[str, Sequence[str]] | None = None,
+    **changes: Any,
+) -> Knobs:
+    """The knobs with other targets (and other top-level knobs), validated again.
+
+    Args:
+        knobs: The knobs to start from.
+        services: Replaces ``services`` (service → job → targets) when given.
+        monitoring: Replaces ``monitoring_targets`` when given.
+        **changes: Other top-level knobs by their file key (``scrape_interval="1s"``).
+    """
+    data = knobs.model_dump(by_alias=True)
+    if services is not None:
+        data["services"] = services
+    if monitoring is not None:
+        data["monitoring_targets"] = monitoring
+    data.update(changes)
+    return Knobs.model_validate(data)
+
+
+def _static(targets: Sequence[str], label: str, service: str) -> dict[str, Any]:
+    # With `service_label: job` the scrape job's own name already names the service.
+    labels = {} if label == "job" else {label: service}
+    return {"targets": list(targets), "labels": labels}
+
+
+def _scrape_configs(knobs: Knobs) -> list[dict[str, Any]]:
+    # One scrape config per job name (Prometheus wants them unique); services sharing a job
+    # name get a static config each, with their own `service` label.
+    configs = [
+        {
+            "job_name": job,
+            "static_configs": [
+                _static(jobs[job], knobs.service_label, service)
+                for service, jobs in knobs.targets.items()
+                if job in jobs
+            ],
+        }
+        for job in ordered_jobs(knobs.targets)
+    ]
+    monitoring = knobs.monitoring_service
+    configs += [
+        {"job_name": job, "static_configs": [_static(targets, knobs.service_label, monitoring)]}
+        for job, targets in knobs.monitoring_targets.items()
+    ]
+    return configs
+
+
+def main_config(knobs: Knobs, *, rule_files: tuple[str, ...] = RULE_FILES) -> dict[str, Any]:
     """The main Prometheus: scrapes, rules, Alertmanager, and remote write of the roll-ups.
 
-    The app and the job worker get the first knobs ``services`` value as their ``service``
-    label; Prometheus, Alertmanager and the long-term stores get ``monitoring_service``.
+    Every job of every service is scraped with the service's name as its ``service_label``;
+    the monitoring stack's parts get ``monitoring_service``. Alerts go to every
+    ``alertmanager`` target; the hourly and daily roll-ups are written to the
+    ``prometheus-hourly`` and ``prometheus-daily`` targets.
     """
-    service, monitoring = knobs.services[0], knobs.monitoring_service
-    jobs = dict(zip(knobs.scrape_jobs, (addresses.app, addresses.worker), strict=False))
-    return {
+    config: dict[str, Any] = {
         "global": {
-            "scrape_interval": scrape_interval,
-            "evaluation_interval": evaluation_interval,
+            "scrape_interval": knobs.scrape_interval,
+            "evaluation_interval": knobs.evaluation_interval,
             "external_labels": {"prometheus": "main"},
         },
         "rule_files": list(rule_files),
-        "alerting": {
-            "alertmanagers": [{"static_configs": [{"targets": [addresses.alertmanager]}]}]
-        },
-        "scrape_configs": [
-            *(_scrape(job, target, service) for job, target in jobs.items()),
-            _scrape("prometheus", addresses.prometheus, monitoring),
-            _scrape("alertmanager", addresses.alertmanager, monitoring),
-            {
-                "job_name": "longterm",
-                "static_configs": [
-                    {
-                        "targets": [addresses.hourly, addresses.daily],
-                        "labels": {"service": monitoring},
-                    }
-                ],
-            },
-        ],
-        "remote_write": [
-            {
-                "name": f"rollup-{window}",
-                "url": f"http://{address}/api/v1/write",
-                "write_relabel_configs": [
-                    {
-                        "source_labels": ["__name__"],
-                        "regex": r.rollup_regex(window),
-                        "action": "keep",
-                    }
-                ],
-            }
-            for window, address in (("1h", addresses.hourly), ("1d", addresses.daily))
-        ],
     }
+    alertmanagers = knobs.monitoring_targets.get("alertmanager", ())
+    if alertmanagers:
+        config["alerting"] = {
+            "alertmanagers": [{"static_configs": [{"targets": list(alertmanagers)}]}]
+        }
+    config["scrape_configs"] = _scrape_configs(knobs)
+    writes = [
+        {
+            "name": f"rollup-{window}" + (f"-{index}" if index else ""),
+            "url": f"http://{address}/api/v1/write",
+            "write_relabel_configs": [
+                {
+                    "source_labels": ["__name__"],
+                    "regex": r.rollup_regex(window),
+                    "action": "keep",
+                }
+            ],
+        }
+        for window, job in (("1h", HOURLY), ("1d", DAILY))
+        for index, address in enumerate(knobs.monitoring_targets.get(job, ()))
+    ]
+    if writes:
+        config["remote_write"] = writes
+    return config
 
 
 def longterm_config(
@@ -138,11 +152,14 @@ def longterm_config(
     }
 
 
-def command_line(role: str, config: str, storage: str, listen: str) -> list[str]:
+def command_line(
+    role: str, config: str, storage: str, listen: str, external_url: str | None = None
+) -> list[str]:
     """Flags of one instance: ``role`` is ``main``, ``1h`` or ``1d``.
 
     The main instance stores exemplars (``--enable-feature=exemplar-storage``) and keeps raw
     samples 7 days; the stores accept remote write and keep their tier 30 days or a year.
+    ``external_url`` is the address people open (alert and notification links use it).
     """
     flags = [
         f"--config.file={config}",
@@ -154,31 +171,15 @@ def command_line(role: str, config: str, storage: str, listen: str) -> list[str]
         flags.append("--enable-feature=exemplar-storage")
     else:
         flags.append("--web.enable-remote-write-receiver")
+    if external_url is not None:
+        flags.append(f"--web.external-url={external_url}")
     return flags
 
 
-def parse_addresses(pairs: list[str]) -> Addresses:
-    """:class:`Addresses` from ``name=host:port`` pairs (the rest keep the compose defaults).
-
-    Raises:
-        ValueError: A pair is malformed or names no component.
-    """
-    known = set(Addresses.__dataclass_fields__)
-    chosen: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, address = pair.partition("=")
-        if not sep or name not in known or ":" not in address:
-            raise ValueError(
-                f"--address {pair!r}: expected NAME=HOST:PORT with NAME one of {sorted(known)}"
-            )
-        chosen[name] = address
-    return Addresses(**chosen)
-
-
-def config_files(knobs: Knobs, addresses: Addresses = COMPOSE) -> dict[str, dict[str, Any]]:
-    """The configurations: the committed ones use the compose stack's addresses."""
+def config_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
+    """The configurations of the main instance and the long-term stores, by file name."""
     return {
-        "prometheus.yml": main_config(knobs, addresses),
+        "prometheus.yml": main_config(knobs),
         "longterm-1h.yml": longterm_config("1h"),
         "longterm-1d.yml": longterm_config("1d"),
     }

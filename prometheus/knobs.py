@@ -10,9 +10,11 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from prometheus.burnrates import unreachable_tiers
+from prometheus.targets import JobName, Services, Target, check_consistency
+from signalpost._yamlsource import Located, YamlProblem, read, shown
 from signalpost.instrumentation.semconv import http
 
 __all__ = [
@@ -53,21 +55,27 @@ Duration = Annotated[str, AfterValidator(_check_duration)]
 Ratio = Annotated[float, Field(gt=0, lt=1)]
 
 
+_LABEL = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+_MATCHER = r'^[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"([^"\\]|\\.)*"$'
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class AlertKnobs(_Strict):
-    """How long a condition holds before it fires, and when it escalates to critical."""
+    """How long a condition holds before the alert fires."""
 
     for_: Duration = Field(default="5m", alias="for")
     escalate_after: Duration | None = None
+    """Refused: causes never escalate to critical on duration alone (the paging policy)."""
 
     @model_validator(mode="after")
-    def _escalation_is_later(self) -> AlertKnobs:
-        if self.escalate_after is not None and seconds(self.escalate_after) <= seconds(self.for_):
+    def _no_escalation(self) -> AlertKnobs:
+        if self.escalate_after is not None:
             raise ValueError(
-                f"escalate_after ({self.escalate_after}) must exceed for ({self.for_})"
+                "escalate_after is no longer supported: a cause does not page because it lasts "
+                "(paging policy in docs/alerting.md); remove the key"
             )
         return self
 
@@ -136,6 +144,7 @@ class Alerts(_Strict):
     """One entry per tunable alert (the SLO burn alerts take theirs from :class:`Slos`)."""
 
     service_down: CauseKnobs = CauseKnobs.model_validate({"for": "1m"})
+    instance_down: AlertKnobs = AlertKnobs.model_validate({"for": "5m"})
     target_missing: AlertKnobs = AlertKnobs.model_validate({"for": "5m"})
     high_latency: LatencyKnobs = LatencyKnobs()
     error_spike: ErrorSpikeKnobs = ErrorSpikeKnobs()
@@ -155,7 +164,8 @@ class Alerts(_Strict):
 
 class Urls(_Strict):
     grafana: str = "http://localhost:3000"
-    runbooks: str = "https://github.com/signalpost/signalpost/blob/main/docs/runbooks"
+    runbooks: str = "docs/runbooks"
+    """Base of the runbook links: the folder in a clone unless the team publishes them."""
 
 
 class HealthChecks(_Strict):
@@ -178,6 +188,19 @@ class Objective(_Strict):
     target: Ratio
     threshold_seconds: float | None = None
     job_type: str | None = None
+    min_bad_events: float | None = Field(default=None, ge=0)
+    """Bad events over a paging tier's long window before it may page (default: the Slos')."""
+
+    @model_validator(mode="after")
+    def _fast_burn_reachable(self) -> Objective:
+        # An error ratio cannot exceed 1: at a burn rate r the tier needs r x (1 - target) < 1.
+        for rate in unreachable_tiers(self.target):
+            raise ValueError(
+                f"SLO {self.name}: target {self.target} makes the {rate}x burn-rate tier "
+                f"unreachable ({rate} x error budget {1 - self.target:.4g} >= 100% bad events); "
+                f"use a target above {1 - 1 / rate:.4f}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _kind_settings(self) -> Objective:
@@ -197,6 +220,8 @@ class Slos(_Strict):
     window: Duration = "30d"
     fast_for: Duration = "2m"
     slow_for: Duration = "15m"
+    min_bad_events: float = Field(default=5, ge=0)
+    """Bad events a paging tier's long window must hold: at low traffic one error is no page."""
     objectives: tuple[Objective, ...] = ()
 
     request_duration_buckets: tuple[float, ...] | None = None
@@ -226,19 +251,29 @@ class SymptomJobs(_Strict):
     """The scrape job (``job`` label) whose targets produce each family of symptoms.
 
     Symptom alerts carry it as their ``job`` label: ServiceDown of that job inhibits them, and
-    ServiceDown of another job of the same service does not.
+    ServiceDown of another job of the same service does not. Unset: ``app`` (else the first
+    job) for HTTP, ``worker`` (else the HTTP job: jobs run in the app) for jobs.
     """
 
-    http: str = "app"
-    jobs: str = "worker"
+    http: str | None = None
+    jobs: str | None = None
 
 
 class Knobs(_Strict):
     """The whole knobs file."""
 
-    services: Annotated[tuple[str, ...], Field(min_length=1)]
-    scrape_jobs: tuple[str, ...] = ("app", "worker")
+    service_label: Annotated[str, Field(pattern=_LABEL)] = "service"
+    """The target label that names a service (``service``, ``job``, ``namespace``, ``app``):
+    every rule aggregates by it and alert summaries print it."""
+    selector: tuple[Annotated[str, Field(pattern=_MATCHER)], ...] = ()
+    """Label matchers added to every raw selector of the rules (``cluster="eu"``)."""
+    targets: Services = Field(alias="services")
+    """Service → scrape job → ``host:port`` targets (the file's ``services`` key)."""
+    scrape_interval: Duration = "15s"
+    evaluation_interval: Duration = "30s"
     monitoring_service: str = "monitoring"
+    monitoring_targets: dict[JobName, tuple[Target, ...]] = {}
+    """The monitoring stack's parts by job name (see :data:`prometheus.targets.MONITORING_JOBS`)."""
     urls: Urls = Urls()
     alerts: Alerts = Alerts()
     health_checks: HealthChecks = HealthChecks()
@@ -248,36 +283,91 @@ class Knobs(_Strict):
 
     @model_validator(mode="after")
     def _symptom_jobs_are_scraped(self) -> Knobs:
+        jobs = sorted({j for _, j in self.service_jobs})
         for family, job in self.symptom_jobs:
-            if job not in self.scrape_jobs:
+            if job is not None and job not in jobs:
                 raise ValueError(
-                    f"symptom_jobs.{family}: {job!r} is not one of scrape_jobs "
-                    f"{list(self.scrape_jobs)}"
+                    f"symptom_jobs.{family}: {job!r} is not a scrape job of `services` {jobs}"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Knobs:
+        check_consistency(self.targets, self.monitoring_service, self.monitoring_targets)
+        return self
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The service names (``service`` label values), in the order of the file."""
+        return tuple(self.targets)
+
+    @property
+    def service_jobs(self) -> tuple[tuple[str, str], ...]:
+        """Every (service, job) pair that must have targets (TargetMissing watches each)."""
+        return tuple((s, j) for s, jobs in self.targets.items() for j in jobs)
+
+    def symptom_job(self, family: Literal["http", "jobs"]) -> str:
+        """The scrape job that produces the symptoms of ``family`` (see :class:`SymptomJobs`)."""
+        own: str | None = getattr(self.symptom_jobs, family)
+        if own is not None:
+            return own
+        jobs = list(dict.fromkeys(j for _, j in self.service_jobs))
+        if family == "http":
+            return "app" if "app" in jobs else jobs[0]
+        return "worker" if "worker" in jobs else self.symptom_job("http")
 
     def no_progress_after(self, job_type: str) -> str:
         """The JobStuck threshold of a job type (its own, else the default)."""
         own = self.job_types.get(job_type, JobType()).no_progress_after
         return own or self.alerts.job_stuck.no_progress_after
 
+    def min_bad_events(self, slo: Objective) -> float:
+        """Bad events a paging burn tier of ``slo`` needs in its long window."""
+        own = slo.min_bad_events
+        return self.slos.min_bad_events if own is None else own
+
 
 def load_knobs(path: Path = DEFAULT_KNOBS) -> Knobs:
     """Read and validate a knobs file.
 
     Raises:
-        KnobsError: The file cannot be read or parsed, or a value is invalid (the message names
-            the file and the key).
+        KnobsError: The file cannot be read or parsed, or a value is invalid: one line naming
+            the file, the line when known, the key and why.
     """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise KnobsError(f"{path}: {exc}") from exc
+        located = read(path)
+    except OSError as exc:
+        raise KnobsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except YamlProblem as problem:
+        where = f"{path}:{problem.line}" if problem.line else str(path)
+        got = f" ({problem.got})" if problem.got else ""
+        raise KnobsError(f"{where}: expected {problem.expected}{got}") from None
+    if not isinstance(located.data, dict):
+        raise KnobsError(f"{path}: expected a mapping of knobs, got {shown(located.data)}")
+    # The earlier form: a list of service names and one list of jobs for all of them.
+    for key in ("scrape_jobs", "services"):
+        if key in located.data and (key == "scrape_jobs" or isinstance(located.data[key], list)):
+            raise KnobsError(
+                f"{path}:{located.line_of((key,))}: {key}: list each service's scrape jobs and "
+                "their targets under `services` (services: {my-service: {app: [host:8000]}})"
+            )
     try:
-        return Knobs.model_validate(data)
+        return Knobs.model_validate(located.data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise KnobsError(f"{path}: {problems}") from exc
+        raise KnobsError(_one_line(path, located, exc)) from None
+
+
+def _one_line(path: Path, located: Located, error: ValidationError) -> str:
+    parts = []
+    for item in error.errors(include_url=False):
+        ctx = item.get("ctx") or {}
+        if "path" in ctx:  # a consistency check names its own key
+            key_path = tuple(ctx["path"])
+            message = str(ctx["why"])
+        else:
+            key_path = tuple(p for p in item["loc"] if isinstance(p, str | int))
+            message = item["msg"]
+        line = located.line_of(key_path)
+        key = ".".join(str(p) for p in key_path) or "(top)"
+        parts.append(f"{path}:{line}: {key}: {message}" if line else f"{path}: {key}: {message}")
+    return "; ".join(parts)

@@ -27,8 +27,11 @@ FREQUENT_WINDOW = "15m"
 STALE_MARGIN = "1m"
 """Slack beyond two intervals before a group counts as stale: the last-evaluation metric is read
 through a scrape, up to a scrape interval late."""
-_GROUP = ("service", "job", "instance", "rule_group")
-_REMOTE = ("service", "job", "instance", "remote_name", "url")
+
+
+def _labels(k: Knobs, *extra: str) -> tuple[str, ...]:
+    """The service label (knob ``service_label``), job and instance, then ``extra``."""
+    return tuple(dict.fromkeys((k.service_label, "job", "instance", *extra)))
 
 
 def grace(period: str) -> str:
@@ -47,7 +50,7 @@ def _periods() -> list[tuple[float, float | None, str]]:
     return tiers
 
 
-def _per_group(metric: str, mon: str) -> str:
+def _per_group(metric: str, mon: str, group: tuple[str, ...]) -> str:
     """Groups whose ``metric`` grew within the window of their own evaluation interval."""
     clauses = []
     for low, high, window in _periods():
@@ -56,8 +59,8 @@ def _per_group(metric: str, mon: str) -> str:
         below = (f"< {num(high)}",) if high else ()
         bound = " ".join((interval, *above, *below))
         clauses.append(
-            f"(sum {by(_GROUP)} (increase({selector(metric, mon)}[{window}])) > 0 "
-            f"and on ({', '.join(_GROUP)}) ({bound}))"
+            f"(sum {by(group)} (increase({selector(metric, mon)}[{window}])) > 0 "
+            f"and on ({', '.join(group)}) ({bound}))"
         )
     return " or ".join(clauses)
 
@@ -78,23 +81,25 @@ def _per_remote(clause: Callable[[str, str], str]) -> str:
 
 def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
     newest = selector(m.PROMETHEUS_REMOTE_HIGHEST_TIMESTAMP_IN, mon)
+    base, group = _labels(k), _labels(k, "rule_group")
+    remote_l = _labels(k, "remote_name", "url")
 
     def lost(remote: str, window: str) -> str:
         failed = selector(m.PROMETHEUS_REMOTE_SAMPLES_FAILED, mon, remote)
-        return f"sum {by(_REMOTE)} (increase({failed}[{window}])) > 0"
+        return f"sum {by(remote_l)} (increase({failed}[{window}])) > 0"
 
     def behind(remote: str, window: str) -> str:
         sent = selector(m.PROMETHEUS_REMOTE_HIGHEST_SENT, mon, remote)
         return (
-            f"(max by (service, job, instance) ({newest}) - on (service, job, instance) "
-            f"group_right max {by(_REMOTE)} ({sent} > 0)) > {num(seconds(window))}"
+            f"(max {by(base)} ({newest}) - on ({', '.join(base)}) "
+            f"group_right max {by(remote_l)} ({sent} > 0)) > {num(seconds(window))}"
         )
     return [
         alert_rule(
             k,
             Alert.PROMETHEUS_RULE_FAILURES,
             severity=Severity.CRITICAL,
-            expr=_per_group(m.PROMETHEUS_RULE_EVALUATION_FAILURES, mon),
+            expr=_per_group(m.PROMETHEUS_RULE_EVALUATION_FAILURES, mon, group),
             for_="0m",
             summary="Prometheus {{ $labels.instance }} fails to evaluate rules",
             description=(
@@ -108,7 +113,7 @@ def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
             k,
             Alert.PROMETHEUS_RULE_GROUP_MISSED,
             severity=Severity.WARNING,
-            expr=_per_group(m.PROMETHEUS_RULE_GROUP_ITERATIONS_MISSED, mon),
+            expr=_per_group(m.PROMETHEUS_RULE_GROUP_ITERATIONS_MISSED, mon, group),
             for_="0m",
             summary="Prometheus {{ $labels.instance }} skips evaluations of a rule group",
             description=(
@@ -124,9 +129,9 @@ def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
             severity=Severity.CRITICAL,
             # 0 until a group's first evaluation (a daily group may wait a day after a restart).
             expr=(
-                f"time() - max {by(_GROUP)} "
+                f"time() - max {by(group)} "
                 f"({selector(m.PROMETHEUS_RULE_GROUP_LAST_EVALUATION, mon)} > 0) "
-                f"> 2 * max {by(_GROUP)} ({selector(m.PROMETHEUS_RULE_GROUP_INTERVAL, mon)}) "
+                f"> 2 * max {by(group)} ({selector(m.PROMETHEUS_RULE_GROUP_INTERVAL, mon)}) "
                 f"+ {num(seconds(STALE_MARGIN))}"
             ),
             for_=k.alerts.meta.for_,
@@ -170,7 +175,7 @@ def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
 
 def _delivery(k: Knobs, mon: str) -> list[Rule]:
     wait = k.alerts.meta.for_
-    base = ("service", "job", "instance")
+    base = _labels(k)
     prometheus = selector(m.PROMETHEUS_ALERTMANAGERS_DISCOVERED, mon, eq("job", m.PROMETHEUS_JOB))
     sent_errors = selector(m.PROMETHEUS_NOTIFICATIONS_ERRORS, mon)
     am_failed = selector(m.ALERTMANAGER_NOTIFICATIONS_FAILED, mon)
@@ -230,7 +235,7 @@ def _delivery(k: Knobs, mon: str) -> list[Rule]:
 
 def _stack(k: Knobs, mon: str) -> list[Rule]:
     wait = k.alerts.meta.for_
-    base = ("service", "job", "instance")
+    base = _labels(k)
     reloads = (
         (Alert.PROMETHEUS_CONFIG_RELOAD_FAILED, m.PROMETHEUS_CONFIG_RELOAD_OK, "Prometheus"),
         (Alert.ALERTMANAGER_CONFIG_RELOAD_FAILED, m.ALERTMANAGER_CONFIG_RELOAD_OK, "Alertmanager"),
@@ -261,7 +266,7 @@ def _stack(k: Knobs, mon: str) -> list[Rule]:
             k,
             Alert.MONITORING_TARGET_DOWN,
             severity=Severity.WARNING,
-            expr=f"max {by(base)} ({selector(m.UP, mon)}) == 0",
+            expr=f"max {by(base)} ({selector(m.UP, mon, *k.selector)}) == 0",
             for_=wait,
             summary="{{ $labels.job }} ({{ $labels.instance }}) of the monitoring stack is down",
             description=(
@@ -289,7 +294,9 @@ def _stack(k: Knobs, mon: str) -> list[Rule]:
             Alert.WATCHDOG,
             severity=Severity.NONE,
             # label_replace: annotation templates see the expression's labels, not the rule's.
-            expr=f'label_replace(vector(1), "service", "{k.monitoring_service}", "", "")',
+            expr=(
+                f'label_replace(vector(1), "{k.service_label}", "{k.monitoring_service}", "", "")'
+            ),
             for_="0m",
             summary="Alerting pipeline is alive",
             description=(
@@ -303,6 +310,6 @@ def _stack(k: Knobs, mon: str) -> list[Rule]:
 
 
 def meta_rules(knobs: Knobs) -> list[Rule]:
-    """Every meta-alert, on the targets labelled ``service=<monitoring_service>``."""
-    mon = eq("service", knobs.monitoring_service)
+    """Every meta-alert, on the targets whose service label is ``monitoring_service``."""
+    mon = eq(knobs.service_label, knobs.monitoring_service)
     return [*_rules_and_writes(knobs, mon), *_delivery(knobs, mon), *_stack(knobs, mon)]

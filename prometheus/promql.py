@@ -10,6 +10,7 @@ from prometheus_client import utils
 
 __all__ = [
     "by",
+    "counted",
     "eq",
     "le_value",
     "match",
@@ -57,6 +58,36 @@ def zero_if_absent(expr: str, reference: str) -> str:
     absent instead of 0 and an SLO expression built on it would silently vanish.
     """
     return f"({expr} or 0 * {reference})"
+
+
+def counted(
+    fn: str, sel: str, window: str, window_seconds: float, labels: Iterable[str], scraped: str
+) -> str:
+    """``sum by (labels) (fn(sel[window]))`` that also counts each series' first sample.
+
+    prometheus-client creates a labelled series on first use with its first value (a first
+    5xx appears at 1): ``rate``/``increase`` need two samples and never count it. A series
+    absent ``window`` ago is new when its target (``scraped``, its ``up``) was scraped more
+    often within the window than the series has samples: it appeared in a scrape after the
+    target's first, so its first value is an increase from 0. A series Prometheus sees at
+    the same time as its target (Prometheus's own restart, a replica it did not scrape
+    before) holds old totals: left out, so they never count as a burst of new events.
+    ``fn`` is ``rate`` (the first value spread over ``window_seconds``) or ``increase``.
+    """
+    agg = by(labels)
+    moved = f"sum {agg} ({fn}({sel}[{window}]))"
+    new = f"(min_over_time({sel}[{window}]) unless {sel} offset {window})"
+    later = (
+        f"count_over_time({sel}[{window}]) "
+        # max by: one right-hand series per target even if ``up`` carries extra labels.
+        f"< on (job, instance) group_left max by (job, instance) "
+        f"(count_over_time({scraped}[{window}]))"
+    )
+    first = f"({new} and ({later}))"
+    if fn == "rate":
+        first = f"{first} / {num(window_seconds)}"
+    appeared = f"sum {agg} ({first})"
+    return f"({moved} + ({appeared} or 0 * {moved}) or {appeared})"
 
 
 def num(value: float) -> str:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from prometheus import recording as r
-from prometheus.knobs import Knobs
-from prometheus.promql import by, matcher_regex, num, selector, zero_if_absent
+from prometheus import selfmetrics as m
+from prometheus.knobs import Knobs, seconds
+from prometheus.promql import by, counted, num, selector, zero_if_absent
 from signalpost.instrumentation.jobs.state import JobState
 from signalpost.instrumentation.semconv import MetricSpec, db, health, http, jobs, prometheus_label
 from signalpost.instrumentation.semconv import attributes as attr
 
-__all__ = ["Rule", "recording_groups", "rollup_group", "service_matcher"]
+__all__ = ["Rule", "Source", "recording_groups", "rollup_group"]
 
 Rule = dict[str, Any]
 
@@ -31,11 +32,6 @@ HEALTH_STATUS = prometheus_label(health.STATUS)
 SERVER_ERROR = f'{STATUS_CODE}=~"5.."'
 
 
-def service_matcher(knobs: Knobs) -> str:
-    """``service=~"a|b"``: the services the rules cover."""
-    return f'service=~"{matcher_regex(knobs.services)}"'
-
-
 def _count(spec: MetricSpec) -> str:
     return f"{spec.name}_count"
 
@@ -44,17 +40,32 @@ def _bucket(spec: MetricSpec) -> str:
     return f"{spec.name}_bucket"
 
 
-class _Source:
-    """Raw-series expressions over one window: ``rate`` for 5m, ``increase`` for roll-ups."""
+class Source:
+    """Raw-series expressions over one window: ``rate`` for 5m, ``increase`` otherwise.
+
+    Every raw selector carries the knobs' ``selector`` matchers.
+    """
 
     def __init__(self, knobs: Knobs, window: str) -> None:
-        self.service = service_matcher(knobs)
+        self.matchers = knobs.selector
+        self.up = selector(m.UP, *knobs.selector)
         self.window = window
         self.fn = "rate" if window == "5m" else "increase"
 
+    def select(self, metric: str, *matchers: str) -> str:
+        """``metric{selector..., matchers...}``."""
+        return selector(metric, *self.matchers, *matchers)
+
     def sum(self, labels: tuple[str, ...], metric: str, *matchers: str) -> str:
-        inner = selector(metric, self.service, *matchers)
+        """The summed rate or increase of a counter."""
+        inner = self.select(metric, *matchers)
         return f"sum {by(labels)} ({self.fn}({inner}[{self.window}]))"
+
+    def count(self, labels: tuple[str, ...], metric: str, *matchers: str) -> str:
+        """Like :meth:`sum`, counting a series' first sample too (:func:`promql.counted`)."""
+        inner = self.select(metric, *matchers)
+        window = self.window
+        return counted(self.fn, inner, window, seconds(window), labels, self.up)
 
 
 def _quantiles(name: str, buckets: str, labels: tuple[str, ...]) -> list[Rule]:
@@ -70,20 +81,21 @@ def _quantiles(name: str, buckets: str, labels: tuple[str, ...]) -> list[Rule]:
 
 def _family(knobs: Knobs, window: str) -> list[Rule]:
     """The rules of one window: names from :mod:`prometheus.recording`, rolled up if not 5m."""
-    src = _Source(knobs, window)
+    src = Source(knobs, window)
+    svc = knobs.service_label
 
     def name(base: str) -> str:
         return base if window == "5m" else r.rollup(base, window)
 
-    http_l = ("service", ROUTE)
-    job_l = ("service", JOB_TYPE)
-    db_l = ("service", DB_OPERATION)
-    requests = src.sum(http_l, _count(http.REQUEST_DURATION))
+    http_l = (svc, ROUTE)
+    job_l = (svc, JOB_TYPE)
+    db_l = (svc, DB_OPERATION)
+    requests = src.count(http_l, _count(http.REQUEST_DURATION))
     finished_all = f"sum {by(job_l)} ({name(r.JOB_FINISHED)})"
     succeeded = f'sum {by(job_l)} ({name(r.JOB_FINISHED)}{{{JOB_STATUS}="{JobState.SUCCEEDED}"}})'
 
     def status_max(labels: tuple[str, ...], spec: MetricSpec) -> str:
-        inner = selector(spec.name, src.service)
+        inner = src.select(spec.name)
         if window != "5m":
             inner = f"max_over_time({inner}[{window}])"
         return f"max {by(labels)} ({inner})"
@@ -93,7 +105,8 @@ def _family(knobs: Knobs, window: str) -> list[Rule]:
         {
             "record": name(r.HTTP_ERRORS),
             "expr": zero_if_absent(
-                src.sum(http_l, _count(http.REQUEST_DURATION), SERVER_ERROR), requests
+                src.count(http_l, _count(http.REQUEST_DURATION), SERVER_ERROR),
+                name(r.HTTP_REQUESTS),
             ),
         },
         {
@@ -105,10 +118,13 @@ def _family(knobs: Knobs, window: str) -> list[Rule]:
             "expr": src.sum((*http_l, "le"), _bucket(http.REQUEST_DURATION)),
         },
         *_quantiles(name(r.HTTP_LATENCY), name(r.HTTP_BUCKETS), http_l),
-        {"record": name(r.JOB_STARTED), "expr": src.sum(job_l, jobs.RUNS_STARTED.exposition_name)},
+        {
+            "record": name(r.JOB_STARTED),
+            "expr": src.count(job_l, jobs.RUNS_STARTED.exposition_name),
+        },
         {
             "record": name(r.JOB_FINISHED),
-            "expr": src.sum((*job_l, JOB_STATUS), jobs.RUNS_FINISHED.exposition_name),
+            "expr": src.count((*job_l, JOB_STATUS), jobs.RUNS_FINISHED.exposition_name),
         },
         {
             "record": name(r.JOB_SUCCESS_RATIO),
@@ -128,13 +144,11 @@ def _family(knobs: Knobs, window: str) -> list[Rule]:
         *_quantiles(name(r.DB_LATENCY), name(r.DB_BUCKETS), db_l),
         {
             "record": name(r.HEALTH_STATUS),
-            "expr": status_max(("service", HEALTH_STATUS), health.HEALTH_STATUS),
+            "expr": status_max((svc, HEALTH_STATUS), health.HEALTH_STATUS),
         },
         {
             "record": name(r.HEALTH_CHECK_STATUS),
-            "expr": status_max(
-                ("service", CHECK_NAME, CHECK_KIND, HEALTH_STATUS), health.CHECK_STATUS
-            ),
+            "expr": status_max((svc, CHECK_NAME, CHECK_KIND, HEALTH_STATUS), health.CHECK_STATUS),
         },
     ]
     return rules

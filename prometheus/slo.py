@@ -12,10 +12,11 @@ from typing import Any
 
 from prometheus import recording as r
 from prometheus.alerting import Dashboard, alert_rule
+from prometheus.burnrates import BURN_TIERS, Tier
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs, Objective
-from prometheus.promql import by, le_value, num, selector, zero_if_absent
-from prometheus.recording_rules import JOB_STATUS, JOB_TYPE, SERVER_ERROR, service_matcher
+from prometheus.promql import by, le_value, num, zero_if_absent
+from prometheus.recording_rules import JOB_STATUS, JOB_TYPE, SERVER_ERROR, Source
 from signalpost.instrumentation.jobs.state import JobState
 from signalpost.instrumentation.semconv import http, jobs
 
@@ -23,48 +24,49 @@ __all__ = ["BURN_TIERS", "budget_group", "slo_groups", "slo_rollups"]
 
 Rule = dict[str, Any]
 
-# (alert, severity, ((long window, short window, burn rate), ...)): the workbook's tiers.
-BURN_TIERS: tuple[tuple[Alert, Severity, tuple[tuple[str, str, float], ...]], ...] = (
-    (Alert.ERROR_BUDGET_BURN_FAST, Severity.CRITICAL, (("1h", "5m", 14.4), ("6h", "30m", 6.0))),
-    (Alert.ERROR_BUDGET_BURN_SLOW, Severity.WARNING, (("1d", "2h", 3.0), ("3d", "6h", 1.0))),
-)
 
+def _events(knobs: Knobs, slo: Objective, window: str, recorded: str) -> tuple[str, str]:
+    """(events, bad events) of ``slo`` over ``window``: per second for 5m, counts otherwise.
 
-def _events(knobs: Knobs, slo: Objective, window: str) -> tuple[str, str]:
-    """(events, bad events) of ``slo`` over ``window``: per second for 5m, counts otherwise."""
-    fn = "rate" if window == "5m" else "increase"
-    service = service_matcher(knobs)
+    ``recorded`` names the events' recording rule, evaluated just before the bad events' in
+    the same group: the bad events expression reads it rather than repeating its PromQL.
+    """
+    src = Source(knobs, window)
+    svc = knobs.service_label
+
+    def recorded_events(labels: tuple[str, ...]) -> str:
+        return f'sum {by(labels)} ({recorded}{{slo="{slo.name}"}})'
 
     def total(metric: str, labels: tuple[str, ...], *matchers: str) -> str:
-        return f"sum {by(labels)} ({fn}({selector(metric, service, *matchers)}[{window}]))"
+        return src.count(labels, metric, *matchers)
 
     if slo.kind == "job_success":
-        labels = ("service", JOB_TYPE)
+        labels = (svc, JOB_TYPE)
         jt = f'{JOB_TYPE}="{slo.job_type}"'
         metric = jobs.RUNS_FINISHED.exposition_name
         events = total(metric, labels, jt, f'{JOB_STATUS}!="{JobState.CANCELLED}"')
         failed = f"{JobState.FAILED}|{JobState.TIMED_OUT}"
-        bad = zero_if_absent(total(metric, labels, jt, f'{JOB_STATUS}=~"{failed}"'), events)
-        return events, bad
+        bad = total(metric, labels, jt, f'{JOB_STATUS}=~"{failed}"')
+        return events, zero_if_absent(bad, recorded_events(labels))
     count = f"{http.REQUEST_DURATION.name}_count"
-    events = total(count, ("service",))
+    events = total(count, (svc,))
     if slo.kind == "http_availability":
-        return events, zero_if_absent(total(count, ("service",), SERVER_ERROR), events)
+        return events, zero_if_absent(total(count, (svc,), SERVER_ERROR), recorded_events((svc,)))
     if slo.threshold_seconds is None:  # Objective's validator requires it; this narrows
         raise ValueError(f"SLO {slo.name}: http_latency needs threshold_seconds")
     fast = total(
         f"{http.REQUEST_DURATION.name}_bucket",
-        ("service",),
+        (svc,),
         f'le="{le_value(slo.threshold_seconds)}"',
     )
-    return events, f"({events} - {fast})"
+    return events, f"({recorded_events((svc,))} - {fast})"
 
 
 def slo_groups(knobs: Knobs) -> list[dict[str, Any]]:
     """SLO events, error ratios per burn window, and the burn-rate alerts."""
     records: list[Rule] = []
     for slo in knobs.slos.objectives:
-        events, bad = _events(knobs, slo, "5m")
+        events, bad = _events(knobs, slo, "5m", r.SLO_EVENTS)
         records.append({"record": r.SLO_EVENTS, "expr": events, "labels": {"slo": slo.name}})
         records.append({"record": r.SLO_BAD, "expr": bad, "labels": {"slo": slo.name}})
     for window in r.SLO_BURN_WINDOWS:
@@ -87,19 +89,33 @@ def _burn_alert(
     slo: Objective,
     name: Alert,
     severity: Severity,
-    tiers: tuple[tuple[str, str, float], ...],
+    tiers: tuple[Tier, ...],
 ) -> Rule:
     budget = 1 - slo.target
+    fast = severity is Severity.CRITICAL
+    this = f'{{slo="{slo.name}"}}'
+    least = knobs.min_bad_events(slo)
     clauses = []
     for long, short, rate in tiers:
         limit = num(rate * budget)
-        clauses.append(
-            f'({r.slo_error_ratio(long)}{{slo="{slo.name}"}} > {limit} '
-            f'and {r.slo_error_ratio(short)}{{slo="{slo.name}"}} > {limit})'
+        clause = (
+            f"{r.slo_error_ratio(long)}{this} > {limit} "
+            f"and {r.slo_error_ratio(short)}{this} > {limit}"
         )
+        if fast and least > 0:
+            # SRE workbook, low traffic: a page needs enough bad events in the long window.
+            # Each event weighs 1/300 in every 5-minute rate sample that covers it: the sum
+            # over the window, per sample in 5 minutes, times 300 counts them (to about 20 %)
+            # whatever the evaluation interval and however little history there is.
+            bad = f"{r.SLO_BAD}{this}"
+            clause += (
+                f" and sum_over_time({bad}[{long}]) / count_over_time({bad}[5m]) * 300 "
+                f">= {num(least)}"
+            )
+        clauses.append(f"({clause})")
     pace = " or ".join(f"{num(rate)}x over {long}" for long, _, rate in tiers)
-    fast = severity is Severity.CRITICAL
     job = slo.kind == "job_success"
+    svc = knobs.service_label
     return alert_rule(
         knobs,
         name,
@@ -107,7 +123,7 @@ def _burn_alert(
         expr=" or ".join(clauses),
         for_=knobs.slos.fast_for if fast else knobs.slos.slow_for,
         summary=(
-            "{{ $labels.service }}: SLO {{ $labels.slo }} is burning its error budget "
+            f"{{{{ $labels.{svc} }}}}: SLO {{{{ $labels.slo }}}} is burning its error budget "
             + ("fast" if fast else "steadily")
         ),
         description=(
@@ -126,7 +142,7 @@ def slo_rollups(knobs: Knobs, window: str) -> list[Rule]:
     """Hourly or daily SLO event counts (for the budget and the long-term store)."""
     rules: list[Rule] = []
     for slo in knobs.slos.objectives:
-        events, bad = _events(knobs, slo, window)
+        events, bad = _events(knobs, slo, window, r.rollup(r.SLO_EVENTS, window))
         labels = {"slo": slo.name}
         rules.append({"record": r.rollup(r.SLO_EVENTS, window), "expr": events, "labels": labels})
         rules.append({"record": r.rollup(r.SLO_BAD, window), "expr": bad, "labels": labels})

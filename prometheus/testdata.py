@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from prometheus.alerting import symptom_job
@@ -13,6 +14,7 @@ from prometheus.rulefiles import group_names
 from signalpost.instrumentation.semconv import MetricSpec
 
 __all__ = [
+    "TEST_KNOBS",
     "Expect",
     "TestCase",
     "alert_test",
@@ -24,6 +26,9 @@ __all__ = [
 ]
 
 TestCase = dict[str, Any]
+
+TEST_KNOBS = Path(__file__).with_name("tests") / "knobs.yaml"
+"""The knobs the unit tests' rules are generated with (hand-written)."""
 
 
 def labels_text(metric: str, labels: dict[str, str]) -> str:
@@ -82,7 +87,8 @@ class Expect:
         if job is not None:
             labels = {**labels, "job": job}
         grafana = self.knobs.urls.grafana.rstrip("/")
-        query = "&".join(f"var-{v}={labels[v]}" for v in ("service", *dashboard_vars))
+        pairs = [("service", self.knobs.service_label), *((v, v) for v in dashboard_vars)]
+        query = "&".join(f"var-{var}={labels.get(label, '')}" for var, label in pairs)
         return {
             "exp_labels": {"severity": str(severity), **labels},
             "exp_annotations": {
@@ -115,6 +121,6 @@ def rules_under_test(knobs: Knobs, *files: str) -> dict[str, Any]:
     recorded series would lag one evaluation now and then.
     """
     return {
-        "rule_files": [f"../rules/{f}" for f in files],
+        "rule_files": [f"rules/{f}" for f in files],
         "group_eval_order": group_names(knobs, *files),
     }

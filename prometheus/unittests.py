@@ -1,4 +1,7 @@
-"""promtool unit tests of the generated rules, for the repository's own knobs.
+"""promtool unit tests of the generated rules, with the tests' own knobs (``tests/knobs.yaml``).
+
+The rules under test are generated from those knobs into ``tests/rules/``: the tests pin the
+generator's PromQL with known data whatever the repository's knobs select.
 
 Each alert has a group with healthy data (quiet) and a group with the failure, evaluated before
 its ``for`` has run out (quiet), once firing (exact labels and annotations) and, for escalating
@@ -14,8 +17,17 @@ from prometheus import selfmetrics as m
 from prometheus.alerting import Dashboard as D
 from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
-from prometheus.knobs import Knobs
-from prometheus.testdata import Expect, alert_test, bucket_series, rules_under_test, series
+from prometheus.knobs import Knobs, load_knobs
+from prometheus.rulefiles import rule_files
+from prometheus.scenarios import scenario_files
+from prometheus.testdata import (
+    TEST_KNOBS,
+    Expect,
+    alert_test,
+    bucket_series,
+    rules_under_test,
+    series,
+)
 from prometheus.unittests_causes import cause_test_files
 from prometheus.unittests_meta import meta_test_files
 from prometheus.unittests_records import record_files
@@ -50,23 +62,52 @@ def _availability(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         A.TARGET_MISSING,
         S.CRITICAL,
         {"service": svc, "job": "app"},
-        summary=f"{svc} has no app target",
+        summary="No app target to scrape",
         description=(
-            f"Prometheus has had no app target of {svc} to scrape for 5m: service discovery "
+            "Prometheus has had no app target to scrape for 5m: service discovery "
             "or the scrape configuration lost it, so nothing about it is monitored."
+        ),
+        dashboard=D.HEALTH,
+    )
+    replica = {**app, "instance": "app-2:8000"}
+    one_down = e.alert(
+        A.INSTANCE_DOWN,
+        S.WARNING,
+        {"service": svc, "job": "app", "instance": "app-2:8000"},
+        summary=f"{svc}: app target app-2:8000 is down",
+        description=(
+            f"app-2:8000 has failed its scrapes for 5m; other app targets of {svc} still answer."
         ),
         dashboard=D.HEALTH,
     )
     return [
         _group(
             [series(m.UP, app, "1x10"), series(m.UP, worker, "1x10")],
-            [alert_test("5m", A.SERVICE_DOWN), alert_test("8m", A.TARGET_MISSING)],
+            [
+                alert_test("5m", A.SERVICE_DOWN),
+                alert_test("8m", A.TARGET_MISSING),
+                alert_test("8m", A.INSTANCE_DOWN),
+            ],
+        ),
+        # One of two app replicas down: InstanceDown, not ServiceDown.
+        _group(
+            [
+                series(m.UP, app, "1x10"),
+                series(m.UP, replica, "0x10"),
+                series(m.UP, worker, "1x10"),
+            ],
+            [
+                alert_test("3m", A.INSTANCE_DOWN),
+                alert_test("6m", A.INSTANCE_DOWN, one_down),
+                alert_test("6m", A.SERVICE_DOWN),
+            ],
         ),
         _group(
             [series(m.UP, app, "0x10"), series(m.UP, worker, "1x10")],
             [
                 alert_test("0m", A.SERVICE_DOWN),
                 alert_test("3m", A.SERVICE_DOWN, down),
+                alert_test("8m", A.INSTANCE_DOWN),
             ],
         ),
         _group(
@@ -81,16 +122,15 @@ def _http(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     base = {"service": svc, "job": "app", "instance": "app:8000", "http_request_method": "GET"}
     ok = {**base, "http_response_status_code": "200"}
 
-    def slow(severity: S) -> dict[str, Any]:
-        return e.alert(
-            A.HIGH_LATENCY,
-            severity,
-            {"service": svc, "http_route": "/slow"},
-            summary=f"{svc}: /slow is slow",
-            description="The 99th percentile latency of /slow is 2.485s, above 1s.",
-            dashboard=D.SERVICE,
-            dashboard_vars=("http_route",),
-        )
+    slow = e.alert(
+        A.HIGH_LATENCY,
+        S.WARNING,
+        {"service": svc, "http_route": "/slow"},
+        summary=f"{svc}: /slow is slow",
+        description="The 99th percentile latency of /slow is 2.485s, above 1s.",
+        dashboard=D.SERVICE,
+        dashboard_vars=("http_route",),
+    )
 
     spike = e.alert(
         A.ERROR_SPIKE,
@@ -130,8 +170,9 @@ def _http(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             ],
             [
                 alert_test("5m", A.HIGH_LATENCY),
-                alert_test("12m", A.HIGH_LATENCY, slow(S.WARNING)),
-                alert_test("32m", A.HIGH_LATENCY, slow(S.WARNING), slow(S.CRITICAL)),
+                alert_test("12m", A.HIGH_LATENCY, slow),
+                # A cause: it never turns critical, however long it lasts.
+                alert_test("38m", A.HIGH_LATENCY, slow),
                 alert_test("8m", A.ERROR_SPIKE),
                 alert_test("15m", A.ERROR_SPIKE, spike),
             ],
@@ -169,23 +210,36 @@ def _jobs(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         dashboard_vars=jt,
     )
 
-    def ratio(severity: S) -> dict[str, Any]:
+    def ratio(job_type: str, share: str) -> dict[str, Any]:
         return e.alert(
             A.JOB_FAILURE_RATIO_HIGH,
-            severity,
-            {"service": svc, "job_type": "matching"},
-            summary=f"{svc}: many matching runs fail",
+            S.WARNING,
+            {"service": svc, "job_type": job_type},
+            summary=f"{svc}: many {job_type} runs fail",
             description=(
-                "50% of matching runs finished in the last 30m failed or timed out (threshold 25%)."
+                f"{share} of {job_type} runs finished in the last 30m failed or timed out "
+                "(threshold 25%)."
             ),
             dashboard=D.JOBS,
             dashboard_vars=jt,
         )
 
-    def stuck(severity: S, job_type: str, age: str) -> dict[str, Any]:
+    outright = e.alert(
+        A.JOB_FAILURE_RATIO_HIGH,
+        S.CRITICAL,
+        {"service": svc, "job_type": "digest"},
+        summary=f"{svc}: every digest run fails",
+        description=(
+            "Every digest run finished in the last 30m failed or timed out (at least 4 runs)."
+        ),
+        dashboard=D.JOBS,
+        dashboard_vars=jt,
+    )
+
+    def stuck(job_type: str, age: str) -> dict[str, Any]:
         return e.alert(
             A.JOB_STUCK,
-            severity,
+            S.WARNING,
             {"service": svc, "job_type": job_type},
             summary=f"{svc}: a {job_type} run is stuck",
             description=f"A running {job_type} run has reported no progress for {age}.",
@@ -254,8 +308,27 @@ def _jobs(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             ],
             [
                 alert_test("10m", A.JOB_FAILURE_RATIO_HIGH),
-                alert_test("17m", A.JOB_FAILURE_RATIO_HIGH, ratio(S.WARNING)),
-                alert_test("63m", A.JOB_FAILURE_RATIO_HIGH, ratio(S.WARNING), ratio(S.CRITICAL)),
+                alert_test("17m", A.JOB_FAILURE_RATIO_HIGH, ratio("matching", "50%")),
+                # Half failing is a cause: it never pages, however long it lasts.
+                alert_test("63m", A.JOB_FAILURE_RATIO_HIGH, ratio("matching", "50%")),
+            ],
+        ),
+        # Every run failing: digest (no SLO) pages; matching's own SLO pages for it instead.
+        _group(
+            [
+                series(finished, {**w, "job_type": "digest", "job_status": "failed"}, "0+1x40"),
+                series(finished, {**matching, "job_status": "failed"}, "0+1x40"),
+                *recent,
+            ],
+            [
+                alert_test("12m", A.JOB_FAILURE_RATIO_HIGH),
+                alert_test(
+                    "25m",
+                    A.JOB_FAILURE_RATIO_HIGH,
+                    outright,
+                    ratio("digest", "100%"),
+                    ratio("matching", "100%"),
+                ),
             ],
         ),
         # matching has its own threshold (30m), digest the default (15m).
@@ -268,20 +341,18 @@ def _jobs(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             ],
             [
                 alert_test("14m", A.JOB_STUCK),
-                alert_test("25m", A.JOB_STUCK, stuck(S.WARNING, "digest", "25m 0s")),
+                alert_test("25m", A.JOB_STUCK, stuck("digest", "25m 0s")),
                 alert_test(
                     "35m",
                     A.JOB_STUCK,
-                    stuck(S.WARNING, "digest", "35m 0s"),
-                    stuck(S.WARNING, "matching", "35m 0s"),
+                    stuck("digest", "35m 0s"),
+                    stuck("matching", "35m 0s"),
                 ),
                 alert_test(
                     "65m",
                     A.JOB_STUCK,
-                    stuck(S.WARNING, "digest", "1h 5m 0s"),
-                    stuck(S.CRITICAL, "digest", "1h 5m 0s"),
-                    stuck(S.WARNING, "matching", "1h 5m 0s"),
-                    stuck(S.CRITICAL, "matching", "1h 5m 0s"),
+                    stuck("digest", "1h 5m 0s"),
+                    stuck("matching", "1h 5m 0s"),
                 ),
             ],
         ),
@@ -298,12 +369,15 @@ def _not_succeeded(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     w = {"service": svc, "job": "worker", "instance": "worker:8000"}
     last = jobs.LAST_SUCCESS.name
 
-    def late(severity: S, job_type: str, every: str, ago: str) -> dict[str, Any]:
+    def late(job_type: str, every: str, ago: str, service: str | None = svc) -> dict[str, Any]:
+        labels = (
+            {"job_type": job_type} if service is None else {"service": svc, "job_type": job_type}
+        )
         return e.alert(
             A.JOB_NOT_SUCCEEDED,
-            severity,
-            {"service": svc, "job_type": job_type},
-            summary=f"{svc}: {job_type} has not succeeded for {every}",
+            S.WARNING,
+            labels,
+            summary=f"{service or ''}: {job_type} has not succeeded for {every}",
             description=(
                 f"No {job_type} run has succeeded for {ago}; {job_type} must succeed at least "
                 f"every {every}."
@@ -319,27 +393,33 @@ def _not_succeeded(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             [series(last, {**w, "job_type": "matching"}, "0x160"), *fresh],
             [
                 alert_test("6h", A.JOB_NOT_SUCCEEDED),
-                alert_test(
-                    "7h", A.JOB_NOT_SUCCEEDED, late(S.WARNING, "matching", "6h", "7h 0m 0s")
-                ),
-                alert_test(
-                    "13h",
-                    A.JOB_NOT_SUCCEEDED,
-                    late(S.WARNING, "matching", "6h", "13h 0m 0s"),
-                    late(S.CRITICAL, "matching", "6h", "13h 0m 0s"),
-                ),
+                alert_test("7h", A.JOB_NOT_SUCCEEDED, late("matching", "6h", "7h 0m 0s")),
+                # A cause: it never pages, however long it lasts.
+                alert_test("13h", A.JOB_NOT_SUCCEEDED, late("matching", "6h", "13h 0m 0s")),
             ],
             interval="5m",
         ),
-        # resume_parsing never succeeded since the process started: no series at all.
+        # resume_parsing never succeeded since the process started: no series at all, and no
+        # process that knows the job type (the alert cannot name the service) ...
         _group(
             [series(last, {**w, "job_type": t}, "0+300x30") for t in ("matching", "digest")],
             [
                 alert_test(
                     "1h",
                     A.JOB_NOT_SUCCEEDED,
-                    late(S.WARNING, "resume_parsing", "1h", "1h 0m 0s"),
+                    late("resume_parsing", "1h", "1h 0m 0s", service=None),
                 ),
+            ],
+            interval="5m",
+        ),
+        # ... or a process runs it (its in-progress gauge) without success: the service named.
+        _group(
+            [
+                *(series(last, {**w, "job_type": t}, "0+300x30") for t in ("matching", "digest")),
+                series(jobs.RUNS_IN_PROGRESS.name, {**w, "job_type": "resume_parsing"}, "1x30"),
+            ],
+            [
+                alert_test("1h", A.JOB_NOT_SUCCEEDED, late("resume_parsing", "1h", "1h 0m 0s")),
             ],
             interval="5m",
         ),
@@ -421,7 +501,7 @@ def _health(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     )
     schema = e.alert(
         A.SCHEMA_INVALID,
-        S.CRITICAL,
+        S.WARNING,
         {"service": svc, "health_check_name": "schema"},
         summary=f"{svc}: the database schema does not match",
         description=(
@@ -462,7 +542,7 @@ def _health(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             [
                 alert_test("4m", A.HEALTH_CHECK_FAILING),
                 alert_test("7m", A.HEALTH_CHECK_FAILING, failing(S.WARNING)),
-                alert_test("32m", A.HEALTH_CHECK_FAILING, failing(S.WARNING), failing(S.CRITICAL)),
+                alert_test("38m", A.HEALTH_CHECK_FAILING, failing(S.WARNING)),
             ],
         ),
         # The database and schema checks fire their own alerts, not HealthCheckFailing.
@@ -484,7 +564,7 @@ def _health(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             [
                 alert_test("5m", A.DATABASE_SLOW),
                 alert_test("12m", A.DATABASE_SLOW, slow(S.WARNING)),
-                alert_test("32m", A.DATABASE_SLOW, slow(S.WARNING), slow(S.CRITICAL)),
+                alert_test("38m", A.DATABASE_SLOW, slow(S.WARNING)),
             ],
         ),
     ]
@@ -544,7 +624,7 @@ def _host(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             [
                 alert_test("10m", A.MEMORY_HIGH),
                 alert_test("17m", A.MEMORY_HIGH, memory(S.WARNING)),
-                alert_test("62m", A.MEMORY_HIGH, memory(S.WARNING), memory(S.CRITICAL)),
+                alert_test("68m", A.MEMORY_HIGH, memory(S.WARNING)),
             ],
         ),
     ]
@@ -661,7 +741,7 @@ def _slo_alerts(k: Knobs, e: Expect) -> list[dict[str, Any]]:
                     burn(
                         A.ERROR_BUDGET_BURN_FAST,
                         S.CRITICAL,
-                        "matching-success",
+                        "matching-runs",
                         "50%",
                         "95",
                         "5",
@@ -706,8 +786,9 @@ def _slo_alerts(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     ]
 
 
-def test_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
-    """Test file name (under ``tests/``) to its content."""
+def test_files() -> dict[str, dict[str, Any]]:
+    """File name (under ``tests/``) to its content: the test files and the rules they test."""
+    knobs = load_knobs(TEST_KNOBS)
     e = Expect(knobs)
     alerts = [
         *_availability(knobs, e),
@@ -734,6 +815,8 @@ def test_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
             "tests": _slo_alerts(knobs, e),
         },
         **record_files(knobs),
+        **scenario_files(knobs),
         **meta_test_files(knobs),
         **cause_test_files(knobs),
+        **{f"rules/{name}": content for name, content in rule_files(knobs).items()},
     }

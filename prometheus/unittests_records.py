@@ -218,7 +218,7 @@ def _slo_tests(svc: str) -> list[dict[str, Any]]:
         return labels_text(name, {"service": svc, "slo": slo, **extra})
 
     matching = {"job_type": "matching"}
-    job = ("matching-success", matching)
+    job = ("matching-runs", matching)
     uniform = [
         *_near("3d", r.SLO_EVENTS, svc, [("http-availability", {}, 1), ("http-latency", {}, 1)]),
         *_near("3d", r.SLO_EVENTS, svc, [(*job, 10 / 300)]),
@@ -272,13 +272,13 @@ def _slo_tests(svc: str) -> list[dict[str, Any]]:
     weighted += [
         expr_test(
             "120m",
-            f'{r.SLO_BAD}{{slo="matching-success"}}',
-            (lab(r.SLO_BAD, "matching-success", **matching), 0),
+            f'{r.SLO_BAD}{{slo="matching-runs"}}',
+            (lab(r.SLO_BAD, "matching-runs", **matching), 0),
         ),
         expr_test(
             "120m",
-            f'{r.slo_error_ratio("6h")}{{slo="matching-success"}}',
-            (lab(r.slo_error_ratio("6h"), "matching-success", **matching), 0),
+            f'{r.slo_error_ratio("6h")}{{slo="matching-runs"}}',
+            (lab(r.slo_error_ratio("6h"), "matching-runs", **matching), 0),
         ),
     ]
     return [
@@ -317,7 +317,7 @@ def _rollup_slo_tests(svc: str) -> list[dict[str, Any]]:
                 events,
                 (lab(events, "http-availability"), 4000 * factor),
                 (lab(events, "http-latency"), 4000 * factor),
-                (lab(events, "matching-success", **matching), 40 * factor),
+                (lab(events, "matching-runs", **matching), 40 * factor),
             )
         )
         tests.append(
@@ -326,7 +326,7 @@ def _rollup_slo_tests(svc: str) -> list[dict[str, Any]]:
                 bad,
                 (lab(bad, "http-availability"), 1 * factor),
                 (lab(bad, "http-latency"), 40 * factor),
-                (lab(bad, "matching-success", **matching), 1 * factor),
+                (lab(bad, "matching-runs", **matching), 1 * factor),
             )
         )
     # Budgets: 0.025% of 0.1%, 1% of 1%, 2.5% of 5% spent.
@@ -337,7 +337,7 @@ def _rollup_slo_tests(svc: str) -> list[dict[str, Any]]:
             budget,
             (lab(budget, "http-availability"), 1 - (1 / 4000) / 0.001),
             (lab(budget, "http-latency"), 1 - (40 / 4000) / 0.01),
-            (lab(budget, "matching-success", **matching), 1 - (1 / 40) / 0.05),
+            (lab(budget, "matching-runs", **matching), 1 - (1 / 40) / 0.05),
         )
     )
     return [{"interval": "1h", "input_series": inputs, "promql_expr_test": tests}]

@@ -14,6 +14,9 @@ from prometheus.knobs import Knobs
 
 __all__ = ["ALERTS_PER_DAY", "LATEST", "TIME_TO_RESOLVE", "build"]
 
+# Grafana's alerting view names the Alertmanager datasource by UID: the variable's value.
+ALERTMANAGER = ds.ref(ds.ALERTMANAGER).uid
+
 # One row per notification received: an alert is one (fingerprint, starts_at) pair, firing until
 # a resolved row for the pair arrives.
 ALERTS_PER_DAY = """\
@@ -70,7 +73,7 @@ def build(knobs: Knobs) -> db.Dashboard:
             [p.prom(f'sum({q.ALERTMANAGER_ALERTS}{{state="active"}})', "active")],
             steps=[(None, p.GREEN), (1, p.RED)],
             height=8,
-            links=[("Alert groups", f"/alerting/groups?alertmanager={ds.ALERTMANAGER}")],
+            links=[("Alert groups", f"/alerting/groups?alertmanager={ALERTMANAGER}")],
         )
     )
     dash = dash.with_panel(

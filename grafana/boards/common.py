@@ -5,7 +5,6 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as db
 from grafana_foundation_sdk.models.dashboard import (
     DashboardLinkType,
-    VariableOption,
     VariableRefresh,
     VariableSort,
 )
@@ -16,9 +15,21 @@ from prometheus.alerting import Dashboard as Uid
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs
 
-__all__ = ["TAG", "Uid", "dashboard_url", "label_variable", "new_dashboard", "runbook"]
+__all__ = [
+    "GENERATED_TAG",
+    "TAG",
+    "Uid",
+    "dashboard_url",
+    "instance_variable",
+    "label_variable",
+    "new_dashboard",
+    "runbook",
+]
 
 TAG = "signalpost"
+GENERATED_TAG = "signalpost-generated"
+"""Marks a dashboard written by ``python -m grafana.generate``: the only files it may replace
+or delete in an output directory it shares with other dashboards."""
 
 
 def runbook(knobs: Knobs, alert: Alert) -> tuple[str, str]:
@@ -53,6 +64,12 @@ def label_variable(
     return variable
 
 
+def instance_variable(metric: str) -> db.QueryVariable:
+    """The replicas of ``$service`` exporting ``metric``; "All" by default. Panels on raw series
+    filter on it (:data:`grafana.queries.INSTANCES`)."""
+    return label_variable("instance", metric)
+
+
 def new_dashboard(uid: str, title: str, description: str, knobs: Knobs) -> db.Dashboard:
     """A dashboard with the stable ``uid``, links to every Signalpost dashboard and runbooks."""
     service_query = f'label_values(up{{{q.SERVICE}!="{knobs.monitoring_service}"}}, {q.SERVICE})'
@@ -64,13 +81,12 @@ def new_dashboard(uid: str, title: str, description: str, knobs: Knobs) -> db.Da
         .definition(service_query)
         .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
         .sort(VariableSort.ALPHABETICAL_ASC)
-        .current(VariableOption(text=knobs.services[0], value=knobs.services[0]))
     )
     return (
         db.Dashboard(title)
         .uid(uid)
         .description(description)
-        .tags([TAG])
+        .tags([TAG, GENERATED_TAG])
         .readonly()
         .time("now-6h", "now")
         .refresh("30s")

@@ -8,7 +8,7 @@ from grafana_foundation_sdk.builders import dashboard as db
 
 from grafana import panels as p
 from grafana import queries as q
-from grafana.boards.common import Uid, label_variable, new_dashboard, runbook
+from grafana.boards.common import Uid, instance_variable, label_variable, new_dashboard, runbook
 from prometheus import recording as rec
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs, seconds
@@ -18,6 +18,8 @@ from signalpost.instrumentation.semconv import attributes as attr
 __all__ = ["build"]
 
 TYPES = q.sel(f'{q.JOB_TYPE}=~"$job_type"')
+# Raw series keep the instance label (recordings aggregate it away): filtered on $instance.
+RAW_TYPES = q.sel(f'{q.JOB_TYPE}=~"$job_type"', q.INSTANCES)
 BY_TYPE = f"{{{{{q.JOB_TYPE}}}}}"
 
 
@@ -46,6 +48,7 @@ def build(knobs: Knobs) -> db.Dashboard:
         "Background job runs per type: outcomes, durations, stuck runs, retries and recency.",
         knobs,
     ).with_variable(label_variable("job_type", rec.JOB_STARTED))
+    dash = dash.with_variable(instance_variable(q.name(jobs.RUNS_IN_PROGRESS)))
     dash = dash.with_row(db.Row("Runs"))
     dash = dash.with_panel(
         p.timeseries_panel(
@@ -103,16 +106,23 @@ def build(knobs: Knobs) -> db.Dashboard:
     dash = dash.with_panel(
         p.timeseries_panel(
             "Running now",
-            "Runs started and not yet finished, per job type.",
+            "Runs started and not yet finished, per job type and instance (the selected "
+            "instances).",
             "short",
-            [p.prom(f"sum by ({q.JOB_TYPE}) ({q.name(jobs.RUNS_IN_PROGRESS)}{TYPES})", BY_TYPE)],
+            [
+                p.prom(
+                    f"sum by ({q.JOB_TYPE}, {q.INSTANCE}) "
+                    f"({q.name(jobs.RUNS_IN_PROGRESS)}{RAW_TYPES})",
+                    f"{BY_TYPE} {{{{{q.INSTANCE}}}}}",
+                )
+            ],
         )
     )
     dash = dash.with_row(db.Row("Stuck and late"))
 
     def age(timestamp: MetricSpec) -> str:
         # The runs publish Unix times (+Inf when none runs, which clamps to 0).
-        return f"clamp_min(time() - min by ({q.JOB_TYPE}) ({q.name(timestamp)}{TYPES}), 0)"
+        return f"clamp_min(time() - min by ({q.JOB_TYPE}) ({q.name(timestamp)}{RAW_TYPES}), 0)"
 
     per_type = [
         (name, [(None, p.GREEN), (seconds(knobs.no_progress_after(name)), p.RED)])
@@ -121,7 +131,8 @@ def build(knobs: Knobs) -> db.Dashboard:
     dash = dash.with_panel(
         p.timeseries_panel(
             "Oldest running run",
-            "Age of the oldest running run per job type, over every process (0: none runs).",
+            "Age of the oldest running run per job type, over the selected instances (0: none "
+            "runs).",
             "s",
             [p.prom(age(jobs.OLDEST_RUNNING_START), BY_TYPE)],
             span=8,
@@ -154,7 +165,7 @@ def build(knobs: Knobs) -> db.Dashboard:
             "s",
             [
                 p.prom(
-                    f"time() - max by ({q.JOB_TYPE}) ({q.name(jobs.LAST_SUCCESS)}{TYPES})",
+                    f"time() - max by ({q.JOB_TYPE}) ({q.name(jobs.LAST_SUCCESS)}{RAW_TYPES})",
                     BY_TYPE,
                 )
             ],
@@ -174,7 +185,7 @@ def build(knobs: Knobs) -> db.Dashboard:
             [
                 p.prom(
                     f"sum by ({q.JOB_TYPE}, {q.ERROR_CLASS}) "
-                    f"(rate({q.total(jobs.RETRIES)}{TYPES}[{q.RATE}]))",
+                    f"(rate({q.total(jobs.RETRIES)}{RAW_TYPES}[{q.RATE}]))",
                     f"{BY_TYPE} {{{{{q.ERROR_CLASS}}}}}",
                 )
             ],

@@ -7,16 +7,26 @@ from grafana_foundation_sdk.builders import dashboard as db
 from grafana import datasources as ds
 from grafana import panels as p
 from grafana import queries as q
-from grafana.boards.common import Uid, dashboard_url, label_variable, new_dashboard, runbook
+from grafana.boards.common import (
+    Uid,
+    dashboard_url,
+    instance_variable,
+    label_variable,
+    new_dashboard,
+    runbook,
+)
 from prometheus import recording as rec
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
+from prometheus.recording_rules import SERVER_ERROR
 from prometheus.slo import BURN_TIERS
 from signalpost.instrumentation.semconv import http
 
 __all__ = ["build"]
 
 ROUTES = q.sel(f'{q.ROUTE}=~"$http_route"')
+RAW_ROUTES = q.sel(f'{q.ROUTE}=~"$http_route"', q.INSTANCES)
+BY_INSTANCE = f"{{{{{q.INSTANCE}}}}}"
 # The page tiers: long window and burn factor (1h at 14.4, 6h at 6).
 PAGE_TIERS = sorted(
     (
@@ -50,6 +60,7 @@ def build(knobs: Knobs) -> db.Dashboard:
         "Requests, errors and latency per route, and the SLOs' error budgets.",
         knobs,
     ).with_variable(label_variable("http_route", rec.HTTP_REQUESTS))
+    dash = dash.with_variable(instance_variable("up"))
     dash = dash.with_row(db.Row("RED per route"))
     dash = dash.with_panel(
         p.timeseries_panel(
@@ -76,11 +87,11 @@ def build(knobs: Knobs) -> db.Dashboard:
     dash = dash.with_panel(
         p.timeseries_panel(
             "Active requests",
-            "Requests in flight, by method (all instances of the service summed).",
+            "Requests in flight, by method (the selected instances summed).",
             "short",
             [
                 p.prom(
-                    f"sum by ({q.METHOD}) ({q.name(http.ACTIVE_REQUESTS)}{q.sel()})",
+                    f"sum by ({q.METHOD}) ({q.name(http.ACTIVE_REQUESTS)}{q.sel(q.INSTANCES)})",
                     f"{{{{{q.METHOD}}}}}",
                 )
             ],
@@ -107,12 +118,12 @@ def build(knobs: Knobs) -> db.Dashboard:
             links=[runbook(knobs, Alert.HIGH_LATENCY)],
         )
     )
-    raw = f"{q.bucket(http.REQUEST_DURATION)}{ROUTES}"
+    raw = f"{q.bucket(http.REQUEST_DURATION)}{RAW_ROUTES}"
     dash = dash.with_panel(
         p.timeseries_panel(
             "Latency with exemplars",
-            "p99 request duration of the selected routes from the raw histogram; the dots are "
-            "exemplars, each opening its request's trace in Tempo.",
+            "p99 request duration of the selected routes and instances from the raw histogram; "
+            "the dots are exemplars, each opening its request's trace in Tempo.",
             "s",
             [
                 p.prom(
@@ -126,6 +137,7 @@ def build(knobs: Knobs) -> db.Dashboard:
             show_thresholds=True,
         )
     )
+    dash = _instances(dash, knobs)
     dash = dash.with_row(db.Row("SLOs"))
     dash = dash.with_panel(
         p.stat_panel(
@@ -190,3 +202,47 @@ def build(knobs: Knobs) -> db.Dashboard:
         )
     )
     return dash
+
+
+def _instances(dash: db.Dashboard, knobs: Knobs) -> db.Dashboard:
+    """One replica down or failing alone: the per-route panels above sum over instances."""
+    requests = q.count(http.REQUEST_DURATION)
+
+    def rate(*matchers: str) -> str:
+        return f"sum by ({q.INSTANCE}) (rate({requests}{q.sel(q.INSTANCES, *matchers)}[{q.RATE}]))"
+
+    dash = dash.with_row(db.Row("Instances"))
+    dash = dash.with_panel(
+        p.timeseries_panel(
+            "Targets up",
+            "1 while Prometheus scrapes the instance, 0 when the scrape fails, per scrape job "
+            "and instance: one replica down shows here while the others keep the service up.",
+            "short",
+            [p.prom(f"max by (job, {q.INSTANCE}) (up{q.sel(q.INSTANCES)})",
+                    f"{{{{job}}}} {BY_INSTANCE}")],
+            steps=[(None, p.RED), (1, p.GREEN)],
+            min_value=0,
+            max_value=1,
+            span=8,
+            links=[runbook(knobs, Alert.SERVICE_DOWN)],
+        )
+    )
+    dash = dash.with_panel(
+        p.timeseries_panel(
+            "Requests per instance",
+            "Requests per second each instance answers (raw histogram count).",
+            "reqps",
+            [p.prom(rate(), BY_INSTANCE)],
+            span=8,
+        )
+    )
+    return dash.with_panel(
+        p.timeseries_panel(
+            "5xx share per instance",
+            "Share of each instance's requests answered with a 5xx status: a replica failing "
+            "alone stands out here.",
+            "percentunit",
+            [p.prom(f"{rate(SERVER_ERROR)} / {rate()}", BY_INSTANCE)],
+            span=8,
+        )
+    )

@@ -42,6 +42,7 @@ from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 from signalpost.instrumentation.celery_jobs import CeleryRunningJobs, ProgressPublisher
+from signalpost.instrumentation.celery_pool import ReapDeadChildren, mark_process_dead
 from signalpost.instrumentation.classify import ErrorClassifier
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.jobs.interrupts import JobCancelled
@@ -136,6 +137,7 @@ class CeleryInstrumentation:
         signals.before_task_publish.disconnect(_inject_headers)
         signals.worker_process_init.disconnect(_install_cancel_handler)
         signals.worker_process_shutdown.disconnect(_mark_process_dead)
+        self.app.steps["worker"].discard(ReapDeadChildren)
 
 
 def instrument(
@@ -203,6 +205,7 @@ def instrument(
     signals.before_task_publish.connect(_inject_headers, weak=False)
     signals.worker_process_init.connect(_install_cancel_handler, weak=False)
     signals.worker_process_shutdown.connect(_mark_process_dead, weak=False)
+    app.steps["worker"].add(ReapDeadChildren)
     if app.finalized:
         instrumentation.wrap_all()
     else:
@@ -355,9 +358,6 @@ def _install_cancel_handler(**_: Any) -> None:
 
 def _mark_process_dead(**_: Any) -> None:
     """``worker_process_shutdown``: drop this child's live gauges from the multiprocess files,
-    so the ``live*`` gauges (in progress, oldest run) no longer count it."""
-    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
-        return
-    from prometheus_client import multiprocess
-
-    multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+    so the ``live*`` gauges (in progress, oldest run) no longer count it. A killed child runs
+    nothing: the main process marks it dead too (:class:`ReapDeadChildren`)."""
+    mark_process_dead(os.getpid())

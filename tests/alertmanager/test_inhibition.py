@@ -18,7 +18,7 @@ from tests.alertmanager.harness import AlertmanagerServer, WebhookCatcher, local
 from tests.alertmanager.test_alertmanager_e2e import alert, expect, key, post_and_read, unique
 
 KNOBS = load_knobs()
-API, WORKER = KNOBS.symptom_jobs.http, KNOBS.symptom_jobs.jobs
+API, WORKER = KNOBS.symptom_job("http"), KNOBS.symptom_job("jobs")
 
 
 def check(

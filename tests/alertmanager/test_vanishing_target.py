@@ -40,8 +40,7 @@ def test_a_dead_worker_whose_target_vanishes_is_not_reported_resolved(
 ) -> None:
     knobs_file = tmp_path / "knobs.yaml"
     knobs_file.write_text(yaml.safe_dump({
-        "services": [SERVICE],
-        "scrape_jobs": ["app", "worker"],
+        "services": {SERVICE: {"app": ["app:8000"], "worker": ["worker:8000"]}},
         # `for`: long enough for the app's first scrape (before it, its `up` is absent too).
         # No keep_firing_for: it would hide the vanishing (and this tests the absent branch).
         "alerts": {"service_down": {"for": "10s", "keep_firing_for": "0s"}},

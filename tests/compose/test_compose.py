@@ -29,8 +29,11 @@ import yaml
 
 from alertmanager import generate as alertmanager_generate
 from collector import generate as collector
+from prometheus import generate as prometheus_generate
 from prometheus.config import command_line
+from prometheus.generate import DEMO_DIR
 from prometheus.knobs import load_knobs
+from prometheus.targets import MONITORING_JOBS
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -114,8 +117,22 @@ def _flags(name: str) -> list[str]:
     "name, role", [("prometheus", "main"), ("prometheus-hourly", "1h"), ("prometheus-daily", "1d")]
 )
 def test_prometheus_flags_are_the_ones_prometheus_config_gives(name: str, role: str) -> None:
-    expected = command_line(role, "/etc/prometheus/prometheus.yml", "/prometheus", "0.0.0.0:9090")
+    # People open the main instance (alert links); the stores only answer Grafana.
+    external = "${PROMETHEUS_EXTERNAL_URL:-http://127.0.0.1:9090}" if role == "main" else None
+    expected = command_line(
+        role, "/etc/prometheus/prometheus.yml", "/prometheus", "0.0.0.0:9090", external
+    )
     assert _flags(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "variable", "port"),
+    [("prometheus", "PROMETHEUS_EXTERNAL_URL", 9090), ("alertmanager", "ALERTMANAGER_EXTERNAL_URL", 9093)],
+)
+def test_links_point_at_the_published_port(name: str, variable: str, port: int) -> None:
+    (flag,) = [f for f in _flags(name) if f.startswith("--web.external-url=")]
+    assert flag == f"--web.external-url=${{{variable}:-http://127.0.0.1:{port}}}"
+    assert f"127.0.0.1:{port}:{port}" in SERVICES[name]["ports"]
 
 
 def _host_file(name: str, target: str) -> Path:
@@ -165,7 +182,7 @@ def test_alertmanager_config_passes_amtool_with_its_templates_where_mounted() ->
 
 def test_alertmanager_compose_config_is_generated_from_its_knobs() -> None:
     config = _host_file("alertmanager", "/etc/alertmanager/alertmanager.yml")
-    knobs_file = ROOT / "alertmanager" / "knobs.compose.yaml"
+    knobs_file = ROOT / "demo" / "stack-config" / "alertmanager" / "knobs.yaml"
     assert (knobs_file, config) in alertmanager_generate.TARGETS
     assert config.read_text() == alertmanager_generate.render_file(knobs_file), (
         "stale: python -m alertmanager.generate"
@@ -178,10 +195,39 @@ def test_collector_mounts_the_generated_config() -> None:
     assert SERVICES["collector"]["image"] == collector.COLLECTOR_IMAGE
 
 
-def test_app_and_worker_are_the_service_the_rules_watch() -> None:
-    knobs = load_knobs()
-    for name in ("app", "worker"):
-        assert SERVICES[name]["environment"]["OTEL_SERVICE_NAME"] == knobs.services[0]
+def test_app_and_worker_are_the_services_the_rules_watch() -> None:
+    knobs = load_knobs(DEMO_DIR / "knobs.yaml")
+    for service, job in knobs.service_jobs:
+        # The scrape job's target is the compose service it names.
+        (target,) = knobs.targets[service][job]
+        name = target.split(":")[0]
+        assert SERVICES[name]["environment"]["OTEL_SERVICE_NAME"] == service
+    assert knobs.services == ("demo-api", "demo-worker")
+
+
+def test_alert_links_open_the_runbooks_the_stack_serves() -> None:
+    knobs = load_knobs(DEMO_DIR / "knobs.yaml")
+    port = listening()["runbooks"].pop()
+    assert knobs.urls.runbooks == f"http://127.0.0.1:{port}"
+    assert f"127.0.0.1:{port}:{port}" in SERVICES["runbooks"]["ports"]
+
+
+def test_prometheus_and_alertmanager_use_the_demos_generated_files() -> None:
+    assert _host_file("prometheus", "/etc/prometheus/prometheus.yml") == DEMO_DIR / "prometheus.yml"
+    assert _host_file("prometheus", "/etc/prometheus/rules") == DEMO_DIR / "rules"
+    assert (DEMO_DIR / "knobs.yaml", DEMO_DIR, False) in prometheus_generate.TARGETS
+
+
+def test_every_part_of_the_stack_is_scraped_as_monitoring() -> None:
+    main = yaml.safe_load(_host_file("prometheus", "/etc/prometheus/prometheus.yml").read_text())
+    monitoring = load_knobs(DEMO_DIR / "knobs.yaml").monitoring_service
+    jobs = {
+        c["job_name"]: c["static_configs"][0]
+        for c in main["scrape_configs"]
+        if c["static_configs"][0]["labels"]["service"] == monitoring
+    }
+    assert set(jobs) == set(MONITORING_JOBS)
+    assert jobs["otel-collector"]["targets"] == [f"collector:{collector.TELEMETRY_PORT}"]
 
 
 def _port_of(address: str) -> int:
@@ -194,7 +240,7 @@ def listening() -> dict[str, set[int]]:
     for name in ("prometheus", "prometheus-hourly", "prometheus-daily", "alertmanager"):
         (listen,) = [f for f in _flags(name) if f.startswith("--web.listen-address=")]
         out[name] = {_port_of(listen)}
-    for name in ("app", "alert-history"):
+    for name in ("app", "alert-history", "runbooks"):
         command = SERVICES[name]["command"]
         out[name] = {int(command[command.index("--port") + 1])}
     # The job worker serves metrics, health and running jobs on its metrics port.

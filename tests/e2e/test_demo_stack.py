@@ -34,7 +34,15 @@ import pytest
 import yaml
 
 from alertmanager import knobs as alertmanager_knobs
-from demo.stack import HISTORY_DATABASE, Ports, Stack, StackOptions
+from demo.stack import (
+    ALERTMANAGER_KNOBS,
+    HISTORY_DATABASE,
+    PROMETHEUS_KNOBS,
+    WORKER_JOB,
+    Ports,
+    Stack,
+    StackOptions,
+)
 from prometheus import catalog
 from prometheus import knobs as prometheus_knobs
 from prometheus.catalog import Alert
@@ -45,7 +53,6 @@ from tests.servers import wait_for
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _free_port() -> int:
@@ -56,8 +63,8 @@ def _free_port() -> int:
 
 
 def _test_knobs(tmp: Path) -> prometheus_knobs.Knobs:
-    """The committed knobs with the demo's own timings shortened."""
-    data = yaml.safe_load((ROOT / "prometheus" / "knobs.yaml").read_text())
+    """The demo's committed knobs with its own timings shortened."""
+    data = yaml.safe_load(PROMETHEUS_KNOBS.read_text())
     alerts = data["alerts"]
     alerts["job_failed"] = {"window": "20s", "for": "0m"}
     alerts["job_stuck"]["no_progress_after"] = "10s"
@@ -114,7 +121,7 @@ def stack(
 ) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("stack")
     endpoint, _ = otlp
-    base = alertmanager_knobs.load_knobs(ROOT / "alertmanager" / "knobs.compose.yaml")
+    base = alertmanager_knobs.load_knobs(ALERTMANAGER_KNOBS)
     options = StackOptions(
         scrape_interval="1s",
         evaluation_interval="1s",
@@ -316,8 +323,9 @@ def test_permanent_job_failure_notifies_and_is_recorded(stack: Stack) -> None:
         )
         assert alert["labels"]["severity"] == catalog.Severity.WARNING
         assert alert["labels"]["error_class"] == "data"
-        assert alert["labels"]["service"] == "signalpost-example"
-        assert alert["annotations"]["runbook_url"].endswith("/JobFailed.md")
+        assert alert["labels"]["service"] == stack.service_of(WORKER_JOB) == "demo-worker"
+        runbook = httpx.get(alert["annotations"]["runbook_url"])
+        assert runbook.status_code == 200 and runbook.text.startswith("# JobFailed\n")
         # A job type that stops succeeding (25 s expected in this harness).
         (stale,) = _until(
             "JobNotSucceeded for resume_parsing",
@@ -336,7 +344,8 @@ def test_permanent_job_failure_notifies_and_is_recorded(stack: Stack) -> None:
         message = _until("the JobFailed email in the mail sink", mail)
         body = _text(message)
         assert str(message["Subject"]).startswith("[FIRING")
-        assert "docs/runbooks/JobFailed.md" in body.replace("=\n", "")
+        # The link opens the runbook this stack serves.
+        assert f"{stack.runbooks_url}/JobFailed.md" in body.replace("=\n", "")
         assert "Job type: resume_parsing" in body
         assert ("firing", "warning", "history") in _until(
             "the firing row", lambda: _history(stack, Alert.JOB_FAILED)
@@ -407,7 +416,8 @@ def test_rollups_reach_the_long_term_stores(stack: Stack) -> None:
 
 
 def test_every_dashboard_query_runs_on_live_data(stack: Stack) -> None:
-    values = {"service": "signalpost-example", "http_route": ".*", "job_type": ".*"}
+    # The API's panels have data for demo-api, the jobs' panels for demo-worker.
+    services = [service for service, _job in stack.knobs().service_jobs]
     urls = {
         "prometheus": stack.prometheus_url,
         "prometheus-longterm": stack.hourly_url,
@@ -417,10 +427,13 @@ def test_every_dashboard_query_runs_on_live_data(stack: Stack) -> None:
     deadline = time.monotonic() + 90
     while True:
         for key, query in list(pending.items()):
-            answer = _query(stack, substitute(query.text, values), urls[query.datasource])
-            assert answer["status"] == "success", (query.where, answer.get("error"))
-            if answer["data"]["result"]:
-                del pending[key]
+            for service in services:
+                values = {"service": service, "http_route": ".*", "job_type": ".*"}
+                answer = _query(stack, substitute(query.text, values), urls[query.datasource])
+                assert answer["status"] == "success", (query.where, answer.get("error"))
+                if answer["data"]["result"]:
+                    del pending[key]
+                    break
         # Alertmanager's own gauge is the one series the local stack's Prometheus lacks.
         missing = [key for key in pending if "Alertmanager" not in key]
         if not missing or time.monotonic() > deadline:

@@ -63,6 +63,7 @@ def queries(kind: str | None = None) -> list[Query]:
                 source = (target.get("datasource") or {}).get("uid") or panel_ds
                 if source is None:
                     raise AssertionError(f"{uid} / {panel['title']}: target without datasource")
+                source = ds.uid_of(source)  # the provisioned UID its variable defaults to
                 text = target.get("expr") or target.get("rawSql") or target.get("query") or ""
                 if kind is None or ds.TYPES.get(source) == kind:
                     found.append(Query(uid, panel["title"], source, text, target))

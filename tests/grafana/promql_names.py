@@ -11,13 +11,14 @@ from urllib.parse import urlsplit
 import yaml
 
 from grafana import queries as q
-from prometheus.config import Addresses
+from prometheus.knobs import load_knobs
+from prometheus.targets import DAILY, HOURLY
 from signalpost.instrumentation.semconv import ALL_METRICS
 
 __all__ = ["emitted_series", "metric_names", "series_by_host"]
 
 PROMETHEUS_DIR = Path(__file__).resolve().parents[2] / "prometheus"
-STORES = Addresses()
+STORES = load_knobs().monitoring_targets
 MAIN = "prometheus:9090"
 """Where Grafana and the other components reach the main Prometheus in the compose stack."""
 _KEYWORDS = {"and", "or", "unless", "bool", "offset", "inf", "nan"}
@@ -82,6 +83,6 @@ def series_by_host() -> dict[str, set[str]]:
     for store_file in sorted(PROMETHEUS_DIR.glob("longterm-*.yml")):
         store = yaml.safe_load(store_file.read_text())
         label = store["global"]["external_labels"]["prometheus"]
-        host = {"longterm-1h": STORES.hourly, "longterm-1d": STORES.daily}[label]
+        host = {"longterm-1h": STORES[HOURLY][0], "longterm-1d": STORES[DAILY][0]}[label]
         out[host] = out.get(host, set()) | _records(store_file, store)
     return out

@@ -23,7 +23,7 @@ from tests.grafana.prometheus_server import TRACE_ID, Prometheus, running_promet
 pytestmark = pytest.mark.slow
 
 SERVICE = load_knobs().services[0]
-VALUES = {"service": SERVICE, "http_route": ".*", "job_type": ".*"}
+VALUES = {"service": SERVICE, "http_route": ".*", "job_type": ".*", "instance": ".*"}
 PROMQL = queries("prometheus")
 # Series only a part of the stack that does not run here writes: these queries must evaluate
 # without error, and return nothing.

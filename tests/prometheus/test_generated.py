@@ -6,33 +6,45 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 
-from prometheus.generate import HERE, main, render
+from prometheus.generate import DEMO_DIR, HERE, TARGETS, main, render
 from prometheus.knobs import DEFAULT_KNOBS, load_knobs
 
 
-def test_committed_files_are_fresh() -> None:
+@pytest.mark.parametrize(("knobs", "out", "with_tests"), TARGETS)
+def test_committed_files_are_fresh(knobs: Path, out: Path, with_tests: bool) -> None:
     stale = [
-        rel
-        for rel, text in render(load_knobs(), with_tests=True).items()
-        if not (HERE / rel).is_file() or (HERE / rel).read_text(encoding="utf-8") != text
+        str(out / rel)
+        for rel, text in render(load_knobs(knobs), with_tests=with_tests).items()
+        if not (out / rel).is_file() or (out / rel).read_text(encoding="utf-8") != text
     ]
     assert not stale, f"run `python -m prometheus.generate`; stale: {stale}"
 
 
+def test_the_demo_has_its_own_knobs_and_files() -> None:
+    assert [t[:2] for t in TARGETS] == [(DEFAULT_KNOBS, HERE), (DEMO_DIR / "knobs.yaml", DEMO_DIR)]
+    demo = {f"{service}/{job}" for service, job in load_knobs(DEMO_DIR / "knobs.yaml").service_jobs}
+    assert demo == {"demo-api/app", "demo-worker/worker"}
+    # The product's committed files name no demo service.
+    for path in [HERE / "prometheus.yml", *(HERE / "rules").glob("*.yml")]:
+        text = path.read_text(encoding="utf-8")
+        assert "demo-" not in text and "signalpost-example" not in text, path
+
+
 def test_no_stray_generated_files() -> None:
-    expected = set(render(load_knobs(), with_tests=True))
-    on_disk = {
-        str(p.relative_to(HERE)) for sub in ("rules", "tests") for p in (HERE / sub).glob("*.yml")
-    }
-    assert on_disk <= expected, f"not generated any more: {sorted(on_disk - expected)}"
+    for knobs, out, with_tests in TARGETS:
+        expected = set(render(load_knobs(knobs), with_tests=with_tests))
+        on_disk = {
+            str(p.relative_to(out)) for sub in ("rules", "tests", "tests/rules") for p in (out / sub).glob("*.yml")
+        }
+        assert on_disk <= expected, f"not generated any more: {sorted(on_disk - expected)}"
 
 
-def test_promtool_check_config() -> None:
+@pytest.mark.parametrize("out", [HERE, DEMO_DIR])
+def test_promtool_check_config(out: Path) -> None:
     for name in ("prometheus.yml", "longterm-1h.yml", "longterm-1d.yml"):
         result = subprocess.run(
-            ["promtool", "check", "config", str(HERE / name)],
+            ["promtool", "check", "config", str(out / name)],
             capture_output=True,
             text=True,
             check=False,
@@ -40,8 +52,9 @@ def test_promtool_check_config() -> None:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_promtool_check_rules() -> None:
-    files = sorted(str(p) for p in (HERE / "rules").glob("*.rules.yml"))
+@pytest.mark.parametrize("folder", ["rules", "tests/rules"])
+def test_promtool_check_rules(folder: str) -> None:
+    files = sorted(str(p) for p in (HERE / folder).glob("*.rules.yml"))
     assert len(files) == 6
     result = subprocess.run(
         ["promtool", "check", "rules", *files], capture_output=True, text=True, check=False
@@ -65,12 +78,16 @@ def test_own_request_buckets_allow_their_thresholds(tmp_path: Path) -> None:
 def test_generate_for_own_knobs_writes_rules_and_config(tmp_path: Path) -> None:
     own = tmp_path / "knobs.yaml"
     text = DEFAULT_KNOBS.read_text(encoding="utf-8").replace(
-        "services: [signalpost-example]", "services: [shop-api, shop-worker]"
+        "services:\n  my-service:\n", "services:\n  shop-api:\n    api: [api:80]\n  shop-worker:\n"
     )
     own.write_text(text, encoding="utf-8")
     assert main(["--knobs", str(own), "--out", str(tmp_path / "out")]) == 0
     alerts = (tmp_path / "out" / "rules" / "alerts.rules.yml").read_text(encoding="utf-8")
-    assert 'service=~"shop-api|shop-worker"' in alerts
+    # The rules cover every service (the selector knob narrows them), named by its label; only
+    # TargetMissing names the listed services and jobs, whose absence it watches.
+    assert "by (service, job)" in alerts
+    assert 'absent(up{service="shop-api", job="api"})' in alerts
+    assert [line for line in alerts.splitlines() if "shop-api" in line and "absent(" not in line] == []
     assert not (tmp_path / "out" / "tests").exists()
     # check config also checks every rule file it names.
     result = subprocess.run(
@@ -86,7 +103,17 @@ def test_generate_for_own_knobs_writes_rules_and_config(tmp_path: Path) -> None:
     ("old", "new", "message"),
     [
         ("threshold_seconds: 0.5}", "threshold_seconds: 0.3}", "not a bucket boundary"),
-        ("escalate_after: 30m\n    quantile", "escalate_after: 5m\n    quantile", "must exceed"),
+        (
+            "  high_latency:\n    for: 10m",
+            "  high_latency:\n    for: 10m\n    escalate_after: 30m",
+            "escalate_after is no longer supported",
+        ),
+        (
+            "target: 0.999}",
+            "target: 0.93}",
+            "slos.objectives.0: Value error, SLO http-availability: target 0.93 makes the 14.4x "
+            "burn-rate tier unreachable",
+        ),
         ("window: 30d", "window: 30 days", "not a Prometheus duration"),
         ("target: 0.999}", "target: 1.5}", "less than 1"),
         (
@@ -94,8 +121,14 @@ def test_generate_for_own_knobs_writes_rules_and_config(tmp_path: Path) -> None:
             "  request_duration_buckets: [0.1, 0.3]\n  fast_for: 2m",
             "not a bucket boundary",
         ),
-        ("kind: job_success, job_type: matching,", "kind: job_success,", "job_type is required"),
-        ("services: [signalpost-example]", "services: []", "at least 1 item"),
+        (
+            "    - {name: http-availability, kind: http_availability, target: 0.999}",
+            "    - {name: jobs-ok, kind: job_success, target: 0.95}",
+            "job_type is required",
+        ),
+        ("services:\n  my-service:\n    app: [\"app:8000\"]\n    worker: [\"worker:8000\"]", "services: {}", "at least 1 item"),
+        ("selector: []", "selector: ['cluster=eu']", "selector.0: String should match"),
+        ("service_label: service", "service_label: app-name", "service_label: String should"),
         ("  service_down: {for: 1m}", "  service_down: {for: 1m, typo: 1}", "Extra inputs"),
     ],
 )
@@ -112,21 +145,3 @@ def test_invalid_knobs_fail_generation(
     assert not (tmp_path / "out").exists()
 
 
-def test_addresses_for_a_local_stack(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    argv = ["--out", str(out), "--address", "app=127.0.0.1:8000", "--address", "hourly=h:1"]
-    assert main(argv) == 0
-    config = yaml.safe_load((out / "prometheus.yml").read_text(encoding="utf-8"))
-    targets = {c["job_name"]: c["static_configs"][0]["targets"] for c in config["scrape_configs"]}
-    assert targets["app"] == ["127.0.0.1:8000"]
-    assert targets["worker"] == ["worker:8000"]
-    assert config["remote_write"][0]["url"] == "http://h:1/api/v1/write"
-    assert not (out / "tests").exists()
-
-
-@pytest.mark.parametrize("bad", ["app", "db=host:1", "app=nohost"])
-def test_bad_address_fails_generation(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: str
-) -> None:
-    assert main(["--out", str(tmp_path / "out"), "--address", bad]) == 2
-    assert "expected NAME=HOST:PORT" in capsys.readouterr().err

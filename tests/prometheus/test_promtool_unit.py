@@ -13,11 +13,10 @@ import yaml
 
 from prometheus.catalog import Alert
 from prometheus.generate import HERE
-from prometheus.knobs import load_knobs
 from prometheus.unittests import test_files as generated_test_files
 
-RULES = HERE / "rules"
 TESTS = HERE / "tests"
+RULES = TESTS / "rules"  # generated from the tests' own knobs (prometheus/tests/knobs.yaml)
 
 
 def _load(path: Path) -> Any:
@@ -102,7 +101,7 @@ def test_missing_cases_are_reported(drop: str) -> None:
                 if t["alertname"] != "JobStuck" or bool(t["exp_alerts"]) != (drop == "firing")
             ]
         expected = (
-            "JobStuck: no firing case with severity critical"
+            "JobStuck: no firing case with severity warning"
             if drop == "firing"
             else "JobStuck: 0 quiet cases, needs 1"
         )
@@ -111,7 +110,7 @@ def test_missing_cases_are_reported(drop: str) -> None:
 
 def test_promtool_unit_tests_pass() -> None:
     files = sorted(TESTS.glob("*.test.yml"))
-    assert {p.name for p in files} == set(generated_test_files(load_knobs()))
+    assert {p.name for p in files} == {n for n in generated_test_files() if "/" not in n}
     # One promtool per file, all at once: the files are independent.
     procs = [
         (

@@ -27,9 +27,16 @@ from prometheus_client import CollectorRegistry, Histogram, start_http_server
 
 from prometheus import recording as r
 from prometheus import selfmetrics as m
-from prometheus.config import RETENTION, Addresses, command_line, longterm_config, main_config
+from prometheus.config import (
+    RETENTION,
+    command_line,
+    longterm_config,
+    main_config,
+    with_targets,
+)
 from prometheus.knobs import load_knobs, seconds
 from prometheus.rulefiles import rule_files
+from prometheus.targets import DAILY, HOURLY
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import http
 
@@ -128,13 +135,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Prom]]
     app_port = _free_port()
     server, _thread = start_http_server(app_port, addr="127.0.0.1", registry=registry)
     proms = {role: Prom(tmp_path, role, _free_port()) for role in ("main", "1h", "1d")}
-    addresses = Addresses(
-        app=f"127.0.0.1:{app_port}",
-        worker=f"127.0.0.1:{app_port}",
-        prometheus=f"127.0.0.1:{proms['main'].port}",
-        alertmanager="127.0.0.1:9",  # nothing listens: alert delivery is not under test
-        hourly=f"127.0.0.1:{proms['1h'].port}",
-        daily=f"127.0.0.1:{proms['1d'].port}",
+    knobs = with_targets(
+        knobs,
+        {knobs.services[0]: {"app": [f"127.0.0.1:{app_port}"]}},
+        {
+            "prometheus": [f"127.0.0.1:{proms['main'].port}"],
+            "alertmanager": ["127.0.0.1:9"],  # nothing listens: alert delivery is not under test
+            HOURLY: [f"127.0.0.1:{proms['1h'].port}"],
+            DAILY: [f"127.0.0.1:{proms['1d'].port}"],
+        },
+        scrape_interval="1s",
+        evaluation_interval="1s",
     )
     rules = rule_files(knobs)
     for content in rules.values():
@@ -145,7 +156,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Prom]]
         for window in ("1h", "1d"):
             budget = {"slo-budget.rules.yml": rules["slo-budget.rules.yml"]}
             proms[window].start(longterm_config(window), budget if window == "1h" else {})
-        config = main_config(knobs, addresses, scrape_interval="1s", evaluation_interval="1s")
+        config = main_config(knobs)
         proms["main"].start(config, rules)
         yield proms
     finally:
@@ -167,7 +178,7 @@ def test_only_rollups_reach_the_long_term_stores(stack: dict[str, Prom]) -> None
         )
         assert found[0]["metric"] == {
             "__name__": name,
-            "service": "signalpost-example",
+            "service": load_knobs().services[0],
             "http_route": "/a",
             "prometheus": "main",  # the writer's external label travels along
         }

@@ -86,7 +86,9 @@ def own_retry(self: Any, key: str) -> int:
 
 @app.task(name="tests.hang")
 def hang(key: str) -> str:
-    """Report nothing and never end (until cancelled): a hung job."""
+    """Report nothing and never end (until cancelled): a hung job. Says which pool child runs
+    it (``{key}:pid``)."""
+    _redis().set(f"{key}:pid", os.getpid())
     _redis().set(f"{key}:started", time.time())
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

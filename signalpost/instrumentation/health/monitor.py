@@ -31,6 +31,7 @@ from signalpost.instrumentation.health.check import (
     HealthCheck,
     is_async_check,
 )
+from signalpost.instrumentation.health.gauges import StatusGauges
 from signalpost.instrumentation.health.report import ComponentHealth, HealthReport
 from signalpost.instrumentation.health.result import CheckResult, Status
 from signalpost.instrumentation.loggers import HEALTH_LOGGER_NAME
@@ -47,7 +48,6 @@ class _Entry:
     check: HealthCheck
     is_async: bool
     kind: str
-    status_children: dict[Status, Any]
     duration: Any
     last_success: Any
     task: asyncio.Task[None] | None = None
@@ -89,7 +89,8 @@ class HealthMonitor:
         clock: Where the monitor reads ``checked_at``, last-success times and latencies and
             waits between runs and for timeouts.
         stale_after: A result older than ``stale_after * interval + timeout`` seconds is
-            reported unhealthy (the check's task died or the loop is blocked).
+            reported unhealthy (the check's task died or the loop is blocked), by the report
+            and by the status gauges, which read it when they are collected.
 
     ``registry``, ``classifier`` and ``clock`` default to the shared ones
     (:mod:`signalpost.instrumentation.defaults`: what :func:`signalpost.setup` installed, else
@@ -106,10 +107,9 @@ class HealthMonitor:
     ) -> None:
         shared = defaults.current()
         registry = registry if registry is not None else shared.registry
-        self._status_gauge = metrics.gauge(semconv.CHECK_STATUS, registry)
+        self._gauges = StatusGauges(registry, lambda: self.report().status)
         self._duration = metrics.histogram(semconv.CHECK_DURATION, registry)
         self._last_success = metrics.gauge(semconv.CHECK_LAST_SUCCESS, registry)
-        self._overall = metrics.gauge(semconv.HEALTH_STATUS, registry)
         self._classifier = classifier if classifier is not None else shared.classifier
         self._clock = clock if clock is not None else shared.clock
         self._stale_after = stale_after
@@ -137,14 +137,15 @@ class HealthMonitor:
             check=check,
             is_async=is_async_check(check),
             kind=kind,
-            status_children={s: self._status_gauge.labels(label, kind, s.value) for s in Status},
             duration=self._duration.labels(label, kind),
             last_success=self._last_success.labels(label, kind),
         )
-        self._entries[check.name] = entry
+        # The state first: the gauges (read from the scrape's thread) go by the entries.
         self._states[check.name] = ComponentHealth(check.name, check.critical)
-        self._set_status_gauge(entry, Status.UNHEALTHY)
-        self._update_overall()
+        self._entries[check.name] = entry
+        name = check.name
+        self._gauges.add(name, label, kind, lambda: self._current(name).status)
+        self._publish()
         loop = self._event_loop
         if self._running and loop is not None:
             if _running_loop() is loop:
@@ -263,18 +264,21 @@ class HealthMonitor:
     def report(self) -> HealthReport:
         """Return the cached state of every check; results too old are reported stale."""
         now = self._clock.time()
-        components = []
-        for name, entry in list(self._entries.items()):
-            state = self._states[name]
-            limit = self._stale_after * entry.check.interval + entry.check.timeout
-            if self._running and state.checked_at is not None and now - state.checked_at > limit:
-                state = replace(
-                    state,
-                    status=Status.UNHEALTHY,
-                    error=f"stale: last checked {now - state.checked_at:.1f} s ago",
-                )
-            components.append(state)
-        return HealthReport.of(tuple(components), now)
+        components = tuple(self._current(name, now) for name in list(self._entries))
+        return HealthReport.of(components, now)
+
+    def _current(self, name: str, now: float | None = None) -> ComponentHealth:
+        """The cached state of check ``name``, unhealthy when it is stale."""
+        now = self._clock.time() if now is None else now
+        entry, state = self._entries[name], self._states[name]
+        limit = self._stale_after * entry.check.interval + entry.check.timeout
+        if self._running and state.checked_at is not None and now - state.checked_at > limit:
+            state = replace(
+                state,
+                status=Status.UNHEALTHY,
+                error=f"stale: last checked {now - state.checked_at:.1f} s ago",
+            )
+        return state
 
     # -- running ----------------------------------------------------------------------------
 
@@ -369,11 +373,10 @@ class HealthMonitor:
             consecutive_failures=0 if success else previous.consecutive_failures + 1,
         )
         self._states[entry.check.name] = state
-        self._set_status_gauge(entry, result.status)
+        self._publish()
         entry.duration.observe(latency)
         if success:
             entry.last_success.set(now)
-        self._update_overall()
         self._log_change(previous, state)
 
     @staticmethod
@@ -400,14 +403,11 @@ class HealthMonitor:
             extra=extra,
         )
 
-    def _set_status_gauge(self, entry: _Entry, status: Status) -> None:
-        for value, child in entry.status_children.items():
-            child.set(1 if value is status else 0)
-
-    def _update_overall(self) -> None:
-        status = HealthReport.of(tuple(self._states.values()), 0.0).status
-        for value in Status:
-            self._overall.labels(value.value).set(1 if value is status else 0)
+    def _publish(self) -> None:
+        """Write every check's current status, stale ones included: multiprocess mode reads
+        what was written, so a check whose task died shows unhealthy once any other runs."""
+        report = self.report()
+        self._gauges.record({c.name: c.status for c in report.components}, report.status)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
