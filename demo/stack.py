@@ -1,7 +1,9 @@
 """The local stack: the demo service and everything that watches it, without Docker.
 
 ``python -m demo.stack`` (``bash scripts/demo.sh``) starts, in order: PostgreSQL (a cluster kept
-in ``.demo-data/postgres``), the mail sink, the alert-history receiver, Alertmanager, the two
+in ``.demo-data/postgres``), the OTLP receiver that keeps the API's and the worker's traces and
+logs in PostgreSQL (``collector.receiver``, read by ``python -m signalpost lookup``), the mail
+sink, the alert-history receiver, Alertmanager, the two
 long-term Prometheus stores, the main Prometheus, the demo API and its job worker, then the
 traffic generator. Every part gets the same rules, routes and templates as the compose stack
 (the demo's generated files in ``demo/stack-config/``); only addresses and receivers differ,
@@ -51,6 +53,8 @@ API_JOB, WORKER_JOB = "app", "worker"
 """The demo's scrape jobs in its knobs: the API's and the worker's."""
 DEMO_DATABASE = "recruiting"
 HISTORY_DATABASE = "alerts"
+TELEMETRY_DATABASE = "telemetry"
+"""Where the OTLP receiver keeps spans and logs (``signalpost.cli.lookup.DEMO_DSN``)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class Ports:
     history: int = 9095
     smtp: int = 1025
     runbooks: int = 8088
+    otlp: int = 4318
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Ports:
@@ -91,6 +96,7 @@ class Ports:
             "alert-history receiver": self.history,
             "mail sink (SMTP)": self.smtp,
             "runbooks": self.runbooks,
+            "OTLP receiver": self.otlp,
         }
 
 
@@ -113,6 +119,10 @@ class StackOptions:
     """Extra environment of the API and the worker (OTLP endpoint, service name, faults)."""
     traffic_rate: float = 3.0
     ready_timeout: float = 90.0
+    retention_hours: float = 24.0
+    """The OTLP receiver keeps this many hours of traces and logs ..."""
+    retention_mb: float = 1024.0
+    """... and drops its oldest hours while the store is larger than this."""
 
 
 class Stack:
@@ -166,6 +176,10 @@ class Stack:
         return f"host=127.0.0.1 port={self.ports.postgres} user=postgres dbname={database}"
 
     @property
+    def otlp_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.otlp}"
+
+    @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"
 
@@ -211,7 +225,7 @@ class Stack:
         self.postgres.start()
         with psycopg.connect(self.database_url("postgres"), autocommit=True) as conn:
             existing = {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
-            for name in (DEMO_DATABASE, HISTORY_DATABASE):
+            for name in (DEMO_DATABASE, HISTORY_DATABASE, TELEMETRY_DATABASE):
                 if name not in existing:
                     conn.execute(f'CREATE DATABASE "{name}"')
 
@@ -306,6 +320,20 @@ class Stack:
 
     def _start_monitoring(self) -> None:
         timeout = self.options.ready_timeout
+        receiver = self._python(
+            "otlp-receiver",
+            "-m",
+            "collector.receiver",
+            "--dsn",
+            self.database_url(TELEMETRY_DATABASE),
+            "--port",
+            str(self.ports.otlp),
+            "--retention-hours",
+            str(self.options.retention_hours),
+            "--retention-mb",
+            str(self.options.retention_mb),
+        )
+        wait_http(f"{self.otlp_url}/health", timeout, receiver.popen)
         sink = self._python(
             "mailsink",
             "-m",
@@ -326,6 +354,7 @@ class Stack:
             str(self.ports.history),
             env={
                 "DATABASE_URL": self.database_url(HISTORY_DATABASE),
+                "PROMETHEUS_URL": self.prometheus_url,  # example trace IDs from exemplars
                 "OTEL_SERVICE_NAME": "alert-history",
                 "OTEL_TRACES_EXPORTER": "none",
                 "OTEL_LOGS_EXPORTER": "none",
@@ -377,8 +406,12 @@ class Stack:
         timeout = self.options.ready_timeout
         common = {
             "DEMO_DATABASE_URL": self.database_url(),
-            "OTEL_TRACES_EXPORTER": "none",
-            "OTEL_LOGS_EXPORTER": "none",
+            # Traces and logs go to the local OTLP receiver (python -m signalpost lookup).
+            "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_LOGS_EXPORTER": "otlp",
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": self.otlp_url,
+            "SIGNALPOST_LOOKUP_DSN": self.database_url(TELEMETRY_DATABASE),  # GET /jobs/{id}
             **self.options.app_env,
         }
         api = self._python(
@@ -391,7 +424,11 @@ class Stack:
             "--port",
             str(self.ports.api),
             # The same name as the `service` label of its scrape job (metrics, traces, logs).
-            env={"OTEL_SERVICE_NAME": self.service_of(API_JOB), **common},
+            env={
+                "OTEL_SERVICE_NAME": self.service_of(API_JOB),
+                **_instance("api", common),
+                **common,
+            },
         )
         wait_http(f"{self.api_url}/health/ready", timeout, api.popen)
         worker = self._python(
@@ -402,6 +439,7 @@ class Stack:
                 "SIGNALPOST_METRICS_PORT": str(self.ports.worker),
                 "SIGNALPOST_METRICS_ADDRESS": "127.0.0.1",
                 "OTEL_SERVICE_NAME": self.service_of(WORKER_JOB),
+                **_instance("worker", common),
                 **common,
             },
         )
@@ -464,14 +502,18 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m demo.stack",
         description="Run the demo service with Prometheus, Alertmanager and the alert history "
         "locally. Ports: DEMO_PORT_API, _WORKER, _POSTGRES, _PROMETHEUS, _HOURLY, _DAILY, "
-        "_ALERTMANAGER, _HISTORY, _SMTP, _RUNBOOKS.",
+        "_ALERTMANAGER, _HISTORY, _SMTP, _RUNBOOKS, _OTLP.",
     )
     parser.add_argument("--data", type=Path, default=ROOT / ".demo-data", help="data folder")
     parser.add_argument("--traffic", type=float, default=3.0, help="requests/s (0: none)")
+    parser.add_argument("--retention-hours", type=float, default=24.0,
+                        help="hours of traces and logs the OTLP receiver keeps (default 24)")
+    parser.add_argument("--retention-mb", type=float, default=1024.0,
+                        help="size bound of the trace and log store in MB (default 1024)")
     args = parser.parse_args(argv)
-    stack = Stack(
-        args.data, Ports.from_environ(os.environ), StackOptions(traffic_rate=args.traffic)
-    )
+    options = StackOptions(traffic_rate=args.traffic, retention_hours=args.retention_hours,
+                           retention_mb=args.retention_mb)
+    stack = Stack(args.data, Ports.from_environ(os.environ), options)
     with _signals_raise():
         try:
             print(f"demo: starting the local stack (logs in {stack.logs}/) ...", flush=True)
@@ -513,10 +555,33 @@ def _print_urls(stack: Stack) -> None:
                 "                     (or curl -X PUT "
                 f"'{stack.api_url}/faults/bad_data?enabled=true')",
                 f"  watch jobs live    .venv/bin/python -m signalpost jobs {stack.worker_url}/jobs",
+                f"  traces and logs    {stack.otlp_url} (OTLP) into "
+                f"psql '{stack.database_url(TELEMETRY_DATABASE)}'",
+                "  from an alert      .venv/bin/python -m signalpost runs --type resume_parsing "
+                "--status failed --since 1h",
+                "                     .venv/bin/python -m signalpost lookup JOB_OR_REQUEST_ID",
+                *_lookup_dsn_hint(stack),
             ]
         ),
         flush=True,
     )
+
+
+def _instance(name: str, env: Mapping[str, str]) -> dict[str, str]:
+    """``service.instance.id``, so that lookups tell the API's spans from the worker's
+    (attributes the caller sets in ``OTEL_RESOURCE_ATTRIBUTES`` come first)."""
+    given = env.get("OTEL_RESOURCE_ATTRIBUTES", "")
+    extra = f"service.instance.id={name}"
+    return {"OTEL_RESOURCE_ATTRIBUTES": f"{given},{extra}" if given else extra}
+
+
+def _lookup_dsn_hint(stack: Stack) -> list[str]:
+    from signalpost.cli.lookup import DEMO_DSN
+
+    dsn = stack.database_url(TELEMETRY_DATABASE)
+    if dsn == DEMO_DSN:
+        return []
+    return [f"                     (with these ports: export SIGNALPOST_LOOKUP_DSN='{dsn}')"]
 
 
 if __name__ == "__main__":

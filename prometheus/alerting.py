@@ -6,6 +6,7 @@ from typing import Any
 
 from prometheus.catalog import SYMPTOM_FAMILY, Alert, Family, Severity
 from prometheus.knobs import Knobs
+from prometheus.lookup import JOB_TYPE, lookup_annotations
 
 __all__ = ["Dashboard", "alert_rule", "symptom_job"]
 
@@ -86,4 +87,6 @@ def alert_rule(
         "runbook_url": f"{knobs.urls.runbooks.rstrip('/')}/{name}.md",
         "dashboard_url": f"{knobs.urls.grafana.rstrip('/')}/d/{dashboard}?{query}",
     }
+    job = JOB_TYPE in dashboard_vars or JOB_TYPE in (labels or {})
+    rule["annotations"].update(lookup_annotations(knobs, name, job=job))
     return rule

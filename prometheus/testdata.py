@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from prometheus import lookup
 from prometheus.alerting import symptom_job
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
@@ -83,6 +84,7 @@ class Expect:
         dashboard_vars: Iterable[str] = (),
     ) -> dict[str, Any]:
         """One ``exp_alerts`` entry (symptoms with the ``job`` label their rule adds)."""
+        dashboard_vars = tuple(dashboard_vars)
         job = symptom_job(self.knobs, name, labels)
         if job is not None:
             labels = {**labels, "job": job}
@@ -96,6 +98,12 @@ class Expect:
                 "description": description,
                 "runbook_url": f"{self.knobs.urls.runbooks.rstrip('/')}/{name}.md",
                 "dashboard_url": f"{grafana}/d/{dashboard}?{query}",
+                **lookup.rendered(
+                    lookup.lookup_annotations(
+                        self.knobs, name, job=lookup.JOB_TYPE in {*labels, *dashboard_vars}
+                    ),
+                    labels,
+                ),
             },
         }
 

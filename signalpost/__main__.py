@@ -1,5 +1,6 @@
 """Command line: ``python -m signalpost check-config [FILE]``, ``config-reference``,
-``metrics-reference`` and ``jobs URL`` (the running-jobs view)."""
+``metrics-reference``, ``jobs URL`` (the running-jobs view), and ``lookup ID``, ``runs`` and
+``errors`` (the trace and log store)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ commands:
   metrics-reference     print the metric reference (docs/metrics.md)
   jobs URL [--once]     watch the running jobs a service serves at URL (needs the 'cli' extra;
                         'jobs --help' lists its options)
+  lookup ID             the span tree, error record and logs of a trace, request or job ID
+                        (the local store, or Tempo and Loki; 'lookup --help' lists options)
+  runs                  finished job runs: --type T --status failed --since 1h
+  errors                error records: --source http --since 1h
   --help                print this help
 """
 
@@ -39,6 +44,18 @@ def main(argv: list[str]) -> int:
             print(f"signalpost: {error}", file=sys.stderr)
             return 2
         return jobs_view(argv[1:])
+    if argv[:1] == ["lookup"]:
+        from signalpost.cli.lookup import lookup_main
+
+        return lookup_main(argv[1:])
+    if argv[:1] == ["runs"]:
+        from signalpost.cli.lookup import runs_main
+
+        return runs_main(argv[1:])
+    if argv[:1] == ["errors"]:
+        from signalpost.cli.lookup import errors_main
+
+        return errors_main(argv[1:])
     if argv[:1] == ["check-config"] and len(argv) <= 2:
         # The same checks as start-up: Signalpost's settings, then the OTEL_* variables.
         try:

@@ -8,7 +8,7 @@ EXTRAS: dict[str, str] = {
     "postgres": "psycopg 3 and psycopg-pool (database instrumentation, PostgreSQL checks)",
     "resources": "psutil (the host and process resources health check)",
     "grpc": "the OTLP/gRPC exporters (OTEL_EXPORTER_OTLP_PROTOCOL=grpc)",
-    "cli": "rich (the terminal view: python -m signalpost jobs)",
+    "cli": "rich (the terminal views: python -m signalpost jobs, lookup, runs, errors)",
     "celery": "Celery and its Redis transport (signalpost.celery)",
     "arq": "arq (signalpost.arq)",
 }

@@ -59,6 +59,7 @@ def test_subpackages_are_the_documented_ones() -> None:
         "signalpost.instrumentation.health.checks",
         "signalpost.instrumentation.jobs",
         "signalpost.instrumentation.semconv",
+        "signalpost.lookup",
     }
 
 

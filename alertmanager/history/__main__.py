@@ -3,7 +3,8 @@
     DATABASE_URL=postgresql://history@db/alerts python -m alertmanager.history --port 8080
 
 Environment: ``DATABASE_URL`` (required: libpq URL or key=value string),
-``ALERT_HISTORY_HOST`` (default ``0.0.0.0``), ``ALERT_HISTORY_PORT`` (default 8080), and
+``ALERT_HISTORY_HOST`` (default ``0.0.0.0``), ``ALERT_HISTORY_PORT`` (default 8080),
+``PROMETHEUS_URL`` (optional: example trace IDs from exemplars are stored with HTTP alerts), and
 Signalpost's own ``SIGNALPOST_*`` / ``OTEL_*`` variables. Migrations run at start-up unless
 ``--no-migrate`` is given; ``--migrate-only`` applies them and exits.
 """
@@ -46,7 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from alertmanager.history.app import create_app
 
-    uvicorn.run(create_app(conninfo), host=args.host, port=args.port, log_config=None)
+    app = create_app(conninfo, prometheus_url=os.environ.get("PROMETHEUS_URL") or None)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None)
     return 0
 
 

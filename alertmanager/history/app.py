@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
+import anyio.to_thread
 from prometheus_client import CollectorRegistry
 from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
@@ -20,7 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from alertmanager.history.payload import PayloadError, parse_payload
+from alertmanager.history.exemplars import SELECTOR_ANNOTATION, example_trace_ids
+from alertmanager.history.payload import AlertRecord, PayloadError, parse_payload
 from alertmanager.history.store import HistoryStore, StoreUnavailable
 from signalpost.instrumentation.scrub import Scrubber
 
@@ -28,6 +31,7 @@ __all__ = ["MAX_BODY", "create_app"]
 
 logger = logging.getLogger("alertmanager.history")
 MAX_BODY = 8 * 1024 * 1024
+MAX_EXAMPLE_QUERIES = 3
 
 
 def create_app(
@@ -37,6 +41,7 @@ def create_app(
     scrubber: Scrubber | None = None,
     pool_timeout: float = 5.0,
     instrument: bool = True,
+    prometheus_url: str | None = None,
 ) -> Starlette:
     """Build the receiver for the database at ``conninfo`` (libpq string or URL).
 
@@ -48,6 +53,8 @@ def create_app(
         instrument: Call :func:`signalpost.setup` on the app (reads ``SIGNALPOST_*`` and
             ``OTEL_*`` variables) and time its statements with Signalpost's database
             instrumentation.
+        prometheus_url: Where to ask for exemplars: firing alerts with an
+            ``exemplar_selector`` annotation get example trace IDs (:mod:`.exemplars`).
     """
     scrub = scrubber or Scrubber()
     configure = None
@@ -82,6 +89,8 @@ def create_app(
                          scrub.scrub_string(str(exc)))
             return JSONResponse({"error": "database unavailable, retry"}, status_code=503,
                                 headers={"Retry-After": "10"})
+        if prometheus_url:
+            await _add_examples(store, records, prometheus_url)
         return JSONResponse({"received": len(records), "stored": inserted})
 
     @asynccontextmanager
@@ -97,6 +106,23 @@ def create_app(
     if instrument:
         _instrument(app, conninfo, registry)
     return app
+
+
+async def _add_examples(
+    store: HistoryStore, records: list[AlertRecord], prometheus_url: str
+) -> None:
+    # A few queries per notification at most: Alertmanager waits for the answer.
+    wanted = [r for r in records if r.status == "firing" and r.annotations.get(SELECTOR_ANNOTATION)]
+    for record in wanted[:MAX_EXAMPLE_QUERIES]:
+        selector = record.annotations[SELECTOR_ANNOTATION]
+        found = await anyio.to_thread.run_sync(
+            example_trace_ids, prometheus_url, selector, record.starts_at, datetime.now(UTC)
+        )
+        if found:
+            try:
+                await store.set_examples(record, found)
+            except StoreUnavailable as exc:
+                logger.warning("alert history: examples not stored (%s)", exc)
 
 
 def _refuse(request: Request, scrub: Scrubber, reason: str, size: int) -> JSONResponse:

@@ -70,3 +70,20 @@ class HistoryStore:
             # Bad values are refused before this point (400), so what fails here is the
             # database: answer 5xx and let Alertmanager deliver again rather than lose a row.
             raise StoreUnavailable(type(exc).__name__) from exc
+
+    async def set_examples(self, record: AlertRecord, trace_ids: Sequence[str]) -> None:
+        """Keep example trace IDs with the row of ``record`` (stored before).
+
+        Raises:
+            StoreUnavailable: The database failed; the row stays without examples.
+        """
+        try:
+            async with self._pool.connection() as conn:
+                await conn.execute(
+                    "UPDATE alert_history SET example_trace_ids = %s WHERE fingerprint = %s"
+                    " AND status = %s AND starts_at = %s AND ends_at IS NOT DISTINCT FROM %s",
+                    (list(trace_ids), record.fingerprint, record.status, record.starts_at,
+                     record.ends_at),
+                )
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise StoreUnavailable(type(exc).__name__) from exc

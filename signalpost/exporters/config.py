@@ -248,6 +248,25 @@ class ExportConfig(_Section):
     )
 
 
+class LookupConfig(_Section):
+    """Where finished runs, traces and logs are looked up: ``python -m signalpost lookup``,
+    ``runs`` and ``errors``, and ``GET /jobs/{id}`` for a run that has finished."""
+
+    dsn: str | None = Field(
+        default=None,
+        description=(
+            "The trace and log store the local stack's OTLP receiver fills (PostgreSQL, libpq "
+            "string or URL); set, the jobs endpoint answers for finished runs from it."
+        ),
+    )
+    tempo_url: str | None = Field(
+        default=None, description="Tempo's HTTP API for the lookup commands (compose stack)."
+    )
+    loki_url: str | None = Field(
+        default=None, description="Loki's HTTP API for the lookup commands (compose stack)."
+    )
+
+
 class SignalpostConfig(_Section):
     """All Signalpost settings, one section per component."""
 
@@ -258,6 +277,7 @@ class SignalpostConfig(_Section):
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     export: ExportConfig = Field(default_factory=ExportConfig)
     jobs: JobsConfig = Field(default_factory=JobsConfig)
+    lookup: LookupConfig = Field(default_factory=LookupConfig)
 
 
 def _sections() -> dict[str, type[_Section]]:

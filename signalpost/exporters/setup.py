@@ -24,6 +24,7 @@ from prometheus_client import (
 )
 from prometheus_client import metrics as prometheus_metrics
 
+from signalpost._extras import missing_extra
 from signalpost.exporters.config import SignalpostConfig, load_config
 from signalpost.exporters.gcfreeze import freeze_startup_heap
 from signalpost.exporters.jsonlog import JsonFormatter
@@ -46,7 +47,7 @@ from signalpost.instrumentation.asgi import SignalpostMiddleware
 from signalpost.instrumentation.classify import ErrorClassifier, default_classifier
 from signalpost.instrumentation.errors import ErrorReporter
 from signalpost.instrumentation.health import HealthEndpoints, HealthMonitor, mount_health
-from signalpost.instrumentation.jobs.endpoint import JobsEndpoint, mount_jobs
+from signalpost.instrumentation.jobs.endpoint import FinishedRuns, JobsEndpoint, mount_jobs
 from signalpost.instrumentation.jobs.running import RunSource
 from signalpost.instrumentation.logcontext import CorrelationFilter
 from signalpost.instrumentation.loggers import INTERNAL_LOGGER_NAME
@@ -267,6 +268,18 @@ def _chain_lifespan(
     router.lifespan_context = lifespan
 
 
+def _finished_runs(config: SignalpostConfig) -> FinishedRuns | None:
+    if config.lookup.dsn is None:
+        return None
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as error:
+        raise missing_extra("postgres", error) from error
+    from signalpost.lookup.localstore import LocalStore
+
+    return LocalStore(config.lookup.dsn)
+
+
 def setup(
     app: _App | None = None,
     *,
@@ -281,6 +294,7 @@ def setup(
     health: HealthMonitor | None = None,
     health_path: str = "/health",
     jobs_source: RunSource | None = None,
+    finished_runs: FinishedRuns | None = None,
     set_global_providers: bool = True,
     configure_logging: bool = True,
     gc_freeze: bool = True,
@@ -318,6 +332,8 @@ def setup(
         jobs_source: The runs the running-jobs endpoints serve; this process's own by
             default. ``signalpost.celery.running_jobs(celery_app)`` serves a Celery app's
             running tasks across all its workers.
+        finished_runs: Where ``GET /jobs/{id}`` finds a run that has finished; by default
+            the trace and log store at ``lookup.dsn`` (``SIGNALPOST_LOOKUP_DSN``) when set.
 
         set_global_providers: Install the created providers as OpenTelemetry's globals.
         configure_logging: Install the JSON and OTLP log handlers on the root logger.
@@ -389,7 +405,10 @@ def setup(
 
     worker_health = health if app is None else None
     jobs = (
-        JobsEndpoint(jobs_source, auth=_auth(config), scrubber=scrubber)
+        JobsEndpoint(
+            jobs_source, auth=_auth(config), scrubber=scrubber,
+            finished=finished_runs or _finished_runs(config),
+        )
         if config.jobs.enabled
         else None
     )

@@ -428,7 +428,9 @@ def test_every_dashboard_query_runs_on_live_data(stack: Stack) -> None:
     while True:
         for key, query in list(pending.items()):
             for service in services:
-                values = {"service": service, "http_route": ".*", "job_type": ".*"}
+                values = {
+                    "service": service, "http_route": ".*", "job_type": ".*", "instance": ".*",
+                }
                 answer = _query(stack, substitute(query.text, values), urls[query.datasource])
                 assert answer["status"] == "success", (query.where, answer.get("error"))
                 if answer["data"]["result"]:

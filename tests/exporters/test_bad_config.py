@@ -44,7 +44,7 @@ CASES: list[tuple[str, dict[str, str], str | bytes | None, str]] = [
     ("unknown key", {}, "metrics:\n  prot: 1\n",
      "{file}:2: metrics.prot: expected one of: enabled, path, port, address, gzip, bearer_token, basic_auth_username, basic_auth_password, otlp, created_series"),
     ("unknown section", {}, "metric:\n  port: 1\n",
-     "{file}:1: metric: expected a section: http, tracing, errors, metrics, logging, export, jobs"),
+     "{file}:1: metric: expected a section: http, tracing, errors, metrics, logging, export, jobs, lookup"),
     ("wrong type", {}, "http:\n  max_routes: many\n",
      "{file}:2: http.max_routes: expected integer, got 'many'"),
     ("wrong type in a variable", {"SIGNALPOST_METRICS_PORT": "ninety"}, None,

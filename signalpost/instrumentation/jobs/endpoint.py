@@ -6,7 +6,8 @@ mount point (``/jobs`` when :func:`signalpost.setup` serves it):
 
 =============================  =================================================================
 ``GET /jobs``                  The runs in progress, oldest first; ``limit``, ``cursor``, ``type``.
-``GET /jobs/{id}``             One run, with its attempts so far; 404 when none runs with the ID.
+``GET /jobs/{id}``             One run, with its attempts so far; 404 when none runs with the ID
+                               (a finished run instead, when a :class:`FinishedRuns` is given).
 ``POST /jobs/{id}/cancel``     Ask every run with the ID to stop (202); 404 when none runs.
 =============================  =================================================================
 
@@ -44,7 +45,9 @@ from signalpost.instrumentation.jobs.running import (
 from signalpost.instrumentation.jobs.telemetry import internal_error
 from signalpost.instrumentation.scrub import Scrubber
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "JobsEndpoint", "RequestAuth", "mount_jobs"]
+__all__ = [
+    "DEFAULT_LIMIT", "MAX_LIMIT", "FinishedRuns", "JobsEndpoint", "RequestAuth", "mount_jobs",
+]
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -71,6 +74,19 @@ class RequestAuth(Protocol):
     def authenticate(self, authorization: str | None) -> bool:
         """Return whether the ``Authorization`` header value grants access."""
         ...
+
+
+class FinishedRun(Protocol):
+    """A finished run in its wire form (``signalpost.lookup.Run``)."""
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+class FinishedRuns(Protocol):
+    """Where finished runs are kept, e.g. the trace and log store
+    (``signalpost.lookup.localstore.LocalStore``); read in a thread."""
+
+    def run(self, job_id: str) -> FinishedRun | None: ...
 
 
 class _BadRequest(ValueError):
@@ -140,9 +156,11 @@ class JobsEndpoint:
             the metrics endpoint's.
         scrubber: Scrubs progress messages; the shared default (what ``setup()`` installed)
             when ``None``, looked up per request.
+        finished: Answers ``GET /jobs/{id}`` for a run that no longer runs (``finished_run``
+            in the body, from the store's wire form); ``None``: 404.
     """
 
-    __slots__ = ("_auth", "_hostname", "_running", "_scrubber")
+    __slots__ = ("_auth", "_finished", "_hostname", "_running", "_scrubber")
 
     def __init__(
         self,
@@ -150,8 +168,10 @@ class JobsEndpoint:
         *,
         auth: RequestAuth | None = None,
         scrubber: Scrubber | None = None,
+        finished: FinishedRuns | None = None,
     ) -> None:
         self._running = running if running is not None else default_running_jobs
+        self._finished = finished
         self._auth = auth
         self._scrubber = scrubber
         try:
@@ -182,7 +202,7 @@ class JobsEndpoint:
             bytes(scope.get("query_string", b"")).decode("latin-1"),
             authorization,
         )
-        if isinstance(self._running, RunningJobs):
+        if isinstance(self._running, RunningJobs) and self._finished is None:
             status, headers, body = self.respond(*request)
         else:
             status, headers, body = await asyncio.to_thread(self.respond, *request)
@@ -277,6 +297,9 @@ class JobsEndpoint:
     def _detail(self, job_id: str) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
         matches = sorted(self._running.find(job_id), key=_key)
         if not matches:
+            finished = self._finished.run(job_id) if self._finished is not None else None
+            if finished is not None:
+                return 200, {"finished_run": finished.to_json(), "runs_with_this_id": 0}, []
             return 404, {"error": "no running job with this ID"}, []
         job = matches[0]
         run = self._run(job)

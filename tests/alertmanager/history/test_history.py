@@ -26,6 +26,7 @@ COLUMNS = {
     "severity": "text", "service": "text", "starts_at": "timestamp with time zone",
     "ends_at": "timestamp with time zone", "labels": "jsonb", "annotations": "jsonb",
     "receiver": "text", "group_key": "text", "received_at": "timestamp with time zone",
+    "example_trace_ids": "ARRAY",
 }
 
 
