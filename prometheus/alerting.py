@@ -78,9 +78,9 @@ def alert_rule(
     rule["labels"] = {"severity": str(severity), **(labels or {})}
     if svc != "service":
         rule["labels"]["service"] = f"{{{{ $labels.{svc} }}}}"
-    job = symptom_job(knobs, name, rule["labels"])
-    if job is not None:
-        rule["labels"]["job"] = job
+    scrape_job = symptom_job(knobs, name, rule["labels"])
+    if scrape_job is not None:
+        rule["labels"]["job"] = scrape_job
     rule["annotations"] = {
         "summary": summary,
         "description": description,
