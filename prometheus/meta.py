@@ -3,86 +3,28 @@
 What they watch runs in bursts: roll-up groups are evaluated hourly or daily, their remote
 writes follow, Alertmanager notifies once per group or repeat interval. A ``rate(x[5m]) > 0``
 held ``for: 10m`` never fires on a burst, so every counter here is read with ``increase`` over
-a window a little longer than the period of what it counts (:func:`grace`: 75m for hourly
-work, 25h for daily), and fires at once: one failed burst keeps the alert firing until the
-next period has passed without one, and a failure every period keeps it firing throughout.
+a window a little longer than the period of what it counts (:mod:`prometheus.periods`: 75m for
+hourly work, 25h for daily), and fires at once: one failed burst keeps the alert firing until
+the next period has passed without one, and a failure every period keeps it firing throughout.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from prometheus import recording as r
 from prometheus import selfmetrics as m
 from prometheus.alerting import Dashboard, Rule, alert_rule
 from prometheus.catalog import Alert, Severity
-from prometheus.inhibition import duration
 from prometheus.knobs import Knobs, seconds
-from prometheus.promql import by, eq, match, no_match, num, selector
+from prometheus.periods import FREQUENT_WINDOW, STALE_MARGIN, grace, labels, per_group, per_remote
+from prometheus.promql import by, eq, num, selector
 
-__all__ = ["FREQUENT_WINDOW", "STALE_MARGIN", "grace", "meta_rules"]
-
-FREQUENT_WINDOW = "15m"
-"""Window of counters fed every evaluation or scrape (work done at least every few minutes)."""
-STALE_MARGIN = "1m"
-"""Slack beyond two intervals before a group counts as stale: the last-evaluation metric is read
-through a scrape, up to a scrape interval late."""
-
-
-def _labels(k: Knobs, *extra: str) -> tuple[str, ...]:
-    """The service label (knob ``service_label``), job and instance, then ``extra``."""
-    return tuple(dict.fromkeys((k.service_label, "job", "instance", *extra)))
-
-
-def grace(period: str) -> str:
-    """The window that always holds at least one run of work done every ``period``."""
-    total = seconds(period)
-    return duration(total + max(seconds(FREQUENT_WINDOW), total / 24))
-
-
-def _periods() -> list[tuple[float, float | None, str]]:
-    """(lowest interval, highest interval or None, window): frequent, hourly, daily."""
-    bounds = [seconds(w) for w in r.ROLLUP_WINDOWS]
-    tiers: list[tuple[float, float | None, str]] = [(0, bounds[0], FREQUENT_WINDOW)]
-    for i, (low, window) in enumerate(zip(bounds, r.ROLLUP_WINDOWS, strict=True)):
-        high = bounds[i + 1] if i + 1 < len(bounds) else None
-        tiers.append((low, high, grace(window)))
-    return tiers
-
-
-def _per_group(metric: str, mon: str, group: tuple[str, ...]) -> str:
-    """Groups whose ``metric`` grew within the window of their own evaluation interval."""
-    clauses = []
-    for low, high, window in _periods():
-        interval = selector(m.PROMETHEUS_RULE_GROUP_INTERVAL, mon)
-        above = (f">= {num(low)}",) if low else ()
-        below = (f"< {num(high)}",) if high else ()
-        bound = " ".join((interval, *above, *below))
-        clauses.append(
-            f"(sum {by(group)} (increase({selector(metric, mon)}[{window}])) > 0 "
-            f"and on ({', '.join(group)}) ({bound}))"
-        )
-    return " or ".join(clauses)
-
-
-def _rollup_remote(window: str) -> str:
-    # prometheus/config.py names the remote write of each roll-up tier `rollup-<window>`
-    # (with a `-<n>` suffix when a tier has several stores).
-    return f"rollup-{window}(-[0-9]+)?"
-
-
-def _per_remote(clause: Callable[[str, str], str]) -> str:
-    """``clause(remote_name matcher, window)`` per remote-write tier, joined by ``or``."""
-    clauses = [clause(match("remote_name", _rollup_remote(w)), grace(w)) for w in r.ROLLUP_WINDOWS]
-    others = "|".join(_rollup_remote(w) for w in r.ROLLUP_WINDOWS)
-    clauses.append(clause(no_match("remote_name", others), FREQUENT_WINDOW))
-    return " or ".join(f"({c})" for c in clauses)
+__all__ = ["meta_rules"]
 
 
 def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
     newest = selector(m.PROMETHEUS_REMOTE_HIGHEST_TIMESTAMP_IN, mon)
-    base, group = _labels(k), _labels(k, "rule_group")
-    remote_l = _labels(k, "remote_name", "url")
+    base, group = labels(k), labels(k, "rule_group")
+    remote_l = labels(k, "remote_name", "url")
 
     def lost(remote: str, window: str) -> str:
         failed = selector(m.PROMETHEUS_REMOTE_SAMPLES_FAILED, mon, remote)
@@ -99,7 +41,7 @@ def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
             k,
             Alert.PROMETHEUS_RULE_FAILURES,
             severity=Severity.CRITICAL,
-            expr=_per_group(m.PROMETHEUS_RULE_EVALUATION_FAILURES, mon, group),
+            expr=per_group(m.PROMETHEUS_RULE_EVALUATION_FAILURES, mon, group),
             for_="0m",
             summary="Prometheus {{ $labels.instance }} fails to evaluate rules",
             description=(
@@ -113,7 +55,7 @@ def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
             k,
             Alert.PROMETHEUS_RULE_GROUP_MISSED,
             severity=Severity.WARNING,
-            expr=_per_group(m.PROMETHEUS_RULE_GROUP_ITERATIONS_MISSED, mon, group),
+            expr=per_group(m.PROMETHEUS_RULE_GROUP_ITERATIONS_MISSED, mon, group),
             for_="0m",
             summary="Prometheus {{ $labels.instance }} skips evaluations of a rule group",
             description=(
@@ -146,7 +88,7 @@ def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
             k,
             Alert.PROMETHEUS_REMOTE_WRITE_FAILING,
             severity=Severity.WARNING,
-            expr=_per_remote(lost),
+            expr=per_remote(lost),
             for_="0m",
             summary="Prometheus {{ $labels.instance }} loses samples sent to long-term storage",
             description=(
@@ -161,7 +103,7 @@ def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
             severity=Severity.WARNING,
             # A roll-up queue sends once per period: it is behind when its newest sent sample
             # is older than the period and a grace. 0 until its first successful send.
-            expr=_per_remote(behind),
+            expr=per_remote(behind),
             for_=k.alerts.meta.for_,
             summary="Prometheus {{ $labels.instance }} remote write falls behind",
             description=(
@@ -175,7 +117,7 @@ def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
 
 def _delivery(k: Knobs, mon: str) -> list[Rule]:
     wait = k.alerts.meta.for_
-    base = _labels(k)
+    base = labels(k)
     prometheus = selector(m.PROMETHEUS_ALERTMANAGERS_DISCOVERED, mon, eq("job", m.PROMETHEUS_JOB))
     sent_errors = selector(m.PROMETHEUS_NOTIFICATIONS_ERRORS, mon)
     am_failed = selector(m.ALERTMANAGER_NOTIFICATIONS_FAILED, mon)
@@ -235,7 +177,7 @@ def _delivery(k: Knobs, mon: str) -> list[Rule]:
 
 def _stack(k: Knobs, mon: str) -> list[Rule]:
     wait = k.alerts.meta.for_
-    base = _labels(k)
+    base = labels(k)
     reloads = (
         (Alert.PROMETHEUS_CONFIG_RELOAD_FAILED, m.PROMETHEUS_CONFIG_RELOAD_OK, "Prometheus"),
         (Alert.ALERTMANAGER_CONFIG_RELOAD_FAILED, m.ALERTMANAGER_CONFIG_RELOAD_OK, "Alertmanager"),
