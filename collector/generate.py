@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from signalpost.instrumentation.scrub import DEFAULT_SECRET_KEYS
+from signalpost.instrumentation.scrub_keys import PREFIXES, SUFFIXES, key_words
 
 __all__ = [
     "COLLECTOR_IMAGE",
@@ -45,12 +46,22 @@ _HEADER = """\
 def secret_key_pattern(keys: tuple[str, ...] = DEFAULT_SECRET_KEYS) -> str:
     """One case-insensitive regular expression (RE2 and Python alike) matching secret keys.
 
-    A key is secret when it contains a fragment, ``_`` matching ``_``, ``-``, ``.`` or nothing,
-    as the scrubber folds ``-`` to ``_`` before it compares.
+    The scrubber's rule (:mod:`signalpost.instrumentation.scrub_keys`) in RE2: a secret name's
+    words (joined by ``_``, ``-``, ``.`` or nothing) end the key, after a separator or the start
+    and optionally a glued prefix (``accesstoken``), followed only by words that still name the
+    secret (``session_id``, ``password_hash``). ``tokens_used`` and ``session_count`` are kept.
+    RE2 has no case-sensitive word split: a camelCase key glued to an unknown word
+    (``myToken``) is left to the scrubber in the app.
     """
-    fragments = sorted({k.lower() for k in keys}, key=lambda k: (-len(k), k))
-    alternation = "|".join(re.escape(k).replace("_", "[_.-]?") for k in fragments)
-    return f"(?i)({alternation})"
+    names = sorted(
+        {"[_.-]?".join(map(re.escape, key_words(k))) for k in keys}, key=lambda n: (-len(n), n)
+    )
+    prefixes = "|".join(sorted(PREFIXES, key=lambda p: (-len(p), p)))
+    suffixes = "|".join(sorted(SUFFIXES, key=lambda p: (-len(p), p)))
+    return (
+        f"(?i)(?:^|[^a-z0-9])(?:(?:{prefixes})[_.-]?)?(?:{'|'.join(names)})"
+        f"(?:[_.-]?(?:{suffixes}))*$"
+    )
 
 
 def config() -> dict[str, Any]:

@@ -208,7 +208,7 @@ def _stack(k: Knobs, mon: str) -> list[Rule]:
             k,
             Alert.MONITORING_TARGET_DOWN,
             severity=Severity.WARNING,
-            expr=f"max {by(base)} ({selector(m.UP, mon, *k.selector)}) == 0",
+            expr=f"max {by(base)} ({selector(m.UP, mon)}) == 0",
             for_=wait,
             summary="{{ $labels.job }} ({{ $labels.instance }}) of the monitoring stack is down",
             description=(

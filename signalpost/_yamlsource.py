@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 MAX_VALUES = 10_000
+_BOOL_TAG = "tag:yaml.org,2002:bool"
 _SHOWN = 60
 
 Path_ = tuple[str | int, ...]
@@ -122,18 +123,42 @@ class _Builder:
         self.lines = lines
         self.count = 0
         self._scalars = yaml.SafeLoader("")
+        self._built: set[int] = set()
+        # Where the document uses an alias whose expansion is being built (outermost one).
+        self._alias_at: Path_ | None = None
 
     def build(self, node: Node, path: Path_) -> Any:
+        if id(node) in self._built and self._alias_at is None:
+            self._alias_at = path
+            try:
+                return self._build(node, path)
+            finally:
+                self._alias_at = None
+        self._built.add(id(node))
+        return self._build(node, path)
+
+    def _build(self, node: Node, path: Path_) -> Any:
         self.count += 1
         if self.count > MAX_VALUES:
-            # Aliases repeat nodes from elsewhere: name the key of this document that expands.
-            top = path[:1]
+            # Aliases repeat nodes from elsewhere: name the key of this document that expands,
+            # not a key inside the expansion nor the section around it.
+            where = self._alias_at if self._alias_at is not None else path
+            while where and isinstance(where[-1], int):
+                where = where[:-1]
             raise YamlProblem(
-                self.lines.get(top, node.start_mark.line + 1),
-                top,
+                self.lines.get(where, node.start_mark.line + 1),
+                where,
                 f"a document of at most {MAX_VALUES} values (YAML aliases expand to more)",
             )
         if isinstance(node, ScalarNode):
+            if node.tag == _BOOL_TAG or node.style is None:
+                # Booleans are true/false, case-insensitive, as OpenTelemetry's: YAML 1.1's
+                # yes/no/on/off stay text (refused where a boolean is expected), tRuE is one.
+                word = node.value.lower()
+                if word in ("true", "false"):
+                    return word == "true"
+                if node.tag == _BOOL_TAG:
+                    return node.value
             try:
                 return self._scalars.construct_object(node)
             except (yaml.YAMLError, ValueError, OverflowError) as error:

@@ -182,7 +182,13 @@ class MetricsConfig(_Section):
     port: _Port | None = Field(
         default=None, description="Serve on this port of its own instead of on the app."
     )
-    address: str = Field(default="0.0.0.0", description="Address for the own-port server.")
+    address: str = Field(
+        default="0.0.0.0",
+        description=(
+            "Address for the own-port server: all interfaces, for scrapers (cancel is refused "
+            "there without credentials); 127.0.0.1 keeps it local."
+        ),
+    )
     gzip: bool = Field(default=True, description="Compress when the scraper accepts gzip.")
     bearer_token: str | None = Field(
         default=None, description="Require this bearer token (prefer the variable)."
@@ -213,6 +219,13 @@ class JobsConfig(_Section):
     path: _UrlPath = Field(
         default="/jobs",
         description="Where: on the app, or on the metrics port in a worker.",
+    )
+    control_from_loopback: bool = Field(
+        default=False,
+        description=(
+            "Without metrics credentials, still accept cancel from loopback clients (it is "
+            "refused with 403 otherwise; reading stays open, as /metrics is)."
+        ),
     )
 
 
@@ -292,16 +305,20 @@ def _keys(section: type[_Section]) -> dict[str, str]:
     return {(info.alias or name): name for name, info in section.model_fields.items()}
 
 
-def _describe(tp: Any) -> str:
+def _describe(tp: Any, *, accepted: bool = False) -> str:
+    """The type's name (``boolean``), or with ``accepted`` what a value must be (``true or
+    false``) as error messages say it."""
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is Annotated:
-        return _describe(args[0])
+        return _describe(args[0], accepted=accepted)
     if origin in (types.UnionType, typing.Union):
         inner = [a for a in args if a is not type(None)]
-        return _describe(inner[0]) + " or null"
+        return _describe(inner[0], accepted=accepted) + " or null"
     if origin is list:
         return f"a list of {_describe(args[0])}s"
+    if accepted and tp is bool:
+        return "true or false"
     return {bool: "boolean", int: "integer", float: "number", str: "string"}[tp]
 
 
@@ -317,8 +334,14 @@ def _from_env(section: type[_Section], key: str, raw: str) -> Any:
     plain = typing.get_args(base)[0] if typing.get_origin(base) is Annotated else base
     if typing.get_origin(plain) is list:
         value = [v.strip() for v in raw.split(",") if v.strip()]
-    # Lax mode turns text into numbers and booleans; the strict model then checks the rest.
     adapter: TypeAdapter[Any] = TypeAdapter(typing.cast(Any, base))
+    if plain is bool:
+        # true/false, case-insensitive (OpenTelemetry's rule), not pydantic's yes/on/1/t.
+        word = raw.lower()
+        return adapter.validate_python(
+            word == "true" if word in ("true", "false") else raw, strict=True
+        )
+    # Lax mode turns text into numbers; the strict model then checks the rest.
     return adapter.validate_python(value, strict=False)
 
 
@@ -370,7 +393,7 @@ def load_config(
             _, expected, _ = next(problems(error))
             if expected in _TYPE_WORDS:
                 info = sections[section].model_fields[_keys(sections[section])[key]]
-                expected = _describe(info.annotation)
+                expected = _describe(info.annotation, accepted=True)
             raise SettingsError(
                 source,
                 f"{section}.{key}",
@@ -397,7 +420,7 @@ def load_config(
             elif expected in _TYPE_WORDS:
                 known = model.model_fields.get(_keys(model).get(key, key))
                 if known is not None:
-                    expected = _describe(known.annotation)
+                    expected = _describe(known.annotation, accepted=True)
             source = values[(section, key)][1] if (section, key) in values else "argument"
             if located is not None and source.startswith(f"{file_name}:"):
                 source = f"{file_name}:{located.line_of((section, *path_))}"

@@ -406,8 +406,11 @@ def setup(
     worker_health = health if app is None else None
     jobs = (
         JobsEndpoint(
-            jobs_source, auth=_auth(config), scrubber=scrubber,
+            jobs_source,
+            auth=_auth(config),
+            scrubber=scrubber,
             finished=finished_runs or _finished_runs(config),
+            control_from_loopback=config.jobs.control_from_loopback,
         )
         if config.jobs.enabled
         else None

@@ -126,6 +126,12 @@ SECRET_KEYS = [
     "job.parameters.api-key",
     "X-Api-Key",
     "user.session_id",
+    "job.parameters.access_token",
+    "accesstoken",
+    "csrftoken",
+    "aws_access_key_id",
+    "user.password_hash",
+    "http.request.header.proxy-authorization",
 ]
 SAFE_KEYS = [
     attributes.HTTP_ROUTE,
@@ -136,6 +142,15 @@ SAFE_KEYS = [
     jobs.JOB_PROGRESS_TOTAL,
     db.DB_QUERY_TEXT,
     health.CHECK_NAME,
+    # Names that contain a secret's name without being one (substring matching took them).
+    "llm.usage.prompt_tokens",
+    "tokens_used",
+    "session_count",
+    "secret_santa_enabled",
+    "key_id",
+    "oauth.token_type",
+    "author",
+    "job.parameters.key_rotation_days",
 ]
 
 

@@ -30,7 +30,15 @@ import yaml
 
 from alertmanager import knobs as alertmanager_knobs
 from alertmanager.history.exemplars import example_trace_ids
-from demo.stack import HISTORY_DATABASE, TELEMETRY_DATABASE, Ports, Stack, StackOptions
+from demo.stack import (
+    ALERTMANAGER_KNOBS,
+    HISTORY_DATABASE,
+    PROMETHEUS_KNOBS,
+    TELEMETRY_DATABASE,
+    Ports,
+    Stack,
+    StackOptions,
+)
 from prometheus import knobs as prometheus_knobs
 from prometheus import lookup
 from prometheus.catalog import Alert
@@ -49,10 +57,10 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("lookup-stack")
-    data = yaml.safe_load((REPO / "prometheus" / "knobs.yaml").read_text())
+    data = yaml.safe_load(PROMETHEUS_KNOBS.read_text())
     data["alerts"]["job_failed"] = {"window": "20s"}
     (tmp / "knobs.yaml").write_text(yaml.safe_dump(data))
-    base = alertmanager_knobs.load_knobs(REPO / "alertmanager" / "knobs.compose.yaml")
+    base = alertmanager_knobs.load_knobs(ALERTMANAGER_KNOBS)
     options = StackOptions(
         scrape_interval="1s",
         evaluation_interval="1s",
@@ -152,8 +160,8 @@ def test_a_failing_jobs_email_leads_to_its_run_error_retries_trace_and_request(
     assert f"run of job {job_id} (resume_parsing): failed after 1 attempt(s)" in shown.stdout
     assert "DataError: resume of candidate" in shown.stdout
     assert run["trace_id"] in shown.stdout
-    assert "[signalpost-example/api]" in shown.stdout
-    assert "[signalpost-example/worker]" in shown.stdout
+    assert "[demo-api/api]" in shown.stdout
+    assert "[demo-worker/worker]" in shown.stdout
 
 
 def test_a_request_id_from_a_500_finds_its_span_tree_and_error(stack: Stack) -> None:

@@ -63,7 +63,7 @@ def test_env_lists_and_booleans() -> None:
         ("metrics:\n  port: '80'\n", ":2: metrics.port: expected integer or null, got '80'"),
         (
             "http:\n\n  trust_request_id: yes please\n",
-            ":3: http.trust_request_id: expected boolean",
+            ":3: http.trust_request_id: expected true or false",
         ),
         (
             "http:\n  duration_buckets: [1, 0.5]\n",

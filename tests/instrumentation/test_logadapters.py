@@ -49,7 +49,7 @@ def test_loguru_patcher_adds_ids_and_scrubs(tracer_provider: TracerProvider) -> 
         token = request_id_var.set("req-6")
         try:
             with tracer_provider.get_tracer("t").start_as_current_span("work") as span:
-                patched.bind(token_hint="abc").info("sending with password: CorrectHorse9")
+                patched.bind(api_token="abc").info("sending with password: CorrectHorse9")
         finally:
             request_id_var.reset(token)
     finally:
@@ -59,7 +59,7 @@ def test_loguru_patcher_adds_ids_and_scrubs(tracer_provider: TracerProvider) -> 
     extra = record["extra"]
     assert extra["trace_id"] == format_trace_id(span.get_span_context().trace_id)
     assert extra["request_id"] == "req-6" and "job_id" not in extra
-    assert extra["token_hint"] == "[Filtered]"
+    assert extra["api_token"] == "[Filtered]"
     assert record["message"] == "sending with password: [Filtered]"
     assert "CorrectHorse9" not in line
     assert "loguru" in sys.modules

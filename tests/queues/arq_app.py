@@ -4,8 +4,9 @@
 ``signalpost.setup()`` without an app, from the environment (``SIGNALPOST_METRICS_PORT`` serves
 ``/metrics`` and ``/jobs``, ``OTEL_EXPORTER_OTLP_ENDPOINT`` the test's receiver, JSON logs on
 stdout). Also read: ``ARQ_TEST_BROKER`` (Redis URL), ``ARQ_TEST_QUEUE``
-(queue name) and ``ARQ_TEST_LOG`` (a file that also gets the JSON lines of
-Signalpost's loggers).
+(queue name), ``ARQ_TEST_LOG`` (a file that also gets the JSON lines of
+Signalpost's loggers) and ``ARQ_TEST_ONE_JOB`` (``1``: run one job, then leave, as a machine
+that goes away: arq's burst mode).
 """
 
 from __future__ import annotations
@@ -42,10 +43,20 @@ async def slow(ctx: dict[str, Any], steps: int, pause: float, gate: str | None =
     return os.getpid()
 
 
+BOTH_WORKERS = 4  # runs at once that need both workers (max_jobs = 2 each)
+
+
 async def add(ctx: dict[str, Any], x: int, y: int) -> list[int]:
-    """Add, slowly enough that both workers get some; say which worker did it."""
+    """Add; say which worker did it. The first runs wait until ``BOTH_WORKERS`` of them have
+    started, which only both workers together can do: both get some, however slow one is."""
     current_run().progress(1, 1)
-    await asyncio.sleep(0.1)
+    pool: ArqRedis = ctx["redis"]
+    if int(await pool.incr("add:arrived")) <= BOTH_WORKERS:
+        deadline = time.monotonic() + 60
+        while int(await pool.get("add:arrived") or 0) < BOTH_WORKERS:
+            if time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.02)
     return [x + y, os.getpid()]
 
 
@@ -94,3 +105,6 @@ class WorkerSettings:
     allow_abort_jobs = True
     poll_delay = 0.1
     max_jobs = 2  # so that jobs spread over both workers
+    # A worker that must never run a retry it scheduled (it leaves before the back-off ends).
+    burst = os.environ.get("ARQ_TEST_ONE_JOB") == "1"
+    max_burst_jobs = 1 if burst else -1

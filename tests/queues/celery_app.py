@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
 from typing import Any, cast
 
@@ -50,11 +51,23 @@ def _redis() -> redis.Redis:
     return redis.Redis.from_url(BROKER)
 
 
+BOTH_WORKERS = 4  # runs at once that need both workers (two pool children each)
+
+
+def _arrived(client: redis.Redis) -> int:
+    return int(cast(bytes | None, client.get("add:arrived")) or 0)
+
+
 @app.task(name="tests.add")
 def add(x: int, y: int) -> list[int]:
-    """Add, slowly enough that both workers get some; say which worker did it."""
+    """Add; say which worker did it. The first runs wait until ``BOTH_WORKERS`` of them have
+    started, which only both workers together can do: both get some, however slow one is."""
     current_run().progress(1, 1)
-    time.sleep(0.1)
+    client = _redis()
+    if cast(int, client.incr("add:arrived")) <= BOTH_WORKERS:
+        deadline = time.monotonic() + 60
+        while _arrived(client) < BOTH_WORKERS and time.monotonic() < deadline:
+            time.sleep(0.02)
     return [x + y, os.getppid()]
 
 
@@ -116,6 +129,16 @@ def leak(password: str, notes: list[str]) -> None:
     """Fail with secrets in the arguments and in the error message."""
     current_run().add_context(api_key=password)
     raise RuntimeError("could not log in: " + "; ".join(notes))
+
+
+@signals.task_received.connect
+def _w1_freezes_on_holding_a_retry(request: Any, **_: Any) -> None:
+    """The gate of the retry test: ``w1``'s main process stops itself (SIGSTOP) the moment it
+    receives the pending retry of ``tests.flaky``, so it holds the message (unacknowledged, with
+    its countdown) but can never run it, however late the test gets to kill it."""
+    hostname = str(getattr(request, "hostname", "") or "")
+    if request.name == "tests.flaky" and request.eta is not None and hostname.startswith("w1@"):
+        os.kill(os.getpid(), signal.SIGSTOP)
 
 
 @signals.worker_process_init.connect

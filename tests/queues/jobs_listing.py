@@ -16,7 +16,20 @@ import pytest
 
 from tests.servers import QUIET_OTEL, REPO, wait_for
 
-__all__ = ["JobsClient", "check_listed_and_shown", "check_totals", "release_gate"]
+__all__ = [
+    "AUTH",
+    "TOKEN",
+    "WEB_CREDENTIALS",
+    "JobsClient",
+    "check_listed_and_shown",
+    "check_totals",
+    "release_gate",
+]
+
+TOKEN = "jobs-test-token"
+# The web apps' credentials: cancel is refused without any (the CLI reads the same variable).
+WEB_CREDENTIALS = {"SIGNALPOST_METRICS_BEARER_TOKEN": TOKEN}
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 class JobsClient:
@@ -26,22 +39,23 @@ class JobsClient:
         self.base_url = base_url
 
     def get(self, path: str = "") -> httpx.Response:
-        return httpx.get(f"{self.base_url}/jobs{path}", timeout=30)
+        return httpx.get(f"{self.base_url}/jobs{path}", headers=AUTH, timeout=30)
 
     def runs(self) -> dict[str, dict[str, Any]]:
         answer = self.get()
         assert answer.status_code == 200, answer.text
         return {run["job_id"]: run for run in answer.json()["runs"]}
 
-    def cancel(self, job_id: str) -> httpx.Response:
-        return httpx.post(f"{self.base_url}/jobs/{job_id}/cancel", timeout=30)
+    def cancel(self, job_id: str, *, credentials: bool = True) -> httpx.Response:
+        headers = AUTH if credentials else {}
+        return httpx.post(f"{self.base_url}/jobs/{job_id}/cancel", headers=headers, timeout=30)
 
     def terminal_view(self) -> str:
         """``python -m signalpost jobs URL --once``: the screen it prints."""
         view = subprocess.run(
             [sys.executable, "-m", "signalpost", "jobs", f"{self.base_url}/jobs", "--once"],
             cwd=REPO,
-            env={**os.environ, **QUIET_OTEL, "COLUMNS": "200"},
+            env={**os.environ, **QUIET_OTEL, **WEB_CREDENTIALS, "COLUMNS": "200"},
             capture_output=True,
             timeout=60,
         )

@@ -19,9 +19,17 @@ import pytest
 from celery import Celery
 
 from signalpost.celery import running_jobs
+from signalpost.exporters.prometheus.auth import BearerAuth
 from signalpost.instrumentation.jobs.endpoint import JobsEndpoint
 from tests.otlp_receiver import otlp_http_receiver
-from tests.queues.jobs_listing import JobsClient, check_listed_and_shown, release_gate
+from tests.queues.jobs_listing import (
+    AUTH,
+    TOKEN,
+    WEB_CREDENTIALS,
+    JobsClient,
+    check_listed_and_shown,
+    release_gate,
+)
 from tests.queues.redis_server import redis_server
 from tests.queues.workers import Worker
 from tests.servers import Server, free_port, serve, uvicorn_command, wait_for
@@ -70,7 +78,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
                 uvicorn_command("tests.queues.jobs_web:app", port),
                 f"http://127.0.0.1:{port}",
                 directory / "web.log",
-                env={"JOBS_WEB_BROKER": url},
+                env={"JOBS_WEB_BROKER": url, **WEB_CREDENTIALS},
             ) as web:
                 yield Setup(client, web, log, (w1, w2))
         finally:
@@ -121,9 +129,11 @@ def test_the_endpoint_lists_shows_and_cancels_runs_across_workers(setup: Setup) 
 
 def test_unknown_ids_are_404_and_the_schema_is_kept(setup: Setup) -> None:
     assert setup.jobs.get("/no-such-task").status_code == 404
-    missing = httpx.post(f"{setup.web.base_url}/jobs/no-such-task/cancel", timeout=30)
-    assert missing.status_code == 404
-    assert httpx.delete(f"{setup.web.base_url}/jobs/x", timeout=30).status_code == 405
+    assert setup.jobs.cancel("no-such-task").status_code == 404
+    refused = setup.jobs.cancel("no-such-task", credentials=False)
+    assert refused.status_code == 401 and refused.json()["error"] == "unauthorized"
+    deleted = httpx.delete(f"{setup.web.base_url}/jobs/x", headers=AUTH, timeout=30)
+    assert deleted.status_code == 405
     body = setup.jobs.get("?limit=0").json()
     assert "limit" in body["error"]
 
@@ -132,9 +142,9 @@ def test_an_unreachable_broker_is_a_503() -> None:
     url = f"redis://127.0.0.1:{free_port()}/0"
     app = Celery("jobs-test-down", broker=url, backend=url)
     app.conf.broker_transport_options = {"max_retries": 0}  # answer now, not after retries
-    endpoint = JobsEndpoint(running_jobs(app))
+    endpoint = JobsEndpoint(running_jobs(app), auth=BearerAuth(TOKEN))
     for method, path in (("GET", ""), ("GET", "/x"), ("POST", "/x/cancel")):
-        status, headers, body = endpoint.respond(method, path)
+        status, headers, body = endpoint.respond(method, path, "", f"Bearer {TOKEN}")
         assert status == 503, body
         assert json.loads(body)["error"] == "Celery's broker: OperationalError"
         assert ("retry-after", "5") in headers

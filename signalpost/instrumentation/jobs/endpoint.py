@@ -8,15 +8,20 @@ mount point (``/jobs`` when :func:`signalpost.setup` serves it):
 ``GET /jobs``                  The runs in progress, oldest first; ``limit``, ``cursor``, ``type``.
 ``GET /jobs/{id}``             One run, with its attempts so far; 404 when none runs with the ID
                                (a finished run instead, when a :class:`FinishedRuns` is given).
-``POST /jobs/{id}/cancel``     Ask every run with the ID to stop (202); 404 when none runs.
+``POST /jobs/{id}/cancel``     Ask every run with the ID to stop (202); 404 when none runs;
+                               403 without credentials configured (see below).
 =============================  =================================================================
 
 ``HEAD`` is answered like ``GET`` without a body; other methods get 405 with ``Allow``, other
 paths 404, bad query parameters 400, missing credentials 401 (the same authenticators as the
-metrics endpoint). Every answer is JSON and names the process that made it: by default each
-process only knows its own runs (see ``docs/jobs.md``, "Running-jobs endpoints"); a
-:class:`RunSource` such as ``signalpost.celery.running_jobs(app)`` serves a queue's runs
-across its workers. Progress messages are scrubbed; parameters and context are never served.
+metrics endpoint). Reading is open when no credentials are configured, as ``/metrics`` is;
+changing state (cancel) is not: without credentials it is refused with 403 unless
+``control_from_loopback`` allows clients on the loopback interface.
+
+Every answer is JSON and names the process that made it: by default each process only knows
+its own runs (see ``docs/jobs.md``, "Running-jobs endpoints"); a :class:`RunSource` such as
+``signalpost.celery.running_jobs(app)`` serves a queue's runs across its workers. Progress
+messages are scrubbed; parameters and context are never served.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import ipaddress
 import json
 import os
 import socket
@@ -54,6 +60,10 @@ MAX_LIMIT = 1000
 _MAX_MESSAGE = 500  # characters of a progress message served
 _MAX_QUERY_FIELDS = 20
 CANCEL_REASON = "cancelled through the jobs endpoint"
+CONTROL_REFUSED = (
+    "cancelling needs credentials: set metrics.bearer_token or metrics.basic_auth_* "
+    "(SIGNALPOST_METRICS_BEARER_TOKEN ...), or jobs.control_from_loopback for local clients"
+)
 
 Response = tuple[int, list[tuple[str, str]], bytes]
 StartResponse = Callable[..., Any]
@@ -158,9 +168,12 @@ class JobsEndpoint:
             when ``None``, looked up per request.
         finished: Answers ``GET /jobs/{id}`` for a run that no longer runs (``finished_run``
             in the body, from the store's wire form); ``None``: 404.
+        control_from_loopback: Without ``auth``, still accept requests that change state
+            (cancel) from clients on the loopback interface; others get 403. With ``auth``,
+            they need its credentials like every request.
     """
 
-    __slots__ = ("_auth", "_finished", "_hostname", "_running", "_scrubber")
+    __slots__ = ("_auth", "_finished", "_hostname", "_loopback_control", "_running", "_scrubber")
 
     def __init__(
         self,
@@ -169,10 +182,12 @@ class JobsEndpoint:
         auth: RequestAuth | None = None,
         scrubber: Scrubber | None = None,
         finished: FinishedRuns | None = None,
+        control_from_loopback: bool = False,
     ) -> None:
         self._running = running if running is not None else default_running_jobs
         self._finished = finished
         self._auth = auth
+        self._loopback_control = control_from_loopback
         self._scrubber = scrubber
         try:
             self._hostname = socket.gethostname()
@@ -196,11 +211,13 @@ class JobsEndpoint:
             if name.lower() == b"authorization":
                 authorization = value.decode("latin-1")
                 break
+        client = scope.get("client")
         request = (
             str(scope.get("method", "GET")),
             _below_mount(scope),
             bytes(scope.get("query_string", b"")).decode("latin-1"),
             authorization,
+            str(client[0]) if client else None,
         )
         if isinstance(self._running, RunningJobs) and self._finished is None:
             status, headers, body = self.respond(*request)
@@ -224,6 +241,7 @@ class JobsEndpoint:
             path,
             str(environ.get("QUERY_STRING", "")),
             environ.get("HTTP_AUTHORIZATION"),
+            environ.get("REMOTE_ADDR"),
         )
         start_response(f"{status} {HTTPStatus(status).phrase}", headers)
         return [body]
@@ -231,16 +249,22 @@ class JobsEndpoint:
     # ----------------------------------------------------------------- answers
 
     def respond(
-        self, method: str, path: str, query: str = "", authorization: str | None = None
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        authorization: str | None = None,
+        client: str | None = None,
     ) -> Response:
-        """Answer ``method`` on ``path`` (below the mount point, percent-encoded).
+        """Answer ``method`` on ``path`` (below the mount point, percent-encoded) for the client
+        at address ``client`` (``None`` when unknown: not loopback).
 
         Returns:
             The status code, the headers and the JSON body (empty for ``HEAD``). Hostile
             input gives a 4xx, never an exception.
         """
         try:
-            status, body, extra = self._answer(method, path, query, authorization)
+            status, body, extra = self._answer(method, path, query, authorization, client)
         except RunSourceUnavailable as unavailable:
             status, body, extra = 503, {"error": str(unavailable)}, [("retry-after", "5")]
         except Exception:
@@ -257,7 +281,7 @@ class JobsEndpoint:
         return status, headers, b"" if method == "HEAD" else payload
 
     def _answer(
-        self, method: str, path: str, query: str, authorization: str | None
+        self, method: str, path: str, query: str, authorization: str | None, client: str | None
     ) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
         auth = self._auth
         if auth is not None and not auth.authenticate(authorization):
@@ -279,6 +303,8 @@ class JobsEndpoint:
         if len(segments) == 2 and segments[1] == "cancel":
             if method != "POST":
                 return _not_allowed("POST")
+            if auth is None and not (self._loopback_control and _loopback(client)):
+                return 403, {"error": CONTROL_REFUSED}, []
             return self._cancel(segments[0])
         return 404, {"error": "not found"}, []
 
@@ -352,6 +378,19 @@ class JobsEndpoint:
             "cancel_requested": job.cancel_requested,
             "worker": job.worker,
         }
+
+
+def _loopback(client: str | None) -> bool:
+    """Whether the client address is on the loopback interface (IPv4, IPv6 or mapped)."""
+    if not client:
+        return False
+    try:
+        address = ipaddress.ip_address(client.partition("%")[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
 
 
 def _not_allowed(allow: str) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
