@@ -174,6 +174,7 @@ def availability_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     svc = k.services[0]
     node = {"service": svc, "job": x.NODE_JOB, "instance": "node:9100"}
     app = {"service": svc, "job": "app", "instance": "app:8000"}
+    worker = {"service": svc, "job": "worker", "instance": "worker:8000"}
     down = e.alert(
         A.EXPORTER_DOWN, _W, {**node},
         summary=f"{svc}: node exporter node:9100 is down",
@@ -203,7 +204,8 @@ def availability_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         ),
         # node_exporter down, the app up: a warning, not the service down.
         _group(
-            [series(m.UP, node, "0x20"), series(m.UP, app, "1x20")],
+            # Every listed job answers (a job without targets is ServiceDown too).
+            [series(m.UP, node, "0x20"), series(m.UP, app, "1x20"), series(m.UP, worker, "1x20")],
             [
                 alert_test("3m", A.EXPORTER_DOWN),
                 alert_test("10m", A.EXPORTER_DOWN, down),

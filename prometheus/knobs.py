@@ -81,6 +81,13 @@ class AlertKnobs(_Strict):
         return self
 
 
+class CauseKnobs(AlertKnobs):
+    """A cause that inhibits symptoms: ``keep_firing_for`` after it clears (default: the longest
+    window of the symptoms it inhibits, :func:`prometheus.inhibition.symptom_lag`)."""
+
+    keep_firing_for: Duration | None = None
+
+
 class LatencyKnobs(AlertKnobs):
     quantile: Ratio = 0.99
     threshold_seconds: float = Field(default=1.0, gt=0)
@@ -124,15 +131,20 @@ class MemoryKnobs(AlertKnobs):
 
 
 class JobFailedKnobs(_Strict):
-    """JobFailed fires at once; it stays firing while a failure is within ``window``."""
+    """JobFailed fires ``for`` after a failure; it stays firing while one is within ``window``.
 
+    ``for`` must outlast DatabaseDown's: a transient failure during a database outage is
+    inhibited by DatabaseDown only once that fires.
+    """
+
+    for_: Duration = Field(default="2m", alias="for")
     window: Duration = "10m"
 
 
 class Alerts(_Strict):
     """One entry per tunable alert (the SLO burn alerts take theirs from :class:`Slos`)."""
 
-    service_down: AlertKnobs = AlertKnobs.model_validate({"for": "2m"})
+    service_down: CauseKnobs = CauseKnobs.model_validate({"for": "1m"})
     instance_down: AlertKnobs = AlertKnobs.model_validate({"for": "5m"})
     target_missing: AlertKnobs = AlertKnobs.model_validate({"for": "5m"})
     high_latency: LatencyKnobs = LatencyKnobs()
@@ -143,7 +155,7 @@ class Alerts(_Strict):
     job_not_succeeded: AlertKnobs = AlertKnobs.model_validate({"for": "0m"})
     job_retry_storm: RetryStormKnobs = RetryStormKnobs()
     health_check_failing: AlertKnobs = AlertKnobs()
-    database_down: AlertKnobs = AlertKnobs.model_validate({"for": "1m"})
+    database_down: CauseKnobs = CauseKnobs.model_validate({"for": "1m"})
     database_slow: DatabaseSlowKnobs = DatabaseSlowKnobs()
     schema_invalid: AlertKnobs = AlertKnobs()
     disk_will_fill: DiskKnobs = DiskKnobs()
@@ -236,6 +248,18 @@ class Slos(_Strict):
         return self
 
 
+class SymptomJobs(_Strict):
+    """The scrape job (``job`` label) whose targets produce each family of symptoms.
+
+    Symptom alerts carry it as their ``job`` label: ServiceDown of that job inhibits them, and
+    ServiceDown of another job of the same service does not. Unset: ``app`` (else the first
+    job) for HTTP, ``worker`` (else the HTTP job: jobs run in the app) for jobs.
+    """
+
+    http: str | None = None
+    jobs: str | None = None
+
+
 class Knobs(_Strict):
     """The whole knobs file."""
 
@@ -258,6 +282,17 @@ class Knobs(_Strict):
     slos: Slos = Slos()
     exporters: ExporterKnobs = ExporterKnobs()
     """node_exporter and postgres_exporter targets per service, and their alerts' knobs."""
+    symptom_jobs: SymptomJobs = SymptomJobs()
+
+    @model_validator(mode="after")
+    def _symptom_jobs_are_scraped(self) -> Knobs:
+        jobs = sorted({j for _, j in self.service_jobs})
+        for family, job in self.symptom_jobs:
+            if job is not None and job not in jobs:
+                raise ValueError(
+                    f"symptom_jobs.{family}: {job!r} is not a scrape job of `services` {jobs}"
+                )
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Knobs:
@@ -274,6 +309,16 @@ class Knobs(_Strict):
     def service_jobs(self) -> tuple[tuple[str, str], ...]:
         """Every (service, job) pair that must have targets (TargetMissing watches each)."""
         return tuple((s, j) for s, jobs in self.targets.items() for j in jobs)
+
+    def symptom_job(self, family: Literal["http", "jobs"]) -> str:
+        """The scrape job that produces the symptoms of ``family`` (see :class:`SymptomJobs`)."""
+        own: str | None = getattr(self.symptom_jobs, family)
+        if own is not None:
+            return own
+        jobs = list(dict.fromkeys(j for _, j in self.service_jobs))
+        if family == "http":
+            return "app" if "app" in jobs else jobs[0]
+        return "worker" if "worker" in jobs else self.symptom_job("http")
 
     def no_progress_after(self, job_type: str) -> str:
         """The JobStuck threshold of a job type (its own, else the default)."""

@@ -66,9 +66,9 @@ def _test_knobs(tmp: Path) -> prometheus_knobs.Knobs:
     """The demo's committed knobs with its own timings shortened."""
     data = yaml.safe_load(PROMETHEUS_KNOBS.read_text())
     alerts = data["alerts"]
-    alerts["job_failed"] = {"window": "20s"}
+    alerts["job_failed"] = {"window": "20s", "for": "0m"}
     alerts["job_stuck"]["no_progress_after"] = "10s"
-    alerts["database_down"] = {"for": "0m"}
+    alerts["database_down"] = {"for": "0m", "keep_firing_for": "0s"}
     data["job_types"]["matching"]["no_progress_after"] = "10s"
     data["job_types"]["resume_parsing"]["succeed_every"] = "25s"
     path = tmp / "knobs.yaml"

@@ -130,7 +130,7 @@ def test_generate_for_own_knobs_writes_rules_and_config(tmp_path: Path) -> None:
         ("services:\n  my-service:\n    app: [\"app:8000\"]\n    worker: [\"worker:8000\"]", "services: {}", "at least 1 item"),
         ("selector: []", "selector: ['cluster=eu']", "selector.0: String should match"),
         ("service_label: service", "service_label: app-name", "service_label: String should"),
-        ("  service_down: {for: 2m}", "  service_down: {for: 2m, typo: 1}", "Extra inputs"),
+        ("  service_down: {for: 1m}", "  service_down: {for: 1m, typo: 1}", "Extra inputs"),
     ],
 )
 def test_invalid_knobs_fail_generation(
