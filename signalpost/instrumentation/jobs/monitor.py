@@ -65,6 +65,12 @@ class MonitoredJob:
             :func:`inject_context` (carried in the queue payload) or an OpenTelemetry
             ``Context``; in decorator form optionally a callable receiving the call's
             arguments. The run span becomes its child.
+        enqueued_at: Unix time at which the job was enqueued (for a retry your queue carries
+            out: when the retry was due); in decorator form optionally a callable receiving
+            the call's arguments (``lambda row: row.enqueued_at``). The wait until the start
+            is recorded as ``signalpost_job_wait_duration_seconds``; ``None``: not recorded.
+        queue: The queue the job waited in (the ``job_queue`` label of the wait); ``""``
+            when there is one.
         retry: Attempts, back-off, retried error classes and timeouts; one attempt by default.
             The decorator retries by calling the function again; the ``with`` form records a
             single attempt unless the body loops over :meth:`JobRun.attempts`.
@@ -95,6 +101,8 @@ class MonitoredJob:
         job_id: str | Callable[..., str] | None = None,
         params: Mapping[str, Any] | Callable[..., Mapping[str, Any]] | None = None,
         parent: ParentLike | Callable[..., ParentLike] = None,
+        enqueued_at: float | Callable[..., float | None] | None = None,
+        queue: str = "",
         retry: RetryPolicy | None = None,
         progress_interval: float = 30.0,
         propagator: TextMapPropagator | None = None,
@@ -116,6 +124,8 @@ class MonitoredJob:
         self._job_id = job_id
         self._params = params
         self._parent = parent
+        self._enqueued_at = enqueued_at
+        self._queue = queue
         self._propagator = propagator
         self._progress_interval = progress_interval
         self._registry = registry
@@ -170,7 +180,12 @@ class MonitoredJob:
         job_id = self._job_id(*args, **kwargs) if callable(self._job_id) else self._job_id
         params = self._params(*args, **kwargs) if callable(self._params) else self._params
         parent = self._parent(*args, **kwargs) if callable(self._parent) else self._parent
-        return self._run(job_id, params, parent, first_attempt=1)
+        enqueued = self._enqueued_at
+        if callable(enqueued):
+            enqueued = enqueued(*args, **kwargs)
+        return self._run(
+            job_id, params, parent, first_attempt=1, enqueued_at=enqueued, queue=self._queue
+        )
 
     def queued_run(
         self,
@@ -179,6 +194,8 @@ class MonitoredJob:
         params: Mapping[str, Any] | None = None,
         parent: ParentLike = None,
         attempt: int = 1,
+        enqueued_at: float | None = None,
+        queue: str | None = None,
     ) -> JobRun:
         """Return a fresh, not yet started run for one delivery of a task queue's job.
 
@@ -191,8 +208,18 @@ class MonitoredJob:
             parent: Trace context carried in the message (carrier dict or ``Context``).
             attempt: The attempt this delivery is (1 for the first; the queue's retry count
                 plus one): a later attempt continues a run started earlier, elsewhere.
+            enqueued_at: Unix time the message was enqueued, or for a retry the time it was
+                due: the wait until the start is recorded.
+            queue: The queue the message came from (the wrapper's ``queue`` if ``None``).
         """
-        return self._run(job_id, params, parent, first_attempt=attempt)
+        return self._run(
+            job_id,
+            params,
+            parent,
+            first_attempt=attempt,
+            enqueued_at=enqueued_at,
+            queue=self._queue if queue is None else queue,
+        )
 
     def _run(
         self,
@@ -201,6 +228,8 @@ class MonitoredJob:
         parent: ParentLike,
         *,
         first_attempt: int,
+        enqueued_at: float | None,
+        queue: str,
     ) -> JobRun:
         context: Context | None
         if parent is None or isinstance(parent, Context):
@@ -216,6 +245,8 @@ class MonitoredJob:
             parent=context,
             remote_parent=parent is not None,
             first_attempt=first_attempt,
+            enqueued_at=enqueued_at,
+            queue=queue,
         )
 
     # ------------------------------------------------------------------ context manager

@@ -1,0 +1,152 @@
+"""Jobs waiting: the backlog gauges, read from the queue at scrape time.
+
+::
+
+    def waiting() -> list[Backlog]:
+        with connect() as db:
+            rows = db.execute(
+                "SELECT kind, count(*), extract(epoch FROM min(enqueued_at)) FROM jobs"
+                " WHERE started_at IS NULL GROUP BY kind"
+            )
+            return [Backlog(kind, n, oldest) for kind, n, oldest in rows]
+
+    watch_backlog(waiting)  # signalpost_job_waiting, signalpost_job_oldest_waiting_age_seconds
+
+A source is any callable returning :class:`Backlog` rows: your own query (above), or the
+Redis readers for Celery and arq (:mod:`signalpost.instrumentation.jobs.backlog_redis`). It
+runs when Prometheus scrapes, never on the job path. A ``(job_type, queue)`` seen once keeps
+being reported (at 0) when nothing of it waits, so that "nothing waits" is a value, not a
+missing series. When the source fails, the scrape carries no backlog series (the failure is
+logged on ``signalpost.internal``) and the rest of the scrape goes on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from signalpost.instrumentation.cardinality import BoundedValues
+from signalpost.instrumentation.jobs.telemetry import internal_error
+from signalpost.instrumentation.semconv import jobs as spec
+
+__all__ = ["Backlog", "BacklogCollector", "BacklogSource", "watch_backlog"]
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """Jobs of one type waiting in one queue.
+
+    Attributes:
+        job_type: The job type (the same name the runs use).
+        waiting: How many wait now (due, not started).
+        oldest_enqueued_at: Unix time since which the oldest of them waits (its enqueue, or
+            when its retry or its deferral was due); ``None`` when none waits or it is unknown.
+        queue: The queue they wait in; ``""`` when there is one.
+    """
+
+    job_type: str
+    waiting: int
+    oldest_enqueued_at: float | None = None
+    queue: str = ""
+
+
+BacklogSource = Callable[[], Iterable[Backlog]]
+"""Returns what waits now; called at every scrape (keep it to one cheap query)."""
+
+
+class BacklogCollector(Collector):
+    """A prometheus-client collector reporting the backlog a source reads at scrape time.
+
+    Args:
+        source: Returns the :class:`Backlog` rows (called once per scrape).
+        job_types: ``(job_type, queue)`` pairs reported from the start (at 0 until something
+            waits), so that alerts see "nothing waits" before the first job ever waited.
+        clock: Wall-clock time, for the ages.
+        max_job_types: Distinct job types before later ones share ``_other``.
+    """
+
+    def __init__(
+        self,
+        source: BacklogSource,
+        *,
+        job_types: Iterable[tuple[str, str]] = (),
+        clock: Callable[[], float] = time.time,
+        max_job_types: int = 100,
+    ) -> None:
+        self._source = source
+        self._clock = clock
+        self._bounded = BoundedValues(max_job_types)
+        self._lock = threading.Lock()
+        self._known: dict[tuple[str, str], None] = dict.fromkeys(job_types)
+
+    def read(self) -> dict[tuple[str, str], tuple[int, float]]:
+        """Call the source: ``(job_type, queue)`` to (waiting, age of the oldest in seconds)."""
+        now = self._clock()
+        found: dict[tuple[str, str], tuple[int, float]] = {}
+        for row in self._source():
+            key = (self._bounded(row.job_type), row.queue)
+            waiting, age = found.get(key, (0, 0.0))
+            oldest = row.oldest_enqueued_at
+            if oldest is not None and row.waiting > 0:
+                age = max(age, now - oldest, 0.0)
+            found[key] = (waiting + max(row.waiting, 0), age)
+        with self._lock:
+            self._known.update(dict.fromkeys(found))
+            known = list(self._known)
+        return {key: found.get(key, (0, 0.0)) for key in known}
+
+    def collect(self) -> Iterator[Metric]:
+        """The two backlog gauges; nothing when the source fails."""
+        try:
+            values = self.read()
+        except Exception:
+            internal_error("backlog source")
+            return
+        labels = list(spec.WAITING.labels)
+        waiting = GaugeMetricFamily(spec.WAITING.name, spec.WAITING.help, labels=labels)
+        age = GaugeMetricFamily(
+            spec.OLDEST_WAITING_AGE.name,
+            spec.OLDEST_WAITING_AGE.help,
+            labels=list(spec.OLDEST_WAITING_AGE.labels),
+            unit=spec.OLDEST_WAITING_AGE.unit,
+        )
+        for (job_type, queue), (count, oldest) in sorted(values.items()):
+            waiting.add_metric([job_type, queue], count)
+            age.add_metric([job_type, queue], oldest)
+        yield waiting
+        yield age
+
+    def describe(self) -> Iterable[Metric]:
+        """Nothing: describing would call the source at registration."""
+        return ()
+
+
+def watch_backlog(
+    source: BacklogSource,
+    *,
+    registry: CollectorRegistry | None = None,
+    job_types: Iterable[tuple[str, str]] = (),
+    clock: Callable[[], float] = time.time,
+) -> BacklogCollector:
+    """Report the backlog ``source`` reads in ``registry`` (the global one by default).
+
+    Register it in one process per queue (the web app, or one worker): every process that
+    registers it reads the queue at each scrape. In prometheus-client's multiprocess mode,
+    pass the registry the metrics endpoint serves. Unregister with
+    ``registry.unregister(collector)``.
+
+    Args:
+        source: Returns the :class:`Backlog` rows.
+        registry: Where the gauges are reported.
+        job_types: ``(job_type, queue)`` pairs reported at 0 from the start.
+        clock: Wall-clock time, for the ages.
+    """
+    collector = BacklogCollector(source, job_types=job_types, clock=clock)
+    (REGISTRY if registry is None else registry).register(collector)
+    return collector

@@ -1,0 +1,105 @@
+"""Time waiting before a run starts, and the backlog gauges a source reports at scrape time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+
+from signalpost.instrumentation.jobs.backlog import Backlog, watch_backlog
+from signalpost.instrumentation.semconv import jobs as spec
+from tests.fake_clock import FakeClock
+from tests.instrumentation.jobs.conftest import JobFactory
+
+WAIT = spec.WAIT_DURATION.name
+WAITING = spec.WAITING.name
+AGE = spec.OLDEST_WAITING_AGE.name
+
+
+def _wait(registry: CollectorRegistry, job_type: str, queue: str = "") -> tuple[float, float]:
+    labels = {"job_type": job_type, "job_queue": queue}
+    count = registry.get_sample_value(f"{WAIT}_count", labels) or 0.0
+    total = registry.get_sample_value(f"{WAIT}_sum", labels) or 0.0
+    return count, total
+
+
+def test_wait_is_recorded_at_start_from_the_enqueue_time(
+    make_job: JobFactory, registry: CollectorRegistry, clock: FakeClock
+) -> None:
+    enqueued = clock.time() - 42.5
+    with make_job("parse", enqueued_at=enqueued, queue="files"):
+        assert _wait(registry, "parse", "files") == (1.0, 42.5)
+    assert registry.get_sample_value(f"{WAIT}_bucket", {
+        "job_type": "parse", "job_queue": "files", "le": "60.0"}) == 1.0
+    assert registry.get_sample_value(f"{WAIT}_bucket", {
+        "job_type": "parse", "job_queue": "files", "le": "30.0"}) == 0.0
+
+
+def test_decorator_reads_the_enqueue_time_from_the_arguments(
+    make_job: JobFactory, registry: CollectorRegistry, clock: FakeClock
+) -> None:
+    @make_job("digest", enqueued_at=lambda row: row["enqueued_at"])
+    def digest(row: dict[str, float]) -> None:
+        clock.advance(100)  # the run's own duration is not waiting
+
+    digest({"enqueued_at": clock.time() - 3})
+    assert _wait(registry, "digest") == (1.0, 3.0)
+
+
+def test_no_enqueue_time_records_no_wait_and_a_clock_skew_records_zero(
+    make_job: JobFactory, registry: CollectorRegistry, clock: FakeClock
+) -> None:
+    with make_job("x"):
+        pass
+    assert _wait(registry, "x") == (0.0, 0.0)
+    job = make_job("y")
+    # A producer whose clock runs ahead: never a negative wait.
+    with job.queued_run(job_id="1", enqueued_at=clock.time() + 5, queue="q"):
+        pass
+    assert _wait(registry, "y", "q") == (1.0, 0.0)
+
+
+def test_a_continued_retry_waits_from_when_it_was_due(
+    make_job: JobFactory, registry: CollectorRegistry, clock: FakeClock
+) -> None:
+    job = make_job("sync")
+    with job.queued_run(job_id="7", attempt=2, enqueued_at=clock.time() - 1.5, queue="q"):
+        pass
+    assert _wait(registry, "sync", "q") == (1.0, 1.5)
+
+
+def test_backlog_collector_reports_counts_and_ages_and_keeps_zeros(
+    registry: CollectorRegistry, clock: FakeClock
+) -> None:
+    rows: list[Backlog] = [
+        Backlog("parse", 3, clock.time() - 30, "files"),
+        Backlog("parse", 2, clock.time() - 90, "files"),  # one type's rows add up
+        Backlog("mail", 1, None),
+    ]
+
+    def source() -> Iterable[Backlog]:
+        return list(rows)
+
+    watch_backlog(source, registry=registry, clock=clock.time, job_types=[("digest", "")])
+    assert registry.get_sample_value(WAITING, {"job_type": "parse", "job_queue": "files"}) == 5
+    assert registry.get_sample_value(AGE, {"job_type": "parse", "job_queue": "files"}) == 90
+    assert registry.get_sample_value(WAITING, {"job_type": "mail", "job_queue": ""}) == 1
+    assert registry.get_sample_value(AGE, {"job_type": "mail", "job_queue": ""}) == 0
+    assert registry.get_sample_value(WAITING, {"job_type": "digest", "job_queue": ""}) == 0
+    rows.clear()
+    clock.advance(10)
+    assert registry.get_sample_value(WAITING, {"job_type": "parse", "job_queue": "files"}) == 0
+    assert registry.get_sample_value(AGE, {"job_type": "parse", "job_queue": "files"}) == 0
+
+
+def test_a_failing_source_drops_the_backlog_not_the_scrape(
+    registry: CollectorRegistry, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken() -> Iterable[Backlog]:
+        raise ConnectionError("broker down")
+
+    watch_backlog(broken, registry=registry)
+    text = generate_latest(registry).decode()
+    assert WAITING not in text
+    assert "backlog source failed" in caplog.text
