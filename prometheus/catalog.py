@@ -52,6 +52,9 @@ class Alert(StrEnum):
     PROMETHEUS_REMOTE_WRITE_FAILING = "PrometheusRemoteWriteFailing"
     ALERTMANAGER_NOTIFICATIONS_FAILING = "AlertmanagerNotificationsFailing"
     WATCHDOG = "Watchdog"
+    JOB_WAITING_TOO_LONG = "JobWaitingTooLong"
+    JOB_BACKLOG_GROWING = "JobBacklogGrowing"
+    JOB_QUEUE_STALLED = "JobQueueStalled"
 
 
 # Symptoms a root cause explains, on the same service: while the cause fires, they do not notify.
@@ -62,6 +65,11 @@ INHIBITED_BY_SERVICE_DOWN: tuple[Alert, ...] = (
     Alert.ERROR_SPIKE,
     Alert.HEALTH_CHECK_FAILING,
     Alert.JOB_NOT_SUCCEEDED,
+    # Jobs wait when the worker service is down; a broker that is down leaves no backlog
+    # series at all (the backlog source fails), so these cannot fire on it.
+    Alert.JOB_WAITING_TOO_LONG,
+    Alert.JOB_BACKLOG_GROWING,
+    Alert.JOB_QUEUE_STALLED,
 )
 INHIBITED_BY_DATABASE_DOWN: tuple[Alert, ...] = (
     Alert.ERROR_BUDGET_BURN_FAST,

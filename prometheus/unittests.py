@@ -16,6 +16,7 @@ from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
 from prometheus.testdata import Expect, alert_test, bucket_series, rules_under_test, series
+from prometheus.unittests_backlog import backlog_tests
 from prometheus.unittests_records import record_files
 from signalpost.instrumentation.semconv import db, errors, health, http, jobs
 
@@ -797,6 +798,7 @@ def test_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
         *_health(knobs, e),
         *_host(knobs, e),
         *_meta(knobs, e),
+        *backlog_tests(knobs, e),
     ]
     return {
         "alerts.test.yml": {

@@ -35,7 +35,11 @@ from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.jobs.telemetry import internal_error
 from signalpost.instrumentation.semconv import jobs as spec
 
-__all__ = ["Backlog", "BacklogCollector", "BacklogSource", "watch_backlog"]
+__all__ = ["UNSCANNED", "Backlog", "BacklogCollector", "BacklogSource", "watch_backlog"]
+
+UNSCANNED = "_unscanned"
+"""The job type of waiting messages a reader counted without reading them (past its ``scan``
+oldest): their type and age are unknown, so no per-type alert looks at them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,13 +26,10 @@ from typing import Any, cast
 
 import redis
 
-from signalpost.instrumentation.jobs.backlog import Backlog
+from signalpost.instrumentation.jobs.backlog import UNSCANNED, Backlog
 from signalpost.instrumentation.jobs.propagation import ENQUEUED_AT_HEADER
 
 __all__ = ["UNSCANNED", "ArqBacklog", "CeleryRedisBacklog"]
-
-UNSCANNED = "_unscanned"
-"""The job type of the waiting messages past the ones read for their type and age."""
 
 _KOMBU_SEP = "\x06\x16"
 _KOMBU_PRIORITIES = (0, 3, 6, 9)  # kombu's default priority_steps for Redis
@@ -54,7 +51,7 @@ class _RedisReader:
     def close(self) -> None:
         """Close the connections of a client this reader created."""
         if self._owned:
-            self._redis.close()
+            cast(Any, self._redis).close()
 
 
 def _tally(
