@@ -46,6 +46,7 @@ from signalpost.instrumentation.asgi import SignalpostMiddleware
 from signalpost.instrumentation.classify import ErrorClassifier, default_classifier
 from signalpost.instrumentation.errors import ErrorReporter
 from signalpost.instrumentation.health import HealthEndpoints, HealthMonitor, mount_health
+from signalpost.instrumentation.jobs.backlog import BacklogSource
 from signalpost.instrumentation.jobs.endpoint import JobsEndpoint, mount_jobs
 from signalpost.instrumentation.jobs.running import RunSource
 from signalpost.instrumentation.logcontext import CorrelationFilter
@@ -281,6 +282,7 @@ def setup(
     health: HealthMonitor | None = None,
     health_path: str = "/health",
     jobs_source: RunSource | None = None,
+    jobs_backlog: BacklogSource | None = None,
     set_global_providers: bool = True,
     configure_logging: bool = True,
     gc_freeze: bool = True,
@@ -318,6 +320,10 @@ def setup(
         jobs_source: The runs the running-jobs endpoints serve; this process's own by
             default. ``signalpost.celery.running_jobs(celery_app)`` serves a Celery app's
             running tasks across all its workers.
+        jobs_backlog: What waits in the job queue, listed by the running-jobs endpoints beside
+            the runs (``signalpost.celery.backlog(app)``, ``signalpost.arq.backlog(url)`` or a
+            query of your own; see ``docs/jobs.md``). Its gauges are reported with
+            :func:`~signalpost.instrumentation.jobs.watch_backlog`.
 
         set_global_providers: Install the created providers as OpenTelemetry's globals.
         configure_logging: Install the JSON and OTLP log handlers on the root logger.
@@ -389,7 +395,7 @@ def setup(
 
     worker_health = health if app is None else None
     jobs = (
-        JobsEndpoint(jobs_source, auth=_auth(config), scrubber=scrubber)
+        JobsEndpoint(jobs_source, auth=_auth(config), scrubber=scrubber, backlog=jobs_backlog)
         if config.jobs.enabled
         else None
     )

@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -35,7 +36,14 @@ from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.jobs.telemetry import internal_error
 from signalpost.instrumentation.semconv import jobs as spec
 
-__all__ = ["UNSCANNED", "Backlog", "BacklogCollector", "BacklogSource", "watch_backlog"]
+__all__ = [
+    "UNSCANNED",
+    "Backlog",
+    "BacklogCollector",
+    "BacklogSource",
+    "combine",
+    "watch_backlog",
+]
 
 UNSCANNED = "_unscanned"
 """The job type of waiting messages a reader counted without reading them (past its ``scan``
@@ -58,6 +66,52 @@ class Backlog:
     waiting: int
     oldest_enqueued_at: float | None = None
     queue: str = ""
+
+    def to_json(self, now: float) -> dict[str, Any]:
+        """The wire form the running-jobs endpoint serves (the age as of ``now``)."""
+        oldest = self.oldest_enqueued_at
+        return {
+            "job_type": self.job_type,
+            "queue": self.queue,
+            "waiting": self.waiting,
+            "oldest_age_seconds": None if oldest is None else max(0.0, now - oldest),
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any], now: float) -> Backlog:
+        """Read :meth:`to_json`'s form back (the age counted from ``now``).
+
+        Raises:
+            ValueError: A field is missing or of the wrong type.
+        """
+        age = raw.get("oldest_age_seconds")
+        waiting = raw.get("waiting")
+        if not isinstance(waiting, int) or not isinstance(age, int | float | None):
+            raise ValueError("malformed backlog entry")
+        return cls(
+            str(raw.get("job_type") or ""),
+            waiting,
+            None if age is None else now - float(age),
+            str(raw.get("queue") or ""),
+        )
+
+
+def combine(rows: Iterable[Backlog], job_type: Callable[[str], str] = str) -> list[Backlog]:
+    """One row per (job type, queue): counts added, the oldest kept; ``job_type`` maps the
+    type (a cardinality cap)."""
+    found: dict[tuple[str, str], Backlog] = {}
+    for row in rows:
+        key = (job_type(row.job_type), row.queue)
+        seen = found.get(key)
+        oldest = row.oldest_enqueued_at if row.waiting > 0 else None
+        if seen is not None:
+            if oldest is None or (
+                seen.oldest_enqueued_at is not None and seen.oldest_enqueued_at < oldest
+            ):
+                oldest = seen.oldest_enqueued_at
+        waiting = max(row.waiting, 0) + (seen.waiting if seen is not None else 0)
+        found[key] = Backlog(key[0], waiting, oldest, key[1])
+    return list(found.values())
 
 
 BacklogSource = Callable[[], Iterable[Backlog]]
@@ -92,14 +146,13 @@ class BacklogCollector(Collector):
     def read(self) -> dict[tuple[str, str], tuple[int, float]]:
         """Call the source: ``(job_type, queue)`` to (waiting, age of the oldest in seconds)."""
         now = self._clock()
-        found: dict[tuple[str, str], tuple[int, float]] = {}
-        for row in self._source():
-            key = (self._bounded(row.job_type), row.queue)
-            waiting, age = found.get(key, (0, 0.0))
-            oldest = row.oldest_enqueued_at
-            if oldest is not None and row.waiting > 0:
-                age = max(age, now - oldest, 0.0)
-            found[key] = (waiting + max(row.waiting, 0), age)
+        found = {
+            (row.job_type, row.queue): (
+                row.waiting,
+                0.0 if row.oldest_enqueued_at is None else max(0.0, now - row.oldest_enqueued_at),
+            )
+            for row in combine(self._source(), self._bounded)
+        }
         with self._lock:
             self._known.update(dict.fromkeys(found))
             known = list(self._known)

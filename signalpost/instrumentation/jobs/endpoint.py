@@ -10,6 +10,10 @@ mount point (``/jobs`` when :func:`signalpost.setup` serves it):
 ``POST /jobs/{id}/cancel``     Ask every run with the ID to stop (202); 404 when none runs.
 =============================  =================================================================
 
+With a backlog source (``JobsEndpoint(backlog=...)``, ``setup(jobs_backlog=...)``) the list
+also says what waits behind the running runs: ``waiting``, one entry per job type and queue
+(count, age of the oldest), ``null`` without a source or when it cannot be read.
+
 ``HEAD`` is answered like ``GET`` without a body; other methods get 405 with ``Allow``, other
 paths 404, bad query parameters 400, missing credentials 401 (the same authenticators as the
 metrics endpoint). Every answer is JSON and names the process that made it: by default each
@@ -26,6 +30,7 @@ import binascii
 import json
 import os
 import socket
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -34,6 +39,7 @@ from urllib.parse import parse_qs, quote, unquote
 
 from signalpost.instrumentation import defaults
 from signalpost.instrumentation.asgitypes import Receive, Scope, Send, acknowledge_lifespan
+from signalpost.instrumentation.jobs.backlog import BacklogSource, combine
 from signalpost.instrumentation.jobs.running import (
     RunningJob,
     RunningJobs,
@@ -140,9 +146,12 @@ class JobsEndpoint:
             the metrics endpoint's.
         scrubber: Scrubs progress messages; the shared default (what ``setup()`` installed)
             when ``None``, looked up per request.
+        backlog: What waits in the queue (``signalpost.celery.backlog(app)``,
+            ``signalpost.arq.backlog(url)`` or your own query), served beside the runs.
+        clock: Wall-clock time, for the ages of waiting jobs.
     """
 
-    __slots__ = ("_auth", "_hostname", "_running", "_scrubber")
+    __slots__ = ("_auth", "_backlog", "_clock", "_hostname", "_running", "_scrubber")
 
     def __init__(
         self,
@@ -150,8 +159,12 @@ class JobsEndpoint:
         *,
         auth: RequestAuth | None = None,
         scrubber: Scrubber | None = None,
+        backlog: BacklogSource | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._running = running if running is not None else default_running_jobs
+        self._backlog = backlog
+        self._clock = clock
         self._auth = auth
         self._scrubber = scrubber
         try:
@@ -182,7 +195,7 @@ class JobsEndpoint:
             bytes(scope.get("query_string", b"")).decode("latin-1"),
             authorization,
         )
-        if isinstance(self._running, RunningJobs):
+        if isinstance(self._running, RunningJobs) and self._backlog is None:
             status, headers, body = self.respond(*request)
         else:
             status, headers, body = await asyncio.to_thread(self.respond, *request)
@@ -272,7 +285,23 @@ class JobsEndpoint:
             "count": len(jobs),
             "runs": [self._run(job) for job in page],
             "next_cursor": _encode_cursor(page[-1]) if more else None,
+            "waiting": self._waiting(query.job_type),
         }
+
+    def _waiting(self, job_type: str | None) -> list[dict[str, Any]] | None:
+        if self._backlog is None:
+            return None
+        try:
+            rows = combine(self._backlog())
+        except Exception:
+            internal_error("jobs endpoint backlog")
+            return None
+        now = self._clock()
+        return [
+            row.to_json(now)
+            for row in sorted(rows, key=lambda r: (r.job_type, r.queue))
+            if job_type is None or row.job_type == job_type
+        ]
 
     def _detail(self, job_id: str) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
         matches = sorted(self._running.find(job_id), key=_key)
