@@ -44,11 +44,10 @@ class QueueTableBacklog:
                 conn = self._conn
                 if conn is None or conn.closed:
                     conn = self._conn = psycopg.connect(
-                        self._url,
-                        autocommit=True,
-                        connect_timeout=max(1, int(self._timeout)),
-                        options=f"-c statement_timeout={int(self._timeout * 1000)}",
+                        self._url, autocommit=True, connect_timeout=max(1, int(self._timeout))
                     )
+                    # SET, not the options parameter: that would replace the URL's own.
+                    conn.execute(f"SET statement_timeout = {int(self._timeout * 1000)}")
                 rows = conn.execute(QUERY).fetchall()
             except psycopg.Error:
                 self._close_locked()
