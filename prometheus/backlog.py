@@ -24,6 +24,8 @@ __all__ = ["backlog_group"]
 Rule = dict[str, Any]
 
 JOB_QUEUE = prometheus_label(jobs.JOB_QUEUE)
+# An empty label is no label: a queue of its own (the demo's table) has no name to print.
+IN_QUEUE = f"{{{{ if $labels.{JOB_QUEUE} }}}} in queue '{{{{ $labels.{JOB_QUEUE} }}}}'{{{{ end }}}}"
 
 
 def _waiting_too_long(k: Knobs) -> list[Rule]:
@@ -45,9 +47,8 @@ def _waiting_too_long(k: Knobs) -> list[Rule]:
         expr=" or ".join(parts),
         summary=f"{{{{ $labels.service }}}}: {{{{ $labels.{JOB_TYPE} }}}} jobs wait too long",
         description=(
-            f"The oldest {{{{ $labels.{JOB_TYPE} }}}} job waiting in queue "
-            f"'{{{{ $labels.{JOB_QUEUE} }}}}' has waited {{{{ $value | humanizeDuration }}}} "
-            "for a run to start."
+            f"The oldest {{{{ $labels.{JOB_TYPE} }}}} job waiting{IN_QUEUE} has waited "
+            "{{ $value | humanizeDuration }} for a run to start."
         ),
         dashboard=Dashboard.JOBS,
         dashboard_vars=(JOB_TYPE,),
@@ -73,8 +74,8 @@ def _growing(k: Knobs) -> list[Rule]:
             f"{{{{ $labels.service }}}}: {{{{ $labels.{JOB_TYPE} }}}} backlog keeps growing"
         ),
         description=(
-            f"{{{{ $labels.{JOB_TYPE} }}}} jobs waiting in queue '{{{{ $labels.{JOB_QUEUE} }}}}' "
-            f"grew by {{{{ $value | humanize }}}} over the last {g.window}, for {g.for_}, while "
+            f"{{{{ $labels.{JOB_TYPE} }}}} jobs waiting{IN_QUEUE} grew by "
+            f"{{{{ $value | humanize }}}} over the last {g.window}, for {g.for_}, while "
             "runs of the type kept finishing: the workers cannot keep up."
         ),
         dashboard=Dashboard.JOBS,
@@ -103,9 +104,8 @@ def _stalled(k: Knobs) -> list[Rule]:
             f"{{{{ $labels.service }}}}: {{{{ $labels.{JOB_TYPE} }}}} jobs wait and none runs"
         ),
         description=(
-            f"{{{{ $value | humanize }}}} {{{{ $labels.{JOB_TYPE} }}}} jobs wait in queue "
-            f"'{{{{ $labels.{JOB_QUEUE} }}}}' and no run of the type has started for "
-            f"{s.window}: no worker consumes them."
+            f"{{{{ $value | humanize }}}} {{{{ $labels.{JOB_TYPE} }}}} jobs wait{IN_QUEUE} and "
+            f"no run of the type has started for {s.window}: no worker consumes them."
         ),
         dashboard=Dashboard.JOBS,
         dashboard_vars=(JOB_TYPE,),

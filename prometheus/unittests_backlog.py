@@ -75,15 +75,21 @@ def backlog_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             dashboard_vars=JT,
         )
 
-    def stalled(severity: S, count: str) -> dict[str, Any]:
+    def stalled(severity: S, count: str, job_type: str = "digest", queue: str = "default") -> (
+        dict[str, Any]
+    ):
+        labels = {"service": svc, "job_type": job_type}
+        if queue:  # an empty label is no label
+            labels["job_queue"] = queue
+        where = f" in queue '{queue}'" if queue else ""
         return e.alert(
             A.JOB_QUEUE_STALLED,
             severity,
-            {"service": svc, "job_type": "digest", "job_queue": "default"},
-            summary=f"{svc}: digest jobs wait and none runs",
+            labels,
+            summary=f"{svc}: {job_type} jobs wait and none runs",
             description=(
-                f"{count} digest jobs wait in queue 'default' and no run of the type has "
-                "started for 10m: no worker consumes them."
+                f"{count} {job_type} jobs wait{where} and no run of the type has started for "
+                "10m: no worker consumes them."
             ),
             dashboard=D.JOBS,
             dashboard_vars=JT,
@@ -172,6 +178,21 @@ def backlog_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
                     stalled(S.CRITICAL, "3"),
                 ),
                 alert_test("20m", A.JOB_BACKLOG_GROWING),
+            ],
+        ),
+        # A queue of one's own (a table) has no queue name: the label is absent, and so is
+        # the queue in the description. The worker restarted at 3m: its counters start again
+        # from 0 (increase() handles the reset) and no run starts after it.
+        _group(
+            [
+                series(waiting, q("matching", ""), "2x30"),
+                *runs("matching", "0 1 2 0x30"),
+            ],
+            [
+                alert_test("10m", A.JOB_QUEUE_STALLED),
+                alert_test(
+                    "20m", A.JOB_QUEUE_STALLED, stalled(S.WARNING, "2", "matching", "")
+                ),
             ],
         ),
     ]
