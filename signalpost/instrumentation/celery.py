@@ -46,6 +46,7 @@ from prometheus_client import CollectorRegistry
 from signalpost.instrumentation.celery_jobs import CeleryRunningJobs, ProgressPublisher
 from signalpost.instrumentation.classify import ErrorClassifier
 from signalpost.instrumentation.clock import Clock
+from signalpost.instrumentation.jobs.backlog import finite_time
 from signalpost.instrumentation.jobs.backlog_redis import CeleryRedisBacklog
 from signalpost.instrumentation.jobs.interrupts import JobCancelled
 from signalpost.instrumentation.jobs.monitor import MonitoredJob
@@ -367,7 +368,7 @@ def _enqueued_at(request: Any) -> float | None:
     value = getattr(request, ENQUEUED_AT_HEADER, None)
     if value is None:
         value = (getattr(request, "headers", None) or {}).get(ENQUEUED_AT_HEADER)
-    return float(value) if isinstance(value, int | float) and value == value else None
+    return finite_time(value)
 
 
 def _queue(request: Any) -> str:

@@ -84,6 +84,8 @@ def test_backlog_while_no_worker_consumes_then_the_waits_once_one_does(
                                    "PROMETHEUS_MULTIPROC_DIR": str(multiproc)}, directory)
     try:
         assert [r.get(timeout=60)[0] for r in results] == [1, 2, 3]
+        # A retry through the broker (2 s back-off): its message waits from its ETA on.
+        assert celery_app.flaky.apply_async(("backlog-flaky", 1), queue=QUEUE).get(60) == 2
     finally:
         worker.stop()
     served = resolve_registry(environ={"PROMETHEUS_MULTIPROC_DIR": str(multiproc)})
@@ -91,6 +93,11 @@ def test_backlog_while_no_worker_consumes_then_the_waits_once_one_does(
     assert served.get_sample_value(f"{name}_count", labels) == 3
     total = served.get_sample_value(f"{name}_sum", labels)
     assert total is not None and total >= 3 * (worker_started - enqueued)
+    flaky = {"job_type": "tests.flaky", "job_queue": QUEUE}
+    assert served.get_sample_value(f"{name}_count", flaky) == 2
+    retried = served.get_sample_value(f"{name}_sum", flaky)
+    back_off = celery_app.FLAKY_POLICY.base_delay
+    assert retried is not None and retried < back_off  # the back-off is not waiting
     # The queue is empty again: the type stays reported, at 0.
     assert backlog.get_sample_value(spec.WAITING.name, labels) == 0
     assert backlog.get_sample_value(spec.OLDEST_WAITING_AGE.name, labels) == 0

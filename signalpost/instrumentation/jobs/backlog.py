@@ -22,6 +22,7 @@ logged on ``signalpost.internal``) and the rest of the scrape goes on.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -42,6 +43,7 @@ __all__ = [
     "BacklogCollector",
     "BacklogSource",
     "combine",
+    "finite_time",
     "watch_backlog",
 ]
 
@@ -84,14 +86,17 @@ class Backlog:
         Raises:
             ValueError: A field is missing or of the wrong type.
         """
-        age = raw.get("oldest_age_seconds")
+        raw_age = raw.get("oldest_age_seconds")
+        age = finite_time(raw_age)
         waiting = raw.get("waiting")
-        if not isinstance(waiting, int) or not isinstance(age, int | float | None):
-            raise ValueError("malformed backlog entry")
+        if isinstance(waiting, bool) or not isinstance(waiting, int):
+            raise ValueError("malformed backlog entry: waiting")
+        if age is None and raw_age is not None:
+            raise ValueError("malformed backlog entry: oldest_age_seconds")
         return cls(
             str(raw.get("job_type") or ""),
             waiting,
-            None if age is None else now - float(age),
+            None if age is None else now - age,
             str(raw.get("queue") or ""),
         )
 
@@ -103,7 +108,7 @@ def combine(rows: Iterable[Backlog], job_type: Callable[[str], str] = str) -> li
     for row in rows:
         key = (job_type(row.job_type), row.queue)
         seen = found.get(key)
-        oldest = row.oldest_enqueued_at if row.waiting > 0 else None
+        oldest = finite_time(row.oldest_enqueued_at) if row.waiting > 0 else None
         if seen is not None:
             if oldest is None or (
                 seen.oldest_enqueued_at is not None and seen.oldest_enqueued_at < oldest
@@ -112,6 +117,17 @@ def combine(rows: Iterable[Backlog], job_type: Callable[[str], str] = str) -> li
         waiting = max(row.waiting, 0) + (seen.waiting if seen is not None else 0)
         found[key] = Backlog(key[0], waiting, oldest, key[1])
     return list(found.values())
+
+
+def finite_time(value: object) -> float | None:
+    """``value`` as a finite float (a number of seconds from the wire), else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 BacklogSource = Callable[[], Iterable[Backlog]]

@@ -26,7 +26,7 @@ from typing import Any, cast
 
 import redis
 
-from signalpost.instrumentation.jobs.backlog import UNSCANNED, Backlog
+from signalpost.instrumentation.jobs.backlog import UNSCANNED, Backlog, finite_time
 from signalpost.instrumentation.jobs.propagation import ENQUEUED_AT_HEADER
 
 __all__ = ["UNSCANNED", "ArqBacklog", "CeleryRedisBacklog"]
@@ -113,15 +113,17 @@ class CeleryRedisBacklog(_RedisReader):
 
     @staticmethod
     def _parse(raw: bytes) -> tuple[str, float | None]:
+        """The task name and enqueue time of a message; anything unexpected is unscanned."""
         try:
-            headers = json.loads(raw).get("headers") or {}
-        except (ValueError, AttributeError):
+            message = json.loads(raw)
+        except ValueError:
             return UNSCANNED, None
-        since = headers.get(ENQUEUED_AT_HEADER)
+        headers = message.get("headers") if isinstance(message, dict) else None
+        if not isinstance(headers, dict):
+            return UNSCANNED, None
         task = headers.get("task")
-        return (
-            task if isinstance(task, str) else UNSCANNED,
-            float(since) if isinstance(since, int | float) else None,
+        return task if isinstance(task, str) else UNSCANNED, finite_time(
+            headers.get(ENQUEUED_AT_HEADER)
         )
 
 

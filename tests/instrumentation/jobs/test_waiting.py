@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Iterable
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry, generate_latest
 
 from signalpost.instrumentation.jobs.backlog import Backlog, watch_backlog
+from signalpost.instrumentation.jobs.backlog_redis import CeleryRedisBacklog
 from signalpost.instrumentation.semconv import jobs as spec
 from tests.fake_clock import FakeClock
 from tests.instrumentation.jobs.conftest import JobFactory
@@ -103,3 +108,42 @@ def test_a_failing_source_drops_the_backlog_not_the_scrape(
     text = generate_latest(registry).decode()
     assert WAITING not in text
     assert "backlog source failed" in caplog.text
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(st.binary(max_size=64) | JSON.map(lambda v: json.dumps(v).encode()))
+@example(b'{"headers": []}')
+@example(b'[1]')
+@example(b'{"headers": {"task": "t", "signalpost_enqueued_at": 1e999}}')
+@example(b'{"headers": {"task": "t", "signalpost_enqueued_at": NaN}}')
+@example(('{"headers": {"signalpost_enqueued_at": 1' + "0" * 400 + "}}").encode())
+def test_a_broker_message_of_any_shape_is_counted_never_raised(raw: bytes) -> None:
+    job_type, since = CeleryRedisBacklog._parse(raw)
+    assert isinstance(job_type, str)
+    assert since is None or math.isfinite(since)
+
+
+KEYS = st.sampled_from(["job_type", "queue", "waiting", "oldest_age_seconds"])
+
+
+@given(st.dictionaries(KEYS, JSON))
+@example({"waiting": 1, "oldest_age_seconds": 10**400})
+@example({"waiting": True})
+@example({"waiting": 1, "oldest_age_seconds": float("nan")})
+def test_a_backlog_entry_of_any_shape_reads_or_fails_with_value_error(
+    raw: dict[str, object],
+) -> None:
+    try:
+        row = Backlog.from_json(raw, 1000.0)
+    except ValueError:
+        return
+    assert isinstance(row.waiting, int)
+    assert row.oldest_enqueued_at is None or math.isfinite(row.oldest_enqueued_at)
+    assert row.to_json(1000.0)["waiting"] == row.waiting
