@@ -25,9 +25,7 @@ import inspect
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable, Collection, Mapping
-from datetime import datetime
 from types import FrameType
 from typing import Any
 
@@ -44,13 +42,17 @@ from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 from signalpost.instrumentation.celery_jobs import CeleryRunningJobs, ProgressPublisher
+from signalpost.instrumentation.celery_waiting import (
+    backlog,
+    enqueued_at,
+    queue_of,
+    stamp_enqueued,
+)
 from signalpost.instrumentation.classify import ErrorClassifier
 from signalpost.instrumentation.clock import Clock
-from signalpost.instrumentation.jobs.backlog import finite_time
-from signalpost.instrumentation.jobs.backlog_redis import CeleryRedisBacklog
 from signalpost.instrumentation.jobs.interrupts import JobCancelled
 from signalpost.instrumentation.jobs.monitor import MonitoredJob
-from signalpost.instrumentation.jobs.propagation import ENQUEUED_AT_HEADER, inject_context
+from signalpost.instrumentation.jobs.propagation import inject_context
 from signalpost.instrumentation.jobs.retry import RetryPolicy
 from signalpost.instrumentation.jobs.run import current_run_or_none
 from signalpost.instrumentation.jobs.running import RunningJobs, default_running_jobs
@@ -145,7 +147,7 @@ class CeleryInstrumentation:
             self._monitors.clear()
             self._originals.clear()
         signals.before_task_publish.disconnect(_inject_headers)
-        signals.before_task_publish.disconnect(_stamp_enqueued)
+        signals.before_task_publish.disconnect(stamp_enqueued)
         signals.worker_process_init.disconnect(_install_cancel_handler)
         signals.worker_process_shutdown.disconnect(_mark_process_dead)
 
@@ -213,7 +215,7 @@ def instrument(
     )
     scrub_loggers(CELERY_LOGGERS, scrubber)
     signals.before_task_publish.connect(_inject_headers, weak=False)
-    signals.before_task_publish.connect(_stamp_enqueued, weak=False)
+    signals.before_task_publish.connect(stamp_enqueued, weak=False)
     signals.worker_process_init.connect(_install_cancel_handler, weak=False)
     signals.worker_process_shutdown.connect(_mark_process_dead, weak=False)
     if app.finalized:
@@ -231,29 +233,6 @@ def cancel(app: Celery, task_id: str, reason: str | None = None) -> None:
     ``cancelled``. ``reason`` is not carried (Celery's revoke has no reason field).
     """
     app.control.revoke(task_id, terminate=True, signal=CANCEL_SIGNAL)
-
-
-def backlog(
-    app: Celery, queues: Collection[str] | None = None, *, scan: int = 1000
-) -> CeleryRedisBacklog:
-    """What waits in ``app``'s queues on its Redis broker, for
-    :func:`~signalpost.instrumentation.jobs.backlog.watch_backlog`::
-
-        watch_backlog(signalpost.celery.backlog(app, ["default", "mail"]))
-
-    Args:
-        app: The Celery app (its ``broker_url`` must be ``redis://`` or ``rediss://``).
-        queues: Queue names; the app's ``task_default_queue`` by default.
-        scan: How many of the oldest messages per queue are read for their type and age.
-    """
-    url = str(app.conf.broker_url or "")
-    if not url.startswith(("redis://", "rediss://", "unix://")):
-        raise ValueError(
-            f"signalpost.celery.backlog reads Redis brokers; {url.split(':')[0]!r} needs a "
-            "source of your own (see docs/celery.md)"
-        )
-    names = list(queues) if queues else [str(app.conf.task_default_queue)]
-    return CeleryRedisBacklog(url, names, scan=scan)
 
 
 def running_jobs(app: Celery, *, timeout: float = 1.0) -> CeleryRunningJobs:
@@ -307,8 +286,8 @@ def _monitored_run(
             params=params(task, args, kwargs) if params is not None else bind(args, kwargs),
             parent=_carrier(request),
             attempt=(request.retries or 0) + 1,
-            enqueued_at=_enqueued_at(request),
-            queue=_queue(request),
+            enqueued_at=enqueued_at(request),
+            queue=queue_of(request),
         )
         job_run.start()
         if publisher is not None:
@@ -363,39 +342,7 @@ def _carrier(request: Any) -> dict[str, str]:
     return carrier
 
 
-def _enqueued_at(request: Any) -> float | None:
-    """The Unix time since which the message waits, from its :data:`ENQUEUED_AT_HEADER`."""
-    value = getattr(request, ENQUEUED_AT_HEADER, None)
-    if value is None:
-        value = (getattr(request, "headers", None) or {}).get(ENQUEUED_AT_HEADER)
-    return finite_time(value)
-
-
-def _queue(request: Any) -> str:
-    """The queue the message came from (its routing key with the default direct exchanges)."""
-    info = getattr(request, "delivery_info", None) or {}
-    queue = info.get("routing_key") or info.get("exchange") or ""
-    return queue if isinstance(queue, str) else ""
-
-
 # --------------------------------------------------------------------------- signal handlers
-
-
-def _stamp_enqueued(headers: dict[str, Any] | None = None, **_: Any) -> None:
-    """``before_task_publish``: the time since which the message will wait, in its headers:
-    now, or its ETA (a countdown, a retry's back-off) when it has one. A retry is re-stamped."""
-    if headers is None:
-        return
-    due = time.time()
-    eta = headers.get("eta")
-    if isinstance(eta, str):
-        try:
-            due = datetime.fromisoformat(eta).timestamp()
-        except ValueError:
-            pass
-    headers[ENQUEUED_AT_HEADER] = due
-
-
 
 
 def _inject_headers(headers: dict[str, Any] | None = None, **_: Any) -> None:

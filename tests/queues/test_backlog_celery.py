@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry
 
 import signalpost.celery
 from signalpost.exporters.prometheus import resolve_registry
-from signalpost.instrumentation.celery import _stamp_enqueued
+from signalpost.instrumentation.celery_waiting import stamp_enqueued
 from signalpost.instrumentation.jobs import watch_backlog
 from signalpost.instrumentation.jobs.backlog_redis import UNSCANNED
 from signalpost.instrumentation.jobs.propagation import ENQUEUED_AT_HEADER
@@ -46,12 +46,12 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 def test_a_message_is_stamped_with_its_due_time() -> None:
     headers: dict[str, Any] = {"eta": None}
     before = time.time()
-    _stamp_enqueued(headers=headers)
+    stamp_enqueued(headers=headers)
     assert before <= headers[ENQUEUED_AT_HEADER] <= time.time()
     # A countdown or a retry's back-off: the message waits from its ETA on.
     eta = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     headers = {"eta": eta.isoformat(), ENQUEUED_AT_HEADER: 1.0}
-    _stamp_enqueued(headers=headers)
+    stamp_enqueued(headers=headers)
     assert headers[ENQUEUED_AT_HEADER] == eta.timestamp()
 
 
