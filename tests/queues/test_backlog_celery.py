@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery import Celery
 from prometheus_client import CollectorRegistry
 
 import signalpost.celery
@@ -30,17 +31,26 @@ TASK = "tests.add"
 
 
 @pytest.fixture(scope="module")
-def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Any]]:
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Celery]]:
+    """A Redis broker and a client app of its own (the shared test app's connections may
+    point at the Redis of another test module); importing the test app instruments Celery's
+    publish signal, which stamps the enqueue time."""
+    from tests.queues import celery_app  # noqa: F401
+
     directory = tmp_path_factory.mktemp("celery-backlog")
     with redis_server(directory) as url:
-        from tests.queues import celery_app
-
-        celery_app.app.conf.update(broker_url=url, result_backend=url)
+        client = Celery("backlog-test-client", broker=url, backend=url)
+        client.conf.update(
+            task_serializer="json",
+            accept_content=["json"],
+            result_serializer="json",
+            task_default_queue="default",
+        )
         try:
-            yield url, directory, celery_app
+            yield url, directory, client
         finally:
             gc.collect()  # AsyncResult.__del__ talks to the backend: before Redis stops
-            celery_app.app.close()
+            client.close()
 
 
 def test_a_message_is_stamped_with_its_due_time() -> None:
@@ -56,12 +66,11 @@ def test_a_message_is_stamped_with_its_due_time() -> None:
 
 
 def test_backlog_while_no_worker_consumes_then_the_waits_once_one_does(
-    broker: tuple[str, Path, Any],
+    broker: tuple[str, Path, Celery],
 ) -> None:
-    url, directory, celery_app = broker
-    app = celery_app.app
+    url, directory, app = broker
     before = time.time()
-    results = [celery_app.add.apply_async((n, 1), queue=QUEUE) for n in range(3)]
+    results = [app.send_task(TASK, (n, 1), queue=QUEUE) for n in range(3)]
     enqueued = time.time()
     later = enqueued + 100.0
     reader = signalpost.celery.backlog(app, [QUEUE])
@@ -85,7 +94,8 @@ def test_backlog_while_no_worker_consumes_then_the_waits_once_one_does(
     try:
         assert [r.get(timeout=60)[0] for r in results] == [1, 2, 3]
         # A retry through the broker (2 s back-off): its message waits from its ETA on.
-        assert celery_app.flaky.apply_async(("backlog-flaky", 1), queue=QUEUE).get(60) == 2
+        flaky_task = app.send_task("tests.flaky", ("backlog-flaky", 1), queue=QUEUE)
+        assert flaky_task.get(timeout=60) == 2
     finally:
         worker.stop()
     served = resolve_registry(environ={"PROMETHEUS_MULTIPROC_DIR": str(multiproc)})
@@ -96,7 +106,9 @@ def test_backlog_while_no_worker_consumes_then_the_waits_once_one_does(
     flaky = {"job_type": "tests.flaky", "job_queue": QUEUE}
     assert served.get_sample_value(f"{name}_count", flaky) == 2
     retried = served.get_sample_value(f"{name}_sum", flaky)
-    back_off = celery_app.FLAKY_POLICY.base_delay
+    from tests.queues.celery_app import FLAKY_POLICY
+
+    back_off = FLAKY_POLICY.base_delay
     assert retried is not None and retried < back_off  # the back-off is not waiting
     # The queue is empty again: the type stays reported, at 0.
     assert backlog.get_sample_value(spec.WAITING.name, labels) == 0
@@ -104,9 +116,7 @@ def test_backlog_while_no_worker_consumes_then_the_waits_once_one_does(
     reader.close()
 
 
-def test_only_redis_brokers_are_read(broker: tuple[str, Path, Any]) -> None:
-    from celery import Celery
-
+def test_only_redis_brokers_are_read() -> None:
     other = Celery("amqp_app", broker="amqp://guest@127.0.0.1//")
     with pytest.raises(ValueError, match="'amqp' needs a source of your own"):
         signalpost.celery.backlog(other)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import example, given
@@ -63,6 +64,28 @@ def test_no_enqueue_time_records_no_wait_and_a_clock_skew_records_zero(
     with job.queued_run(job_id="1", enqueued_at=clock.time() + 5, queue="q"):
         pass
     assert _wait(registry, "y", "q") == (1.0, 0.0)
+
+
+def test_a_datetime_is_read_and_a_bad_enqueue_time_never_breaks_the_job(
+    make_job: JobFactory, registry: CollectorRegistry, clock: FakeClock
+) -> None:
+    enqueued = datetime.fromtimestamp(clock.time() - 7, tz=UTC)  # a timestamptz column
+    with make_job("db", enqueued_at=enqueued):
+        pass
+    assert _wait(registry, "db") == (1.0, 7.0)
+
+    def broken(row: object) -> float:
+        raise KeyError("enqueued_at")
+
+    @make_job("odd", enqueued_at=broken)
+    def odd(row: object) -> str:
+        return "done"
+
+    assert odd({}) == "done"
+    for bad in (math.nan, math.inf, "yesterday"):
+        with make_job("odd", enqueued_at=bad):
+            pass
+    assert _wait(registry, "odd") == (0.0, 0.0)
 
 
 def test_a_continued_retry_waits_from_when_it_was_due(
