@@ -24,7 +24,7 @@ from demo.faults import Fault, FaultSwitches
 __all__ = ["Worker", "main"]
 
 log = logging.getLogger("demo.worker")
-JOB_TYPES = ("matching", "resume_parsing")
+JOB_TYPES = store.QUEUED_JOB_TYPES
 SKILLS = ("python", "sql", "fastapi", "kubernetes", "react", "go", "ml", "terraform")
 
 
@@ -54,6 +54,7 @@ class Worker:
             job_id=lambda job: str(job.id),
             params=lambda job: {**job.payload, "request.id": job.request_id},
             parent=lambda job: job.trace_context,
+            enqueued_at=lambda job: job.enqueued_at,
             retry=retry,
             progress_interval=5.0,
         )(self._match)
@@ -62,6 +63,7 @@ class Worker:
             job_id=lambda job: str(job.id),
             params=lambda job: {**job.payload, "request.id": job.request_id},
             parent=lambda job: job.trace_context,
+            enqueued_at=lambda job: job.enqueued_at,
             retry=retry,
         )(self._parse)
         self.digest = signalpost.monitored_job("digest")(self._digest)
@@ -74,7 +76,7 @@ class Worker:
                 self._spawn(self._run_digest())
                 next_digest = time.monotonic() + self.digest_interval
             job = None
-            if len(self._tasks) < self.concurrency:
+            if len(self._tasks) < self.concurrency and not await self._paused():
                 try:
                     job = await store.claim_job(self.pool, JOB_TYPES)
                 except Exception:
@@ -87,6 +89,12 @@ class Worker:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _paused(self) -> bool:
+        try:
+            return await self.faults.is_on(Fault.WORKER_PAUSED)
+        except Exception:
+            return False  # the switches cannot be read: keep consuming
 
     def stop(self) -> None:
         """Ask :meth:`run` to return; running jobs are cancelled."""

@@ -7,6 +7,7 @@ from typing import Any
 from prometheus import recording as r
 from prometheus import selfmetrics as m
 from prometheus.alerting import Dashboard, alert_rule
+from prometheus.backlog import backlog_group
 from prometheus.catalog import Alert, Severity
 from prometheus.exporter_metrics import NODE_JOB
 from prometheus.inhibition import symptom_lag
@@ -458,4 +459,5 @@ def alert_groups(knobs: Knobs) -> list[dict[str, Any]]:
         {"name": "signalpost.health", "rules": _health(knobs)},
         {"name": "signalpost.host", "rules": _host(knobs)},
         {"name": "signalpost.meta", "rules": meta_rules(knobs)},
+        backlog_group(knobs),
     ]

@@ -84,6 +84,9 @@ class Alert(StrEnum):
     ALERTMANAGER_CONFIG_RELOAD_FAILED = "AlertmanagerConfigReloadFailed"
     MONITORING_TARGET_DOWN = "MonitoringTargetDown"
     COLLECTOR_LOSING_DATA = "CollectorLosingData"
+    JOB_WAITING_TOO_LONG = "JobWaitingTooLong"
+    JOB_BACKLOG_GROWING = "JobBacklogGrowing"
+    JOB_QUEUE_STALLED = "JobQueueStalled"
 
 
 class Family(StrEnum):
@@ -106,6 +109,9 @@ SYMPTOM_FAMILY: dict[Alert, Family] = {
     Alert.JOB_STUCK: Family.JOBS,
     Alert.JOB_NOT_SUCCEEDED: Family.JOBS,
     Alert.JOB_RETRY_STORM: Family.JOBS,
+    Alert.JOB_WAITING_TOO_LONG: Family.JOBS,
+    Alert.JOB_BACKLOG_GROWING: Family.JOBS,
+    Alert.JOB_QUEUE_STALLED: Family.JOBS,
 }
 """Symptoms of one family (ErrorSpike keeps the ``job`` of its raw series instead). The two SLO
 burn alerts take the family of their SLO's kind
@@ -125,6 +131,11 @@ INHIBITED_BY_SERVICE_DOWN: tuple[Alert, ...] = (
     Alert.JOB_NOT_SUCCEEDED,
     Alert.JOB_RETRY_STORM,
     Alert.TARGET_MISSING,
+    # Jobs wait when the worker service is down; a broker that is down leaves no backlog
+    # series at all (the backlog source fails), so these cannot fire on it.
+    Alert.JOB_WAITING_TOO_LONG,
+    Alert.JOB_BACKLOG_GROWING,
+    Alert.JOB_QUEUE_STALLED,
 )
 INHIBITED_BY_DATABASE_DOWN: tuple[Alert, ...] = (
     Alert.ERROR_BUDGET_BURN_FAST,
@@ -190,5 +201,6 @@ PAGING: frozenset[Alert] = frozenset(
         Alert.ALERTMANAGER_NOTIFICATIONS_FAILING,
         Alert.PROMETHEUS_RULE_GROUP_STALE,
         Alert.PROMETHEUS_NOT_CONNECTED_TO_ALERTMANAGER,
+        Alert.JOB_QUEUE_STALLED,
     }
 )

@@ -130,6 +130,20 @@ class MemoryKnobs(AlertKnobs):
     threshold: Ratio = 0.9
 
 
+class WaitingTooLongKnobs(AlertKnobs):
+    max_wait: Duration = "10m"
+    """Default age of the oldest waiting job before it fires; per job type in ``job_types``."""
+
+
+class BacklogGrowingKnobs(AlertKnobs):
+    window: Duration = "15m"
+
+
+class QueueStalledKnobs(AlertKnobs):
+    window: Duration = "10m"
+    """No run of the type started (nor attempt ended) in this long while jobs of it wait."""
+
+
 class JobFailedKnobs(_Strict):
     """JobFailed fires ``for`` after a failure; it stays firing while one is within ``window``.
 
@@ -161,6 +175,9 @@ class Alerts(_Strict):
     disk_will_fill: DiskKnobs = DiskKnobs()
     memory_high: MemoryKnobs = MemoryKnobs()
     meta: AlertKnobs = AlertKnobs.model_validate({"for": "10m"})
+    job_waiting_too_long: WaitingTooLongKnobs = WaitingTooLongKnobs.model_validate({"for": "0m"})
+    job_backlog_growing: BacklogGrowingKnobs = BacklogGrowingKnobs.model_validate({"for": "15m"})
+    job_queue_stalled: QueueStalledKnobs = QueueStalledKnobs.model_validate({"for": "5m"})
 
 
 class Urls(_Strict):
@@ -179,6 +196,7 @@ class HealthChecks(_Strict):
 class JobType(_Strict):
     succeed_every: Duration | None = None
     no_progress_after: Duration | None = None
+    max_wait: Duration | None = None
 
 
 class Objective(_Strict):

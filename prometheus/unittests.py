@@ -29,6 +29,7 @@ from prometheus.testdata import (
     rules_under_test,
     series,
 )
+from prometheus.unittests_backlog import backlog_tests
 from prometheus.unittests_causes import cause_test_files
 from prometheus.unittests_meta import meta_test_files
 from prometheus.unittests_records import record_files
@@ -797,6 +798,7 @@ def test_files() -> dict[str, dict[str, Any]]:
         *_jobs(knobs, e),
         *_health(knobs, e),
         *_host(knobs, e),
+        *backlog_tests(knobs, e),
     ]
     return {
         "alerts.test.yml": {

@@ -47,6 +47,7 @@ from prometheus import catalog
 from prometheus import knobs as prometheus_knobs
 from prometheus.catalog import Alert
 from prometheus.recording import rollup_regex
+from signalpost.instrumentation.semconv import jobs as spec
 from tests.grafana.dashboards import queries, substitute
 from tests.otlp_receiver import Received, attributes, otlp_http_receiver
 from tests.servers import wait_for
@@ -71,6 +72,8 @@ def _test_knobs(tmp: Path) -> prometheus_knobs.Knobs:
     alerts["database_down"] = {"for": "0m", "keep_firing_for": "0s"}
     data["job_types"]["matching"]["no_progress_after"] = "10s"
     data["job_types"]["resume_parsing"]["succeed_every"] = "25s"
+    data["job_types"]["resume_parsing"]["max_wait"] = "5s"
+    alerts["job_queue_stalled"] = {"for": "2s", "escalate_after": "1h", "window": "8s"}
     path = tmp / "knobs.yaml"
     path.write_text(yaml.safe_dump(data))
     return prometheus_knobs.load_knobs(path)
@@ -375,6 +378,57 @@ def test_hung_job_fires_jobstuck(stack: Stack) -> None:
 
 
 # -- 4: the database goes down; its symptoms do not notify --------------------------------------
+
+
+# -- issue 20: a worker that stops consuming (before the database restart below) --------------
+
+
+def test_a_paused_worker_fires_the_backlog_alerts_and_resuming_resolves_them(
+    stack: Stack,
+) -> None:
+    def resume_parsing(name: Alert) -> list[dict[str, Any]]:
+        return [a for a in _firing(stack, name) if a["labels"]["job_type"] == "resume_parsing"]
+
+    def waits_counted() -> float:
+        result = _query(
+            stack,
+            f'sum({spec.WAIT_DURATION.name}_count{{job_type="resume_parsing"}})',
+        )["data"]["result"]
+        return float(result[0]["value"][1]) if result else 0.0
+
+    _fault(stack, "worker_paused", True)
+    try:
+        candidate = {"name": "Queued Person", "email": "q@example.com", "resume": "python"}
+        jobs = [
+            httpx.post(f"{stack.api_url}/candidates", json=candidate).json()["parse_job_id"]
+            for _ in range(3)
+        ]
+        (stalled,) = _until("JobQueueStalled", lambda: resume_parsing(Alert.JOB_QUEUE_STALLED))
+        assert "job_queue" not in stalled["labels"]  # the demo's table: an empty queue label
+        assert " in queue" not in stalled["annotations"]["description"]
+        assert float(stalled["value"]) >= 3
+        (late,) = _until(
+            "JobWaitingTooLong",
+            lambda: [a for a in resume_parsing(Alert.JOB_WAITING_TOO_LONG)
+                     if a["labels"]["severity"] == "warning"],
+        )
+        assert float(late["value"]) > 5
+        # The API's running-jobs endpoint says what waits behind the runs.
+        waiting = httpx.get(f"{stack.api_url}/jobs").json()["waiting"]
+        parsing = next(w for w in waiting if w["job_type"] == "resume_parsing")
+        assert parsing["waiting"] >= 3 and parsing["oldest_age_seconds"] > 5
+        before = waits_counted()
+    finally:
+        _fault(stack, "worker_paused", False)
+
+    def all_ran() -> bool:
+        states = [httpx.get(f"{stack.api_url}/queue/{j}").json()["state"] for j in jobs]
+        return "queued" not in states
+
+    _until("the queued jobs to run", all_ran)
+    _until("the waits recorded", lambda: waits_counted() >= before + 3)
+    _until("JobQueueStalled resolved", lambda: not resume_parsing(Alert.JOB_QUEUE_STALLED))
+    _until("JobWaitingTooLong resolved", lambda: not resume_parsing(Alert.JOB_WAITING_TOO_LONG))
 
 
 def test_database_down_fires_and_inhibits_its_symptoms(stack: Stack, catcher: Catcher) -> None:

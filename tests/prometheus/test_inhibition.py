@@ -24,7 +24,7 @@ ROOT = DEFAULT_KNOBS.parents[1]
 
 # Their condition is itself an age far above any cause's `for` (a run without progress for
 # `no_progress_after`, a job type without success for `succeed_every`): checked below.
-AGE_BASED = {Alert.JOB_STUCK, Alert.JOB_NOT_SUCCEEDED}
+AGE_BASED = {Alert.JOB_STUCK, Alert.JOB_NOT_SUCCEEDED, Alert.JOB_WAITING_TOO_LONG}
 # A cause is detected up to one scrape and one evaluation after its symptom's series moved.
 DETECTION_MARGIN = seconds("1m")
 
@@ -92,6 +92,8 @@ def test_no_inhibited_symptom_fires_before_its_cause(path: Path) -> None:
     ages = [seconds(knobs.alerts.job_stuck.no_progress_after)]
     ages += [seconds(t.succeed_every) for t in knobs.job_types.values() if t.succeed_every]
     ages += [seconds(t.no_progress_after) for t in knobs.job_types.values() if t.no_progress_after]
+    ages += [seconds(knobs.alerts.job_waiting_too_long.max_wait)]
+    ages += [seconds(t.max_wait) for t in knobs.job_types.values() if t.max_wait]
     assert min(ages) >= causes + DETECTION_MARGIN
 
 

@@ -31,6 +31,7 @@ ALL_METRICS: tuple[MetricSpec, ...] = (
     http.ACTIVE_REQUESTS,
     errors.ERRORS,
     *jobs.ALL_JOB_METRICS,
+    *jobs.BACKLOG_METRICS,
     db.OPERATION_DURATION,
     health.CHECK_STATUS,
     health.CHECK_DURATION,
