@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from prometheus.burnrates import unreachable_tiers
+from prometheus.ha import HaKnobs
 from prometheus.targets import JobName, Services, Target, check_consistency
 from signalpost._yamlsource import Located, YamlProblem, read, shown
 from signalpost.instrumentation.semconv import http
@@ -255,6 +256,8 @@ class Knobs(_Strict):
     health_checks: HealthChecks = HealthChecks()
     job_types: dict[str, JobType] = {}
     slos: Slos = Slos()
+    ha: HaKnobs | None = None
+    """Prometheus replicas and clustered Alertmanagers (:mod:`prometheus.ha`); none: one each."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Knobs:
