@@ -3,7 +3,7 @@
 Clustering is not part of ``alertmanager.yml``: each Alertmanager is told where to listen for
 gossip and which peers to join. Peers share silences and the notification log; every peer
 receives every alert (Prometheus sends to all of them) and, for each alert group, the peer at
-position *n* in the sorted member list waits *n* × ``--cluster.peer-timeout`` before
+position *n* in the sorted member list waits *n* x ``--cluster.peer-timeout`` before
 notifying, then skips what the notification log says a peer already sent.
 """
 

@@ -156,7 +156,7 @@ class AlertmanagerCluster:
 
     def alerts(self, index: int, **filters: str) -> list[dict[str, Any]]:
         """``GET /api/v2/alerts`` of member ``index``, with label ``filter`` matchers."""
-        params = [("filter", f'{k}="{v}"') for k, v in filters.items()]
+        params = {"filter": [f'{k}="{v}"' for k, v in filters.items()]}
         response = httpx.get(f"{self.urls[index]}/api/v2/alerts", params=params, timeout=5)
         result: list[dict[str, Any]] = response.json()
         return result
