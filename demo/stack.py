@@ -498,9 +498,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--data", type=Path, default=ROOT / ".demo-data", help="data folder")
     parser.add_argument("--traffic", type=float, default=3.0, help="requests/s (0: none)")
-    parser.add_argument("--ha", action="store_true", help="two Prometheus replicas and two "
-                        "clustered Alertmanagers (docs/high-availability.md); more ports: "
-                        "DEMO_PORT_PROMETHEUS_B, _ALERTMANAGER_B, _GOSSIP, _GOSSIP_B")
+    parser.add_argument(
+        "--ha",
+        action="store_true",
+        help="two Prometheus replicas and two "
+        "clustered Alertmanagers (docs/high-availability.md); more ports: "
+        "DEMO_PORT_PROMETHEUS_B, _ALERTMANAGER_B, _GOSSIP, _GOSSIP_B",
+    )
     args = parser.parse_args(argv)
     pair = ha.HaPorts.from_environ(os.environ) if args.ha else None
     options = StackOptions(traffic_rate=args.traffic, ha_ports=pair)

@@ -28,9 +28,9 @@ def hooks() -> Iterator[WebhookCatcher]:
 
 
 @pytest.fixture
-def cluster(hooks: WebhookCatcher, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-    AlertmanagerCluster
-]:
+def cluster(
+    hooks: WebhookCatcher, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AlertmanagerCluster]:
     knobs = local_knobs(
         pager_url=f"{hooks.url}/pager",
         history_url=f"{hooks.url}/history",

@@ -73,6 +73,7 @@ def test_the_local_pair_clusters_and_holds_the_watchdog_once(stack: Stack) -> No
         wait_for(lambda: watchdogs(am), f"the Watchdog in {am}", timeout=60)  # noqa: B023
     # Both replicas have sent it by now: each replica's own alert list has it firing.
     for url in prometheus:
+
         def firing(url: str = url) -> bool:
             alerts = httpx.get(f"{url}/api/v1/alerts", timeout=5).json()["data"]["alerts"]
             return any(a["labels"]["alertname"] == Alert.WATCHDOG for a in alerts)
