@@ -13,9 +13,10 @@ the cluster itself, and Alertmanager's own.
 
 Counting "exactly once" needs to know that no member is still about to notify.
 :meth:`AlertmanagerCluster.wait_settled` waits until every running member has queried its
-notification log (``alertmanager_nflog_queries_total``, one query per group and flush) three
-times per active group since the notification arrived: each group has then finished at least
-one whole flush (wait, log check, delivery of anything it decided to send) after it.
+notification log (``alertmanager_nflog_queries_total``: one query per group, receiver with an
+integration, and flush) three times per such group since the notification arrived: each group
+has then finished at least one whole flush (wait, log check, delivery of anything it decided
+to send) after it.
 """
 
 from __future__ import annotations
@@ -187,12 +188,25 @@ class AlertmanagerCluster:
         text = httpx.get(f"{self.urls[index]}/metrics", timeout=5).text
         return metric_value(text, "alertmanager_nflog_queries_total")
 
-    def wait_settled(self, groups: int) -> None:
-        """Wait until no running member can still be about to notify (module docstring);
-        ``groups`` is how many alert groups are active."""
-        start = {index: self.nflog_queries(index) for index in self.running()}
+    def notifying_groups(self, index: int) -> int:
+        """Alert groups of member ``index`` that reach a notification log check: not muted,
+        routed to a receiver that notifies someone (``null`` notifies nobody)."""
+        response = httpx.get(f"{self.urls[index]}/api/v2/alerts/groups", timeout=5)
+        return sum(
+            1
+            for group in response.json()
+            if group["receiver"]["name"] != "null"
+            and any(a["status"]["state"] == "active" for a in group["alerts"])
+        )
+
+    def wait_settled(self) -> None:
+        """Wait until no running member can still be about to notify (module docstring)."""
+        start = {
+            index: self.nflog_queries(index) + 3 * self.notifying_groups(index)
+            for index in self.running()
+        }
         wait_for(
-            lambda: all(self.nflog_queries(i) >= n + 3 * groups for i, n in start.items()),
+            lambda: all(self.nflog_queries(i) >= n for i, n in start.items()),
             "every member to check its notification log again",
             timeout=60,
             every=0.2,

@@ -4,7 +4,7 @@ after a restart, and silences shared.
 
 Alerts are posted to every running member, as each Prometheus replica does; notifications are
 counted at the history receiver, which gets a copy of every alert group. Each test starts its
-own cluster so that the groups it counts are the only ones (see ``cluster.py`` for the timing).
+own cluster (see ``cluster.py`` for the timing).
 """
 
 from __future__ import annotations
@@ -53,12 +53,11 @@ def notifications(hooks: WebhookCatcher, name: str) -> list[dict[str, Any]]:
     ]
 
 
-def notified_once(hooks: WebhookCatcher, cluster: AlertmanagerCluster, name: str,
-                  groups: int) -> dict[str, Any]:  # fmt: skip
+def notified_once(hooks: WebhookCatcher, cluster: AlertmanagerCluster, name: str) -> dict[str, Any]:
     """Wait for the notification of ``name``, then until no member can still send one; the
     one notification."""
     wait_for(lambda: notifications(hooks, name), f"the notification of {name}", timeout=60)
-    cluster.wait_settled(groups)
+    cluster.wait_settled()
     sent = notifications(hooks, name)
     assert len(sent) == 1, f"{len(sent)} notifications of {name}\n{cluster.describe()}"
     return sent[0]
@@ -68,7 +67,7 @@ def test_both_up_one_notification_per_group(
     hooks: WebhookCatcher, cluster: AlertmanagerCluster
 ) -> None:
     cluster.post([alert("HaBothUp", instance="x"), alert("HaBothUp", instance="y")])
-    sent = notified_once(hooks, cluster, "HaBothUp", groups=1)
+    sent = notified_once(hooks, cluster, "HaBothUp")
     assert sorted(a["labels"]["instance"] for a in sent["alerts"]) == ["x", "y"]
     for index in cluster.running():  # each member holds each alert once
         assert len(cluster.alerts(index, alertname="HaBothUp")) == 2
@@ -82,7 +81,7 @@ def test_crash_and_restart_either_member(
     cluster.kill(crashed)
     (survivor,) = cluster.running()
     cluster.post([alert("HaDuringCrash")])  # Prometheus's post to the dead member fails
-    notified_once(hooks, cluster, "HaDuringCrash", groups=1)
+    notified_once(hooks, cluster, "HaDuringCrash")
 
     # The crashed member saved nothing; on joining it receives the survivor's notification
     # log and must not notify the still-firing group again when Prometheus resends it.
@@ -90,11 +89,11 @@ def test_crash_and_restart_either_member(
     assert cluster.alerts(crashed) == []
     cluster.post([alert("HaDuringCrash")])
     wait_for(lambda: cluster.alerts(crashed, alertname="HaDuringCrash"), "the resent alert")
-    notified_once(hooks, cluster, "HaDuringCrash", groups=1)
+    notified_once(hooks, cluster, "HaDuringCrash")
 
     # Nothing lost either: a new group after the restart is notified, once.
     cluster.post([alert("HaAfterRestart")])
-    notified_once(hooks, cluster, "HaAfterRestart", groups=2)
+    notified_once(hooks, cluster, "HaAfterRestart")
     assert survivor in cluster.running()
 
 
@@ -115,5 +114,5 @@ def test_a_silence_made_on_one_member_holds_on_the_other(
         )
 
     wait_for(suppressed_everywhere, "the alert silenced on both members")
-    notified_once(hooks, cluster, "HaNotSilenced", groups=2)
+    notified_once(hooks, cluster, "HaNotSilenced")
     assert notifications(hooks, "HaSilenced") == []
