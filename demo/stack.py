@@ -36,7 +36,8 @@ import yaml
 
 from alertmanager import generate as alertmanager_generate
 from alertmanager import knobs as alertmanager_knobs
-from demo import exporters
+from alertmanager.cluster import single_flags
+from demo import exporters, ha
 from demo.postgres import PostgresServer
 from demo.processes import PortInUse, Process, ProcessGroup, port_in_use, wait_http
 from prometheus import config as prometheus_config
@@ -129,6 +130,8 @@ class StackOptions:
     """The OTLP receiver keeps this many hours of traces and logs ..."""
     retention_mb: float = 1024.0
     """... and drops its oldest hours while the store is larger than this."""
+    ha_ports: ha.HaPorts | None = None
+    """Run the HA pair (:mod:`demo.ha`) on these ports; None: one Prometheus, one Alertmanager."""
 
 
 class Stack:
@@ -193,7 +196,8 @@ class Stack:
 
     def check_ports(self) -> None:
         """Raise :class:`PortInUse` naming the part whose port is taken."""
-        for name, port in self.ports.named().items():
+        ha_ports = self.options.ha_ports.named() if self.options.ha_ports else {}
+        for name, port in {**self.ports.named(), **ha_ports}.items():
             if port_in_use(port):
                 raise PortInUse(
                     f"{name} needs port {port}, which is in use: stop what listens there or "
@@ -266,9 +270,13 @@ class Stack:
             f"127.0.0.1:{ports.node_exporter}",
             f"127.0.0.1:{ports.postgres_exporter}",
         )
-        return prometheus_config.with_targets(
-            base, services, monitoring, exporters=local_exporters, urls=urls, **intervals
+        # The knobs' own `ha` section names compose's pair; this stack has its own (or none).
+        knobs = prometheus_config.with_targets(
+            base, services, monitoring, exporters=local_exporters, urls=urls, ha=None, **intervals
         )
+        if options.ha_ports is not None:
+            knobs = ha.pair_knobs(knobs, options.ha_ports, ports.prometheus, ports.alertmanager)
+        return knobs
 
     def service_of(self, job: str) -> str:
         """The service name (``OTEL_SERVICE_NAME``, ``service`` label) of a scrape job."""
@@ -298,6 +306,8 @@ class Stack:
         main = prometheus_config.main_config(knobs)
         (prom_dir / QUERIES_FILE).write_text(yaml.safe_dump(queries_file(), sort_keys=False))
         (prom_dir / "prometheus.yml").write_text(yaml.safe_dump(main, sort_keys=False))
+        for name, replica in prometheus_config.replica_configs(knobs).items():
+            (prom_dir / name).write_text(yaml.safe_dump(replica, sort_keys=False))
         for window in ("1h", "1d"):
             longterm = prometheus_config.longterm_config(window)
             if options.rollup_interval is not None:
@@ -379,16 +389,7 @@ class Stack:
             "runbooks", "-m", "demo.runbooks", "--port", str(self.ports.runbooks)
         )
         wait_http(f"{self.runbooks_url}/ServiceDown.md", timeout, runbooks.popen)
-        am = self._binary(
-            "alertmanager",
-            _binary_path("prometheus-alertmanager", "alertmanager"),
-            f"--config.file={self.config_dir / 'alertmanager' / 'alertmanager.yml'}",
-            f"--storage.path={self.data_dir / 'alertmanager'}",
-            f"--web.listen-address=127.0.0.1:{self.ports.alertmanager}",
-            f"--web.external-url={self.alertmanager_url}",
-            "--cluster.listen-address=",
-        )
-        wait_http(f"{self.alertmanager_url}/-/ready", timeout, am.popen)
+        self._start_alertmanagers()
         prom_dir = self.config_dir / "prometheus"
         self._start_exporters(prom_dir / QUERIES_FILE)
         prometheus = _binary_path("prometheus")
@@ -404,18 +405,44 @@ class Stack:
                 ),
             )
             wait_http(f"http://127.0.0.1:{port}/-/ready", timeout, store.popen)
-        main = self._binary(
-            "prometheus",
-            prometheus,
-            *prometheus_config.command_line(
-                "main",
-                str(prom_dir / "prometheus.yml"),
-                str(self.data_dir / "prometheus"),
-                f"127.0.0.1:{self.ports.prometheus}",
-                self.prometheus_url,
-            ),
-        )
-        wait_http(f"{self.prometheus_url}/-/ready", timeout, main.popen)
+        pair = self.options.ha_ports
+        replicas = [("prometheus", "prometheus.yml", self.ports.prometheus)]
+        if pair is not None:
+            replicas = [
+                (f"prometheus-{name}", f"prometheus-{name}.yml", port)
+                for name, port in zip(ha.REPLICAS, (self.ports.prometheus, pair.prometheus_b),
+                                      strict=True)
+            ]  # fmt: skip
+        for name, config, port in replicas:
+            url = f"http://127.0.0.1:{port}"
+            main = self._binary(
+                name,
+                prometheus,
+                *prometheus_config.command_line(
+                    "main", str(prom_dir / config), str(self.data_dir / name),
+                    f"127.0.0.1:{port}", url,
+                ),
+            )  # fmt: skip
+            wait_http(f"{url}/-/ready", timeout, main.popen)
+
+    def _start_alertmanagers(self) -> None:
+        # The first Alertmanager keeps its name and data folder with or without --ha.
+        pair = self.options.ha_ports
+        members = [("alertmanager", self.ports.alertmanager)]
+        if pair is not None:
+            members.append(("alertmanager-b", pair.alertmanager_b))
+        for index, (name, port) in enumerate(members):
+            url = f"http://127.0.0.1:{port}"
+            am = self._binary(
+                name,
+                _binary_path("prometheus-alertmanager", "alertmanager"),
+                f"--config.file={self.config_dir / 'alertmanager' / 'alertmanager.yml'}",
+                f"--storage.path={self.data_dir / name}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                f"--web.external-url={url}",
+                *(single_flags() if pair is None else ha.alertmanager_flags(pair, index)),
+            )
+            wait_http(f"{url}/-/ready", self.options.ready_timeout, am.popen)
 
     def _start_exporters(self, queries: Path) -> None:
         timeout, ports = self.options.ready_timeout, self.ports
@@ -544,9 +571,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="hours of traces and logs the OTLP receiver keeps (default 24)")
     parser.add_argument("--retention-mb", type=float, default=1024.0,
                         help="size bound of the trace and log store in MB (default 1024)")
+    parser.add_argument(
+        "--ha",
+        action="store_true",
+        help="two Prometheus replicas and two "
+        "clustered Alertmanagers (docs/high-availability.md); more ports: "
+        "DEMO_PORT_PROMETHEUS_B, _ALERTMANAGER_B, _GOSSIP, _GOSSIP_B",
+    )
     args = parser.parse_args(argv)
-    options = StackOptions(traffic_rate=args.traffic, retention_hours=args.retention_hours,
-                           retention_mb=args.retention_mb)
+    pair = ha.HaPorts.from_environ(os.environ) if args.ha else None
+    options = StackOptions(
+        traffic_rate=args.traffic,
+        retention_hours=args.retention_hours,
+        retention_mb=args.retention_mb,
+        ha_ports=pair,
+    )
     stack = Stack(args.data, Ports.from_environ(os.environ), options)
     with _signals_raise():
         try:
@@ -581,6 +620,7 @@ def _print_urls(stack: Stack) -> None:
                 f"{stack.worker_url}/jobs",
                 f"  Prometheus         {stack.prometheus_url}/alerts",
                 f"  Alertmanager       {stack.alertmanager_url}",
+                *_pair_urls(stack.options.ha_ports),
                 f"  long-term stores   {stack.hourly_url} (hourly), {stack.daily_url} (daily)",
                 f"  exporters          http://127.0.0.1:{stack.ports.node_exporter}/metrics "
                 f"(node), http://127.0.0.1:{stack.ports.postgres_exporter}/metrics (postgres)",
@@ -618,6 +658,15 @@ def _lookup_dsn_hint(stack: Stack) -> list[str]:
     if dsn == DEMO_DSN:
         return []
     return [f"                     (with these ports: export SIGNALPOST_LOOKUP_DSN='{dsn}')"]
+
+
+def _pair_urls(pair: ha.HaPorts | None) -> list[str]:
+    if pair is None:
+        return []
+    return [
+        f"  HA pair            Prometheus b http://127.0.0.1:{pair.prometheus_b}/alerts, "
+        f"Alertmanager b http://127.0.0.1:{pair.alertmanager_b}",
+    ]
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from prometheus import ha
 from prometheus import recording as r
 from prometheus.exporter_metrics import QUERIES_FILE, queries_file
 from prometheus.knobs import Knobs
@@ -24,6 +25,7 @@ __all__ = [
     "config_files",
     "longterm_config",
     "main_config",
+    "replica_configs",
     "with_targets",
 ]
 
@@ -202,4 +204,21 @@ def config_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
         "longterm-1h.yml": longterm_config("1h"),
         "longterm-1d.yml": longterm_config("1d"),
         QUERIES_FILE: queries_file(),
+        **replica_configs(knobs),
+    }
+
+
+def replica_configs(knobs: Knobs) -> dict[str, dict[str, Any]]:
+    """One configuration per Prometheus replica when the knobs have an ``ha`` section, by
+    file name (:func:`prometheus.ha.replica_file`); none otherwise."""
+    if knobs.ha is None:
+        return {}
+    main = main_config(
+        with_targets(knobs, monitoring=knobs.ha.monitoring(knobs.monitoring_targets))
+    )
+    return {
+        ha.replica_file(name): ha.replica_config(
+            main, name, label=knobs.ha.replica_label, remote_write=index == 0
+        )
+        for index, name in enumerate(knobs.ha.replicas)
     }

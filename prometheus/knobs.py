@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from prometheus.burnrates import unreachable_tiers
 from prometheus.exporter_knobs import ExporterKnobs, check_exporters
+from prometheus.ha import HaKnobs
 from prometheus.targets import JobName, Services, Target, check_consistency
 from signalpost._yamlsource import Located, YamlProblem, read, shown
 from signalpost.instrumentation.semconv import http
@@ -311,6 +312,8 @@ class Knobs(_Strict):
                     f"symptom_jobs.{family}: {job!r} is not a scrape job of `services` {jobs}"
                 )
         return self
+    ha: HaKnobs | None = None
+    """Prometheus replicas and clustered Alertmanagers (:mod:`prometheus.ha`); none: one each."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Knobs:
