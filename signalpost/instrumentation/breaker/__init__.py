@@ -9,11 +9,12 @@ Example::
     score = await scoring.acall(client.score, candidate)      # or @scoring, or with scoring.guard()
     monitor.add(BreakerCheck([scoring]))                      # open: /health degraded
 
-Only transient errors (by the shared classifier) trip a breaker. Each breaker exports
+Only transient errors (by the shared classifier) trip a breaker. A :data:`Fallback` is called
+as ``fallback(error, *args, **kwargs)`` instead of raising. Each breaker exports
 ``signalpost_circuit_breaker_state``, ``..._transitions_total`` and
-``..._rejected_calls_total``, adds a ``circuit_breaker.rejected`` event to the current span for
-each call it rejects, and logs each transition on ``signalpost.breaker``. See
-``docs/breaker.md``.
+``..._rejected_calls_total``, adds a :data:`REJECTED_EVENT` (``circuit_breaker.rejected``) to
+the current span for each call it rejects, and logs each transition on ``signalpost.breaker``.
+See ``docs/breaker.md``.
 """
 
 from __future__ import annotations
