@@ -7,6 +7,7 @@ from typing import Any
 from prometheus import recording as r
 from prometheus import selfmetrics as m
 from prometheus.alerting import Dashboard, alert_rule
+from prometheus.breaker_alerts import breaker_alerts
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs, seconds
 from prometheus.promql import by, eq, match, matcher_regex, no_match, num, selector
@@ -523,4 +524,5 @@ def alert_groups(knobs: Knobs) -> list[dict[str, Any]]:
         {"name": "signalpost.health", "rules": _health(knobs)},
         {"name": "signalpost.host", "rules": _host(knobs)},
         {"name": "signalpost.meta", "rules": _meta(knobs)},
+        {"name": "signalpost.breaker", "rules": breaker_alerts(knobs)},
     ]

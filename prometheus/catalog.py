@@ -59,6 +59,7 @@ class Alert(StrEnum):
     PROMETHEUS_REMOTE_WRITE_FAILING = "PrometheusRemoteWriteFailing"
     ALERTMANAGER_NOTIFICATIONS_FAILING = "AlertmanagerNotificationsFailing"
     WATCHDOG = "Watchdog"
+    CIRCUIT_OPEN = "CircuitOpen"
 
 
 # Symptoms a root cause explains, on the same service: while the cause fires, they do not notify.

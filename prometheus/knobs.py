@@ -128,6 +128,12 @@ class JobFailedKnobs(_Strict):
     window: Duration = "10m"
 
 
+class CircuitOpenKnobs(AlertKnobs):
+    """CircuitOpen: a breaker not closed while the dependency is still being called."""
+
+    window: Duration = "5m"
+
+
 class Alerts(_Strict):
     """One entry per tunable alert (the SLO burn alerts take theirs from :class:`Slos`)."""
 
@@ -148,6 +154,7 @@ class Alerts(_Strict):
     disk_will_fill: DiskKnobs = DiskKnobs()
     memory_high: MemoryKnobs = MemoryKnobs()
     meta: AlertKnobs = AlertKnobs.model_validate({"for": "10m"})
+    circuit_open: CircuitOpenKnobs = CircuitOpenKnobs()
 
 
 class Urls(_Strict):

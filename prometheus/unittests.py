@@ -28,6 +28,7 @@ from prometheus.testdata import (
     rules_under_test,
     series,
 )
+from prometheus.unittests_breaker import breaker_test_files
 from prometheus.unittests_records import record_files
 from signalpost.instrumentation.semconv import db, errors, health, http, jobs
 
@@ -898,5 +899,6 @@ def test_files() -> dict[str, dict[str, Any]]:
         },
         **record_files(knobs),
         **scenario_files(knobs),
+        **breaker_test_files(knobs, e),
         **{f"rules/{name}": content for name, content in rule_files(knobs).items()},
     }
