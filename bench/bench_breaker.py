@@ -66,7 +66,6 @@ def main() -> None:
     number = parser.parse_args().number
     logging.getLogger("signalpost.breaker").disabled = True  # the one transition line
 
-
     registry = CollectorRegistry()
     closed = CircuitBreaker("bench", registry=registry)
     bare = best_us(answer, number)
