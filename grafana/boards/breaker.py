@@ -31,7 +31,7 @@ def with_breaker_panels(dash: db.Dashboard, knobs: Knobs) -> db.Dashboard:
             "bool_yes_no",
             [
                 p.prom(
-                    f"max by ({BREAKER_NAME}, {BREAKER_STATE}) ({state}{not_closed}) == 1",
+                    f"max by ({BREAKER_NAME}, {BREAKER_STATE}) ({state}{not_closed})",
                     f"{{{{{BREAKER_NAME}}}}} {{{{{BREAKER_STATE}}}}}",
                 ),
             ],
