@@ -94,7 +94,9 @@ class CircuitBreaker:
             half_open_max_calls=half_open_max_calls,
             monotonic=(clock or shared.clock).monotonic,
         )
-        self._telemetry = BreakerTelemetry(name, registry or shared.registry)
+        self._telemetry = BreakerTelemetry(
+            name, registry or shared.registry, lambda: self._machine.state
+        )
 
     @property
     def state(self) -> BreakerState:

@@ -7,6 +7,8 @@ registry, tracer or handler is noted on ``signalpost.internal`` and never change
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 
 from opentelemetry import trace
 from prometheus_client import CollectorRegistry
@@ -26,29 +28,40 @@ _internal = logging.getLogger(INTERNAL_LOGGER_NAME)
 
 
 class BreakerTelemetry:
-    """The metrics, span events and log lines of one breaker named ``name``."""
+    """The metrics, span events and log lines of one breaker named ``name``.
 
-    def __init__(self, name: str, registry: CollectorRegistry) -> None:
+    Transitions are reported outside the state machine's lock, so two threads may report theirs
+    in either order: the gauge is always set from ``current()`` (the state now) under a lock of
+    its own, so the last report leaves the gauge at the latest state.
+    """
+
+    def __init__(
+        self, name: str, registry: CollectorRegistry, current: Callable[[], BreakerState]
+    ) -> None:
         self.name = name
+        self._current = current
+        self._gauge_lock = threading.Lock()
         gauge = metrics.gauge(sc.STATE, registry)
         self._state = {s: gauge.labels(name, s.value) for s in BreakerState}
         transitions = metrics.counter(sc.TRANSITIONS, registry)
         # Created at 0 so that rate() and increase() count the first transition.
         self._transitions = {s: transitions.labels(name, s.value) for s in BreakerState}
         self._rejected = metrics.counter(sc.REJECTED_CALLS, registry).labels(name)
-        self.state(BreakerState.CLOSED)
+        self.refresh()
 
-    def state(self, current: BreakerState) -> None:
-        """Set the state gauge to ``current``."""
+    def refresh(self) -> None:
+        """Set the state gauge to the breaker's current state."""
         try:
-            for value, child in self._state.items():
-                child.set(1 if value is current else 0)
+            with self._gauge_lock:
+                current = self._current()
+                for value, child in self._state.items():
+                    child.set(1 if value is current else 0)
         except Exception:
             _internal.warning("circuit breaker %r: state gauge failed", self.name, exc_info=True)
 
     def transition(self, moved: Transition) -> None:
         """Report a change of state: gauge, counter and one log line."""
-        self.state(moved.current)
+        self.refresh()
         try:
             self._transitions[moved.current].inc()
         except Exception:
