@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import CollectorRegistry
@@ -344,3 +346,40 @@ def test_threads_hammering_a_breaker_keep_it_consistent(
     # Every half-open came from an open and ended in open or closed (or is the current state).
     assert opened >= half >= closed
     assert opened >= 2 and outcomes.count("ok") > 0
+
+
+ERRORS = {
+    "transient": ConnectionResetError("reset by peer"),
+    "data": DataError("bad candidate"),
+    "configuration": PermissionError("API key rejected"),
+    "system": RuntimeError("bug"),
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(outcomes=st.lists(st.sampled_from([*ERRORS, "ok"]), max_size=40))
+def test_it_opens_exactly_at_the_threshold_of_consecutive_transient_errors(
+    outcomes: list[str],
+) -> None:
+    breaker = CircuitBreaker(
+        "prop", failure_threshold=3, registry=CollectorRegistry(), clock=FakeClock()
+    )
+    streak = 0
+    for outcome in outcomes:
+        if streak >= 3:
+            with pytest.raises(CircuitOpenError):
+                breaker.call(lambda: None)
+            continue
+        if outcome == "ok":
+            breaker.call(lambda: None)
+        else:
+            error = ERRORS[outcome]
+
+            def fail(error: Exception = error) -> None:
+                raise error
+
+            with pytest.raises(type(error)):
+                breaker.call(fail)
+        streak = streak + 1 if outcome == "transient" else 0
+        expected = BreakerState.OPEN if streak >= 3 else BreakerState.CLOSED
+        assert current(breaker) is expected
