@@ -13,6 +13,8 @@ both processes. Each fault is made to light up particular alerts and dashboard p
 * ``error_burst``: the API answers most requests with 500 (ErrorBudgetBurn*, ErrorSpike);
 * ``worker_paused``: the worker claims no more jobs, they pile up in ``job_queue``
   (JobQueueStalled, JobWaitingTooLong; the backlog panels).
+* ``scoring_down``: the AI scoring API refuses connections; its circuit breaker opens, matching
+  falls back to the plain skill overlap, the worker's health is degraded (CircuitOpen).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Fault(StrEnum):
     HUNG_JOB = "hung_job"
     ERROR_BURST = "error_burst"
     WORKER_PAUSED = "worker_paused"
+    SCORING_DOWN = "scoring_down"
 
 
 class FaultSwitches:

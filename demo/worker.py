@@ -20,6 +20,8 @@ from typing import Any
 import signalpost
 from demo import store
 from demo.faults import Fault, FaultSwitches
+from demo.scoring import ScoringClient, scoring_breaker
+from signalpost.instrumentation.breaker import BreakerCheck, CircuitBreaker
 
 __all__ = ["Worker", "main"]
 
@@ -39,9 +41,12 @@ class Worker:
         concurrency: int = 4,
         digest_interval: float = 60.0,
         item_delay: float = 0.02,
+        scoring: CircuitBreaker | None = None,
     ) -> None:
         self.pool = pool
         self.faults = faults
+        self.scoring = scoring or scoring_breaker()
+        self._scoring_api = ScoringClient(faults)
         self.concurrency = concurrency
         self.digest_interval = digest_interval
         self.item_delay = item_delay
@@ -146,7 +151,7 @@ class Worker:
             if await self.faults.is_on(Fault.TRANSIENT_ERRORS) and random.random() < 0.02:
                 raise signalpost.TransientError("embedding service timed out")
             await asyncio.sleep(self.item_delay)
-            score = len(wanted & set(skills)) / max(len(wanted), 1) + random.random() * 0.1
+            score = await self.scoring.acall(self._scoring_api.score, wanted, skills)
             async with self.pool.connection() as conn:
                 await conn.execute(
                     "INSERT INTO matches (posting_id, candidate_id, score) VALUES (%s, %s, %s)"
@@ -213,6 +218,12 @@ async def _serve() -> None:
             concurrency=int(os.environ.get("DEMO_WORKER_CONCURRENCY", "4")),
             digest_interval=float(os.environ.get("DEMO_DIGEST_INTERVAL", "60")),
             item_delay=float(os.environ.get("DEMO_ITEM_DELAY", "0.02")),
+        )
+        health.add(
+            BreakerCheck(
+                [worker.scoring],
+                interval=float(os.environ.get("DEMO_HEALTH_INTERVAL", "5")),
+            )
         )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -8,6 +8,7 @@ from prometheus import recording as r
 from prometheus import selfmetrics as m
 from prometheus.alerting import Dashboard, alert_rule
 from prometheus.backlog import backlog_group
+from prometheus.breaker_alerts import breaker_alerts
 from prometheus.catalog import Alert, Severity
 from prometheus.exporter_metrics import NODE_JOB
 from prometheus.inhibition import symptom_lag
@@ -460,4 +461,5 @@ def alert_groups(knobs: Knobs) -> list[dict[str, Any]]:
         {"name": "signalpost.host", "rules": _host(knobs)},
         {"name": "signalpost.meta", "rules": meta_rules(knobs)},
         backlog_group(knobs),
+        {"name": "signalpost.breaker", "rules": breaker_alerts(knobs)},
     ]

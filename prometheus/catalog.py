@@ -87,6 +87,7 @@ class Alert(StrEnum):
     JOB_WAITING_TOO_LONG = "JobWaitingTooLong"
     JOB_BACKLOG_GROWING = "JobBacklogGrowing"
     JOB_QUEUE_STALLED = "JobQueueStalled"
+    CIRCUIT_OPEN = "CircuitOpen"
 
 
 class Family(StrEnum):

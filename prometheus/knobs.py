@@ -156,6 +156,12 @@ class JobFailedKnobs(_Strict):
     window: Duration = "10m"
 
 
+class CircuitOpenKnobs(AlertKnobs):
+    """CircuitOpen: a breaker not closed while the dependency is still being called."""
+
+    window: Duration = "5m"
+
+
 class Alerts(_Strict):
     """One entry per tunable alert (the SLO burn alerts take theirs from :class:`Slos`)."""
 
@@ -179,6 +185,7 @@ class Alerts(_Strict):
     job_waiting_too_long: WaitingTooLongKnobs = WaitingTooLongKnobs.model_validate({"for": "0m"})
     job_backlog_growing: BacklogGrowingKnobs = BacklogGrowingKnobs.model_validate({"for": "15m"})
     job_queue_stalled: QueueStalledKnobs = QueueStalledKnobs.model_validate({"for": "5m"})
+    circuit_open: CircuitOpenKnobs = CircuitOpenKnobs()
 
 
 class Urls(_Strict):

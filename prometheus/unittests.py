@@ -30,6 +30,7 @@ from prometheus.testdata import (
     series,
 )
 from prometheus.unittests_backlog import backlog_tests
+from prometheus.unittests_breaker import breaker_test_files
 from prometheus.unittests_causes import cause_test_files
 from prometheus.unittests_meta import meta_test_files
 from prometheus.unittests_records import record_files
@@ -822,5 +823,6 @@ def test_files() -> dict[str, dict[str, Any]]:
         "exporters.test.yml": exporter_test_file(knobs),
         **meta_test_files(knobs),
         **cause_test_files(knobs),
+        **breaker_test_files(knobs, e),
         **{f"rules/{name}": content for name, content in rule_files(knobs).items()},
     }

@@ -70,6 +70,7 @@ def _test_knobs(tmp: Path) -> prometheus_knobs.Knobs:
     alerts["job_failed"] = {"window": "20s", "for": "0m"}
     alerts["job_stuck"]["no_progress_after"] = "10s"
     alerts["database_down"] = {"for": "0m", "keep_firing_for": "0s"}
+    alerts["circuit_open"] = {"for": "3s", "window": "30s"}
     data["job_types"]["matching"]["no_progress_after"] = "10s"
     data["job_types"]["resume_parsing"]["succeed_every"] = "25s"
     data["job_types"]["resume_parsing"]["max_wait"] = "5s"
@@ -147,6 +148,7 @@ def stack(
             "DEMO_HEALTH_INTERVAL": "1",
             "DEMO_DIGEST_INTERVAL": "5",
             "DEMO_ITEM_DELAY": "0.005",
+            "DEMO_SCORING_RESET_TIMEOUT": "2",
         },
         traffic_rate=8.0,
         ready_timeout=120.0,
@@ -375,6 +377,50 @@ def test_hung_job_fires_jobstuck(stack: Stack) -> None:
         assert alert["annotations"]["runbook_url"].endswith("/JobStuck.md")
     finally:
         _fault(stack, "hung_job", False)
+
+
+def _breaker_state(stack: Stack) -> str | None:
+    expr = 'signalpost_circuit_breaker_state{circuit_breaker_name="scoring"} == 1'
+    result = _query(stack, expr)["data"]["result"]
+    return str(result[0]["metric"]["circuit_breaker_state"]) if len(result) == 1 else None
+
+
+def test_scoring_down_opens_the_breaker_and_recovery_closes_it(stack: Stack) -> None:
+    posting = httpx.post(f"{stack.api_url}/postings", json={"title": "ML"}).json()["id"]
+
+    def match() -> None:
+        assert httpx.post(f"{stack.api_url}/postings/{posting}/matching").status_code == 202
+
+    def breaker_health() -> dict[str, Any]:
+        report = httpx.get(f"{stack.worker_url}/health").json()
+        return {"status": report["status"], "ready": report["ready"],
+                **report["components"]["circuit_breakers"]}
+
+    _fault(stack, "scoring_down", True)
+    try:
+        match()
+        _until("scoring breaker open", lambda: _breaker_state(stack) in ("open", "half_open"))
+        health = _until("worker degraded", lambda: (h := breaker_health())["status"] == "degraded"
+                        and h)
+        assert health["ready"] is True and health["critical"] is False
+        assert health["details"]["breakers"]["scoring"]["state"] in ("open", "half_open")
+        (alert,) = _until("CircuitOpen firing", lambda: _firing(stack, Alert.CIRCUIT_OPEN))
+        assert alert["labels"]["circuit_breaker_name"] == "scoring"
+        assert alert["labels"]["severity"] == "warning"
+        _until("calls rejected", lambda: _query(
+            stack, "sum(signalpost_circuit_breaker_rejected_calls_total) > 0")["data"]["result"])
+    finally:
+        _fault(stack, "scoring_down", False)
+
+    def closed() -> bool:
+        if _breaker_state(stack) == "closed":
+            return True
+        match()  # the next call after the reset timeout probes the API
+        return False
+
+    _until("scoring breaker closed", closed, timeout=120)
+    _until("worker healthy again", lambda: breaker_health()["status"] == "healthy")
+    _until("CircuitOpen resolved", lambda: not _firing(stack, Alert.CIRCUIT_OPEN), 120)
 
 
 # -- 4: the database goes down; its symptoms do not notify --------------------------------------

@@ -31,6 +31,7 @@ from signalpost.instrumentation.jobs.state import JobState
 from signalpost.instrumentation.semconv import (
     ALL_METRICS,
     MetricSpec,
+    breaker,
     db,
     health,
     jobs,
@@ -60,6 +61,8 @@ VALUES: dict[str, tuple[str, ...]] = {
     db.DB_SYSTEM_NAME: (db.POSTGRESQL,),
     db.DB_OPERATION_NAME: ("SELECT", "INSERT"),
     health.FILESYSTEM_MOUNTPOINT: ("/",),
+    breaker.BREAKER_NAME: ("scoring",),
+    breaker.BREAKER_STATE: ("closed", "open", "half_open"),
 }
 
 
@@ -103,6 +106,8 @@ class _Exporter:
                 child.set(0.4 + 0.001 * self._tick)
             elif spec.name.endswith("age_seconds"):
                 child.set(30 * 60 + self._tick)
+            elif spec is breaker.STATE:
+                child.set(1 if labels[prometheus_label(breaker.BREAKER_STATE)] == "open" else 0)
             elif health.STATUS in spec.attributes:
                 child.set(1 if labels[prometheus_label(health.STATUS)] != Status.DEGRADED else 0)
             else:

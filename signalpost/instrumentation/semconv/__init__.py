@@ -21,7 +21,7 @@ Naming rule, for every metric and label:
 
 from __future__ import annotations
 
-from signalpost.instrumentation.semconv import db, errors, health, http, jobs
+from signalpost.instrumentation.semconv import breaker, db, errors, health, http, jobs
 from signalpost.instrumentation.semconv._spec import MetricKind, MetricSpec, prometheus_label
 
 __all__ = ["ALL_METRICS", "MetricKind", "MetricSpec", "prometheus_label"]
@@ -38,4 +38,5 @@ ALL_METRICS: tuple[MetricSpec, ...] = (
     health.CHECK_LAST_SUCCESS,
     health.HEALTH_STATUS,
     *health.HOST_METRICS,
+    *breaker.ALL_BREAKER_METRICS,
 )
