@@ -45,10 +45,15 @@ class Fault(StrEnum):
     SCORING_DOWN = "scoring_down"
 
 
+CACHE_SECONDS = 1.0
+"""How long the API and the worker keep the switches they read: a switch set now is seen by
+every read that starts this long after."""
+
+
 class FaultSwitches:
     """Reads the switches from the database, at most once a second."""
 
-    def __init__(self, pool: Any, ttl: float = 1.0) -> None:
+    def __init__(self, pool: Any, ttl: float = CACHE_SECONDS) -> None:
         self._pool = pool
         self._ttl = ttl
         self._enabled: frozenset[Fault] = frozenset()

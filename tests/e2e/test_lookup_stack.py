@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ import yaml
 
 from alertmanager import knobs as alertmanager_knobs
 from alertmanager.history.exemplars import example_trace_ids
+from demo.faults import CACHE_SECONDS
 from demo.stack import (
     ALERTMANAGER_KNOBS,
     HISTORY_DATABASE,
@@ -105,6 +107,9 @@ def _lookup_json(stack: Stack, key: str) -> dict[str, Any] | None:
 def _fault(stack: Stack, name: str, enabled: bool) -> None:
     response = httpx.put(f"{stack.api_url}/faults/{name}", params={"enabled": enabled})
     assert response.status_code == 200, response.text
+    # The API and the worker keep the switches they read for CACHE_SECONDS: every read that
+    # starts after this pause sees the new value (a bound on a cache, not a race with a job).
+    time.sleep(CACHE_SECONDS + 0.1)
 
 
 def _mail_text(stack: Stack, subject_has: str) -> str | None:
