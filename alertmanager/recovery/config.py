@@ -11,7 +11,7 @@ key is checked and an error is one line naming the file, the key and what was ex
       - name: stuck-jobs
         alert: JobStuck
         matchers: {service: demo-worker}   # label equality, all must hold
-        on: firing                         # or resolved
+        when: firing                       # or resolved (`on` is a YAML boolean)
         procedure: cancel_stuck_jobs
         target_labels: [service, job_type] # what "the same target" means for the rate limit
         max_per_target: 2                  # actions per target per window
@@ -59,7 +59,7 @@ class Rule:
     name: str
     alert: str
     matchers: Mapping[str, str]
-    on: str
+    when: str
     procedure: str
     target_labels: tuple[str, ...]
     max_per_target: int
@@ -71,7 +71,7 @@ class Rule:
     def matches(self, labels: Mapping[str, str], status: str) -> bool:
         """Whether an alert with ``labels`` and ``status`` falls under this rule."""
         return (
-            status == self.on
+            status == self.when
             and labels.get("alertname") == self.alert
             and all(labels.get(k) == v for k, v in self.matchers.items())
         )
@@ -102,10 +102,6 @@ class RecoveryConfig:
     def alertnames(self) -> list[str]:
         """The alerts that have a rule, sorted (the generated route sends these)."""
         return sorted({rule.alert for rule in self.rules})
-
-    def sends_resolved(self) -> bool:
-        """Whether a rule acts on resolved notifications."""
-        return any(rule.on == "resolved" for rule in self.rules)
 
 
 def _keys(data: Mapping[str, Any], where: str, allowed: set[str], required: set[str]) -> None:
@@ -138,7 +134,7 @@ def _name(value: object, where: str) -> str:
 def _rule(data: object, where: str) -> Rule:
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where} must be a mapping")
-    _keys(data, where, {"name", "alert", "matchers", "on", "procedure", "target_labels",
+    _keys(data, where, {"name", "alert", "matchers", "when", "procedure", "target_labels",
                         "max_per_target", "max_per_procedure", "window", "verify_within",
                         "dry_run"},
           {"name", "alert", "procedure", "target_labels", "max_per_target",
@@ -153,14 +149,14 @@ def _rule(data: object, where: str) -> Rule:
         isinstance(x, str) and _LABEL.match(x) for x in labels
     ):
         raise ConfigError(f"{where}.target_labels must be a non-empty list of label names")
-    on = data.get("on", "firing")
-    if on not in ("firing", "resolved"):
-        raise ConfigError(f"{where}.on must be 'firing' or 'resolved', got {on!r}")
+    when = data.get("when", "firing")
+    if when not in ("firing", "resolved"):
+        raise ConfigError(f"{where}.when must be 'firing' or 'resolved', got {when!r}")
     return Rule(
         name=_name(data["name"], f"{where}.name"),
         alert=_name(data["alert"], f"{where}.alert"),
         matchers=dict(matchers),
-        on=on,
+        when=when,
         procedure=_name(data["procedure"], f"{where}.procedure"),
         target_labels=tuple(labels),
         max_per_target=_count(data["max_per_target"], f"{where}.max_per_target"),
