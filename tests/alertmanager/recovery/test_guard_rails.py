@@ -105,7 +105,7 @@ def test_allow_list_precondition_dry_run_and_per_procedure_limit(
             ("dry_run", "would run dry on service=svc-dry,job_type=")]
         wait_for(lambda: sorted(stack.decisions("svc-shared")) == ["acted", "skipped", "verified"],
                  "one action verified, the other target skipped")
-        skipped = [r for r in stack.rows("svc-shared") if r["decision"] == "skipped"][0]
+        skipped = next(r for r in stack.rows("svc-shared") if r["decision"] == "skipped")
         assert skipped["detail"].startswith("rate limit per procedure: 1 action(s) of shared")
         assert (listed_off.acts, nothing_to_do.acts, dry.acts, shared.acts) == (0, 0, 0, 1)
         assert stack.escalations("svc-shared") == []
