@@ -166,3 +166,18 @@ def _child_telemetry(**_: Any) -> None:
         logger = logging.getLogger("signalpost")
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
+
+
+@app.task(name="tests.hang_once")
+def hang_once(key: str) -> int:
+    """Hang (no progress) on the first run of ``key`` until cancelled; succeed on the next:
+    a stuck job that a retry cures."""
+    client = _redis()
+    count = cast(int, client.incr(f"{key}:count"))
+    if count == 1:
+        client.set(f"{key}:started", time.time())
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+    current_run().progress(1, 1)
+    return count
