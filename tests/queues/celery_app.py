@@ -181,3 +181,14 @@ def hang_once(key: str) -> int:
             time.sleep(0.1)
     current_run().progress(1, 1)
     return count
+
+
+@app.task(name="tests.db_write")
+def db_write(conninfo: str, key: str) -> str:
+    """Write ``key`` to the ``writes`` table: fails with a transient error (psycopg's
+    OperationalError) while the database is down."""
+    import psycopg
+
+    with psycopg.connect(conninfo, connect_timeout=2) as conn:
+        conn.execute("INSERT INTO writes (key) VALUES (%s)", (key,))
+    return key

@@ -28,7 +28,6 @@ from tests.alertmanager.recovery.test_breaker import shipped
 from tests.queues.jobs_listing import TOKEN, WEB_CREDENTIALS, JobsClient
 from tests.queues.redis_server import redis_server
 from tests.queues.test_arq_jobs import ArqWorker
-from tests.queues.workers import Worker
 from tests.servers import free_port, serve, uvicorn_command, wait_for
 
 pytestmark = pytest.mark.slow
@@ -58,26 +57,6 @@ def _recover(database: str, tmp_path: Path, service: str, job_type: str, web_url
                             acted), acted
         assert rows[1]["seconds"] < 20
         return rule.started or 0.0, acted.rsplit(" ", 1)[1]
-
-
-@pytest.fixture(scope="module")
-def celery_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Celery]]:
-    directory = tmp_path_factory.mktemp("recovery-celery")
-    with redis_server(directory) as url:
-        client = Celery("recovery-test-client", broker=url, backend=url)
-        client.conf.update(task_serializer="json", accept_content=["json"],
-                           result_serializer="json", task_default_queue="default")
-        worker = Worker("rw1", "default", {"SIGNALPOST_TEST_BROKER": url}, directory)
-        port = free_port()
-        try:
-            worker.wait_ready(client)
-            with serve(uvicorn_command("tests.queues.jobs_web:app", port),
-                       f"http://127.0.0.1:{port}", directory / "web.log",
-                       env={"JOBS_WEB_BROKER": url, **WEB_CREDENTIALS}) as web:
-                yield web.base_url, client
-        finally:
-            worker.stop()
-            client.close()
 
 
 def test_a_stuck_celery_task_is_cancelled_and_retried(
