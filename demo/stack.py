@@ -301,7 +301,6 @@ class Stack:
             email=dataclasses.replace(base.email, smarthost=f"127.0.0.1:{self.ports.smtp}"),
             watchdog=dataclasses.replace(base.watchdog, url=history),
             history=dataclasses.replace(base.history, url=history),
-            recovery=None,  # no recovery runner in the local stack yet
         )
         config = alertmanager_generate.build_config(am_knobs)
         (am_dir / "alertmanager.yml").write_text(yaml.safe_dump(config, sort_keys=False))
