@@ -24,7 +24,7 @@ from alertmanager.recovery.procedure import Procedure
 from tests.alertmanager.harness import AlertmanagerServer, WebhookCatcher, local_knobs
 from tests.servers import free_port, wait_for
 
-__all__ = ["Stack", "firing", "recovery_stack", "resolved"]
+__all__ = ["RunnerServer", "Stack", "firing", "recovery_stack", "resolved"]
 
 
 class RunnerServer:

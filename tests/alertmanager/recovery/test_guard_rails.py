@@ -7,11 +7,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.alertmanager.recovery.harness import firing, recovery_stack
+from alertmanager.recovery.app import create_app
+from alertmanager.recovery.config import parse_config
+from tests.alertmanager.recovery.harness import RunnerServer, firing, recovery_stack
 from tests.alertmanager.recovery.procedures import Scripted
-from tests.servers import wait_for
+from tests.servers import free_port, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -109,3 +112,26 @@ def test_allow_list_precondition_dry_run_and_per_procedure_limit(
         assert skipped["detail"].startswith("rate limit per procedure: 1 action(s) of shared")
         assert (listed_off.acts, nothing_to_do.acts, dry.acts, shared.acts) == (0, 0, 0, 1)
         assert stack.escalations("svc-shared") == []
+
+
+def test_nothing_runs_without_its_record(tmp_path: Path) -> None:
+    """The database is unreachable: the runner answers 503 (Alertmanager delivers again) and
+    the procedure is not run."""
+    procedure = Scripted()
+    config = parse_config({"allow": ["restart_queue"],
+                           "rules": [_rule("jammed", "QueueJammed", "restart_queue")]})
+    app = create_app(f"host=127.0.0.1 port={free_port()} dbname=x connect_timeout=1", config,
+                     {"restart_queue": procedure}, "http://127.0.0.1:1", pool_timeout=1.0)
+    runner = RunnerServer(app, free_port())
+    try:
+        notification = {
+            "version": "4", "receiver": "recovery", "groupKey": "{}:{}", "status": "firing",
+            "alerts": [{**firing({"alertname": "QueueJammed", "service": "s"}, time.time()),
+                        "status": "firing", "fingerprint": "f1"}],
+        }
+        answer = httpx.post(f"{runner.url}/alerts", json=notification, timeout=30)
+        assert answer.status_code == 503 and answer.headers["retry-after"] == "10"
+        assert httpx.post(f"{runner.url}/alerts", content=b"{}", timeout=30).status_code == 400
+        assert procedure.acts == 0
+    finally:
+        runner.stop()
