@@ -62,4 +62,5 @@ def celery_stack(
         finally:
             worker.stop()
             gc.collect()  # AsyncResult.__del__ talks to the backend: before Redis stops
+            client.backend.result_consumer.stop()  # the results' pub/sub connection
             client.close()

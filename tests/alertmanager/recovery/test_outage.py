@@ -49,8 +49,7 @@ class CeleryDeadLetters:
             retried = set(self._retried)
         return [task_id for task_id, (_, _, at) in sent.items()
                 if since <= at <= until and task_id not in retried
-                and self._app.AsyncResult(task_id).state == "FAILURE"
-                and type(self._app.AsyncResult(task_id).result).__name__ == "OperationalError"]
+                and self.state(task_id) == ("FAILURE", "OperationalError")]
 
     def reenqueue(self, job_ids: Sequence[str]) -> Sequence[str]:
         new = []
@@ -62,7 +61,13 @@ class CeleryDeadLetters:
         return new
 
     def succeeded(self, job_ids: Sequence[str]) -> bool:
-        return all(self._app.AsyncResult(i).state == "SUCCESS" for i in job_ids)
+        return all(self.state(i)[0] == "SUCCESS" for i in job_ids)
+
+    def state(self, task_id: str) -> tuple[str, str]:
+        """The task's state and its result's type, from the result backend. (No AsyncResult:
+        one freed late talks to a Redis that may be gone.)"""
+        meta = self._app.backend.get_task_meta(task_id)
+        return str(meta["status"]), type(meta["result"]).__name__
 
 
 class DatabaseRule:
@@ -130,7 +135,7 @@ def test_jobs_failed_during_an_outage_are_reenqueued_once_it_resolves(
             wait_for(lambda: rule.started, "DatabaseDown to fire")
             failed = [hook.send("tests.db_write", app_database.conninfo, f"k{i}")
                       for i in range(3)]
-            wait_for(lambda: all(client.AsyncResult(i).state == "FAILURE" for i in failed),
+            wait_for(lambda: all(hook.state(i)[0] == "FAILURE" for i in failed),
                      "the writes to fail", timeout=30)
             # An outage Alertmanager never notified is not one (a rule's `for`).
             wait_for(lambda: stack.catcher.alerts("/history"), "DatabaseDown notified")
