@@ -23,12 +23,14 @@ INSERT INTO recovery_actions (fingerprint, alertname, service, starts_at, labels
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 RETURNING id
 """
-# The latest acted/verified/failed row of the target: 'acted' means a verification is running.
+# The latest acted/verified/failed row of the target: a recent 'acted' means a verification is
+# running; an older one was left by a runner that stopped mid-way, and blocks nothing.
 _LATEST = """
-SELECT decision FROM recovery_actions
+SELECT decision, at > now() - make_interval(secs => %s) FROM recovery_actions
 WHERE procedure = %s AND target = %s AND decision IN ('acted', 'verified', 'failed')
 ORDER BY id DESC LIMIT 1
 """
+_GRACE = 60.0  # seconds an action may take before its verification starts
 _COUNT = """
 SELECT count(*) FILTER (WHERE target = %s), count(*) FROM recovery_actions
 WHERE procedure = %s AND decision = 'acted' AND at > now() - make_interval(secs => %s)
@@ -89,12 +91,13 @@ class Audit:
                 # One lock per procedure: the counts below cannot change until we commit.
                 await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
                                    (f"recovery:{rule.procedure}",))
-                latest = await (await conn.execute(_LATEST, (rule.procedure, target))).fetchone()
+                latest = await (await conn.execute(
+                    _LATEST, (rule.verify_within + _GRACE, rule.procedure, target))).fetchone()
                 row = await (await conn.execute(
                     _COUNT, (target, rule.procedure, rule.window))).fetchone()
                 on_target, on_procedure = row if row else (0, 0)
                 reason = None
-                if latest is not None and latest[0] == "acted":
+                if latest is not None and latest[0] == "acted" and latest[1]:
                     reason = f"in progress: {rule.procedure} on {target} is being verified"
                 elif on_target >= rule.max_per_target:
                     reason = (f"rate limit per target: {on_target} action(s) on {target} within "
