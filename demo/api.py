@@ -14,11 +14,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
+from prometheus_client import REGISTRY
 from pydantic import BaseModel, Field
 
 import signalpost
 from demo import store
+from demo.backlog import QueueTableBacklog
 from demo.faults import Fault, FaultSwitches
+from signalpost.instrumentation.jobs import watch_backlog
 
 __all__ = ["create_app"]
 
@@ -51,15 +54,21 @@ def create_app() -> FastAPI:
     db = signalpost.DatabaseInstrumentation()
     url = store.database_url()
 
+    # The API reports the queue's backlog, so that it is seen while the worker is down.
+    backlog = QueueTableBacklog(url)
+
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         state.pool = await store.open_pool(url, db)
         await state.pool.wait(timeout=30)
         await store.migrate(state.pool)
         state.faults = FaultSwitches(state.pool)
+        collector = watch_backlog(backlog, job_types=[(t, "") for t in store.QUEUED_JOB_TYPES])
         try:
             yield
         finally:
+            REGISTRY.unregister(collector)
+            backlog.close()
             await state.pool.close()
 
     app = FastAPI(title="Signalpost demo: recruiting API", lifespan=lifespan)
@@ -178,7 +187,7 @@ def create_app() -> FastAPI:
         signalpost.PostgresCheck(url, interval=float(os.environ.get("DEMO_HEALTH_INTERVAL", "15")))
     )
     health.add(signalpost.ResourcesCheck(paths=["/"]))
-    signalpost.setup(app, health=health)
+    signalpost.setup(app, health=health, jobs_backlog=backlog)
     return app
 
 

@@ -10,7 +10,11 @@ both processes. Each fault is made to light up particular alerts and dashboard p
 * ``missing_config``: matching fails for good, its model setting missing (JobFailed);
 * ``slow_queries``: every API request waits 300 ms in PostgreSQL (HighLatency, DatabaseSlow);
 * ``hung_job``: matching stops reporting progress and waits (JobStuck);
-* ``error_burst``: the API answers most requests with 500 (ErrorBudgetBurn*, ErrorSpike).
+* ``error_burst``: the API answers most requests with 500 (ErrorBudgetBurn*, ErrorSpike);
+* ``worker_paused``: the worker claims no more jobs, they pile up in ``job_queue``
+  (JobQueueStalled, JobWaitingTooLong; the backlog panels).
+* ``scoring_down``: the AI scoring API refuses connections; its circuit breaker opens, matching
+  falls back to the plain skill overlap, the worker's health is degraded (CircuitOpen).
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ class Fault(StrEnum):
     SLOW_QUERIES = "slow_queries"
     HUNG_JOB = "hung_job"
     ERROR_BURST = "error_burst"
+    WORKER_PAUSED = "worker_paused"
+    SCORING_DOWN = "scoring_down"
 
 
 class FaultSwitches:

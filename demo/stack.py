@@ -36,11 +36,14 @@ import yaml
 
 from alertmanager import generate as alertmanager_generate
 from alertmanager import knobs as alertmanager_knobs
+from alertmanager.cluster import single_flags
+from demo import exporters, ha
 from demo.postgres import PostgresServer
 from demo.processes import PortInUse, Process, ProcessGroup, port_in_use, wait_http
 from prometheus import config as prometheus_config
 from prometheus import knobs as prometheus_knobs
 from prometheus import targets
+from prometheus.exporter_metrics import QUERIES_FILE, queries_file
 from prometheus.rulefiles import rule_files
 
 __all__ = ["Ports", "Stack", "StackOptions", "main"]
@@ -72,6 +75,8 @@ class Ports:
     smtp: int = 1025
     runbooks: int = 8088
     otlp: int = 4318
+    node_exporter: int = 9100
+    postgres_exporter: int = 9187
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Ports:
@@ -97,6 +102,8 @@ class Ports:
             "mail sink (SMTP)": self.smtp,
             "runbooks": self.runbooks,
             "OTLP receiver": self.otlp,
+            "node_exporter": self.node_exporter,
+            "postgres_exporter": self.postgres_exporter,
         }
 
 
@@ -123,6 +130,8 @@ class StackOptions:
     """The OTLP receiver keeps this many hours of traces and logs ..."""
     retention_mb: float = 1024.0
     """... and drops its oldest hours while the store is larger than this."""
+    ha_ports: ha.HaPorts | None = None
+    """Run the HA pair (:mod:`demo.ha`) on these ports; None: one Prometheus, one Alertmanager."""
 
 
 class Stack:
@@ -187,7 +196,8 @@ class Stack:
 
     def check_ports(self) -> None:
         """Raise :class:`PortInUse` naming the part whose port is taken."""
-        for name, port in self.ports.named().items():
+        ha_ports = self.options.ha_ports.named() if self.options.ha_ports else {}
+        for name, port in {**self.ports.named(), **ha_ports}.items():
             if port_in_use(port):
                 raise PortInUse(
                     f"{name} needs port {port}, which is in use: stop what listens there or "
@@ -247,7 +257,7 @@ class Stack:
         }
         # Alert links open the runbooks this stack serves (demo.runbooks).
         urls = {"grafana": base.urls.grafana, "runbooks": self.runbooks_url}
-        intervals = {
+        intervals: dict[str, Any] = {
             key: value
             for key, value in (
                 ("scrape_interval", options.scrape_interval),
@@ -255,7 +265,18 @@ class Stack:
             )
             if value is not None
         }
-        return prometheus_config.with_targets(base, services, monitoring, urls=urls, **intervals)
+        local_exporters = exporters.exporter_targets(
+            base.exporters,
+            f"127.0.0.1:{ports.node_exporter}",
+            f"127.0.0.1:{ports.postgres_exporter}",
+        )
+        # The knobs' own `ha` section names compose's pair; this stack has its own (or none).
+        knobs = prometheus_config.with_targets(
+            base, services, monitoring, exporters=local_exporters, urls=urls, ha=None, **intervals
+        )
+        if options.ha_ports is not None:
+            knobs = ha.pair_knobs(knobs, options.ha_ports, ports.prometheus, ports.alertmanager)
+        return knobs
 
     def service_of(self, job: str) -> str:
         """The service name (``OTEL_SERVICE_NAME``, ``service`` label) of a scrape job."""
@@ -283,7 +304,10 @@ class Stack:
                     group["interval"] = options.rollup_interval
                 path.write_text(yaml.safe_dump(data, sort_keys=False))
         main = prometheus_config.main_config(knobs)
+        (prom_dir / QUERIES_FILE).write_text(yaml.safe_dump(queries_file(), sort_keys=False))
         (prom_dir / "prometheus.yml").write_text(yaml.safe_dump(main, sort_keys=False))
+        for name, replica in prometheus_config.replica_configs(knobs).items():
+            (prom_dir / name).write_text(yaml.safe_dump(replica, sort_keys=False))
         for window in ("1h", "1d"):
             longterm = prometheus_config.longterm_config(window)
             if options.rollup_interval is not None:
@@ -365,17 +389,9 @@ class Stack:
             "runbooks", "-m", "demo.runbooks", "--port", str(self.ports.runbooks)
         )
         wait_http(f"{self.runbooks_url}/ServiceDown.md", timeout, runbooks.popen)
-        am = self._binary(
-            "alertmanager",
-            _binary_path("prometheus-alertmanager", "alertmanager"),
-            f"--config.file={self.config_dir / 'alertmanager' / 'alertmanager.yml'}",
-            f"--storage.path={self.data_dir / 'alertmanager'}",
-            f"--web.listen-address=127.0.0.1:{self.ports.alertmanager}",
-            f"--web.external-url={self.alertmanager_url}",
-            "--cluster.listen-address=",
-        )
-        wait_http(f"{self.alertmanager_url}/-/ready", timeout, am.popen)
+        self._start_alertmanagers()
         prom_dir = self.config_dir / "prometheus"
+        self._start_exporters(prom_dir / QUERIES_FILE)
         prometheus = _binary_path("prometheus")
         for role, port in (("1h", self.ports.hourly), ("1d", self.ports.daily)):
             store = self._binary(
@@ -389,18 +405,63 @@ class Stack:
                 ),
             )
             wait_http(f"http://127.0.0.1:{port}/-/ready", timeout, store.popen)
-        main = self._binary(
-            "prometheus",
-            prometheus,
-            *prometheus_config.command_line(
-                "main",
-                str(prom_dir / "prometheus.yml"),
-                str(self.data_dir / "prometheus"),
-                f"127.0.0.1:{self.ports.prometheus}",
-                self.prometheus_url,
-            ),
+        pair = self.options.ha_ports
+        replicas = [("prometheus", "prometheus.yml", self.ports.prometheus)]
+        if pair is not None:
+            replicas = [
+                (f"prometheus-{name}", f"prometheus-{name}.yml", port)
+                for name, port in zip(ha.REPLICAS, (self.ports.prometheus, pair.prometheus_b),
+                                      strict=True)
+            ]  # fmt: skip
+        for name, config, port in replicas:
+            url = f"http://127.0.0.1:{port}"
+            main = self._binary(
+                name,
+                prometheus,
+                *prometheus_config.command_line(
+                    "main", str(prom_dir / config), str(self.data_dir / name),
+                    f"127.0.0.1:{port}", url,
+                ),
+            )  # fmt: skip
+            wait_http(f"{url}/-/ready", timeout, main.popen)
+
+    def _start_alertmanagers(self) -> None:
+        # The first Alertmanager keeps its name and data folder with or without --ha.
+        pair = self.options.ha_ports
+        members = [("alertmanager", self.ports.alertmanager)]
+        if pair is not None:
+            members.append(("alertmanager-b", pair.alertmanager_b))
+        for index, (name, port) in enumerate(members):
+            url = f"http://127.0.0.1:{port}"
+            am = self._binary(
+                name,
+                _binary_path("prometheus-alertmanager", "alertmanager"),
+                f"--config.file={self.config_dir / 'alertmanager' / 'alertmanager.yml'}",
+                f"--storage.path={self.data_dir / name}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                f"--web.external-url={url}",
+                *(single_flags() if pair is None else ha.alertmanager_flags(pair, index)),
+            )
+            wait_http(f"{url}/-/ready", self.options.ready_timeout, am.popen)
+
+    def _start_exporters(self, queries: Path) -> None:
+        timeout, ports = self.options.ready_timeout, self.ports
+        node = self._binary(
+            "node-exporter", *exporters.node_exporter_argv(f"127.0.0.1:{ports.node_exporter}")
         )
-        wait_http(f"{self.prometheus_url}/-/ready", timeout, main.popen)
+        wait_http(f"http://127.0.0.1:{ports.node_exporter}/metrics", timeout, node.popen)
+        listen = f"127.0.0.1:{ports.postgres_exporter}"
+        dsn = exporters.postgres_dsn("127.0.0.1", ports.postgres, "postgres", DEMO_DATABASE)
+        pg = self.group.start(
+            Process(
+                "postgres-exporter",
+                exporters.postgres_exporter_argv(listen, queries),
+                self.logs / "postgres-exporter.log",
+                env={"DATA_SOURCE_NAME": dsn},
+                cwd=ROOT,
+            )
+        )
+        wait_http(f"http://{listen}/metrics", timeout, pg.popen)
 
     def _start_service(self) -> None:
         timeout = self.options.ready_timeout
@@ -510,9 +571,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="hours of traces and logs the OTLP receiver keeps (default 24)")
     parser.add_argument("--retention-mb", type=float, default=1024.0,
                         help="size bound of the trace and log store in MB (default 1024)")
+    parser.add_argument(
+        "--ha",
+        action="store_true",
+        help="two Prometheus replicas and two "
+        "clustered Alertmanagers (docs/high-availability.md); more ports: "
+        "DEMO_PORT_PROMETHEUS_B, _ALERTMANAGER_B, _GOSSIP, _GOSSIP_B",
+    )
     args = parser.parse_args(argv)
-    options = StackOptions(traffic_rate=args.traffic, retention_hours=args.retention_hours,
-                           retention_mb=args.retention_mb)
+    pair = ha.HaPorts.from_environ(os.environ) if args.ha else None
+    options = StackOptions(
+        traffic_rate=args.traffic,
+        retention_hours=args.retention_hours,
+        retention_mb=args.retention_mb,
+        ha_ports=pair,
+    )
     stack = Stack(args.data, Ports.from_environ(os.environ), options)
     with _signals_raise():
         try:
@@ -547,7 +620,10 @@ def _print_urls(stack: Stack) -> None:
                 f"{stack.worker_url}/jobs",
                 f"  Prometheus         {stack.prometheus_url}/alerts",
                 f"  Alertmanager       {stack.alertmanager_url}",
+                *_pair_urls(stack.options.ha_ports),
                 f"  long-term stores   {stack.hourly_url} (hourly), {stack.daily_url} (daily)",
+                f"  exporters          http://127.0.0.1:{stack.ports.node_exporter}/metrics "
+                f"(node), http://127.0.0.1:{stack.ports.postgres_exporter}/metrics (postgres)",
                 f"  alert history      psql '{stack.database_url(HISTORY_DATABASE)}'",
                 f"  alert emails       {stack.mail_dir}/*.eml",
                 f"  runbooks           {stack.runbooks_url}/<AlertName>.md",
@@ -582,6 +658,15 @@ def _lookup_dsn_hint(stack: Stack) -> list[str]:
     if dsn == DEMO_DSN:
         return []
     return [f"                     (with these ports: export SIGNALPOST_LOOKUP_DSN='{dsn}')"]
+
+
+def _pair_urls(pair: ha.HaPorts | None) -> list[str]:
+    if pair is None:
+        return []
+    return [
+        f"  HA pair            Prometheus b http://127.0.0.1:{pair.prometheus_b}/alerts, "
+        f"Alertmanager b http://127.0.0.1:{pair.alertmanager_b}",
+    ]
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 from signalpost.instrumentation.db import DatabaseInstrumentation
 
 __all__ = [
+    "QUEUED_JOB_TYPES",
     "QueuedJob",
     "claim_job",
     "database_url",
@@ -24,6 +25,8 @@ __all__ = [
 ]
 
 SCHEMA = Path(__file__).with_name("schema.sql")
+QUEUED_JOB_TYPES = ("matching", "resume_parsing")
+"""The job types that wait in ``job_queue`` (the digest runs on a timer)."""
 
 
 def database_url() -> str:
@@ -66,6 +69,8 @@ class QueuedJob:
     payload: dict[str, Any]
     trace_context: dict[str, str]
     request_id: str | None
+    enqueued_at: float
+    """Unix time of the enqueue: the run records how long it waited."""
 
 
 async def enqueue(
@@ -95,7 +100,8 @@ async def claim_job(pool: AsyncConnectionPool, job_types: tuple[str, ...]) -> Qu
             "UPDATE job_queue SET state = 'running', started_at = now() WHERE id = ("
             "  SELECT id FROM job_queue WHERE state = 'queued' AND job_type = ANY(%s)"
             "  ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
-            ") RETURNING id, job_type, payload, trace_context, request_id",
+            ") RETURNING id, job_type, payload, trace_context, request_id,"
+            " extract(epoch FROM enqueued_at)::float8 AS enqueued_at",
             (list(job_types),),
         )
         row = await cur.fetchone()
@@ -107,6 +113,7 @@ async def claim_job(pool: AsyncConnectionPool, job_types: tuple[str, ...]) -> Qu
         payload=row["payload"],
         trace_context=row["trace_context"],
         request_id=row["request_id"],
+        enqueued_at=float(row["enqueued_at"]),
     )
 
 

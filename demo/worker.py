@@ -20,11 +20,13 @@ from typing import Any
 import signalpost
 from demo import store
 from demo.faults import Fault, FaultSwitches
+from demo.scoring import ScoringClient, scoring_breaker
+from signalpost.instrumentation.breaker import BreakerCheck, CircuitBreaker
 
 __all__ = ["Worker", "main"]
 
 log = logging.getLogger("demo.worker")
-JOB_TYPES = ("matching", "resume_parsing")
+JOB_TYPES = store.QUEUED_JOB_TYPES
 SKILLS = ("python", "sql", "fastapi", "kubernetes", "react", "go", "ml", "terraform")
 
 
@@ -39,9 +41,12 @@ class Worker:
         concurrency: int = 4,
         digest_interval: float = 60.0,
         item_delay: float = 0.02,
+        scoring: CircuitBreaker | None = None,
     ) -> None:
         self.pool = pool
         self.faults = faults
+        self.scoring = scoring or scoring_breaker()
+        self._scoring_api = ScoringClient(faults)
         self.concurrency = concurrency
         self.digest_interval = digest_interval
         self.item_delay = item_delay
@@ -54,6 +59,7 @@ class Worker:
             job_id=lambda job: str(job.id),
             params=lambda job: {**job.payload, "request.id": job.request_id},
             parent=lambda job: job.trace_context,
+            enqueued_at=lambda job: job.enqueued_at,
             retry=retry,
             progress_interval=5.0,
         )(self._match)
@@ -62,6 +68,7 @@ class Worker:
             job_id=lambda job: str(job.id),
             params=lambda job: {**job.payload, "request.id": job.request_id},
             parent=lambda job: job.trace_context,
+            enqueued_at=lambda job: job.enqueued_at,
             retry=retry,
         )(self._parse)
         self.digest = signalpost.monitored_job("digest")(self._digest)
@@ -74,7 +81,7 @@ class Worker:
                 self._spawn(self._run_digest())
                 next_digest = time.monotonic() + self.digest_interval
             job = None
-            if len(self._tasks) < self.concurrency:
+            if len(self._tasks) < self.concurrency and not await self._paused():
                 try:
                     job = await store.claim_job(self.pool, JOB_TYPES)
                 except Exception:
@@ -87,6 +94,12 @@ class Worker:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _paused(self) -> bool:
+        try:
+            return await self.faults.is_on(Fault.WORKER_PAUSED)
+        except Exception:
+            return False  # the switches cannot be read: keep consuming
 
     def stop(self) -> None:
         """Ask :meth:`run` to return; running jobs are cancelled."""
@@ -138,7 +151,7 @@ class Worker:
             if await self.faults.is_on(Fault.TRANSIENT_ERRORS) and random.random() < 0.02:
                 raise signalpost.TransientError("embedding service timed out")
             await asyncio.sleep(self.item_delay)
-            score = len(wanted & set(skills)) / max(len(wanted), 1) + random.random() * 0.1
+            score = await self.scoring.acall(self._scoring_api.score, wanted, skills)
             async with self.pool.connection() as conn:
                 await conn.execute(
                     "INSERT INTO matches (posting_id, candidate_id, score) VALUES (%s, %s, %s)"
@@ -205,6 +218,12 @@ async def _serve() -> None:
             concurrency=int(os.environ.get("DEMO_WORKER_CONCURRENCY", "4")),
             digest_interval=float(os.environ.get("DEMO_DIGEST_INTERVAL", "60")),
             item_delay=float(os.environ.get("DEMO_ITEM_DELAY", "0.02")),
+        )
+        health.add(
+            BreakerCheck(
+                [worker.scoring],
+                interval=float(os.environ.get("DEMO_HEALTH_INTERVAL", "5")),
+            )
         )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

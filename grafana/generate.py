@@ -15,7 +15,7 @@ from grafana_foundation_sdk.builders import dashboard as db
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from grafana import datasources as ds
-from grafana.boards import alerts, errors, health, jobs, longterm, lookup, service
+from grafana.boards import alerts, errors, health, host, jobs, longterm, lookup, postgres, service
 from grafana.boards.common import GENERATED_TAG
 from prometheus.knobs import DEFAULT_KNOBS, Knobs, load_knobs
 
@@ -30,6 +30,8 @@ BOARDS: tuple[Callable[[Knobs], db.Dashboard], ...] = (
     alerts.build,
     lookup.build,
     longterm.build,
+    host.build,
+    postgres.build,
 )
 
 

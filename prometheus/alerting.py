@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from prometheus.catalog import Alert, Severity
+from prometheus.catalog import SYMPTOM_FAMILY, Alert, Family, Severity
 from prometheus.knobs import Knobs
 from prometheus.lookup import JOB_TYPE, lookup_annotations
 
-__all__ = ["Dashboard", "alert_rule"]
+__all__ = ["Dashboard", "alert_rule", "symptom_job"]
 
 Rule = dict[str, Any]
 
@@ -23,6 +23,27 @@ class Dashboard:
     ALERTS = "signalpost-alerts"
     LOOKUP = "signalpost-lookup"
     LONGTERM = "signalpost-longterm"
+    HOST = "signalpost-host"
+    POSTGRES = "signalpost-postgres"
+
+
+def symptom_job(knobs: Knobs, name: Alert, labels: dict[str, str]) -> str | None:
+    """The ``job`` label a symptom alert carries: the scrape job whose targets produce it.
+
+    ``None`` for alerts that are no symptom of one job (causes, host and meta alerts), and when
+    the service label is ``job`` itself (the service is the job: nothing to tell apart, and the
+    label must keep its value). The SLO burn alerts take the family of their SLO
+    (``labels["slo"]``): job SLOs belong to the jobs.
+    """
+    if knobs.service_label == "job":
+        return None
+    family = SYMPTOM_FAMILY.get(name)
+    if name in (Alert.ERROR_BUDGET_BURN_FAST, Alert.ERROR_BUDGET_BURN_SLOW):
+        kinds = {o.name: o.kind for o in knobs.slos.objectives}
+        family = Family.JOBS if kinds.get(labels.get("slo", "")) == "job_success" else Family.HTTP
+    if family is None:
+        return None
+    return knobs.symptom_job("http" if family is Family.HTTP else "jobs")
 
 
 def alert_rule(
@@ -37,13 +58,16 @@ def alert_rule(
     dashboard: str,
     dashboard_vars: tuple[str, ...] = (),
     labels: dict[str, str] | None = None,
+    keep_firing_for: str | None = None,
 ) -> Rule:
     """One alerting rule with the labels and annotations every alert carries.
 
     ``dashboard_vars`` are labels passed on as Grafana variables (``var-job_type=...``) beside
     ``service`` (the value of the knobs' ``service_label``). When that label is not
     ``service``, the alert gets a ``service`` label with its value: Alertmanager routes,
-    groups and inhibits on ``service`` whatever the targets call it.
+    groups and inhibits on ``service`` whatever the targets call it. Symptoms get the ``job``
+    label of :func:`symptom_job`. ``keep_firing_for`` (causes only) keeps the alert firing,
+    and inhibiting its lagging symptoms, after its condition has cleared.
     """
     svc = knobs.service_label
     pairs = [("service", svc), *((var, var) for var in dashboard_vars)]
@@ -51,9 +75,14 @@ def alert_rule(
     rule: Rule = {"alert": str(name), "expr": expr}
     if for_ not in ("0s", "0m"):
         rule["for"] = for_
+    if keep_firing_for is not None:
+        rule["keep_firing_for"] = keep_firing_for
     rule["labels"] = {"severity": str(severity), **(labels or {})}
     if svc != "service":
         rule["labels"]["service"] = f"{{{{ $labels.{svc} }}}}"
+    scrape_job = symptom_job(knobs, name, rule["labels"])
+    if scrape_job is not None:
+        rule["labels"]["job"] = scrape_job
     rule["annotations"] = {
         "summary": summary,
         "description": description,

@@ -7,8 +7,13 @@ from typing import Any
 from prometheus import recording as r
 from prometheus import selfmetrics as m
 from prometheus.alerting import Dashboard, alert_rule
+from prometheus.backlog import backlog_group
+from prometheus.breaker_alerts import breaker_alerts
 from prometheus.catalog import Alert, Severity
+from prometheus.exporter_metrics import NODE_JOB
+from prometheus.inhibition import symptom_lag
 from prometheus.knobs import Knobs, seconds
+from prometheus.meta import meta_rules
 from prometheus.promql import by, eq, match, matcher_regex, no_match, num, selector
 from prometheus.recording_rules import (
     CHECK_KIND,
@@ -44,7 +49,11 @@ def _named(label: str, service: str) -> tuple[str, ...]:
 def _availability(k: Knobs) -> list[Rule]:
     a = k.alerts
     svc = k.service_label
-    up = selector(m.UP, *k.selector)
+    # Exporters down are causes (ExporterDown warns), not the service down.
+    skip = (no_match("job", matcher_regex(k.exporters.jobs)),) if k.exporters.jobs else ()
+    # The monitoring stack's own parts have MonitoringTargetDown (a warning), not a page.
+    own = (f'{svc}!="{k.monitoring_service}"',) if svc != "job" else ()
+    up = selector(m.UP, *k.selector, *own, *skip)
     jobs_l = tuple(dict.fromkeys((svc, "job")))  # service_label may be ``job`` itself
     all_down = f"max {by(jobs_l)} ({up}) == 0"
     missing = " or ".join(
@@ -56,12 +65,15 @@ def _availability(k: Knobs) -> list[Rule]:
             k,
             Alert.SERVICE_DOWN,
             severity=Severity.CRITICAL,
-            expr=all_down,
+            # A target that service discovery removes leaves `up` absent, not 0: the absent
+            # branch (same labels) keeps a dead worker's alert firing instead of resolving it.
+            expr=f"{all_down} or {missing}",
             for_=a.service_down.for_,
+            keep_firing_for=a.service_down.keep_firing_for or symptom_lag(k),
             summary=f"{{{{ $labels.{svc} }}}} is down: no {{{{ $labels.job }}}} target answers",
             description=(
                 f"Every {{{{ $labels.job }}}} target of {{{{ $labels.{svc} }}}} has failed its "
-                f"scrapes for {a.service_down.for_}."
+                f"scrapes, or none is left to scrape, for {a.service_down.for_}."
             ),
             dashboard=Dashboard.HEALTH,
         ),
@@ -108,7 +120,8 @@ def _http(k: Knobs) -> list[Rule]:
     hl, spike = a.high_latency, a.error_spike
     q = num(hl.quantile)
     errs = selector(errors.ERRORS.exposition_name, *k.selector)
-    labels = (svc, ERROR_SOURCE)
+    # `job` kept: the scrape job whose errors spike is the one whose ServiceDown explains it.
+    labels = tuple(dict.fromkeys((svc, "job", ERROR_SOURCE)))
     now = f"sum {by(labels)} (rate({errs}[{spike.window}]))"
     week_ago = f"sum {by(labels)} (rate({errs}[{spike.window}] offset 1w))"
     return [
@@ -181,7 +194,7 @@ def _jobs(k: Knobs) -> list[Rule]:
                 f"sum {by(fail_l)} (increase({failures}[{failed_window}])) > 0 "
                 f"or sum {by(fail_l)} (({failures} unless {failures} offset {failed_window}) > 0)"
             ),
-            for_="0m",
+            for_=k.alerts.job_failed.for_,
             summary=f"{{{{ $labels.{svc} }}}}: a {{{{ $labels.{JOB_TYPE} }}}} run failed",
             description=(
                 f"A {{{{ $labels.{JOB_TYPE} }}}} run failed for good (retries exhausted or not "
@@ -346,6 +359,7 @@ def _health(k: Knobs) -> list[Rule]:
             severity=Severity.CRITICAL,
             expr=failing(match(CHECK_NAME, matcher_regex(hc.database))),
             for_=a.database_down.for_,
+            keep_firing_for=a.database_down.keep_firing_for or symptom_lag(k),
             summary=f"{{{{ $labels.{svc} }}}}: the database is unreachable",
             description=(
                 f"Health check {{{{ $labels.{CHECK_NAME} }}}} has reported the database "
@@ -395,6 +409,9 @@ def _host(k: Knobs) -> list[Rule]:
     fs = selector(health.FILESYSTEM_UTILIZATION.name, *k.selector)
     fs_l = (svc, "instance", MOUNTPOINT)
     memory = selector(health.MEMORY_UTILIZATION.name, *k.selector)
+    # Services whose host node_exporter watches get the Node* alerts; these stay for the rest.
+    node_up = selector(m.UP, *k.selector, eq("job", NODE_JOB))
+    fallback = f" unless on ({svc}) ({node_up} == 1)" if k.exporters.targets(NODE_JOB) else ""
     return [
         alert_rule(
             k,
@@ -402,7 +419,7 @@ def _host(k: Knobs) -> list[Rule]:
             severity=Severity.WARNING,
             expr=(
                 f"max {by(fs_l)} (predict_linear({fs}[{dk.history}], 86400)) > 1 "
-                f"and max {by(fs_l)} ({fs}) > {num(dk.min_utilization)}"
+                f"and max {by(fs_l)} ({fs}) > {num(dk.min_utilization)}{fallback}"
             ),
             for_=dk.for_,
             summary=(
@@ -421,7 +438,7 @@ def _host(k: Knobs) -> list[Rule]:
             Alert.MEMORY_HIGH,
             severity=Severity.WARNING,
             for_=mem.for_,
-            expr=f"max by ({svc}, instance) ({memory}) > {num(mem.threshold)}",
+            expr=f"max by ({svc}, instance) ({memory}) > {num(mem.threshold)}{fallback}",
             summary=(
                 f"{{{{ $labels.{svc} }}}}: memory on {{{{ $labels.instance }}}} is nearly full"
             ),
@@ -434,86 +451,6 @@ def _host(k: Knobs) -> list[Rule]:
     ]
 
 
-def _meta(k: Knobs) -> list[Rule]:
-    mon = eq(k.service_label, k.monitoring_service)
-    wait = k.alerts.meta.for_
-
-    def failing(metric: str, labels: tuple[str, ...]) -> str:
-        return f"sum {by(labels)} (rate({selector(metric, mon)}[5m])) > 0"
-
-    base = (k.service_label, "instance")
-    return [
-        alert_rule(
-            k,
-            Alert.PROMETHEUS_RULE_FAILURES,
-            severity=Severity.CRITICAL,
-            expr=failing(m.PROMETHEUS_RULE_EVALUATION_FAILURES, (*base, "rule_group")),
-            for_=wait,
-            summary="Prometheus {{ $labels.instance }} fails to evaluate rules",
-            description=(
-                "Rule group {{ $labels.rule_group }} fails {{ $value | humanize }} evaluations "
-                "per second: alerts and recordings of that group are missing."
-            ),
-            dashboard=Dashboard.ALERTS,
-        ),
-        alert_rule(
-            k,
-            Alert.PROMETHEUS_NOTIFICATIONS_FAILING,
-            severity=Severity.CRITICAL,
-            expr=failing(m.PROMETHEUS_NOTIFICATIONS_ERRORS, (*base, "alertmanager")),
-            for_=wait,
-            summary="Prometheus {{ $labels.instance }} cannot send alerts to Alertmanager",
-            description=(
-                "Sending alerts to {{ $labels.alertmanager }} fails {{ $value | humanize }} "
-                "times per second: alerts may not reach anyone."
-            ),
-            dashboard=Dashboard.ALERTS,
-        ),
-        alert_rule(
-            k,
-            Alert.PROMETHEUS_REMOTE_WRITE_FAILING,
-            severity=Severity.WARNING,
-            expr=failing(m.PROMETHEUS_REMOTE_SAMPLES_FAILED, (*base, "remote_name", "url")),
-            for_=wait,
-            summary="Prometheus {{ $labels.instance }} loses samples sent to long-term storage",
-            description=(
-                "Remote write to {{ $labels.url }} gives up on {{ $value | humanize }} samples "
-                "per second (rejected, not retried): the long-term history gets gaps."
-            ),
-            dashboard=Dashboard.LONGTERM,
-        ),
-        alert_rule(
-            k,
-            Alert.ALERTMANAGER_NOTIFICATIONS_FAILING,
-            severity=Severity.CRITICAL,
-            expr=failing(m.ALERTMANAGER_NOTIFICATIONS_FAILED, (*base, "integration")),
-            for_=wait,
-            summary=(
-                "Alertmanager {{ $labels.instance }} fails to notify via {{ $labels.integration }}"
-            ),
-            description=(
-                "{{ $value | humanize }} notifications per second through "
-                "{{ $labels.integration }} fail: on-call may not be told about alerts."
-            ),
-            dashboard=Dashboard.ALERTS,
-        ),
-        alert_rule(
-            k,
-            Alert.WATCHDOG,
-            severity=Severity.NONE,
-            # label_replace: annotation templates see the expression's labels, not the rule's.
-            expr=f'label_replace(vector(1), "{k.service_label}", "{k.monitoring_service}", "", "")',
-            for_="0m",
-            summary="Alerting pipeline is alive",
-            description=(
-                "Always firing. If its receiver stops getting it, Prometheus, Alertmanager or the "
-                "path between them is down."
-            ),
-            dashboard=Dashboard.ALERTS,
-        ),
-    ]
-
-
 def alert_groups(knobs: Knobs) -> list[dict[str, Any]]:
     """Alert rule groups, by area."""
     return [
@@ -522,5 +459,7 @@ def alert_groups(knobs: Knobs) -> list[dict[str, Any]]:
         {"name": "signalpost.jobs", "rules": _jobs(knobs)},
         {"name": "signalpost.health", "rules": _health(knobs)},
         {"name": "signalpost.host", "rules": _host(knobs)},
-        {"name": "signalpost.meta", "rules": _meta(knobs)},
+        {"name": "signalpost.meta", "rules": meta_rules(knobs)},
+        backlog_group(knobs),
+        {"name": "signalpost.breaker", "rules": breaker_alerts(knobs)},
     ]

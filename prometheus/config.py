@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from prometheus import ha
 from prometheus import recording as r
+from prometheus.exporter_metrics import QUERIES_FILE, queries_file
 from prometheus.knobs import Knobs
 from prometheus.targets import DAILY, HOURLY, ordered_jobs
 
@@ -23,6 +25,7 @@ __all__ = [
     "config_files",
     "longterm_config",
     "main_config",
+    "replica_configs",
     "with_targets",
 ]
 
@@ -33,6 +36,7 @@ RULE_FILES: tuple[str, ...] = (
     "rules/slo.rules.yml",
     "rules/slo-budget.rules.yml",
     "rules/alerts.rules.yml",
+    "rules/exporters.rules.yml",
 )
 """Rule files of the main instance, relative to its configuration file."""
 
@@ -44,19 +48,26 @@ def with_targets(
     knobs: Knobs,
     services: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     monitoring: Mapping[str, Sequence[str]] | None = None,
+    *,
+    exporters: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     **changes: Any,
 ) -> Knobs:
     """The knobs with other targets (and other top-level knobs), validated again.
 
     Args:
         knobs: The knobs to start from.
-        services: Replaces ``services`` (service → job → targets) when given.
+        services: Replaces ``services`` (service → job → targets) when given, and drops the
+            exporters' targets (they name hosts of the old targets) unless ``exporters`` is given.
         monitoring: Replaces ``monitoring_targets`` when given.
+        exporters: Replaces ``exporters.services`` (service → ``node``/``postgres`` → targets).
         **changes: Other top-level knobs by their file key (``scrape_interval="1s"``).
     """
     data = knobs.model_dump(by_alias=True)
     if services is not None:
         data["services"] = services
+        data["exporters"]["services"] = {}
+    if exporters is not None:
+        data["exporters"]["services"] = exporters
     if monitoring is not None:
         data["monitoring_targets"] = monitoring
     data.update(changes)
@@ -87,6 +98,16 @@ def _scrape_configs(knobs: Knobs) -> list[dict[str, Any]]:
     configs += [
         {"job_name": job, "static_configs": [_static(targets, knobs.service_label, monitoring)]}
         for job, targets in knobs.monitoring_targets.items()
+    ]
+    configs += [
+        {
+            "job_name": job,
+            "static_configs": [
+                _static(targets, knobs.service_label, service)
+                for service, targets in knobs.exporters.targets(job).items()
+            ],
+        }
+        for job in knobs.exporters.jobs
     ]
     return configs
 
@@ -182,4 +203,22 @@ def config_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
         "prometheus.yml": main_config(knobs),
         "longterm-1h.yml": longterm_config("1h"),
         "longterm-1d.yml": longterm_config("1d"),
+        QUERIES_FILE: queries_file(),
+        **replica_configs(knobs),
+    }
+
+
+def replica_configs(knobs: Knobs) -> dict[str, dict[str, Any]]:
+    """One configuration per Prometheus replica when the knobs have an ``ha`` section, by
+    file name (:func:`prometheus.ha.replica_file`); none otherwise."""
+    if knobs.ha is None:
+        return {}
+    main = main_config(
+        with_targets(knobs, monitoring=knobs.ha.monitoring(knobs.monitoring_targets))
+    )
+    return {
+        ha.replica_file(name): ha.replica_config(
+            main, name, label=knobs.ha.replica_label, remote_write=index == 0
+        )
+        for index, name in enumerate(knobs.ha.replicas)
     }

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from prometheus.burnrates import unreachable_tiers
+from prometheus.exporter_knobs import ExporterKnobs, check_exporters
+from prometheus.ha import HaKnobs
 from prometheus.targets import JobName, Services, Target, check_consistency
 from signalpost._yamlsource import Located, YamlProblem, read, shown
 from signalpost.instrumentation.semconv import http
@@ -80,6 +82,13 @@ class AlertKnobs(_Strict):
         return self
 
 
+class CauseKnobs(AlertKnobs):
+    """A cause that inhibits symptoms: ``keep_firing_for`` after it clears (default: the longest
+    window of the symptoms it inhibits, :func:`prometheus.inhibition.symptom_lag`)."""
+
+    keep_firing_for: Duration | None = None
+
+
 class LatencyKnobs(AlertKnobs):
     quantile: Ratio = 0.99
     threshold_seconds: float = Field(default=1.0, gt=0)
@@ -122,16 +131,41 @@ class MemoryKnobs(AlertKnobs):
     threshold: Ratio = 0.9
 
 
-class JobFailedKnobs(_Strict):
-    """JobFailed fires at once; it stays firing while a failure is within ``window``."""
+class WaitingTooLongKnobs(AlertKnobs):
+    max_wait: Duration = "10m"
+    """Default age of the oldest waiting job before it fires; per job type in ``job_types``."""
 
+
+class BacklogGrowingKnobs(AlertKnobs):
+    window: Duration = "15m"
+
+
+class QueueStalledKnobs(AlertKnobs):
     window: Duration = "10m"
+    """No run of the type started (nor attempt ended) in this long while jobs of it wait."""
+
+
+class JobFailedKnobs(_Strict):
+    """JobFailed fires ``for`` after a failure; it stays firing while one is within ``window``.
+
+    ``for`` must outlast DatabaseDown's: a transient failure during a database outage is
+    inhibited by DatabaseDown only once that fires.
+    """
+
+    for_: Duration = Field(default="2m", alias="for")
+    window: Duration = "10m"
+
+
+class CircuitOpenKnobs(AlertKnobs):
+    """CircuitOpen: a breaker not closed while the dependency is still being called."""
+
+    window: Duration = "5m"
 
 
 class Alerts(_Strict):
     """One entry per tunable alert (the SLO burn alerts take theirs from :class:`Slos`)."""
 
-    service_down: AlertKnobs = AlertKnobs.model_validate({"for": "2m"})
+    service_down: CauseKnobs = CauseKnobs.model_validate({"for": "1m"})
     instance_down: AlertKnobs = AlertKnobs.model_validate({"for": "5m"})
     target_missing: AlertKnobs = AlertKnobs.model_validate({"for": "5m"})
     high_latency: LatencyKnobs = LatencyKnobs()
@@ -142,12 +176,16 @@ class Alerts(_Strict):
     job_not_succeeded: AlertKnobs = AlertKnobs.model_validate({"for": "0m"})
     job_retry_storm: RetryStormKnobs = RetryStormKnobs()
     health_check_failing: AlertKnobs = AlertKnobs()
-    database_down: AlertKnobs = AlertKnobs.model_validate({"for": "1m"})
+    database_down: CauseKnobs = CauseKnobs.model_validate({"for": "1m"})
     database_slow: DatabaseSlowKnobs = DatabaseSlowKnobs()
     schema_invalid: AlertKnobs = AlertKnobs()
     disk_will_fill: DiskKnobs = DiskKnobs()
     memory_high: MemoryKnobs = MemoryKnobs()
     meta: AlertKnobs = AlertKnobs.model_validate({"for": "10m"})
+    job_waiting_too_long: WaitingTooLongKnobs = WaitingTooLongKnobs.model_validate({"for": "0m"})
+    job_backlog_growing: BacklogGrowingKnobs = BacklogGrowingKnobs.model_validate({"for": "15m"})
+    job_queue_stalled: QueueStalledKnobs = QueueStalledKnobs.model_validate({"for": "5m"})
+    circuit_open: CircuitOpenKnobs = CircuitOpenKnobs()
 
 
 class Urls(_Strict):
@@ -166,6 +204,7 @@ class HealthChecks(_Strict):
 class JobType(_Strict):
     succeed_every: Duration | None = None
     no_progress_after: Duration | None = None
+    max_wait: Duration | None = None
 
 
 class Objective(_Strict):
@@ -235,6 +274,18 @@ class Slos(_Strict):
         return self
 
 
+class SymptomJobs(_Strict):
+    """The scrape job (``job`` label) whose targets produce each family of symptoms.
+
+    Symptom alerts carry it as their ``job`` label: ServiceDown of that job inhibits them, and
+    ServiceDown of another job of the same service does not. Unset: ``app`` (else the first
+    job) for HTTP, ``worker`` (else the HTTP job: jobs run in the app) for jobs.
+    """
+
+    http: str | None = None
+    jobs: str | None = None
+
+
 class Knobs(_Strict):
     """The whole knobs file."""
 
@@ -255,10 +306,26 @@ class Knobs(_Strict):
     health_checks: HealthChecks = HealthChecks()
     job_types: dict[str, JobType] = {}
     slos: Slos = Slos()
+    exporters: ExporterKnobs = ExporterKnobs()
+    """node_exporter and postgres_exporter targets per service, and their alerts' knobs."""
+    symptom_jobs: SymptomJobs = SymptomJobs()
+
+    @model_validator(mode="after")
+    def _symptom_jobs_are_scraped(self) -> Knobs:
+        jobs = sorted({j for _, j in self.service_jobs})
+        for family, job in self.symptom_jobs:
+            if job is not None and job not in jobs:
+                raise ValueError(
+                    f"symptom_jobs.{family}: {job!r} is not a scrape job of `services` {jobs}"
+                )
+        return self
+    ha: HaKnobs | None = None
+    """Prometheus replicas and clustered Alertmanagers (:mod:`prometheus.ha`); none: one each."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Knobs:
         check_consistency(self.targets, self.monitoring_service, self.monitoring_targets)
+        check_exporters(self.exporters, self.targets, self.monitoring_targets)
         return self
 
     @property
@@ -270,6 +337,16 @@ class Knobs(_Strict):
     def service_jobs(self) -> tuple[tuple[str, str], ...]:
         """Every (service, job) pair that must have targets (TargetMissing watches each)."""
         return tuple((s, j) for s, jobs in self.targets.items() for j in jobs)
+
+    def symptom_job(self, family: Literal["http", "jobs"]) -> str:
+        """The scrape job that produces the symptoms of ``family`` (see :class:`SymptomJobs`)."""
+        own: str | None = getattr(self.symptom_jobs, family)
+        if own is not None:
+            return own
+        jobs = list(dict.fromkeys(j for _, j in self.service_jobs))
+        if family == "http":
+            return "app" if "app" in jobs else jobs[0]
+        return "worker" if "worker" in jobs else self.symptom_job("http")
 
     def no_progress_after(self, job_type: str) -> str:
         """The JobStuck threshold of a job type (its own, else the default)."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from prometheus import slo
 from prometheus.alerts import alert_groups
+from prometheus.exporter_alerts import exporter_groups
 from prometheus.knobs import Knobs
 from prometheus.recording_rules import recording_groups, rollup_group
 
@@ -25,6 +26,7 @@ def rule_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
         "slo.rules.yml": {"groups": slo.slo_groups(knobs)},
         "slo-budget.rules.yml": {"groups": [slo.budget_group(knobs)]},
         "alerts.rules.yml": {"groups": alert_groups(knobs)},
+        "exporters.rules.yml": {"groups": exporter_groups(knobs)},
     }
 
 

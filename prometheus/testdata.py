@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from prometheus import lookup
+from prometheus.alerting import symptom_job
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
 from prometheus.promql import le_value
@@ -82,8 +83,11 @@ class Expect:
         dashboard: str,
         dashboard_vars: Iterable[str] = (),
     ) -> dict[str, Any]:
-        """One ``exp_alerts`` entry."""
+        """One ``exp_alerts`` entry (symptoms with the ``job`` label their rule adds)."""
         dashboard_vars = tuple(dashboard_vars)
+        job = symptom_job(self.knobs, name, labels)
+        if job is not None:
+            labels = {**labels, "job": job}
         grafana = self.knobs.urls.grafana.rstrip("/")
         pairs = [("service", self.knobs.service_label), *((v, v) for v in dashboard_vars)]
         query = "&".join(f"var-{var}={labels.get(label, '')}" for var, label in pairs)

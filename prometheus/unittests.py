@@ -17,6 +17,7 @@ from prometheus import selfmetrics as m
 from prometheus.alerting import Dashboard as D
 from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
+from prometheus.exporter_unittests import exporter_test_file
 from prometheus.knobs import Knobs, load_knobs
 from prometheus.rulefiles import rule_files
 from prometheus.scenarios import scenario_files
@@ -28,6 +29,10 @@ from prometheus.testdata import (
     rules_under_test,
     series,
 )
+from prometheus.unittests_backlog import backlog_tests
+from prometheus.unittests_breaker import breaker_test_files
+from prometheus.unittests_causes import cause_test_files
+from prometheus.unittests_meta import meta_test_files
 from prometheus.unittests_records import record_files
 from signalpost.instrumentation.semconv import db, errors, health, http, jobs
 
@@ -51,7 +56,9 @@ def _availability(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         S.CRITICAL,
         {"service": svc, "job": "app"},
         summary=f"{svc} is down: no app target answers",
-        description=f"Every app target of {svc} has failed its scrapes for 2m.",
+        description=(
+            f"Every app target of {svc} has failed its scrapes, or none is left to scrape, for 1m."
+        ),
         dashboard=D.HEALTH,
     )
     missing = e.alert(
@@ -101,7 +108,7 @@ def _availability(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         _group(
             [series(m.UP, app, "0x10"), series(m.UP, worker, "1x10")],
             [
-                alert_test("1m", A.SERVICE_DOWN),
+                alert_test("0m", A.SERVICE_DOWN),
                 alert_test("3m", A.SERVICE_DOWN, down),
                 alert_test("8m", A.INSTANCE_DOWN),
             ],
@@ -131,7 +138,7 @@ def _http(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     spike = e.alert(
         A.ERROR_SPIKE,
         S.WARNING,
-        {"service": svc, "error_source": "http"},
+        {"service": svc, "job": "app", "error_source": "http"},
         summary=f"{svc}: http errors spike",
         description=(
             "http errors at 500m/s over 10m, more than 3x the rate at the same time last week."
@@ -286,15 +293,15 @@ def _jobs(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         _group(
             [series(fail_name, failure, "_x5 1x30"), *recent],
             [
-                alert_test("3m", A.JOB_FAILED),
-                alert_test("6m", A.JOB_FAILED, failed),
+                alert_test("6m", A.JOB_FAILED),
+                alert_test("8m", A.JOB_FAILED, failed),
                 alert_test("20m", A.JOB_FAILED),
             ],
         ),
         # A known failure type incrementing.
         _group(
             [series(fail_name, failure, "0x5 1x30"), *recent],
-            [alert_test("3m", A.JOB_FAILED), alert_test("7m", A.JOB_FAILED, failed)],
+            [alert_test("7m", A.JOB_FAILED), alert_test("9m", A.JOB_FAILED, failed)],
         ),
         _group(
             [
@@ -438,7 +445,7 @@ def _error_spike_week(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     spike = e.alert(
         A.ERROR_SPIKE,
         S.WARNING,
-        {"service": svc, "error_source": "job"},
+        {"service": svc, "job": "worker", "error_source": "job"},
         summary=f"{svc}: job errors spike",
         description=(
             "job errors at 500m/s over 10m, more than 3x the rate at the same time last week."
@@ -626,91 +633,6 @@ def _host(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     ]
 
 
-def _meta(k: Knobs, e: Expect) -> list[dict[str, Any]]:
-    mon = k.monitoring_service
-    prom = {"service": mon, "job": "prometheus", "instance": "localhost:9090"}
-    am = {"service": mon, "job": "alertmanager", "instance": "alertmanager:9093"}
-    cases = [
-        (
-            A.PROMETHEUS_RULE_FAILURES,
-            S.CRITICAL,
-            m.PROMETHEUS_RULE_EVALUATION_FAILURES,
-            prom,
-            {"rule_group": "rules/alerts.rules.yml;signalpost.jobs"},
-            "Prometheus localhost:9090 fails to evaluate rules",
-            "Rule group rules/alerts.rules.yml;signalpost.jobs fails 100m evaluations per "
-            "second: alerts and recordings of that group are missing.",
-            D.ALERTS,
-        ),
-        (
-            A.PROMETHEUS_NOTIFICATIONS_FAILING,
-            S.CRITICAL,
-            m.PROMETHEUS_NOTIFICATIONS_ERRORS,
-            prom,
-            {"alertmanager": "http://alertmanager:9093/api/v2/alerts"},
-            "Prometheus localhost:9090 cannot send alerts to Alertmanager",
-            "Sending alerts to http://alertmanager:9093/api/v2/alerts fails 100m times per "
-            "second: alerts may not reach anyone.",
-            D.ALERTS,
-        ),
-        (
-            A.PROMETHEUS_REMOTE_WRITE_FAILING,
-            S.WARNING,
-            m.PROMETHEUS_REMOTE_SAMPLES_FAILED,
-            prom,
-            {"remote_name": "rollup-1h", "url": "http://prometheus-hourly:9090/api/v1/write"},
-            "Prometheus localhost:9090 loses samples sent to long-term storage",
-            "Remote write to http://prometheus-hourly:9090/api/v1/write gives up on 100m "
-            "samples per second (rejected, not retried): the long-term history gets gaps.",
-            D.LONGTERM,
-        ),
-        (
-            A.ALERTMANAGER_NOTIFICATIONS_FAILING,
-            S.CRITICAL,
-            m.ALERTMANAGER_NOTIFICATIONS_FAILED,
-            am,
-            {"integration": "webhook"},
-            "Alertmanager alertmanager:9093 fails to notify via webhook",
-            "100m notifications per second through webhook fail: on-call may not be told "
-            "about alerts.",
-            D.ALERTS,
-        ),
-    ]
-    groups = []
-    for name, sev, metric, target, extra, summary, description, dash in cases:
-        labels = {**target, **extra}
-        exp = e.alert(
-            name,
-            sev,
-            {"service": mon, "instance": target["instance"], **extra},
-            summary=summary,
-            description=description,
-            dashboard=dash,
-        )
-        groups.append(_group([series(metric, labels, "0x30")], [alert_test("20m", name)]))
-        groups.append(
-            _group(
-                [series(metric, labels, "0+6x30")],
-                [alert_test("8m", name), alert_test("12m", name, exp)],
-            )
-        )
-    watchdog = e.alert(
-        A.WATCHDOG,
-        S.NONE,
-        {"service": mon},
-        summary="Alerting pipeline is alive",
-        description=(
-            "Always firing. If its receiver stops getting it, Prometheus, Alertmanager or the "
-            "path between them is down."
-        ),
-        dashboard=D.ALERTS,
-    )
-    groups.append(
-        _group([], [alert_test("0m", A.WATCHDOG, watchdog), alert_test("1h", A.WATCHDOG, watchdog)])
-    )
-    return groups
-
-
 def _slo_alerts(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     """Burn-rate alerts at a 5-minute interval."""
     svc = k.services[0]
@@ -877,7 +799,7 @@ def test_files() -> dict[str, dict[str, Any]]:
         *_jobs(knobs, e),
         *_health(knobs, e),
         *_host(knobs, e),
-        *_meta(knobs, e),
+        *backlog_tests(knobs, e),
     ]
     return {
         "alerts.test.yml": {
@@ -898,5 +820,9 @@ def test_files() -> dict[str, dict[str, Any]]:
         },
         **record_files(knobs),
         **scenario_files(knobs),
+        "exporters.test.yml": exporter_test_file(knobs),
+        **meta_test_files(knobs),
+        **cause_test_files(knobs),
+        **breaker_test_files(knobs, e),
         **{f"rules/{name}": content for name, content in rule_files(knobs).items()},
     }

@@ -15,6 +15,10 @@ fi
 # not start them: the tests and scripts start their own on free ports.
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v amtool >/dev/null 2>&1 || need_apt+=(prometheus-alertmanager)
+# node_exporter 1.5 and postgres_exporter 0.11 for the exporter rules' tests and the local stack
+# (started by the tests and demo/stack.py on free ports, never as system services).
+command -v prometheus-node-exporter >/dev/null 2>&1 || need_apt+=(prometheus-node-exporter)
+command -v prometheus-postgres-exporter >/dev/null 2>&1 || need_apt+=(prometheus-postgres-exporter)
 # Redis, the broker of the Celery and arq tests (started by the tests on free ports).
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -8,9 +8,17 @@ from __future__ import annotations
 from signalpost.instrumentation.arq import (
     TRACE_KWARG,
     ArqRunningJobs,
+    backlog,
     enqueue,
     monitored_functions,
     running_jobs,
 )
 
-__all__ = ["TRACE_KWARG", "ArqRunningJobs", "enqueue", "monitored_functions", "running_jobs"]
+__all__ = [
+    "TRACE_KWARG",
+    "ArqRunningJobs",
+    "backlog",
+    "enqueue",
+    "monitored_functions",
+    "running_jobs",
+]

@@ -8,9 +8,17 @@ from __future__ import annotations
 from signalpost.instrumentation.celery import (
     CANCEL_SIGNAL,
     CeleryInstrumentation,
+    backlog,
     cancel,
     instrument,
     running_jobs,
 )
 
-__all__ = ["CANCEL_SIGNAL", "CeleryInstrumentation", "cancel", "instrument", "running_jobs"]
+__all__ = [
+    "CANCEL_SIGNAL",
+    "CeleryInstrumentation",
+    "backlog",
+    "cancel",
+    "instrument",
+    "running_jobs",
+]

@@ -54,6 +54,7 @@ def test_subpackages_are_the_documented_ones() -> None:
         "signalpost.exporters",
         "signalpost.exporters.prometheus",
         "signalpost.instrumentation",
+        "signalpost.instrumentation.breaker",
         "signalpost.instrumentation.db",
         "signalpost.instrumentation.health",
         "signalpost.instrumentation.health.checks",

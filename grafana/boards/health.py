@@ -1,5 +1,5 @@
 """Health: check status and durations, database latency per operation, host CPU, memory and
-disk with their predicted-full lines, process memory.
+disk with their predicted-full lines, process memory, circuit breakers.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from grafana_foundation_sdk.builders import dashboard as db
 
 from grafana import panels as p
 from grafana import queries as q
+from grafana.boards.breaker import with_breaker_panels
 from grafana.boards.common import Uid, new_dashboard, runbook
 from prometheus import recording as rec
 from prometheus.catalog import Alert
@@ -217,7 +218,7 @@ def build(knobs: Knobs) -> db.Dashboard:
             ],
         )
     )
-    return dash
+    return with_breaker_panels(dash, knobs)
 
 
 def _db_latency(quantile: float) -> str:

@@ -9,6 +9,7 @@ from grafana_foundation_sdk.builders import dashboard as db
 from grafana import panels as p
 from grafana import queries as q
 from grafana.boards.common import Uid, instance_variable, label_variable, new_dashboard, runbook
+from grafana.boards.jobs_waiting import waiting_row
 from prometheus import recording as rec
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs, seconds
@@ -118,6 +119,7 @@ def build(knobs: Knobs) -> db.Dashboard:
             ],
         )
     )
+    dash = waiting_row(dash, knobs)
     dash = dash.with_row(db.Row("Stuck and late"))
 
     def age(timestamp: MetricSpec) -> str:

@@ -1,18 +1,22 @@
 """Reading a service's running-jobs endpoint, and the rates and ETAs derived from it.
 
-Standard library only: the terminal rendering is :mod:`signalpost.cli.jobs_view`.
+Standard library and Signalpost's own wire forms only: the terminal rendering is
+:mod:`signalpost.cli.jobs_view`.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
+
+from signalpost.instrumentation.jobs.backlog import Backlog
 
 __all__ = ["JobsClient", "JobsSnapshot", "RateTracker", "Run", "ServiceError"]
 
@@ -85,6 +89,9 @@ class JobsSnapshot:
     count: int
     pid: int | None
     hostname: str
+    waiting: list[Backlog] | None = None
+    """What waits behind the runs, per job type and queue (``None``: the service has no
+    backlog source, or could not read it)."""
 
 
 class JobsClient:
@@ -170,7 +177,17 @@ class JobsClient:
             count=count if isinstance(count, int) else len(runs),
             pid=pid if isinstance(pid, int) else None,
             hostname=str(process.get("hostname") or ""),
+            waiting=self._waiting(first.get("waiting")),
         )
+
+    def _waiting(self, raw: Any) -> list[Backlog] | None:
+        if not isinstance(raw, list):
+            return None
+        now = time.time()
+        try:
+            return [Backlog.from_json(entry, now) for entry in raw if isinstance(entry, dict)]
+        except ValueError:
+            raise ServiceError(f"{self.url}: malformed backlog in the answer") from None
 
 
 @dataclass

@@ -32,7 +32,7 @@ try:
 except ImportError as error:  # pragma: no cover - exercised in a subprocess test
     raise missing_extra("cli", error) from error
 
-__all__ = ["main", "render"]
+__all__ = ["main", "render", "waiting_line"]
 
 _WIDE = 130  # columns from which progress messages are shown
 
@@ -88,11 +88,32 @@ def _row(run: Run, rates: RateTracker, bar_width: int, worker: bool) -> list[Ren
     ]
 
 
+def waiting_line(snapshot: JobsSnapshot, now: float | None = None) -> str:
+    """``5 waiting behind them (parse 3, oldest 1:05; mail 2)``; empty without a backlog."""
+    if snapshot.waiting is None:
+        return ""
+    now = time.time() if now is None else now
+    rows = [row for row in snapshot.waiting if row.waiting > 0]
+    total = sum(row.waiting for row in rows)
+    parts = []
+    for row in sorted(rows, key=lambda r: -r.waiting)[:4]:
+        queue = f" in {row.queue}" if row.queue else ""
+        oldest = row.oldest_enqueued_at
+        age = "" if oldest is None else f", oldest {_duration(max(0.0, now - oldest))}"
+        parts.append(f"{row.job_type}{queue} {row.waiting}{age}")
+    more = "; ..." if len(rows) > 4 else ""
+    detail = f" ({'; '.join(parts)}{more})" if parts else ""
+    return f"{total} waiting behind them{detail}"
+
+
 def render(snapshot: JobsSnapshot, rates: RateTracker, url: str, *, wide: bool = True) -> Table:
     """The table of one poll (``wide``: with the progress messages)."""
     where = f"pid {snapshot.pid} on {snapshot.hostname}" if snapshot.pid else "unknown process"
     shown = len(snapshot.runs)
     more = f" (showing {shown})" if shown < snapshot.count else ""
+    waiting = waiting_line(snapshot)
+    if waiting:
+        more += f" · {_safe(waiting, 120).plain}"
     worker = any(run.worker for run in snapshot.runs)
     scope = "runs across the queue's workers" if worker else "each process lists only its own runs"
     table = Table(

@@ -47,6 +47,7 @@ from signalpost.instrumentation.asgi import SignalpostMiddleware
 from signalpost.instrumentation.classify import ErrorClassifier, default_classifier
 from signalpost.instrumentation.errors import ErrorReporter
 from signalpost.instrumentation.health import HealthEndpoints, HealthMonitor, mount_health
+from signalpost.instrumentation.jobs.backlog import BacklogSource
 from signalpost.instrumentation.jobs.endpoint import FinishedRuns, JobsEndpoint, mount_jobs
 from signalpost.instrumentation.jobs.running import RunSource
 from signalpost.instrumentation.logcontext import CorrelationFilter
@@ -295,6 +296,7 @@ def setup(
     health_path: str = "/health",
     jobs_source: RunSource | None = None,
     finished_runs: FinishedRuns | None = None,
+    jobs_backlog: BacklogSource | None = None,
     set_global_providers: bool = True,
     configure_logging: bool = True,
     gc_freeze: bool = True,
@@ -334,6 +336,10 @@ def setup(
             running tasks across all its workers.
         finished_runs: Where ``GET /jobs/{id}`` finds a run that has finished; by default
             the trace and log store at ``lookup.dsn`` (``SIGNALPOST_LOOKUP_DSN``) when set.
+        jobs_backlog: What waits in the job queue, listed by the running-jobs endpoints beside
+            the runs (``signalpost.celery.backlog(app)``, ``signalpost.arq.backlog(url)`` or a
+            query of your own; see ``docs/jobs.md``). Its gauges are reported with
+            :func:`~signalpost.instrumentation.jobs.watch_backlog`.
 
         set_global_providers: Install the created providers as OpenTelemetry's globals.
         configure_logging: Install the JSON and OTLP log handlers on the root logger.
@@ -411,6 +417,7 @@ def setup(
             scrubber=scrubber,
             finished=finished_runs or _finished_runs(config),
             control_from_loopback=config.jobs.control_from_loopback,
+            backlog=jobs_backlog,
         )
         if config.jobs.enabled
         else None

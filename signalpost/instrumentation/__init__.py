@@ -9,7 +9,8 @@ This package offers the error classes, their classifier (the process-wide one is
 IDs. The parts have their own documented submodules: :mod:`~signalpost.instrumentation.jobs`
 (background jobs), :mod:`~signalpost.instrumentation.health` (health checks),
 :mod:`~signalpost.instrumentation.db` (psycopg), :mod:`~signalpost.instrumentation.asgi` (the
-HTTP middleware), :mod:`~signalpost.instrumentation.logadapters` (structlog, loguru) and
+HTTP middleware), :mod:`~signalpost.instrumentation.breaker` (circuit breakers),
+:mod:`~signalpost.instrumentation.logadapters` (structlog, loguru) and
 :mod:`~signalpost.instrumentation.semconv` (the metric definitions).
 """
 

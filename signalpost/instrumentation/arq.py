@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from signalpost._extras import missing_extra
@@ -41,12 +42,20 @@ except ImportError as error:  # pragma: no cover - exercised by tests/test_extra
     raise missing_extra("arq", error) from error
 
 from signalpost.instrumentation.arq_jobs import ArqRunningJobs, RunPublisher
+from signalpost.instrumentation.jobs.backlog_redis import ArqBacklog
 from signalpost.instrumentation.jobs.monitor import MonitoredJob
 from signalpost.instrumentation.jobs.propagation import inject_context
 from signalpost.instrumentation.jobs.retry import RetryPolicy
 from signalpost.instrumentation.queuelogs import ARQ_LOGGERS, scrub_loggers
 
-__all__ = ["TRACE_KWARG", "ArqRunningJobs", "enqueue", "monitored_functions", "running_jobs"]
+__all__ = [
+    "TRACE_KWARG",
+    "ArqRunningJobs",
+    "backlog",
+    "enqueue",
+    "monitored_functions",
+    "running_jobs",
+]
 
 TRACE_KWARG = "signalpost_trace"
 """The keyword argument that carries the trace context of the code that enqueued the job."""
@@ -143,6 +152,15 @@ def _binder(coroutine: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[st
     return bind
 
 
+def backlog(redis_url: str, queue_name: str = "arq:queue", *, scan: int = 1000) -> ArqBacklog:
+    """What waits in the arq queue ``queue_name`` (due jobs no worker has taken yet), for
+    :func:`~signalpost.instrumentation.jobs.backlog.watch_backlog`::
+
+        watch_backlog(signalpost.arq.backlog("redis://localhost:6379"))
+    """
+    return ArqBacklog(redis_url, queue_name, scan=scan)
+
+
 def running_jobs(redis: str | RedisSettings, *, timeout: float = 2.0) -> ArqRunningJobs:
     """The runs in progress on every arq worker using ``redis``, for the running-jobs endpoint.
 
@@ -155,6 +173,16 @@ def running_jobs(redis: str | RedisSettings, *, timeout: float = 2.0) -> ArqRunn
         timeout: Seconds to wait for Redis before the endpoint answers 503.
     """
     return ArqRunningJobs(redis, timeout=timeout)
+
+
+def _due(ctx: Mapping[str, Any]) -> float | None:
+    """Since when the job waits: its score (the ms it became due: enqueue, deferral or retry),
+    else its enqueue time."""
+    score = ctx.get("score")
+    if isinstance(score, int | float):
+        return float(score) / 1000.0
+    enqueued = ctx.get("enqueue_time")
+    return enqueued.timestamp() if isinstance(enqueued, datetime) else None
 
 
 def _monitored(
@@ -174,6 +202,8 @@ def _monitored(
             params=values,
             parent=carrier if isinstance(carrier, dict) else None,
             attempt=int(ctx.get("job_try") or 1),
+            enqueued_at=_due(ctx),
+            queue=str(getattr(ctx.get("redis"), "default_queue_name", "") or ""),
         )
         pool = ctx.get("redis")
         async with job_run:

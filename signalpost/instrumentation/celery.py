@@ -43,6 +43,12 @@ from prometheus_client import CollectorRegistry
 
 from signalpost.instrumentation.celery_jobs import CeleryRunningJobs, ProgressPublisher
 from signalpost.instrumentation.celery_pool import ReapDeadChildren, mark_process_dead
+from signalpost.instrumentation.celery_waiting import (
+    backlog,
+    enqueued_at,
+    queue_of,
+    stamp_enqueued,
+)
 from signalpost.instrumentation.classify import ErrorClassifier
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.jobs.interrupts import JobCancelled
@@ -54,7 +60,14 @@ from signalpost.instrumentation.jobs.running import RunningJobs, default_running
 from signalpost.instrumentation.queuelogs import CELERY_LOGGERS, scrub_loggers
 from signalpost.instrumentation.scrub import Scrubber
 
-__all__ = ["CANCEL_SIGNAL", "CeleryInstrumentation", "cancel", "instrument", "running_jobs"]
+__all__ = [
+    "CANCEL_SIGNAL",
+    "CeleryInstrumentation",
+    "backlog",
+    "cancel",
+    "instrument",
+    "running_jobs",
+]
 
 CANCEL_SIGNAL = "SIGUSR2"
 """The signal :func:`cancel` has the worker send to the pool child running the task.
@@ -135,6 +148,7 @@ class CeleryInstrumentation:
             self._monitors.clear()
             self._originals.clear()
         signals.before_task_publish.disconnect(_inject_headers)
+        signals.before_task_publish.disconnect(stamp_enqueued)
         signals.worker_process_init.disconnect(_install_cancel_handler)
         signals.worker_process_shutdown.disconnect(_mark_process_dead)
         self.app.steps["worker"].discard(ReapDeadChildren)
@@ -203,6 +217,7 @@ def instrument(
     )
     scrub_loggers(CELERY_LOGGERS, scrubber)
     signals.before_task_publish.connect(_inject_headers, weak=False)
+    signals.before_task_publish.connect(stamp_enqueued, weak=False)
     signals.worker_process_init.connect(_install_cancel_handler, weak=False)
     signals.worker_process_shutdown.connect(_mark_process_dead, weak=False)
     app.steps["worker"].add(ReapDeadChildren)
@@ -274,6 +289,8 @@ def _monitored_run(
             params=params(task, args, kwargs) if params is not None else bind(args, kwargs),
             parent=_carrier(request),
             attempt=(request.retries or 0) + 1,
+            enqueued_at=enqueued_at(request),
+            queue=queue_of(request),
         )
         job_run.start()
         if publisher is not None:

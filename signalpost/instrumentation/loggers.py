@@ -8,6 +8,7 @@ records, job lifecycle lines, health-check changes, statement failures.
 from __future__ import annotations
 
 __all__ = [
+    "BREAKER_LOGGER_NAME",
     "DB_LOGGER_NAME",
     "ERROR_LOGGER_NAME",
     "HEALTH_LOGGER_NAME",
@@ -20,3 +21,4 @@ ERROR_LOGGER_NAME = "signalpost.errors"
 JOB_LOGGER_NAME = "signalpost.jobs"
 HEALTH_LOGGER_NAME = "signalpost.health"
 DB_LOGGER_NAME = "signalpost.db"
+BREAKER_LOGGER_NAME = "signalpost.breaker"

@@ -29,8 +29,10 @@ import yaml
 
 from alertmanager import generate as alertmanager_generate
 from collector import generate as collector
+from demo.exporters import NODE_COLLECTORS
 from prometheus import generate as prometheus_generate
 from prometheus.config import command_line
+from prometheus.exporter_metrics import QUERIES_FILE
 from prometheus.generate import DEMO_DIR
 from prometheus.knobs import load_knobs
 from prometheus.targets import MONITORING_JOBS
@@ -73,6 +75,8 @@ def test_mounts_exist_read_only_and_volumes_are_named(name: str) -> None:
         if source.startswith("."):
             assert (ROOT / source).exists(), f"{name}: {source} does not exist"
             assert mode == "ro", f"{name}: {source} must be mounted read-only"
+        elif source.startswith("/"):  # the host's own files (node_exporter)
+            assert mode.split(",")[0] == "ro", f"{name}: {source} must be mounted read-only"
         else:
             assert source in COMPOSE["volumes"], f"{name}: volume {source} is not declared"
 
@@ -256,6 +260,9 @@ def listening() -> dict[str, set[int]]:
     out["collector"] = {
         _port_of(p["endpoint"]) for p in otel["receivers"]["otlp"]["protocols"].values()
     } | {collector.HEALTH_PORT, collector.TELEMETRY_PORT}
+    for name in ("node-exporter", "postgres-exporter"):
+        (listen,) = [f for f in _flags(name) if f.startswith("--web.listen-address=")]
+        out[name] = {_port_of(listen)}
     # The images' fixed ports (no config of ours sets them).
     out["postgres"] = {5432}
     out["grafana"] = {3000}
@@ -327,3 +334,15 @@ def test_published_ports_are_ports_the_service_listens_on() -> None:
     for name, service in SERVICES.items():
         for published in service.get("ports", []):
             assert int(published.rsplit(":", 1)[1]) in ports[name], (name, published)
+
+
+def test_exporters_run_as_the_local_stack_runs_them() -> None:
+    node = _flags("node-exporter")
+    assert node[node.index("--collector.disable-defaults") + 1 :] == [
+        f"--collector.{name}" for name in NODE_COLLECTORS
+    ]
+    (queries,) = [f for f in _flags("postgres-exporter") if f.startswith("--extend.query-path=")]
+    (mount,) = _mounts(SERVICES["postgres-exporter"])
+    assert mount == (f"./demo/stack-config/prometheus/{QUERIES_FILE}", queries.split("=")[1], "ro")
+    env = SERVICES["postgres-exporter"]["environment"]["DATA_SOURCE_NAME"]
+    assert env.endswith("@postgres:5432/signalpost?sslmode=disable")

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from demo.stack import API_JOB, WORKER_JOB, Ports, Stack
+from prometheus.exporter_metrics import NODE_JOB, POSTGRES_JOB, QUERIES, QUERIES_FILE
 from prometheus.targets import DAILY, HOURLY
 
 
@@ -15,7 +16,8 @@ def test_the_local_stack_scrapes_the_demo_services_and_itself_on_loopback(
     tmp_path: Path,
 ) -> None:
     ports = Ports(api=18000, worker=19464, prometheus=19090, hourly=19091, daily=19092,
-                  alertmanager=19093, history=19095, runbooks=18088)  # fmt: skip
+                  alertmanager=19093, history=19095, runbooks=18088,
+                  node_exporter=19100, postgres_exporter=19187)  # fmt: skip
     stack = Stack(tmp_path, ports)
     assert (stack.service_of(API_JOB), stack.service_of(WORKER_JOB)) == ("demo-api", "demo-worker")
     stack._write_configs()
@@ -33,7 +35,12 @@ def test_the_local_stack_scrapes_the_demo_services_and_itself_on_loopback(
         ("monitoring", HOURLY): ["127.0.0.1:19091"],
         ("monitoring", DAILY): ["127.0.0.1:19092"],
         ("monitoring", "alert-history"): ["127.0.0.1:19095"],
+        # The exporters of the stack's host and database belong to the API (the demo's knobs).
+        ("demo-api", NODE_JOB): ["127.0.0.1:19100"],
+        ("demo-api", POSTGRES_JOB): ["127.0.0.1:19187"],
     }
+    queries = stack.config_dir / "prometheus" / QUERIES_FILE
+    assert yaml.safe_load(queries.read_text()) == QUERIES
     rules = stack.config_dir / "prometheus" / "rules" / "alerts.rules.yml"
     text = rules.read_text()
     assert "demo-api" in text and "demo-worker" in text and "signalpost-example" not in text

@@ -47,6 +47,7 @@ from prometheus import catalog
 from prometheus import knobs as prometheus_knobs
 from prometheus.catalog import Alert
 from prometheus.recording import rollup_regex
+from signalpost.instrumentation.semconv import jobs as spec
 from tests.grafana.dashboards import queries, substitute
 from tests.otlp_receiver import Received, attributes, otlp_http_receiver
 from tests.servers import wait_for
@@ -66,11 +67,14 @@ def _test_knobs(tmp: Path) -> prometheus_knobs.Knobs:
     """The demo's committed knobs with its own timings shortened."""
     data = yaml.safe_load(PROMETHEUS_KNOBS.read_text())
     alerts = data["alerts"]
-    alerts["job_failed"] = {"window": "20s"}
+    alerts["job_failed"] = {"window": "20s", "for": "0m"}
     alerts["job_stuck"]["no_progress_after"] = "10s"
-    alerts["database_down"] = {"for": "0m"}
+    alerts["database_down"] = {"for": "0m", "keep_firing_for": "0s"}
+    alerts["circuit_open"] = {"for": "3s", "window": "30s"}
     data["job_types"]["matching"]["no_progress_after"] = "10s"
     data["job_types"]["resume_parsing"]["succeed_every"] = "25s"
+    data["job_types"]["resume_parsing"]["max_wait"] = "5s"
+    alerts["job_queue_stalled"] = {"for": "2s", "window": "8s"}
     path = tmp / "knobs.yaml"
     path.write_text(yaml.safe_dump(data))
     return prometheus_knobs.load_knobs(path)
@@ -144,6 +148,7 @@ def stack(
             "DEMO_HEALTH_INTERVAL": "1",
             "DEMO_DIGEST_INTERVAL": "5",
             "DEMO_ITEM_DELAY": "0.005",
+            "DEMO_SCORING_RESET_TIMEOUT": "2",
         },
         traffic_rate=8.0,
         ready_timeout=120.0,
@@ -374,7 +379,102 @@ def test_hung_job_fires_jobstuck(stack: Stack) -> None:
         _fault(stack, "hung_job", False)
 
 
+def _breaker_state(stack: Stack) -> str | None:
+    expr = 'signalpost_circuit_breaker_state{circuit_breaker_name="scoring"} == 1'
+    result = _query(stack, expr)["data"]["result"]
+    return str(result[0]["metric"]["circuit_breaker_state"]) if len(result) == 1 else None
+
+
+def test_scoring_down_opens_the_breaker_and_recovery_closes_it(stack: Stack) -> None:
+    posting = httpx.post(f"{stack.api_url}/postings", json={"title": "ML"}).json()["id"]
+
+    def match() -> None:
+        assert httpx.post(f"{stack.api_url}/postings/{posting}/matching").status_code == 202
+
+    def breaker_health() -> dict[str, Any]:
+        report = httpx.get(f"{stack.worker_url}/health").json()
+        return {"status": report["status"], "ready": report["ready"],
+                **report["components"]["circuit_breakers"]}
+
+    _fault(stack, "scoring_down", True)
+    try:
+        match()
+        _until("scoring breaker open", lambda: _breaker_state(stack) in ("open", "half_open"))
+        health = _until("worker degraded", lambda: (h := breaker_health())["status"] == "degraded"
+                        and h)
+        assert health["ready"] is True and health["critical"] is False
+        assert health["details"]["breakers"]["scoring"]["state"] in ("open", "half_open")
+        (alert,) = _until("CircuitOpen firing", lambda: _firing(stack, Alert.CIRCUIT_OPEN))
+        assert alert["labels"]["circuit_breaker_name"] == "scoring"
+        assert alert["labels"]["severity"] == "warning"
+        _until("calls rejected", lambda: _query(
+            stack, "sum(signalpost_circuit_breaker_rejected_calls_total) > 0")["data"]["result"])
+    finally:
+        _fault(stack, "scoring_down", False)
+
+    def closed() -> bool:
+        if _breaker_state(stack) == "closed":
+            return True
+        match()  # the next call after the reset timeout probes the API
+        return False
+
+    _until("scoring breaker closed", closed, timeout=120)
+    _until("worker healthy again", lambda: breaker_health()["status"] == "healthy")
+    _until("CircuitOpen resolved", lambda: not _firing(stack, Alert.CIRCUIT_OPEN), 120)
+
+
 # -- 4: the database goes down; its symptoms do not notify --------------------------------------
+
+
+# -- issue 20: a worker that stops consuming (before the database restart below) --------------
+
+
+def test_a_paused_worker_fires_the_backlog_alerts_and_resuming_resolves_them(
+    stack: Stack,
+) -> None:
+    def resume_parsing(name: Alert) -> list[dict[str, Any]]:
+        return [a for a in _firing(stack, name) if a["labels"]["job_type"] == "resume_parsing"]
+
+    def waits_counted() -> float:
+        result = _query(
+            stack,
+            f'sum({spec.WAIT_DURATION.name}_count{{job_type="resume_parsing"}})',
+        )["data"]["result"]
+        return float(result[0]["value"][1]) if result else 0.0
+
+    _fault(stack, "worker_paused", True)
+    try:
+        candidate = {"name": "Queued Person", "email": "q@example.com", "resume": "python"}
+        jobs = [
+            httpx.post(f"{stack.api_url}/candidates", json=candidate).json()["parse_job_id"]
+            for _ in range(3)
+        ]
+        (stalled,) = _until("JobQueueStalled", lambda: resume_parsing(Alert.JOB_QUEUE_STALLED))
+        assert "job_queue" not in stalled["labels"]  # the demo's table: an empty queue label
+        assert " in queue" not in stalled["annotations"]["description"]
+        assert float(stalled["value"]) >= 3
+        (late,) = _until(
+            "JobWaitingTooLong",
+            lambda: [a for a in resume_parsing(Alert.JOB_WAITING_TOO_LONG)
+                     if a["labels"]["severity"] == "warning"],
+        )
+        assert float(late["value"]) > 5
+        # The API's running-jobs endpoint says what waits behind the runs.
+        waiting = httpx.get(f"{stack.api_url}/jobs").json()["waiting"]
+        parsing = next(w for w in waiting if w["job_type"] == "resume_parsing")
+        assert parsing["waiting"] >= 3 and parsing["oldest_age_seconds"] > 5
+        before = waits_counted()
+    finally:
+        _fault(stack, "worker_paused", False)
+
+    def all_ran() -> bool:
+        states = [httpx.get(f"{stack.api_url}/queue/{j}").json()["state"] for j in jobs]
+        return "queued" not in states
+
+    _until("the queued jobs to run", all_ran)
+    _until("the waits recorded", lambda: waits_counted() >= before + 3)
+    _until("JobQueueStalled resolved", lambda: not resume_parsing(Alert.JOB_QUEUE_STALLED))
+    _until("JobWaitingTooLong resolved", lambda: not resume_parsing(Alert.JOB_WAITING_TOO_LONG))
 
 
 def test_database_down_fires_and_inhibits_its_symptoms(stack: Stack, catcher: Catcher) -> None:

@@ -58,7 +58,7 @@ def _free_port() -> int:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("lookup-stack")
     data = yaml.safe_load(PROMETHEUS_KNOBS.read_text())
-    data["alerts"]["job_failed"] = {"window": "20s"}
+    data["alerts"]["job_failed"] = {"window": "20s", "for": "0m"}
     (tmp / "knobs.yaml").write_text(yaml.safe_dump(data))
     base = alertmanager_knobs.load_knobs(ALERTMANAGER_KNOBS)
     options = StackOptions(

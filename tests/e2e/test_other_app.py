@@ -209,11 +209,6 @@ def test_a_killed_worker_fires_service_down_for_its_job_only(inventory: Inventor
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs inhibit branch: ServiceDown inhibits on `service` only, so the dead worker "
-    "hides the API's page",
-)
 def test_an_api_outage_pages_while_the_worker_is_down(inventory: Inventory) -> None:
     assert inventory.firing(Alert.SERVICE_DOWN), "the worker is still down"
     httpx.put(f"{inventory.api.base_url}/outage", params={"on": True}).raise_for_status()

@@ -31,6 +31,7 @@ from signalpost.instrumentation.jobs.state import JobState
 from signalpost.instrumentation.semconv import (
     ALL_METRICS,
     MetricSpec,
+    breaker,
     db,
     health,
     jobs,
@@ -60,6 +61,8 @@ VALUES: dict[str, tuple[str, ...]] = {
     db.DB_SYSTEM_NAME: (db.POSTGRESQL,),
     db.DB_OPERATION_NAME: ("SELECT", "INSERT"),
     health.FILESYSTEM_MOUNTPOINT: ("/",),
+    breaker.BREAKER_NAME: ("scoring",),
+    breaker.BREAKER_STATE: ("closed", "open", "half_open"),
 }
 
 
@@ -103,6 +106,8 @@ class _Exporter:
                 child.set(0.4 + 0.001 * self._tick)
             elif spec.name.endswith("age_seconds"):
                 child.set(30 * 60 + self._tick)
+            elif spec is breaker.STATE:
+                child.set(1 if labels[prometheus_label(breaker.BREAKER_STATE)] == "open" else 0)
             elif health.STATUS in spec.attributes:
                 child.set(1 if labels[prometheus_label(health.STATUS)] != Status.DEGRADED else 0)
             else:
@@ -163,12 +168,16 @@ class Prometheus:
 
 def _rule_files(directory: Path) -> list[str]:
     """The generated rule files, with every group evaluated each second (roll-up groups run
-    hourly or daily in production; here they must produce data within the test)."""
+    hourly or daily in production; here they must produce data within the test) and every
+    alert firing as soon as its condition holds (the alert panels need firing alerts)."""
     out = []
     for path in sorted(RULES.glob("*.yml")):
         data = yaml.safe_load(path.read_text())
         for group in data["groups"]:
             group["interval"] = "1s"
+            for rule in group["rules"]:
+                if "for" in rule:
+                    rule["for"] = "0s"
         target = directory / path.name
         target.write_text(yaml.safe_dump(data))
         out.append(str(target))

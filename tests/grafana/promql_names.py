@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from grafana import queries as q
+from prometheus.exporter_knobs import EXPORTER_JOBS
+from prometheus.exporter_metrics import EXPORTED_SERIES
 from prometheus.knobs import load_knobs
 from prometheus.targets import DAILY, HOURLY
 from signalpost.instrumentation.semconv import ALL_METRICS
@@ -72,6 +74,8 @@ def series_by_host() -> dict[str, set[str]]:
     main_file = PROMETHEUS_DIR / "prometheus.yml"
     main = yaml.safe_load(main_file.read_text())
     main_series = emitted_series() | q.STACK_METRICS | _records(main_file, main)
+    if any(job["job_name"] in EXPORTER_JOBS for job in main["scrape_configs"]):
+        main_series |= EXPORTED_SERIES
     out = {MAIN: main_series}
     for remote in main.get("remote_write", []):
         host = urlsplit(remote["url"]).netloc

@@ -15,10 +15,10 @@ import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
+from celery import Celery
 from prometheus_client import CollectorRegistry
 
 from signalpost.exporters.prometheus import resolve_registry
@@ -35,7 +35,7 @@ OLDEST_START = "signalpost_job_oldest_running_start_timestamp_seconds"
 
 @dataclass
 class Setup:
-    tasks: Any
+    client: Celery
     url: str
     multiproc: Path
     directory: Path
@@ -54,26 +54,28 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     multiproc = directory / "multiproc"
     multiproc.mkdir()
     with redis_server(directory) as url:
-        from tests.queues import celery_app
-
-        celery_app.app.conf.update(broker_url=url, result_backend=url)
+        # A client app of this module's own: the shared test app keeps producer pools bound to
+        # the broker of the module that used it before, and would retry that dead broker.
+        client = Celery("pool-test-client", broker=url, backend=url)
+        client.conf.update(task_default_queue="default", task_serializer="json",
+                           accept_content=["json"], result_serializer="json")
         env = {"SIGNALPOST_TEST_BROKER": url, "PROMETHEUS_MULTIPROC_DIR": str(multiproc)}
         worker = Worker("pool", "default", env, directory)
         try:
-            worker.wait_ready(celery_app.app)
-            yield Setup(celery_app, url, multiproc, directory)
+            worker.wait_ready(client)
+            yield Setup(client, url, multiproc, directory)
         finally:
             worker.stop()
             gc.collect()  # AsyncResult.__del__ talks to the backend: before Redis stops
-            celery_app.app.close()
+            client.close()
 
 
 def test_a_killed_pool_child_s_gauges_go_and_the_other_child_s_stay(setup: Setup) -> None:
     client = redis.Redis.from_url(setup.url)
-    hung = setup.tasks.hang.delay("killed")
+    hung = setup.client.send_task("tests.hang", args=["killed"])
     pid = int(wait_for(lambda: client.get("killed:pid"), "the hung task to start"))
     gate = setup.directory / "gate"
-    held = setup.tasks.slow.delay(1, 0.0, str(gate))
+    held = setup.client.send_task("tests.slow", args=[1, 0.0, str(gate)])
     wait_for(lambda: setup.sample(IN_PROGRESS, "tests.slow") == 1, "the held task to run")
 
     # Before: the hung run counts as running, with a progress time that only ages.

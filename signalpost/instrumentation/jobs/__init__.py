@@ -11,11 +11,13 @@ Modules: ``monitor`` (the wrapper), ``run`` (the run, owner of its state, and it
 ``telemetry`` (what a run emits), ``spans`` and ``metrics`` (the instruments), ``running``
 (the runs in progress), ``endpoint`` (list, show, cancel them over HTTP),
 ``interrupts`` (timeouts and cancellation), ``retry``, ``state``,
-``propagation``.
+``propagation``, ``backlog`` (jobs waiting, read at scrape time) and ``backlog_redis``
+(its Celery and arq readers).
 """
 
 from __future__ import annotations
 
+from signalpost.instrumentation.jobs.backlog import Backlog, BacklogCollector, watch_backlog
 from signalpost.instrumentation.jobs.endpoint import JobsEndpoint, mount_jobs
 from signalpost.instrumentation.jobs.interrupts import JobCancelled, JobTimeout
 from signalpost.instrumentation.jobs.monitor import MonitoredJob, monitored_job
@@ -26,6 +28,8 @@ from signalpost.instrumentation.jobs.running import RunningJobs
 from signalpost.instrumentation.jobs.state import JobState
 
 __all__ = [
+    "Backlog",
+    "BacklogCollector",
     "JobCancelled",
     "JobRun",
     "JobState",
@@ -40,4 +44,5 @@ __all__ = [
     "inject_context",
     "monitored_job",
     "mount_jobs",
+    "watch_backlog",
 ]

@@ -12,6 +12,10 @@ mount point (``/jobs`` when :func:`signalpost.setup` serves it):
                                403 without credentials configured (see below).
 =============================  =================================================================
 
+With a backlog source (``JobsEndpoint(backlog=...)``, ``setup(jobs_backlog=...)``) the list
+also says what waits behind the running runs: ``waiting``, one entry per job type and queue
+(count, age of the oldest), ``null`` without a source or when it cannot be read.
+
 ``HEAD`` is answered like ``GET`` without a body; other methods get 405 with ``Allow``, other
 paths 404, bad query parameters 400, missing credentials 401 (the same authenticators as the
 metrics endpoint). Reading is open when no credentials are configured, as ``/metrics`` is;
@@ -33,6 +37,7 @@ import ipaddress
 import json
 import os
 import socket
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -41,6 +46,7 @@ from urllib.parse import parse_qs, quote, unquote
 
 from signalpost.instrumentation import defaults
 from signalpost.instrumentation.asgitypes import Receive, Scope, Send, acknowledge_lifespan
+from signalpost.instrumentation.jobs.backlog import BacklogSource, combine
 from signalpost.instrumentation.jobs.running import (
     RunningJob,
     RunningJobs,
@@ -171,9 +177,21 @@ class JobsEndpoint:
         control_from_loopback: Without ``auth``, still accept requests that change state
             (cancel) from clients on the loopback interface; others get 403. With ``auth``,
             they need its credentials like every request.
+        backlog: What waits in the queue (``signalpost.celery.backlog(app)``,
+            ``signalpost.arq.backlog(url)`` or your own query), served beside the runs.
+        clock: Wall-clock time, for the ages of waiting jobs.
     """
 
-    __slots__ = ("_auth", "_finished", "_hostname", "_loopback_control", "_running", "_scrubber")
+    __slots__ = (
+        "_auth",
+        "_backlog",
+        "_clock",
+        "_finished",
+        "_hostname",
+        "_loopback_control",
+        "_running",
+        "_scrubber",
+    )
 
     def __init__(
         self,
@@ -183,9 +201,13 @@ class JobsEndpoint:
         scrubber: Scrubber | None = None,
         finished: FinishedRuns | None = None,
         control_from_loopback: bool = False,
+        backlog: BacklogSource | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._running = running if running is not None else default_running_jobs
         self._finished = finished
+        self._backlog = backlog
+        self._clock = clock
         self._auth = auth
         self._loopback_control = control_from_loopback
         self._scrubber = scrubber
@@ -219,7 +241,9 @@ class JobsEndpoint:
             authorization,
             str(client[0]) if client else None,
         )
-        if isinstance(self._running, RunningJobs) and self._finished is None:
+        # Anything that may block (a queue's workers, the store, the broker) runs in a thread.
+        local = self._finished is None and self._backlog is None
+        if isinstance(self._running, RunningJobs) and local:
             status, headers, body = self.respond(*request)
         else:
             status, headers, body = await asyncio.to_thread(self.respond, *request)
@@ -318,7 +342,23 @@ class JobsEndpoint:
             "count": len(jobs),
             "runs": [self._run(job) for job in page],
             "next_cursor": _encode_cursor(page[-1]) if more else None,
+            "waiting": self._waiting(query.job_type),
         }
+
+    def _waiting(self, job_type: str | None) -> list[dict[str, Any]] | None:
+        if self._backlog is None:
+            return None
+        try:
+            rows = combine(self._backlog())
+        except Exception:
+            internal_error("jobs endpoint backlog")
+            return None
+        now = self._clock()
+        return [
+            row.to_json(now)
+            for row in sorted(rows, key=lambda r: (r.job_type, r.queue))
+            if job_type is None or row.job_type == job_type
+        ]
 
     def _detail(self, job_id: str) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
         matches = sorted(self._running.find(job_id), key=_key)

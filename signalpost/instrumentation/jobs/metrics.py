@@ -103,6 +103,7 @@ class JobMetrics:
         self.last_success = metrics.gauge(spec.LAST_SUCCESS, self.registry)
         self.oldest_start = metrics.gauge(spec.OLDEST_RUNNING_START, self.registry)
         self.oldest_progress = metrics.gauge(spec.OLDEST_PROGRESS, self.registry)
+        self.wait = metrics.histogram(spec.WAIT_DURATION, self.registry)
         # Weak references, read without a lock on every run start, progress and end: a tuple
         # replaced whole by watch() (a WeakSet's iteration costs more than the rest).
         self._sources: tuple[weakref.ref[RunningJobs], ...] = ()
@@ -210,6 +211,10 @@ class JobMetrics:
     def attempt_finished(self, job_type: str, error_class: str | None) -> None:
         """Count a finished attempt; ``error_class`` is ``None`` unless it failed."""
         self._child(self.attempts, job_type, error_class or "").inc()
+
+    def waited(self, job_type: str, queue: str, seconds: float) -> None:
+        """Record that a run of ``job_type`` waited ``seconds`` in ``queue`` before it started."""
+        self._child(self.wait, job_type, queue).observe(seconds if seconds > 0.0 else 0.0)
 
     def retry_scheduled(self, job_type: str, error_class: str) -> None:
         """Count a retry caused by an error of ``error_class``."""

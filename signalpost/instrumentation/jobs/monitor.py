@@ -22,6 +22,7 @@ import inspect
 import logging
 import threading
 from collections.abc import Callable, Coroutine, Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar, overload
 
@@ -34,11 +35,12 @@ from signalpost.instrumentation import defaults
 from signalpost.instrumentation.classify import ErrorClassifier
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.errors import ErrorReporter
+from signalpost.instrumentation.jobs.backlog import finite_time
 from signalpost.instrumentation.jobs.propagation import extract_context
 from signalpost.instrumentation.jobs.retry import NO_RETRY, RetryPolicy
 from signalpost.instrumentation.jobs.run import JobRun, RunServices, current_run_or_none
 from signalpost.instrumentation.jobs.running import RunningJobs, default_running_jobs
-from signalpost.instrumentation.jobs.telemetry import JobTelemetry
+from signalpost.instrumentation.jobs.telemetry import JobTelemetry, internal_error
 from signalpost.instrumentation.scrub import Scrubber
 
 __all__ = ["MonitoredJob", "monitored_job"]
@@ -47,6 +49,15 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 ParentLike = Context | Mapping[str, str] | None
+EnqueuedAt = float | datetime | None
+"""When a job was enqueued: Unix time, or an aware ``datetime`` (a ``timestamptz`` column)."""
+
+
+def _unix_time(value: object) -> float | None:
+    """A finite Unix time from a number or a datetime (naive: local time); else ``None``."""
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return finite_time(value)
 
 
 class MonitoredJob:
@@ -65,6 +76,13 @@ class MonitoredJob:
             :func:`inject_context` (carried in the queue payload) or an OpenTelemetry
             ``Context``; in decorator form optionally a callable receiving the call's
             arguments. The run span becomes its child.
+        enqueued_at: When the job was enqueued (for a retry your queue carries out: when the
+            retry was due), a Unix time or an aware ``datetime``; in decorator form optionally
+            a callable receiving the call's arguments (``lambda row: row.enqueued_at``). The
+            wait until the start is recorded as ``signalpost_job_wait_duration_seconds``;
+            ``None`` (or not a finite time): not recorded.
+        queue: The queue the job waited in (the ``job_queue`` label of the wait); ``""``
+            when there is one.
         retry: Attempts, back-off, retried error classes and timeouts; one attempt by default.
             The decorator retries by calling the function again; the ``with`` form records a
             single attempt unless the body loops over :meth:`JobRun.attempts`.
@@ -95,6 +113,8 @@ class MonitoredJob:
         job_id: str | Callable[..., str] | None = None,
         params: Mapping[str, Any] | Callable[..., Mapping[str, Any]] | None = None,
         parent: ParentLike | Callable[..., ParentLike] = None,
+        enqueued_at: EnqueuedAt | Callable[..., EnqueuedAt] = None,
+        queue: str = "",
         retry: RetryPolicy | None = None,
         progress_interval: float = 30.0,
         propagator: TextMapPropagator | None = None,
@@ -116,6 +136,8 @@ class MonitoredJob:
         self._job_id = job_id
         self._params = params
         self._parent = parent
+        self._enqueued_at = enqueued_at
+        self._queue = queue
         self._propagator = propagator
         self._progress_interval = progress_interval
         self._registry = registry
@@ -170,7 +192,16 @@ class MonitoredJob:
         job_id = self._job_id(*args, **kwargs) if callable(self._job_id) else self._job_id
         params = self._params(*args, **kwargs) if callable(self._params) else self._params
         parent = self._parent(*args, **kwargs) if callable(self._parent) else self._parent
-        return self._run(job_id, params, parent, first_attempt=1)
+        enqueued = self._enqueued_at
+        if callable(enqueued):
+            try:
+                enqueued = enqueued(*args, **kwargs)
+            except Exception:
+                internal_error("enqueued_at")
+                enqueued = None
+        return self._run(
+            job_id, params, parent, first_attempt=1, enqueued_at=enqueued, queue=self._queue
+        )
 
     def queued_run(
         self,
@@ -179,6 +210,8 @@ class MonitoredJob:
         params: Mapping[str, Any] | None = None,
         parent: ParentLike = None,
         attempt: int = 1,
+        enqueued_at: EnqueuedAt = None,
+        queue: str | None = None,
     ) -> JobRun:
         """Return a fresh, not yet started run for one delivery of a task queue's job.
 
@@ -191,8 +224,18 @@ class MonitoredJob:
             parent: Trace context carried in the message (carrier dict or ``Context``).
             attempt: The attempt this delivery is (1 for the first; the queue's retry count
                 plus one): a later attempt continues a run started earlier, elsewhere.
+            enqueued_at: Unix time the message was enqueued, or for a retry the time it was
+                due: the wait until the start is recorded.
+            queue: The queue the message came from (the wrapper's ``queue`` if ``None``).
         """
-        return self._run(job_id, params, parent, first_attempt=attempt)
+        return self._run(
+            job_id,
+            params,
+            parent,
+            first_attempt=attempt,
+            enqueued_at=enqueued_at,
+            queue=self._queue if queue is None else queue,
+        )
 
     def _run(
         self,
@@ -201,12 +244,16 @@ class MonitoredJob:
         parent: ParentLike,
         *,
         first_attempt: int,
+        enqueued_at: EnqueuedAt,
+        queue: str,
     ) -> JobRun:
         context: Context | None
         if parent is None or isinstance(parent, Context):
             context = parent
         else:
             context = extract_context(parent, propagator=self._propagator)
+        if enqueued_at is not None:
+            enqueued_at = _unix_time(enqueued_at)
         return JobRun(
             self.job_type,
             job_id=job_id,
@@ -216,6 +263,8 @@ class MonitoredJob:
             parent=context,
             remote_parent=parent is not None,
             first_attempt=first_attempt,
+            enqueued_at=enqueued_at,
+            queue=queue,
         )
 
     # ------------------------------------------------------------------ context manager

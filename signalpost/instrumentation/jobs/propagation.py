@@ -23,7 +23,12 @@ from opentelemetry import propagate
 from opentelemetry.context import Context
 from opentelemetry.propagators.textmap import TextMapPropagator
 
-__all__ = ["extract_context", "inject_context"]
+__all__ = ["ENQUEUED_AT_HEADER", "extract_context", "inject_context"]
+
+ENQUEUED_AT_HEADER = "signalpost_enqueued_at"
+"""Message header (beside the trace context) with the Unix time since which a job waits: its
+enqueue, or the time its retry or countdown is due. Read by the worker (the wait recorded at the
+start) and by the backlog readers (the age of the oldest waiting message)."""
 
 
 def inject_context(

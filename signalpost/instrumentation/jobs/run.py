@@ -92,6 +92,9 @@ class JobRun:
         attempt: The attempt in progress (1 for the first), 0 before the start.
         done, total, message: The last progress reported.
         started_at: Unix time of the start.
+        enqueued_at: Unix time since which the run waited to start (its enqueue, or when its
+            retry was due), if known: the wait is recorded at the start.
+        queue: The queue it waited in (``""`` if none or unknown).
         started_monotonic, last_progress_monotonic: The start and the last progress report on
             the run's clock (:attr:`monotonic`).
 
@@ -127,6 +130,7 @@ class JobRun:
         "_timeouts",
         "attempt",
         "done",
+        "enqueued_at",
         "job_id",
         "job_type",
         "last_progress_monotonic",
@@ -134,6 +138,7 @@ class JobRun:
         "monotonic",
         "params",
         "policy",
+        "queue",
         "started_at",
         "started_monotonic",
         "total",
@@ -150,6 +155,8 @@ class JobRun:
         parent: otel_context.Context | None,
         remote_parent: bool,
         first_attempt: int = 1,
+        enqueued_at: float | None = None,
+        queue: str = "",
     ) -> None:
         if first_attempt < 1:
             raise ValueError("attempt numbers start at 1")
@@ -170,6 +177,8 @@ class JobRun:
         self.attempt = 0
         self.started_monotonic = self.last_progress_monotonic = 0.0
         self.started_at = 0.0
+        self.enqueued_at = enqueued_at
+        self.queue = queue
         self.done: float | None = None
         self.total: float | None = None
         self.message: str | None = None

@@ -201,6 +201,8 @@ class RunTelemetry:
                     self._tm.started.inc()
                 self._tm.in_progress.inc()
                 metrics.publish_oldest(self.label_type, starting=run.started_at)
+                if run.enqueued_at is not None:
+                    metrics.waited(self.label_type, run.queue, run.started_at - run.enqueued_at)
         except Exception:
             internal_error("run start metrics")
         try:

@@ -21,7 +21,7 @@ Naming rule, for every metric and label:
 
 from __future__ import annotations
 
-from signalpost.instrumentation.semconv import db, errors, health, http, jobs
+from signalpost.instrumentation.semconv import breaker, db, errors, health, http, jobs
 from signalpost.instrumentation.semconv._spec import MetricKind, MetricSpec, prometheus_label
 
 __all__ = ["ALL_METRICS", "MetricKind", "MetricSpec", "prometheus_label"]
@@ -31,10 +31,12 @@ ALL_METRICS: tuple[MetricSpec, ...] = (
     http.ACTIVE_REQUESTS,
     errors.ERRORS,
     *jobs.ALL_JOB_METRICS,
+    *jobs.BACKLOG_METRICS,
     db.OPERATION_DURATION,
     health.CHECK_STATUS,
     health.CHECK_DURATION,
     health.CHECK_LAST_SUCCESS,
     health.HEALTH_STATUS,
     *health.HOST_METRICS,
+    *breaker.ALL_BREAKER_METRICS,
 )

@@ -13,7 +13,9 @@ from signalpost.instrumentation.semconv._spec import MetricSpec
 __all__ = [
     "ALL_JOB_METRICS",
     "ATTEMPTS",
+    "BACKLOG_METRICS",
     "DEFAULT_DURATION_BUCKETS",
+    "DEFAULT_WAIT_BUCKETS",
     "FAILURES",
     "ITEMS_PROCESSED",
     "JOB_ATTEMPT",
@@ -27,17 +29,21 @@ __all__ = [
     "JOB_PROGRESS_MESSAGE",
     "JOB_PROGRESS_RATIO",
     "JOB_PROGRESS_TOTAL",
+    "JOB_QUEUE",
     "JOB_RETRY_DELAY",
     "JOB_STATUS",
     "JOB_TYPE",
     "LAST_SUCCESS",
     "OLDEST_PROGRESS",
     "OLDEST_RUNNING_START",
+    "OLDEST_WAITING_AGE",
     "RETRIES",
     "RUNS_FINISHED",
     "RUNS_IN_PROGRESS",
     "RUNS_STARTED",
     "RUN_DURATION",
+    "WAITING",
+    "WAIT_DURATION",
 ]
 
 # Attribute keys on spans and log records (and, translated, metric labels).
@@ -57,11 +63,19 @@ JOB_RETRY_DELAY = "job.retry.delay"
 JOB_DURATION = "job.duration"
 """A finished run's duration in seconds, on its last log line."""
 JOB_CANCEL_REASON = "job.cancel.reason"
+JOB_QUEUE = "job.queue"
+"""The queue a job waited in (Celery's routing key, arq's queue name); empty if none."""
 
 # Jobs last from sub-second to hours.
 DEFAULT_DURATION_BUCKETS: tuple[float, ...] = (
     0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0,
     14400.0,
+)
+
+# Waits last from milliseconds (an idle worker) to hours (a backlog).
+DEFAULT_WAIT_BUCKETS: tuple[float, ...] = (
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0,
+    1800.0, 3600.0, 7200.0,
 )
 
 RUNS_STARTED = MetricSpec(
@@ -186,6 +200,49 @@ OLDEST_PROGRESS = MetricSpec(
     multiprocess_mode="livemin",
 )
 
+WAIT_DURATION = MetricSpec(
+    name="signalpost_job_wait_duration_seconds",
+    kind="histogram",
+    unit="seconds",
+    help=(
+        "Time a job waited before a run started: from its enqueue, or for a retry the queue "
+        "carries out from the time the retry was due, to the start (recorded at the start)."
+    ),
+    attributes=(JOB_TYPE, JOB_QUEUE),
+    otel_name="signalpost.job.wait.duration",
+    otel_unit="s",
+    buckets=DEFAULT_WAIT_BUCKETS,
+)
+
+WAITING = MetricSpec(
+    name="signalpost_job_waiting",
+    kind="gauge",
+    unit="",
+    help="Jobs waiting in the queue now (due and not started), read from the broker or table.",
+    attributes=(JOB_TYPE, JOB_QUEUE),
+    otel_name="signalpost.job.waiting",
+    otel_unit="{job}",
+    multiprocess_mode="max",
+)
+
+OLDEST_WAITING_AGE = MetricSpec(
+    name="signalpost_job_oldest_waiting_age_seconds",
+    kind="gauge",
+    unit="seconds",
+    help=(
+        "Age of the oldest waiting job: seconds since it was enqueued (or became due); 0 when "
+        "none waits. Read from the broker or table at scrape time."
+    ),
+    attributes=(JOB_TYPE, JOB_QUEUE),
+    otel_name="signalpost.job.oldest_waiting.age",
+    otel_unit="s",
+    multiprocess_mode="max",
+)
+
+BACKLOG_METRICS: tuple[MetricSpec, ...] = (WAITING, OLDEST_WAITING_AGE)
+"""The backlog gauges: read from the queue at scrape time by a backlog collector
+(:mod:`signalpost.instrumentation.jobs.backlog`), never set by the runs."""
+
 ALL_JOB_METRICS: tuple[MetricSpec, ...] = (
     RUNS_STARTED,
     RUNS_FINISHED,
@@ -198,4 +255,5 @@ ALL_JOB_METRICS: tuple[MetricSpec, ...] = (
     LAST_SUCCESS,
     OLDEST_RUNNING_START,
     OLDEST_PROGRESS,
+    WAIT_DURATION,
 )

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from psycopg_pool import AsyncConnectionPool
 
 from signalpost.instrumentation.health import HealthMonitor, SchemaCheck, Status
 from signalpost.instrumentation.health.checks import SchemaSpecError, parse_schema
 from signalpost.instrumentation.health.checks.schema_spec import load_schema, normalize_type
+from tests.servers import free_port
 
 DDL = """
 CREATE TABLE orgs (id bigint PRIMARY KEY, name text NOT NULL);
@@ -135,6 +138,43 @@ async def test_schema_check_in_a_monitor_reports_problems(
     assert state.status is Status.UNHEALTHY
     assert "orgs.name" in (state.error or "")
     assert report.ready  # schema check is not critical by default
+
+
+async def test_unreachable_database_leaves_the_schema_unknown_not_invalid(
+    database: tuple[str, Path], make_monitor: Callable[..., HealthMonitor]
+) -> None:
+    """A database outage fired SchemaInvalid beside DatabaseDown: without a catalog to read,
+    the check is degraded ("not compared"), and only a real mismatch makes it unhealthy."""
+    _, spec = database
+    nowhere = f"host=127.0.0.1 port={free_port()} dbname=x user=x connect_timeout=1"
+    result = await SchemaCheck(spec, nowhere, timeout=1).run()
+    assert result.status is Status.DEGRADED
+    assert result.details == {"source": str(spec), "tables": 2, "compared": False}
+    assert result.error is not None and result.error.startswith("schema not compared: ")
+    assert "problems" not in result.details
+
+    pool: AsyncConnectionPool[Any] = AsyncConnectionPool(nowhere, open=False, min_size=1)
+    await pool.open(wait=False)
+    try:
+        from_pool = await SchemaCheck(spec, pool=pool, timeout=1).run()
+    finally:
+        await pool.close()
+    assert from_pool.status is Status.DEGRADED, from_pool.error
+
+    monitor = make_monitor()
+    monitor.add(SchemaCheck(spec, nowhere, timeout=1))
+    state = (await monitor.run_once()).component("schema")
+    assert state.status is Status.DEGRADED
+
+
+async def test_a_real_mismatch_is_still_unhealthy_with_its_own_status(
+    database: tuple[str, Path],
+) -> None:
+    dsn, spec = database
+    alter(dsn, "DROP TABLE users")
+    check = SchemaCheck(spec, dsn, mismatch_status=Status.DEGRADED,
+                        unreachable_status=Status.UNHEALTHY)
+    assert (await check.run()).status is Status.DEGRADED
 
 
 @pytest.mark.parametrize(

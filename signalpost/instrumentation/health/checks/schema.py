@@ -230,6 +230,10 @@ class SchemaCheck:
         critical: Readiness depends on it. Default false: a schema drift needs a person or a
             migration, and taking every replica out of service rarely helps.
         mismatch_status: Status reported when differences are found.
+        unreachable_status: Status reported when the catalog cannot be read (the database is
+            down or unreachable): the schema is unknown, not invalid, so by default the check
+            is degraded and only a real mismatch fires SchemaInvalid (DatabaseDown reports the
+            outage).
         timeout: Seconds before the run counts as failed.
         interval: Seconds between runs (the catalog changes rarely).
 
@@ -246,6 +250,7 @@ class SchemaCheck:
         name: str = "schema",
         critical: bool = False,
         mismatch_status: Status = Status.UNHEALTHY,
+        unreachable_status: Status = Status.DEGRADED,
         timeout: float = 10.0,
         interval: float = 300.0,
     ) -> None:
@@ -257,6 +262,7 @@ class SchemaCheck:
         self.name = name
         self.critical = critical
         self.mismatch_status = mismatch_status
+        self.unreachable_status = unreachable_status
         self.timeout = timeout
         self.interval = interval
         self._schemas = sorted(
@@ -266,15 +272,16 @@ class SchemaCheck:
 
     async def run(self) -> CheckResult:
         """Read the catalog and compare."""
-        if self.pool is not None:
-            async with self.pool.connection(timeout=self.timeout) as conn:
-                catalog = await _read_catalog(conn, self._schemas)
-        else:
-            conn = await psycopg.AsyncConnection.connect(
-                self.conninfo, connect_timeout=max(1, round(self.timeout)), autocommit=True
-            )
-            async with conn:
-                catalog = await _read_catalog(conn, self._schemas)
+        try:
+            catalog = await self._catalog()
+        except psycopg.OperationalError as exc:  # includes the pool's PoolTimeout
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            unknown: dict[str, Any] = {
+                "source": self.expected.source,
+                "tables": len(self.expected.tables),
+                "compared": False,
+            }
+            return CheckResult(self.unreachable_status, unknown, f"schema not compared: {reason}")
         problems = compare(self.expected, catalog)
         details = {
             "source": self.expected.source,
@@ -286,3 +293,13 @@ class SchemaCheck:
             summary = f"{len(problems)} schema {noun}: {problems[0]}"
             return CheckResult(self.mismatch_status, details, summary)
         return CheckResult.healthy(**details)
+
+    async def _catalog(self) -> _Catalog:
+        if self.pool is not None:
+            async with self.pool.connection(timeout=self.timeout) as conn:
+                return await _read_catalog(conn, self._schemas)
+        conn = await psycopg.AsyncConnection.connect(
+            self.conninfo, connect_timeout=max(1, round(self.timeout)), autocommit=True
+        )
+        async with conn:
+            return await _read_catalog(conn, self._schemas)

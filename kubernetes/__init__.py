@@ -1,0 +1,1 @@
+"""Kubernetes output of the generators (Prometheus Operator, Grafana sidecar) and Thanos."""
