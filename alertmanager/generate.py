@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from alertmanager.knobs import DEFAULT_KNOBS, Knobs, KnobsError, load_knobs
+from alertmanager.recovery.config import ConfigError, load_config
 from prometheus.catalog import (
     DISTINGUISHING_LABELS,
     INHIBITED_BY_DATABASE_DOWN,
@@ -79,6 +80,7 @@ class Receiver(StrEnum):
     NULL = "null"
     WATCHDOG = "watchdog"
     HISTORY = "history"
+    RECOVERY = "recovery"
 
 
 def _eq(label: str, value: str) -> str:
@@ -153,6 +155,7 @@ def _receivers(knobs: Knobs) -> list[dict[str, Any]]:
             "webhook_configs": [{"url": knobs.watchdog.url, "send_resolved": False}],
         },
         {"name": Receiver.HISTORY.value, "webhook_configs": [_webhook(knobs.history.url)]},
+        *_recovery_receiver(knobs),
     ]
 
 
@@ -179,6 +182,7 @@ def _route(knobs: Knobs) -> dict[str, Any]:
                 "matchers": [],
                 "continue": True,
             },
+            *_recovery_route(knobs),
             {
                 "receiver": Receiver.CRITICAL.value,
                 "matchers": [_eq("severity", Severity.CRITICAL)],
@@ -191,6 +195,22 @@ def _route(knobs: Knobs) -> dict[str, Any]:
             {"receiver": Receiver.WARNING.value, "matchers": []},
         ],
     }
+
+
+def _recovery_receiver(knobs: Knobs) -> list[dict[str, Any]]:
+    if knobs.recovery is None:
+        return []
+    return [{"name": Receiver.RECOVERY.value, "webhook_configs": [_webhook(knobs.recovery.url)]}]
+
+
+def _recovery_route(knobs: Knobs) -> list[dict[str, Any]]:
+    # A copy of the alerts that have a recovery rule for the runner (alertmanager/recovery);
+    # `continue` lets them go on to their severity's route: people hear of them all the same.
+    if knobs.recovery is None:
+        return []
+    names = load_config(knobs.recovery.rules).alertnames()
+    return [{"receiver": Receiver.RECOVERY.value, "matchers": [_any_of("alertname", names)],
+             "continue": True}]
 
 
 def _inhibit_rules() -> list[dict[str, Any]]:
@@ -280,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     targets = TARGETS if args.knobs is None else ((args.knobs, args.output),)
     try:
         texts = [(render_file(Path(knobs_file)), output) for knobs_file, output in targets]
-    except (KnobsError, OSError) as error:
+    except (KnobsError, ConfigError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     for text, output in texts:

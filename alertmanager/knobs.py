@@ -22,6 +22,7 @@ __all__ = [
     "Knobs",
     "KnobsError",
     "PagerKnobs",
+    "RecoveryKnobs",
     "Timing",
     "WebhookKnobs",
     "load_knobs",
@@ -84,6 +85,16 @@ class WebhookKnobs:
 
 
 @dataclass(frozen=True)
+class RecoveryKnobs:
+    """The recovery runner (alertmanager/recovery): its URL and its rules file, whose alerts
+    are routed to it (a relative ``rules`` is resolved against the knobs file's folder;
+    without it: Signalpost's own ``alertmanager/recovery/recovery.yaml``)."""
+
+    url: str
+    rules: str = str(Path(__file__).parent / "recovery" / "recovery.yaml")
+
+
+@dataclass(frozen=True)
 class Knobs:
     """Everything the generator needs besides the alert catalog."""
 
@@ -94,6 +105,7 @@ class Knobs:
     chat: ChatKnobs
     watchdog: WebhookKnobs
     history: WebhookKnobs
+    recovery: RecoveryKnobs | None = None
 
     def with_receivers(self, **receivers: Any) -> Knobs:
         """A copy with some knobs replaced (a local stack or a test derives its own)."""
@@ -150,7 +162,8 @@ def parse_knobs(
     if not Path(templates_dir).is_absolute():
         templates_dir = str(((base or Path.cwd()) / templates_dir).resolve())
     receivers = _section(source, data, "receivers")
-    extra = sorted(set(receivers) - {"pager", "email", "chat", "watchdog", "history"})
+    extra = sorted(set(receivers) - {"pager", "email", "chat", "watchdog", "history",
+                                        "recovery"})
     if extra:
         raise KnobsError(f"{source}: unknown receiver(s): {', '.join(extra)}")
     chat = _build(
@@ -160,7 +173,15 @@ def parse_knobs(
         for key in ("api_url_file", "channel"):
             if not getattr(chat, key):
                 raise KnobsError(f"{source}: receivers.chat.{key} is required when chat is enabled")
+    recovery = None
+    if receivers.get("recovery") is not None:
+        recovery = _build(source, "receivers.recovery", RecoveryKnobs,
+                          _section(source, receivers, "recovery"))
+        if not Path(recovery.rules).is_absolute():
+            rules = str(((base or Path.cwd()) / recovery.rules).resolve())
+            recovery = replace(recovery, rules=rules)
     return Knobs(
+        recovery=recovery,
         templates_dir=templates_dir,
         timing=_build(source, "timing", Timing, _section(source, data, "timing")),
         pager=_build(source, "receivers.pager", PagerKnobs, _section(source, receivers, "pager")),

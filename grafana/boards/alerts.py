@@ -12,7 +12,7 @@ from grafana import queries as q
 from grafana.boards.common import Uid, new_dashboard
 from prometheus.knobs import Knobs
 
-__all__ = ["ALERTS_PER_DAY", "LATEST", "TIME_TO_RESOLVE", "build"]
+__all__ = ["ALERTS_PER_DAY", "LATEST", "RECOVERY_ACTIONS", "TIME_TO_RESOLVE", "build"]
 
 # Grafana's alerting view names the Alertmanager datasource by UID: the variable's value.
 ALERTMANAGER = ds.ref(ds.ALERTMANAGER).uid
@@ -52,6 +52,15 @@ FROM alert_history
 WHERE $__timeFilter(starts_at) AND service = '$service'
 ORDER BY starts_at DESC, fingerprint, received_at DESC
 LIMIT 50"""
+
+# Every decision of the recovery runner (alertmanager/recovery), with the alert it was about.
+RECOVERY_ACTIONS = """\
+SELECT at AS time, alertname, target, procedure, decision, detail,
+       seconds, starts_at AS alert_started
+FROM recovery_actions
+WHERE $__timeFilter(at) AND service = '$service'
+ORDER BY at DESC, id DESC
+LIMIT 100"""
 
 
 def build(knobs: Knobs) -> db.Dashboard:
@@ -122,6 +131,17 @@ def build(knobs: Knobs) -> db.Dashboard:
                 ("dashboard_url", "Open the dashboard", "${__value.raw}"),
             ],
             height=12,
+        )
+    )
+    dash = dash.with_panel(
+        p.table_panel(
+            "Recovery decisions",
+            "What the recovery runner decided for each alert with a procedure: acted, dry run, "
+            "skipped by a guard rail (allow-list, precondition, rate limit), verified (seconds: "
+            "from the alert's start to its resolution), failed or escalated (docs/recovery.md).",
+            "none",
+            [p.sql(RECOVERY_ACTIONS)],
+            height=10,
         )
     )
     return dash

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 SERVICE = "signalpost-example"
 # The history receiver's own migration: the table the panels read is the one it writes.
 MIGRATIONS = Path(__file__).resolve().parents[2] / "alertmanager" / "history" / "migrations"
-DDL = (MIGRATIONS / "0001_alert_history.sql").read_text()
+DDL = "\n".join(path.read_text() for path in sorted(MIGRATIONS.glob("*.sql")))
 SQL = queries("grafana-postgresql-datasource")
 
 
@@ -73,6 +73,16 @@ def dsn() -> Iterator[str]:
                     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     rows,
                 )
+                # The recovery runner's decisions about the first JobStuck alert.
+                cursor.executemany(
+                    "INSERT INTO recovery_actions (fingerprint, alertname, service, starts_at,"
+                    " labels, rule, procedure, target, decision, detail, seconds)"
+                    " VALUES ('JobStuck-0', 'JobStuck', %s, now() - interval '2 hours', '{}',"
+                    " 'stuck-jobs', 'cancel_stuck_jobs', 'service=x', %s, %s, %s)",
+                    [(SERVICE, "acted", "cancelled 1 run", 2.5),
+                     (SERVICE, "verified", "resolved", 41.0),
+                     ("another-service", "skipped", "rate limit per target", None)],
+                )
         yield dsn
     finally:
         with psycopg.connect(server.conninfo, autocommit=True) as admin:
@@ -97,6 +107,7 @@ def test_the_alerts_dashboard_has_its_history_queries() -> None:
         "Alerts per day by name and severity",
         "Time to resolve",
         "Latest 50 alerts",
+        "Recovery decisions",
     }
 
 
@@ -116,3 +127,5 @@ def test_history_query_runs_and_returns_rows(dsn: str, query) -> None:
     if query.panel == "Latest 50 alerts":
         assert "runbook_url" in columns
         assert len(rows) == 6  # one row per alert, its latest notification
+    if query.panel == "Recovery decisions":  # this service's decisions, latest first
+        assert [(row[4], row[6]) for row in rows] == [("verified", 41.0), ("acted", 2.5)]

@@ -78,6 +78,18 @@ async def hang(ctx: dict[str, Any], key: str) -> str:
     return "woke"
 
 
+async def hang_once(ctx: dict[str, Any], key: str) -> int:
+    """Hang (no progress) on the first run of ``key`` until cancelled; succeed on the next:
+    a stuck job that a retry cures."""
+    pool: ArqRedis = ctx["redis"]
+    count = int(await pool.incr(f"{key}:count"))
+    if count == 1:
+        await pool.set(f"{key}:started", repr(time.time()))
+        await asyncio.sleep(120)
+    current_run().progress(1, 1)
+    return count
+
+
 async def leak(ctx: dict[str, Any], password: str, notes: list[str]) -> None:
     """Fail with secrets in the arguments and in the error message."""
     current_run().add_context(api_key=password)
@@ -99,7 +111,7 @@ if _path:
 class WorkerSettings:
     redis_settings = RedisSettings.from_dsn(BROKER)
     functions = signalpost.arq.monitored_functions(
-        [slow, add, flaky, hang, leak], policies={"flaky": FLAKY_POLICY}, publish_interval=0.2
+        [slow, add, flaky, hang, hang_once, leak], policies={"flaky": FLAKY_POLICY}, publish_interval=0.2
     )
     queue_name = os.environ.get("ARQ_TEST_QUEUE", "arq:queue")
     allow_abort_jobs = True

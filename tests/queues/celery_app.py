@@ -166,3 +166,29 @@ def _child_telemetry(**_: Any) -> None:
         logger = logging.getLogger("signalpost")
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
+
+
+@app.task(name="tests.hang_once")
+def hang_once(key: str) -> int:
+    """Hang (no progress) on the first run of ``key`` until cancelled; succeed on the next:
+    a stuck job that a retry cures."""
+    client = _redis()
+    count = cast(int, client.incr(f"{key}:count"))
+    if count == 1:
+        client.set(f"{key}:started", time.time())
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+    current_run().progress(1, 1)
+    return count
+
+
+@app.task(name="tests.db_write")
+def db_write(conninfo: str, key: str) -> str:
+    """Write ``key`` to the ``writes`` table: fails with a transient error (psycopg's
+    OperationalError) while the database is down."""
+    import psycopg
+
+    with psycopg.connect(conninfo, connect_timeout=2) as conn:
+        conn.execute("INSERT INTO writes (key) VALUES (%s)", (key,))
+    return key

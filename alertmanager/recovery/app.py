@@ -1,0 +1,88 @@
+"""The runner's ASGI app: ``POST /alerts`` takes Alertmanager's webhook notifications.
+
+Answers 200 with the decisions recorded; 400 for a body that is not a notification; 503 while
+the database is unavailable (Alertmanager retries, and nothing runs without a record).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+from psycopg_pool import AsyncConnectionPool
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from alertmanager.history.app import MAX_BODY
+from alertmanager.history.payload import PayloadError, parse_payload
+from alertmanager.recovery.amclient import AlertmanagerClient
+from alertmanager.recovery.audit import Audit, StoreUnavailable
+from alertmanager.recovery.config import RecoveryConfig
+from alertmanager.recovery.procedure import Procedure
+from alertmanager.recovery.runner import Runner
+
+__all__ = ["create_app"]
+
+
+def create_app(
+    conninfo: str,
+    config: RecoveryConfig,
+    procedures: Mapping[str, Procedure],
+    alertmanager_url: str,
+    *,
+    pool_timeout: float = 5.0,
+) -> Starlette:
+    """Build the runner for the alert-history database at ``conninfo``.
+
+    Args:
+        conninfo: The alert-history database (migrated: ``recovery_actions`` is migration 3).
+        config: Rules, limits and switches (:func:`~.config.load_config`).
+        procedures: The procedures offered, by name; ``config.allow`` decides which may run.
+        alertmanager_url: Alertmanager's base URL: verifications ask it, escalations go there.
+        pool_timeout: Seconds to wait for a database connection before answering 503.
+    """
+    pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+        conninfo, open=False, min_size=1, max_size=4, timeout=pool_timeout,
+        check=AsyncConnectionPool.check_connection,
+        kwargs={"connect_timeout": max(1, int(pool_timeout))},
+    )
+    audit = Audit(pool)
+    runner = Runner(config, procedures, audit, AlertmanagerClient(alertmanager_url))
+
+    async def receive(request: Request) -> JSONResponse:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return JSONResponse({"error": "body too large"}, status_code=400)
+        try:
+            alerts = parse_payload(body)
+        except PayloadError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        try:
+            decisions = await runner.handle(alerts)
+        except StoreUnavailable:
+            return JSONResponse({"error": "database unavailable, retry"}, status_code=503,
+                                headers={"Retry-After": "10"})
+        return JSONResponse({"decisions": [
+            {"decision": d.decision, "detail": d.detail} for d in decisions
+        ]})
+
+    async def ready(request: Request) -> JSONResponse:
+        return JSONResponse({"ready": True})
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await audit.open()
+        try:
+            async with anyio.create_task_group() as tasks:
+                runner.start(tasks)
+                yield
+                tasks.cancel_scope.cancel()
+        finally:
+            await audit.close()
+
+    return Starlette(routes=[Route("/alerts", receive, methods=["POST"]),
+                             Route("/-/ready", ready)], lifespan=lifespan)
