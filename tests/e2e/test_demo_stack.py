@@ -524,7 +524,8 @@ def test_every_dashboard_query_runs_on_live_data(stack: Stack) -> None:
         "prometheus-longterm-daily": stack.daily_url,
     }
     pending = {q.where + " " + q.target["refId"]: q for q in queries("prometheus")}
-    deadline = time.monotonic() + 90
+    # Some panels show rare events (retries come from the traffic's random transient errors).
+    deadline = time.monotonic() + 240
     while True:
         for key, query in list(pending.items()):
             for service in services:

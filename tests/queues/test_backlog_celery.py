@@ -92,10 +92,12 @@ def test_backlog_while_no_worker_consumes_then_the_waits_once_one_does(
     worker = Worker("wb", QUEUE, {"SIGNALPOST_TEST_BROKER": url,
                                    "PROMETHEUS_MULTIPROC_DIR": str(multiproc)}, directory)
     try:
-        assert [r.get(timeout=60)[0] for r in results] == [1, 2, 3]
+        # Ready first (a prefork worker boots slowly on a busy machine), then the results.
+        worker.wait_ready(app, timeout=120)
+        assert [r.get(timeout=120)[0] for r in results] == [1, 2, 3]
         # A retry through the broker (2 s back-off): its message waits from its ETA on.
         flaky_task = app.send_task("tests.flaky", ("backlog-flaky", 1), queue=QUEUE)
-        assert flaky_task.get(timeout=60) == 2
+        assert flaky_task.get(timeout=120) == 2
     finally:
         worker.stop()
     served = resolve_registry(environ={"PROMETHEUS_MULTIPROC_DIR": str(multiproc)})
