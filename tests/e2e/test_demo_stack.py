@@ -524,9 +524,10 @@ def test_every_dashboard_query_runs_on_live_data(stack: Stack) -> None:
         "prometheus-longterm-daily": stack.daily_url,
     }
     pending = {q.where + " " + q.target["refId"]: q for q in queries("prometheus")}
-    # Retries are rare in the demo's traffic: transient errors make some, so that the retry
-    # panels have data whatever the traffic did so far.
+    # Retries and 5xx are rare in the demo's traffic: transient errors and an error burst make
+    # some, so that their panels have data whatever the traffic and earlier tests did.
     _fault(stack, "transient_errors", True)
+    _fault(stack, "error_burst", True)
     try:
         deadline = time.monotonic() + 240
         while True:
@@ -547,5 +548,6 @@ def test_every_dashboard_query_runs_on_live_data(stack: Stack) -> None:
                 break
             time.sleep(2)
     finally:
+        _fault(stack, "error_burst", False)
         _fault(stack, "transient_errors", False)
     assert missing == []
