@@ -191,10 +191,13 @@ def _until(what: str, check: Callable[[], Any], timeout: float = 90.0) -> Any:
 def _fault(stack: Stack, name: str, enabled: bool) -> None:
     # After the database test the API's pool reconnects within a minute: until then, 500.
     def put() -> httpx.Response | None:
-        response = httpx.put(f"{stack.api_url}/faults/{name}", params={"enabled": enabled})
+        try:
+            response = httpx.put(f"{stack.api_url}/faults/{name}", params={"enabled": enabled})
+        except httpx.HTTPError:
+            return None  # a request that waited on the reconnecting pool
         return response if response.status_code == 200 else None
 
-    _until(f"fault {name} switched", put)
+    _until(f"fault {name} switched", put, timeout=180.0)
 
 
 def _history(stack: Stack, alertname: str) -> list[tuple[str, str, str]]:
