@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from prometheus.catalog import SYMPTOM_FAMILY, Alert, Family, Severity
 from prometheus.knobs import Knobs
 from prometheus.lookup import JOB_TYPE, lookup_annotations
 
-__all__ = ["Dashboard", "alert_rule", "symptom_job"]
+__all__ = ["Dashboard", "ServiceAlert", "alert_rule", "service_alerts", "symptom_job"]
 
 Rule = dict[str, Any]
 
@@ -92,3 +92,63 @@ def alert_rule(
     job = JOB_TYPE in dashboard_vars or JOB_TYPE in (labels or {})
     rule["annotations"].update(lookup_annotations(knobs, name, job=job))
     return rule
+
+
+class ServiceAlert(Protocol):
+    """:func:`alert_rule` with the knobs, dashboard and default severity of one family bound."""
+
+    def __call__(
+        self,
+        name: Alert,
+        *,
+        expr: str,
+        for_: str,
+        summary: str,
+        description: str,
+        severity: Severity | None = None,
+        labels: dict[str, str] | None = None,
+        keep_firing_for: str | None = None,
+    ) -> Rule: ...
+
+
+def service_alerts(
+    knobs: Knobs,
+    dashboard: str,
+    dashboard_vars: tuple[str, ...] = (),
+    severity: Severity = Severity.WARNING,
+) -> ServiceAlert:
+    """The alert builder of one family of per-service alerts.
+
+    Each summary is prefixed with the service (``{{ $labels.<service_label> }}: ``), each
+    alert links to ``dashboard`` with ``dashboard_vars``, and has ``severity`` unless the call
+    names another.
+    """
+    prefix = f"{{{{ $labels.{knobs.service_label} }}}}: "
+    default_severity = severity
+
+    def build(
+        name: Alert,
+        *,
+        expr: str,
+        for_: str,
+        summary: str,
+        description: str,
+        severity: Severity | None = None,
+        labels: dict[str, str] | None = None,
+        keep_firing_for: str | None = None,
+    ) -> Rule:
+        return alert_rule(
+            knobs,
+            name,
+            severity=severity or default_severity,
+            expr=expr,
+            for_=for_,
+            summary=prefix + summary,
+            description=description,
+            dashboard=dashboard,
+            dashboard_vars=dashboard_vars,
+            labels=labels,
+            keep_firing_for=keep_firing_for,
+        )
+
+    return build
