@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from prometheus.alerting import Dashboard, alert_rule
+from prometheus.alerting import Dashboard, ServiceAlert, service_alerts
 from prometheus.catalog import Alert, Severity
-from prometheus.knobs import Knobs, seconds
-from prometheus.promql import by, eq, matcher_regex, ne, no_match, num, selector
+from prometheus.job_alerts import job_type_thresholds
+from prometheus.knobs import Knobs
+from prometheus.promql import by, ne, selector
 from prometheus.recording_rules import JOB_TYPE
 from signalpost.instrumentation.jobs.backlog import UNSCANNED
 from signalpost.instrumentation.semconv import jobs, prometheus_label
@@ -28,32 +29,30 @@ JOB_QUEUE = prometheus_label(jobs.JOB_QUEUE)
 IN_QUEUE = f"{{{{ if $labels.{JOB_QUEUE} }}}} in queue '{{{{ $labels.{JOB_QUEUE} }}}}'{{{{ end }}}}"
 
 
+def _jobs_alert(k: Knobs) -> ServiceAlert:
+    return service_alerts(k, Dashboard.JOBS, (JOB_TYPE,))
+
+
 def _waiting_too_long(k: Knobs) -> list[Rule]:
     svc = k.service_label
     sel = k.selector
     labels = (svc, JOB_TYPE, JOB_QUEUE)
     age = jobs.OLDEST_WAITING_AGE.name
-    own = {jt: t.max_wait for jt, t in k.job_types.items() if t.max_wait}
-    parts = [
-        f"max {by(labels)} ({selector(age, *sel, eq(JOB_TYPE, jt))}) > {num(seconds(limit))}"
-        for jt, limit in own.items()
-    ]
-    others = no_match(JOB_TYPE, matcher_regex([*own, UNSCANNED]))
-    default = k.alerts.job_waiting_too_long.max_wait
-    parts.append(f"max {by(labels)} ({selector(age, *sel, others)}) > {num(seconds(default))}")
-    return [alert_rule(
-        k,
+    expr = job_type_thresholds(
+        {jt: t.max_wait for jt, t in k.job_types.items() if t.max_wait},
+        k.alerts.job_waiting_too_long.max_wait,
+        lambda matchers, limit: f"max {by(labels)} ({selector(age, *sel, *matchers)}) > {limit}",
+        skip=(UNSCANNED,),
+    )
+    return [_jobs_alert(k)(
         Alert.JOB_WAITING_TOO_LONG,
-        severity=Severity.WARNING,
         for_=k.alerts.job_waiting_too_long.for_,
-        expr=" or ".join(parts),
-        summary=f"{{{{ $labels.{svc} }}}}: {{{{ $labels.{JOB_TYPE} }}}} jobs wait too long",
+        expr=expr,
+        summary=f"{{{{ $labels.{JOB_TYPE} }}}} jobs wait too long",
         description=(
             f"The oldest {{{{ $labels.{JOB_TYPE} }}}} job waiting{IN_QUEUE} has waited "
             "{{ $value | humanizeDuration }} for a run to start."
         ),
-        dashboard=Dashboard.JOBS,
-        dashboard_vars=(JOB_TYPE,),
     )]
 
 
@@ -68,22 +67,18 @@ def _growing(k: Knobs) -> list[Rule]:
     completing = (
         f"sum {by((svc, JOB_TYPE))} (increase({finished}[{g.window}])) > 0"
     )
-    return [alert_rule(
-        k,
+    return [_jobs_alert(k)(
         Alert.JOB_BACKLOG_GROWING,
-        severity=Severity.WARNING,
         for_=g.for_,
         expr=f"({grew}) and on ({svc}, {JOB_TYPE}) ({completing})",
         summary=(
-            f"{{{{ $labels.{svc} }}}}: {{{{ $labels.{JOB_TYPE} }}}} backlog keeps growing"
+            f"{{{{ $labels.{JOB_TYPE} }}}} backlog keeps growing"
         ),
         description=(
             f"{{{{ $labels.{JOB_TYPE} }}}} jobs waiting{IN_QUEUE} grew by "
             f"{{{{ $value | humanize }}}} over the last {g.window}, for {g.for_}, while "
             "runs of the type kept finishing: the workers cannot keep up."
         ),
-        dashboard=Dashboard.JOBS,
-        dashboard_vars=(JOB_TYPE,),
     )]
 
 
@@ -101,21 +96,18 @@ def _stalled(k: Knobs) -> list[Rule]:
         f"sum {by(per_type)} (increase({m}[{s.window}])) > 0" for m in (started, attempts)
     )
     # Work waits and nothing runs it: a job type's hard outage, which pages (paging policy).
-    return [alert_rule(
-        k,
+    return [_jobs_alert(k)(
         Alert.JOB_QUEUE_STALLED,
         severity=Severity.CRITICAL,
         for_=s.for_,
         expr=f"max {by(labels)} ({waiting}) > 0 unless on ({svc}, {JOB_TYPE}) ({consumed})",
         summary=(
-            f"{{{{ $labels.{svc} }}}}: {{{{ $labels.{JOB_TYPE} }}}} jobs wait and none runs"
+            f"{{{{ $labels.{JOB_TYPE} }}}} jobs wait and none runs"
         ),
         description=(
             f"{{{{ $value | humanize }}}} {{{{ $labels.{JOB_TYPE} }}}} jobs wait{IN_QUEUE} and "
             f"no run of the type has started for {s.window}: no worker consumes them."
         ),
-        dashboard=Dashboard.JOBS,
-        dashboard_vars=(JOB_TYPE,),
     )]
 
 
