@@ -15,9 +15,11 @@ from prometheus.rulefiles import group_names
 from signalpost.instrumentation.semconv import MetricSpec
 
 __all__ = [
+    "ALERT_RULES",
     "TEST_KNOBS",
     "Expect",
     "TestCase",
+    "alert_group",
     "alert_test",
     "bucket_series",
     "expr_test",
@@ -27,6 +29,9 @@ __all__ = [
 ]
 
 TestCase = dict[str, Any]
+
+ALERT_RULES = ("recording.rules.yml", "alerts.rules.yml")
+"""The rule files the alert tests load: the alerts and the recordings they read."""
 
 TEST_KNOBS = Path(__file__).with_name("tests") / "knobs.yaml"
 """The knobs the unit tests' rules are generated with (hand-written)."""
@@ -106,6 +111,13 @@ class Expect:
                 ),
             },
         }
+
+
+def alert_group(
+    inputs: list[dict[str, str]], alerts: list[dict[str, Any]], interval: str = "1m"
+) -> dict[str, Any]:
+    """One test group: input series at ``interval`` (1m unless given) and alert checks."""
+    return {"interval": interval, "input_series": inputs, "alert_rule_test": alerts}
 
 
 def alert_test(at: str, name: Alert, *expected: dict[str, Any]) -> dict[str, Any]:

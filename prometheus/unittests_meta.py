@@ -17,8 +17,8 @@ from prometheus import selfmetrics as m
 from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
-from prometheus.testdata import alert_test, rules_under_test, series
-from prometheus.unittests_meta_bursts import FAST_GROUP, Case, MetaCases, bursts, daily, group
+from prometheus.testdata import alert_group, alert_test, rules_under_test, series
+from prometheus.unittests_meta_bursts import FAST_GROUP, Case, MetaCases, bursts, daily
 
 __all__ = ["meta_test_files"]
 
@@ -87,7 +87,7 @@ def _per_minute(t: MetaCases) -> list[Case]:
     one_m = "1m"
     return [
         # Healthy stack: nothing fires (a long-term store has no Alertmanager, on purpose).
-        group(
+        alert_group(
             [
                 series(failures, fast, "0x40"),
                 series(interval, fast, "30x40"),
@@ -116,7 +116,7 @@ def _per_minute(t: MetaCases) -> list[Case]:
         # Broken stack: a group failing every evaluation then no longer evaluated after 20m,
         # notifications failing every minute, no Alertmanager, failed reloads, Tempo down,
         # the Collector's Loki exporter failing 100 log records a minute.
-        group(
+        alert_group(
             [
                 series(failures, fast, "0+2x20 40x20"),
                 series(interval, fast, "30x40"),
@@ -155,8 +155,10 @@ def _per_minute(t: MetaCases) -> list[Case]:
             ],
             one_m,
         ),
-        group([], [alert_test("0m", A.WATCHDOG, watchdog), alert_test("1h", A.WATCHDOG, watchdog)],
-               one_m),
+        alert_group(
+            [], [alert_test("0m", A.WATCHDOG, watchdog), alert_test("1h", A.WATCHDOG, watchdog)],
+            one_m,
+        ),
     ]
 
 

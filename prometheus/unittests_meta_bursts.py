@@ -10,18 +10,14 @@ from prometheus.alerting import Dashboard as D
 from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
-from prometheus.testdata import Expect, alert_test, series
+from prometheus.testdata import Expect, alert_group, alert_test, series
 
-__all__ = ["FAST_GROUP", "Case", "MetaCases", "bursts", "daily", "group"]
+__all__ = ["FAST_GROUP", "Case", "MetaCases", "bursts", "daily"]
 
 Case = dict[str, Any]
 HOURLY_GROUP = "rules/rollup-1h.rules.yml;signalpost.rollup.1h"
 DAILY_GROUP = "rules/rollup-1d.rules.yml;signalpost.rollup.1d"
 FAST_GROUP = "rules/alerts.rules.yml;signalpost.jobs"
-
-
-def group(inputs: list[dict[str, str]], alerts: list[Case], interval: str) -> Case:
-    return {"interval": interval, "input_series": inputs, "alert_rule_test": alerts}
 
 
 def _hourly(value_per_hour: list[int], step_per_hour: int = 12) -> str:
@@ -101,7 +97,7 @@ def bursts(t: MetaCases) -> list[Case]:
     five = "5m"
     return [
         # A roll-up group failing at each hourly run for six hours, and skipping one run.
-        group(
+        alert_group(
             [
                 series(m.PROMETHEUS_RULE_EVALUATION_FAILURES, hourly, six_failed_hours),
                 series(m.PROMETHEUS_RULE_GROUP_ITERATIONS_MISSED, hourly, _hourly([0, 0, 1, 1])),
@@ -120,7 +116,7 @@ def bursts(t: MetaCases) -> list[Case]:
             five,
         ),
         # An hourly group evaluated on time for three hours, then no more.
-        group(
+        alert_group(
             [
                 series(
                     m.PROMETHEUS_RULE_GROUP_LAST_EVALUATION, hourly,
@@ -137,7 +133,7 @@ def bursts(t: MetaCases) -> list[Case]:
         ),
         # Remote write: the hourly store rejects each hourly send for six hours; sends to it
         # stop after three hours; the daily store, sent to once a day, is never behind.
-        group(
+        alert_group(
             [
                 series(
                     m.PROMETHEUS_REMOTE_SAMPLES_FAILED, {**prom, **remote_1h},
@@ -162,7 +158,7 @@ def bursts(t: MetaCases) -> list[Case]:
             five,
         ),
         # The SMTP relay refuses the hourly re-send of a page for three hours.
-        group(
+        alert_group(
             [
                 series(m.ALERTMANAGER_NOTIFICATIONS_FAILED, {**am, **email},
                        _hourly([0, 1, 2, 3, 3, 3, 3])),
@@ -193,7 +189,7 @@ def daily(t: MetaCases) -> list[Case]:
 
     return [
         # A daily roll-up failing at two daily runs: firing throughout the day between them.
-        group(
+        alert_group(
             [
                 series(
                     m.PROMETHEUS_RULE_EVALUATION_FAILURES, daily,
