@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from prometheus.catalog import SYMPTOM_FAMILY, Alert, Family, Severity
 from prometheus.knobs import Knobs
 from prometheus.lookup import JOB_TYPE, lookup_annotations
 
-__all__ = ["Dashboard", "ServiceAlert", "alert_rule", "service_alerts", "symptom_job"]
+__all__ = ["Dashboard", "ServiceAlerts", "alert_rule", "symptom_job"]
 
 Rule = dict[str, Any]
 
@@ -94,8 +95,19 @@ def alert_rule(
     return rule
 
 
-class ServiceAlert(Protocol):
-    """:func:`alert_rule` with the knobs, dashboard and default severity of one family bound."""
+@dataclass(frozen=True)
+class ServiceAlerts:
+    """The alert builder of one family of per-service alerts.
+
+    Each summary is prefixed with the service (``{{ $labels.<service_label> }}: ``), each
+    alert links to ``dashboard`` with ``dashboard_vars``, and has ``severity`` unless the call
+    names another.
+    """
+
+    knobs: Knobs
+    dashboard: str
+    dashboard_vars: tuple[str, ...] = ()
+    severity: Severity = Severity.WARNING
 
     def __call__(
         self,
@@ -108,47 +120,18 @@ class ServiceAlert(Protocol):
         severity: Severity | None = None,
         labels: dict[str, str] | None = None,
         keep_firing_for: str | None = None,
-    ) -> Rule: ...
-
-
-def service_alerts(
-    knobs: Knobs,
-    dashboard: str,
-    dashboard_vars: tuple[str, ...] = (),
-    severity: Severity = Severity.WARNING,
-) -> ServiceAlert:
-    """The alert builder of one family of per-service alerts.
-
-    Each summary is prefixed with the service (``{{ $labels.<service_label> }}: ``), each
-    alert links to ``dashboard`` with ``dashboard_vars``, and has ``severity`` unless the call
-    names another.
-    """
-    prefix = f"{{{{ $labels.{knobs.service_label} }}}}: "
-    default_severity = severity
-
-    def build(
-        name: Alert,
-        *,
-        expr: str,
-        for_: str,
-        summary: str,
-        description: str,
-        severity: Severity | None = None,
-        labels: dict[str, str] | None = None,
-        keep_firing_for: str | None = None,
     ) -> Rule:
+        """One alert of the family: :func:`alert_rule` with the family's settings."""
         return alert_rule(
-            knobs,
+            self.knobs,
             name,
-            severity=severity or default_severity,
+            severity=severity or self.severity,
             expr=expr,
             for_=for_,
-            summary=prefix + summary,
+            summary=f"{{{{ $labels.{self.knobs.service_label} }}}}: {summary}",
             description=description,
-            dashboard=dashboard,
-            dashboard_vars=dashboard_vars,
+            dashboard=self.dashboard,
+            dashboard_vars=self.dashboard_vars,
             labels=labels,
             keep_firing_for=keep_firing_for,
         )
-
-    return build

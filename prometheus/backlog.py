@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from prometheus.alerting import Dashboard, ServiceAlert, service_alerts
+from prometheus.alerting import Dashboard, ServiceAlerts
 from prometheus.catalog import Alert, Severity
 from prometheus.job_alerts import job_type_thresholds
 from prometheus.knobs import Knobs
@@ -29,8 +29,8 @@ JOB_QUEUE = prometheus_label(jobs.JOB_QUEUE)
 IN_QUEUE = f"{{{{ if $labels.{JOB_QUEUE} }}}} in queue '{{{{ $labels.{JOB_QUEUE} }}}}'{{{{ end }}}}"
 
 
-def _jobs_alert(k: Knobs) -> ServiceAlert:
-    return service_alerts(k, Dashboard.JOBS, (JOB_TYPE,))
+def _jobs_alert(k: Knobs) -> ServiceAlerts:
+    return ServiceAlerts(k, Dashboard.JOBS, (JOB_TYPE,))
 
 
 def _waiting_too_long(k: Knobs) -> list[Rule]:

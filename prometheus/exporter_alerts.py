@@ -11,7 +11,7 @@ from typing import Any
 
 from prometheus import exporter_metrics as x
 from prometheus import selfmetrics as m
-from prometheus.alerting import Dashboard, service_alerts
+from prometheus.alerting import Dashboard, ServiceAlerts
 from prometheus.catalog import Alert
 from prometheus.exporter_knobs import ExporterKnobs
 from prometheus.knobs import Knobs, seconds
@@ -34,7 +34,7 @@ def _sel(k: Knobs, metric: str, job: str, *matchers: str) -> str:
 def _down(k: Knobs) -> list[Rule]:
     svc, e = k.service_label, k.exporters.exporter_down
     up = selector(m.UP, *k.selector, exporters_up(k))
-    warn = service_alerts(k, Dashboard.HEALTH)
+    warn = ServiceAlerts(k, Dashboard.HEALTH)
     return [
         warn(
             Alert.EXPORTER_DOWN,
@@ -66,7 +66,7 @@ def _node(k: Knobs) -> list[Rule]:
     stall = f"max {by(host)} (rate({_sel(k, x.NODE_PSI_MEMORY_WAITING, x.NODE_JOB)}[5m]))"
     cores = f"count {by(host)} ({_sel(k, x.NODE_CPU, x.NODE_JOB, eq('mode', 'idle'))})"
     where = "{{ $labels.mountpoint }} on {{ $labels.instance }}"
-    warn = service_alerts(k, Dashboard.HOST, ("instance",))
+    warn = ServiceAlerts(k, Dashboard.HOST, ("instance",))
     return [
         warn(
             Alert.NODE_FILESYSTEM_WILL_FILL,
@@ -135,7 +135,7 @@ def _postgres(k: Knobs) -> list[Rule]:
     hit = f"sum {by(db)} (rate({_sel(k, x.PG_BLKS_HIT, pg)}[{ch.window}]))"
     read = f"sum {by(db)} (rate({_sel(k, x.PG_BLKS_READ, pg)}[{ch.window}]))"
     on = "{{ $labels.instance }}"
-    warn = service_alerts(k, Dashboard.POSTGRES, ("instance",))
+    warn = ServiceAlerts(k, Dashboard.POSTGRES, ("instance",))
     return [
         warn(
             Alert.POSTGRES_CONNECTIONS_NEAR_LIMIT,

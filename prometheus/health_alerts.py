@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from prometheus import recording as r
-from prometheus.alerting import Dashboard, Rule, service_alerts
+from prometheus.alerting import Dashboard, Rule, ServiceAlerts
 from prometheus.catalog import Alert, Severity
 from prometheus.inhibition import symptom_lag
 from prometheus.knobs import Knobs
 from prometheus.promql import by, eq, match, matcher_regex, no_match, num, selector
-from prometheus.recording_rules import (
-    CHECK_KIND,
-    CHECK_NAME,
-    DB_OPERATION,
-    HEALTH_STATUS,
-)
+from prometheus.recording_rules import CHECK_KIND, CHECK_NAME, DB_OPERATION, HEALTH_STATUS
 from signalpost.instrumentation.health.result import Status
 
 __all__ = ["health_alerts"]
@@ -35,7 +30,7 @@ def health_alerts(k: Knobs) -> list[Rule]:
     db_ops = (svc, DB_OPERATION)
     ds = a.database_slow
     q = num(ds.quantile)
-    warn = service_alerts(k, Dashboard.HEALTH)
+    warn = ServiceAlerts(k, Dashboard.HEALTH)
     return [
         warn(
             Alert.HEALTH_CHECK_FAILING,

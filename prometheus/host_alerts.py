@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from prometheus import selfmetrics as m
-from prometheus.alerting import Dashboard, Rule, service_alerts
+from prometheus.alerting import Dashboard, Rule, ServiceAlerts
 from prometheus.catalog import Alert
 from prometheus.exporter_metrics import NODE_JOB
 from prometheus.knobs import Knobs
@@ -26,7 +26,7 @@ def host_alerts(k: Knobs) -> list[Rule]:
     # Services whose host node_exporter watches get the Node* alerts; these stay for the rest.
     node_up = selector(m.UP, *k.selector, eq("job", NODE_JOB))
     fallback = f" unless on ({svc}) ({node_up} == 1)" if k.exporters.targets(NODE_JOB) else ""
-    warn = service_alerts(k, Dashboard.HEALTH)
+    warn = ServiceAlerts(k, Dashboard.HEALTH)
     return [
         warn(
             Alert.DISK_WILL_FILL_IN_24H,

@@ -7,9 +7,7 @@ from prometheus.alerting import Dashboard, Rule, alert_rule
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
 from prometheus.promql import by, num, selector
-from prometheus.recording_rules import (
-    ROUTE,
-)
+from prometheus.recording_rules import ROUTE
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import errors, prometheus_label
 

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from prometheus.alerting import Dashboard, Rule, service_alerts
+from prometheus.alerting import Dashboard, Rule, ServiceAlerts
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs, seconds
 from prometheus.promql import by, eq, match, matcher_regex, no_match, num, selector
-from prometheus.recording_rules import (
-    JOB_STATUS,
-    JOB_TYPE,
-    Source,
-)
+from prometheus.recording_rules import JOB_STATUS, JOB_TYPE, Source
 from signalpost.instrumentation.jobs.state import JobState
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import jobs, prometheus_label
@@ -62,7 +58,7 @@ def job_alerts(k: Knobs) -> list[Rule]:
     no_slo = (no_match(JOB_TYPE, matcher_regex(slo_types)),) if slo_types else ()
     ended_unguarded = src.count(jl, finished, *no_slo)
     bad_unguarded = src.count(jl, finished, match(JOB_STATUS, failed), *no_slo)
-    warn = service_alerts(k, Dashboard.JOBS, (JOB_TYPE,))
+    warn = ServiceAlerts(k, Dashboard.JOBS, (JOB_TYPE,))
     rules: list[Rule] = [
         warn(
             Alert.JOB_FAILED,

@@ -17,12 +17,7 @@ from prometheus.exporter_unittests import exporter_test_file
 from prometheus.knobs import load_knobs
 from prometheus.rulefiles import rule_files
 from prometheus.scenarios import scenario_files
-from prometheus.testdata import (
-    ALERT_RULES,
-    TEST_KNOBS,
-    Expect,
-    rules_under_test,
-)
+from prometheus.testdata import ALERT_RULES, TEST_KNOBS, Expect, rules_under_test
 from prometheus.unittests_availability import availability_tests
 from prometheus.unittests_backlog import backlog_tests
 from prometheus.unittests_breaker import breaker_test_files

@@ -9,12 +9,7 @@ from prometheus.alerting import Dashboard as D
 from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
-from prometheus.testdata import (
-    Expect,
-    alert_group,
-    alert_test,
-    series,
-)
+from prometheus.testdata import Expect, alert_group, alert_test, series
 
 __all__ = ["availability_tests", "service_down"]
 

@@ -8,12 +8,7 @@ from prometheus.alerting import Dashboard as D
 from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
-from prometheus.testdata import (
-    Expect,
-    alert_group,
-    alert_test,
-    series,
-)
+from prometheus.testdata import Expect, alert_group, alert_test, series
 from signalpost.instrumentation.semconv import jobs
 
 __all__ = ["job_tests", "not_succeeded_tests"]
