@@ -22,6 +22,7 @@ __all__ = [
     "alert_group",
     "alert_test",
     "bucket_series",
+    "expr_group",
     "expr_test",
     "labels_text",
     "rules_under_test",
@@ -123,6 +124,13 @@ def alert_group(
 def alert_test(at: str, name: Alert, *expected: dict[str, Any]) -> dict[str, Any]:
     """One ``alert_rule_tests`` entry; no ``expected`` asserts the alert is not firing."""
     return {"eval_time": at, "alertname": str(name), "exp_alerts": list(expected)}
+
+
+def expr_group(
+    inputs: list[dict[str, str]], tests: list[dict[str, Any]], interval: str = "1m"
+) -> dict[str, Any]:
+    """One test group: input series at ``interval`` (1m unless given) and PromQL checks."""
+    return {"interval": interval, "input_series": inputs, "promql_expr_test": tests}
 
 
 def expr_test(at: str, expr: str, *samples: tuple[str, float]) -> dict[str, Any]:
