@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from grafana_foundation_sdk.builders import dashboard as db
-from grafana_foundation_sdk.builders import timeseries
 from grafana_foundation_sdk.models.dashboard import (
     DashboardLinkType,
     VariableRefresh,
@@ -13,7 +10,6 @@ from grafana_foundation_sdk.models.dashboard import (
 )
 
 from grafana import datasources as ds
-from grafana import panels as p
 from grafana import queries as q
 from prometheus.alerting import Dashboard as Uid
 from prometheus.catalog import Alert
@@ -23,7 +19,6 @@ __all__ = [
     "GENERATED_TAG",
     "TAG",
     "Uid",
-    "alert_threshold_panel",
     "dashboard_url",
     "instance_variable",
     "label_variable",
@@ -40,40 +35,6 @@ or delete in an output directory it shares with other dashboards."""
 def runbook(knobs: Knobs, alert: Alert) -> tuple[str, str]:
     """A (title, URL) link to an alert's runbook, as the alert's ``runbook_url`` names it."""
     return (f"Runbook: {alert}", f"{knobs.urls.runbooks.rstrip('/')}/{alert}.md")
-
-
-def alert_threshold_panel(
-    knobs: Knobs,
-    alert: Alert,
-    title: str,
-    description: str,
-    unit: str,
-    targets: Sequence[p.Target],
-    *,
-    threshold: float,
-    bad_below: bool = False,
-    min_value: float | None = None,
-    max_value: float | None = None,
-    span: int = 12,
-) -> timeseries.Panel:
-    """A time series against the threshold of ``alert``, with a link to its runbook.
-
-    The threshold is drawn as a dashed line; values above it are red (below it with
-    ``bad_below``: a share of free space, a hit ratio).
-    """
-    base, beyond = (p.RED, p.GREEN) if bad_below else (p.GREEN, p.RED)
-    return p.timeseries_panel(
-        title,
-        description,
-        unit,
-        targets,
-        steps=[(None, base), (threshold, beyond)],
-        show_thresholds=True,
-        min_value=min_value,
-        max_value=max_value,
-        span=span,
-        links=[runbook(knobs, alert)],
-    )
 
 
 def dashboard_url(uid: str, *variables: str) -> str:

@@ -9,7 +9,8 @@ from grafana_foundation_sdk.builders import dashboard as db
 from grafana import panels as p
 from grafana import queries as q
 from grafana.boards.breaker import with_breaker_panels
-from grafana.boards.common import Uid, alert_threshold_panel, new_dashboard, runbook
+from grafana.boards.common import Uid, new_dashboard, runbook
+from grafana.boards.thresholds import alert_threshold_panel
 from prometheus import recording as rec
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs

@@ -8,7 +8,8 @@ from grafana_foundation_sdk.builders import dashboard as db
 
 from grafana import panels as p
 from grafana import queries as q
-from grafana.boards.common import Uid, alert_threshold_panel, instance_variable, new_dashboard
+from grafana.boards.common import Uid, instance_variable, new_dashboard
+from grafana.boards.thresholds import alert_threshold_panel
 from prometheus import exporter_metrics as x
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs, seconds

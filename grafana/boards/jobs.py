@@ -8,15 +8,9 @@ from grafana_foundation_sdk.builders import dashboard as db
 
 from grafana import panels as p
 from grafana import queries as q
-from grafana.boards.common import (
-    Uid,
-    alert_threshold_panel,
-    instance_variable,
-    label_variable,
-    new_dashboard,
-    runbook,
-)
+from grafana.boards.common import Uid, instance_variable, label_variable, new_dashboard, runbook
 from grafana.boards.jobs_waiting import waiting_row
+from grafana.boards.thresholds import alert_threshold_panel
 from prometheus import recording as rec
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs, seconds

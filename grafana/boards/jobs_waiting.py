@@ -9,7 +9,8 @@ from grafana_foundation_sdk.builders import dashboard as db
 
 from grafana import panels as p
 from grafana import queries as q
-from grafana.boards.common import alert_threshold_panel, runbook
+from grafana.boards.common import runbook
+from grafana.boards.thresholds import alert_threshold_panel
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs, seconds
 from signalpost.instrumentation.semconv import jobs, prometheus_label

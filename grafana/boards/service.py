@@ -9,13 +9,13 @@ from grafana import panels as p
 from grafana import queries as q
 from grafana.boards.common import (
     Uid,
-    alert_threshold_panel,
     dashboard_url,
     instance_variable,
     label_variable,
     new_dashboard,
     runbook,
 )
+from grafana.boards.thresholds import alert_threshold_panel
 from prometheus import recording as rec
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
