@@ -33,6 +33,11 @@ def _jobs_alert(k: Knobs) -> ServiceAlerts:
     return ServiceAlerts(k, Dashboard.JOBS, (JOB_TYPE,))
 
 
+def _waiting(k: Knobs) -> str:
+    # Messages counted but not read (past the scan) have no job type to alert on.
+    return selector(jobs.WAITING.name, *k.selector, ne(JOB_TYPE, UNSCANNED))
+
+
 def _waiting_too_long(k: Knobs) -> list[Rule]:
     svc = k.service_label
     sel = k.selector
@@ -61,7 +66,7 @@ def _growing(k: Knobs) -> list[Rule]:
     sel = k.selector
     g = k.alerts.job_backlog_growing
     labels = (svc, JOB_TYPE, JOB_QUEUE)
-    waiting = selector(jobs.WAITING.name, *sel, ne(JOB_TYPE, UNSCANNED))
+    waiting = _waiting(k)
     finished = selector(jobs.RUNS_FINISHED.exposition_name, *sel)
     grew = f"max {by(labels)} (delta({waiting}[{g.window}])) > 0"
     completing = (
@@ -88,7 +93,7 @@ def _stalled(k: Knobs) -> list[Rule]:
     s = k.alerts.job_queue_stalled
     labels = (svc, JOB_TYPE, JOB_QUEUE)
     per_type = (svc, JOB_TYPE)
-    waiting = selector(jobs.WAITING.name, *sel, ne(JOB_TYPE, UNSCANNED))
+    waiting = _waiting(k)
     # A run started, or an attempt of a run continued by the queue (a retry) ended.
     started = selector(jobs.RUNS_STARTED.exposition_name, *sel)
     attempts = selector(jobs.ATTEMPTS.exposition_name, *sel)

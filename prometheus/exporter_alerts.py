@@ -31,14 +31,19 @@ def _sel(k: Knobs, metric: str, job: str, *matchers: str) -> str:
     return selector(metric, *k.selector, eq("job", job), *matchers)
 
 
+def _per_target(k: Knobs) -> tuple[str, ...]:
+    # One series per scraped exporter (service_label may be ``job`` itself).
+    return tuple(dict.fromkeys((k.service_label, "job", "instance")))
+
+
 def _down(k: Knobs) -> list[Rule]:
-    svc, e = k.service_label, k.exporters.exporter_down
+    e = k.exporters.exporter_down
     up = selector(m.UP, *k.selector, exporters_up(k))
     warn = ServiceAlerts(k, Dashboard.HEALTH)
     return [
         warn(
             Alert.EXPORTER_DOWN,
-            expr=f"max {by(dict.fromkeys((svc, 'job', 'instance')))} ({up}) == 0",
+            expr=f"max {by(_per_target(k))} ({up}) == 0",
             for_=e.for_,
             summary="{{ $labels.job }} exporter {{ $labels.instance }} is down",
             description=(
@@ -50,7 +55,7 @@ def _down(k: Knobs) -> list[Rule]:
 
 
 def _node(k: Knobs) -> list[Rule]:
-    svc, e = k.service_label, k.exporters
+    e = k.exporters
     fs_m = ('fstype!=""',)
     ro = f"{_sel(k, x.NODE_FS_READONLY, x.NODE_JOB, *fs_m)} == 0"
     avail = _sel(k, x.NODE_FS_AVAIL, x.NODE_JOB, *fs_m)
@@ -58,7 +63,7 @@ def _node(k: Knobs) -> list[Rule]:
     files_free = _sel(k, x.NODE_FS_FILES_FREE, x.NODE_JOB, *fs_m)
     files = _sel(k, x.NODE_FS_FILES, x.NODE_JOB, *fs_m)
     fw, ino, mem, cpu = e.filesystem_will_fill, e.inodes_low, e.memory_pressure, e.cpu_saturated
-    host = tuple(dict.fromkeys((svc, "job", "instance")))
+    host = _per_target(k)
     mem_ratio = (
         f"max {by(host)} ({_sel(k, x.NODE_MEM_AVAILABLE, x.NODE_JOB)} "
         f"/ {_sel(k, x.NODE_MEM_TOTAL, x.NODE_JOB)})"
@@ -120,9 +125,9 @@ def _node(k: Knobs) -> list[Rule]:
 
 
 def _postgres(k: Knobs) -> list[Rule]:
-    svc, e = k.service_label, k.exporters
+    e = k.exporters
     pg = x.POSTGRES_JOB
-    server = tuple(dict.fromkeys((svc, "job", "instance")))
+    server = _per_target(k)
     db = (*server, "datname")
     co, lt, lk, rl, dl, ch = (
         e.connections_near_limit,
