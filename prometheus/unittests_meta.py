@@ -30,17 +30,8 @@ def _per_minute(t: MetaCases) -> list[Case]:
     interval = m.PROMETHEUS_RULE_GROUP_INTERVAL
     failures = m.PROMETHEUS_RULE_EVALUATION_FAILURES
     am_url = {"alertmanager": "http://alertmanager:9093/api/v2/alerts"}
-    rule_failures = t.group_alert(
-        A.PROMETHEUS_RULE_FAILURES, S.CRITICAL, FAST_GROUP,
-        "Prometheus localhost:9090 fails to evaluate rules",
-        f"Rule group {FAST_GROUP} failed 30 evaluations within its last period: alerts and "
-        "recordings of that group are missing.",
-    )
-    stale = t.group_alert(
-        A.PROMETHEUS_RULE_GROUP_STALE, S.CRITICAL, FAST_GROUP,
-        "Prometheus localhost:9090 no longer evaluates a rule group",
-        f"Rule group {FAST_GROUP} was last evaluated 14m 0s ago, more than two of its intervals.",
-    )
+    rule_failures = t.rule_failures(FAST_GROUP, "30")
+    stale = t.group_stale(FAST_GROUP, "14m 0s")
     notify = t.alert(
         A.PROMETHEUS_NOTIFICATIONS_FAILING, S.CRITICAL, {**prom, **am_url},
         "Prometheus localhost:9090 cannot send alerts to Alertmanager",
