@@ -14,6 +14,21 @@ from signalpost.instrumentation.semconv import errors, http
 __all__ = ["error_spike_week_tests", "http_tests"]
 
 
+def _error_spike(e: Expect, svc: str, job: str, source: str) -> dict[str, Any]:
+    """ErrorSpike of ``source`` errors at 0.5/s, from the ``job`` targets of ``svc``."""
+    return e.alert(
+        A.ERROR_SPIKE,
+        S.WARNING,
+        {"service": svc, "job": job, "error_source": source},
+        summary=f"{svc}: {source} errors spike",
+        description=(
+            f"{source} errors at 500m/s over 10m, more than 3x the rate at the same time last "
+            "week."
+        ),
+        dashboard=D.ERRORS,
+    )
+
+
 def http_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     """HighLatency and ErrorSpike within the hour (1-minute interval)."""
     svc = k.services[0]
@@ -30,16 +45,7 @@ def http_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         dashboard_vars=("http_route",),
     )
 
-    spike = e.alert(
-        A.ERROR_SPIKE,
-        S.WARNING,
-        {"service": svc, "job": "app", "error_source": "http"},
-        summary=f"{svc}: http errors spike",
-        description=(
-            "http errors at 500m/s over 10m, more than 3x the rate at the same time last week."
-        ),
-        dashboard=D.ERRORS,
-    )
+    spike = _error_spike(e, svc, "app", "http")
     err = {
         "service": svc,
         "job": "app",
@@ -91,16 +97,7 @@ def error_spike_week_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     }
     name = errors.ERRORS.exposition_name
     week = 2016  # 5-minute steps in a week
-    spike = e.alert(
-        A.ERROR_SPIKE,
-        S.WARNING,
-        {"service": svc, "job": "worker", "error_source": "job"},
-        summary=f"{svc}: job errors spike",
-        description=(
-            "job errors at 500m/s over 10m, more than 3x the rate at the same time last week."
-        ),
-        dashboard=D.ERRORS,
-    )
+    spike = _error_spike(e, svc, "worker", "job")
     return [
         # As many errors as last week (0.5/s): no spike.
         alert_group(
