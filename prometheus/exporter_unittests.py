@@ -17,18 +17,10 @@ from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.exporter_unittests_pg import availability_tests, postgres_tests
 from prometheus.knobs import Knobs
-from prometheus.testdata import (
-    ALERT_RULES,
-    Expect,
-    alert_group,
-    alert_test,
-    rules_under_test,
-    series,
-)
+from prometheus.testdata import Expect, alert_group, alert_rules_under_test, alert_test, series
 
 __all__ = ["exporter_test_file"]
 
-RULES = (*ALERT_RULES, "exporters.rules.yml")
 _W = S.WARNING
 
 
@@ -147,7 +139,7 @@ def exporter_test_file(knobs: Knobs) -> dict[str, Any]:
     """The content of ``tests/exporters.test.yml`` for the tests' knobs."""
     e = Expect(knobs)
     return {
-        **rules_under_test(knobs, *RULES),
+        **alert_rules_under_test(knobs, "exporters.rules.yml"),
         "evaluation_interval": "1m",
         "tests": [
             *_node(knobs, e),

@@ -15,11 +15,11 @@ from prometheus.rulefiles import group_names
 from signalpost.instrumentation.semconv import MetricSpec
 
 __all__ = [
-    "ALERT_RULES",
     "TEST_KNOBS",
     "Expect",
     "TestCase",
     "alert_group",
+    "alert_rules_under_test",
     "alert_test",
     "bucket_series",
     "expr_group",
@@ -30,9 +30,6 @@ __all__ = [
 ]
 
 TestCase = dict[str, Any]
-
-ALERT_RULES = ("recording.rules.yml", "alerts.rules.yml")
-"""The rule files the alert tests load: the alerts and the recordings they read."""
 
 TEST_KNOBS = Path(__file__).with_name("tests") / "knobs.yaml"
 """The knobs the unit tests' rules are generated with (hand-written)."""
@@ -152,3 +149,8 @@ def rules_under_test(knobs: Knobs, *files: str) -> dict[str, Any]:
         "rule_files": [f"rules/{f}" for f in files],
         "group_eval_order": group_names(knobs, *files),
     }
+
+
+def alert_rules_under_test(knobs: Knobs, *extra: str) -> dict[str, Any]:
+    """:func:`rules_under_test` of the alerts, the recordings they read and ``extra`` files."""
+    return rules_under_test(knobs, "recording.rules.yml", "alerts.rules.yml", *extra)

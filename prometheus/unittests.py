@@ -17,7 +17,7 @@ from prometheus.exporter_unittests import exporter_test_file
 from prometheus.knobs import load_knobs
 from prometheus.rulefiles import rule_files
 from prometheus.scenarios import scenario_files
-from prometheus.testdata import ALERT_RULES, TEST_KNOBS, Expect, rules_under_test
+from prometheus.testdata import TEST_KNOBS, Expect, alert_rules_under_test, rules_under_test
 from prometheus.unittests_availability import availability_tests
 from prometheus.unittests_backlog import backlog_tests
 from prometheus.unittests_breaker import breaker_test_files
@@ -46,13 +46,13 @@ def test_files() -> dict[str, dict[str, Any]]:
     ]
     return {
         "alerts.test.yml": {
-            **rules_under_test(knobs, *ALERT_RULES),
+            **alert_rules_under_test(knobs),
             "evaluation_interval": "1m",
             "tests": alerts,
         },
         # Rules evaluated hourly over 5-minute data: a week of history costs 170 evaluations.
         "alerts-long.test.yml": {
-            **rules_under_test(knobs, *ALERT_RULES),
+            **alert_rules_under_test(knobs),
             "evaluation_interval": "1h",
             "tests": [*not_succeeded_tests(knobs, e), *error_spike_week_tests(knobs, e)],
         },

@@ -9,14 +9,7 @@ from prometheus.alerting import Dashboard
 from prometheus.breaker_alerts import BREAKER_NAME, BREAKER_STATE
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
-from prometheus.testdata import (
-    ALERT_RULES,
-    Expect,
-    alert_group,
-    alert_test,
-    rules_under_test,
-    series,
-)
+from prometheus.testdata import Expect, alert_group, alert_rules_under_test, alert_test, series
 from signalpost.instrumentation.semconv import breaker
 
 __all__ = ["breaker_test_files"]
@@ -81,7 +74,7 @@ def breaker_test_files(k: Knobs, e: Expect) -> dict[str, dict[str, Any]]:
     ]
     return {
         "breaker-alerts.test.yml": {
-            **rules_under_test(k, *ALERT_RULES),
+            **alert_rules_under_test(k),
             "evaluation_interval": "1m",
             "tests": tests,
         }

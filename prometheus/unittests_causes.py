@@ -15,14 +15,7 @@ from prometheus import selfmetrics as m
 from prometheus.catalog import Alert as A
 from prometheus.inhibition import symptom_lag
 from prometheus.knobs import Knobs, seconds
-from prometheus.testdata import (
-    ALERT_RULES,
-    Expect,
-    alert_group,
-    alert_test,
-    rules_under_test,
-    series,
-)
+from prometheus.testdata import Expect, alert_group, alert_rules_under_test, alert_test, series
 from prometheus.unittests_availability import service_down
 from prometheus.unittests_health import database_down
 from signalpost.instrumentation.semconv import health
@@ -97,7 +90,7 @@ def cause_test_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
     """Test file name (under ``tests/``) to its content."""
     return {
         "causes.test.yml": {
-            **rules_under_test(knobs, *ALERT_RULES),
+            **alert_rules_under_test(knobs),
             "evaluation_interval": "1m",
             "tests": _scenarios(knobs),
         }
