@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from signalpost.instrumentation.semconv import MetricSpec
 __all__ = [
     "TEST_KNOBS",
     "Expect",
+    "ServiceExpect",
     "TestCase",
     "alert_group",
     "alert_rules_under_test",
@@ -109,6 +111,32 @@ class Expect:
                 ),
             },
         }
+
+
+@dataclass(frozen=True)
+class ServiceExpect:
+    """Expected alerts of one family of per-service alerts (what
+    :class:`prometheus.alerting.ServiceAlerts` builds): labels start with ``service``, summaries
+    with ``<service>: ``, one dashboard."""
+
+    expect: Expect
+    service: str
+    dashboard: str
+    dashboard_vars: tuple[str, ...] = ()
+
+    def __call__(
+        self, name: Alert, severity: Severity, summary: str, description: str, **labels: str
+    ) -> dict[str, Any]:
+        """One ``exp_alerts`` entry: ``labels`` besides ``service`` and ``severity``."""
+        return self.expect.alert(
+            name,
+            severity,
+            {"service": self.service, **labels},
+            summary=f"{self.service}: {summary}",
+            description=description,
+            dashboard=self.dashboard,
+            dashboard_vars=self.dashboard_vars,
+        )
 
 
 def alert_group(

@@ -14,7 +14,7 @@ from prometheus.alerting import Dashboard as D
 from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
-from prometheus.testdata import Expect, alert_group, alert_test, series
+from prometheus.testdata import Expect, ServiceExpect, alert_group, alert_test, series
 from signalpost.instrumentation.semconv import jobs
 
 __all__ = ["backlog_tests"]
@@ -44,32 +44,32 @@ def backlog_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             series(attempts, {**w, "error_class": ""}, values),
         ]
 
+    expect = ServiceExpect(e, svc, D.JOBS, JT)
+
     def too_long(severity: S, job_type: str, waited: str) -> dict[str, Any]:
-        return e.alert(
+        return expect(
             A.JOB_WAITING_TOO_LONG,
             severity,
-            {"service": svc, "job_type": job_type, "job_queue": "default"},
-            summary=f"{svc}: {job_type} jobs wait too long",
-            description=(
+            f"{job_type} jobs wait too long",
+            (
                 f"The oldest {job_type} job waiting in queue 'default' has waited {waited} "
                 "for a run to start."
             ),
-            dashboard=D.JOBS,
-            dashboard_vars=JT,
+            job_type=job_type,
+            job_queue="default",
         )
 
     def growing(grew: str) -> dict[str, Any]:
-        return e.alert(
+        return expect(
             A.JOB_BACKLOG_GROWING,
             S.WARNING,
-            {"service": svc, "job_type": "matching", "job_queue": "default"},
-            summary=f"{svc}: matching backlog keeps growing",
-            description=(
+            "matching backlog keeps growing",
+            (
                 f"matching jobs waiting in queue 'default' grew by {grew} over the last 15m, "
                 "for 15m, while runs of the type kept finishing: the workers cannot keep up."
             ),
-            dashboard=D.JOBS,
-            dashboard_vars=JT,
+            job_type="matching",
+            job_queue="default",
         )
 
     def stalled(severity: S, count: str, job_type: str = "digest", queue: str = "default") -> (

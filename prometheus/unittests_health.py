@@ -8,7 +8,14 @@ from prometheus.alerting import Dashboard as D
 from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
-from prometheus.testdata import Expect, alert_group, alert_test, bucket_series, series
+from prometheus.testdata import (
+    Expect,
+    ServiceExpect,
+    alert_group,
+    alert_test,
+    bucket_series,
+    series,
+)
 from signalpost.instrumentation.semconv import db, health
 
 __all__ = ["database_down", "health_tests", "host_tests"]
@@ -39,37 +46,37 @@ def health_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             out.append(series(status, lab, f"1x{steps}" if st == now else f"0x{steps}"))
         return out
 
+    expect = ServiceExpect(e, svc, D.HEALTH)
+
     def failing(severity: S) -> dict[str, Any]:
-        return e.alert(
+        return expect(
             A.HEALTH_CHECK_FAILING,
             severity,
-            {"service": svc, "health_check_name": "redis", "health_check_kind": "non_critical"},
-            summary=f"{svc}: health check redis fails",
-            description="The non_critical health check redis reports unhealthy.",
-            dashboard=D.HEALTH,
+            "health check redis fails",
+            "The non_critical health check redis reports unhealthy.",
+            health_check_name="redis",
+            health_check_kind="non_critical",
         )
 
     down = database_down(e, svc)
-    schema = e.alert(
+    schema = expect(
         A.SCHEMA_INVALID,
         S.WARNING,
-        {"service": svc, "health_check_name": "schema"},
-        summary=f"{svc}: the database schema does not match",
-        description=(
+        "the database schema does not match",
+        (
             "Health check schema has found the database schema invalid (missing migration, "
             "table or column) for 5m."
         ),
-        dashboard=D.HEALTH,
+        health_check_name="schema",
     )
 
     def slow(severity: S) -> dict[str, Any]:
-        return e.alert(
+        return expect(
             A.DATABASE_SLOW,
             severity,
-            {"service": svc, "db_operation_name": "SELECT"},
-            summary=f"{svc}: database SELECT is slow",
-            description="The 99th percentile duration of SELECT statements is 995ms, above 0.5s.",
-            dashboard=D.HEALTH,
+            "database SELECT is slow",
+            "The 99th percentile duration of SELECT statements is 995ms, above 0.5s.",
+            db_operation_name="SELECT",
         )
 
     select = {**app, "db_system_name": "postgresql", "db_operation_name": "SELECT"}
@@ -128,30 +135,26 @@ def host_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     mount = {**host, "system_filesystem_mountpoint": "/var/lib/postgresql"}
     fs = health.FILESYSTEM_UTILIZATION.name
     mem = health.MEMORY_UTILIZATION.name
-    disk = e.alert(
+    expect = ServiceExpect(e, svc, D.HEALTH)
+    disk = expect(
         A.DISK_WILL_FILL_IN_24H,
         S.WARNING,
-        {
-            "service": svc,
-            "instance": "app:8000",
-            "system_filesystem_mountpoint": "/var/lib/postgresql",
-        },
-        summary=f"{svc}: /var/lib/postgresql on app:8000 will fill within 24h",
-        description=(
+        "/var/lib/postgresql on app:8000 will fill within 24h",
+        (
             "At the rate of the last 6h, the file system at /var/lib/postgresql would be "
             "134% full in 24h."
         ),
-        dashboard=D.HEALTH,
+        instance="app:8000",
+        system_filesystem_mountpoint="/var/lib/postgresql",
     )
 
     def memory(severity: S) -> dict[str, Any]:
-        return e.alert(
+        return expect(
             A.MEMORY_HIGH,
             severity,
-            {"service": svc, "instance": "app:8000"},
-            summary=f"{svc}: memory on app:8000 is nearly full",
-            description="95% of the host's memory is in use (threshold 90%).",
-            dashboard=D.HEALTH,
+            "memory on app:8000 is nearly full",
+            "95% of the host's memory is in use (threshold 90%).",
+            instance="app:8000",
         )
 
     return [

@@ -8,7 +8,7 @@ from prometheus.alerting import Dashboard as D
 from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
-from prometheus.testdata import Expect, alert_group, alert_test, series
+from prometheus.testdata import Expect, ServiceExpect, alert_group, alert_test, series
 from signalpost.instrumentation.semconv import jobs
 
 __all__ = ["job_tests", "not_succeeded_tests"]
@@ -25,71 +25,55 @@ def job_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     progress = jobs.OLDEST_PROGRESS.name  # a Unix time: age = time() - value
     last = jobs.LAST_SUCCESS.name
     retries = jobs.RETRIES.exposition_name
-    jt = ("job_type",)
-
-    failed = e.alert(
+    expect = ServiceExpect(e, svc, D.JOBS, ("job_type",))
+    failed = expect(
         A.JOB_FAILED,
         S.WARNING,
-        {
-            "service": svc,
-            "job_type": "matching",
-            "error_class": "data",
-            "exception_type": "ValueError",
-        },
-        summary=f"{svc}: a matching run failed",
-        description=(
+        "a matching run failed",
+        (
             "A matching run failed for good (retries exhausted or not retryable) with "
             "ValueError, a data error, in the last 10m."
         ),
-        dashboard=D.JOBS,
-        dashboard_vars=jt,
+        job_type="matching",
+        error_class="data",
+        exception_type="ValueError",
     )
 
     def ratio(job_type: str, share: str) -> dict[str, Any]:
-        return e.alert(
+        return expect(
             A.JOB_FAILURE_RATIO_HIGH,
             S.WARNING,
-            {"service": svc, "job_type": job_type},
-            summary=f"{svc}: many {job_type} runs fail",
-            description=(
+            f"many {job_type} runs fail",
+            (
                 f"{share} of {job_type} runs finished in the last 30m failed or timed out "
                 "(threshold 25%)."
             ),
-            dashboard=D.JOBS,
-            dashboard_vars=jt,
+            job_type=job_type,
         )
 
-    outright = e.alert(
+    outright = expect(
         A.JOB_FAILURE_RATIO_HIGH,
         S.CRITICAL,
-        {"service": svc, "job_type": "digest"},
-        summary=f"{svc}: every digest run fails",
-        description=(
-            "Every digest run finished in the last 30m failed or timed out (at least 4 runs)."
-        ),
-        dashboard=D.JOBS,
-        dashboard_vars=jt,
+        "every digest run fails",
+        "Every digest run finished in the last 30m failed or timed out (at least 4 runs).",
+        job_type="digest",
     )
 
     def stuck(job_type: str, age: str) -> dict[str, Any]:
-        return e.alert(
+        return expect(
             A.JOB_STUCK,
             S.WARNING,
-            {"service": svc, "job_type": job_type},
-            summary=f"{svc}: a {job_type} run is stuck",
-            description=f"A running {job_type} run has reported no progress for {age}.",
-            dashboard=D.JOBS,
-            dashboard_vars=jt,
+            f"a {job_type} run is stuck",
+            f"A running {job_type} run has reported no progress for {age}.",
+            job_type=job_type,
         )
 
-    storm = e.alert(
+    storm = expect(
         A.JOB_RETRY_STORM,
         S.WARNING,
-        {"service": svc, "job_type": "matching"},
-        summary=f"{svc}: matching retries storm",
-        description="matching runs are retried 500m times per second over 10m (threshold 0.2/s).",
-        dashboard=D.JOBS,
-        dashboard_vars=jt,
+        "matching retries storm",
+        "matching runs are retried 500m times per second over 10m (threshold 0.2/s).",
+        job_type="matching",
     )
     # Every job type with a success expectation succeeds all the time (timestamps follow the
     # clock), so JobNotSucceeded stays quiet in these groups.
