@@ -7,7 +7,8 @@ from typing import Any
 
 from prometheus.catalog import SYMPTOM_FAMILY, Alert, Family, Severity
 from prometheus.knobs import Knobs
-from prometheus.lookup import JOB_TYPE, lookup_annotations
+from prometheus.labels import JOB_TYPE
+from prometheus.lookup import lookup_annotations
 
 __all__ = ["Dashboard", "ServiceAlerts", "alert_rule", "symptom_job"]
 

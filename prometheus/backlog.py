@@ -15,16 +15,15 @@ from prometheus.alerting import Dashboard, ServiceAlerts
 from prometheus.catalog import Alert, Severity
 from prometheus.job_alerts import job_type_thresholds
 from prometheus.knobs import Knobs
+from prometheus.labels import JOB_QUEUE, JOB_TYPE
 from prometheus.promql import by, ne, selector
-from prometheus.recording_rules import JOB_TYPE
 from signalpost.instrumentation.jobs.backlog import UNSCANNED
-from signalpost.instrumentation.semconv import jobs, prometheus_label
+from signalpost.instrumentation.semconv import jobs
 
 __all__ = ["backlog_group"]
 
 Rule = dict[str, Any]
 
-JOB_QUEUE = prometheus_label(jobs.JOB_QUEUE)
 # An empty label is no label: a queue of its own (the demo's table) has no name to print.
 IN_QUEUE = f"{{{{ if $labels.{JOB_QUEUE} }}}} in queue '{{{{ $labels.{JOB_QUEUE} }}}}'{{{{ end }}}}"
 

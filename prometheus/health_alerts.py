@@ -7,8 +7,8 @@ from prometheus.alerting import Dashboard, Rule, ServiceAlerts
 from prometheus.catalog import Alert, Severity
 from prometheus.inhibition import symptom_lag
 from prometheus.knobs import Knobs
+from prometheus.labels import CHECK_KIND, CHECK_NAME, DB_OPERATION, HEALTH_STATUS
 from prometheus.promql import by, eq, match, matcher_regex, no_match, num, selector
-from prometheus.recording_rules import CHECK_KIND, CHECK_NAME, DB_OPERATION, HEALTH_STATUS
 from signalpost.instrumentation.health.result import Status
 
 __all__ = ["health_alerts"]

@@ -7,12 +7,12 @@ from prometheus.alerting import Dashboard, Rule, ServiceAlerts
 from prometheus.catalog import Alert
 from prometheus.exporter_metrics import NODE_JOB
 from prometheus.knobs import Knobs
+from prometheus.labels import MOUNTPOINT
 from prometheus.promql import by, eq, num, selector
-from signalpost.instrumentation.semconv import health, prometheus_label
+from signalpost.instrumentation.semconv import health
 
 __all__ = ["host_alerts"]
 
-MOUNTPOINT = prometheus_label(health.FILESYSTEM_MOUNTPOINT)
 
 
 def host_alerts(k: Knobs) -> list[Rule]:

@@ -6,14 +6,12 @@ from prometheus import recording as r
 from prometheus.alerting import Dashboard, Rule, alert_rule
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
+from prometheus.labels import ERROR_SOURCE, ROUTE
 from prometheus.promql import by, num, selector
-from prometheus.recording_rules import ROUTE
-from signalpost.instrumentation.semconv import attributes as attr
-from signalpost.instrumentation.semconv import errors, prometheus_label
+from signalpost.instrumentation.semconv import errors
 
 __all__ = ["http_alerts"]
 
-ERROR_SOURCE = prometheus_label(attr.ERROR_SOURCE)
 
 
 def http_alerts(k: Knobs) -> list[Rule]:

@@ -7,16 +7,13 @@ from collections.abc import Callable, Iterable, Mapping
 from prometheus.alerting import Dashboard, Rule, ServiceAlerts
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs, seconds
+from prometheus.labels import ERROR_CLASS, EXCEPTION_TYPE, FAILED_STATUSES, JOB_STATUS, JOB_TYPE
 from prometheus.promql import by, eq, match, matcher_regex, no_match, num, selector
-from prometheus.recording_rules import JOB_STATUS, JOB_TYPE, Source
-from signalpost.instrumentation.jobs.state import JobState
-from signalpost.instrumentation.semconv import attributes as attr
-from signalpost.instrumentation.semconv import jobs, prometheus_label
+from prometheus.recording_rules import Source
+from signalpost.instrumentation.semconv import jobs
 
 __all__ = ["job_alerts", "job_type_thresholds"]
 
-ERROR_CLASS = prometheus_label(attr.ERROR_CLASS)
-EXCEPTION_TYPE = prometheus_label(attr.EXCEPTION_TYPE)
 
 
 def job_type_thresholds(
@@ -50,7 +47,7 @@ def job_alerts(k: Knobs) -> list[Rule]:
     fr = a.job_failure_ratio_high
     src = Source(k, fr.window)
     finished = jobs.RUNS_FINISHED.exposition_name
-    failed = f"{JobState.FAILED}|{JobState.TIMED_OUT}"
+    failed = FAILED_STATUSES
     ended = src.count(jl, finished)
     bad = src.count(jl, finished, match(JOB_STATUS, failed))
     # A job type failing outright pages, unless its job_success SLO already pages for it.

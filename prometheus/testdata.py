@@ -11,6 +11,7 @@ from prometheus import lookup
 from prometheus.alerting import symptom_job
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
+from prometheus.labels import JOB_TYPE
 from prometheus.promql import le_value
 from prometheus.rulefiles import group_names
 from signalpost.instrumentation.semconv import MetricSpec
@@ -105,7 +106,7 @@ class Expect:
                 "dashboard_url": f"{grafana}/d/{dashboard}?{query}",
                 **lookup.rendered(
                     lookup.lookup_annotations(
-                        self.knobs, name, job=lookup.JOB_TYPE in {*labels, *dashboard_vars}
+                        self.knobs, name, job=JOB_TYPE in {*labels, *dashboard_vars}
                     ),
                     labels,
                 ),

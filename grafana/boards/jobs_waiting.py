@@ -13,11 +13,11 @@ from grafana.boards.common import runbook
 from grafana.boards.thresholds import alert_threshold_panel
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs, seconds
-from signalpost.instrumentation.semconv import jobs, prometheus_label
+from prometheus.labels import JOB_QUEUE
+from signalpost.instrumentation.semconv import jobs
 
 __all__ = ["waiting_row"]
 
-JOB_QUEUE = prometheus_label(jobs.JOB_QUEUE)
 TYPES = q.sel(f'{q.JOB_TYPE}=~"$job_type"')
 BY_QUEUE = f"{{{{{q.JOB_TYPE}}}}} ({{{{{JOB_QUEUE}}}}})"
 
