@@ -10,7 +10,7 @@ from prometheus.knobs import Knobs
 from prometheus.labels import JOB_TYPE
 from prometheus.lookup import lookup_annotations
 
-__all__ = ["Dashboard", "ServiceAlerts", "alert_rule", "symptom_job"]
+__all__ = ["Dashboard", "FamilyAlerts", "ServiceAlerts", "alert_rule", "symptom_job"]
 
 Rule = dict[str, Any]
 
@@ -97,18 +97,20 @@ def alert_rule(
 
 
 @dataclass(frozen=True)
-class ServiceAlerts:
-    """The alert builder of one family of per-service alerts.
+class FamilyAlerts:
+    """The alert builder of one family of alerts.
 
-    Each summary is prefixed with the service (``{{ $labels.<service_label> }}: ``), each
-    alert links to ``dashboard`` with ``dashboard_vars``, and has ``severity`` unless the call
-    names another.
+    Each alert links to ``dashboard`` with ``dashboard_vars`` and has ``severity`` unless the
+    call names another.
     """
 
     knobs: Knobs
     dashboard: str
     dashboard_vars: tuple[str, ...] = ()
     severity: Severity = Severity.WARNING
+
+    def _summary(self, summary: str) -> str:
+        return summary
 
     def __call__(
         self,
@@ -129,10 +131,19 @@ class ServiceAlerts:
             severity=severity or self.severity,
             expr=expr,
             for_=for_,
-            summary=f"{{{{ $labels.{self.knobs.service_label} }}}}: {summary}",
+            summary=self._summary(summary),
             description=description,
             dashboard=self.dashboard,
             dashboard_vars=self.dashboard_vars,
             labels=labels,
             keep_firing_for=keep_firing_for,
         )
+
+
+@dataclass(frozen=True)
+class ServiceAlerts(FamilyAlerts):
+    """The alert builder of one family of per-service alerts: each summary is prefixed with the
+    service (``{{ $labels.<service_label> }}: ``)."""
+
+    def _summary(self, summary: str) -> str:
+        return f"{{{{ $labels.{self.knobs.service_label} }}}}: {summary}"
