@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from prometheus import selfmetrics as m
-from prometheus.alerting import Dashboard, Rule, alert_rule
+from prometheus.alerting import Dashboard, FamilyAlerts, Rule
 from prometheus.catalog import Alert, Severity
 from prometheus.inhibition import symptom_lag
 from prometheus.knobs import Knobs
@@ -32,9 +32,9 @@ def availability_alerts(k: Knobs) -> list[Rule]:
         f"absent({selector(m.UP, *k.selector, *_named(svc, s), eq('job', j))})"
         for s, j in k.service_jobs
     )
+    health = FamilyAlerts(k, Dashboard.HEALTH)
     return [
-        alert_rule(
-            k,
+        health(
             Alert.SERVICE_DOWN,
             severity=Severity.CRITICAL,
             # A target that service discovery removes leaves `up` absent, not 0: the absent
@@ -47,12 +47,9 @@ def availability_alerts(k: Knobs) -> list[Rule]:
                 f"Every {{{{ $labels.job }}}} target of {{{{ $labels.{svc} }}}} has failed its "
                 f"scrapes, or none is left to scrape, for {a.service_down.for_}."
             ),
-            dashboard=Dashboard.HEALTH,
         ),
-        alert_rule(
-            k,
+        health(
             Alert.INSTANCE_DOWN,
-            severity=Severity.WARNING,
             # One of N replicas: ServiceDown (every target down) covers the rest.
             expr=(
                 f"max {by((*jobs_l, 'instance'))} ({up}) == 0 "
@@ -67,10 +64,8 @@ def availability_alerts(k: Knobs) -> list[Rule]:
                 f"{{{{ $labels.instance }}}} has failed its scrapes for {a.instance_down.for_}; "
                 f"other {{{{ $labels.job }}}} targets of {{{{ $labels.{svc} }}}} still answer."
             ),
-            dashboard=Dashboard.HEALTH,
         ),
-        alert_rule(
-            k,
+        health(
             Alert.TARGET_MISSING,
             severity=Severity.CRITICAL,
             expr=missing,
@@ -81,6 +76,5 @@ def availability_alerts(k: Knobs) -> list[Rule]:
                 f"for {a.target_missing.for_}: service discovery or the scrape configuration lost "
                 "it, so nothing about it is monitored."
             ),
-            dashboard=Dashboard.HEALTH,
         ),
     ]
