@@ -193,32 +193,22 @@ def build(knobs: Knobs) -> db.Dashboard:
             links=[runbook(knobs, Alert.DISK_WILL_FILL_IN_24H)],
         )
     )
-    dash = dash.with_panel(
-        p.timeseries_panel(
+    for title, description, unit, metric in (
+        (
             "Process memory",
             "Resident set size of the service's processes, per instance.",
             "bytes",
-            [
-                p.prom(
-                    f"sum by (instance) ({process.RESIDENT_MEMORY}{q.sel()})",
-                    "{{instance}}",
-                )
-            ],
-        )
-    )
-    dash = dash.with_panel(
-        p.timeseries_panel(
+            process.RESIDENT_MEMORY,
+        ),
+        (
             "Open file descriptors",
             "File descriptors open in the service's processes, per instance.",
             "short",
-            [
-                p.prom(
-                    f"sum by (instance) ({process.OPEN_FDS}{q.sel()})",
-                    "{{instance}}",
-                )
-            ],
-        )
-    )
+            process.OPEN_FDS,
+        ),
+    ):
+        query = p.prom(f"sum by (instance) ({metric}{q.sel()})", "{{instance}}")
+        dash = dash.with_panel(p.timeseries_panel(title, description, unit, [query]))
     return with_breaker_panels(dash, knobs)
 
 
