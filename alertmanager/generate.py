@@ -22,22 +22,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Sequence
-from enum import StrEnum
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from alertmanager.inhibition import inhibit_rules
 from alertmanager.knobs import DEFAULT_KNOBS, Knobs, KnobsError, load_knobs
+from alertmanager.matchers import any_of, eq
+from alertmanager.receivers import Receiver, receivers, webhook
 from alertmanager.recovery.config import ConfigError, load_config
-from prometheus.catalog import (
-    DISTINGUISHING_LABELS,
-    INHIBITED_BY_DATABASE_DOWN,
-    INHIBITED_BY_SERVICE_DOWN,
-    Alert,
-    Severity,
-)
+from prometheus.catalog import Alert, Severity
 
 __all__ = [
     "DEFAULT_OUTPUT",
@@ -72,93 +68,6 @@ _HEADER = """\
 """
 
 
-class Receiver(StrEnum):
-    """Receiver names of the generated configuration."""
-
-    CRITICAL = "critical"
-    WARNING = "warning"
-    NULL = "null"
-    WATCHDOG = "watchdog"
-    HISTORY = "history"
-    RECOVERY = "recovery"
-
-
-def _eq(label: str, value: str) -> str:
-    return f'{label}="{value}"'
-
-
-def _any_of(label: str, values: Iterable[str]) -> str:
-    return f'{label}=~"{"|".join(values)}"'
-
-
-def _email(knobs: Knobs) -> dict[str, Any]:
-    email = knobs.email
-    config: dict[str, Any] = {
-        "to": email.to,
-        "from": email.from_,
-        "smarthost": email.smarthost,
-        "require_tls": email.require_tls,
-        "send_resolved": True,
-        "headers": {"Subject": '{{ template "signalpost.email.subject" . }}'},
-        "html": '{{ template "signalpost.email.html" . }}',
-        "text": '{{ template "signalpost.email.text" . }}',
-    }
-    if email.auth_username is not None:
-        config["auth_username"] = email.auth_username
-    if email.auth_password_file is not None:
-        config["auth_password_file"] = email.auth_password_file
-    return config
-
-
-def _chat(knobs: Knobs) -> list[dict[str, Any]]:
-    if not knobs.chat.enabled:
-        return []
-    return [
-        {
-            "api_url_file": knobs.chat.api_url_file,
-            "channel": knobs.chat.channel,
-            "send_resolved": True,
-            "title": '{{ template "signalpost.chat.title" . }}',
-            "title_link": '{{ template "signalpost.chat.link" . }}',
-            "text": '{{ template "signalpost.chat.text" . }}',
-        }
-    ]
-
-
-def _webhook(url: str, credentials_file: str | None = None) -> dict[str, Any]:
-    config: dict[str, Any] = {"url": url, "send_resolved": True}
-    if credentials_file is not None:
-        config["http_config"] = {
-            "authorization": {"type": "Bearer", "credentials_file": credentials_file}
-        }
-    return config
-
-
-def _receivers(knobs: Knobs) -> list[dict[str, Any]]:
-    critical: dict[str, Any] = {
-        "name": Receiver.CRITICAL.value,
-        "webhook_configs": [_webhook(knobs.pager.url, knobs.pager.credentials_file)],
-        "email_configs": [_email(knobs)],
-    }
-    warning: dict[str, Any] = {"name": Receiver.WARNING.value, "email_configs": [_email(knobs)]}
-    chat = _chat(knobs)
-    if chat:
-        critical["slack_configs"] = chat
-        warning["slack_configs"] = chat
-    return [
-        critical,
-        warning,
-        {"name": Receiver.NULL.value},
-        {
-            "name": Receiver.WATCHDOG.value,
-            # The switch only needs the pings; a "resolved" Watchdog means nothing.
-            "webhook_configs": [{"url": knobs.watchdog.url, "send_resolved": False}],
-        },
-        {"name": Receiver.HISTORY.value, "webhook_configs": [_webhook(knobs.history.url)]},
-        *_recovery_receiver(knobs),
-    ]
-
-
 def _route(knobs: Knobs) -> dict[str, Any]:
     timing = knobs.timing
     return {
@@ -170,7 +79,7 @@ def _route(knobs: Knobs) -> dict[str, Any]:
         "routes": [
             {
                 "receiver": Receiver.WATCHDOG.value,
-                "matchers": [_eq("alertname", Alert.WATCHDOG)],
+                "matchers": [eq("alertname", Alert.WATCHDOG)],
                 "group_wait": "0s",
                 "group_interval": timing.watchdog_interval,
                 "repeat_interval": timing.watchdog_interval,
@@ -185,11 +94,11 @@ def _route(knobs: Knobs) -> dict[str, Any]:
             *_recovery_route(knobs),
             {
                 "receiver": Receiver.CRITICAL.value,
-                "matchers": [_eq("severity", Severity.CRITICAL)],
+                "matchers": [eq("severity", Severity.CRITICAL)],
                 "repeat_interval": timing.critical_repeat_interval,
             },
-            {"receiver": Receiver.WARNING.value, "matchers": [_eq("severity", Severity.WARNING)]},
-            {"receiver": Receiver.NULL.value, "matchers": [_eq("severity", Severity.INFO)]},
+            {"receiver": Receiver.WARNING.value, "matchers": [eq("severity", Severity.WARNING)]},
+            {"receiver": Receiver.NULL.value, "matchers": [eq("severity", Severity.INFO)]},
             # Once the history route has matched, the root's receiver no longer applies: an
             # alert without a known severity (a bug in a rule) is emailed rather than dropped.
             {"receiver": Receiver.WARNING.value, "matchers": []},
@@ -200,7 +109,7 @@ def _route(knobs: Knobs) -> dict[str, Any]:
 def _recovery_receiver(knobs: Knobs) -> list[dict[str, Any]]:
     if knobs.recovery is None:
         return []
-    return [{"name": Receiver.RECOVERY.value, "webhook_configs": [_webhook(knobs.recovery.url)]}]
+    return [{"name": Receiver.RECOVERY.value, "webhook_configs": [webhook(knobs.recovery.url)]}]
 
 
 def _recovery_route(knobs: Knobs) -> list[dict[str, Any]]:
@@ -209,49 +118,8 @@ def _recovery_route(knobs: Knobs) -> list[dict[str, Any]]:
     if knobs.recovery is None:
         return []
     names = load_config(knobs.recovery.rules).alertnames()
-    return [{"receiver": Receiver.RECOVERY.value, "matchers": [_any_of("alertname", names)],
+    return [{"receiver": Receiver.RECOVERY.value, "matchers": [any_of("alertname", names)],
              "continue": True}]
-
-
-def _inhibit_rules() -> list[dict[str, Any]]:
-    return [
-        {
-            "source_matchers": [_eq("severity", Severity.CRITICAL)],
-            "target_matchers": [_eq("severity", Severity.WARNING)],
-            "equal": list(DISTINGUISHING_LABELS),
-        },
-        {
-            # The two burn-rate tiers of one SLO: while the fast burn pages, the slow-burn
-            # ticket says nothing new.
-            "source_matchers": [
-                _eq("alertname", Alert.ERROR_BUDGET_BURN_FAST),
-                _eq("severity", Severity.CRITICAL),
-            ],
-            "target_matchers": [_eq("alertname", Alert.ERROR_BUDGET_BURN_SLOW)],
-            "equal": ["service", "slo"],
-        },
-        {
-            # The same job: the worker being down explains no HTTP symptom of the API.
-            "source_matchers": [_eq("alertname", Alert.SERVICE_DOWN)],
-            "target_matchers": [_any_of("alertname", INHIBITED_BY_SERVICE_DOWN)],
-            "equal": ["service", "job"],
-        },
-        {
-            "source_matchers": [_eq("alertname", Alert.DATABASE_DOWN)],
-            "target_matchers": [_any_of("alertname", INHIBITED_BY_DATABASE_DOWN)],
-            "equal": ["service"],
-        },
-        {
-            # A permanent failure (bad data, a bug) is news even while the database is down;
-            # a transient one is the outage itself.
-            "source_matchers": [_eq("alertname", Alert.DATABASE_DOWN)],
-            "target_matchers": [
-                _eq("alertname", Alert.JOB_FAILED),
-                _eq("error_class", "transient"),
-            ],
-            "equal": ["service"],
-        },
-    ]
 
 
 def build_config(knobs: Knobs) -> dict[str, Any]:
@@ -259,8 +127,8 @@ def build_config(knobs: Knobs) -> dict[str, Any]:
     return {
         "templates": [f"{knobs.templates_dir.rstrip('/')}/*.tmpl"],
         "route": _route(knobs),
-        "inhibit_rules": _inhibit_rules(),
-        "receivers": _receivers(knobs),
+        "inhibit_rules": inhibit_rules(),
+        "receivers": [*receivers(knobs), *_recovery_receiver(knobs)],
     }
 
 

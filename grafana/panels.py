@@ -32,6 +32,7 @@ __all__ = [
     "ORANGE",
     "RED",
     "Steps",
+    "Target",
     "logql",
     "logs_panel",
     "prom",
@@ -49,6 +50,7 @@ Steps = Sequence[tuple[float | None, str]]
 """Threshold steps: ``(None, base colour)`` first, then ``(value, colour from value on)``."""
 
 Target = cogbuilder.Builder[variants.Dataquery]
+"""A query of a panel: :func:`prom`, :func:`logql`, :func:`traceql` or :func:`sql`."""
 
 
 def prom(

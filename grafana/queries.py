@@ -4,10 +4,24 @@ Grafana variables every dashboard shares, and the log field names Loki derives f
 
 from __future__ import annotations
 
+from prometheus.labels import (
+    CHECK_KIND,
+    CHECK_NAME,
+    DB_OPERATION,
+    ERROR_CLASS,
+    ERROR_SOURCE,
+    EXCEPTION_TYPE,
+    FAILED_STATUSES,
+    HEALTH_STATUS,
+    JOB_STATUS,
+    JOB_TYPE,
+    METHOD,
+    MOUNTPOINT,
+    ROUTE,
+    STATUS_CODE,
+)
 from signalpost.instrumentation.health.result import Status
-from signalpost.instrumentation.jobs.state import JobState
-from signalpost.instrumentation.semconv import attributes as attr
-from signalpost.instrumentation.semconv import db, health, jobs, prometheus_label
+from signalpost.instrumentation.semconv import prometheus_label
 from signalpost.instrumentation.semconv._spec import MetricSpec
 from signalpost.instrumentation.semconv.process import PROCESS_COLLECTOR_METRICS
 
@@ -54,21 +68,6 @@ INSTANCES = f'{INSTANCE}=~"$instance"'
 """The replicas chosen in the ``instance`` variable (raw series only: recordings aggregate
 over instances)."""
 
-ROUTE = prometheus_label(attr.HTTP_ROUTE)
-METHOD = prometheus_label(attr.HTTP_REQUEST_METHOD)
-STATUS_CODE = prometheus_label(attr.HTTP_RESPONSE_STATUS_CODE)
-JOB_TYPE = prometheus_label(jobs.JOB_TYPE)
-JOB_STATUS = prometheus_label(jobs.JOB_STATUS)
-ERROR_CLASS = prometheus_label(attr.ERROR_CLASS)
-ERROR_SOURCE = prometheus_label(attr.ERROR_SOURCE)
-EXCEPTION_TYPE = prometheus_label(attr.EXCEPTION_TYPE)
-CHECK_NAME = prometheus_label(health.CHECK_NAME)
-CHECK_KIND = prometheus_label(health.CHECK_KIND)
-HEALTH_STATUS = prometheus_label(health.STATUS)
-DB_OPERATION = prometheus_label(db.DB_OPERATION_NAME)
-MOUNTPOINT = prometheus_label(health.FILESYSTEM_MOUNTPOINT)
-
-FAILED_STATUSES = f"{JobState.FAILED}|{JobState.TIMED_OUT}"
 UNHEALTHY = str(Status.UNHEALTHY)
 
 VARIABLES: dict[str, str] = {

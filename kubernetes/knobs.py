@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from prometheus.config import RETENTION
 from prometheus.knobs import seconds
@@ -60,6 +68,16 @@ def _name(value: str, *, label: bool = False) -> str:
     return value
 
 
+def _label_name(value: str) -> str:
+    return _name(value, label=True)
+
+
+ResourceName = Annotated[str, AfterValidator(_name)]
+"""The name of a Secret, Service or ConfigMap (RFC 1123 subdomain)."""
+Namespace = Annotated[str, AfterValidator(_label_name)]
+"""The name of a namespace (RFC 1123 label)."""
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -68,26 +86,16 @@ class MetricsAuth(_Strict):
     """Credentials Prometheus sends to /metrics, from a Secret in the apps' namespace."""
 
     type: Literal["basic", "bearer"]
-    secret: str
-
-    @field_validator("secret")
-    @classmethod
-    def _secret_name(cls, value: str) -> str:
-        return _name(value)
+    secret: ResourceName
 
 
 class AppsKnobs(_Strict):
     """Where the services' Kubernetes Services are and how their /metrics is served."""
 
-    namespace: str = "default"
+    namespace: Namespace = "default"
     port: str = "metrics"
     path: str = "/metrics"
     metrics_auth: MetricsAuth | None = None
-
-    @field_validator("namespace")
-    @classmethod
-    def _namespace(cls, value: str) -> str:
-        return _name(value, label=True)
 
     @field_validator("path")
     @classmethod
@@ -100,13 +108,8 @@ class AppsKnobs(_Strict):
 class AlertmanagerKnobs(_Strict):
     """The Secrets of the operator's Alertmanager: its configuration and its credentials."""
 
-    config_secret: str = "alertmanager-signalpost"
-    secrets_secret: str = "alertmanager-signalpost-secrets"
-
-    @field_validator("config_secret", "secrets_secret")
-    @classmethod
-    def _secret_name(cls, value: str) -> str:
-        return _name(value)
+    config_secret: ResourceName = "alertmanager-signalpost"
+    secrets_secret: ResourceName = "alertmanager-signalpost-secrets"
 
 
 class DashboardsKnobs(_Strict):
@@ -213,17 +216,12 @@ class ThanosKnobs(_Strict):
 class K8sKnobs(_Strict):
     """Everything the Kubernetes generator needs besides the Prometheus and Alertmanager knobs."""
 
-    namespace: str = "monitoring"
+    namespace: Namespace = "monitoring"
     labels: dict[str, str] = {}
     apps: AppsKnobs = AppsKnobs()
     alertmanager: AlertmanagerKnobs = AlertmanagerKnobs()
     dashboards: DashboardsKnobs = DashboardsKnobs()
     thanos: ThanosKnobs
-
-    @field_validator("namespace")
-    @classmethod
-    def _namespace(cls, value: str) -> str:
-        return _name(value, label=True)
 
 
 def load_knobs(path: Path = DEFAULT_KNOBS) -> K8sKnobs:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from prometheus.catalog import SYMPTOM_FAMILY, Alert, Family, Severity
 from prometheus.knobs import Knobs
-from prometheus.lookup import JOB_TYPE, lookup_annotations
+from prometheus.labels import JOB_TYPE
+from prometheus.lookup import lookup_annotations
 
-__all__ = ["Dashboard", "alert_rule", "symptom_job"]
+__all__ = ["Dashboard", "FamilyAlerts", "ServiceAlerts", "alert_rule", "symptom_job"]
 
 Rule = dict[str, Any]
 
@@ -92,3 +94,56 @@ def alert_rule(
     job = JOB_TYPE in dashboard_vars or JOB_TYPE in (labels or {})
     rule["annotations"].update(lookup_annotations(knobs, name, job=job))
     return rule
+
+
+@dataclass(frozen=True)
+class FamilyAlerts:
+    """The alert builder of one family of alerts.
+
+    Each alert links to ``dashboard`` with ``dashboard_vars`` and has ``severity`` unless the
+    call names another.
+    """
+
+    knobs: Knobs
+    dashboard: str
+    dashboard_vars: tuple[str, ...] = ()
+    severity: Severity = Severity.WARNING
+
+    def _summary(self, summary: str) -> str:
+        return summary
+
+    def __call__(
+        self,
+        name: Alert,
+        *,
+        expr: str,
+        for_: str,
+        summary: str,
+        description: str,
+        severity: Severity | None = None,
+        labels: dict[str, str] | None = None,
+        keep_firing_for: str | None = None,
+    ) -> Rule:
+        """One alert of the family: :func:`alert_rule` with the family's settings."""
+        return alert_rule(
+            self.knobs,
+            name,
+            severity=severity or self.severity,
+            expr=expr,
+            for_=for_,
+            summary=self._summary(summary),
+            description=description,
+            dashboard=self.dashboard,
+            dashboard_vars=self.dashboard_vars,
+            labels=labels,
+            keep_firing_for=keep_firing_for,
+        )
+
+
+@dataclass(frozen=True)
+class ServiceAlerts(FamilyAlerts):
+    """The alert builder of one family of per-service alerts: each summary is prefixed with the
+    service (``{{ $labels.<service_label> }}: ``)."""
+
+    def _summary(self, summary: str) -> str:
+        return f"{{{{ $labels.{self.knobs.service_label} }}}}: {summary}"

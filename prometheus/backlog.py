@@ -11,21 +11,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from prometheus.alerting import Dashboard, alert_rule
+from prometheus.alerting import Dashboard, ServiceAlerts
 from prometheus.catalog import Alert, Severity
-from prometheus.knobs import Knobs, seconds
-from prometheus.promql import by, eq, matcher_regex, ne, no_match, num, selector
-from prometheus.recording_rules import JOB_TYPE
+from prometheus.job_alerts import job_type_thresholds
+from prometheus.knobs import Knobs
+from prometheus.labels import JOB_QUEUE, JOB_TYPE
+from prometheus.promql import by, ne, selector
 from signalpost.instrumentation.jobs.backlog import UNSCANNED
-from signalpost.instrumentation.semconv import jobs, prometheus_label
+from signalpost.instrumentation.semconv import jobs
 
 __all__ = ["backlog_group"]
 
 Rule = dict[str, Any]
 
-JOB_QUEUE = prometheus_label(jobs.JOB_QUEUE)
 # An empty label is no label: a queue of its own (the demo's table) has no name to print.
 IN_QUEUE = f"{{{{ if $labels.{JOB_QUEUE} }}}} in queue '{{{{ $labels.{JOB_QUEUE} }}}}'{{{{ end }}}}"
+
+
+def _jobs_alert(k: Knobs) -> ServiceAlerts:
+    return ServiceAlerts(k, Dashboard.JOBS, (JOB_TYPE,))
+
+
+def _waiting(k: Knobs) -> str:
+    # Messages counted but not read (past the scan) have no job type to alert on.
+    return selector(jobs.WAITING.name, *k.selector, ne(JOB_TYPE, UNSCANNED))
 
 
 def _waiting_too_long(k: Knobs) -> list[Rule]:
@@ -33,27 +42,21 @@ def _waiting_too_long(k: Knobs) -> list[Rule]:
     sel = k.selector
     labels = (svc, JOB_TYPE, JOB_QUEUE)
     age = jobs.OLDEST_WAITING_AGE.name
-    own = {jt: t.max_wait for jt, t in k.job_types.items() if t.max_wait}
-    parts = [
-        f"max {by(labels)} ({selector(age, *sel, eq(JOB_TYPE, jt))}) > {num(seconds(limit))}"
-        for jt, limit in own.items()
-    ]
-    others = no_match(JOB_TYPE, matcher_regex([*own, UNSCANNED]))
-    default = k.alerts.job_waiting_too_long.max_wait
-    parts.append(f"max {by(labels)} ({selector(age, *sel, others)}) > {num(seconds(default))}")
-    return [alert_rule(
-        k,
+    expr = job_type_thresholds(
+        {jt: t.max_wait for jt, t in k.job_types.items() if t.max_wait},
+        k.alerts.job_waiting_too_long.max_wait,
+        lambda matchers, limit: f"max {by(labels)} ({selector(age, *sel, *matchers)}) > {limit}",
+        skip=(UNSCANNED,),
+    )
+    return [_jobs_alert(k)(
         Alert.JOB_WAITING_TOO_LONG,
-        severity=Severity.WARNING,
         for_=k.alerts.job_waiting_too_long.for_,
-        expr=" or ".join(parts),
-        summary=f"{{{{ $labels.{svc} }}}}: {{{{ $labels.{JOB_TYPE} }}}} jobs wait too long",
+        expr=expr,
+        summary=f"{{{{ $labels.{JOB_TYPE} }}}} jobs wait too long",
         description=(
             f"The oldest {{{{ $labels.{JOB_TYPE} }}}} job waiting{IN_QUEUE} has waited "
             "{{ $value | humanizeDuration }} for a run to start."
         ),
-        dashboard=Dashboard.JOBS,
-        dashboard_vars=(JOB_TYPE,),
     )]
 
 
@@ -62,28 +65,24 @@ def _growing(k: Knobs) -> list[Rule]:
     sel = k.selector
     g = k.alerts.job_backlog_growing
     labels = (svc, JOB_TYPE, JOB_QUEUE)
-    waiting = selector(jobs.WAITING.name, *sel, ne(JOB_TYPE, UNSCANNED))
+    waiting = _waiting(k)
     finished = selector(jobs.RUNS_FINISHED.exposition_name, *sel)
     grew = f"max {by(labels)} (delta({waiting}[{g.window}])) > 0"
     completing = (
         f"sum {by((svc, JOB_TYPE))} (increase({finished}[{g.window}])) > 0"
     )
-    return [alert_rule(
-        k,
+    return [_jobs_alert(k)(
         Alert.JOB_BACKLOG_GROWING,
-        severity=Severity.WARNING,
         for_=g.for_,
         expr=f"({grew}) and on ({svc}, {JOB_TYPE}) ({completing})",
         summary=(
-            f"{{{{ $labels.{svc} }}}}: {{{{ $labels.{JOB_TYPE} }}}} backlog keeps growing"
+            f"{{{{ $labels.{JOB_TYPE} }}}} backlog keeps growing"
         ),
         description=(
             f"{{{{ $labels.{JOB_TYPE} }}}} jobs waiting{IN_QUEUE} grew by "
             f"{{{{ $value | humanize }}}} over the last {g.window}, for {g.for_}, while "
             "runs of the type kept finishing: the workers cannot keep up."
         ),
-        dashboard=Dashboard.JOBS,
-        dashboard_vars=(JOB_TYPE,),
     )]
 
 
@@ -93,7 +92,7 @@ def _stalled(k: Knobs) -> list[Rule]:
     s = k.alerts.job_queue_stalled
     labels = (svc, JOB_TYPE, JOB_QUEUE)
     per_type = (svc, JOB_TYPE)
-    waiting = selector(jobs.WAITING.name, *sel, ne(JOB_TYPE, UNSCANNED))
+    waiting = _waiting(k)
     # A run started, or an attempt of a run continued by the queue (a retry) ended.
     started = selector(jobs.RUNS_STARTED.exposition_name, *sel)
     attempts = selector(jobs.ATTEMPTS.exposition_name, *sel)
@@ -101,21 +100,18 @@ def _stalled(k: Knobs) -> list[Rule]:
         f"sum {by(per_type)} (increase({m}[{s.window}])) > 0" for m in (started, attempts)
     )
     # Work waits and nothing runs it: a job type's hard outage, which pages (paging policy).
-    return [alert_rule(
-        k,
+    return [_jobs_alert(k)(
         Alert.JOB_QUEUE_STALLED,
         severity=Severity.CRITICAL,
         for_=s.for_,
         expr=f"max {by(labels)} ({waiting}) > 0 unless on ({svc}, {JOB_TYPE}) ({consumed})",
         summary=(
-            f"{{{{ $labels.{svc} }}}}: {{{{ $labels.{JOB_TYPE} }}}} jobs wait and none runs"
+            f"{{{{ $labels.{JOB_TYPE} }}}} jobs wait and none runs"
         ),
         description=(
             f"{{{{ $value | humanize }}}} {{{{ $labels.{JOB_TYPE} }}}} jobs wait{IN_QUEUE} and "
             f"no run of the type has started for {s.window}: no worker consumes them."
         ),
-        dashboard=Dashboard.JOBS,
-        dashboard_vars=(JOB_TYPE,),
     )]
 
 

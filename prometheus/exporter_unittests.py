@@ -17,16 +17,12 @@ from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.exporter_unittests_pg import availability_tests, postgres_tests
 from prometheus.knobs import Knobs
-from prometheus.testdata import Expect, alert_test, rules_under_test, series
+from prometheus.testdata import Expect, alert_group, alert_rules_under_test, alert_test, series
 
 __all__ = ["exporter_test_file"]
 
-RULES = ("recording.rules.yml", "alerts.rules.yml", "exporters.rules.yml")
 _W = S.WARNING
 
-
-def _group(inputs: list[dict[str, str]], alerts: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"interval": "1m", "input_series": inputs, "alert_rule_test": alerts}
 
 
 def _node(k: Knobs, e: Expect) -> list[dict[str, Any]]:
@@ -88,7 +84,7 @@ def _node(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     )  # fmt: skip
     quiet_at = "65m"
     return [
-        _group(
+        alert_group(
             # 30% free and steady, plenty of inodes and memory, a load of 1 on 2 cores; a big
             # disk emptying fast but 80% free; a read-only image nearly full.
             [
@@ -107,7 +103,7 @@ def _node(k: Knobs, e: Expect) -> list[dict[str, Any]]:
                 alert_test(quiet_at, A.NODE_CPU_SATURATED),
             ],
         ),
-        _group(
+        alert_group(
             # 30% free, losing 30 MB a minute: 43 GB a day.
             fs("30e9-30e6x70", files_free="50000x70"),
             [
@@ -117,7 +113,7 @@ def _node(k: Knobs, e: Expect) -> list[dict[str, Any]]:
                 alert_test("40m", A.NODE_FILESYSTEM_INODES_LOW, inodes),
             ],
         ),
-        _group(
+        alert_group(
             mem("0.4e9x70"),
             [
                 alert_test("10m", A.NODE_MEMORY_PRESSURE),
@@ -125,11 +121,11 @@ def _node(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             ],
         ),
         # Enough memory available on paper, but tasks stall for it half of the time.
-        _group(
+        alert_group(
             mem("4e9x70", stall="0+30x70"),
             [alert_test("25m", A.NODE_MEMORY_PRESSURE, pressure("50%"))],
         ),
-        _group(
+        alert_group(
             cpu("5x70"),
             [
                 alert_test("10m", A.NODE_CPU_SATURATED),
@@ -143,7 +139,7 @@ def exporter_test_file(knobs: Knobs) -> dict[str, Any]:
     """The content of ``tests/exporters.test.yml`` for the tests' knobs."""
     e = Expect(knobs)
     return {
-        **rules_under_test(knobs, *RULES),
+        **alert_rules_under_test(knobs, "exporters.rules.yml"),
         "evaluation_interval": "1m",
         "tests": [
             *_node(knobs, e),

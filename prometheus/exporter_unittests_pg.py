@@ -11,16 +11,13 @@ from prometheus.alerting import Dashboard as D
 from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
-from prometheus.testdata import Expect, alert_test, series
+from prometheus.testdata import Expect, alert_group, alert_test, series
 from signalpost.instrumentation.semconv import health
 
 __all__ = ["availability_tests", "postgres_tests"]
 
 _W = S.WARNING
 
-
-def _group(inputs: list[dict[str, str]], alerts: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"interval": "1m", "input_series": inputs, "alert_rule_test": alerts}
 
 
 def postgres_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
@@ -84,7 +81,7 @@ def postgres_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     tx = x.PG_MAX_TX_DURATION
     quiet_at = "65m"
     return [
-        _group(
+        alert_group(
             [
                 *conns("10x70", "5x70"),
                 series(tx, {**app, "state": "active"}, "0.5x70"),
@@ -107,7 +104,7 @@ def postgres_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
                 alert_test(quiet_at, A.POSTGRES_CACHE_HIT_RATIO_LOW),
             ],
         ),
-        _group(
+        alert_group(
             conns("30x70", "15x70"),
             [
                 alert_test("3m", A.POSTGRES_CONNECTIONS_NEAR_LIMIT),
@@ -115,14 +112,14 @@ def postgres_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             ],
         ),
         # A session left idle in transaction: its age grows a minute a minute.
-        _group(
+        alert_group(
             [series(tx, {**app, "state": "idle in transaction"}, "0+60x70")],
             [
                 alert_test("7m", A.POSTGRES_LONG_TRANSACTION),
                 alert_test("10m", A.POSTGRES_LONG_TRANSACTION, long_tx),
             ],
         ),
-        _group(
+        alert_group(
             [series(x.PG_LOCKS_WAITING, pg, "3x70")],
             [
                 alert_test("4m", A.POSTGRES_LOCKS_WAITING),
@@ -130,11 +127,11 @@ def postgres_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             ],
         ),
         # Short waits come and go: never waiting all along, never an alert.
-        _group(
+        alert_group(
             [series(x.PG_LOCKS_WAITING, pg, "0 2 " * 35)],
             [alert_test("60m", A.POSTGRES_LOCKS_WAITING)],
         ),
-        _group(
+        alert_group(
             [
                 series(x.PG_REPLICATION_LAG, pg, "120x70"),
                 series(x.PG_REPLICATION_IS_REPLICA, pg, "1x70"),
@@ -146,7 +143,7 @@ def postgres_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         ),
         # One deadlock at minute 11: fires at once, clears once out of the window. A
         # statistics reset (the counter back to 0) is no deadlock.
-        _group(
+        alert_group(
             [
                 series(x.PG_DEADLOCKS, app, "0x10 1x60"),
                 series(x.PG_DEADLOCKS, {**pg, "datname": "other"}, "5x10 0x60"),
@@ -159,7 +156,7 @@ def postgres_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         ),
         # 100 hits and 20 reads a second: 83% from the cache. The counters start with the
         # test, so the 30m rates reach 100 accesses a second at 26m: firing from 56m.
-        _group(
+        alert_group(
             blocks("0+6000x70", "0+1200x70"),
             [
                 alert_test("50m", A.POSTGRES_CACHE_HIT_RATIO_LOW),
@@ -198,12 +195,12 @@ def availability_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
     )  # fmt: skip
     filling = series(health.FILESYSTEM_UTILIZATION.name, mount, "0.6+0.0005x70")
     return [
-        _group(
+        alert_group(
             [series(m.UP, node, "1x20"), series(m.UP, app, "1x20")],
             [alert_test("15m", A.EXPORTER_DOWN)],
         ),
         # node_exporter down, the app up: a warning, not the service down.
-        _group(
+        alert_group(
             # Every listed job answers (a job without targets is ServiceDown too).
             [series(m.UP, node, "0x20"), series(m.UP, app, "1x20"), series(m.UP, worker, "1x20")],
             [
@@ -214,12 +211,12 @@ def availability_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             ],
         ),
         # While node_exporter answers, its alerts replace the in-app disk and memory ones ...
-        _group(
+        alert_group(
             [filling, series(m.UP, node, "1x70")],
             [alert_test("40m", A.DISK_WILL_FILL_IN_24H)],
         ),
         # ... which come back when it stops answering.
-        _group(
+        alert_group(
             [filling, series(m.UP, node, "0x70")],
             [alert_test("40m", A.DISK_WILL_FILL_IN_24H, disk)],
         ),

@@ -6,18 +6,18 @@ between 0 and 1, SLO latency thresholds on a bucket boundary of the request hist
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from prometheus.burnrates import unreachable_tiers
+from prometheus.alert_knobs import AlertKnobs, Alerts
 from prometheus.exporter_knobs import ExporterKnobs, check_exporters
 from prometheus.ha import HaKnobs
+from prometheus.knob_types import Duration, Strict, seconds
+from prometheus.slo_knobs import Objective, Slos
 from prometheus.targets import JobName, Services, Target, check_consistency
 from signalpost._yamlsource import Located, YamlProblem, read, shown
-from signalpost.instrumentation.semconv import http
 
 __all__ = [
     "DEFAULT_KNOBS",
@@ -32,249 +32,35 @@ __all__ = [
 
 DEFAULT_KNOBS = Path(__file__).with_name("knobs.yaml")
 
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-_DURATION = re.compile(r"^(?:(\d+)(ms|s|m|h|d|w|y))+$")
-_PART = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
-
 
 class KnobsError(ValueError):
     """The knobs file is missing, unreadable or invalid; the message names file and key."""
-
-
-def seconds(duration: str) -> float:
-    """Return a Prometheus duration (``1h30m``, ``5m``, ``0m``) in seconds."""
-    if not _DURATION.match(duration):
-        raise ValueError(f"not a Prometheus duration: {duration!r} (expected e.g. 30s, 5m, 6h, 1d)")
-    return sum(int(n) * _UNITS[unit] for n, unit in _PART.findall(duration))
-
-
-def _check_duration(value: str) -> str:
-    seconds(value)
-    return value
-
-
-Duration = Annotated[str, AfterValidator(_check_duration)]
-Ratio = Annotated[float, Field(gt=0, lt=1)]
 
 
 _LABEL = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
 _MATCHER = r'^[a-zA-Z_][a-zA-Z0-9_]*\s*(=|!=|=~|!~)\s*"([^"\\]|\\.)*"$'
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class AlertKnobs(_Strict):
-    """How long a condition holds before the alert fires."""
-
-    for_: Duration = Field(default="5m", alias="for")
-    escalate_after: Duration | None = None
-    """Refused: causes never escalate to critical on duration alone (the paging policy)."""
-
-    @model_validator(mode="after")
-    def _no_escalation(self) -> AlertKnobs:
-        if self.escalate_after is not None:
-            raise ValueError(
-                "escalate_after is no longer supported: a cause does not page because it lasts "
-                "(paging policy in docs/alerting.md); remove the key"
-            )
-        return self
-
-
-class CauseKnobs(AlertKnobs):
-    """A cause that inhibits symptoms: ``keep_firing_for`` after it clears (default: the longest
-    window of the symptoms it inhibits, :func:`prometheus.inhibition.symptom_lag`)."""
-
-    keep_firing_for: Duration | None = None
-
-
-class LatencyKnobs(AlertKnobs):
-    quantile: Ratio = 0.99
-    threshold_seconds: float = Field(default=1.0, gt=0)
-    min_request_rate: float = Field(default=0.1, ge=0)
-
-
-class ErrorSpikeKnobs(AlertKnobs):
-    window: Duration = "10m"
-    factor: float = Field(default=3.0, gt=1)
-    min_rate: float = Field(default=0.05, gt=0)
-
-
-class FailureRatioKnobs(AlertKnobs):
-    window: Duration = "30m"
-    threshold: Ratio = 0.25
-    min_runs: float = Field(default=4, ge=0)
-
-
-class StuckKnobs(AlertKnobs):
-    no_progress_after: Duration = "15m"
-
-
-class RetryStormKnobs(AlertKnobs):
-    window: Duration = "10m"
-    threshold: float = Field(default=0.2, gt=0)
-
-
-class DatabaseSlowKnobs(AlertKnobs):
-    quantile: Ratio = 0.99
-    threshold_seconds: float = Field(default=0.5, gt=0)
-    min_rate: float = Field(default=0.1, ge=0)
-
-
-class DiskKnobs(AlertKnobs):
-    history: Duration = "6h"
-    min_utilization: Ratio = 0.5
-
-
-class MemoryKnobs(AlertKnobs):
-    threshold: Ratio = 0.9
-
-
-class WaitingTooLongKnobs(AlertKnobs):
-    max_wait: Duration = "10m"
-    """Default age of the oldest waiting job before it fires; per job type in ``job_types``."""
-
-
-class BacklogGrowingKnobs(AlertKnobs):
-    window: Duration = "15m"
-
-
-class QueueStalledKnobs(AlertKnobs):
-    window: Duration = "10m"
-    """No run of the type started (nor attempt ended) in this long while jobs of it wait."""
-
-
-class JobFailedKnobs(_Strict):
-    """JobFailed fires ``for`` after a failure; it stays firing while one is within ``window``.
-
-    ``for`` must outlast DatabaseDown's: a transient failure during a database outage is
-    inhibited by DatabaseDown only once that fires.
-    """
-
-    for_: Duration = Field(default="2m", alias="for")
-    window: Duration = "10m"
-
-
-class CircuitOpenKnobs(AlertKnobs):
-    """CircuitOpen: a breaker not closed while the dependency is still being called."""
-
-    window: Duration = "5m"
-
-
-class Alerts(_Strict):
-    """One entry per tunable alert (the SLO burn alerts take theirs from :class:`Slos`)."""
-
-    service_down: CauseKnobs = CauseKnobs.model_validate({"for": "1m"})
-    instance_down: AlertKnobs = AlertKnobs.model_validate({"for": "5m"})
-    target_missing: AlertKnobs = AlertKnobs.model_validate({"for": "5m"})
-    high_latency: LatencyKnobs = LatencyKnobs()
-    error_spike: ErrorSpikeKnobs = ErrorSpikeKnobs()
-    job_failure_ratio_high: FailureRatioKnobs = FailureRatioKnobs()
-    job_failed: JobFailedKnobs = JobFailedKnobs()
-    job_stuck: StuckKnobs = StuckKnobs()
-    job_not_succeeded: AlertKnobs = AlertKnobs.model_validate({"for": "0m"})
-    job_retry_storm: RetryStormKnobs = RetryStormKnobs()
-    health_check_failing: AlertKnobs = AlertKnobs()
-    database_down: CauseKnobs = CauseKnobs.model_validate({"for": "1m"})
-    database_slow: DatabaseSlowKnobs = DatabaseSlowKnobs()
-    schema_invalid: AlertKnobs = AlertKnobs()
-    disk_will_fill: DiskKnobs = DiskKnobs()
-    memory_high: MemoryKnobs = MemoryKnobs()
-    meta: AlertKnobs = AlertKnobs.model_validate({"for": "10m"})
-    job_waiting_too_long: WaitingTooLongKnobs = WaitingTooLongKnobs.model_validate({"for": "0m"})
-    job_backlog_growing: BacklogGrowingKnobs = BacklogGrowingKnobs.model_validate({"for": "15m"})
-    job_queue_stalled: QueueStalledKnobs = QueueStalledKnobs.model_validate({"for": "5m"})
-    circuit_open: CircuitOpenKnobs = CircuitOpenKnobs()
-
-
-class Urls(_Strict):
+class Urls(Strict):
     grafana: str = "http://localhost:3000"
     runbooks: str = "docs/runbooks"
     """Base of the runbook links: the folder in a clone unless the team publishes them."""
 
 
-class HealthChecks(_Strict):
+class HealthChecks(Strict):
     """Check names (``health_check_name``) that stand for the database and its schema."""
 
     database: tuple[str, ...] = ("postgres",)
     schema_: tuple[str, ...] = Field(default=("schema",), alias="schema")
 
 
-class JobType(_Strict):
+class JobType(Strict):
     succeed_every: Duration | None = None
     no_progress_after: Duration | None = None
     max_wait: Duration | None = None
 
 
-class Objective(_Strict):
-    """One SLO: its name (the ``slo`` label), kind, target and kind-specific settings."""
-
-    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
-    kind: Literal["http_availability", "http_latency", "job_success"]
-    target: Ratio
-    threshold_seconds: float | None = None
-    job_type: str | None = None
-    min_bad_events: float | None = Field(default=None, ge=0)
-    """Bad events over a paging tier's long window before it may page (default: the Slos')."""
-
-    @model_validator(mode="after")
-    def _fast_burn_reachable(self) -> Objective:
-        # An error ratio cannot exceed 1: at a burn rate r the tier needs r x (1 - target) < 1.
-        for rate in unreachable_tiers(self.target):
-            raise ValueError(
-                f"SLO {self.name}: target {self.target} makes the {rate}x burn-rate tier "
-                f"unreachable ({rate} x error budget {1 - self.target:.4g} >= 100% bad events); "
-                f"use a target above {1 - 1 / rate:.4f}"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _kind_settings(self) -> Objective:
-        if self.kind == "http_latency":
-            if self.threshold_seconds is None:
-                raise ValueError(f"SLO {self.name}: http_latency needs threshold_seconds")
-        elif self.threshold_seconds is not None:
-            raise ValueError(f"SLO {self.name}: threshold_seconds is for http_latency only")
-        if (self.kind == "job_success") != (self.job_type is not None):
-            raise ValueError(
-                f"SLO {self.name}: job_type is required for, and only for, job_success"
-            )
-        return self
-
-
-class Slos(_Strict):
-    window: Duration = "30d"
-    fast_for: Duration = "2m"
-    slow_for: Duration = "15m"
-    min_bad_events: float = Field(default=5, ge=0)
-    """Bad events a paging tier's long window must hold: at low traffic one error is no page."""
-    objectives: tuple[Objective, ...] = ()
-
-    request_duration_buckets: tuple[float, ...] | None = None
-    """Bucket bounds of the request duration histogram when the app sets its own."""
-
-    @model_validator(mode="after")
-    def _unique(self) -> Slos:
-        names = [o.name for o in self.objectives]
-        if len(names) != len(set(names)):
-            raise ValueError(f"SLO names must be unique: {names}")
-        return self
-
-    @model_validator(mode="after")
-    def _threshold_on_a_bucket(self) -> Slos:
-        # The share of requests under a threshold can only be read at a bucket boundary.
-        buckets = self.request_duration_buckets or http.REQUEST_DURATION.buckets or ()
-        for slo in self.objectives:
-            if slo.kind == "http_latency" and slo.threshold_seconds not in buckets:
-                raise ValueError(
-                    f"SLO {slo.name}: threshold_seconds {slo.threshold_seconds} is not a bucket "
-                    f"boundary of {http.REQUEST_DURATION.name} (one of {list(buckets)})"
-                )
-        return self
-
-
-class SymptomJobs(_Strict):
+class SymptomJobs(Strict):
     """The scrape job (``job`` label) whose targets produce each family of symptoms.
 
     Symptom alerts carry it as their ``job`` label: ServiceDown of that job inhibits them, and
@@ -286,7 +72,7 @@ class SymptomJobs(_Strict):
     jobs: str | None = None
 
 
-class Knobs(_Strict):
+class Knobs(Strict):
     """The whole knobs file."""
 
     service_label: Annotated[str, Field(pattern=_LABEL)] = "service"
@@ -299,12 +85,12 @@ class Knobs(_Strict):
     scrape_interval: Duration = "15s"
     evaluation_interval: Duration = "30s"
     monitoring_service: str = "monitoring"
-    monitoring_targets: dict[JobName, tuple[Target, ...]] = {}
+    monitoring_targets: dict[JobName, tuple[Target, ...]] = Field(default_factory=dict)
     """The monitoring stack's parts by job name (see :data:`prometheus.targets.MONITORING_JOBS`)."""
     urls: Urls = Urls()
     alerts: Alerts = Alerts()
     health_checks: HealthChecks = HealthChecks()
-    job_types: dict[str, JobType] = {}
+    job_types: dict[str, JobType] = Field(default_factory=dict)
     slos: Slos = Slos()
     exporters: ExporterKnobs = ExporterKnobs()
     """node_exporter and postgres_exporter targets per service, and their alerts' knobs."""

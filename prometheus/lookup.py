@@ -17,6 +17,7 @@ import urllib.parse
 
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs
+from prometheus.labels import ERROR_SOURCE, JOB_TYPE, ROUTE, STATUS_CODE
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import http, jobs, prometheus_label
 
@@ -26,8 +27,6 @@ COMMAND = "python -m signalpost"
 SINCE = "1h"
 LOKI_UID = "loki"  # the provisioned Loki datasource (grafana/datasources.py)
 
-JOB_TYPE = prometheus_label(jobs.JOB_TYPE)
-ERROR_SOURCE = prometheus_label(attr.ERROR_SOURCE)
 # Job alerts whose examples are failed runs, and those whose examples are any recent run.
 _FAILED_RUNS = frozenset({
     Alert.JOB_FAILED, Alert.JOB_FAILURE_RATIO_HIGH, Alert.JOB_NOT_SUCCEEDED,
@@ -37,8 +36,6 @@ _RECENT_RUNS = frozenset({Alert.JOB_RETRY_STORM})
 _HTTP_ERRORS = frozenset({
     Alert.ERROR_SPIKE, Alert.ERROR_BUDGET_BURN_FAST, Alert.ERROR_BUDGET_BURN_SLOW,
 })
-ROUTE = prometheus_label(attr.HTTP_ROUTE)
-STATUS_CODE = prometheus_label(attr.HTTP_RESPONSE_STATUS_CODE)
 # The request duration histogram carries a trace-ID exemplar per sampled request.
 _EXEMPLARS = f"{http.REQUEST_DURATION.name}_bucket"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from prometheus import recording as r
 from prometheus import selfmetrics as m
-from prometheus.alerting import Dashboard, Rule, alert_rule
+from prometheus.alerting import Dashboard, FamilyAlerts, Rule
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs, seconds
 from prometheus.periods import FREQUENT_WINDOW, STALE_MARGIN, grace, labels, per_group, per_remote
@@ -22,6 +22,7 @@ __all__ = ["meta_rules"]
 
 
 def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
+    alerts, longterm = FamilyAlerts(k, Dashboard.ALERTS), FamilyAlerts(k, Dashboard.LONGTERM)
     newest = selector(m.PROMETHEUS_REMOTE_HIGHEST_TIMESTAMP_IN, mon)
     base, group = labels(k), labels(k, "rule_group")
     remote_l = labels(k, "remote_name", "url")
@@ -37,8 +38,7 @@ def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
             f"group_right max {by(remote_l)} ({sent} > 0)) > {num(seconds(window))}"
         )
     return [
-        alert_rule(
-            k,
+        alerts(
             Alert.PROMETHEUS_RULE_FAILURES,
             severity=Severity.CRITICAL,
             expr=per_group(m.PROMETHEUS_RULE_EVALUATION_FAILURES, mon, group),
@@ -49,12 +49,9 @@ def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
                 "evaluations within its last period: alerts and recordings of that group are "
                 "missing."
             ),
-            dashboard=Dashboard.ALERTS,
         ),
-        alert_rule(
-            k,
+        alerts(
             Alert.PROMETHEUS_RULE_GROUP_MISSED,
-            severity=Severity.WARNING,
             expr=per_group(m.PROMETHEUS_RULE_GROUP_ITERATIONS_MISSED, mon, group),
             for_="0m",
             summary="Prometheus {{ $labels.instance }} skips evaluations of a rule group",
@@ -63,10 +60,8 @@ def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
                 "evaluations within its last period (an evaluation overran the interval); missed "
                 "evaluations are not caught up."
             ),
-            dashboard=Dashboard.ALERTS,
         ),
-        alert_rule(
-            k,
+        alerts(
             Alert.PROMETHEUS_RULE_GROUP_STALE,
             severity=Severity.CRITICAL,
             # 0 until a group's first evaluation (a daily group may wait a day after a restart).
@@ -82,12 +77,9 @@ def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
                 "Rule group {{ $labels.rule_group }} was last evaluated "
                 "{{ $value | humanizeDuration }} ago, more than two of its intervals."
             ),
-            dashboard=Dashboard.ALERTS,
         ),
-        alert_rule(
-            k,
+        longterm(
             Alert.PROMETHEUS_REMOTE_WRITE_FAILING,
-            severity=Severity.WARNING,
             expr=per_remote(lost),
             for_="0m",
             summary="Prometheus {{ $labels.instance }} loses samples sent to long-term storage",
@@ -95,12 +87,9 @@ def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
                 "Remote write to {{ $labels.url }} gave up on {{ $value | humanize }} samples "
                 "within its last period (rejected, not retried): the long-term history gets gaps."
             ),
-            dashboard=Dashboard.LONGTERM,
         ),
-        alert_rule(
-            k,
+        longterm(
             Alert.PROMETHEUS_REMOTE_WRITE_BEHIND,
-            severity=Severity.WARNING,
             # A roll-up queue sends once per period: it is behind when its newest sent sample
             # is older than the period and a grace. 0 until its first successful send.
             expr=per_remote(behind),
@@ -110,12 +99,12 @@ def _rules_and_writes(k: Knobs, mon: str) -> list[Rule]:
                 "The newest sample sent to {{ $labels.url }} is {{ $value | humanizeDuration }} "
                 "older than the newest one stored: the store is unreachable or too slow."
             ),
-            dashboard=Dashboard.LONGTERM,
         ),
     ]
 
 
 def _delivery(k: Knobs, mon: str) -> list[Rule]:
+    alerts = FamilyAlerts(k, Dashboard.ALERTS)
     wait = k.alerts.meta.for_
     base = labels(k)
     prometheus = selector(m.PROMETHEUS_ALERTMANAGERS_DISCOVERED, mon, eq("job", m.PROMETHEUS_JOB))
@@ -125,8 +114,7 @@ def _delivery(k: Knobs, mon: str) -> list[Rule]:
     # changes: the hourly window sees an SMTP relay that refuses every hourly re-send.
     am_window = grace(r.ROLLUP_WINDOWS[0])
     return [
-        alert_rule(
-            k,
+        alerts(
             Alert.PROMETHEUS_NOTIFICATIONS_FAILING,
             severity=Severity.CRITICAL,
             # Prometheus re-sends firing alerts every minute (the Watchdog always fires).
@@ -140,10 +128,8 @@ def _delivery(k: Knobs, mon: str) -> list[Rule]:
                 "Sending alerts to {{ $labels.alertmanager }} failed {{ $value | humanize }} "
                 f"times in {FREQUENT_WINDOW}: alerts may not reach anyone."
             ),
-            dashboard=Dashboard.ALERTS,
         ),
-        alert_rule(
-            k,
+        alerts(
             Alert.PROMETHEUS_NOT_CONNECTED_TO_ALERTMANAGER,
             severity=Severity.CRITICAL,
             expr=f"max {by(base)} ({prometheus}) < 1",
@@ -153,10 +139,8 @@ def _delivery(k: Knobs, mon: str) -> list[Rule]:
                 "Prometheus has discovered no Alertmanager: every alert it evaluates goes "
                 "nowhere (only the Watchdog's silence tells)."
             ),
-            dashboard=Dashboard.ALERTS,
         ),
-        alert_rule(
-            k,
+        alerts(
             Alert.ALERTMANAGER_NOTIFICATIONS_FAILING,
             severity=Severity.CRITICAL,
             expr=(
@@ -170,12 +154,12 @@ def _delivery(k: Knobs, mon: str) -> list[Rule]:
                 "{{ $value | humanize }} notifications through {{ $labels.integration }} failed "
                 f"in the last {am_window}: on-call may not be told about alerts."
             ),
-            dashboard=Dashboard.ALERTS,
         ),
     ]
 
 
 def _stack(k: Knobs, mon: str) -> list[Rule]:
+    alerts = FamilyAlerts(k, Dashboard.ALERTS)
     wait = k.alerts.meta.for_
     base = labels(k)
     reloads = (
@@ -183,10 +167,8 @@ def _stack(k: Knobs, mon: str) -> list[Rule]:
         (Alert.ALERTMANAGER_CONFIG_RELOAD_FAILED, m.ALERTMANAGER_CONFIG_RELOAD_OK, "Alertmanager"),
     )
     rules = [
-        alert_rule(
-            k,
+        alerts(
             name,
-            severity=Severity.WARNING,
             expr=f"max {by(base)} ({selector(metric, mon)}) == 0",
             for_=wait,
             summary=f"{what} {{{{ $labels.instance }}}} failed to load its configuration",
@@ -194,7 +176,6 @@ def _stack(k: Knobs, mon: str) -> list[Rule]:
                 f"The last configuration reload of {what} failed: it still runs the previous "
                 "configuration, and the change you made is not in effect."
             ),
-            dashboard=Dashboard.ALERTS,
         )
         for name, metric, what in reloads
     ]
@@ -204,10 +185,8 @@ def _stack(k: Knobs, mon: str) -> list[Rule]:
         for prefix, label in m.COLLECTOR_LOSSES
     )
     rules += [
-        alert_rule(
-            k,
+        alerts(
             Alert.MONITORING_TARGET_DOWN,
-            severity=Severity.WARNING,
             expr=f"max {by(base)} ({selector(m.UP, mon)}) == 0",
             for_=wait,
             summary="{{ $labels.job }} ({{ $labels.instance }}) of the monitoring stack is down",
@@ -215,12 +194,9 @@ def _stack(k: Knobs, mon: str) -> list[Rule]:
                 "Prometheus cannot scrape {{ $labels.job }} at {{ $labels.instance }}: what it "
                 "does (storing, alerting, receiving telemetry) may be stopped too."
             ),
-            dashboard=Dashboard.ALERTS,
         ),
-        alert_rule(
-            k,
+        alerts(
             Alert.COLLECTOR_LOSING_DATA,
-            severity=Severity.WARNING,
             expr=losses,
             for_=wait,
             summary="The Collector {{ $labels.instance }} loses telemetry",
@@ -229,10 +205,8 @@ def _stack(k: Knobs, mon: str) -> list[Rule]:
                 "{{ $labels.processor }} lost {{ $value | humanize }} items (spans, points or "
                 f"log records) in {FREQUENT_WINDOW}: failed to send, refused or dropped."
             ),
-            dashboard=Dashboard.ALERTS,
         ),
-        alert_rule(
-            k,
+        alerts(
             Alert.WATCHDOG,
             severity=Severity.NONE,
             # label_replace: annotation templates see the expression's labels, not the rule's.
@@ -245,7 +219,6 @@ def _stack(k: Knobs, mon: str) -> list[Rule]:
                 "Always firing. If its receiver stops getting it, Prometheus, Alertmanager or the "
                 "path between them is down."
             ),
-            dashboard=Dashboard.ALERTS,
         ),
     ]
     return rules

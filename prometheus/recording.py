@@ -18,8 +18,8 @@ sees a sample only for 5 minutes after it (the lookback delta), so query them wi
 
 from __future__ import annotations
 
-from signalpost.instrumentation.semconv import MetricSpec, db, health, http, jobs, prometheus_label
-from signalpost.instrumentation.semconv import attributes as attr
+from prometheus import labels as lab
+from signalpost.instrumentation.semconv import MetricSpec, db, health, http, jobs
 
 __all__ = [
     "DB_BUCKETS",
@@ -54,13 +54,6 @@ ROLLUP_WINDOWS: tuple[str, ...] = ("1h", "1d")
 SLO_BURN_WINDOWS: tuple[str, ...] = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 
 _SERVICE = "service"
-_ROUTE = prometheus_label(attr.HTTP_ROUTE)
-_JOB_TYPE = prometheus_label(jobs.JOB_TYPE)
-_JOB_STATUS = prometheus_label(jobs.JOB_STATUS)
-_DB_OPERATION = prometheus_label(db.DB_OPERATION_NAME)
-_CHECK_NAME = prometheus_label(health.CHECK_NAME)
-_CHECK_KIND = prometheus_label(health.CHECK_KIND)
-_STATUS = prometheus_label(health.STATUS)
 
 
 def _name(labels: tuple[str, ...], metric: str, operation: str) -> str:
@@ -76,44 +69,44 @@ def _bucket(spec: MetricSpec) -> str:
 
 
 # HTTP, per route.
-HTTP_REQUESTS = _name((_SERVICE, _ROUTE), _count(http.REQUEST_DURATION), "rate5m")
+HTTP_REQUESTS = _name((_SERVICE, lab.ROUTE), _count(http.REQUEST_DURATION), "rate5m")
 """Requests/s per route."""
-HTTP_ERRORS = _name((_SERVICE, _ROUTE), _count(http.REQUEST_DURATION), "errors_rate5m")
+HTTP_ERRORS = _name((_SERVICE, lab.ROUTE), _count(http.REQUEST_DURATION), "errors_rate5m")
 """Server errors (5xx responses)/s per route."""
-HTTP_ERROR_RATIO = _name((_SERVICE, _ROUTE), _count(http.REQUEST_DURATION), "error_ratio_rate5m")
+HTTP_ERROR_RATIO = _name((_SERVICE, lab.ROUTE), _count(http.REQUEST_DURATION), "error_ratio_rate5m")
 """Share of requests answered 5xx, per route."""
-HTTP_BUCKETS = _name((_SERVICE, _ROUTE, "le"), _bucket(http.REQUEST_DURATION), "rate5m")
+HTTP_BUCKETS = _name((_SERVICE, lab.ROUTE, "le"), _bucket(http.REQUEST_DURATION), "rate5m")
 """Request duration histogram buckets/s per route."""
-HTTP_LATENCY = _name((_SERVICE, _ROUTE), http.REQUEST_DURATION.name, "quantile_rate5m")
+HTTP_LATENCY = _name((_SERVICE, lab.ROUTE), http.REQUEST_DURATION.name, "quantile_rate5m")
 """Request duration quantiles per route (``quantile`` label)."""
 
 # Background jobs, per job type.
-JOB_STARTED = _name((_SERVICE, _JOB_TYPE), jobs.RUNS_STARTED.name, "rate5m")
+JOB_STARTED = _name((_SERVICE, lab.JOB_TYPE), jobs.RUNS_STARTED.name, "rate5m")
 """Runs started/s."""
-JOB_FINISHED = _name((_SERVICE, _JOB_TYPE, _JOB_STATUS), jobs.RUNS_FINISHED.name, "rate5m")
+JOB_FINISHED = _name((_SERVICE, lab.JOB_TYPE, lab.JOB_STATUS), jobs.RUNS_FINISHED.name, "rate5m")
 """Runs finished/s, by final status."""
-JOB_SUCCESS_RATIO = _name((_SERVICE, _JOB_TYPE), jobs.RUNS_FINISHED.name, "success_ratio_rate5m")
+JOB_SUCCESS_RATIO = _name((_SERVICE, lab.JOB_TYPE), jobs.RUNS_FINISHED.name, "success_ratio_rate5m")
 """Succeeded share of finished runs (cancelled runs included in the denominator)."""
-JOB_DURATION_BUCKETS = _name((_SERVICE, _JOB_TYPE, "le"), _bucket(jobs.RUN_DURATION), "rate5m")
+JOB_DURATION_BUCKETS = _name((_SERVICE, lab.JOB_TYPE, "le"), _bucket(jobs.RUN_DURATION), "rate5m")
 """Run duration histogram buckets/s, all final statuses together."""
-JOB_DURATION = _name((_SERVICE, _JOB_TYPE), jobs.RUN_DURATION.name, "quantile_rate5m")
+JOB_DURATION = _name((_SERVICE, lab.JOB_TYPE), jobs.RUN_DURATION.name, "quantile_rate5m")
 """Run duration quantiles (``quantile`` label)."""
-JOB_ITEMS = _name((_SERVICE, _JOB_TYPE), jobs.ITEMS_PROCESSED.name, "rate5m")
+JOB_ITEMS = _name((_SERVICE, lab.JOB_TYPE), jobs.ITEMS_PROCESSED.name, "rate5m")
 """Work items processed/s."""
 
 # Database, per operation.
-DB_OPERATIONS = _name((_SERVICE, _DB_OPERATION), _count(db.OPERATION_DURATION), "rate5m")
+DB_OPERATIONS = _name((_SERVICE, lab.DB_OPERATION), _count(db.OPERATION_DURATION), "rate5m")
 """Database operations/s."""
-DB_BUCKETS = _name((_SERVICE, _DB_OPERATION, "le"), _bucket(db.OPERATION_DURATION), "rate5m")
+DB_BUCKETS = _name((_SERVICE, lab.DB_OPERATION, "le"), _bucket(db.OPERATION_DURATION), "rate5m")
 """Database operation duration buckets/s."""
-DB_LATENCY = _name((_SERVICE, _DB_OPERATION), db.OPERATION_DURATION.name, "quantile_rate5m")
+DB_LATENCY = _name((_SERVICE, lab.DB_OPERATION), db.OPERATION_DURATION.name, "quantile_rate5m")
 """Database operation duration quantiles (``quantile`` label)."""
 
 # Health.
-HEALTH_STATUS = _name((_SERVICE, _STATUS), health.HEALTH_STATUS.name, "max")
+HEALTH_STATUS = _name((_SERVICE, lab.HEALTH_STATUS), health.HEALTH_STATUS.name, "max")
 """1 when any instance of the service reports this overall status."""
 HEALTH_CHECK_STATUS = _name(
-    (_SERVICE, _CHECK_NAME, _CHECK_KIND, _STATUS), health.CHECK_STATUS.name, "max"
+    (_SERVICE, lab.CHECK_NAME, lab.CHECK_KIND, lab.HEALTH_STATUS), health.CHECK_STATUS.name, "max"
 )
 """1 when any instance of the service reports this status for the check."""
 

@@ -12,23 +12,24 @@ from typing import Any
 from prometheus import recording as r
 from prometheus import selfmetrics as m
 from prometheus.knobs import Knobs, seconds
+from prometheus.labels import (
+    CHECK_KIND,
+    CHECK_NAME,
+    DB_OPERATION,
+    HEALTH_STATUS,
+    JOB_STATUS,
+    JOB_TYPE,
+    ROUTE,
+    STATUS_CODE,
+)
 from prometheus.promql import by, counted, num, selector, zero_if_absent
 from signalpost.instrumentation.jobs.state import JobState
-from signalpost.instrumentation.semconv import MetricSpec, db, health, http, jobs, prometheus_label
-from signalpost.instrumentation.semconv import attributes as attr
+from signalpost.instrumentation.semconv import MetricSpec, db, health, http, jobs
 
 __all__ = ["Rule", "Source", "recording_groups", "rollup_group"]
 
 Rule = dict[str, Any]
 
-ROUTE = prometheus_label(attr.HTTP_ROUTE)
-STATUS_CODE = prometheus_label(attr.HTTP_RESPONSE_STATUS_CODE)
-JOB_TYPE = prometheus_label(jobs.JOB_TYPE)
-JOB_STATUS = prometheus_label(jobs.JOB_STATUS)
-DB_OPERATION = prometheus_label(db.DB_OPERATION_NAME)
-CHECK_NAME = prometheus_label(health.CHECK_NAME)
-CHECK_KIND = prometheus_label(health.CHECK_KIND)
-HEALTH_STATUS = prometheus_label(health.STATUS)
 SERVER_ERROR = f'{STATUS_CODE}=~"5.."'
 
 

@@ -15,8 +15,9 @@ from prometheus.alerting import Dashboard, alert_rule
 from prometheus.burnrates import BURN_TIERS, Tier
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs, Objective
+from prometheus.labels import JOB_STATUS, JOB_TYPE
 from prometheus.promql import by, le_value, num, zero_if_absent
-from prometheus.recording_rules import JOB_STATUS, JOB_TYPE, SERVER_ERROR, Source
+from prometheus.recording_rules import SERVER_ERROR, Source
 from signalpost.instrumentation.jobs.state import JobState
 from signalpost.instrumentation.semconv import http, jobs
 

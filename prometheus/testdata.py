@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from prometheus import lookup
 from prometheus.alerting import symptom_job
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
+from prometheus.labels import JOB_TYPE
 from prometheus.promql import le_value
 from prometheus.rulefiles import group_names
 from signalpost.instrumentation.semconv import MetricSpec
@@ -17,9 +19,13 @@ from signalpost.instrumentation.semconv import MetricSpec
 __all__ = [
     "TEST_KNOBS",
     "Expect",
+    "ServiceExpect",
     "TestCase",
+    "alert_group",
+    "alert_rules_under_test",
     "alert_test",
     "bucket_series",
+    "expr_group",
     "expr_test",
     "labels_text",
     "rules_under_test",
@@ -100,7 +106,7 @@ class Expect:
                 "dashboard_url": f"{grafana}/d/{dashboard}?{query}",
                 **lookup.rendered(
                     lookup.lookup_annotations(
-                        self.knobs, name, job=lookup.JOB_TYPE in {*labels, *dashboard_vars}
+                        self.knobs, name, job=JOB_TYPE in {*labels, *dashboard_vars}
                     ),
                     labels,
                 ),
@@ -108,9 +114,49 @@ class Expect:
         }
 
 
+@dataclass(frozen=True)
+class ServiceExpect:
+    """Expected alerts of one family of per-service alerts (what
+    :class:`prometheus.alerting.ServiceAlerts` builds): labels start with ``service``, summaries
+    with ``<service>: ``, one dashboard."""
+
+    expect: Expect
+    service: str
+    dashboard: str
+    dashboard_vars: tuple[str, ...] = ()
+
+    def __call__(
+        self, name: Alert, severity: Severity, summary: str, description: str, **labels: str
+    ) -> dict[str, Any]:
+        """One ``exp_alerts`` entry: ``labels`` besides ``service`` and ``severity``."""
+        return self.expect.alert(
+            name,
+            severity,
+            {"service": self.service, **labels},
+            summary=f"{self.service}: {summary}",
+            description=description,
+            dashboard=self.dashboard,
+            dashboard_vars=self.dashboard_vars,
+        )
+
+
+def alert_group(
+    inputs: list[dict[str, str]], alerts: list[dict[str, Any]], interval: str = "1m"
+) -> dict[str, Any]:
+    """One test group: input series at ``interval`` (1m unless given) and alert checks."""
+    return {"interval": interval, "input_series": inputs, "alert_rule_test": alerts}
+
+
 def alert_test(at: str, name: Alert, *expected: dict[str, Any]) -> dict[str, Any]:
     """One ``alert_rule_tests`` entry; no ``expected`` asserts the alert is not firing."""
     return {"eval_time": at, "alertname": str(name), "exp_alerts": list(expected)}
+
+
+def expr_group(
+    inputs: list[dict[str, str]], tests: list[dict[str, Any]], interval: str = "1m"
+) -> dict[str, Any]:
+    """One test group: input series at ``interval`` (1m unless given) and PromQL checks."""
+    return {"interval": interval, "input_series": inputs, "promql_expr_test": tests}
 
 
 def expr_test(at: str, expr: str, *samples: tuple[str, float]) -> dict[str, Any]:
@@ -132,3 +178,8 @@ def rules_under_test(knobs: Knobs, *files: str) -> dict[str, Any]:
         "rule_files": [f"rules/{f}" for f in files],
         "group_eval_order": group_names(knobs, *files),
     }
+
+
+def alert_rules_under_test(knobs: Knobs, *extra: str) -> dict[str, Any]:
+    """:func:`rules_under_test` of the alerts, the recordings they read and ``extra`` files."""
+    return rules_under_test(knobs, "recording.rules.yml", "alerts.rules.yml", *extra)

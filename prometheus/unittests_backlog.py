@@ -14,16 +14,13 @@ from prometheus.alerting import Dashboard as D
 from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
-from prometheus.testdata import Expect, alert_test, series
+from prometheus.testdata import Expect, ServiceExpect, alert_group, alert_test, series
 from signalpost.instrumentation.semconv import jobs
 
 __all__ = ["backlog_tests"]
 
 JT = ("job_type",)
 
-
-def _group(inputs: list[dict[str, str]], alerts: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"interval": "1m", "input_series": inputs, "alert_rule_test": alerts}
 
 
 def backlog_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
@@ -47,32 +44,32 @@ def backlog_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             series(attempts, {**w, "error_class": ""}, values),
         ]
 
+    expect = ServiceExpect(e, svc, D.JOBS, JT)
+
     def too_long(severity: S, job_type: str, waited: str) -> dict[str, Any]:
-        return e.alert(
+        return expect(
             A.JOB_WAITING_TOO_LONG,
             severity,
-            {"service": svc, "job_type": job_type, "job_queue": "default"},
-            summary=f"{svc}: {job_type} jobs wait too long",
-            description=(
+            f"{job_type} jobs wait too long",
+            (
                 f"The oldest {job_type} job waiting in queue 'default' has waited {waited} "
                 "for a run to start."
             ),
-            dashboard=D.JOBS,
-            dashboard_vars=JT,
+            job_type=job_type,
+            job_queue="default",
         )
 
     def growing(grew: str) -> dict[str, Any]:
-        return e.alert(
+        return expect(
             A.JOB_BACKLOG_GROWING,
             S.WARNING,
-            {"service": svc, "job_type": "matching", "job_queue": "default"},
-            summary=f"{svc}: matching backlog keeps growing",
-            description=(
+            "matching backlog keeps growing",
+            (
                 f"matching jobs waiting in queue 'default' grew by {grew} over the last 15m, "
                 "for 15m, while runs of the type kept finishing: the workers cannot keep up."
             ),
-            dashboard=D.JOBS,
-            dashboard_vars=JT,
+            job_type="matching",
+            job_queue="default",
         )
 
     def stalled(severity: S, count: str, job_type: str = "digest", queue: str = "default") -> (
@@ -97,7 +94,7 @@ def backlog_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
 
     return [
         # Healthy: a backlog that comes and goes in bursts, young jobs, runs keep starting.
-        _group(
+        alert_group(
             [
                 series(waiting, q("matching"), " ".join(["0 4 2 0 7 3 1 0 5 2"] * 4 + ["0"])),
                 series(age, q("matching"), " ".join(["0 20 35 0 50 12 30 0 9 40"] * 4 + ["0"])),
@@ -115,7 +112,7 @@ def backlog_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         ),
         # Ages growing a minute per minute: resume_parsing past its own 2m, digest past the
         # 10m default; the app and a worker both report the resume_parsing queue.
-        _group(
+        alert_group(
             [
                 series(age, q("resume_parsing"), "0+60x40"),
                 series(age, q("resume_parsing", on=worker), "0+59x40"),
@@ -147,7 +144,7 @@ def backlog_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
             ],
         ),
         # matching: one more job waits every minute while runs keep finishing.
-        _group(
+        alert_group(
             [
                 series(waiting, q("matching"), "0+1x40"),
                 series(age, q("matching"), "0+5x40"),
@@ -161,7 +158,7 @@ def backlog_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         ),
         # digest: three jobs wait from 2m on and no run starts (the counters stay flat); the
         # backlog is not growing while runs finish, so only JobQueueStalled fires.
-        _group(
+        alert_group(
             [
                 series(waiting, q("digest"), "0 0 3x40"),
                 series(age, q("digest"), "0 0 0+60x40"),
@@ -181,7 +178,7 @@ def backlog_tests(k: Knobs, e: Expect) -> list[dict[str, Any]]:
         # A queue of one's own (a table) has no queue name: the label is absent, and so is
         # the queue in the description. The worker restarted at 3m: its counters start again
         # from 0 (increase() handles the reset) and no run starts after it.
-        _group(
+        alert_group(
             [
                 series(waiting, q("matching", ""), "2x30"),
                 *runs("matching", "0 1 2 0x30"),

@@ -9,7 +9,7 @@ from prometheus.alerting import Dashboard
 from prometheus.breaker_alerts import BREAKER_NAME, BREAKER_STATE
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
-from prometheus.testdata import Expect, alert_test, rules_under_test, series
+from prometheus.testdata import Expect, alert_group, alert_rules_under_test, alert_test, series
 from signalpost.instrumentation.semconv import breaker
 
 __all__ = ["breaker_test_files"]
@@ -26,9 +26,6 @@ def _breaker(
         series(breaker.TRANSITIONS.exposition_name, {**target, BREAKER_STATE: "open"}, opened),
     ]
 
-
-def _group(inputs: list[dict[str, str]], alerts: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"interval": "1m", "input_series": inputs, "alert_rule_test": alerts}
 
 
 def breaker_test_files(k: Knobs, e: Expect) -> dict[str, dict[str, Any]]:
@@ -50,34 +47,34 @@ def breaker_test_files(k: Knobs, e: Expect) -> dict[str, dict[str, Any]]:
     a = Alert.CIRCUIT_OPEN
     tests = [
         # Closed, calls flowing: quiet.
-        _group(_breaker(svc, "1x40", "0x40", "0x40", "0x40", "0x40"), [alert_test("30m", a)]),
+        alert_group(_breaker(svc, "1x40", "0x40", "0x40", "0x40", "0x40"), [alert_test("30m", a)]),
         # Open and rejecting calls: not yet within `for`, then firing.
-        _group(
+        alert_group(
             _breaker(svc, "0x40", "1x40", "0x40", "0+12x40", "1x40"),
             [alert_test("4m", a), alert_test("8m", a, firing), alert_test("30m", a, firing)],
         ),
         # Low traffic: every call is a probe that fails and re-opens it (no rejection); the
         # scrapes catch it open or half-open.
-        _group(
+        alert_group(
             _breaker(
                 svc, "0x40", "1 0 1 1 0 1 1 1 0 1x30", "0 1 0 0 1 0 0 0 1 0x30", "0x40", "0+1x40"
             ),
             [alert_test("4m", a), alert_test("9m", a, firing)],
         ),
         # Open but idle since it opened (nobody calls the dependency): nothing is being shed.
-        _group(
+        alert_group(
             _breaker(svc, "0x40", "1x40", "0x40", "3x40", "1x40"),
             [alert_test("8m", a), alert_test("30m", a)],
         ),
         # The dependency recovers at 12m: a probe closes the breaker and the alert resolves.
-        _group(
+        alert_group(
             _breaker(svc, "0x11 1x28", "1x11 0x28", "0x40", "0+12x11 132x28", "1x40"),
             [alert_test("10m", a, firing), alert_test("13m", a)],
         ),
     ]
     return {
         "breaker-alerts.test.yml": {
-            **rules_under_test(k, "recording.rules.yml", "alerts.rules.yml"),
+            **alert_rules_under_test(k),
             "evaluation_interval": "1m",
             "tests": tests,
         }

@@ -12,21 +12,18 @@ from __future__ import annotations
 from typing import Any
 
 from prometheus import selfmetrics as m
-from prometheus.alerting import Dashboard as D
 from prometheus.catalog import Alert as A
-from prometheus.catalog import Severity as S
 from prometheus.inhibition import symptom_lag
 from prometheus.knobs import Knobs, seconds
-from prometheus.testdata import Expect, alert_test, rules_under_test, series
+from prometheus.testdata import Expect, alert_group, alert_rules_under_test, alert_test, series
+from prometheus.unittests_availability import service_down
+from prometheus.unittests_health import database_down
 from signalpost.instrumentation.semconv import health
 
 __all__ = ["cause_test_files"]
 
 Case = dict[str, Any]
 
-
-def _group(inputs: list[dict[str, str]], alerts: list[Case]) -> Case:
-    return {"interval": "1m", "input_series": inputs, "alert_rule_test": alerts}
 
 
 def _minutes(duration: str) -> int:
@@ -39,25 +36,8 @@ def _scenarios(k: Knobs) -> list[Case]:
     app = {"service": svc, "job": "app", "instance": "app:8000"}
     worker = {"service": svc, "job": "worker", "instance": "worker:8000"}
     hold = _minutes(symptom_lag(k))
-    worker_down = e.alert(
-        A.SERVICE_DOWN,
-        S.CRITICAL,
-        {"service": svc, "job": "worker"},
-        summary=f"{svc} is down: no worker target answers",
-        description=(
-            f"Every worker target of {svc} has failed its scrapes, or none is left to scrape, "
-            "for 1m."
-        ),
-        dashboard=D.HEALTH,
-    )
-    db_down = e.alert(
-        A.DATABASE_DOWN,
-        S.CRITICAL,
-        {"service": svc, "health_check_name": "postgres"},
-        summary=f"{svc}: the database is unreachable",
-        description="Health check postgres has reported the database unhealthy for 1m.",
-        dashboard=D.HEALTH,
-    )
+    worker_down = service_down(e, svc, "worker")
+    db_down = database_down(e, svc)
     status = health.CHECK_STATUS.name
 
     def postgres(state: str, values: str) -> dict[str, str]:
@@ -69,7 +49,7 @@ def _scenarios(k: Knobs) -> list[Case]:
     return [
         # The worker dies at 5m; at 12m service discovery removes its target (stale marker):
         # `up` is gone, not 0. ServiceDown must not resolve; the app's stays quiet.
-        _group(
+        alert_group(
             [series(m.UP, app, f"1x{end}"), series(m.UP, worker, "1x4 0x6 stale")],
             [
                 alert_test("5m", A.SERVICE_DOWN),
@@ -81,7 +61,7 @@ def _scenarios(k: Knobs) -> list[Case]:
         ),
         # The worker is down from 5m to 15m, then answers again: ServiceDown keeps firing (and
         # inhibiting the worker's lagging symptoms) for the hold, then resolves.
-        _group(
+        alert_group(
             [series(m.UP, app, f"1x{end}"), series(m.UP, worker, f"1x4 0x10 1x{end}")],
             [
                 alert_test("14m", A.SERVICE_DOWN, worker_down),
@@ -90,7 +70,7 @@ def _scenarios(k: Knobs) -> list[Case]:
             ],
         ),
         # The database is unreachable from 5m to 15m: DatabaseDown holds on after recovery.
-        _group(
+        alert_group(
             [
                 postgres("healthy", f"1x4 0x10 1x{end}"),
                 postgres("unhealthy", f"0x4 1x10 0x{end}"),
@@ -110,7 +90,7 @@ def cause_test_files(knobs: Knobs) -> dict[str, dict[str, Any]]:
     """Test file name (under ``tests/``) to its content."""
     return {
         "causes.test.yml": {
-            **rules_under_test(knobs, "recording.rules.yml", "alerts.rules.yml"),
+            **alert_rules_under_test(knobs),
             "evaluation_interval": "1m",
             "tests": _scenarios(knobs),
         }

@@ -17,8 +17,8 @@ from prometheus import selfmetrics as m
 from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
-from prometheus.testdata import alert_test, rules_under_test, series
-from prometheus.unittests_meta_bursts import FAST_GROUP, Case, MetaCases, bursts, daily, group
+from prometheus.testdata import alert_group, alert_test, rules_under_test, series
+from prometheus.unittests_meta_bursts import FAST_GROUP, Case, MetaCases, bursts, daily
 
 __all__ = ["meta_test_files"]
 
@@ -30,17 +30,8 @@ def _per_minute(t: MetaCases) -> list[Case]:
     interval = m.PROMETHEUS_RULE_GROUP_INTERVAL
     failures = m.PROMETHEUS_RULE_EVALUATION_FAILURES
     am_url = {"alertmanager": "http://alertmanager:9093/api/v2/alerts"}
-    rule_failures = t.group_alert(
-        A.PROMETHEUS_RULE_FAILURES, S.CRITICAL, FAST_GROUP,
-        "Prometheus localhost:9090 fails to evaluate rules",
-        f"Rule group {FAST_GROUP} failed 30 evaluations within its last period: alerts and "
-        "recordings of that group are missing.",
-    )
-    stale = t.group_alert(
-        A.PROMETHEUS_RULE_GROUP_STALE, S.CRITICAL, FAST_GROUP,
-        "Prometheus localhost:9090 no longer evaluates a rule group",
-        f"Rule group {FAST_GROUP} was last evaluated 14m 0s ago, more than two of its intervals.",
-    )
+    rule_failures = t.rule_failures(FAST_GROUP, "30")
+    stale = t.group_stale(FAST_GROUP, "14m 0s")
     notify = t.alert(
         A.PROMETHEUS_NOTIFICATIONS_FAILING, S.CRITICAL, {**prom, **am_url},
         "Prometheus localhost:9090 cannot send alerts to Alertmanager",
@@ -87,7 +78,7 @@ def _per_minute(t: MetaCases) -> list[Case]:
     one_m = "1m"
     return [
         # Healthy stack: nothing fires (a long-term store has no Alertmanager, on purpose).
-        group(
+        alert_group(
             [
                 series(failures, fast, "0x40"),
                 series(interval, fast, "30x40"),
@@ -116,7 +107,7 @@ def _per_minute(t: MetaCases) -> list[Case]:
         # Broken stack: a group failing every evaluation then no longer evaluated after 20m,
         # notifications failing every minute, no Alertmanager, failed reloads, Tempo down,
         # the Collector's Loki exporter failing 100 log records a minute.
-        group(
+        alert_group(
             [
                 series(failures, fast, "0+2x20 40x20"),
                 series(interval, fast, "30x40"),
@@ -155,8 +146,10 @@ def _per_minute(t: MetaCases) -> list[Case]:
             ],
             one_m,
         ),
-        group([], [alert_test("0m", A.WATCHDOG, watchdog), alert_test("1h", A.WATCHDOG, watchdog)],
-               one_m),
+        alert_group(
+            [], [alert_test("0m", A.WATCHDOG, watchdog), alert_test("1h", A.WATCHDOG, watchdog)],
+            one_m,
+        ),
     ]
 
 

@@ -10,18 +10,14 @@ from prometheus.alerting import Dashboard as D
 from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
-from prometheus.testdata import Expect, alert_test, series
+from prometheus.testdata import Expect, alert_group, alert_test, series
 
-__all__ = ["FAST_GROUP", "Case", "MetaCases", "bursts", "daily", "group"]
+__all__ = ["FAST_GROUP", "Case", "MetaCases", "bursts", "daily"]
 
 Case = dict[str, Any]
 HOURLY_GROUP = "rules/rollup-1h.rules.yml;signalpost.rollup.1h"
 DAILY_GROUP = "rules/rollup-1d.rules.yml;signalpost.rollup.1d"
 FAST_GROUP = "rules/alerts.rules.yml;signalpost.jobs"
-
-
-def group(inputs: list[dict[str, str]], alerts: list[Case], interval: str) -> Case:
-    return {"interval": interval, "input_series": inputs, "alert_rule_test": alerts}
 
 
 def _hourly(value_per_hour: list[int], step_per_hour: int = 12) -> str:
@@ -46,6 +42,23 @@ class MetaCases:
     def group_alert(self, name: A, sev: S, group: str, summary: str, description: str) -> Case:
         return self.alert(name, sev, {**self.prom, "rule_group": group}, summary, description)
 
+    def rule_failures(self, group: str, n: str) -> Case:
+        """PrometheusRuleFailures: ``n`` failed evaluations of ``group`` in its last period."""
+        return self.group_alert(
+            A.PROMETHEUS_RULE_FAILURES, S.CRITICAL, group,
+            "Prometheus localhost:9090 fails to evaluate rules",
+            f"Rule group {group} failed {n} evaluations within its last period: alerts and "
+            "recordings of that group are missing.",
+        )  # fmt: skip
+
+    def group_stale(self, group: str, ago: str) -> Case:
+        """PrometheusRuleGroupStale: ``group`` last evaluated ``ago`` (humanized)."""
+        return self.group_alert(
+            A.PROMETHEUS_RULE_GROUP_STALE, S.CRITICAL, group,
+            "Prometheus localhost:9090 no longer evaluates a rule group",
+            f"Rule group {group} was last evaluated {ago} ago, more than two of its intervals.",
+        )  # fmt: skip
+
 
 def bursts(t: MetaCases) -> list[Case]:
     """Hourly and daily work (5-minute interval): fires at the first failed burst, stays firing
@@ -58,26 +71,13 @@ def bursts(t: MetaCases) -> list[Case]:
     remote_1d = {"remote_name": "rollup-1d", "url": "http://prometheus-daily:9090/api/v1/write"}
     email = {"integration": "email"}
 
-    def failing(group: str, n: str) -> Case:
-        return t.group_alert(
-            A.PROMETHEUS_RULE_FAILURES, S.CRITICAL, group,
-            "Prometheus localhost:9090 fails to evaluate rules",
-            f"Rule group {group} failed {n} evaluations within its last period: alerts and "
-            "recordings of that group are missing.",
-        )
-
     missed = t.group_alert(
         A.PROMETHEUS_RULE_GROUP_MISSED, S.WARNING, HOURLY_GROUP,
         "Prometheus localhost:9090 skips evaluations of a rule group",
         f"Rule group {HOURLY_GROUP} missed 1 evaluations within its last period (an "
         "evaluation overran the interval); missed evaluations are not caught up.",
     )
-    stale = t.group_alert(
-        A.PROMETHEUS_RULE_GROUP_STALE, S.CRITICAL, HOURLY_GROUP,
-        "Prometheus localhost:9090 no longer evaluates a rule group",
-        f"Rule group {HOURLY_GROUP} was last evaluated 2h 15m 0s ago, more than two of its "
-        "intervals.",
-    )
+    stale = t.group_stale(HOURLY_GROUP, "2h 15m 0s")
     rejected = t.alert(
         A.PROMETHEUS_REMOTE_WRITE_FAILING, S.WARNING, {**prom, **remote_1h},
         "Prometheus localhost:9090 loses samples sent to long-term storage",
@@ -101,7 +101,7 @@ def bursts(t: MetaCases) -> list[Case]:
     five = "5m"
     return [
         # A roll-up group failing at each hourly run for six hours, and skipping one run.
-        group(
+        alert_group(
             [
                 series(m.PROMETHEUS_RULE_EVALUATION_FAILURES, hourly, six_failed_hours),
                 series(m.PROMETHEUS_RULE_GROUP_ITERATIONS_MISSED, hourly, _hourly([0, 0, 1, 1])),
@@ -109,9 +109,9 @@ def bursts(t: MetaCases) -> list[Case]:
             ],
             [
                 alert_test("55m", A.PROMETHEUS_RULE_FAILURES),
-                alert_test("1h5m", A.PROMETHEUS_RULE_FAILURES, failing(HOURLY_GROUP, "1")),
-                alert_test("1h55m", A.PROMETHEUS_RULE_FAILURES, failing(HOURLY_GROUP, "1")),
-                alert_test("5h55m", A.PROMETHEUS_RULE_FAILURES, failing(HOURLY_GROUP, "1")),
+                alert_test("1h5m", A.PROMETHEUS_RULE_FAILURES, t.rule_failures(HOURLY_GROUP, "1")),
+                alert_test("1h55m", A.PROMETHEUS_RULE_FAILURES, t.rule_failures(HOURLY_GROUP, "1")),
+                alert_test("5h55m", A.PROMETHEUS_RULE_FAILURES, t.rule_failures(HOURLY_GROUP, "1")),
                 alert_test("7h30m", A.PROMETHEUS_RULE_FAILURES),
                 alert_test("1h55m", A.PROMETHEUS_RULE_GROUP_MISSED),
                 alert_test("2h5m", A.PROMETHEUS_RULE_GROUP_MISSED, missed),
@@ -120,7 +120,7 @@ def bursts(t: MetaCases) -> list[Case]:
             five,
         ),
         # An hourly group evaluated on time for three hours, then no more.
-        group(
+        alert_group(
             [
                 series(
                     m.PROMETHEUS_RULE_GROUP_LAST_EVALUATION, hourly,
@@ -137,7 +137,7 @@ def bursts(t: MetaCases) -> list[Case]:
         ),
         # Remote write: the hourly store rejects each hourly send for six hours; sends to it
         # stop after three hours; the daily store, sent to once a day, is never behind.
-        group(
+        alert_group(
             [
                 series(
                     m.PROMETHEUS_REMOTE_SAMPLES_FAILED, {**prom, **remote_1h},
@@ -162,7 +162,7 @@ def bursts(t: MetaCases) -> list[Case]:
             five,
         ),
         # The SMTP relay refuses the hourly re-send of a page for three hours.
-        group(
+        alert_group(
             [
                 series(m.ALERTMANAGER_NOTIFICATIONS_FAILED, {**am, **email},
                        _hourly([0, 1, 2, 3, 3, 3, 3])),
@@ -182,18 +182,9 @@ def daily(t: MetaCases) -> list[Case]:
     daily = {**t.prom, "rule_group": DAILY_GROUP}
     interval = m.PROMETHEUS_RULE_GROUP_INTERVAL
     day, hour = 24, "1h"
-
-    def failing(n: str) -> Case:
-        return t.group_alert(
-            A.PROMETHEUS_RULE_FAILURES, S.CRITICAL, DAILY_GROUP,
-            "Prometheus localhost:9090 fails to evaluate rules",
-            f"Rule group {DAILY_GROUP} failed {n} evaluations within its last period: alerts "
-            "and recordings of that group are missing.",
-        )
-
     return [
         # A daily roll-up failing at two daily runs: firing throughout the day between them.
-        group(
+        alert_group(
             [
                 series(
                     m.PROMETHEUS_RULE_EVALUATION_FAILURES, daily,
@@ -203,8 +194,8 @@ def daily(t: MetaCases) -> list[Case]:
             ],
             [
                 alert_test("23h", A.PROMETHEUS_RULE_FAILURES),
-                alert_test("36h", A.PROMETHEUS_RULE_FAILURES, failing("1")),
-                alert_test("49h", A.PROMETHEUS_RULE_FAILURES, failing("1")),
+                alert_test("36h", A.PROMETHEUS_RULE_FAILURES, t.rule_failures(DAILY_GROUP, "1")),
+                alert_test("49h", A.PROMETHEUS_RULE_FAILURES, t.rule_failures(DAILY_GROUP, "1")),
                 alert_test("74h", A.PROMETHEUS_RULE_FAILURES),
             ],
             hour,

@@ -10,6 +10,7 @@ from grafana import panels as p
 from grafana import queries as q
 from grafana.boards.breaker import with_breaker_panels
 from grafana.boards.common import Uid, new_dashboard, runbook
+from grafana.boards.thresholds import alert_threshold_panel
 from prometheus import recording as rec
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs
@@ -109,15 +110,15 @@ def build(knobs: Knobs) -> db.Dashboard:
     slow = alerts.database_slow
     dash = dash.with_row(db.Row("Database"))
     dash = dash.with_panel(
-        p.timeseries_panel(
+        alert_threshold_panel(
+            knobs,
+            Alert.DATABASE_SLOW,
             f"Database latency per operation (p{round(slow.quantile * 100)})",
             f"Database operation duration per operation (SELECT, INSERT, ...). Red from "
             f"DatabaseSlow's threshold ({slow.threshold_seconds:g} s).",
             "s",
             [p.prom(_db_latency(slow.quantile), f"{{{{{q.DB_OPERATION}}}}}")],
-            steps=[(None, p.GREEN), (slow.threshold_seconds, p.RED)],
-            show_thresholds=True,
-            links=[runbook(knobs, Alert.DATABASE_SLOW)],
+            threshold=slow.threshold_seconds,
         )
     )
     dash = dash.with_panel(
@@ -149,7 +150,9 @@ def build(knobs: Knobs) -> db.Dashboard:
     )
     mem = f"max({q.name(health.MEMORY_UTILIZATION)}{q.sel()})"
     dash = dash.with_panel(
-        p.timeseries_panel(
+        alert_threshold_panel(
+            knobs,
+            Alert.MEMORY_HIGH,
             "Host memory",
             f"Host memory in use and its linear prediction 24 hours ahead (from the last "
             f"{disk.history}). Red from MemoryHigh's threshold ({memory.threshold:g}).",
@@ -162,12 +165,10 @@ def build(knobs: Knobs) -> db.Dashboard:
                     "predicted in 24h",
                 ),
             ],
-            steps=[(None, p.GREEN), (memory.threshold, p.RED)],
-            show_thresholds=True,
+            threshold=memory.threshold,
             min_value=0,
             max_value=1,
             span=8,
-            links=[runbook(knobs, Alert.MEMORY_HIGH)],
         )
     )
     fs = f"{q.name(health.FILESYSTEM_UTILIZATION)}{q.sel()}"
@@ -192,32 +193,22 @@ def build(knobs: Knobs) -> db.Dashboard:
             links=[runbook(knobs, Alert.DISK_WILL_FILL_IN_24H)],
         )
     )
-    dash = dash.with_panel(
-        p.timeseries_panel(
+    for title, description, unit, metric in (
+        (
             "Process memory",
             "Resident set size of the service's processes, per instance.",
             "bytes",
-            [
-                p.prom(
-                    f"sum by (instance) ({process.RESIDENT_MEMORY}{q.sel()})",
-                    "{{instance}}",
-                )
-            ],
-        )
-    )
-    dash = dash.with_panel(
-        p.timeseries_panel(
+            process.RESIDENT_MEMORY,
+        ),
+        (
             "Open file descriptors",
             "File descriptors open in the service's processes, per instance.",
             "short",
-            [
-                p.prom(
-                    f"sum by (instance) ({process.OPEN_FDS}{q.sel()})",
-                    "{{instance}}",
-                )
-            ],
-        )
-    )
+            process.OPEN_FDS,
+        ),
+    ):
+        query = p.prom(f"sum by (instance) ({metric}{q.sel()})", "{{instance}}")
+        dash = dash.with_panel(p.timeseries_panel(title, description, unit, [query]))
     return with_breaker_panels(dash, knobs)
 
 

@@ -8,7 +8,8 @@ from grafana_foundation_sdk.builders import dashboard as db
 
 from grafana import panels as p
 from grafana import queries as q
-from grafana.boards.common import Uid, instance_variable, new_dashboard, runbook
+from grafana.boards.common import Uid, instance_variable, new_dashboard
+from grafana.boards.thresholds import alert_threshold_panel
 from prometheus import exporter_metrics as x
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs, seconds
@@ -36,17 +37,18 @@ def build(knobs: Knobs) -> db.Dashboard:
         knobs,
     ).with_variable(instance_variable(x.NODE_LOAD5))
     panels = [
-        p.timeseries_panel(
+        alert_threshold_panel(
+            knobs,
+            Alert.NODE_FILESYSTEM_WILL_FILL,
             "Disk space free",
             f"Share of each file system free. NodeFilesystemWillFill warns below "
             f"{fw.max_free:.0%} when the trend reaches zero within {fw.within}.",
             "percentunit",
             [p.prom(f"{x.NODE_FS_AVAIL}{fs} / {x.NODE_FS_SIZE}{fs}", mount)],
-            steps=[(None, p.RED), (fw.max_free, p.GREEN)],
-            show_thresholds=True,
+            threshold=fw.max_free,
+            bad_below=True,
             min_value=0,
             max_value=1,
-            links=[runbook(knobs, Alert.NODE_FILESYSTEM_WILL_FILL)],
         ),
         p.timeseries_panel(
             f"Free space in {fw.within} (trend of {fw.history})",
@@ -63,27 +65,29 @@ def build(knobs: Knobs) -> db.Dashboard:
             steps=[(None, p.RED), (0, p.GREEN)],
             show_thresholds=True,
         ),
-        p.timeseries_panel(
+        alert_threshold_panel(
+            knobs,
+            Alert.NODE_FILESYSTEM_INODES_LOW,
             "Inodes free",
             "Share of each file system's inodes free: at zero, no file can be created.",
             "percentunit",
             [p.prom(f"{x.NODE_FS_FILES_FREE}{fs} / {x.NODE_FS_FILES}{fs}", mount)],
-            steps=[(None, p.RED), (e.inodes_low.min_free, p.GREEN)],
-            show_thresholds=True,
+            threshold=e.inodes_low.min_free,
+            bad_below=True,
             min_value=0,
             max_value=1,
-            links=[runbook(knobs, Alert.NODE_FILESYSTEM_INODES_LOW)],
         ),
-        p.timeseries_panel(
+        alert_threshold_panel(
+            knobs,
+            Alert.NODE_MEMORY_PRESSURE,
             "Memory available",
             "MemAvailable over MemTotal: what can be allocated without swapping.",
             "percentunit",
             [p.prom(f"{x.NODE_MEM_AVAILABLE}{_sel()} / {x.NODE_MEM_TOTAL}{_sel()}", host)],
-            steps=[(None, p.RED), (e.memory_pressure.min_available, p.GREEN)],
-            show_thresholds=True,
+            threshold=e.memory_pressure.min_available,
+            bad_below=True,
             min_value=0,
             max_value=1,
-            links=[runbook(knobs, Alert.NODE_MEMORY_PRESSURE)],
         ),
         p.timeseries_panel(
             "Memory stall time",
@@ -95,7 +99,9 @@ def build(knobs: Knobs) -> db.Dashboard:
             show_thresholds=True,
             min_value=0,
         ),
-        p.timeseries_panel(
+        alert_threshold_panel(
+            knobs,
+            Alert.NODE_CPU_SATURATED,
             "Load per core",
             "5-minute load average over the number of cores (tasks running, runnable or in "
             "uninterruptible disk wait).",
@@ -107,10 +113,8 @@ def build(knobs: Knobs) -> db.Dashboard:
                     host,
                 )
             ],
-            steps=[(None, p.GREEN), (e.cpu_saturated.load_per_core, p.RED)],
-            show_thresholds=True,
+            threshold=e.cpu_saturated.load_per_core,
             min_value=0,
-            links=[runbook(knobs, Alert.NODE_CPU_SATURATED)],
         ),
         p.timeseries_panel(
             "CPU time by mode",

@@ -10,6 +10,7 @@ from grafana import panels as p
 from grafana import queries as q
 from grafana.boards.common import Uid, instance_variable, label_variable, new_dashboard, runbook
 from grafana.boards.jobs_waiting import waiting_row
+from grafana.boards.thresholds import alert_threshold_panel
 from prometheus import recording as rec
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs, seconds
@@ -179,7 +180,9 @@ def build(knobs: Knobs) -> db.Dashboard:
     storm = knobs.alerts.job_retry_storm
     dash = dash.with_row(db.Row("Retries and throughput"))
     dash = dash.with_panel(
-        p.timeseries_panel(
+        alert_threshold_panel(
+            knobs,
+            Alert.JOB_RETRY_STORM,
             "Retries by error class",
             f"Retries scheduled per second, per job type and error class. Red from "
             f"JobRetryStorm's {storm.threshold:g}/s per job type.",
@@ -191,9 +194,7 @@ def build(knobs: Knobs) -> db.Dashboard:
                     f"{BY_TYPE} {{{{{q.ERROR_CLASS}}}}}",
                 )
             ],
-            steps=[(None, p.GREEN), (storm.threshold, p.RED)],
-            show_thresholds=True,
-            links=[runbook(knobs, Alert.JOB_RETRY_STORM)],
+            threshold=storm.threshold,
         )
     )
     dash = dash.with_panel(

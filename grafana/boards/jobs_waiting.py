@@ -10,13 +10,14 @@ from grafana_foundation_sdk.builders import dashboard as db
 from grafana import panels as p
 from grafana import queries as q
 from grafana.boards.common import runbook
+from grafana.boards.thresholds import alert_threshold_panel
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs, seconds
-from signalpost.instrumentation.semconv import jobs, prometheus_label
+from prometheus.labels import JOB_QUEUE
+from signalpost.instrumentation.semconv import jobs
 
 __all__ = ["waiting_row"]
 
-JOB_QUEUE = prometheus_label(jobs.JOB_QUEUE)
 TYPES = q.sel(f'{q.JOB_TYPE}=~"$job_type"')
 BY_QUEUE = f"{{{{{q.JOB_TYPE}}}}} ({{{{{JOB_QUEUE}}}}})"
 
@@ -43,16 +44,16 @@ def waiting_row(dash: db.Dashboard, knobs: Knobs) -> db.Dashboard:
         )
     )
     dash = dash.with_panel(
-        p.timeseries_panel(
+        alert_threshold_panel(
+            knobs,
+            Alert.JOB_WAITING_TOO_LONG,
             "Oldest waiting job",
             "Age of the oldest waiting job per job type and queue (0: none waits). Red from "
             "JobWaitingTooLong's default max_wait (the knobs may set a type's own).",
             "s",
             [p.prom(f"max by {per_type} ({q.name(jobs.OLDEST_WAITING_AGE)}{TYPES})", BY_QUEUE)],
-            steps=[(None, p.GREEN), (default, p.RED)],
-            show_thresholds=True,
+            threshold=default,
             span=8,
-            links=[runbook(knobs, Alert.JOB_WAITING_TOO_LONG)],
         )
     )
     buckets = f"rate({q.bucket(jobs.WAIT_DURATION)}{TYPES}[{q.RATE}])"

@@ -5,6 +5,7 @@ series, a year of daily ones).
 from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard as db
+from grafana_foundation_sdk.builders import timeseries
 
 from grafana import datasources as ds
 from grafana import panels as p
@@ -17,16 +18,19 @@ __all__ = ["build"]
 
 RANGES = {"1h": ("30d", ds.PROMETHEUS_LONGTERM), "1d": ("1y", ds.PROMETHEUS_LONGTERM_DAILY)}
 """Roll-up window → the time range its panels show and the store that keeps it."""
+BY_ROUTE = f"{{{{{q.ROUTE}}}}}"
 
 
-def _roll(name: str, window: str, by: str) -> str:
+def _roll(agg: str, name: str, window: str, by: str, *matchers: str) -> str:
     # A roll-up is written once per window: reach back a whole window for the latest sample.
-    return f"sum by ({by}) (last_over_time({rec.rollup(name, window)}{q.sel()}[{window}]))"
-
-
-def _max_roll(name: str, window: str, by: str, *matchers: str) -> str:
     selector = q.sel(*matchers)
-    return f"max by ({by}) (last_over_time({rec.rollup(name, window)}{selector}[{window}]))"
+    return f"{agg} by ({by}) (last_over_time({rec.rollup(name, window)}{selector}[{window}]))"
+
+
+def _panel(
+    store: str, title: str, description: str, unit: str, expr: str, legend: str = BY_ROUTE
+) -> timeseries.Panel:
+    return p.timeseries_panel(title, description, unit, [p.prom(expr, legend, uid=store)])
 
 
 def build(knobs: Knobs) -> db.Dashboard:
@@ -42,53 +46,34 @@ def build(knobs: Knobs) -> db.Dashboard:
         per = "hour" if window == "1h" else "day"
         dash = dash.with_row(db.Row(f"{label} roll-ups ({span})"))
         panels = [
-            p.timeseries_panel(
+            _panel(
+                store,
                 f"Requests per {per}",
                 f"Requests per {per} on each route.",
                 "short",
-                [
-                    p.prom(
-                        _roll(rec.HTTP_REQUESTS, window, q.ROUTE),
-                        f"{{{{{q.ROUTE}}}}}",
-                        uid=store,
-                    )
-                ],
+                _roll("sum", rec.HTTP_REQUESTS, window, q.ROUTE),
             ),
-            p.timeseries_panel(
+            _panel(
+                store,
                 f"Error ratio per {per}",
                 f"Share of requests answered 5xx per {per}, per route.",
                 "percentunit",
-                [
-                    p.prom(
-                        _max_roll(rec.HTTP_ERROR_RATIO, window, q.ROUTE),
-                        f"{{{{{q.ROUTE}}}}}",
-                        uid=store,
-                    )
-                ],
+                _roll("max", rec.HTTP_ERROR_RATIO, window, q.ROUTE),
             ),
-            p.timeseries_panel(
+            _panel(
+                store,
                 f"p99 latency per {per}",
                 f"99th percentile request duration over each {per}, per route.",
                 "s",
-                [
-                    p.prom(
-                        _max_roll(rec.HTTP_LATENCY, window, q.ROUTE, 'quantile="0.99"'),
-                        f"{{{{{q.ROUTE}}}}}",
-                        uid=store,
-                    )
-                ],
+                _roll("max", rec.HTTP_LATENCY, window, q.ROUTE, 'quantile="0.99"'),
             ),
-            p.timeseries_panel(
+            _panel(
+                store,
                 f"Job runs finished per {per}",
                 f"Runs finished per {per}, per job type and final status.",
                 "short",
-                [
-                    p.prom(
-                        _roll(rec.JOB_FINISHED, window, f"{q.JOB_TYPE}, {q.JOB_STATUS}"),
-                        f"{{{{{q.JOB_TYPE}}}}} {{{{{q.JOB_STATUS}}}}}",
-                        uid=store,
-                    )
-                ],
+                _roll("sum", rec.JOB_FINISHED, window, f"{q.JOB_TYPE}, {q.JOB_STATUS}"),
+                f"{{{{{q.JOB_TYPE}}}}} {{{{{q.JOB_STATUS}}}}}",
             ),
         ]
         for panel in panels:

@@ -10,6 +10,7 @@ from grafana_foundation_sdk.builders import dashboard as db
 from grafana import panels as p
 from grafana import queries as q
 from grafana.boards.common import Uid, instance_variable, new_dashboard, runbook
+from grafana.boards.thresholds import alert_threshold_panel
 from prometheus import exporter_metrics as x
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs
@@ -71,7 +72,9 @@ def build(knobs: Knobs) -> db.Dashboard:
             ],
             min_value=0,
         ),
-        p.timeseries_panel(
+        alert_threshold_panel(
+            knobs,
+            Alert.POSTGRES_LONG_TRANSACTION,
             "Oldest transaction",
             "Age of the oldest open transaction per database and state (idle in transaction: "
             "the app forgot to commit).",
@@ -82,10 +85,8 @@ def build(knobs: Knobs) -> db.Dashboard:
                     f"{{{{{i}}}}} {{{{datname}}}} {{{{state}}}}",
                 )
             ],
-            steps=[(None, p.GREEN), (e.long_transaction.max_seconds, p.RED)],
-            show_thresholds=True,
+            threshold=e.long_transaction.max_seconds,
             min_value=0,
-            links=[runbook(knobs, Alert.POSTGRES_LONG_TRANSACTION)],
         ),
         p.timeseries_panel(
             "Lock requests waiting",
@@ -96,15 +97,15 @@ def build(knobs: Knobs) -> db.Dashboard:
             min_value=0,
             links=[runbook(knobs, Alert.POSTGRES_LOCKS_WAITING)],
         ),
-        p.timeseries_panel(
+        alert_threshold_panel(
+            knobs,
+            Alert.POSTGRES_REPLICATION_LAG,
             "Replication lag",
             "Seconds of the primary's changes a replica has not replayed (0 on a primary).",
             "s",
             [p.prom(f"max by ({i}) ({x.PG_REPLICATION_LAG}{s})", f"{{{{{i}}}}}")],
-            steps=[(None, p.GREEN), (e.replication_lag.max_seconds, p.RED)],
-            show_thresholds=True,
+            threshold=e.replication_lag.max_seconds,
             min_value=0,
-            links=[runbook(knobs, Alert.POSTGRES_REPLICATION_LAG)],
         ),
         p.timeseries_panel(
             "Deadlocks",
@@ -114,15 +115,16 @@ def build(knobs: Knobs) -> db.Dashboard:
             min_value=0,
             links=[runbook(knobs, Alert.POSTGRES_DEADLOCKS)],
         ),
-        p.timeseries_panel(
+        alert_threshold_panel(
+            knobs,
+            Alert.POSTGRES_CACHE_HIT_RATIO_LOW,
             "Cache hit ratio",
             "Share of block reads served from shared buffers, per database.",
             "percentunit",
             [p.prom(f"{hit} / ({hit} + {read})", db_legend)],
-            steps=[(None, p.RED), (e.cache_hit_ratio_low.threshold, p.GREEN)],
-            show_thresholds=True,
+            threshold=e.cache_hit_ratio_low.threshold,
+            bad_below=True,
             max_value=1,
-            links=[runbook(knobs, Alert.POSTGRES_CACHE_HIT_RATIO_LOW)],
         ),
     ]
     for panel in panels:

@@ -15,6 +15,7 @@ from grafana.boards.common import (
     new_dashboard,
     runbook,
 )
+from grafana.boards.thresholds import alert_threshold_panel
 from prometheus import recording as rec
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
@@ -107,15 +108,15 @@ def build(knobs: Knobs) -> db.Dashboard:
         for quantile in rec.QUANTILES
     ]
     dash = dash.with_panel(
-        p.timeseries_panel(
+        alert_threshold_panel(
+            knobs,
+            Alert.HIGH_LATENCY,
             "Latency per route (p50, p90, p99)",
             f"Request duration quantiles per route (recording rule). Red from the HighLatency "
             f"threshold ({latency.threshold_seconds:g} s at p{round(latency.quantile * 100)}).",
             "s",
             quantiles,
-            steps=[(None, p.GREEN), (latency.threshold_seconds, p.RED)],
-            show_thresholds=True,
-            links=[runbook(knobs, Alert.HIGH_LATENCY)],
+            threshold=latency.threshold_seconds,
         )
     )
     raw = f"{q.bucket(http.REQUEST_DURATION)}{RAW_ROUTES}"

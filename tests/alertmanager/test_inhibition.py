@@ -15,7 +15,7 @@ from prometheus.catalog import (
 )
 from prometheus.knobs import load_knobs
 from tests.alertmanager.harness import AlertmanagerServer, WebhookCatcher, local_knobs
-from tests.alertmanager.test_alertmanager_e2e import alert, expect, key, post_and_read, unique
+from tests.alertmanager.posting import alert, expect, key, post_and_read, unique
 
 KNOBS = load_knobs()
 API, WORKER = KNOBS.symptom_job("http"), KNOBS.symptom_job("jobs")

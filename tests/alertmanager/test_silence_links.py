@@ -17,8 +17,8 @@ import pytest
 from prometheus.catalog import Alert
 from tests.alertmanager.conftest import SmtpSink
 from tests.alertmanager.harness import AlertmanagerServer, WebhookCatcher
+from tests.alertmanager.posting import alert, key, post_and_read, unique
 from tests.alertmanager.silence_links import HOSTILE, filters, matchers, silence_urls
-from tests.alertmanager.test_alertmanager_e2e import alert, key, post_and_read, unique
 from tests.alertmanager.test_templates import MIXED, data, render
 from tests.alertmanager.test_templates import alert as template_alert
 from tests.servers import wait_for

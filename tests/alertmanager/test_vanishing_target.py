@@ -16,8 +16,8 @@ from alertmanager.generate import render
 from prometheus.catalog import Alert
 from prometheus.knobs import load_knobs
 from tests.alertmanager.harness import AlertmanagerServer, WebhookCatcher, local_knobs
+from tests.alertmanager.posting import settle
 from tests.alertmanager.prometheus_server import PrometheusServer, scrape
-from tests.alertmanager.test_alertmanager_e2e import settle
 from tests.servers import free_port, wait_for
 
 SERVICE = "shop"

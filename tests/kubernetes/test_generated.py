@@ -43,6 +43,10 @@ def test_writes_elsewhere_with_other_knobs(tmp_path: Path) -> None:
     ("old", "new", "message"),
     [
         ("namespace: monitoring", "namespace: Monitoring", "namespace: Value error, 'Monitoring'"),
+        ("  namespace: default ", "  namespace: apps.eu ", "apps.namespace: Value error, 'apps.eu'"),
+        ("secret: signalpost-metrics-auth", "secret: Auth", "apps.metrics_auth.secret: Value error"),
+        ("config_secret: alertmanager-signalpost", "config_secret: am_config",
+         "alertmanager.config_secret: Value error, 'am_config' is not a Kubernetes name"),
         ("replication_factor: 3", "replication_factor: 2", "must be odd"),
         ("type: basic, secret", "type: digest, secret", "apps.metrics_auth.type"),
         ("  # retention: {raw: 30d, 5m: 30d, 1h: 730d}", "  retention: {raw: 1d}",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from prometheus.generate import DEMO_DIR, HERE, TARGETS, main, render
 from prometheus.knobs import DEFAULT_KNOBS, load_knobs
 from prometheus.rulefiles import rule_files
+from tests.prometheus import promtool
 
 
 @pytest.mark.parametrize(("knobs", "out", "with_tests"), TARGETS)
@@ -44,23 +44,14 @@ def test_no_stray_generated_files() -> None:
 @pytest.mark.parametrize("out", [HERE, DEMO_DIR])
 def test_promtool_check_config(out: Path) -> None:
     for name in ("prometheus.yml", "longterm-1h.yml", "longterm-1d.yml"):
-        result = subprocess.run(
-            ["promtool", "check", "config", str(out / name)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+        promtool.check("config", out / name)
 
 
 @pytest.mark.parametrize("folder", ["rules", "tests/rules"])
 def test_promtool_check_rules(folder: str) -> None:
     files = sorted(str(p) for p in (HERE / folder).glob("*.rules.yml"))
     assert len(files) == len(rule_files(load_knobs()))
-    result = subprocess.run(
-        ["promtool", "check", "rules", *files], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    promtool.check("rules", *files)
 
 
 def test_own_request_buckets_allow_their_thresholds(tmp_path: Path) -> None:
@@ -91,13 +82,7 @@ def test_generate_for_own_knobs_writes_rules_and_config(tmp_path: Path) -> None:
     assert [line for line in alerts.splitlines() if "shop-api" in line and "absent(" not in line] == []
     assert not (tmp_path / "out" / "tests").exists()
     # check config also checks every rule file it names.
-    result = subprocess.run(
-        ["promtool", "check", "config", str(tmp_path / "out" / "prometheus.yml")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    promtool.check("config", tmp_path / "out" / "prometheus.yml")
 
 
 @pytest.mark.parametrize(

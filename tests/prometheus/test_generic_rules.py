@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from prometheus import selfmetrics
 from prometheus.generate import HERE, main
 from prometheus.knobs import DEFAULT_KNOBS, load_knobs
 from signalpost.instrumentation.semconv import ALL_METRICS
+from tests.prometheus import promtool
+from tests.prometheus.promtool import rules_in
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_NAMES = ("signalpost-example", "matching-success")
@@ -31,15 +30,6 @@ RAW = sorted(
 USE = re.compile(r"(?<![\w:])(" + "|".join(RAW) + r")(?![\w:])(\{[^}]*\})?")
 
 
-def _rules(folder: Path) -> list[dict[str, Any]]:
-    return [
-        rule
-        for path in sorted(folder.glob("*.rules.yml"))
-        for group in yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
-        for rule in group["rules"]
-    ]
-
-
 def test_no_demo_name_in_the_generator_or_the_committed_rules() -> None:
     for path in (ROOT / "prometheus").glob("*.py"):
         text = path.read_text(encoding="utf-8")
@@ -54,7 +44,7 @@ def test_committed_rules_do_not_filter_on_a_service() -> None:
     # Only the meta alerts select one (the monitoring stack's own), and TargetMissing and
     # ServiceDown name, in `absent(...)`, the services and jobs whose absence they watch.
     own = re.compile(r'\bservice(=|!=|=~|!~)"(?!' + load_knobs().monitoring_service + '")')
-    for rule in _rules(HERE / "rules"):
+    for rule in rules_in(HERE / "rules"):
         expr = re.sub(r"absent\(up\{[^}]*\}\)", "", rule["expr"])
         assert not own.search(expr), rule.get("alert", rule)
 
@@ -69,7 +59,7 @@ def test_service_label_and_selector_reach_every_rule(tmp_path: Path, label: str)
     own.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
     assert main(["--knobs", str(own), "--out", str(out)]) == 0
-    rules = _rules(out / "rules")
+    rules = rules_in(out / "rules")
     uses = 0
     for rule in rules:
         expr = rule["expr"]
@@ -86,10 +76,4 @@ def test_service_label_and_selector_reach_every_rule(tmp_path: Path, label: str)
             assert rule["labels"]["service"] == f"{{{{ $labels.{label} }}}}", rule["alert"]
             assert "$labels.service" not in str(rule["annotations"]), rule["alert"]
     assert uses > 50
-    result = subprocess.run(
-        ["promtool", "check", "rules", *map(str, sorted((out / "rules").glob("*.yml")))],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    promtool.check("rules", *sorted((out / "rules").glob("*.yml")))

@@ -8,24 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from prometheus.catalog import PAGING, Alert, Severity
 from prometheus.generate import HERE, main
 from prometheus.knobs import DEFAULT_KNOBS
+from tests.prometheus.promtool import rules_in
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = [HERE / "rules", HERE / "tests" / "rules"]
 
 
 def _alerts(folder: Path) -> list[dict[str, Any]]:
-    return [
-        rule
-        for path in sorted(folder.glob("*.rules.yml"))
-        for group in yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
-        for rule in group["rules"]
-        if "alert" in rule
-    ]
+    return [rule for rule in rules_in(folder) if "alert" in rule]
 
 
 def paging_problems(alerts: list[dict[str, Any]]) -> list[str]:

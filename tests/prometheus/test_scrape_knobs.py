@@ -15,6 +15,7 @@ from prometheus.config import main_config, with_targets
 from prometheus.generate import HERE, main
 from prometheus.knobs import Knobs, KnobsError, load_knobs
 from prometheus.targets import MONITORING_JOBS
+from tests.prometheus import promtool
 
 ROOT = HERE.parent
 SHOP = """\
@@ -70,13 +71,7 @@ def test_every_job_of_every_service_is_scraped_and_watched(tmp_path: Path) -> No
     for service, job in app:
         assert f'absent(up{{service="{service}", job="{job}"}})' in target_missing
     assert target_missing.count("absent(") == 4
-    result = subprocess.run(
-        ["promtool", "check", "config", str(tmp_path / "out" / "prometheus.yml")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    promtool.check("config", tmp_path / "out" / "prometheus.yml")
 
 
 def test_intervals_alertmanagers_and_stores_come_from_the_knobs(tmp_path: Path) -> None:
