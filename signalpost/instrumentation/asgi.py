@@ -239,6 +239,7 @@ class SignalpostMiddleware:
 
         status_code = 500
         error_type = http_metrics.NO_ERROR
+        error_type_from_exception = False
         response_started = False
         request_id_bytes = request_id.encode("latin-1")
         header_name_out = self._header_out
@@ -267,6 +268,7 @@ class SignalpostMiddleware:
                     status_code = _CLIENT_CLOSED_REQUEST
                 raise
             error_type = exception_type_name(exc)
+            error_type_from_exception = True
             self._capture(exc, scope, method, span)
             if not response_started:
                 await self._send_error_response(send, request_id)
@@ -309,7 +311,8 @@ class SignalpostMiddleware:
                     span.update_name(f"{method} {template}")
                     span.set_attribute(attr.HTTP_ROUTE, template)
                 span.set_attribute(attr.HTTP_RESPONSE_STATUS_CODE, status_code)
-                if status_code >= 500:
+                if status_code >= 500 and not error_type_from_exception:
+                    # An escaped exception already set a scrubbed description: keep it.
                     span.set_status(Status(StatusCode.ERROR))
                 span.end()
             request_id_var.reset(request_id_token)
@@ -351,8 +354,10 @@ class SignalpostMiddleware:
             )
             if span is not None and span.is_recording():
                 record_exception(span, exc, self._scrubber, record=record)
-                set_error_status(span, type(exc).__name__, self._scrubber)
-                span.set_attribute(attr.ERROR_TYPE, type(exc).__qualname__)
+                # One name for the type everywhere: the metric label, the event, the status.
+                name = exception_type_name(exc)
+                set_error_status(span, name, self._scrubber)
+                span.set_attribute(attr.ERROR_TYPE, name)
         except Exception:  # error capture must never replace the user's exception
             pass
 
