@@ -24,6 +24,7 @@ from prometheus_client import (
 )
 from prometheus_client import metrics as prometheus_metrics
 
+from signalpost import runtime
 from signalpost._extras import missing_extra
 from signalpost.exporters.config import SignalpostConfig, load_config
 from signalpost.exporters.gcfreeze import freeze_startup_heap
@@ -42,7 +43,6 @@ from signalpost.exporters.prometheus import (
 )
 from signalpost.exporters.prometheus.asgi import RouteHost
 from signalpost.exporters.scrubbing import ScrubbingSpanExporter
-from signalpost.instrumentation import defaults
 from signalpost.instrumentation.asgi import SignalpostMiddleware
 from signalpost.instrumentation.classify import ErrorClassifier, default_classifier
 from signalpost.instrumentation.errors import ErrorReporter
@@ -323,7 +323,7 @@ def setup(
         classifier: The error classifier shared with jobs, health checks and database
             instrumentation. It, the registry, the scrubber (with ``errors.scrub_keys``) and
             the providers become the defaults of every component created afterwards (see
-            :mod:`signalpost.instrumentation.defaults`) until :meth:`Telemetry.shutdown`.
+            :mod:`signalpost.runtime`) until :meth:`Telemetry.shutdown`.
         health: Health checks to run in the background, served at ``health_path``
             (``/live``, ``/ready`` and the report at ``health_path`` itself). With an app they
             run from the end of the app's own start-up to the start of its shut-down; without
@@ -480,14 +480,13 @@ def setup(
     if not config.metrics.created_series:
         telemetry._shutdown_hooks.append(_created_series_off())
     # Jobs, health monitors and database instrumentation created from now on share these.
-    shared = defaults.Defaults(
+    shared = runtime.Runtime(
         registry=registry,
         classifier=classifier,
         scrubber=scrubber,
         tracer_provider=tracer_provider,
         meter_provider=meter_provider,
-        clock=defaults.current().clock,
+        clock=runtime.current().clock,
     )
-    defaults.install(shared)
-    telemetry._shutdown_hooks.append(lambda: defaults.uninstall(shared))
+    telemetry._shutdown_hooks.append(runtime.install(shared))
     return telemetry

@@ -30,7 +30,7 @@ import redis
 from arq.connections import ArqRedis, RedisSettings
 from arq.constants import abort_jobs_ss, in_progress_key_prefix
 
-from signalpost.instrumentation import defaults
+from signalpost import runtime
 from signalpost.instrumentation.jobs.published import (
     MARK,
     change_key,
@@ -143,7 +143,7 @@ class RunPublisher:
         if pool is None:
             return 0
         key = runs_key(self._worker)
-        scrubber = self._scrubber or defaults.current().scrubber
+        scrubber = self._scrubber or runtime.current().scrubber
         changed: dict[str, tuple[Any, ...]] = {}
         writes: dict[str, str] = {}
         for job_id, run in list(self._live.items()):

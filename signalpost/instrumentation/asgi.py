@@ -36,7 +36,8 @@ from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider, format_trace_id
 from prometheus_client import CollectorRegistry
 
-from signalpost.instrumentation import defaults, metrics
+from signalpost import runtime
+from signalpost.instrumentation import metrics
 from signalpost.instrumentation.asgitypes import ASGIApp, Message, Receive, Scope, Send
 from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.clock import Clock
@@ -121,7 +122,7 @@ class SignalpostMiddleware:
         max_error_types: Distinct exception types kept in the ``error_type`` label before the
             rest become ``_OTHER``.
         clock: Where request durations are read (default: the shared one,
-            :mod:`signalpost.instrumentation.defaults`).
+            :mod:`signalpost.runtime`).
     """
 
     def __init__(
@@ -143,7 +144,7 @@ class SignalpostMiddleware:
         clock: Clock | None = None,
     ) -> None:
         self.app = app
-        clock = clock if clock is not None else defaults.current().clock
+        clock = clock if clock is not None else runtime.current().clock
         self._monotonic = clock.monotonic
         self._excluded = _compile_exclusions(excluded_paths)
         self._header_name = request_id_header.lower().encode("latin-1")

@@ -25,7 +25,7 @@ from celery import Celery
 from celery.backends.base import DisabledBackend
 from kombu.exceptions import OperationalError
 
-from signalpost.instrumentation import defaults
+from signalpost import runtime
 from signalpost.instrumentation.jobs.published import (
     MARK,
     change_key,
@@ -114,7 +114,7 @@ class ProgressPublisher:
             job = jobs.get(task_id)
             if job is None:
                 continue
-            meta = publishable(job, self._scrubber or defaults.current().scrubber)
+            meta = publishable(job, self._scrubber or runtime.current().scrubber)
             key = change_key(meta)
             with self._lock:
                 if task_id not in self._live or self._published.get(task_id) == key:

@@ -22,10 +22,10 @@ from opentelemetry import trace
 from opentelemetry.trace import format_span_id, format_trace_id
 from prometheus_client import CollectorRegistry
 
-from signalpost.instrumentation import defaults, metrics
+from signalpost.instrumentation import metrics
 from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier, default_classifier
-from signalpost.instrumentation.clock import Clock
+from signalpost.instrumentation.clock import Clock, system_clock
 from signalpost.instrumentation.context import current_job_id, current_request_id
 from signalpost.instrumentation.loggers import ERROR_LOGGER_NAME, INTERNAL_LOGGER_NAME
 from signalpost.instrumentation.scrub import Scrubber, default_scrubber
@@ -230,8 +230,8 @@ class ErrorReporter:
             ``signalpost.errors`` logger.
         max_exception_types: Distinct ``exception_type`` label values before the rest are
             counted as ``_other``.
-        clock: Where record timestamps are read (default: the shared one,
-            :mod:`signalpost.instrumentation.defaults`).
+        clock: Where record timestamps are read (default: the system clock; the reporter
+            of :class:`signalpost.runtime.Runtime` reads the runtime's).
     """
 
     def __init__(
@@ -244,7 +244,7 @@ class ErrorReporter:
         max_exception_types: int = 200,
         clock: Clock | None = None,
     ) -> None:
-        self._clock = clock if clock is not None else defaults.current().clock
+        self._clock = clock if clock is not None else system_clock
         self.classifier = classifier
         self.scrubber = scrubber
         self.logger = logger or logging.getLogger(ERROR_LOGGER_NAME)

@@ -14,7 +14,7 @@ import logging
 import traceback
 from collections.abc import Mapping
 
-from signalpost.instrumentation import defaults
+from signalpost import runtime
 from signalpost.instrumentation.scrub import Scrubber
 
 __all__ = ["ARQ_LOGGERS", "CELERY_LOGGERS", "QueueLogScrubber", "scrub_loggers"]
@@ -68,7 +68,7 @@ class QueueLogScrubber(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
-            self._scrub(record, self.scrubber or defaults.current().scrubber)
+            self._scrub(record, self.scrubber or runtime.current().scrubber)
         except Exception:
             record.msg, record.args = "log record withheld: it could not be scrubbed", None
             record.exc_info = None

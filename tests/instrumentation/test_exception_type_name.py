@@ -75,4 +75,4 @@ def test_http_spells_the_type_one_way(
 
     # The metrics both carry it (the duration's error_type, the error counter's exception_type).
     assert len(seen) == 6, seen
-    assert seen == dict.fromkeys(seen, {EXPECTED}), seen
+    assert seen == {key: {EXPECTED} for key in seen}, seen

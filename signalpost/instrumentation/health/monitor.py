@@ -20,7 +20,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from signalpost.instrumentation import defaults, metrics
+from signalpost.instrumentation import metrics
 from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
 from signalpost.instrumentation.clock import Clock
@@ -36,6 +36,8 @@ from signalpost.instrumentation.health.report import ComponentHealth, HealthRepo
 from signalpost.instrumentation.health.result import CheckResult, Status
 from signalpost.instrumentation.loggers import HEALTH_LOGGER_NAME
 from signalpost.instrumentation.semconv import health as semconv
+from signalpost.runtime import Runtime
+from signalpost.runtime import current as current_runtime
 
 __all__ = ["HealthMonitor"]
 
@@ -48,10 +50,22 @@ class _Entry:
     check: HealthCheck
     is_async: bool
     kind: str
-    duration: Any
-    last_success: Any
+    label: str
+    duration: Any = None
+    last_success: Any = None
     task: asyncio.Task[None] | None = None
     thread_run: asyncio.Future[tuple[bool, Any]] | None = None
+
+
+class _Bound:
+    """What a monitor records with, from the runtime it resolved on first use."""
+
+    def __init__(self, shared: Runtime, overall: Callable[[], Status]) -> None:
+        self.classifier = shared.classifier
+        self.clock = shared.clock
+        self.gauges = StatusGauges(shared.registry, overall)
+        self.duration = metrics.histogram(semconv.CHECK_DURATION, shared.registry)
+        self.last_success = metrics.gauge(semconv.CHECK_LAST_SUCCESS, shared.registry)
 
 
 def _coerce(outcome: object) -> CheckResult:
@@ -84,7 +98,10 @@ class HealthMonitor:
         >>> await monitor.start()   # in the app's lifespan; await monitor.stop() at shutdown
 
     Args:
-        registry: prometheus-client registry.
+        runtime: The runtime to record with (default: :func:`signalpost.runtime.current`,
+            resolved on first use: the first start, run or report, not at construction, so a
+            monitor built before :func:`signalpost.setup` records where set-up says).
+        registry: prometheus-client registry (overrides the runtime's).
         classifier: Classifies exceptions raised by checks.
         clock: Where the monitor reads ``checked_at``, last-success times and latencies and
             waits between runs and for timeouts.
@@ -92,32 +109,58 @@ class HealthMonitor:
             reported unhealthy (the check's task died or the loop is blocked), by the report
             and by the status gauges, which read it when they are collected.
 
-    ``registry``, ``classifier`` and ``clock`` default to the shared ones
-    (:mod:`signalpost.instrumentation.defaults`: what :func:`signalpost.setup` installed, else
-    the process-wide ones).
+    ``registry``, ``classifier`` and ``clock`` default to the runtime's.
     """
 
     def __init__(
         self,
         *,
+        runtime: Runtime | None = None,
         registry: CollectorRegistry | None = None,
         classifier: ErrorClassifier | None = None,
         clock: Clock | None = None,
         stale_after: float = 3.0,
     ) -> None:
-        shared = defaults.current()
-        registry = registry if registry is not None else shared.registry
-        self._gauges = StatusGauges(registry, lambda: self.report().status)
-        self._duration = metrics.histogram(semconv.CHECK_DURATION, registry)
-        self._last_success = metrics.gauge(semconv.CHECK_LAST_SUCCESS, registry)
-        self._classifier = classifier if classifier is not None else shared.classifier
-        self._clock = clock if clock is not None else shared.clock
+        self._runtime = runtime
+        self._given = {"registry": registry, "classifier": classifier, "clock": clock}
+        self._bound: _Bound | None = None
+        self._bind_lock = threading.RLock()
         self._stale_after = stale_after
         self._names = BoundedValues(100)
         self._entries: dict[str, _Entry] = {}
         self._states: dict[str, ComponentHealth] = {}
         self._running = False
         self._event_loop: asyncio.AbstractEventLoop | None = None
+
+    def _bind(self) -> _Bound:
+        """Resolve the runtime once, on first use (a start, a run or a report), and create the
+        instruments of the checks added so far in its registry."""
+        bound = self._bound
+        if bound is not None:
+            return bound
+        with self._bind_lock:
+            if self._bound is None:
+                shared = self._runtime if self._runtime is not None else current_runtime()
+                bound = _Bound(shared.with_overrides(**self._given), lambda: self.report().status)
+                for entry in list(self._entries.values()):
+                    self._instrument(bound, entry)
+                self._bound = bound
+                self._publish()
+            return self._bound
+
+    def _instrument(self, bound: _Bound, entry: _Entry) -> None:
+        entry.duration = bound.duration.labels(entry.label, entry.kind)
+        entry.last_success = bound.last_success.labels(entry.label, entry.kind)
+        name = entry.check.name
+        bound.gauges.add(name, entry.label, entry.kind, lambda: self._current(name).status)
+
+    @property
+    def _clock(self) -> Clock:
+        return self._bind().clock
+
+    @property
+    def _classifier(self) -> ErrorClassifier:
+        return self._bind().classifier
 
     # -- registration -----------------------------------------------------------------------
 
@@ -132,20 +175,17 @@ class HealthMonitor:
         if not check.timeout > 0 or not check.interval > 0:
             raise ValueError(f"health check {check.name!r}: timeout and interval must be > 0")
         kind = semconv.KIND_CRITICAL if check.critical else semconv.KIND_NON_CRITICAL
-        label = self._names(check.name)
         entry = _Entry(
-            check=check,
-            is_async=is_async_check(check),
-            kind=kind,
-            duration=self._duration.labels(label, kind),
-            last_success=self._last_success.labels(label, kind),
+            check=check, is_async=is_async_check(check), kind=kind, label=self._names(check.name)
         )
-        # The state first: the gauges (read from the scrape's thread) go by the entries.
-        self._states[check.name] = ComponentHealth(check.name, check.critical)
-        self._entries[check.name] = entry
-        name = check.name
-        self._gauges.add(name, label, kind, lambda: self._current(name).status)
-        self._publish()
+        with self._bind_lock:
+            # The state first: the gauges (read from the scrape's thread) go by the entries.
+            self._states[check.name] = ComponentHealth(check.name, check.critical)
+            self._entries[check.name] = entry
+            bound = self._bound
+            if bound is not None:  # else the instruments are created on first use
+                self._instrument(bound, entry)
+                self._publish()
         loop = self._event_loop
         if self._running and loop is not None:
             if _running_loop() is loop:
@@ -185,6 +225,7 @@ class HealthMonitor:
         """
         if self._running:
             return
+        self._bind()
         self._running = True
         self._event_loop = asyncio.get_running_loop()
         if wait:
@@ -407,7 +448,7 @@ class HealthMonitor:
         """Write every check's current status, stale ones included: multiprocess mode reads
         what was written, so a check whose task died shows unhealthy once any other runs."""
         report = self.report()
-        self._gauges.record({c.name: c.status for c in report.components}, report.status)
+        self._bind().gauges.record({c.name: c.status for c in report.components}, report.status)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

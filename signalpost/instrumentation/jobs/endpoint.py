@@ -44,7 +44,7 @@ from http import HTTPStatus
 from typing import Any, Protocol
 from urllib.parse import parse_qs, quote, unquote
 
-from signalpost.instrumentation import defaults
+from signalpost import runtime
 from signalpost.instrumentation.asgitypes import Receive, Scope, Send, acknowledge_lifespan
 from signalpost.instrumentation.jobs.backlog import BacklogSource, combine
 from signalpost.instrumentation.jobs.running import (
@@ -396,7 +396,7 @@ class JobsEndpoint:
                 ratio = max(0.0, min(1.0, job.done / job.total))
             message = job.message
             if message is not None:
-                scrubber = self._scrubber or defaults.current().scrubber
+                scrubber = self._scrubber or runtime.current().scrubber
                 message = scrubber.scrub_string(message[: _MAX_MESSAGE * 4])[:_MAX_MESSAGE]
             progress = {
                 "done": job.done,

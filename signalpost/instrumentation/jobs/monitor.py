@@ -31,7 +31,7 @@ from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
-from signalpost.instrumentation import defaults
+from signalpost import runtime
 from signalpost.instrumentation.classify import ErrorClassifier
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.errors import ErrorReporter
@@ -100,7 +100,7 @@ class MonitoredJob:
         logger: Logger for job events; ``signalpost.jobs`` by default.
 
     ``registry``, ``tracer_provider``, ``classifier``, ``scrubber`` and ``clock`` default to
-    the shared ones (:mod:`signalpost.instrumentation.defaults`: what :func:`signalpost.setup`
+    the shared ones (:mod:`signalpost.runtime`: what :func:`signalpost.setup`
     installed, else the process-wide ones). They are resolved on the first run, not at
     construction, so decorating at import time registers nothing and a job decorated before
     set-up still uses what set-up installed.
@@ -154,7 +154,7 @@ class MonitoredJob:
     # ------------------------------------------------------------------ runs
 
     def _resolve(self) -> RunServices:
-        shared = defaults.current()
+        shared = runtime.current()
         classifier = self._classifier if self._classifier is not None else shared.classifier
         running = self._running if self._running is not None else default_running_jobs
         telemetry = JobTelemetry.resolve(
