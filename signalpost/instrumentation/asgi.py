@@ -36,7 +36,6 @@ from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider, format_trace_id
 from prometheus_client import CollectorRegistry
 
-from signalpost import runtime
 from signalpost.instrumentation import metrics
 from signalpost.instrumentation.asgitypes import ASGIApp, Message, Receive, Scope, Send
 from signalpost.instrumentation.cardinality import BoundedValues
@@ -48,11 +47,13 @@ from signalpost.instrumentation.requestid import (
     generate_request_id,
     is_safe_request_id,
 )
-from signalpost.instrumentation.scrub import Scrubber, default_scrubber
+from signalpost.instrumentation.scrub import Scrubber
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import errors as error_metrics
 from signalpost.instrumentation.semconv import http as http_metrics
 from signalpost.instrumentation.spanerrors import record_exception, set_error_status
+from signalpost.runtime import Runtime
+from signalpost.runtime import current as current_runtime
 
 __all__ = [
     "DEFAULT_EXCLUDED_PATHS",
@@ -107,7 +108,10 @@ class SignalpostMiddleware:
 
     Args:
         app: The ASGI application to wrap.
-        registry: prometheus-client registry for the HTTP metrics (default: the global one).
+        runtime: Where the middleware records (default: :func:`signalpost.runtime.current`
+            when the middleware is built, which Starlette's ``add_middleware`` does on the
+            first request). The arguments below that name a collaborator override it.
+        registry: prometheus-client registry for the HTTP metrics.
         tracer_provider: Where server spans go (default: the global provider).
         meter_provider: When given, durations and active requests are also recorded through
             OpenTelemetry metrics (for OTLP export); off by default.
@@ -129,6 +133,7 @@ class SignalpostMiddleware:
         self,
         app: ASGIApp,
         *,
+        runtime: Runtime | None = None,
         registry: CollectorRegistry | None = None,
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
@@ -138,14 +143,18 @@ class SignalpostMiddleware:
         excluded_paths: Sequence[str] = DEFAULT_EXCLUDED_PATHS,
         duration_buckets: Sequence[float] | None = None,
         error_reporter: ErrorReporter | None = None,
-        scrubber: Scrubber = default_scrubber,
+        scrubber: Scrubber | None = None,
         max_routes: int = 500,
         max_error_types: int = 100,
         clock: Clock | None = None,
     ) -> None:
         self.app = app
-        clock = clock if clock is not None else runtime.current().clock
-        self._monotonic = clock.monotonic
+        shared = (runtime if runtime is not None else current_runtime()).with_overrides(
+            registry=registry, tracer_provider=tracer_provider, scrubber=scrubber, clock=clock
+        )
+        registry, tracer_provider = shared.registry, shared.tracer_provider
+        scrubber = shared.scrubber
+        self._monotonic = shared.clock.monotonic
         self._excluded = _compile_exclusions(excluded_paths)
         self._header_name = request_id_header.lower().encode("latin-1")
         self._header_out = request_id_header.encode("latin-1")
@@ -161,9 +170,7 @@ class SignalpostMiddleware:
         self._duration_children: dict[tuple[str, str, int, str, str], Any] = {}
         active = metrics.gauge(http_metrics.ACTIVE_REQUESTS, registry)
         self._active = {m: active.labels(m) for m in (*_KNOWN_METHODS, http_metrics.OTHER_METHOD)}
-        self._reporter = error_reporter or ErrorReporter(
-            registry=registry, scrubber=scrubber, clock=clock
-        )
+        self._reporter = error_reporter or shared.reporter
         self._tracer: trace.Tracer | None = None
         self._propagation_fields: frozenset[bytes] = frozenset()
         if tracing:
