@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry import _logs, metrics, trace
@@ -23,25 +21,17 @@ from prometheus_client import (
 )
 from prometheus_client import metrics as prometheus_metrics
 
-from signalpost._extras import missing_extra
 from signalpost.exporters.appsetup import App, AppParts, instrument_app
 from signalpost.exporters.config import SignalpostConfig, load_config
 from signalpost.exporters.logsetup import configure_logging as _configure_logging
 from signalpost.exporters.otel import OtelProviders, create_providers
-from signalpost.exporters.otlp_logs import OtlpLogHandler
-from signalpost.exporters.prometheus import (
-    Authenticator,
-    BasicAuth,
-    BearerAuth,
-    MetricsServer,
-    start_metrics_server,
-)
 from signalpost.exporters.scrubbing import ScrubbingSpanExporter
+from signalpost.exporters.servesetup import auth_of, jobs_endpoint, serve_on_port
+from signalpost.exporters.telemetry import Telemetry
 from signalpost.instrumentation.classify import ErrorClassifier, default_classifier
-from signalpost.instrumentation.errors import ErrorReporter
-from signalpost.instrumentation.health import HealthEndpoints, HealthMonitor
+from signalpost.instrumentation.health import HealthMonitor
 from signalpost.instrumentation.jobs.backlog import BacklogSource
-from signalpost.instrumentation.jobs.endpoint import FinishedRuns, JobsEndpoint
+from signalpost.instrumentation.jobs.endpoint import FinishedRuns
 from signalpost.instrumentation.jobs.running import RunSource
 from signalpost.instrumentation.loggers import INTERNAL_LOGGER_NAME
 from signalpost.instrumentation.scrub import Scrubber
@@ -53,76 +43,6 @@ from signalpost.runtime import install as install_runtime
 __all__ = ["Telemetry", "setup"]
 
 _log = logging.getLogger(INTERNAL_LOGGER_NAME)
-
-
-@dataclass
-class Telemetry:
-    """What :func:`setup` created; keep it to shut down or to share with job code.
-
-    Attributes:
-        config: The validated configuration in force.
-        registry: The prometheus-client registry the instrumentation records into.
-        tracer_provider: Where spans go (the SDK's when Signalpost created it).
-        meter_provider: OpenTelemetry metrics, when OTLP metrics export is on.
-        logger_provider: OpenTelemetry logs, when OTLP log export is on.
-        error_reporter: The error reporter (classifier and scrubber) in use.
-    """
-
-    config: SignalpostConfig
-    registry: CollectorRegistry
-    tracer_provider: TracerProvider | None
-    meter_provider: MeterProvider | None
-    logger_provider: LoggerProvider | None
-    error_reporter: ErrorReporter
-    metrics_server: MetricsServer | None = None
-    _owned: OtelProviders | None = None
-    _handlers: list[logging.Handler] = field(default_factory=list)
-    _shutdown_hooks: list[Callable[[], None]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _closed: bool = False
-
-    def shutdown(self, timeout_seconds: float | None = None) -> None:
-        """Flush queued telemetry and release what :func:`setup` started. Idempotent.
-
-        Flushing all signals together takes at most ``timeout_seconds`` (default: the
-        ``export.shutdown_timeout`` setting), whatever the collector does.
-        """
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-        for hook in reversed(self._shutdown_hooks):
-            try:
-                hook()
-            except Exception:
-                _log.warning("a shutdown hook failed", exc_info=True)
-        if self.metrics_server is not None:
-            self.metrics_server.shutdown()
-        for handler in self._handlers:
-            handler.flush()
-        if self._owned is not None:
-            if timeout_seconds is None:
-                timeout_seconds = self.config.export.shutdown_timeout
-            self._owned.shutdown(timeout_seconds)
-        # The JSON handler stays: what is logged after this (the server's "shutdown complete",
-        # a job cancelled during a deploy) is still written. Handlers that feed the providers
-        # just shut down go, as they could not deliver any more.
-        root = logging.getLogger()
-        for handler in self._handlers:
-            if isinstance(handler, OtlpLogHandler) and self._owned is not None:
-                root.removeHandler(handler)
-                handler.close()
-            else:
-                handler.flush()
-
-
-def _auth(config: SignalpostConfig) -> Authenticator | None:
-    m = config.metrics
-    if m.bearer_token:
-        return BearerAuth(m.bearer_token)
-    if m.basic_auth_username is not None or m.basic_auth_password is not None:
-        return BasicAuth(m.basic_auth_username or "", m.basic_auth_password or "")
-    return None
 
 
 def _service_name(*providers: Any) -> str | None:
@@ -148,18 +68,6 @@ def _created_series_off() -> Callable[[], None]:
             enable_created_metrics()  # type: ignore[no-untyped-call]
 
     return restore
-
-
-def _finished_runs(config: SignalpostConfig) -> FinishedRuns | None:
-    if config.lookup.dsn is None:
-        return None
-    try:
-        import psycopg  # noqa: F401
-    except ImportError as error:
-        raise missing_extra("postgres", error) from error
-    from signalpost.lookup.localstore import LocalStore
-
-    return LocalStore(config.lookup.dsn)
 
 
 def setup(
@@ -277,19 +185,20 @@ def setup(
             meter_provider=meter_provider,
             logger_provider=logger_provider,
             error_reporter=shared.reporter,
+            runtime=shared,
             _owned=owned,
         )
-        jobs = _jobs_endpoint(config, shared, jobs_source, finished_runs, jobs_backlog)
+        jobs = jobs_endpoint(config, shared, jobs_source, finished_runs, jobs_backlog)
         if config.metrics.enabled and config.metrics.port is not None:
             worker = (health_path, health) if app is None and health is not None else None
-            server = _serve_on_port(config.metrics.port, config, shared, worker, jobs, app)
+            server = serve_on_port(config.metrics.port, config, shared, worker, jobs, app)
             undo.callback(server.shutdown)
             telemetry.metrics_server = server
         if app is None and health is not None:
             # No app, no lifespan: a worker's checks run on a loop of their own.
             stop_checks = health.start_in_thread()
             undo.callback(stop_checks)
-            telemetry._shutdown_hooks.append(stop_checks)
+            telemetry.on_shutdown(stop_checks)
         if configure_logging:
             excluded = [*config.http.excluded_paths, config.metrics.path]
             if health is not None:
@@ -299,66 +208,23 @@ def setup(
                 config, logger_provider, scrubber, name, excluded
             )
             undo.callback(undo_logging)
-            telemetry._handlers = handlers
+            telemetry.flush_on_shutdown(handlers)
         if app is not None:
             # With no provider of ours (SDK disabled), skip spans; else use what was given or
             # the global provider.
             tracing = config.tracing.enabled and (tracer_provider is not None or owned is None)
-            parts = AppParts(health, health_path, jobs, _auth(config), tracing, gc_freeze)
+            parts = AppParts(health, health_path, jobs, auth_of(config), tracing, gc_freeze)
             instrument_app(app, config, shared, parts, telemetry.shutdown)
         if not config.metrics.created_series:
             restore_created = _created_series_off()
             undo.callback(restore_created)
-            telemetry._shutdown_hooks.append(restore_created)
+            telemetry.on_shutdown(restore_created)
         # Jobs, health monitors and database instrumentation share it from their first use.
-        telemetry._shutdown_hooks.append(install_runtime(shared))
+        telemetry.on_shutdown(install_runtime(shared))
         if owned is not None and set_global_providers:
             _install_globals(owned)
         undo.pop_all()
     return telemetry
-
-
-def _jobs_endpoint(
-    config: SignalpostConfig,
-    shared: Runtime,
-    source: RunSource | None,
-    finished: FinishedRuns | None,
-    backlog: BacklogSource | None,
-) -> JobsEndpoint | None:
-    if not config.jobs.enabled:
-        return None
-    return JobsEndpoint(
-        source,
-        auth=_auth(config),
-        scrubber=shared.scrubber,
-        finished=finished or _finished_runs(config),
-        control_from_loopback=config.jobs.control_from_loopback,
-        backlog=backlog,
-    )
-
-
-def _serve_on_port(
-    port: int,
-    config: SignalpostConfig,
-    shared: Runtime,
-    worker_health: tuple[str, HealthMonitor] | None,
-    jobs: JobsEndpoint | None,
-    app: App | None,
-) -> MetricsServer:
-    """Serve ``/metrics`` on its own port; a worker's health and jobs endpoints too."""
-    return start_metrics_server(
-        port,
-        config.metrics.address,
-        shared.registry if shared.registry is not REGISTRY else None,
-        auth=_auth(config),
-        compression=config.metrics.gzip,
-        routes=(
-            {worker_health[0]: HealthEndpoints(worker_health[1]).respond}
-            if worker_health is not None
-            else None
-        ),
-        apps={config.jobs.path: jobs.wsgi} if jobs is not None and app is None else None,
-    )
 
 
 def _install_globals(owned: OtelProviders) -> None:
