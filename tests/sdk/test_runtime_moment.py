@@ -9,6 +9,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from signalpost import runtime
 from signalpost.exporters.setup import setup
 from signalpost.instrumentation.health import HealthMonitor
+from signalpost.instrumentation.jobs import RunningJobs, monitored_job
 
 CHECK = "built_before_setup"
 
@@ -72,3 +73,17 @@ async def test_a_monitor_given_a_runtime_uses_it() -> None:
     monitor.check(CHECK)(lambda: True)
     await monitor.run_once()
     assert status(registry) == 1.0
+
+
+def test_a_job_given_a_runtime_records_there_and_lists_its_runs_there() -> None:
+    registry = CollectorRegistry()
+    mine = runtime.Runtime(registry=registry, running=RunningJobs())
+    job = monitored_job("given", runtime=mine)
+    with job:
+        assert [r.job_type for r in mine.running.snapshot()] == ["given"]
+    finished = "signalpost_job_runs_finished_total"
+    assert any(
+        sample.name == finished and sample.labels.get("job_type") == "given" and sample.value == 1
+        for family in registry.collect()
+        for sample in family.samples
+    )

@@ -17,13 +17,12 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import Tracer, TracerProvider, format_span_id, format_trace_id
-from prometheus_client import CollectorRegistry
+from opentelemetry.trace import Tracer, format_span_id, format_trace_id
 
-from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
+from signalpost.instrumentation.classify import ErrorClass
 from signalpost.instrumentation.errors import ErrorReporter, exception_type_name
 from signalpost.instrumentation.jobs.metrics import JobMetrics, TypeMetrics
-from signalpost.instrumentation.jobs.running import RunningJobs, RunView
+from signalpost.instrumentation.jobs.running import RunView
 from signalpost.instrumentation.jobs.spans import RunSpans, attribute_value
 from signalpost.instrumentation.jobs.state import JobState
 from signalpost.instrumentation.loggers import INTERNAL_LOGGER_NAME, JOB_LOGGER_NAME
@@ -31,6 +30,7 @@ from signalpost.instrumentation.scrub import Scrubber
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import jobs as sc
 from signalpost.instrumentation.semconv.errors import SOURCE_JOB
+from signalpost.runtime import Runtime
 
 __all__ = [
     "INTERNAL_LOGGER_NAME",
@@ -83,34 +83,37 @@ class JobTelemetry:
     @classmethod
     def resolve(
         cls,
+        shared: Runtime,
         *,
-        registry: CollectorRegistry,
-        tracer_provider: TracerProvider | None,
-        classifier: ErrorClassifier,
-        scrubber: Scrubber,
         reporter: ErrorReporter | None,
         logger: logging.Logger | None,
-        running: RunningJobs,
         progress_interval: float,
     ) -> JobTelemetry:
-        """Build the collaborators, falling back to no-ops for any part that fails to set up."""
+        """Build the collaborators from ``shared``, falling back to no-ops for any part that
+        fails to set up."""
         job_logger = logger or logging.getLogger(JOB_LOGGER_NAME)
+        registry, scrubber = shared.registry, shared.scrubber
         try:
-            tracer = trace.get_tracer(_TRACER_NAME, tracer_provider=tracer_provider)
+            tracer = trace.get_tracer(_TRACER_NAME, tracer_provider=shared.tracer_provider)
         except Exception:
             internal_error("tracer set-up")
             tracer = trace.NoOpTracer()
         job_metrics: JobMetrics | None
         try:
             job_metrics = JobMetrics.for_registry(registry)
-            job_metrics.watch(running)
+            job_metrics.watch(shared.running)
         except Exception:
             internal_error("metrics set-up")
             job_metrics = None
         if reporter is None:
             try:
                 reporter = ErrorReporter(
-                    registry=registry, classifier=classifier, scrubber=scrubber, logger=job_logger
+                    registry=registry,
+                    classifier=shared.classifier,
+                    scrubber=scrubber,
+                    logger=job_logger,
+                    clock=shared.clock,
+                    max_exception_types=shared.max_exception_types,
                 )
             except Exception:
                 internal_error("error reporter set-up")
