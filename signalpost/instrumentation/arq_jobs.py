@@ -31,6 +31,7 @@ from arq.connections import ArqRedis, RedisSettings
 from arq.constants import abort_jobs_ss, in_progress_key_prefix
 
 from signalpost import runtime
+from signalpost.failsafe import note_failure
 from signalpost.instrumentation.jobs.published import (
     MARK,
     change_key,
@@ -43,7 +44,6 @@ from signalpost.instrumentation.jobs.running import (
     RunView,
     running_job,
 )
-from signalpost.instrumentation.jobs.telemetry import internal_error
 from signalpost.instrumentation.scrub import Scrubber
 
 __all__ = ["WORKERS_KEY", "ArqRunningJobs", "RunPublisher", "runs_key"]
@@ -109,8 +109,8 @@ class RunPublisher:
                 self._task = asyncio.get_running_loop().create_task(
                     self._loop(), name="signalpost-arq-publisher"
                 )
-            except Exception:  # never let the listing break the job
-                internal_error("arq progress publisher start")
+            except Exception as failure:  # never let the listing break the job
+                note_failure("arq progress publisher start", failure)
 
     def end(self, job_id: str) -> None:
         """The run ``job_id`` ended: remove it from Redis at the next publication."""
@@ -125,9 +125,9 @@ class RunPublisher:
             try:
                 await self.publish()
                 self._failing = False
-            except Exception:
+            except Exception as failure:
                 if not self._failing:  # once per outage, not once per interval
-                    internal_error("arq progress publisher")
+                    note_failure("arq progress publisher", failure)
                 self._failing = True
             if not self._live and not self._ended:
                 return

@@ -36,6 +36,7 @@ from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider, format_trace_id
 from prometheus_client import CollectorRegistry
 
+from signalpost.failsafe import failsafe
 from signalpost.instrumentation import metrics
 from signalpost.instrumentation.asgitypes import ASGIApp, Message, Receive, Scope, Send
 from signalpost.instrumentation.cardinality import BoundedValues
@@ -356,7 +357,7 @@ class SignalpostMiddleware:
         span.set_attributes(attributes)
 
     def _capture(self, exc: Exception, scope: Scope, method: str, span: trace.Span | None) -> None:
-        try:
+        with failsafe("http error capture"):  # never replaces the user's exception
             record = self._reporter.report(
                 exc, source="http", context=self._request_context(scope, method)
             )
@@ -366,8 +367,6 @@ class SignalpostMiddleware:
                 name = exception_type_name(exc)
                 set_error_status(span, name, self._scrubber)
                 span.set_attribute(attr.ERROR_TYPE, name)
-        except Exception:  # error capture must never replace the user's exception
-            pass
 
     def _request_context(self, scope: Scope, method: str) -> dict[str, Any]:
         template = route_template(scope)

@@ -26,6 +26,7 @@ from celery.backends.base import DisabledBackend
 from kombu.exceptions import OperationalError
 
 from signalpost import runtime
+from signalpost.failsafe import note_failure
 from signalpost.instrumentation.jobs.published import (
     MARK,
     change_key,
@@ -34,7 +35,6 @@ from signalpost.instrumentation.jobs.published import (
     publishable,
 )
 from signalpost.instrumentation.jobs.running import RunningJob, RunningJobs, RunSourceUnavailable
-from signalpost.instrumentation.jobs.telemetry import internal_error
 from signalpost.instrumentation.scrub import Scrubber
 
 __all__ = ["PROGRESS_STATE", "CeleryRunningJobs", "ProgressPublisher"]
@@ -103,8 +103,8 @@ class ProgressPublisher:
             self._wake.wait(self._interval)
             try:
                 self.publish()
-            except Exception:
-                internal_error("celery progress publisher")
+            except Exception as failure:
+                note_failure("celery progress publisher", failure)
 
     def publish(self) -> int:
         """Store the changed progress of the live tasks now; return how many were stored."""
@@ -168,8 +168,8 @@ class CeleryRunningJobs:
             result = found.get("result") if found.get("status") == PROGRESS_STATE else None
             if isinstance(result, dict) and result.get(MARK) == 1:
                 meta = result
-        except Exception:
-            internal_error("celery progress read")
+        except Exception as failure:
+            note_failure("celery progress read", failure)
         return from_published(
             task_id,
             meta,

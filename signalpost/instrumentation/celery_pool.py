@@ -18,7 +18,7 @@ from typing import Any
 
 from celery import bootsteps
 
-from signalpost.instrumentation.jobs.telemetry import internal_error
+from signalpost.failsafe import failsafe
 
 __all__ = ["MULTIPROC_DIR_ENV", "ReapDeadChildren", "mark_process_dead"]
 
@@ -64,10 +64,8 @@ def _hook(task_pool: Any) -> None:
         return
 
     def on_process_down(process: Any) -> None:
-        try:
+        with failsafe("marking a dead pool child"):  # the pool's own clean-up must go on
             mark_process_dead(process.pid)
-        except Exception:  # the pool's own clean-up must go on
-            internal_error("marking a dead pool child")
         if previous is not None:
             previous(process)
 

@@ -9,6 +9,7 @@ counter. Span status and the exception event are set by the caller, which owns t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -22,12 +23,13 @@ from opentelemetry import trace
 from opentelemetry.trace import format_span_id, format_trace_id
 from prometheus_client import CollectorRegistry
 
+from signalpost.failsafe import note_failure
 from signalpost.instrumentation import metrics
 from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier, default_classifier
 from signalpost.instrumentation.clock import Clock, system_clock
 from signalpost.instrumentation.context import current_job_id, current_request_id
-from signalpost.instrumentation.loggers import ERROR_LOGGER_NAME, INTERNAL_LOGGER_NAME
+from signalpost.instrumentation.loggers import ERROR_LOGGER_NAME
 from signalpost.instrumentation.scrub import Scrubber, default_scrubber
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import errors as error_metrics
@@ -276,10 +278,9 @@ class ErrorReporter:
             self._counter.labels(
                 source, str(record.error_class), self._exception_types(record.exception_type)
             ).inc()
-            try:
+            # An exception class with __slots__ or a read-only __setattr__ cannot be marked.
+            with contextlib.suppress(AttributeError, TypeError):
                 setattr(exc, _REPORTED, True)
-            except Exception:  # an exception class with __slots__ or a read-only __setattr__
-                pass
             self.logger.error(
                 "%s",
                 message or f"{record.exception_type}: {record.message}",
@@ -287,6 +288,6 @@ class ErrorReporter:
                 extra={"signalpost_error": record, **record.log_attributes()},
             )
             return record
-        except Exception:
-            logging.getLogger(INTERNAL_LOGGER_NAME).debug("error capture failed", exc_info=True)
+        except Exception as failure:
+            note_failure("error capture", failure)
             return None

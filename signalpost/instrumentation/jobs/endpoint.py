@@ -45,6 +45,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, quote, unquote
 
 from signalpost import runtime
+from signalpost.failsafe import note_failure
 from signalpost.instrumentation.asgitypes import Receive, Scope, Send, acknowledge_lifespan
 from signalpost.instrumentation.jobs.backlog import BacklogSource, combine
 from signalpost.instrumentation.jobs.running import (
@@ -54,7 +55,6 @@ from signalpost.instrumentation.jobs.running import (
     RunSourceUnavailable,
     default_running_jobs,
 )
-from signalpost.instrumentation.jobs.telemetry import internal_error
 from signalpost.instrumentation.scrub import Scrubber
 
 __all__ = [
@@ -291,8 +291,8 @@ class JobsEndpoint:
             status, body, extra = self._answer(method, path, query, authorization, client)
         except RunSourceUnavailable as unavailable:
             status, body, extra = 503, {"error": str(unavailable)}, [("retry-after", "5")]
-        except Exception:
-            internal_error("jobs endpoint")
+        except Exception as failure:
+            note_failure("jobs endpoint", failure)
             status, body, extra = 500, {"error": "internal error"}, []
         body["process"] = {"pid": os.getpid(), "hostname": self._hostname}
         payload = json.dumps(body, separators=(",", ":"), default=str).encode()
@@ -350,8 +350,8 @@ class JobsEndpoint:
             return None
         try:
             rows = combine(self._backlog())
-        except Exception:
-            internal_error("jobs endpoint backlog")
+        except Exception as failure:
+            note_failure("jobs endpoint backlog", failure)
             return None
         now = self._clock()
         return [

@@ -31,6 +31,7 @@ from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
+from signalpost.failsafe import note_failure
 from signalpost.instrumentation.classify import ErrorClassifier
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.errors import ErrorReporter
@@ -39,7 +40,7 @@ from signalpost.instrumentation.jobs.propagation import extract_context
 from signalpost.instrumentation.jobs.retry import NO_RETRY, RetryPolicy
 from signalpost.instrumentation.jobs.run import JobRun, RunServices, current_run_or_none
 from signalpost.instrumentation.jobs.running import RunningJobs
-from signalpost.instrumentation.jobs.telemetry import JobTelemetry, internal_error
+from signalpost.instrumentation.jobs.telemetry import JobTelemetry
 from signalpost.instrumentation.scrub import Scrubber
 from signalpost.runtime import Runtime
 from signalpost.runtime import current as current_runtime
@@ -193,8 +194,8 @@ class MonitoredJob:
         if callable(enqueued):
             try:
                 enqueued = enqueued(*args, **kwargs)
-            except Exception:
-                internal_error("enqueued_at")
+            except Exception as failure:
+                note_failure("enqueued_at", failure)
                 enqueued = None
         return self._run(
             job_id, params, parent, first_attempt=1, enqueued_at=enqueued, queue=self._queue

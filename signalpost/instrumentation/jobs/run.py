@@ -23,6 +23,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 
+from signalpost.failsafe import failsafe, note_failure
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.context import job_id_var
@@ -38,7 +39,7 @@ from signalpost.instrumentation.jobs.interrupts import (
 from signalpost.instrumentation.jobs.retry import RetryPolicy
 from signalpost.instrumentation.jobs.running import AttemptRecord, RunningJobs
 from signalpost.instrumentation.jobs.state import JobState, JobStateMachine
-from signalpost.instrumentation.jobs.telemetry import JobTelemetry, internal_error
+from signalpost.instrumentation.jobs.telemetry import JobTelemetry
 
 __all__ = ["Attempt", "Attempts", "JobRun", "RunServices", "current_run", "current_run_or_none"]
 
@@ -268,7 +269,7 @@ class JobRun:
         now = self.monotonic()
         if now >= self._deadline:
             raise deadline_passed(now, self._run_deadline, self.policy)
-        try:
+        with failsafe("progress"):
             self.last_progress_monotonic = now
             # x - x is 0 for a finite number and NaN (truthy) for NaN and infinities: the
             # finiteness check without a call, on the hot path.
@@ -282,8 +283,6 @@ class JobRun:
             if message is not None:
                 self.message = message
             self._report_progress(self, done if previous is None else done - previous, now)
-        except Exception:
-            internal_error("progress")
 
     def check(self) -> None:
         """Raise if the run should stop: for sync jobs between units of work.
@@ -301,11 +300,9 @@ class JobRun:
     def add_context(self, values: Mapping[str, Any] | None = None, **more: Any) -> None:
         """Attach context to the run: scrubbed, it goes on the run span, on every later log
         record of the run and in the failure record, under ``job.context.<key>``."""
-        try:
+        with failsafe("add_context"):
             self._context.update(self._telemetry.context_attributes({**(values or {}), **more}))
             self._telemetry.context_changed(self._context)
-        except Exception:
-            internal_error("add_context")
 
     def request_cancel(self, reason: str | None = None) -> None:
         """Ask the run to stop; safe from any thread.
@@ -459,14 +456,10 @@ class JobRun:
             self._run_deadline = now + self.policy.timeout
         self._run_var_token = _run_var.set(self)
         self._job_id_token = job_id_var.set(self.job_id)
-        try:
+        with failsafe("clock"):
             self.started_at = self._clock.time()
-        except Exception:
-            internal_error("clock")
-        try:
+        with failsafe("running jobs"):
             self._running.add(self)
-        except Exception:
-            internal_error("running jobs")
         first = self._first_attempt
         self.attempt = first  # the start's log record and span name the attempt
         self._telemetry.started(
@@ -486,10 +479,8 @@ class JobRun:
         if status is JobState.SUCCEEDED and self._sm.state is JobState.RETRYING:
             # The attempts loop was left after a swallowed failure: that failure is final.
             status, exc = JobState.FAILED, self._last_error
-        try:
+        with failsafe("state transition"):
             self._sm.transition(status)
-        except Exception:
-            internal_error("state transition")
         duration = max(0.0, self.monotonic() - self.started_monotonic)
         try:
             error_class: ErrorClass | None = None
@@ -498,17 +489,15 @@ class JobRun:
                 if error_class is None:
                     error_class = self._classify(exc)
             self._telemetry.finished(self, status, exc, error_class, duration, self._clock.time())
-        except Exception:
-            internal_error("run end telemetry")
+        except Exception as failure:
+            note_failure("run end telemetry", failure)
         finally:
             self._release()
 
     def _release(self) -> None:
         """Leave the running-jobs list and reset what :meth:`_start` set."""
-        try:
+        with failsafe("running jobs"):
             self._running.remove(self)
-        except Exception:
-            internal_error("running jobs")
         self._telemetry.left(self)
         self._telemetry.detach()
         if self._job_id_token is not None:
@@ -584,7 +573,7 @@ class JobRun:
         self, exc: BaseException | None, error_class: ErrorClass | None, retried: bool
     ) -> None:
         """Close the open attempt's entry in :attr:`history`."""
-        try:
+        with failsafe("attempt history"):
             opened = self._history[-1]
             self._history[-1] = AttemptRecord(
                 opened.number,
@@ -594,8 +583,6 @@ class JobRun:
                 error_type=exception_type_name(exc) if exc is not None else None,
                 retried=retried,
             )
-        except Exception:
-            internal_error("attempt history")
 
     def _exit_attempt(self, number: int, exc: BaseException | None) -> bool:
         """``with attempt`` ends: close it unless the run already did."""
