@@ -24,10 +24,8 @@ Label values are bounded whatever clients send: paths that match no route share 
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import json
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -43,6 +41,7 @@ from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.context import request_id_var
 from signalpost.instrumentation.errors import ErrorReporter, exception_type_name
+from signalpost.instrumentation.globs import path_matcher
 from signalpost.instrumentation.requestid import (
     DEFAULT_HEADER,
     generate_request_id,
@@ -71,21 +70,6 @@ _CLIENT_CLOSED_REQUEST = 499
 
 _INSTRUMENTATION_NAME = "signalpost.instrumentation.asgi"
 _ERROR_BODY_TEMPLATE = '{{"detail":"Internal Server Error","request_id":{rid}}}'
-
-
-def _compile_exclusions(patterns: Iterable[str]) -> Callable[[str], bool]:
-    """Compile glob patterns (``/health/*``) once into one matcher."""
-    exact = {p for p in patterns if not any(c in p for c in "*?[")}
-    globs = [fnmatch.translate(p) for p in patterns if p not in exact]
-    regex = re.compile("|".join(globs)) if globs else None
-    if regex is None:
-        return exact.__contains__
-    match = regex.match
-
-    def excluded(path: str) -> bool:
-        return path in exact or match(path) is not None
-
-    return excluded
 
 
 def route_template(scope: Scope) -> str | None:
@@ -156,7 +140,7 @@ class SignalpostMiddleware:
         registry, tracer_provider = shared.registry, shared.tracer_provider
         scrubber = shared.scrubber
         self._monotonic = shared.clock.monotonic
-        self._excluded = _compile_exclusions(excluded_paths)
+        self._excluded = path_matcher(excluded_paths)
         self._header_name = request_id_header.lower().encode("latin-1")
         self._header_out = request_id_header.encode("latin-1")
         self._trust_request_id = trust_request_id

@@ -44,6 +44,7 @@ __all__ = [
     "exception_type_name",
     "fingerprint",
     "scrub_stacktrace",
+    "scrubbed_stacktrace",
     "was_reported",
 ]
 
@@ -70,10 +71,23 @@ def exception_message(exc: BaseException) -> str:
         return f"<unprintable {type(exc).__name__}>"
 
 
-def scrub_stacktrace(stack: str, scrubber: Scrubber, limit: int = MAX_STACKTRACE) -> str:
-    """Return the last ``limit`` characters of ``stack``, scrubbed: truncated first, so that
-    the cost is bounded and nothing of any size escapes the scrubber."""
-    return scrubber.scrub_text(stack, limit, keep_tail=True)
+def scrub_stacktrace(stack: str, scrubber: Scrubber) -> str:
+    """Return the last :data:`MAX_STACKTRACE` characters of ``stack``, scrubbed: truncated
+    first, so that the cost is bounded and nothing of any size escapes the scrubber.
+
+    The one way every stack trace leaves the process (error records, span events, log
+    records, routed queue logs): one function, one size limit.
+    """
+    return scrubber.scrub_text(stack, MAX_STACKTRACE, keep_tail=True)
+
+
+def scrubbed_stacktrace(exc: BaseException, scrubber: Scrubber) -> str:
+    """Format ``exc`` with its traceback and chain, then :func:`scrub_stacktrace` it."""
+    try:
+        stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    except Exception:  # an exception whose __str__ or __repr__ raises
+        stack = f"<unformattable {type(exc).__name__}>"
+    return scrub_stacktrace(stack, scrubber)
 
 
 _REPORTED = "__signalpost_reported__"
@@ -204,11 +218,10 @@ def build_error_record(
     if span_context.is_valid:
         trace_id = format_trace_id(span_context.trace_id)
         span_id = format_span_id(span_context.span_id)
-    stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return ErrorRecord(
         exception_type=exception_type_name(exc),
         message=scrubber.scrub_string(exception_message(exc)),
-        stacktrace=scrub_stacktrace(stack, scrubber),
+        stacktrace=scrubbed_stacktrace(exc, scrubber),
         error_class=classifier.classify(exc),
         fingerprint=fingerprint(exc),
         source=source,

@@ -11,10 +11,10 @@ so that every output gets the scrubbed text.
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Mapping
 
 from signalpost import runtime
+from signalpost.instrumentation.errors import scrub_stacktrace, scrubbed_stacktrace
 from signalpost.instrumentation.scrub import Scrubber
 
 __all__ = ["ARQ_LOGGERS", "CELERY_LOGGERS", "QueueLogScrubber", "scrub_loggers"]
@@ -43,7 +43,6 @@ _DATA_SLOTS: dict[str, tuple[int | str, ...]] = {
 }
 
 _ELLIPSIS = "…"  # what arq.utils.truncate ends a cut string with
-_MAX_TRACE = 64 * 1024
 
 
 def _whole_items(text: str) -> str:
@@ -87,10 +86,9 @@ class QueueLogScrubber(logging.Filter):
             record.msg = scrubber.scrub_string(text)
             record.args = None
         if record.exc_info and record.exc_info[1] is not None:
-            text = "".join(traceback.format_exception(*record.exc_info))
-            record.exc_text = scrubber.scrub_text(text.rstrip("\n"), _MAX_TRACE, keep_tail=True)
+            record.exc_text = scrubbed_stacktrace(record.exc_info[1], scrubber).rstrip("\n")
         if record.stack_info:
-            record.stack_info = scrubber.scrub_text(record.stack_info, _MAX_TRACE, keep_tail=True)
+            record.stack_info = scrub_stacktrace(record.stack_info, scrubber)
 
     @staticmethod
     def _scrub_slots(
