@@ -104,6 +104,7 @@ class CeleryInstrumentation:
         self._monitors: dict[str, MonitoredJob] = {}
         self._originals: dict[str, Callable[..., Any]] = {}
         self._lock = threading.Lock()
+        self._release: Callable[[], None] | None = _HANDLERS.acquire()
 
     @property
     def monitored(self) -> list[str]:
@@ -147,10 +148,9 @@ class CeleryInstrumentation:
                     task.run = original
             self._monitors.clear()
             self._originals.clear()
-        signals.before_task_publish.disconnect(_inject_headers)
-        signals.before_task_publish.disconnect(stamp_enqueued)
-        signals.worker_process_init.disconnect(_install_cancel_handler)
-        signals.worker_process_shutdown.disconnect(_mark_process_dead)
+        release, self._release = self._release, None
+        if release is not None:
+            release()  # the process-wide handlers go with the last instrumentation
         self.app.steps["worker"].discard(ReapDeadChildren)
 
 
@@ -216,10 +216,6 @@ def instrument(
         ),
     )
     scrub_loggers(CELERY_LOGGERS, scrubber)
-    signals.before_task_publish.connect(_inject_headers, weak=False)
-    signals.before_task_publish.connect(stamp_enqueued, weak=False)
-    signals.worker_process_init.connect(_install_cancel_handler, weak=False)
-    signals.worker_process_shutdown.connect(_mark_process_dead, weak=False)
     app.steps["worker"].add(ReapDeadChildren)
     if app.finalized:
         instrumentation.wrap_all()
@@ -348,6 +344,41 @@ def _carrier(request: Any) -> dict[str, str]:
 # --------------------------------------------------------------------------- signal handlers
 
 
+class _SharedHandlers:
+    """Celery's signals are process-wide and do not say which app sent them: the handlers are
+    connected while at least one app is instrumented, and disconnected with the last one, so
+    that undoing one app's instrumentation leaves the others' working."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holders = 0
+
+    def acquire(self) -> Callable[[], None]:
+        """Connect the handlers unless connected; return the (idempotent) release."""
+        with self._lock:
+            if self._holders == 0:
+                signals.before_task_publish.connect(_inject_headers, weak=False)
+                signals.before_task_publish.connect(stamp_enqueued, weak=False)
+                signals.worker_process_init.connect(_install_cancel_handler, weak=False)
+                signals.worker_process_shutdown.connect(_mark_process_dead, weak=False)
+            self._holders += 1
+        released = threading.Event()
+
+        def release() -> None:
+            if released.is_set():
+                return
+            released.set()
+            with self._lock:
+                self._holders -= 1
+                if self._holders == 0:
+                    signals.before_task_publish.disconnect(_inject_headers)
+                    signals.before_task_publish.disconnect(stamp_enqueued)
+                    signals.worker_process_init.disconnect(_install_cancel_handler)
+                    signals.worker_process_shutdown.disconnect(_mark_process_dead)
+
+        return release
+
+
 def _inject_headers(headers: dict[str, Any] | None = None, **_: Any) -> None:
     """``before_task_publish``: put the current trace context in the message headers, unless
     the sender already did (a retry carries its run's context)."""
@@ -378,3 +409,6 @@ def _mark_process_dead(**_: Any) -> None:
     so the ``live*`` gauges (in progress, oldest run) no longer count it. A killed child runs
     nothing: the main process marks it dead too (:class:`ReapDeadChildren`)."""
     mark_process_dead(os.getpid())
+
+
+_HANDLERS = _SharedHandlers()
