@@ -28,9 +28,9 @@ from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.context import job_id_var
 from signalpost.instrumentation.errors import exception_type_name
+from signalpost.instrumentation.jobs.decision import FINAL, decide
 from signalpost.instrumentation.jobs.interrupts import (
     AsyncTimeouts,
-    JobTimeout,
     cancelled,
     deadline_passed,
     outcome,
@@ -372,11 +372,12 @@ class JobRun:
             return None
         error_class = self._classify(exc)
         if delay is None:
-            if isinstance(exc, JobTimeout) and exc.scope == "run":
+            decision = decide(
+                self.policy, exc, error_class, self.attempt, cancel_requested=False, hand_off=True
+            )
+            if not decision.retried:
                 return None
-            if not self.policy.retries(error_class, self.attempt):
-                return None
-            delay = self.policy.delay(self.attempt)
+            delay = decision.delay
         self._attempt_open = False
         self._last_error, self._last_error_class = exc, error_class
         self._sm.transition(JobState.RETRYING)
@@ -547,16 +548,18 @@ class JobRun:
         if isinstance(exc, Exception):
             error_class = self._classify(exc)
             self._last_error, self._last_error_class = exc, error_class
-        retry = (
-            may_retry
-            and error_class is not None
-            and not self._cancel_requested
-            and not (isinstance(exc, JobTimeout) and exc.scope == "run")
-            and self.policy.retries(error_class, self.attempt)
-        )
-        delay = 0.0
+        decision = FINAL
+        if may_retry:
+            decision = decide(
+                self.policy,
+                exc,
+                error_class,
+                self.attempt,
+                cancel_requested=self._cancel_requested,
+                hand_off=False,
+            )
+        retry, delay = decision.retried, decision.delay
         if retry:
-            delay = self.policy.delay(self.attempt)
             if self.monotonic() + delay >= self._run_deadline:
                 retry = False
                 self._telemetry.retry_skipped(self, delay)
