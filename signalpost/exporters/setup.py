@@ -189,16 +189,6 @@ def setup(
             _owned=owned,
         )
         jobs = jobs_endpoint(config, shared, jobs_source, finished_runs, jobs_backlog)
-        if config.metrics.enabled and config.metrics.port is not None:
-            worker = (health_path, health) if app is None and health is not None else None
-            server = serve_on_port(config.metrics.port, config, shared, worker, jobs, app)
-            undo.callback(server.shutdown)
-            telemetry.metrics_server = server
-        if app is None and health is not None:
-            # No app, no lifespan: a worker's checks run on a loop of their own.
-            stop_checks = health.start_in_thread()
-            undo.callback(stop_checks)
-            telemetry.on_shutdown(stop_checks)
         if configure_logging:
             excluded = [*config.http.excluded_paths, config.metrics.path]
             if health is not None:
@@ -209,18 +199,30 @@ def setup(
             )
             undo.callback(undo_logging)
             telemetry.flush_on_shutdown(handlers)
+        if not config.metrics.created_series:
+            restore_created = _created_series_off()
+            undo.callback(restore_created)
+            telemetry.on_shutdown(restore_created)
+        # Installed before anything starts that resolves it (a worker's health checks).
+        uninstall_runtime = install_runtime(shared)
+        undo.callback(uninstall_runtime)
+        telemetry.on_shutdown(uninstall_runtime)
+        if config.metrics.enabled and config.metrics.port is not None:
+            worker = (health_path, health) if app is None and health is not None else None
+            server = serve_on_port(config.metrics.port, config, shared, worker, jobs, app)
+            undo.callback(server.shutdown)
+            telemetry.metrics_server = server
+        if app is None and health is not None:
+            # No app, no lifespan: a worker's checks run on a loop of their own.
+            stop_checks = health.start_in_thread()
+            undo.callback(stop_checks)
+            telemetry.on_shutdown(stop_checks)
         if app is not None:
             # With no provider of ours (SDK disabled), skip spans; else use what was given or
             # the global provider.
             tracing = config.tracing.enabled and (tracer_provider is not None or owned is None)
             parts = AppParts(health, health_path, jobs, auth_of(config), tracing, gc_freeze)
             instrument_app(app, config, shared, parts, telemetry.shutdown)
-        if not config.metrics.created_series:
-            restore_created = _created_series_off()
-            undo.callback(restore_created)
-            telemetry.on_shutdown(restore_created)
-        # Jobs, health monitors and database instrumentation share it from their first use.
-        telemetry.on_shutdown(install_runtime(shared))
         if owned is not None and set_global_providers:
             _install_globals(owned)
         undo.pop_all()
