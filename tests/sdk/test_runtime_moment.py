@@ -87,3 +87,21 @@ def test_a_job_given_a_runtime_records_there_and_lists_its_runs_there() -> None:
         for family in registry.collect()
         for sample in family.samples
     )
+
+
+def test_a_workers_checks_started_by_setup_record_in_its_registry(
+    registry: CollectorRegistry, tracer_provider: TracerProvider
+) -> None:
+    monitor = HealthMonitor()
+    monitor.check("worker_check")(lambda: True)
+    telemetry = setup(  # no app: setup starts the checks in a thread, after one round
+        registry=registry,
+        tracer_provider=tracer_provider,
+        health=monitor,
+        set_global_providers=False,
+        configure_logging=False,
+    )
+    try:
+        assert status(registry, "worker_check") == 1.0
+    finally:
+        telemetry.shutdown()
