@@ -10,9 +10,7 @@ counter. Span status and the exception event are set by the caller, which owns t
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
-import re
 import time
 import traceback
 from collections.abc import Mapping
@@ -29,6 +27,11 @@ from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier, default_classifier
 from signalpost.instrumentation.clock import Clock, system_clock
 from signalpost.instrumentation.context import current_job_id, current_request_id
+from signalpost.instrumentation.exceptions import (
+    exception_message,
+    exception_type_name,
+    fingerprint,
+)
 from signalpost.instrumentation.loggers import ERROR_LOGGER_NAME
 from signalpost.instrumentation.scrub import Scrubber, default_scrubber
 from signalpost.instrumentation.semconv import attributes as attr
@@ -50,25 +53,6 @@ __all__ = [
 
 MAX_STACKTRACE = 16384
 """Characters of a formatted stack trace kept (the end: the last frames and the exception)."""
-_MAX_FINGERPRINT_FRAMES = 30
-_NUMBERS = re.compile(r"0x[0-9a-fA-F]+|\d+")
-
-
-def exception_type_name(exc: BaseException) -> str:
-    """Return the exception's type as OpenTelemetry's ``exception.type`` spells it."""
-    klass = type(exc)
-    module = klass.__module__
-    if module in ("builtins", "__main__"):
-        return klass.__qualname__
-    return f"{module}.{klass.__qualname__}"
-
-
-def exception_message(exc: BaseException) -> str:
-    """Return ``str(exc)``, or a placeholder when its ``__str__`` raises."""
-    try:
-        return str(exc)
-    except Exception:
-        return f"<unprintable {type(exc).__name__}>"
 
 
 def scrub_stacktrace(stack: str, scrubber: Scrubber) -> str:
@@ -100,26 +84,6 @@ def was_reported(exc: BaseException) -> bool:
     "Exception in ASGI application").
     """
     return getattr(exc, _REPORTED, False) is True
-
-
-def fingerprint(exc: BaseException) -> str:
-    """Return a stable 16-hex-digit grouping key for ``exc``.
-
-    Built from the exception type and the chain of (file name, function name) of its
-    traceback frames, not line numbers or the message, so edits elsewhere in a file and
-    varying IDs in the message do not split a group. An exception that was never raised (no
-    traceback) falls back to its type and its message with numbers normalised.
-    """
-    parts = [exception_type_name(exc)]
-    tb = exc.__traceback__
-    frames = traceback.extract_tb(tb, limit=None) if tb is not None else []
-    if frames:
-        for frame in frames[-_MAX_FINGERPRINT_FRAMES:]:
-            filename = frame.filename.replace("\\", "/").rsplit("/", 1)[-1]
-            parts.append(f"{filename}:{frame.name}")
-    else:
-        parts.append(_NUMBERS.sub("<n>", exception_message(exc)))
-    return hashlib.sha256("\n".join(parts).encode("utf-8", "replace")).hexdigest()[:16]
 
 
 @dataclass(slots=True)
