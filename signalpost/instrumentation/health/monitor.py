@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,9 +24,7 @@ from signalpost.instrumentation import metrics
 from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
 from signalpost.instrumentation.clock import Clock
-from signalpost.instrumentation.errors import exception_type_name
 from signalpost.instrumentation.health.check import (
-    CheckOutcome,
     FunctionCheck,
     HealthCheck,
     is_async_check,
@@ -34,6 +32,15 @@ from signalpost.instrumentation.health.check import (
 from signalpost.instrumentation.health.gauges import StatusGauges
 from signalpost.instrumentation.health.report import ComponentHealth, HealthReport
 from signalpost.instrumentation.health.result import CheckResult, Status
+from signalpost.instrumentation.health.running import (
+    StillRunning,
+    TimedOut,
+    coerce,
+    describe,
+    in_thread,
+    run_async,
+    running_loop,
+)
 from signalpost.instrumentation.loggers import HEALTH_LOGGER_NAME
 from signalpost.instrumentation.semconv import health as semconv
 from signalpost.runtime import Runtime
@@ -42,7 +49,6 @@ from signalpost.runtime import current as current_runtime
 __all__ = ["HealthMonitor"]
 
 _log = logging.getLogger(HEALTH_LOGGER_NAME)
-_MAX_ERROR_LENGTH = 500
 
 
 @dataclass(slots=True)
@@ -66,24 +72,6 @@ class _Bound:
         self.gauges = StatusGauges(shared.registry, overall)
         self.duration = metrics.histogram(semconv.CHECK_DURATION, shared.registry)
         self.last_success = metrics.gauge(semconv.CHECK_LAST_SUCCESS, shared.registry)
-
-
-def _coerce(outcome: object) -> CheckResult:
-    if isinstance(outcome, CheckResult):
-        return outcome
-    if isinstance(outcome, Status):
-        return CheckResult(outcome)
-    if outcome is None or outcome is True:
-        return CheckResult(Status.HEALTHY)
-    if outcome is False:
-        return CheckResult.unhealthy("check returned False")
-    raise TypeError(f"a check returned {type(outcome).__name__}, expected a CheckResult")
-
-
-def _describe(error: BaseException) -> str:
-    message = str(error).strip().splitlines()
-    text = f"{exception_type_name(error)}: {message[0]}" if message else exception_type_name(error)
-    return text[:_MAX_ERROR_LENGTH]
 
 
 class HealthMonitor:
@@ -188,7 +176,7 @@ class HealthMonitor:
                 self._publish()
         loop = self._event_loop
         if self._running and loop is not None:
-            if _running_loop() is loop:
+            if running_loop() is loop:
                 self._start_task(entry, False)
             else:  # in a worker the checks run on a loop in a thread of their own
                 loop.call_soon_threadsafe(self._start_task, entry, False)
@@ -344,16 +332,16 @@ class HealthMonitor:
         error_class: str | None = None
         try:
             if entry.thread_run is not None and not entry.thread_run.done():
-                raise _StillRunning(
+                raise StillRunning(
                     f"previous run still in progress after timing out ({check.timeout:g} s)"
                 )
             if entry.is_async:
-                work: asyncio.Future[Any] = asyncio.ensure_future(_run_async(check))
+                work: asyncio.Future[Any] = asyncio.ensure_future(run_async(check))
             else:
-                entry.thread_run = _in_thread(check.run)
+                entry.thread_run = in_thread(check.run)
                 work = asyncio.shield(entry.thread_run)
             if not await self._finished_in_time(work, check.timeout):
-                raise _TimedOut(f"timed out after {check.timeout:g} s")
+                raise TimedOut(f"timed out after {check.timeout:g} s")
             if entry.is_async:
                 outcome = work.result()
             else:
@@ -361,18 +349,18 @@ class HealthMonitor:
                 if not ok:
                     raise value if isinstance(value, Exception) else RuntimeError(repr(value))
                 outcome = value
-            result = _coerce(outcome)
-        except _TimedOut as error:
+            result = coerce(outcome)
+        except TimedOut as error:
             result = CheckResult.unhealthy(str(error))
             error_class = ErrorClass.TRANSIENT.value
         except TimeoutError as error:  # raised by the check itself
-            result = CheckResult.unhealthy(_describe(error))
+            result = CheckResult.unhealthy(describe(error))
             error_class = ErrorClass.TRANSIENT.value
-        except _StillRunning as error:
+        except StillRunning as error:
             result = CheckResult.unhealthy(str(error))
             error_class = ErrorClass.TRANSIENT.value
         except Exception as error:
-            result = CheckResult.unhealthy(_describe(error))
+            result = CheckResult.unhealthy(describe(error))
             error_class = self._classifier.classify(error).value
         latency = self._clock.monotonic() - started
         self._record(entry, result, latency, error_class)
@@ -449,48 +437,3 @@ class HealthMonitor:
         what was written, so a check whose task died shows unhealthy once any other runs."""
         report = self.report()
         self._bind().gauges.record({c.name: c.status for c in report.components}, report.status)
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
-class _StillRunning(Exception):
-    pass
-
-
-class _TimedOut(Exception):
-    pass
-
-
-async def _run_async(check: HealthCheck) -> CheckOutcome:
-    value: CheckOutcome | Awaitable[CheckOutcome] = check.run()
-    if isinstance(value, Awaitable):
-        return await value
-    return value
-
-
-def _in_thread(func: Callable[[], Any]) -> asyncio.Future[tuple[bool, Any]]:
-    """Run ``func`` in a new daemon thread; the future gets (True, result) or (False, error)."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[tuple[bool, Any]] = loop.create_future()
-
-    def settle(outcome: tuple[bool, Any]) -> None:
-        if not future.done():
-            future.set_result(outcome)
-
-    def target() -> None:
-        try:
-            outcome: tuple[bool, Any] = (True, func())
-        except BaseException as error:
-            outcome = (False, error)
-        try:
-            loop.call_soon_threadsafe(settle, outcome)
-        except RuntimeError:  # the loop closed while the check ran
-            pass
-
-    threading.Thread(target=target, name="signalpost-health-check", daemon=True).start()
-    return future
