@@ -41,6 +41,30 @@ __all__ = [
     "progress_fields",
 ]
 
+# One shared guard per kind: entering one allocates nothing on the run's path.
+_GUARDS = {
+    name: failsafe(name)
+    for name in (
+        "add_context",
+        "attempt metrics",
+        "attempt span",
+        "attempt span end",
+        "context detach",
+        "error reporter set-up",
+        "job log record",
+        "oldest progress gauge",
+        "oldest run gauges",
+        "retry metrics",
+        "retry span",
+        "retry telemetry",
+        "run metrics",
+        "run span",
+        "run span end",
+        "run span status",
+        "run start metrics",
+    )
+}
+
 _TRACER_NAME = "signalpost.jobs"
 _SRC = "signalpost.jobs"  # record.pathname: the caller's frame would be this package anyway
 _INFO, _WARNING = logging.INFO, logging.WARNING
@@ -96,7 +120,7 @@ class JobTelemetry:
             note_failure("metrics set-up", failure)
             job_metrics = None
         if reporter is None:
-            with failsafe("error reporter set-up"):
+            with _GUARDS["error reporter set-up"]:
                 reporter = ErrorReporter(
                     registry=registry,
                     classifier=shared.classifier,
@@ -183,7 +207,7 @@ class RunTelemetry:
         """
         self._last_emit = self._published = now
         metrics = self._job.metrics
-        with failsafe("run start metrics"):
+        with _GUARDS["run start metrics"]:
             if metrics is not None:
                 self.label_type = metrics.job_types(run.job_type)
                 self._tm = metrics.for_type(self.label_type)
@@ -194,7 +218,7 @@ class RunTelemetry:
                 metrics.publish_oldest(self.label_type, starting=run.started_at)
                 if run.enqueued_at is not None:
                     metrics.waited(self.label_type, run.queue, run.started_at - run.enqueued_at)
-        with failsafe("run span"):
+        with _GUARDS["run span"]:
             self._spans.start_run(
                 max_attempts=max_attempts,
                 parent=parent,
@@ -206,7 +230,7 @@ class RunTelemetry:
 
     def attempt_started(self, number: int, delay: float) -> None:
         """Attempt ``number`` (2 or more) started after ``delay`` seconds of back-off."""
-        with failsafe("attempt span"):
+        with _GUARDS["attempt span"]:
             self._spans.begin_attempt(number, delay)
 
     def retry_skipped(self, run: RunView, delay: float) -> None:
@@ -223,10 +247,10 @@ class RunTelemetry:
         self, exc: BaseException | None, error_class: ErrorClass | None, retried: bool
     ) -> None:
         """The attempt in progress ended with ``exc``; ``retried``: a retry follows."""
-        with failsafe("attempt span end"):
+        with _GUARDS["attempt span end"]:
             self._spans.end_attempt(exc, error_class, retried)
         metrics = self._job.metrics
-        with failsafe("attempt metrics"):
+        with _GUARDS["attempt metrics"]:
             if error_class is None and self._tm is not None:
                 self._tm.attempt_succeeded()
             elif metrics is not None:
@@ -238,7 +262,7 @@ class RunTelemetry:
         self, run: RunView, delay: float, error_class: ErrorClass, exc: BaseException
     ) -> None:
         """The attempt in progress failed with ``exc``; the next starts after ``delay`` s."""
-        with failsafe("retry telemetry"):
+        with _GUARDS["retry telemetry"]:
             if self._job.metrics is not None:
                 self._job.metrics.retry_scheduled(self.label_type, str(error_class))
             self._spans.retry_scheduled(run.attempt, delay, error_class, exc)
@@ -262,7 +286,7 @@ class RunTelemetry:
             self._published = now
             metrics = self._job.metrics
             if metrics is not None:
-                with failsafe("oldest progress gauge"):
+                with _GUARDS["oldest progress gauge"]:
                     metrics.publish_oldest(self.label_type)
         if now - self._last_emit >= self._interval or not self._emitted_first:
             # The run's first report marks where measurable work starts (its "0 %"),
@@ -288,7 +312,7 @@ class RunTelemetry:
 
     def context_changed(self, context: Mapping[str, Any]) -> None:
         """The run's context attributes changed."""
-        with failsafe("add_context"):
+        with _GUARDS["add_context"]:
             self._spans.set_context(context)
 
     def finished(
@@ -303,7 +327,7 @@ class RunTelemetry:
         """The run ended in ``status`` after ``duration`` seconds, at Unix time ``timestamp``."""
         exc_type = exception_type_name(exc) if exc is not None else None
         metrics, tm = self._job.metrics, self._tm
-        with failsafe("run metrics"):
+        with _GUARDS["run metrics"]:
             if metrics is not None and tm is not None:
                 tm.in_progress.dec()
                 if status is JobState.SUCCEEDED:
@@ -316,7 +340,7 @@ class RunTelemetry:
                         str(error_class) if error_class is not None else None,
                         exc_type,
                     )
-        with failsafe("run span status"):
+        with _GUARDS["run span status"]:
             self._spans.finish_run(status, run.attempt, exc_type, error_class)
         fields: dict[str, object] = {sc.JOB_DURATION: duration}
         if status is JobState.SUCCEEDED:
@@ -328,7 +352,7 @@ class RunTelemetry:
             self.log(run, _WARNING, "job cancelled", "cancelled", fields)
         elif exc is not None:
             self._report_failure(run, status, exc, duration)
-        with failsafe("run span end"):
+        with _GUARDS["run span end"]:
             self._spans.end_run()
 
     def handed_off(
@@ -341,13 +365,13 @@ class RunTelemetry:
         ``job.status=retrying``; the run is not counted as finished.
         """
         metrics, tm = self._job.metrics, self._tm
-        with failsafe("retry metrics"):
+        with _GUARDS["retry metrics"]:
             if metrics is not None:
                 metrics.attempt_finished(self.label_type, str(error_class))
                 metrics.retry_scheduled(self.label_type, str(error_class))
             if tm is not None:
                 tm.in_progress.dec()
-        with failsafe("retry span"):
+        with _GUARDS["retry span"]:
             self._spans.retry_scheduled(run.attempt, delay, error_class, exc)
             self._spans.hand_off(run.attempt, exc, error_class)
         self.log(
@@ -361,19 +385,19 @@ class RunTelemetry:
                 attr.EXCEPTION_TYPE: exception_type_name(exc),
             },
         )
-        with failsafe("run span end"):
+        with _GUARDS["run span end"]:
             self._spans.end_run()
 
     def left(self, run: RunView) -> None:
         """The run left the running-jobs list: update the oldest-run gauges."""
         metrics = self._job.metrics
         if metrics is not None and self._tm is not None:
-            with failsafe("oldest run gauges"):
+            with _GUARDS["oldest run gauges"]:
                 metrics.publish_oldest(self.label_type, ending=run.started_at)
 
     def detach(self) -> None:
         """Make the trace context current at the run's start current again."""
-        with failsafe("context detach"):
+        with _GUARDS["context detach"]:
             self._spans.detach()
 
     # ----------------------------------------------------------------- records
@@ -387,7 +411,7 @@ class RunTelemetry:
         fields: Mapping[str, Any] | None = None,
     ) -> None:
         """Log ``event`` of ``run`` on the jobs logger, if enabled at ``level``. Never raises."""
-        with failsafe(f"log {event}"):
+        with _GUARDS["job log record"]:
             logger = self._job.logger
             if not logger.isEnabledFor(level):
                 return
