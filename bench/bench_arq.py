@@ -48,7 +48,7 @@ from prometheus_client import CollectorRegistry
 
 import signalpost.arq
 from signalpost.instrumentation.jobs import RunningJobs
-from signalpost.instrumentation.queuelogs import ARQ_LOGGERS
+from signalpost.integrations.queuelogs import ARQ_LOGGERS
 
 if __package__ in (None, ""):  # run as a script: make ``bench`` and ``tests`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

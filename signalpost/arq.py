@@ -1,11 +1,11 @@
 """arq integration: ``signalpost.arq.monitored_functions(...)``, ``signalpost.arq.enqueue`` and
 ``signalpost.arq.running_jobs`` (needs the ``arq`` extra).
-See :mod:`signalpost.instrumentation.arq` and ``docs/arq.md``.
+The integration lives in :mod:`signalpost.integrations.arq`; see ``docs/arq.md``.
 """
 
 from __future__ import annotations
 
-from signalpost.instrumentation.arq import (
+from signalpost.integrations.arq import (
     TRACE_KWARG,
     ArqRunningJobs,
     backlog,

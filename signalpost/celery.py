@@ -1,11 +1,11 @@
 """Celery integration: ``signalpost.celery.instrument(app)`` (needs the ``celery`` extra).
 
-See :mod:`signalpost.instrumentation.celery` and ``docs/celery.md``.
+The integration lives in :mod:`signalpost.integrations.celery`; see ``docs/celery.md``.
 """
 
 from __future__ import annotations
 
-from signalpost.instrumentation.celery import (
+from signalpost.integrations.celery import (
     CANCEL_SIGNAL,
     CeleryInstrumentation,
     backlog,

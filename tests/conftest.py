@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import CollectorRegistry
 from prometheus_client import metrics as prometheus_metrics
 
-from signalpost.instrumentation import defaults
+from signalpost import runtime
+
+# A busy 2-core machine takes more than hypothesis' default 200 ms per example now and then:
+# property tests assert on results, never on how long an example took.
+settings.register_profile("busy-machine", deadline=None)
+settings.load_profile("busy-machine")
 
 
 @pytest.fixture
@@ -41,5 +47,5 @@ def _process_wide_state_is_restored() -> Iterator[None]:
     prometheus-client's created-series switch (``Telemetry.shutdown`` does it too)."""
     created = prometheus_metrics._use_created
     yield
-    defaults.reset()
+    runtime.reset()
     prometheus_metrics._use_created = created

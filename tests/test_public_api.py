@@ -60,6 +60,9 @@ def test_subpackages_are_the_documented_ones() -> None:
         "signalpost.instrumentation.health.checks",
         "signalpost.instrumentation.jobs",
         "signalpost.instrumentation.semconv",
+        "signalpost.integrations",
+        "signalpost.integrations.arq",
+        "signalpost.integrations.celery",
         "signalpost.lookup",
     }
 

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from signalpost.instrumentation.jobs.backlog import Backlog
+from signalpost.instrumentation.jobs.wire import from_json
+
+_REQUIRED = ("job_id", "job_type", "state", "attempt", "started_at", "age_seconds")
 
 __all__ = ["JobsClient", "JobsSnapshot", "RateTracker", "Run", "ServiceError"]
 
@@ -50,35 +53,40 @@ class Run:
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Run:
-        """Build from one element of ``runs``; raises ``KeyError``/``TypeError`` if malformed."""
-        progress = raw.get("progress") or {}
+        """Build from one element of ``runs`` (the one wire form of a running job, read by
+        :func:`signalpost.instrumentation.jobs.wire.from_json`).
+
+        Raises:
+            KeyError, TypeError, ValueError: The element is malformed.
+        """
+        missing = [key for key in _REQUIRED if key not in raw]
+        if missing:
+            raise KeyError(f"a run without {', '.join(missing)}")
+        job = from_json(raw)
+        ratio = None
+        if job.done is not None and job.total is not None and job.total > 0:
+            ratio = max(0.0, min(1.0, job.done / job.total))
         return cls(
-            job_id=str(raw["job_id"]),
-            job_type=str(raw["job_type"]),
-            state=str(raw["state"]),
-            attempt=int(raw["attempt"]),
-            started_at=float(raw["started_at"]),
-            age=float(raw["age_seconds"]),
-            since_progress=float(raw["seconds_since_progress"]),
-            done=_number(progress.get("done")),
-            total=_number(progress.get("total")),
-            ratio=_number(progress.get("ratio")),
-            message=progress.get("message") if isinstance(progress.get("message"), str) else None,
-            progress_at=_number(progress.get("at")),
-            cancel_requested=bool(raw.get("cancel_requested")),
-            worker=raw["worker"] if isinstance(raw.get("worker"), str) else None,
+            job_id=job.job_id,
+            job_type=job.job_type,
+            state=str(job.state),
+            attempt=job.attempt,
+            started_at=job.started_at,
+            age=job.age,
+            since_progress=job.since_progress,
+            done=job.done,
+            total=job.total,
+            ratio=ratio,
+            message=job.message,
+            progress_at=job.last_progress_at if job.done is not None else None,
+            cancel_requested=job.cancel_requested,
+            worker=job.worker,
         )
 
     @property
     def key(self) -> tuple[str, float]:
         """Identifies the run across polls (IDs may be reused by later runs)."""
         return self.job_id, self.started_at
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,6 @@ See docs/logging.md for the schema.
 from __future__ import annotations
 
 import logging
-import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +31,7 @@ from signalpost.instrumentation.errors import (
     exception_message,
     exception_type_name,
     scrub_stacktrace,
+    scrubbed_stacktrace,
 )
 from signalpost.instrumentation.scrub import FILTERED, Scrubber, default_scrubber, truncate
 from signalpost.instrumentation.semconv import attributes as attr
@@ -120,11 +120,7 @@ def _exception(record: logging.LogRecord, scrubber: Scrubber, out: dict[str, Any
         exc = exc_info[1]
         out[EXCEPTION_TYPE] = exception_type_name(exc)
         out[EXCEPTION_MESSAGE] = scrubber.scrub_string(exception_message(exc))
-        try:
-            stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        except Exception:
-            stack = f"<unformattable {type(exc).__name__}>"
-        out[EXCEPTION_STACKTRACE] = scrub_stacktrace(stack, scrubber)
+        out[EXCEPTION_STACKTRACE] = scrubbed_stacktrace(exc, scrubber)
     else:
         return
     # Any standard formatter on another handler prints this instead of the raw traceback.

@@ -15,13 +15,12 @@ one of them safe before a handler writes it:
 
 from __future__ import annotations
 
-import fnmatch
 import logging
-import re
 from collections.abc import Iterable
 
 from signalpost.exporters.logfields import record_fields
 from signalpost.instrumentation.errors import was_reported
+from signalpost.instrumentation.globs import path_matcher
 from signalpost.instrumentation.scrub import Scrubber
 
 __all__ = ["ScrubbingFilter"]
@@ -30,11 +29,6 @@ _ACCESS_LOGGER = "uvicorn.access"
 """uvicorn's access logger; its records carry (client, method, path?query, version, status)."""
 _SERVER_ERROR_LOGGERS = frozenset({"uvicorn", "uvicorn.error", "gunicorn.error"})
 """Loggers whose report of an already reported exception is a duplicate."""
-
-
-def _matcher(patterns: Iterable[str]) -> re.Pattern[str] | None:
-    globs = [fnmatch.translate(p) for p in patterns if p]
-    return re.compile("|".join(globs)) if globs else None
 
 
 class ScrubbingFilter(logging.Filter):
@@ -51,7 +45,7 @@ class ScrubbingFilter(logging.Filter):
     def __init__(self, scrubber: Scrubber, access_log_excluded_paths: Iterable[str] = ()) -> None:
         super().__init__()
         self._scrubber = scrubber
-        self._excluded = _matcher(access_log_excluded_paths)
+        self._excluded = path_matcher(access_log_excluded_paths)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if "_signalpost_fields" in record.__dict__:
@@ -74,7 +68,7 @@ class ScrubbingFilter(logging.Filter):
         if not isinstance(args, tuple) or len(args) != 5 or not isinstance(args[2], str):
             return True
         path, sep, query = args[2].partition("?")
-        if self._excluded is not None and self._excluded.fullmatch(path):
+        if self._excluded(path):
             return False
         scrubbed = self._scrubber.scrub_path(path)
         if sep:

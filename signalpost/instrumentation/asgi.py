@@ -24,10 +24,8 @@ Label values are bounded whatever clients send: paths that match no route share 
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import json
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -36,22 +34,26 @@ from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider, format_trace_id
 from prometheus_client import CollectorRegistry
 
-from signalpost.instrumentation import defaults, metrics
+from signalpost.failsafe import failsafe
+from signalpost.instrumentation import metrics
 from signalpost.instrumentation.asgitypes import ASGIApp, Message, Receive, Scope, Send
 from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.context import request_id_var
 from signalpost.instrumentation.errors import ErrorReporter, exception_type_name
+from signalpost.instrumentation.globs import path_matcher
 from signalpost.instrumentation.requestid import (
     DEFAULT_HEADER,
     generate_request_id,
     is_safe_request_id,
 )
-from signalpost.instrumentation.scrub import Scrubber, default_scrubber
+from signalpost.instrumentation.scrub import Scrubber
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import errors as error_metrics
 from signalpost.instrumentation.semconv import http as http_metrics
 from signalpost.instrumentation.spanerrors import record_exception, set_error_status
+from signalpost.runtime import Runtime
+from signalpost.runtime import current as current_runtime
 
 __all__ = [
     "DEFAULT_EXCLUDED_PATHS",
@@ -68,21 +70,6 @@ _CLIENT_CLOSED_REQUEST = 499
 
 _INSTRUMENTATION_NAME = "signalpost.instrumentation.asgi"
 _ERROR_BODY_TEMPLATE = '{{"detail":"Internal Server Error","request_id":{rid}}}'
-
-
-def _compile_exclusions(patterns: Iterable[str]) -> Callable[[str], bool]:
-    """Compile glob patterns (``/health/*``) once into one matcher."""
-    exact = {p for p in patterns if not any(c in p for c in "*?[")}
-    globs = [fnmatch.translate(p) for p in patterns if p not in exact]
-    regex = re.compile("|".join(globs)) if globs else None
-    if regex is None:
-        return exact.__contains__
-    match = regex.match
-
-    def excluded(path: str) -> bool:
-        return path in exact or match(path) is not None
-
-    return excluded
 
 
 def route_template(scope: Scope) -> str | None:
@@ -106,7 +93,10 @@ class SignalpostMiddleware:
 
     Args:
         app: The ASGI application to wrap.
-        registry: prometheus-client registry for the HTTP metrics (default: the global one).
+        runtime: Where the middleware records (default: :func:`signalpost.runtime.current`
+            when the middleware is built, which Starlette's ``add_middleware`` does on the
+            first request). The arguments below that name a collaborator override it.
+        registry: prometheus-client registry for the HTTP metrics.
         tracer_provider: Where server spans go (default: the global provider).
         meter_provider: When given, durations and active requests are also recorded through
             OpenTelemetry metrics (for OTLP export); off by default.
@@ -121,13 +111,14 @@ class SignalpostMiddleware:
         max_error_types: Distinct exception types kept in the ``error_type`` label before the
             rest become ``_OTHER``.
         clock: Where request durations are read (default: the shared one,
-            :mod:`signalpost.instrumentation.defaults`).
+            :mod:`signalpost.runtime`).
     """
 
     def __init__(
         self,
         app: ASGIApp,
         *,
+        runtime: Runtime | None = None,
         registry: CollectorRegistry | None = None,
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
@@ -137,15 +128,19 @@ class SignalpostMiddleware:
         excluded_paths: Sequence[str] = DEFAULT_EXCLUDED_PATHS,
         duration_buckets: Sequence[float] | None = None,
         error_reporter: ErrorReporter | None = None,
-        scrubber: Scrubber = default_scrubber,
+        scrubber: Scrubber | None = None,
         max_routes: int = 500,
         max_error_types: int = 100,
         clock: Clock | None = None,
     ) -> None:
         self.app = app
-        clock = clock if clock is not None else defaults.current().clock
-        self._monotonic = clock.monotonic
-        self._excluded = _compile_exclusions(excluded_paths)
+        shared = (runtime if runtime is not None else current_runtime()).with_overrides(
+            registry=registry, tracer_provider=tracer_provider, scrubber=scrubber, clock=clock
+        )
+        registry, tracer_provider = shared.registry, shared.tracer_provider
+        scrubber = shared.scrubber
+        self._monotonic = shared.clock.monotonic
+        self._excluded = path_matcher(excluded_paths)
         self._header_name = request_id_header.lower().encode("latin-1")
         self._header_out = request_id_header.encode("latin-1")
         self._trust_request_id = trust_request_id
@@ -160,9 +155,7 @@ class SignalpostMiddleware:
         self._duration_children: dict[tuple[str, str, int, str, str], Any] = {}
         active = metrics.gauge(http_metrics.ACTIVE_REQUESTS, registry)
         self._active = {m: active.labels(m) for m in (*_KNOWN_METHODS, http_metrics.OTHER_METHOD)}
-        self._reporter = error_reporter or ErrorReporter(
-            registry=registry, scrubber=scrubber, clock=clock
-        )
+        self._reporter = error_reporter or shared.reporter
         self._tracer: trace.Tracer | None = None
         self._propagation_fields: frozenset[bytes] = frozenset()
         if tracing:
@@ -239,6 +232,7 @@ class SignalpostMiddleware:
 
         status_code = 500
         error_type = http_metrics.NO_ERROR
+        error_type_from_exception = False
         response_started = False
         request_id_bytes = request_id.encode("latin-1")
         header_name_out = self._header_out
@@ -267,6 +261,7 @@ class SignalpostMiddleware:
                     status_code = _CLIENT_CLOSED_REQUEST
                 raise
             error_type = exception_type_name(exc)
+            error_type_from_exception = True
             self._capture(exc, scope, method, span)
             if not response_started:
                 await self._send_error_response(send, request_id)
@@ -309,7 +304,8 @@ class SignalpostMiddleware:
                     span.update_name(f"{method} {template}")
                     span.set_attribute(attr.HTTP_ROUTE, template)
                 span.set_attribute(attr.HTTP_RESPONSE_STATUS_CODE, status_code)
-                if status_code >= 500:
+                if status_code >= 500 and not error_type_from_exception:
+                    # An escaped exception already set a scrubbed description: keep it.
                     span.set_status(Status(StatusCode.ERROR))
                 span.end()
             request_id_var.reset(request_id_token)
@@ -345,16 +341,16 @@ class SignalpostMiddleware:
         span.set_attributes(attributes)
 
     def _capture(self, exc: Exception, scope: Scope, method: str, span: trace.Span | None) -> None:
-        try:
+        with failsafe("http error capture"):  # never replaces the user's exception
             record = self._reporter.report(
                 exc, source="http", context=self._request_context(scope, method)
             )
             if span is not None and span.is_recording():
                 record_exception(span, exc, self._scrubber, record=record)
-                set_error_status(span, type(exc).__name__, self._scrubber)
-                span.set_attribute(attr.ERROR_TYPE, type(exc).__qualname__)
-        except Exception:  # error capture must never replace the user's exception
-            pass
+                # One name for the type everywhere: the metric label, the event, the status.
+                name = exception_type_name(exc)
+                set_error_status(span, name, self._scrubber)
+                span.set_attribute(attr.ERROR_TYPE, name)
 
     def _request_context(self, scope: Scope, method: str) -> dict[str, Any]:
         template = route_template(scope)

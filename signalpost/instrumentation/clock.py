@@ -2,7 +2,7 @@
 
 Jobs, the health monitor and the database instrumentation all take ``clock=`` (a
 :class:`Clock`); by default the one :func:`signalpost.setup` installed (see
-:mod:`signalpost.instrumentation.defaults`), which is :data:`system_clock` unless a test
+:mod:`signalpost.runtime`), which is :data:`system_clock` unless a test
 installed its own.
 """
 

@@ -9,9 +9,8 @@ counter. Span status and the exception event are set by the caller, which owns t
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import logging
-import re
 import time
 import traceback
 from collections.abc import Mapping
@@ -22,12 +21,18 @@ from opentelemetry import trace
 from opentelemetry.trace import format_span_id, format_trace_id
 from prometheus_client import CollectorRegistry
 
-from signalpost.instrumentation import defaults, metrics
+from signalpost.failsafe import note_failure
+from signalpost.instrumentation import metrics
 from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier, default_classifier
-from signalpost.instrumentation.clock import Clock
+from signalpost.instrumentation.clock import Clock, system_clock
 from signalpost.instrumentation.context import current_job_id, current_request_id
-from signalpost.instrumentation.loggers import ERROR_LOGGER_NAME, INTERNAL_LOGGER_NAME
+from signalpost.instrumentation.exceptions import (
+    exception_message,
+    exception_type_name,
+    fingerprint,
+)
+from signalpost.instrumentation.loggers import ERROR_LOGGER_NAME
 from signalpost.instrumentation.scrub import Scrubber, default_scrubber
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import errors as error_metrics
@@ -42,36 +47,31 @@ __all__ = [
     "exception_type_name",
     "fingerprint",
     "scrub_stacktrace",
+    "scrubbed_stacktrace",
     "was_reported",
 ]
 
 MAX_STACKTRACE = 16384
 """Characters of a formatted stack trace kept (the end: the last frames and the exception)."""
-_MAX_FINGERPRINT_FRAMES = 30
-_NUMBERS = re.compile(r"0x[0-9a-fA-F]+|\d+")
 
 
-def exception_type_name(exc: BaseException) -> str:
-    """Return the exception's type as OpenTelemetry's ``exception.type`` spells it."""
-    klass = type(exc)
-    module = klass.__module__
-    if module in ("builtins", "__main__"):
-        return klass.__qualname__
-    return f"{module}.{klass.__qualname__}"
+def scrub_stacktrace(stack: str, scrubber: Scrubber) -> str:
+    """Return the last :data:`MAX_STACKTRACE` characters of ``stack``, scrubbed: truncated
+    first, so that the cost is bounded and nothing of any size escapes the scrubber.
+
+    The one way every stack trace leaves the process (error records, span events, log
+    records, routed queue logs): one function, one size limit.
+    """
+    return scrubber.scrub_text(stack, MAX_STACKTRACE, keep_tail=True)
 
 
-def exception_message(exc: BaseException) -> str:
-    """Return ``str(exc)``, or a placeholder when its ``__str__`` raises."""
+def scrubbed_stacktrace(exc: BaseException, scrubber: Scrubber) -> str:
+    """Format ``exc`` with its traceback and chain, then :func:`scrub_stacktrace` it."""
     try:
-        return str(exc)
-    except Exception:
-        return f"<unprintable {type(exc).__name__}>"
-
-
-def scrub_stacktrace(stack: str, scrubber: Scrubber, limit: int = MAX_STACKTRACE) -> str:
-    """Return the last ``limit`` characters of ``stack``, scrubbed: truncated first, so that
-    the cost is bounded and nothing of any size escapes the scrubber."""
-    return scrubber.scrub_text(stack, limit, keep_tail=True)
+        stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    except Exception:  # an exception whose __str__ or __repr__ raises
+        stack = f"<unformattable {type(exc).__name__}>"
+    return scrub_stacktrace(stack, scrubber)
 
 
 _REPORTED = "__signalpost_reported__"
@@ -84,26 +84,6 @@ def was_reported(exc: BaseException) -> bool:
     "Exception in ASGI application").
     """
     return getattr(exc, _REPORTED, False) is True
-
-
-def fingerprint(exc: BaseException) -> str:
-    """Return a stable 16-hex-digit grouping key for ``exc``.
-
-    Built from the exception type and the chain of (file name, function name) of its
-    traceback frames, not line numbers or the message, so edits elsewhere in a file and
-    varying IDs in the message do not split a group. An exception that was never raised (no
-    traceback) falls back to its type and its message with numbers normalised.
-    """
-    parts = [exception_type_name(exc)]
-    tb = exc.__traceback__
-    frames = traceback.extract_tb(tb, limit=None) if tb is not None else []
-    if frames:
-        for frame in frames[-_MAX_FINGERPRINT_FRAMES:]:
-            filename = frame.filename.replace("\\", "/").rsplit("/", 1)[-1]
-            parts.append(f"{filename}:{frame.name}")
-    else:
-        parts.append(_NUMBERS.sub("<n>", exception_message(exc)))
-    return hashlib.sha256("\n".join(parts).encode("utf-8", "replace")).hexdigest()[:16]
 
 
 @dataclass(slots=True)
@@ -202,11 +182,10 @@ def build_error_record(
     if span_context.is_valid:
         trace_id = format_trace_id(span_context.trace_id)
         span_id = format_span_id(span_context.span_id)
-    stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return ErrorRecord(
         exception_type=exception_type_name(exc),
         message=scrubber.scrub_string(exception_message(exc)),
-        stacktrace=scrub_stacktrace(stack, scrubber),
+        stacktrace=scrubbed_stacktrace(exc, scrubber),
         error_class=classifier.classify(exc),
         fingerprint=fingerprint(exc),
         source=source,
@@ -230,8 +209,8 @@ class ErrorReporter:
             ``signalpost.errors`` logger.
         max_exception_types: Distinct ``exception_type`` label values before the rest are
             counted as ``_other``.
-        clock: Where record timestamps are read (default: the shared one,
-            :mod:`signalpost.instrumentation.defaults`).
+        clock: Where record timestamps are read (default: the system clock; the reporter
+            of :class:`signalpost.runtime.Runtime` reads the runtime's).
     """
 
     def __init__(
@@ -244,7 +223,7 @@ class ErrorReporter:
         max_exception_types: int = 200,
         clock: Clock | None = None,
     ) -> None:
-        self._clock = clock if clock is not None else defaults.current().clock
+        self._clock = clock if clock is not None else system_clock
         self.classifier = classifier
         self.scrubber = scrubber
         self.logger = logger or logging.getLogger(ERROR_LOGGER_NAME)
@@ -276,10 +255,9 @@ class ErrorReporter:
             self._counter.labels(
                 source, str(record.error_class), self._exception_types(record.exception_type)
             ).inc()
-            try:
+            # An exception class with __slots__ or a read-only __setattr__ cannot be marked.
+            with contextlib.suppress(AttributeError, TypeError):
                 setattr(exc, _REPORTED, True)
-            except Exception:  # an exception class with __slots__ or a read-only __setattr__
-                pass
             self.logger.error(
                 "%s",
                 message or f"{record.exception_type}: {record.message}",
@@ -287,6 +265,6 @@ class ErrorReporter:
                 extra={"signalpost_error": record, **record.log_attributes()},
             )
             return record
-        except Exception:
-            logging.getLogger(INTERNAL_LOGGER_NAME).debug("error capture failed", exc_info=True)
+        except Exception as failure:
+            note_failure("error capture", failure)
             return None

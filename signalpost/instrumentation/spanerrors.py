@@ -9,8 +9,6 @@ Both do nothing on a span that is not recording.
 
 from __future__ import annotations
 
-import traceback
-
 from opentelemetry.semconv.attributes.exception_attributes import (
     EXCEPTION_MESSAGE,
     EXCEPTION_STACKTRACE,
@@ -22,7 +20,7 @@ from signalpost.instrumentation.errors import (
     ErrorRecord,
     exception_message,
     exception_type_name,
-    scrub_stacktrace,
+    scrubbed_stacktrace,
 )
 from signalpost.instrumentation.scrub import Scrubber
 
@@ -54,9 +52,7 @@ def record_exception(
         message, stack = record.message, record.stacktrace
     else:
         message = scrubber.scrub_string(exception_message(exc))
-        stack = scrub_stacktrace(
-            "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), scrubber
-        )
+        stack = scrubbed_stacktrace(exc, scrubber)
     span.add_event(
         _EXCEPTION_EVENT,
         {

@@ -11,9 +11,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import CollectorRegistry, Counter
 
-from signalpost import monitored_job
+from signalpost import monitored_job, runtime
 from signalpost.exporters.setup import Telemetry, setup
-from signalpost.instrumentation import defaults
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
 from signalpost.instrumentation.health import HealthMonitor, Status
 
@@ -117,7 +116,7 @@ async def test_health_monitor_shares_the_setup(
 def test_shutdown_restores_the_defaults_and_the_created_series(
     registry: CollectorRegistry, tracer_provider: TracerProvider
 ) -> None:
-    before = defaults.current()
+    before = runtime.current()
     probe = CollectorRegistry()
     Counter("probe", "A counter whose _created series shows the process-wide switch.",
             registry=probe).inc()
@@ -131,25 +130,25 @@ def test_shutdown_restores_the_defaults_and_the_created_series(
         configure_logging=False,
     )
     try:
-        assert defaults.current() is not before
-        assert defaults.current().registry is registry
+        assert runtime.current() is not before
+        assert runtime.current().registry is registry
         assert probe.get_sample_value("probe_created") is None
     finally:
         telemetry.shutdown()
-    assert defaults.current() is before
+    assert runtime.current() is before
     assert probe.get_sample_value("probe_created") is not None
 
 
 def test_closing_an_older_setup_keeps_the_newer_defaults(
     registry: CollectorRegistry, tracer_provider: TracerProvider
 ) -> None:
-    before = defaults.current()
+    before = runtime.current()
     older = setup(registry=registry, tracer_provider=tracer_provider,
                   set_global_providers=False, configure_logging=False)
     newer_registry = CollectorRegistry()
     newer = setup(registry=newer_registry, tracer_provider=tracer_provider,
                   set_global_providers=False, configure_logging=False)
     older.shutdown()
-    assert defaults.current().registry is newer_registry
+    assert runtime.current().registry is newer_registry
     newer.shutdown()
-    assert defaults.current() is before
+    assert runtime.current() is before

@@ -8,7 +8,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import format_span_id, format_trace_id
 from prometheus_client import CollectorRegistry
 
-from signalpost.instrumentation import defaults
+from signalpost import runtime
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
 from signalpost.instrumentation.context import request_id_var
 from signalpost.instrumentation.errors import (
@@ -144,16 +144,12 @@ def test_stacks_longer_than_any_cap_are_truncated_then_scrubbed() -> None:
     assert record.stacktrace.rstrip().endswith("[Filtered]")
 
 
-def test_record_timestamps_come_from_the_injected_or_shared_clock() -> None:
+def test_record_timestamps_come_from_the_injected_or_the_runtime_clock() -> None:
     clock = FakeClock(wall=1_800_000_000.0)
     record = ErrorReporter(registry=CollectorRegistry(), clock=clock).report(
         ValueError("x"), source="http"
     )
     assert record is not None and record.timestamp == 1_800_000_000.0
-    shared = defaults.Defaults(clock=FakeClock(wall=1_900_000_000.0))
-    defaults.install(shared)
-    try:
-        record = ErrorReporter(registry=CollectorRegistry()).report(ValueError("y"), source="job")
-    finally:
-        defaults.uninstall(shared)
+    shared = runtime.Runtime(registry=CollectorRegistry(), clock=FakeClock(wall=1_900_000_000.0))
+    record = shared.reporter.report(ValueError("y"), source="job")
     assert record is not None and record.timestamp == 1_900_000_000.0

@@ -16,9 +16,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from prometheus_client import CollectorRegistry
 
 import signalpost.arq
-from signalpost.instrumentation.arq_jobs import RunPublisher
 from signalpost.instrumentation.jobs import RetryPolicy, current_run
 from signalpost.instrumentation.jobs.monitor import MonitoredJob
+from signalpost.integrations.arq.jobs import RunPublisher
 from tests.queues.redis_server import redis_server
 from tests.servers import free_port
 
@@ -166,7 +166,7 @@ async def test_an_unreachable_redis_is_logged_once_and_the_job_runs_on(
 
 
 def test_parameters_are_bound_to_the_function_s_names() -> None:
-    from signalpost.instrumentation.arq import _binder
+    from signalpost.integrations.arq.instrument import _binder
 
     async def plain(ctx: Any, batch: str, size: int = 1) -> None: ...
     async def varargs(ctx: Any, *items: int, **options: Any) -> None: ...

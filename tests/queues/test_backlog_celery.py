@@ -17,11 +17,11 @@ from prometheus_client import CollectorRegistry
 
 import signalpost.celery
 from signalpost.exporters.prometheus import resolve_registry
-from signalpost.instrumentation.celery_waiting import stamp_enqueued
 from signalpost.instrumentation.jobs import watch_backlog
 from signalpost.instrumentation.jobs.backlog_redis import UNSCANNED
 from signalpost.instrumentation.jobs.propagation import ENQUEUED_AT_HEADER
 from signalpost.instrumentation.semconv import jobs as spec
+from signalpost.integrations.celery.waiting import stamp_enqueued
 from tests.queues.redis_server import redis_server
 from tests.queues.workers import Worker
 

@@ -10,13 +10,13 @@ from collections.abc import Iterator
 import pytest
 from arq.utils import args_to_string
 
-from signalpost.instrumentation.queuelogs import (
+from signalpost.instrumentation.scrub import Scrubber
+from signalpost.integrations.queuelogs import (
     ARQ_LOGGERS,
     CELERY_LOGGERS,
     QueueLogScrubber,
     scrub_loggers,
 )
-from signalpost.instrumentation.scrub import Scrubber
 from tests.secrets_fixture import SECRETS, assert_no_secret_in
 
 TOKEN = "ghp_R8x2LmQ7vTz9KpW3nY6cB1dF4hJ0sA5eG7uI"

@@ -10,7 +10,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 from prometheus_client import CollectorRegistry
 
-from signalpost.instrumentation import defaults
+from signalpost import runtime
 from signalpost.instrumentation.breaker.state import (
     BreakerState,
     Permit,
@@ -83,7 +83,7 @@ class CircuitBreaker:
         registry: CollectorRegistry | None = None,
         clock: Clock | None = None,
     ) -> None:
-        shared = defaults.current()
+        shared = runtime.current()
         self.name = name
         self.fallback = fallback
         self._classifier = classifier or shared.classifier

@@ -13,9 +13,10 @@ from collections.abc import Callable
 from opentelemetry import trace
 from prometheus_client import CollectorRegistry
 
+from signalpost.failsafe import failsafe
 from signalpost.instrumentation import metrics
 from signalpost.instrumentation.breaker.state import BreakerState, Transition
-from signalpost.instrumentation.loggers import BREAKER_LOGGER_NAME, INTERNAL_LOGGER_NAME
+from signalpost.instrumentation.loggers import BREAKER_LOGGER_NAME
 from signalpost.instrumentation.semconv import breaker as sc
 
 __all__ = ["REJECTED_EVENT", "BreakerTelemetry"]
@@ -24,7 +25,6 @@ REJECTED_EVENT = "circuit_breaker.rejected"
 """The span event added to the current span for every call a breaker rejects."""
 
 _log = logging.getLogger(BREAKER_LOGGER_NAME)
-_internal = logging.getLogger(INTERNAL_LOGGER_NAME)
 
 
 class BreakerTelemetry:
@@ -51,28 +51,23 @@ class BreakerTelemetry:
 
     def refresh(self) -> None:
         """Set the state gauge to the breaker's current state."""
-        try:
-            with self._gauge_lock:
-                current = self._current()
-                for value, child in self._state.items():
-                    child.set(1 if value is current else 0)
-        except Exception:
-            _internal.warning("circuit breaker %r: state gauge failed", self.name, exc_info=True)
+        with failsafe("circuit breaker state gauge"), self._gauge_lock:
+            current = self._current()
+            for value, child in self._state.items():
+                child.set(1 if value is current else 0)
 
     def transition(self, moved: Transition) -> None:
         """Report a change of state: gauge, counter and one log line."""
         self.refresh()
-        try:
+        with failsafe("circuit breaker counter"):
             self._transitions[moved.current].inc()
-        except Exception:
-            _internal.warning("circuit breaker %r: counter failed", self.name, exc_info=True)
         extra = {
             sc.BREAKER_NAME: self.name,
             sc.BREAKER_STATE: moved.current.value,
             "circuit_breaker.previous_state": moved.previous.value,
         }
         level = logging.WARNING if moved.current is BreakerState.OPEN else logging.INFO
-        try:
+        with failsafe("circuit breaker log"):
             _log.log(
                 level,
                 "circuit breaker %r %s (was %s): %s",
@@ -82,12 +77,10 @@ class BreakerTelemetry:
                 moved.reason,
                 extra=extra,
             )
-        except Exception:
-            _internal.warning("circuit breaker %r: log failed", self.name, exc_info=True)
 
     def rejected(self, state: BreakerState, retry_in: float) -> None:
         """Count a rejected call and mark it on the current span."""
-        try:
+        with failsafe("circuit breaker rejection report"):
             self._rejected.inc()
             span = trace.get_current_span()
             if span.is_recording():
@@ -99,10 +92,6 @@ class BreakerTelemetry:
                         "circuit_breaker.retry_in_seconds": round(retry_in, 3),
                     },
                 )
-        except Exception:
-            _internal.warning(
-                "circuit breaker %r: rejection report failed", self.name, exc_info=True
-            )
 
 
 _VERB = {

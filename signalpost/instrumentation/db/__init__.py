@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
+from signalpost import runtime
 from signalpost._extras import missing_extra
-from signalpost.instrumentation import defaults
 from signalpost.instrumentation.classify import ErrorClassifier
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.db.cursors import async_cursor_class, cursor_class
@@ -52,7 +52,7 @@ class DatabaseInstrumentation:
         clock: Where statement durations are read.
 
     ``registry``, ``tracer_provider``, ``classifier`` and ``clock`` default to the shared ones
-    (:mod:`signalpost.instrumentation.defaults`: what :func:`signalpost.setup` installed, else
+    (:mod:`signalpost.runtime`: what :func:`signalpost.setup` installed, else
     the process-wide ones).
     """
 
@@ -120,7 +120,7 @@ def instrument_connection(
     same shared defaults) share one :class:`DatabaseInstrumentation`; create your own to
     choose the other options.
     """
-    key = (registry, tracer_provider, defaults.current())
+    key = (registry, tracer_provider, runtime.current())
     with _shared_lock:
         shared = _shared.get(key)
         if shared is None:
@@ -131,6 +131,6 @@ def instrument_connection(
 
 _shared_lock = threading.Lock()
 _shared: dict[
-    tuple[CollectorRegistry | None, TracerProvider | None, defaults.Defaults],
+    tuple[CollectorRegistry | None, TracerProvider | None, runtime.Runtime],
     DatabaseInstrumentation,
 ] = {}

@@ -14,8 +14,9 @@ from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
 from prometheus_client import CollectorRegistry
 
+from signalpost import runtime
 from signalpost._extras import missing_extra
-from signalpost.instrumentation import defaults, metrics
+from signalpost.instrumentation import metrics
 from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.classify import ErrorClassifier
 from signalpost.instrumentation.clock import Clock
@@ -54,7 +55,7 @@ class StatementRecorder:
         clock: Where statement durations are read (its ``monotonic``).
 
     ``registry``, ``tracer_provider``, ``classifier`` and ``clock`` default to the shared ones
-    (:mod:`signalpost.instrumentation.defaults`: what :func:`signalpost.setup` installed, else
+    (:mod:`signalpost.runtime`: what :func:`signalpost.setup` installed, else
     the process-wide ones).
     """
 
@@ -70,7 +71,7 @@ class StatementRecorder:
         max_collections: int = 200,
         clock: Clock | None = None,
     ) -> None:
-        shared = defaults.current()
+        shared = runtime.current()
         registry = registry if registry is not None else shared.registry
         if tracer_provider is None:
             tracer_provider = shared.tracer_provider

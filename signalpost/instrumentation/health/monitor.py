@@ -14,19 +14,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from signalpost.instrumentation import defaults, metrics
+from signalpost.instrumentation import metrics
 from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
 from signalpost.instrumentation.clock import Clock
-from signalpost.instrumentation.errors import exception_type_name
 from signalpost.instrumentation.health.check import (
-    CheckOutcome,
     FunctionCheck,
     HealthCheck,
     is_async_check,
@@ -34,13 +32,23 @@ from signalpost.instrumentation.health.check import (
 from signalpost.instrumentation.health.gauges import StatusGauges
 from signalpost.instrumentation.health.report import ComponentHealth, HealthReport
 from signalpost.instrumentation.health.result import CheckResult, Status
+from signalpost.instrumentation.health.running import (
+    StillRunning,
+    TimedOut,
+    coerce,
+    describe,
+    in_thread,
+    run_async,
+    running_loop,
+)
 from signalpost.instrumentation.loggers import HEALTH_LOGGER_NAME
 from signalpost.instrumentation.semconv import health as semconv
+from signalpost.runtime import Runtime
+from signalpost.runtime import current as current_runtime
 
 __all__ = ["HealthMonitor"]
 
 _log = logging.getLogger(HEALTH_LOGGER_NAME)
-_MAX_ERROR_LENGTH = 500
 
 
 @dataclass(slots=True)
@@ -48,28 +56,22 @@ class _Entry:
     check: HealthCheck
     is_async: bool
     kind: str
-    duration: Any
-    last_success: Any
+    label: str
+    duration: Any = None
+    last_success: Any = None
     task: asyncio.Task[None] | None = None
     thread_run: asyncio.Future[tuple[bool, Any]] | None = None
 
 
-def _coerce(outcome: object) -> CheckResult:
-    if isinstance(outcome, CheckResult):
-        return outcome
-    if isinstance(outcome, Status):
-        return CheckResult(outcome)
-    if outcome is None or outcome is True:
-        return CheckResult(Status.HEALTHY)
-    if outcome is False:
-        return CheckResult.unhealthy("check returned False")
-    raise TypeError(f"a check returned {type(outcome).__name__}, expected a CheckResult")
+class _Bound:
+    """What a monitor records with, from the runtime it resolved on first use."""
 
-
-def _describe(error: BaseException) -> str:
-    message = str(error).strip().splitlines()
-    text = f"{exception_type_name(error)}: {message[0]}" if message else exception_type_name(error)
-    return text[:_MAX_ERROR_LENGTH]
+    def __init__(self, shared: Runtime, overall: Callable[[], Status]) -> None:
+        self.classifier = shared.classifier
+        self.clock = shared.clock
+        self.gauges = StatusGauges(shared.registry, overall)
+        self.duration = metrics.histogram(semconv.CHECK_DURATION, shared.registry)
+        self.last_success = metrics.gauge(semconv.CHECK_LAST_SUCCESS, shared.registry)
 
 
 class HealthMonitor:
@@ -84,7 +86,10 @@ class HealthMonitor:
         >>> await monitor.start()   # in the app's lifespan; await monitor.stop() at shutdown
 
     Args:
-        registry: prometheus-client registry.
+        runtime: The runtime to record with (default: :func:`signalpost.runtime.current`,
+            resolved on first use: the first start, run or report, not at construction, so a
+            monitor built before :func:`signalpost.setup` records where set-up says).
+        registry: prometheus-client registry (overrides the runtime's).
         classifier: Classifies exceptions raised by checks.
         clock: Where the monitor reads ``checked_at``, last-success times and latencies and
             waits between runs and for timeouts.
@@ -92,32 +97,58 @@ class HealthMonitor:
             reported unhealthy (the check's task died or the loop is blocked), by the report
             and by the status gauges, which read it when they are collected.
 
-    ``registry``, ``classifier`` and ``clock`` default to the shared ones
-    (:mod:`signalpost.instrumentation.defaults`: what :func:`signalpost.setup` installed, else
-    the process-wide ones).
+    ``registry``, ``classifier`` and ``clock`` default to the runtime's.
     """
 
     def __init__(
         self,
         *,
+        runtime: Runtime | None = None,
         registry: CollectorRegistry | None = None,
         classifier: ErrorClassifier | None = None,
         clock: Clock | None = None,
         stale_after: float = 3.0,
     ) -> None:
-        shared = defaults.current()
-        registry = registry if registry is not None else shared.registry
-        self._gauges = StatusGauges(registry, lambda: self.report().status)
-        self._duration = metrics.histogram(semconv.CHECK_DURATION, registry)
-        self._last_success = metrics.gauge(semconv.CHECK_LAST_SUCCESS, registry)
-        self._classifier = classifier if classifier is not None else shared.classifier
-        self._clock = clock if clock is not None else shared.clock
+        self._runtime = runtime
+        self._given = {"registry": registry, "classifier": classifier, "clock": clock}
+        self._bound: _Bound | None = None
+        self._bind_lock = threading.RLock()
         self._stale_after = stale_after
         self._names = BoundedValues(100)
         self._entries: dict[str, _Entry] = {}
         self._states: dict[str, ComponentHealth] = {}
         self._running = False
         self._event_loop: asyncio.AbstractEventLoop | None = None
+
+    def _bind(self) -> _Bound:
+        """Resolve the runtime once, on first use (a start, a run or a report), and create the
+        instruments of the checks added so far in its registry."""
+        bound = self._bound
+        if bound is not None:
+            return bound
+        with self._bind_lock:
+            if self._bound is None:
+                shared = self._runtime if self._runtime is not None else current_runtime()
+                bound = _Bound(shared.with_overrides(**self._given), lambda: self.report().status)
+                for entry in list(self._entries.values()):
+                    self._instrument(bound, entry)
+                self._bound = bound
+                self._publish()
+            return self._bound
+
+    def _instrument(self, bound: _Bound, entry: _Entry) -> None:
+        entry.duration = bound.duration.labels(entry.label, entry.kind)
+        entry.last_success = bound.last_success.labels(entry.label, entry.kind)
+        name = entry.check.name
+        bound.gauges.add(name, entry.label, entry.kind, lambda: self._current(name).status)
+
+    @property
+    def _clock(self) -> Clock:
+        return self._bind().clock
+
+    @property
+    def _classifier(self) -> ErrorClassifier:
+        return self._bind().classifier
 
     # -- registration -----------------------------------------------------------------------
 
@@ -132,23 +163,20 @@ class HealthMonitor:
         if not check.timeout > 0 or not check.interval > 0:
             raise ValueError(f"health check {check.name!r}: timeout and interval must be > 0")
         kind = semconv.KIND_CRITICAL if check.critical else semconv.KIND_NON_CRITICAL
-        label = self._names(check.name)
         entry = _Entry(
-            check=check,
-            is_async=is_async_check(check),
-            kind=kind,
-            duration=self._duration.labels(label, kind),
-            last_success=self._last_success.labels(label, kind),
+            check=check, is_async=is_async_check(check), kind=kind, label=self._names(check.name)
         )
-        # The state first: the gauges (read from the scrape's thread) go by the entries.
-        self._states[check.name] = ComponentHealth(check.name, check.critical)
-        self._entries[check.name] = entry
-        name = check.name
-        self._gauges.add(name, label, kind, lambda: self._current(name).status)
-        self._publish()
+        with self._bind_lock:
+            # The state first: the gauges (read from the scrape's thread) go by the entries.
+            self._states[check.name] = ComponentHealth(check.name, check.critical)
+            self._entries[check.name] = entry
+            bound = self._bound
+            if bound is not None:  # else the instruments are created on first use
+                self._instrument(bound, entry)
+                self._publish()
         loop = self._event_loop
         if self._running and loop is not None:
-            if _running_loop() is loop:
+            if running_loop() is loop:
                 self._start_task(entry, False)
             else:  # in a worker the checks run on a loop in a thread of their own
                 loop.call_soon_threadsafe(self._start_task, entry, False)
@@ -185,6 +213,7 @@ class HealthMonitor:
         """
         if self._running:
             return
+        self._bind()
         self._running = True
         self._event_loop = asyncio.get_running_loop()
         if wait:
@@ -303,16 +332,16 @@ class HealthMonitor:
         error_class: str | None = None
         try:
             if entry.thread_run is not None and not entry.thread_run.done():
-                raise _StillRunning(
+                raise StillRunning(
                     f"previous run still in progress after timing out ({check.timeout:g} s)"
                 )
             if entry.is_async:
-                work: asyncio.Future[Any] = asyncio.ensure_future(_run_async(check))
+                work: asyncio.Future[Any] = asyncio.ensure_future(run_async(check))
             else:
-                entry.thread_run = _in_thread(check.run)
+                entry.thread_run = in_thread(check.run)
                 work = asyncio.shield(entry.thread_run)
             if not await self._finished_in_time(work, check.timeout):
-                raise _TimedOut(f"timed out after {check.timeout:g} s")
+                raise TimedOut(f"timed out after {check.timeout:g} s")
             if entry.is_async:
                 outcome = work.result()
             else:
@@ -320,18 +349,18 @@ class HealthMonitor:
                 if not ok:
                     raise value if isinstance(value, Exception) else RuntimeError(repr(value))
                 outcome = value
-            result = _coerce(outcome)
-        except _TimedOut as error:
+            result = coerce(outcome)
+        except TimedOut as error:
             result = CheckResult.unhealthy(str(error))
             error_class = ErrorClass.TRANSIENT.value
         except TimeoutError as error:  # raised by the check itself
-            result = CheckResult.unhealthy(_describe(error))
+            result = CheckResult.unhealthy(describe(error))
             error_class = ErrorClass.TRANSIENT.value
-        except _StillRunning as error:
+        except StillRunning as error:
             result = CheckResult.unhealthy(str(error))
             error_class = ErrorClass.TRANSIENT.value
         except Exception as error:
-            result = CheckResult.unhealthy(_describe(error))
+            result = CheckResult.unhealthy(describe(error))
             error_class = self._classifier.classify(error).value
         latency = self._clock.monotonic() - started
         self._record(entry, result, latency, error_class)
@@ -407,49 +436,4 @@ class HealthMonitor:
         """Write every check's current status, stale ones included: multiprocess mode reads
         what was written, so a check whose task died shows unhealthy once any other runs."""
         report = self.report()
-        self._gauges.record({c.name: c.status for c in report.components}, report.status)
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
-class _StillRunning(Exception):
-    pass
-
-
-class _TimedOut(Exception):
-    pass
-
-
-async def _run_async(check: HealthCheck) -> CheckOutcome:
-    value: CheckOutcome | Awaitable[CheckOutcome] = check.run()
-    if isinstance(value, Awaitable):
-        return await value
-    return value
-
-
-def _in_thread(func: Callable[[], Any]) -> asyncio.Future[tuple[bool, Any]]:
-    """Run ``func`` in a new daemon thread; the future gets (True, result) or (False, error)."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[tuple[bool, Any]] = loop.create_future()
-
-    def settle(outcome: tuple[bool, Any]) -> None:
-        if not future.done():
-            future.set_result(outcome)
-
-    def target() -> None:
-        try:
-            outcome: tuple[bool, Any] = (True, func())
-        except BaseException as error:
-            outcome = (False, error)
-        try:
-            loop.call_soon_threadsafe(settle, outcome)
-        except RuntimeError:  # the loop closed while the check ran
-            pass
-
-    threading.Thread(target=target, name="signalpost-health-check", daemon=True).start()
-    return future
+        self._bind().gauges.record({c.name: c.status for c in report.components}, report.status)

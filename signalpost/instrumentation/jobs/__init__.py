@@ -17,15 +17,31 @@ Modules: ``monitor`` (the wrapper), ``run`` (the run, owner of its state, and it
 
 from __future__ import annotations
 
-from signalpost.instrumentation.jobs.backlog import Backlog, BacklogCollector, watch_backlog
-from signalpost.instrumentation.jobs.endpoint import JobsEndpoint, mount_jobs
-from signalpost.instrumentation.jobs.interrupts import JobCancelled, JobTimeout
-from signalpost.instrumentation.jobs.monitor import MonitoredJob, monitored_job
-from signalpost.instrumentation.jobs.propagation import extract_context, inject_context
-from signalpost.instrumentation.jobs.retry import RetryPolicy
-from signalpost.instrumentation.jobs.run import JobRun, current_run, current_run_or_none
-from signalpost.instrumentation.jobs.running import RunningJobs
-from signalpost.instrumentation.jobs.state import JobState
+import importlib
+from typing import Any
+
+_HOMES = {
+    "Backlog": "backlog",
+    "BacklogCollector": "backlog",
+    "watch_backlog": "backlog",
+    "JobsEndpoint": "endpoint",
+    "mount_jobs": "endpoint",
+    "JobCancelled": "interrupts",
+    "JobTimeout": "interrupts",
+    "MonitoredJob": "monitor",
+    "monitored_job": "monitor",
+    "extract_context": "propagation",
+    "inject_context": "propagation",
+    "RetryPolicy": "retry",
+    "JobRun": "run",
+    "current_run": "run",
+    "current_run_or_none": "run",
+    "RunningJobs": "running",
+    "JobState": "state",
+}
+"""Where each public name lives. Loaded on first use, so that the shared runtime
+(:mod:`signalpost.runtime`) can import the running-jobs list without importing the wrapper,
+which itself resolves the runtime: no import cycle."""
 
 __all__ = [
     "Backlog",
@@ -46,3 +62,16 @@ __all__ = [
     "mount_jobs",
     "watch_backlog",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

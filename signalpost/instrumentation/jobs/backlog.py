@@ -33,8 +33,8 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from signalpost.failsafe import note_failure
 from signalpost.instrumentation.cardinality import BoundedValues
-from signalpost.instrumentation.jobs.telemetry import internal_error
 from signalpost.instrumentation.semconv import jobs as spec
 
 __all__ = [
@@ -178,8 +178,8 @@ class BacklogCollector(Collector):
         """The two backlog gauges; nothing when the source fails."""
         try:
             values = self.read()
-        except Exception:
-            internal_error("backlog source")
+        except Exception as failure:
+            note_failure("backlog source", failure)
             return
         labels = list(spec.WAITING.labels)
         waiting = GaugeMetricFamily(spec.WAITING.name, spec.WAITING.help, labels=labels)

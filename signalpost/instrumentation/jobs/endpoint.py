@@ -44,7 +44,8 @@ from http import HTTPStatus
 from typing import Any, Protocol
 from urllib.parse import parse_qs, quote, unquote
 
-from signalpost.instrumentation import defaults
+from signalpost import runtime
+from signalpost.failsafe import note_failure
 from signalpost.instrumentation.asgitypes import Receive, Scope, Send, acknowledge_lifespan
 from signalpost.instrumentation.jobs.backlog import BacklogSource, combine
 from signalpost.instrumentation.jobs.running import (
@@ -54,7 +55,7 @@ from signalpost.instrumentation.jobs.running import (
     RunSourceUnavailable,
     default_running_jobs,
 )
-from signalpost.instrumentation.jobs.telemetry import internal_error
+from signalpost.instrumentation.jobs.wire import scrubbed, to_json
 from signalpost.instrumentation.scrub import Scrubber
 
 __all__ = [
@@ -63,7 +64,6 @@ __all__ = [
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-_MAX_MESSAGE = 500  # characters of a progress message served
 _MAX_QUERY_FIELDS = 20
 CANCEL_REASON = "cancelled through the jobs endpoint"
 CONTROL_REFUSED = (
@@ -291,8 +291,8 @@ class JobsEndpoint:
             status, body, extra = self._answer(method, path, query, authorization, client)
         except RunSourceUnavailable as unavailable:
             status, body, extra = 503, {"error": str(unavailable)}, [("retry-after", "5")]
-        except Exception:
-            internal_error("jobs endpoint")
+        except Exception as failure:
+            note_failure("jobs endpoint", failure)
             status, body, extra = 500, {"error": "internal error"}, []
         body["process"] = {"pid": os.getpid(), "hostname": self._hostname}
         payload = json.dumps(body, separators=(",", ":"), default=str).encode()
@@ -350,8 +350,8 @@ class JobsEndpoint:
             return None
         try:
             rows = combine(self._backlog())
-        except Exception:
-            internal_error("jobs endpoint backlog")
+        except Exception as failure:
+            note_failure("jobs endpoint backlog", failure)
             return None
         now = self._clock()
         return [
@@ -368,18 +368,7 @@ class JobsEndpoint:
                 return 200, {"finished_run": finished.to_json(), "runs_with_this_id": 0}, []
             return 404, {"error": "no running job with this ID"}, []
         job = matches[0]
-        run = self._run(job)
-        run["attempts"] = [
-            {
-                "number": a.number,
-                "delay_seconds": a.delay,
-                "ended": a.ended,
-                "error_class": a.error_class,
-                "error_type": a.error_type,
-                "retried": a.retried,
-            }
-            for a in job.attempts
-        ]
+        run = self._run(job, attempts=True)
         return 200, {"run": run, "runs_with_this_id": len(matches)}, []
 
     def _cancel(self, job_id: str) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
@@ -388,36 +377,9 @@ class JobsEndpoint:
             return 404, {"error": "no running job with this ID"}, []
         return 202, {"job_id": job_id, "cancelled": cancelled}, []
 
-    def _run(self, job: RunningJob) -> dict[str, Any]:
-        progress: dict[str, Any] | None = None
-        if job.done is not None:
-            ratio = None
-            if job.total is not None and job.total > 0:
-                ratio = max(0.0, min(1.0, job.done / job.total))
-            message = job.message
-            if message is not None:
-                scrubber = self._scrubber or defaults.current().scrubber
-                message = scrubber.scrub_string(message[: _MAX_MESSAGE * 4])[:_MAX_MESSAGE]
-            progress = {
-                "done": job.done,
-                "total": job.total,
-                "ratio": ratio,
-                "message": message,
-                "at": job.last_progress_at,
-            }
-        return {
-            "job_id": job.job_id,
-            "job_type": job.job_type,
-            "state": str(job.state),
-            "attempt": job.attempt,
-            "started_at": job.started_at,
-            "age_seconds": job.age,
-            "progress": progress,
-            "seconds_since_progress": job.since_progress,
-            "trace_id": job.trace_id,
-            "cancel_requested": job.cancel_requested,
-            "worker": job.worker,
-        }
+    def _run(self, job: RunningJob, *, attempts: bool = False) -> dict[str, Any]:
+        scrubber = self._scrubber or runtime.current().scrubber
+        return to_json(scrubbed(job, scrubber), attempts=attempts)
 
 
 def _loopback(client: str | None) -> bool:

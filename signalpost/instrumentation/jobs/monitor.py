@@ -31,7 +31,7 @@ from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
-from signalpost.instrumentation import defaults
+from signalpost.failsafe import note_failure
 from signalpost.instrumentation.classify import ErrorClassifier
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.errors import ErrorReporter
@@ -39,9 +39,11 @@ from signalpost.instrumentation.jobs.backlog import finite_time
 from signalpost.instrumentation.jobs.propagation import extract_context
 from signalpost.instrumentation.jobs.retry import NO_RETRY, RetryPolicy
 from signalpost.instrumentation.jobs.run import JobRun, RunServices, current_run_or_none
-from signalpost.instrumentation.jobs.running import RunningJobs, default_running_jobs
-from signalpost.instrumentation.jobs.telemetry import JobTelemetry, internal_error
+from signalpost.instrumentation.jobs.running import RunningJobs
+from signalpost.instrumentation.jobs.telemetry import JobTelemetry
 from signalpost.instrumentation.scrub import Scrubber
+from signalpost.runtime import Runtime
+from signalpost.runtime import current as current_runtime
 
 __all__ = ["MonitoredJob", "monitored_job"]
 
@@ -89,6 +91,9 @@ class MonitoredJob:
         progress_interval: Least seconds between two progress log records / span events
             (the run's first report and 100 % are always emitted).
         propagator: Text-map propagator for ``parent`` carriers; the global one by default.
+        runtime: Where the job records: the registry, tracer provider, classifier,
+            scrubber, clock and running-jobs list (default: :func:`signalpost.runtime.current`
+            on the first run). The arguments below that name one of them override it.
         registry: prometheus-client registry.
         tracer_provider: OpenTelemetry tracer provider.
         classifier: Decides the error class of failures (retries, labels, error records).
@@ -99,11 +104,9 @@ class MonitoredJob:
             ``signalpost.jobs`` and counting ``signalpost_errors_total`` in ``registry``.
         logger: Logger for job events; ``signalpost.jobs`` by default.
 
-    ``registry``, ``tracer_provider``, ``classifier``, ``scrubber`` and ``clock`` default to
-    the shared ones (:mod:`signalpost.instrumentation.defaults`: what :func:`signalpost.setup`
-    installed, else the process-wide ones). They are resolved on the first run, not at
-    construction, so decorating at import time registers nothing and a job decorated before
-    set-up still uses what set-up installed.
+    The runtime is resolved on the first run, not at construction, so decorating at import
+    time registers nothing and a job decorated before set-up still uses what set-up
+    installed.
     """
 
     def __init__(
@@ -118,6 +121,7 @@ class MonitoredJob:
         retry: RetryPolicy | None = None,
         progress_interval: float = 30.0,
         propagator: TextMapPropagator | None = None,
+        runtime: Runtime | None = None,
         registry: CollectorRegistry | None = None,
         tracer_provider: TracerProvider | None = None,
         classifier: ErrorClassifier | None = None,
@@ -140,12 +144,15 @@ class MonitoredJob:
         self._queue = queue
         self._propagator = propagator
         self._progress_interval = progress_interval
-        self._registry = registry
-        self._tracer_provider = tracer_provider
-        self._classifier = classifier
-        self._scrubber = scrubber
-        self._clock = clock
-        self._running = running
+        self._runtime = runtime
+        self._given = {
+            "registry": registry,
+            "tracer_provider": tracer_provider,
+            "classifier": classifier,
+            "scrubber": scrubber,
+            "clock": clock,
+            "running": running,
+        }
         self._reporter = reporter
         self._logger = logger
         self._services: RunServices | None = None
@@ -154,27 +161,18 @@ class MonitoredJob:
     # ------------------------------------------------------------------ runs
 
     def _resolve(self) -> RunServices:
-        shared = defaults.current()
-        classifier = self._classifier if self._classifier is not None else shared.classifier
-        running = self._running if self._running is not None else default_running_jobs
+        shared = self._runtime if self._runtime is not None else current_runtime()
+        shared = shared.with_overrides(**self._given)
         telemetry = JobTelemetry.resolve(
-            registry=self._registry if self._registry is not None else shared.registry,
-            tracer_provider=(
-                self._tracer_provider
-                if self._tracer_provider is not None
-                else shared.tracer_provider
-            ),
-            classifier=classifier,
-            scrubber=self._scrubber if self._scrubber is not None else shared.scrubber,
+            shared,
             reporter=self._reporter,
             logger=self._logger,
-            running=running,
             progress_interval=self._progress_interval,
         )
         return RunServices(
-            clock=self._clock if self._clock is not None else shared.clock,
-            classifier=classifier,
-            running=running,
+            clock=shared.clock,
+            classifier=shared.classifier,
+            running=shared.running,
             telemetry=telemetry,
         )
 
@@ -196,8 +194,8 @@ class MonitoredJob:
         if callable(enqueued):
             try:
                 enqueued = enqueued(*args, **kwargs)
-            except Exception:
-                internal_error("enqueued_at")
+            except Exception as failure:
+                note_failure("enqueued_at", failure)
                 enqueued = None
         return self._run(
             job_id, params, parent, first_attempt=1, enqueued_at=enqueued, queue=self._queue

@@ -1,9 +1,9 @@
 """A running run as a queue worker publishes it for another process's running-jobs endpoint.
 
-Celery workers store it as a task's ``PROGRESS`` state; arq workers in a Redis hash. Both sides
-agree on this one JSON-able form: :func:`publishable` writes it (scrubbing the progress
-message before it leaves the process) and :func:`from_published` reads it back, trusting
-nothing in it.
+Celery workers store it as a task's ``PROGRESS`` state; arq workers in a Redis hash. The form
+is the one wire form of a running job (:mod:`signalpost.instrumentation.jobs.wire`) with
+:data:`MARK` set: :func:`publishable` writes it (scrubbing the progress message before it
+leaves the process) and :func:`from_published` reads it back, trusting nothing in it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from signalpost.instrumentation.jobs.running import RunningJob
-from signalpost.instrumentation.jobs.state import JobState
+from signalpost.instrumentation.jobs.wire import finite, from_json, scrubbed, to_json
 from signalpost.instrumentation.scrub import Scrubber
 
 __all__ = ["MARK", "change_key", "finite", "from_published", "publishable"]
@@ -20,55 +20,27 @@ __all__ = ["MARK", "change_key", "finite", "from_published", "publishable"]
 MARK = "signalpost"
 """Key set to 1 in every published form (tells it from a task's own state)."""
 
-_MAX_MESSAGE = 500
-_MAX_TEXT = 256
-
-
-def finite(value: Any) -> float | None:
-    """``value`` as a float if it is a finite number (not a bool), else ``None``."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    return number if number - number == 0 else None
-
-
 def publishable(
     job: RunningJob, scrubber: Scrubber, *, worker: str | None = None
 ) -> dict[str, Any]:
     """The published form of ``job`` (its progress message scrubbed and cut to 500 characters)."""
-    message = job.message
-    if message is not None:
-        message = scrubber.scrub_string(message[: _MAX_MESSAGE * 4])[:_MAX_MESSAGE]
-    meta: dict[str, Any] = {
-        MARK: 1,
-        "job_type": job.job_type,
-        "started_at": job.started_at,
-        "attempt": job.attempt,
-        "done": job.done,
-        "total": job.total,
-        "message": message,
-        "at": job.last_progress_at,
-        "trace_id": job.trace_id,
-        "cancel_requested": job.cancel_requested,
-    }
+    form = to_json(scrubbed(job, scrubber))
     if worker is not None:
-        meta["worker"] = worker
-    return meta
+        form["worker"] = worker
+    return {MARK: 1, **form}
 
 
 def change_key(meta: Mapping[str, Any]) -> tuple[Any, ...]:
     """What must differ for a new publication of the same run to be worth storing."""
+    progress = meta.get("progress")
+    progress = progress if isinstance(progress, Mapping) else {}
     return (
         meta.get("attempt"),
-        meta.get("done"),
-        meta.get("total"),
-        meta.get("message"),
+        progress.get("done"),
+        progress.get("total"),
+        progress.get("message"),
         meta.get("cancel_requested"),
     )
-
-
-def _text(value: Any) -> str | None:
-    return value[:_MAX_TEXT] if isinstance(value, str) and value else None
 
 
 def from_published(
@@ -90,24 +62,6 @@ def from_published(
         worker: The worker, when the queue knows it better than the form.
         started_at: The start time to use when the form has none.
     """
-    started = finite(meta.get("started_at")) or started_at or now
-    at = finite(meta.get("at")) or started
-    attempt = meta.get("attempt")
-    attempt = None if isinstance(attempt, bool) else attempt
-    message = meta.get("message")
-    return RunningJob(
-        job_id=job_id,
-        job_type=job_type or _text(meta.get("job_type")) or "",
-        state=JobState.RUNNING,
-        attempt=attempt if isinstance(attempt, int) and attempt > 0 else 1,
-        started_at=started,
-        age=max(0.0, now - started),
-        since_progress=max(0.0, now - at),
-        done=finite(meta.get("done")),
-        total=finite(meta.get("total")),
-        message=message[:_MAX_MESSAGE] if isinstance(message, str) else None,
-        cancel_requested=meta.get("cancel_requested") is True,
-        last_progress_at=at,
-        trace_id=_text(meta.get("trace_id")),
-        worker=worker or _text(meta.get("worker")),
-    )
+    if started_at is not None and finite(meta.get("started_at")) is None:
+        meta = {**meta, "started_at": started_at}
+    return from_json(meta, now=now, job_id=job_id, job_type=job_type, worker=worker)

@@ -23,13 +23,14 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 
+from signalpost.failsafe import failsafe, note_failure
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.context import job_id_var
 from signalpost.instrumentation.errors import exception_type_name
+from signalpost.instrumentation.jobs.decision import FINAL, decide
 from signalpost.instrumentation.jobs.interrupts import (
     AsyncTimeouts,
-    JobTimeout,
     cancelled,
     deadline_passed,
     outcome,
@@ -38,9 +39,21 @@ from signalpost.instrumentation.jobs.interrupts import (
 from signalpost.instrumentation.jobs.retry import RetryPolicy
 from signalpost.instrumentation.jobs.running import AttemptRecord, RunningJobs
 from signalpost.instrumentation.jobs.state import JobState, JobStateMachine
-from signalpost.instrumentation.jobs.telemetry import JobTelemetry, internal_error
+from signalpost.instrumentation.jobs.telemetry import JobTelemetry
 
 __all__ = ["Attempt", "Attempts", "JobRun", "RunServices", "current_run", "current_run_or_none"]
+
+# One shared guard per kind: entering one allocates nothing on the run's path.
+_GUARDS = {
+    name: failsafe(name)
+    for name in (
+        "add_context",
+        "attempt history",
+        "clock",
+        "running jobs",
+        "state transition",
+    )
+}
 
 _INF = math.inf
 
@@ -268,6 +281,8 @@ class JobRun:
         now = self.monotonic()
         if now >= self._deadline:
             raise deadline_passed(now, self._run_deadline, self.policy)
+        # The hot path: a plain ``try`` costs nothing when nothing fails (the failsafe context
+        # manager costs a quarter of the call, bench/bench_jobs.py); failures are noted the same.
         try:
             self.last_progress_monotonic = now
             # x - x is 0 for a finite number and NaN (truthy) for NaN and infinities: the
@@ -282,8 +297,8 @@ class JobRun:
             if message is not None:
                 self.message = message
             self._report_progress(self, done if previous is None else done - previous, now)
-        except Exception:
-            internal_error("progress")
+        except Exception as failure:
+            note_failure("progress", failure)
 
     def check(self) -> None:
         """Raise if the run should stop: for sync jobs between units of work.
@@ -301,11 +316,9 @@ class JobRun:
     def add_context(self, values: Mapping[str, Any] | None = None, **more: Any) -> None:
         """Attach context to the run: scrubbed, it goes on the run span, on every later log
         record of the run and in the failure record, under ``job.context.<key>``."""
-        try:
+        with _GUARDS["add_context"]:
             self._context.update(self._telemetry.context_attributes({**(values or {}), **more}))
             self._telemetry.context_changed(self._context)
-        except Exception:
-            internal_error("add_context")
 
     def request_cancel(self, reason: str | None = None) -> None:
         """Ask the run to stop; safe from any thread.
@@ -375,11 +388,12 @@ class JobRun:
             return None
         error_class = self._classify(exc)
         if delay is None:
-            if isinstance(exc, JobTimeout) and exc.scope == "run":
+            decision = decide(
+                self.policy, exc, error_class, self.attempt, cancel_requested=False, hand_off=True
+            )
+            if not decision.retried:
                 return None
-            if not self.policy.retries(error_class, self.attempt):
-                return None
-            delay = self.policy.delay(self.attempt)
+            delay = decision.delay
         self._attempt_open = False
         self._last_error, self._last_error_class = exc, error_class
         self._sm.transition(JobState.RETRYING)
@@ -459,14 +473,10 @@ class JobRun:
             self._run_deadline = now + self.policy.timeout
         self._run_var_token = _run_var.set(self)
         self._job_id_token = job_id_var.set(self.job_id)
-        try:
+        with _GUARDS["clock"]:
             self.started_at = self._clock.time()
-        except Exception:
-            internal_error("clock")
-        try:
+        with _GUARDS["running jobs"]:
             self._running.add(self)
-        except Exception:
-            internal_error("running jobs")
         first = self._first_attempt
         self.attempt = first  # the start's log record and span name the attempt
         self._telemetry.started(
@@ -486,10 +496,8 @@ class JobRun:
         if status is JobState.SUCCEEDED and self._sm.state is JobState.RETRYING:
             # The attempts loop was left after a swallowed failure: that failure is final.
             status, exc = JobState.FAILED, self._last_error
-        try:
+        with _GUARDS["state transition"]:
             self._sm.transition(status)
-        except Exception:
-            internal_error("state transition")
         duration = max(0.0, self.monotonic() - self.started_monotonic)
         try:
             error_class: ErrorClass | None = None
@@ -498,17 +506,15 @@ class JobRun:
                 if error_class is None:
                     error_class = self._classify(exc)
             self._telemetry.finished(self, status, exc, error_class, duration, self._clock.time())
-        except Exception:
-            internal_error("run end telemetry")
+        except Exception as failure:
+            note_failure("run end telemetry", failure)
         finally:
             self._release()
 
     def _release(self) -> None:
         """Leave the running-jobs list and reset what :meth:`_start` set."""
-        try:
+        with _GUARDS["running jobs"]:
             self._running.remove(self)
-        except Exception:
-            internal_error("running jobs")
         self._telemetry.left(self)
         self._telemetry.detach()
         if self._job_id_token is not None:
@@ -558,16 +564,18 @@ class JobRun:
         if isinstance(exc, Exception):
             error_class = self._classify(exc)
             self._last_error, self._last_error_class = exc, error_class
-        retry = (
-            may_retry
-            and error_class is not None
-            and not self._cancel_requested
-            and not (isinstance(exc, JobTimeout) and exc.scope == "run")
-            and self.policy.retries(error_class, self.attempt)
-        )
-        delay = 0.0
+        decision = FINAL
+        if may_retry:
+            decision = decide(
+                self.policy,
+                exc,
+                error_class,
+                self.attempt,
+                cancel_requested=self._cancel_requested,
+                hand_off=False,
+            )
+        retry, delay = decision.retried, decision.delay
         if retry:
-            delay = self.policy.delay(self.attempt)
             if self.monotonic() + delay >= self._run_deadline:
                 retry = False
                 self._telemetry.retry_skipped(self, delay)
@@ -584,7 +592,7 @@ class JobRun:
         self, exc: BaseException | None, error_class: ErrorClass | None, retried: bool
     ) -> None:
         """Close the open attempt's entry in :attr:`history`."""
-        try:
+        with _GUARDS["attempt history"]:
             opened = self._history[-1]
             self._history[-1] = AttemptRecord(
                 opened.number,
@@ -594,8 +602,6 @@ class JobRun:
                 error_type=exception_type_name(exc) if exc is not None else None,
                 retried=retried,
             )
-        except Exception:
-            internal_error("attempt history")
 
     def _exit_attempt(self, number: int, exc: BaseException | None) -> bool:
         """``with attempt`` ends: close it unless the run already did."""

@@ -17,13 +17,13 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import Tracer, TracerProvider, format_span_id, format_trace_id
-from prometheus_client import CollectorRegistry
+from opentelemetry.trace import Tracer, format_span_id, format_trace_id
 
-from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
+from signalpost.failsafe import failsafe, note_failure
+from signalpost.instrumentation.classify import ErrorClass
 from signalpost.instrumentation.errors import ErrorReporter, exception_type_name
 from signalpost.instrumentation.jobs.metrics import JobMetrics, TypeMetrics
-from signalpost.instrumentation.jobs.running import RunningJobs, RunView
+from signalpost.instrumentation.jobs.running import RunView
 from signalpost.instrumentation.jobs.spans import RunSpans, attribute_value
 from signalpost.instrumentation.jobs.state import JobState
 from signalpost.instrumentation.loggers import INTERNAL_LOGGER_NAME, JOB_LOGGER_NAME
@@ -31,30 +31,44 @@ from signalpost.instrumentation.scrub import Scrubber
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import jobs as sc
 from signalpost.instrumentation.semconv.errors import SOURCE_JOB
+from signalpost.runtime import Runtime
 
 __all__ = [
     "INTERNAL_LOGGER_NAME",
     "JOB_LOGGER_NAME",
     "JobTelemetry",
     "RunTelemetry",
-    "internal_error",
     "progress_fields",
 ]
+
+# One shared guard per kind: entering one allocates nothing on the run's path.
+_GUARDS = {
+    name: failsafe(name)
+    for name in (
+        "add_context",
+        "attempt metrics",
+        "attempt span",
+        "attempt span end",
+        "context detach",
+        "error reporter set-up",
+        "job log record",
+        "oldest progress gauge",
+        "oldest run gauges",
+        "retry metrics",
+        "retry span",
+        "retry telemetry",
+        "run metrics",
+        "run span",
+        "run span end",
+        "run span status",
+        "run start metrics",
+    )
+}
 
 _TRACER_NAME = "signalpost.jobs"
 _SRC = "signalpost.jobs"  # record.pathname: the caller's frame would be this package anyway
 _INFO, _WARNING = logging.INFO, logging.WARNING
 _PUBLISH_INTERVAL = 1.0  # least seconds between two updates of the oldest-progress gauge
-
-
-def internal_error(what: str) -> None:
-    """Note a failure inside job monitoring without letting it reach the job. Never raises."""
-    try:
-        logging.getLogger(INTERNAL_LOGGER_NAME).warning(
-            "job monitoring: %s failed", what, exc_info=True
-        )
-    except Exception:
-        pass
 
 
 def progress_fields(done: float, total: float | None, message: str | None) -> dict[str, Any]:
@@ -83,37 +97,38 @@ class JobTelemetry:
     @classmethod
     def resolve(
         cls,
+        shared: Runtime,
         *,
-        registry: CollectorRegistry,
-        tracer_provider: TracerProvider | None,
-        classifier: ErrorClassifier,
-        scrubber: Scrubber,
         reporter: ErrorReporter | None,
         logger: logging.Logger | None,
-        running: RunningJobs,
         progress_interval: float,
     ) -> JobTelemetry:
-        """Build the collaborators, falling back to no-ops for any part that fails to set up."""
+        """Build the collaborators from ``shared``, falling back to no-ops for any part that
+        fails to set up."""
         job_logger = logger or logging.getLogger(JOB_LOGGER_NAME)
+        registry, scrubber = shared.registry, shared.scrubber
         try:
-            tracer = trace.get_tracer(_TRACER_NAME, tracer_provider=tracer_provider)
-        except Exception:
-            internal_error("tracer set-up")
+            tracer = trace.get_tracer(_TRACER_NAME, tracer_provider=shared.tracer_provider)
+        except Exception as failure:
+            note_failure("tracer set-up", failure)
             tracer = trace.NoOpTracer()
         job_metrics: JobMetrics | None
         try:
             job_metrics = JobMetrics.for_registry(registry)
-            job_metrics.watch(running)
-        except Exception:
-            internal_error("metrics set-up")
+            job_metrics.watch(shared.running)
+        except Exception as failure:
+            note_failure("metrics set-up", failure)
             job_metrics = None
         if reporter is None:
-            try:
+            with _GUARDS["error reporter set-up"]:
                 reporter = ErrorReporter(
-                    registry=registry, classifier=classifier, scrubber=scrubber, logger=job_logger
+                    registry=registry,
+                    classifier=shared.classifier,
+                    scrubber=scrubber,
+                    logger=job_logger,
+                    clock=shared.clock,
+                    max_exception_types=shared.max_exception_types,
                 )
-            except Exception:
-                internal_error("error reporter set-up")
         return cls(tracer, job_metrics, reporter, job_logger, scrubber, progress_interval)
 
     def for_run(self, job_type: str, job_id: str) -> RunTelemetry:
@@ -192,7 +207,7 @@ class RunTelemetry:
         """
         self._last_emit = self._published = now
         metrics = self._job.metrics
-        try:
+        with _GUARDS["run start metrics"]:
             if metrics is not None:
                 self.label_type = metrics.job_types(run.job_type)
                 self._tm = metrics.for_type(self.label_type)
@@ -203,9 +218,7 @@ class RunTelemetry:
                 metrics.publish_oldest(self.label_type, starting=run.started_at)
                 if run.enqueued_at is not None:
                     metrics.waited(self.label_type, run.queue, run.started_at - run.enqueued_at)
-        except Exception:
-            internal_error("run start metrics")
-        try:
+        with _GUARDS["run span"]:
             self._spans.start_run(
                 max_attempts=max_attempts,
                 parent=parent,
@@ -213,16 +226,12 @@ class RunTelemetry:
                 params=run.params,
                 scrubber=self._job.scrubber,
             )
-        except Exception:
-            internal_error("run span")
         self.log(run, _INFO, "job started", "started")
 
     def attempt_started(self, number: int, delay: float) -> None:
         """Attempt ``number`` (2 or more) started after ``delay`` seconds of back-off."""
-        try:
+        with _GUARDS["attempt span"]:
             self._spans.begin_attempt(number, delay)
-        except Exception:
-            internal_error("attempt span")
 
     def retry_skipped(self, run: RunView, delay: float) -> None:
         """A retry was due but its back-off would pass the run's timeout."""
@@ -238,31 +247,25 @@ class RunTelemetry:
         self, exc: BaseException | None, error_class: ErrorClass | None, retried: bool
     ) -> None:
         """The attempt in progress ended with ``exc``; ``retried``: a retry follows."""
-        try:
+        with _GUARDS["attempt span end"]:
             self._spans.end_attempt(exc, error_class, retried)
-        except Exception:
-            internal_error("attempt span end")
         metrics = self._job.metrics
-        try:
+        with _GUARDS["attempt metrics"]:
             if error_class is None and self._tm is not None:
                 self._tm.attempt_succeeded()
             elif metrics is not None:
                 metrics.attempt_finished(
                     self.label_type, str(error_class) if error_class is not None else None
                 )
-        except Exception:
-            internal_error("attempt metrics")
 
     def retry_scheduled(
         self, run: RunView, delay: float, error_class: ErrorClass, exc: BaseException
     ) -> None:
         """The attempt in progress failed with ``exc``; the next starts after ``delay`` s."""
-        try:
+        with _GUARDS["retry telemetry"]:
             if self._job.metrics is not None:
                 self._job.metrics.retry_scheduled(self.label_type, str(error_class))
             self._spans.retry_scheduled(run.attempt, delay, error_class, exc)
-        except Exception:
-            internal_error("retry telemetry")
         self.log(
             run,
             _WARNING,
@@ -283,10 +286,8 @@ class RunTelemetry:
             self._published = now
             metrics = self._job.metrics
             if metrics is not None:
-                try:
+                with _GUARDS["oldest progress gauge"]:
                     metrics.publish_oldest(self.label_type)
-                except Exception:
-                    internal_error("oldest progress gauge")
         if now - self._last_emit >= self._interval or not self._emitted_first:
             # The run's first report marks where measurable work starts (its "0 %"),
             # whatever ``done`` it carries.
@@ -311,10 +312,8 @@ class RunTelemetry:
 
     def context_changed(self, context: Mapping[str, Any]) -> None:
         """The run's context attributes changed."""
-        try:
+        with _GUARDS["add_context"]:
             self._spans.set_context(context)
-        except Exception:
-            internal_error("add_context")
 
     def finished(
         self,
@@ -328,7 +327,7 @@ class RunTelemetry:
         """The run ended in ``status`` after ``duration`` seconds, at Unix time ``timestamp``."""
         exc_type = exception_type_name(exc) if exc is not None else None
         metrics, tm = self._job.metrics, self._tm
-        try:
+        with _GUARDS["run metrics"]:
             if metrics is not None and tm is not None:
                 tm.in_progress.dec()
                 if status is JobState.SUCCEEDED:
@@ -341,12 +340,8 @@ class RunTelemetry:
                         str(error_class) if error_class is not None else None,
                         exc_type,
                     )
-        except Exception:
-            internal_error("run metrics")
-        try:
+        with _GUARDS["run span status"]:
             self._spans.finish_run(status, run.attempt, exc_type, error_class)
-        except Exception:
-            internal_error("run span status")
         fields: dict[str, object] = {sc.JOB_DURATION: duration}
         if status is JobState.SUCCEEDED:
             self.log(run, _INFO, "job succeeded", "succeeded", fields)
@@ -357,10 +352,8 @@ class RunTelemetry:
             self.log(run, _WARNING, "job cancelled", "cancelled", fields)
         elif exc is not None:
             self._report_failure(run, status, exc, duration)
-        try:
+        with _GUARDS["run span end"]:
             self._spans.end_run()
-        except Exception:
-            internal_error("run span end")
 
     def handed_off(
         self, run: RunView, delay: float, error_class: ErrorClass, exc: BaseException
@@ -372,19 +365,15 @@ class RunTelemetry:
         ``job.status=retrying``; the run is not counted as finished.
         """
         metrics, tm = self._job.metrics, self._tm
-        try:
+        with _GUARDS["retry metrics"]:
             if metrics is not None:
                 metrics.attempt_finished(self.label_type, str(error_class))
                 metrics.retry_scheduled(self.label_type, str(error_class))
             if tm is not None:
                 tm.in_progress.dec()
-        except Exception:
-            internal_error("retry metrics")
-        try:
+        with _GUARDS["retry span"]:
             self._spans.retry_scheduled(run.attempt, delay, error_class, exc)
             self._spans.hand_off(run.attempt, exc, error_class)
-        except Exception:
-            internal_error("retry span")
         self.log(
             run,
             _WARNING,
@@ -396,26 +385,20 @@ class RunTelemetry:
                 attr.EXCEPTION_TYPE: exception_type_name(exc),
             },
         )
-        try:
+        with _GUARDS["run span end"]:
             self._spans.end_run()
-        except Exception:
-            internal_error("run span end")
 
     def left(self, run: RunView) -> None:
         """The run left the running-jobs list: update the oldest-run gauges."""
         metrics = self._job.metrics
         if metrics is not None and self._tm is not None:
-            try:
+            with _GUARDS["oldest run gauges"]:
                 metrics.publish_oldest(self.label_type, ending=run.started_at)
-            except Exception:
-                internal_error("oldest run gauges")
 
     def detach(self) -> None:
         """Make the trace context current at the run's start current again."""
-        try:
+        with _GUARDS["context detach"]:
             self._spans.detach()
-        except Exception:
-            internal_error("context detach")
 
     # ----------------------------------------------------------------- records
 
@@ -428,7 +411,7 @@ class RunTelemetry:
         fields: Mapping[str, Any] | None = None,
     ) -> None:
         """Log ``event`` of ``run`` on the jobs logger, if enabled at ``level``. Never raises."""
-        try:
+        with _GUARDS["job log record"]:
             logger = self._job.logger
             if not logger.isEnabledFor(level):
                 return
@@ -447,8 +430,6 @@ class RunTelemetry:
             logger.handle(
                 logger.makeRecord(logger.name, level, _SRC, 0, message, (), None, "job", extra)
             )
-        except Exception:
-            internal_error(f"log {event}")
 
     def _emit_progress(self, run: RunView, now: float) -> None:
         self._last_emit = now
@@ -484,5 +465,5 @@ class RunTelemetry:
             reporter.report(
                 exc, source=SOURCE_JOB, context=context, message=f"job {label}: {run.job_type}"
             )
-        except Exception:
-            internal_error("error report")
+        except Exception as failure:
+            note_failure("error report", failure)

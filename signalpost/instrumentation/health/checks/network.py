@@ -10,7 +10,7 @@ import ssl
 from collections.abc import Collection, Mapping
 from urllib.parse import urlsplit
 
-from signalpost.instrumentation import defaults
+from signalpost import runtime
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.health.result import CheckResult
 
@@ -63,7 +63,7 @@ class HttpCheck:
         self.degraded_after = degraded_after
         self.timeout = timeout
         self.interval = interval
-        self._clock = clock if clock is not None else defaults.current().clock
+        self._clock = clock if clock is not None else runtime.current().clock
         self._host = parts.hostname
         self._port = parts.port or (443 if parts.scheme == "https" else 80)
         self._tls = parts.scheme == "https"
@@ -152,7 +152,7 @@ class TcpCheck:
         self.degraded_after = degraded_after
         self.timeout = timeout
         self.interval = interval
-        self._clock = clock if clock is not None else defaults.current().clock
+        self._clock = clock if clock is not None else runtime.current().clock
 
     async def run(self) -> CheckResult:
         """Connect, read the banner if one is expected, close."""

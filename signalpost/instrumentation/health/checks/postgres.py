@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from signalpost import runtime
 from signalpost._extras import missing_extra
-from signalpost.instrumentation import defaults
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.health.result import CheckResult
 
@@ -57,7 +57,7 @@ class PostgresCheck:
         self.critical = critical
         self.timeout = timeout
         self.interval = interval
-        self._clock = clock if clock is not None else defaults.current().clock
+        self._clock = clock if clock is not None else runtime.current().clock
         self.degraded_after = degraded_after
         self.query = query
 

@@ -1,0 +1,17 @@
+"""Task-queue integrations behind one contract: :mod:`signalpost.integrations.celery` and
+:mod:`signalpost.integrations.arq` (also importable as ``signalpost.celery`` and
+``signalpost.arq``).
+
+Each integration is a folder with the same parts: ``instrument`` (install and the object that
+undoes it), ``jobs`` (its runs in progress read across workers, and the progress publisher
+that feeds them in the one wire form of :mod:`signalpost.instrumentation.jobs.wire`), and the
+queue's own log lines scrubbed by :mod:`signalpost.integrations.queuelogs`. Installing returns
+an :class:`Instrumentation`; its :meth:`~Instrumentation.uninstrument` removes only what that
+installation added.
+"""
+
+from __future__ import annotations
+
+from signalpost.integrations.contract import Instrumentation
+
+__all__ = ["Instrumentation"]

@@ -1,0 +1,26 @@
+"""arq integration: ``signalpost.arq.monitored_functions(...)``, ``signalpost.arq.enqueue`` and
+``signalpost.arq.running_jobs`` (needs the ``arq`` extra).
+Modules: ``instrument`` (install, :mod:`signalpost.integrations.arq.instrument`), ``jobs``
+(runs in progress across workers and their publisher). See ``docs/arq.md``.
+:data:`TRACE_KWARG` is the keyword argument that carries the trace context.
+"""
+
+from __future__ import annotations
+
+from signalpost.integrations.arq.instrument import (
+    TRACE_KWARG,
+    ArqRunningJobs,
+    backlog,
+    enqueue,
+    monitored_functions,
+    running_jobs,
+)
+
+__all__ = [
+    "TRACE_KWARG",
+    "ArqRunningJobs",
+    "backlog",
+    "enqueue",
+    "monitored_functions",
+    "running_jobs",
+]

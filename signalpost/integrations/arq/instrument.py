@@ -1,0 +1,226 @@
+"""arq jobs as monitored runs: :func:`monitored_functions` and :func:`enqueue`.
+
+::
+
+    class WorkerSettings:
+        functions = signalpost.arq.monitored_functions([score, digest], retry=RetryPolicy())
+        allow_abort_jobs = True
+
+    # where jobs are enqueued (a request handler):
+    await signalpost.arq.enqueue(redis, "score", batch_id)
+
+Each job function is wrapped so that every execution is a monitored run: job type = function
+name, job ID = arq's job ID, attempt = arq's ``job_try``. arq has no message headers, so the
+trace context travels as one extra keyword argument (:data:`TRACE_KWARG`) that
+:func:`enqueue` adds and the wrapper removes before calling the function. A failure the retry
+policy retries is handed to arq as ``Retry(defer=<back-off>)`` (``max_tries`` is the policy's
+``max_attempts``), so the pending retry lives in Redis; ``Job.abort()`` (with
+``allow_abort_jobs``) cancels the task, recorded as ``cancelled``.
+
+Each worker also publishes its runs in progress to Redis, so that :func:`running_jobs` lists the
+runs of every worker in another process (the web app's running-jobs endpoint and terminal view)
+and cancels them through arq's abort. arq's own log lines (a job's arguments, result and
+exception) are scrubbed in place (:mod:`~signalpost.integrations.queuelogs`). See
+``docs/arq.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from signalpost._extras import missing_extra
+
+try:
+    from arq.connections import ArqRedis, RedisSettings
+    from arq.jobs import Job
+    from arq.worker import Function, Retry, func
+except ImportError as error:  # pragma: no cover - exercised by tests/test_extras.py
+    raise missing_extra("arq", error) from error
+
+from signalpost.instrumentation.jobs.backlog_redis import ArqBacklog
+from signalpost.instrumentation.jobs.monitor import MonitoredJob
+from signalpost.instrumentation.jobs.propagation import inject_context
+from signalpost.instrumentation.jobs.retry import RetryPolicy
+from signalpost.integrations.arq.jobs import ArqRunningJobs, RunPublisher
+from signalpost.integrations.queuelogs import ARQ_LOGGERS, scrub_loggers
+
+__all__ = [
+    "TRACE_KWARG",
+    "ArqRunningJobs",
+    "backlog",
+    "enqueue",
+    "monitored_functions",
+    "running_jobs",
+]
+
+TRACE_KWARG = "signalpost_trace"
+"""The keyword argument that carries the trace context of the code that enqueued the job."""
+
+ParamsOf = Callable[[str, tuple[Any, ...], dict[str, Any]], Mapping[str, Any]]
+
+
+def monitored_functions(
+    functions: Sequence[Function | Callable[..., Any]],
+    *,
+    retry: RetryPolicy | None = None,
+    policies: Mapping[str, RetryPolicy] | None = None,
+    params: ParamsOf | None = None,
+    publish_interval: float | None = 1.0,
+    **monitor_options: Any,
+) -> list[Function]:
+    """Return arq ``Function`` objects whose every execution is a monitored run.
+
+    Args:
+        functions: Job coroutines (``async def f(ctx, ...)``) or ``arq.worker.func(...)``.
+        retry: Retry policy of every function; one attempt by default. It sets the
+            function's ``max_tries``, and its back-off becomes arq's ``Retry(defer=...)``.
+        policies: Retry policies per function name, overriding ``retry``.
+        params: Returns the run parameters from the function name, positional and keyword
+            arguments; by default the arguments bound to the function's parameter names.
+        publish_interval: Seconds between two publications of the worker's runs in progress
+            to Redis (read by :func:`running_jobs` across workers); ``None`` publishes nothing.
+        monitor_options: Passed to :class:`~signalpost.instrumentation.jobs.MonitoredJob`
+            (``registry``, ``tracer_provider``, ``scrubber``, ``classifier``, ``clock``,
+            ``running``, ``progress_interval``...).
+    """
+    chosen = policies or {}
+    scrub_loggers(ARQ_LOGGERS, monitor_options.get("scrubber"))
+    publisher = (
+        None
+        if publish_interval is None
+        else RunPublisher(interval=publish_interval, scrubber=monitor_options.get("scrubber"))
+    )
+    wrapped: list[Function] = []
+    for entry in functions:
+        function = entry if isinstance(entry, Function) else func(entry)
+        policy = chosen.get(function.name, retry) or RetryPolicy(max_attempts=1)
+        monitor = MonitoredJob(function.name, retry=policy, **monitor_options)
+        wrapped.append(
+            dataclasses.replace(
+                function,
+                coroutine=_monitored(function, monitor, params, publisher),
+                max_tries=policy.max_attempts,
+            )
+        )
+    return wrapped
+
+
+async def enqueue(redis: ArqRedis, function: str, *args: Any, **kwargs: Any) -> Job | None:
+    """``redis.enqueue_job(...)`` with the current trace context added for the job's run span.
+
+    Takes the same arguments as ``ArqRedis.enqueue_job`` (``_job_id``, ``_defer_by``...).
+    """
+    options: dict[str, Any] = {TRACE_KWARG: inject_context(), **kwargs}
+    return await redis.enqueue_job(function, *args, **options)
+
+
+def _binder(coroutine: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[str, Any]], Any]:
+    try:
+        signature: inspect.Signature | None = inspect.signature(coroutine)
+    except (TypeError, ValueError):
+        signature = None
+    plain = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    names = (
+        [p.name for p in list(signature.parameters.values())[1:]]
+        if signature is not None
+        and signature.parameters
+        and all(p.kind is plain for p in signature.parameters.values())
+        else None
+    )
+
+    def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Mapping[str, Any]:
+        # The usual job signature, (ctx, a, b, ...) called as arq does: zip instead of
+        # Signature.bind_partial, which costs several µs a job.
+        if names is not None and len(args) <= len(names) and not kwargs.keys() - names:
+            bound = dict(zip(names, args, strict=False))
+            if not bound.keys() & kwargs.keys():
+                bound.update(kwargs)
+                return bound
+        if signature is not None:
+            try:
+                bound = dict(signature.bind_partial(None, *args, **kwargs).arguments)
+                bound.pop(next(iter(signature.parameters)), None)  # ctx
+                return bound
+            except (TypeError, StopIteration):
+                pass
+        return {"args": list(args), **kwargs}
+
+    return bind
+
+
+def backlog(redis_url: str, queue_name: str = "arq:queue", *, scan: int = 1000) -> ArqBacklog:
+    """What waits in the arq queue ``queue_name`` (due jobs no worker has taken yet), for
+    :func:`~signalpost.instrumentation.jobs.backlog.watch_backlog`::
+
+        watch_backlog(signalpost.arq.backlog("redis://localhost:6379"))
+    """
+    return ArqBacklog(redis_url, queue_name, scan=scan)
+
+
+def running_jobs(redis: str | RedisSettings, *, timeout: float = 2.0) -> ArqRunningJobs:
+    """The runs in progress on every arq worker using ``redis``, for the running-jobs endpoint.
+
+    ``signalpost.setup(app, jobs_source=signalpost.arq.running_jobs(url))`` makes the app's
+    ``/jobs`` list them (with each one's worker and progress) and cancel them by ID through
+    arq's abort (the workers need ``allow_abort_jobs``).
+
+    Args:
+        redis: The workers' Redis: a ``redis://`` URL or arq's ``RedisSettings``.
+        timeout: Seconds to wait for Redis before the endpoint answers 503.
+    """
+    return ArqRunningJobs(redis, timeout=timeout)
+
+
+def _due(ctx: Mapping[str, Any]) -> float | None:
+    """Since when the job waits: its score (the ms it became due: enqueue, deferral or retry),
+    else its enqueue time."""
+    score = ctx.get("score")
+    if isinstance(score, int | float):
+        return float(score) / 1000.0
+    enqueued = ctx.get("enqueue_time")
+    return enqueued.timestamp() if isinstance(enqueued, datetime) else None
+
+
+def _monitored(
+    function: Function,
+    monitor: MonitoredJob,
+    params: ParamsOf | None,
+    publisher: RunPublisher | None,
+) -> Callable[..., Any]:
+    coroutine = function.coroutine
+    bind = _binder(coroutine)
+
+    async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        carrier = kwargs.pop(TRACE_KWARG, None)
+        values = params(function.name, args, kwargs) if params is not None else bind(args, kwargs)
+        job_run = monitor.queued_run(
+            job_id=str(ctx.get("job_id")),
+            params=values,
+            parent=carrier if isinstance(carrier, dict) else None,
+            attempt=int(ctx.get("job_try") or 1),
+            enqueued_at=_due(ctx),
+            queue=str(getattr(ctx.get("redis"), "default_queue_name", "") or ""),
+        )
+        pool = ctx.get("redis")
+        async with job_run:
+            if publisher is not None and isinstance(pool, ArqRedis):
+                publisher.begin(job_run, pool)
+            try:
+                return await coroutine(ctx, *args, **kwargs)
+            except Exception as exc:
+                delay = job_run.hand_off_retry(exc)
+                if delay is None:
+                    raise
+                raise Retry(defer=delay) from exc
+            finally:
+                if publisher is not None:
+                    publisher.end(job_run.job_id)
+
+    run.__name__ = getattr(coroutine, "__name__", function.name)
+    run.__qualname__ = getattr(coroutine, "__qualname__", function.name)
+    run.__doc__ = coroutine.__doc__
+    return run
