@@ -159,6 +159,8 @@ class Runner:
                        f"{alert.alertname} on {rule.target(alert.labels)}",
             "description": detail,
         }
+        if escalation.runbook_url:
+            annotations["runbook_url"] = escalation.runbook_url
         try:
             await self._am.post_alert({k: v for k, v in labels.items() if v}, annotations)
         except AlertmanagerUnavailable as exc:
