@@ -103,6 +103,7 @@ def test_every_part_of_the_stack_is_scraped_with_the_monitoring_label() -> None:
         "otel-collector",
         "tempo",
         "loki",
+        "recovery-runner",
     }
 
 
