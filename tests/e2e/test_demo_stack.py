@@ -14,6 +14,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -32,6 +33,7 @@ import httpx
 import psycopg
 import pytest
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 from alertmanager import knobs as alertmanager_knobs
 from demo.stack import (
@@ -243,8 +245,9 @@ def test_every_rule_evaluates_without_error_on_live_data(stack: Stack) -> None:
 
 
 def test_promtool_check_metrics_passes_on_the_demo(stack: Stack) -> None:
-    for url in (f"{stack.api_url}/metrics", f"{stack.worker_url}/metrics"):
-        body = httpx.get(url, timeout=10).content
+    for url in (f"{stack.api_url}/metrics", f"{stack.worker_url}/metrics",
+                f"{stack.recovery_url}/metrics"):
+        body = httpx.get(url, timeout=10, headers=stack.worker_auth).content
         done = subprocess.run(
             ["promtool", "check", "metrics"], input=body, capture_output=True, timeout=60
         )
@@ -371,19 +374,62 @@ def test_permanent_job_failure_notifies_and_is_recorded(stack: Stack) -> None:
     )
 
 
-def test_hung_job_fires_jobstuck(stack: Stack) -> None:
-    _fault(stack, "hung_job", True)
+def _recovery_rows(stack: Stack, rule: str) -> list[tuple[str, str, float | None]]:
+    with psycopg.connect(stack.database_url(HISTORY_DATABASE)) as conn:
+        rows = conn.execute(
+            "SELECT decision, detail, seconds FROM recovery_actions WHERE rule = %s ORDER BY id",
+            (rule,),
+        ).fetchall()
+    return [(str(d), str(t), s) for d, t, s in rows]
+
+
+def test_hung_job_fires_jobstuck_and_the_runner_cancels_and_retries_it(stack: Stack) -> None:
+    """The real JobStuck rule fires on a deadlocked run; Alertmanager copies it to the recovery
+    runner, which cancels the run through the worker's authenticated /jobs and enqueues it
+    again; the retry succeeds and the verification sees the alert resolve (issue 24)."""
+    posting = httpx.post(f"{stack.api_url}/postings", json={"title": "QA"}).json()["id"]
+    fault_at = time.time()
+    _fault(stack, "hung_job", True)  # one-shot: the next matching run deadlocks
     try:
-        posting = httpx.post(f"{stack.api_url}/postings", json={"title": "QA"}).json()["id"]
         assert httpx.post(f"{stack.api_url}/postings/{posting}/matching").status_code == 202
-        (alert,) = _until(
-            "JobStuck for matching",
-            lambda: [a for a in _firing(stack, Alert.JOB_STUCK)
-                     if a["labels"]["job_type"] == "matching"],
-        )
-        assert alert["annotations"]["runbook_url"].endswith("/JobStuck.md")
+        acted = _until(
+            "the runner acted on JobStuck",
+            lambda: [r for r in _recovery_rows(stack, "stuck-jobs") if r[0] == "acted"
+                     and r[1].startswith("cancelled ")],
+        )[0][1]
     finally:
         _fault(stack, "hung_job", False)
+    match = re.fullmatch(r"cancelled (\d+) \(\d+ s without progress\), re-enqueued as (\d+)",
+                         acted)
+    assert match, acted
+    cancelled, retry = match.groups()
+
+    def finished(job_id: str) -> tuple[str, float] | None:
+        with psycopg.connect(stack.database_url()) as conn:
+            row = conn.execute(
+                "SELECT state, extract(epoch FROM finished_at)::float8 FROM job_queue"
+                " WHERE id = %s AND finished_at IS NOT NULL", (int(job_id),),
+            ).fetchone()
+        return None if row is None else (str(row[0]), float(row[1]))
+
+    assert _until("the stuck run cancelled", lambda: finished(cancelled))[0] == "cancelled"
+    state, recovered_at = _until("the retry finished", lambda: finished(retry), timeout=60)
+    assert state == "succeeded"
+    assert ("firing", "warning", "history") in _history(stack, Alert.JOB_STUCK)
+    verified = _until("the runner verified the alert resolved", lambda: [
+        r for r in _recovery_rows(stack, "stuck-jobs") if r[0] == "verified"], timeout=90)
+    decisions = [r[0] for r in _recovery_rows(stack, "stuck-jobs")]
+    assert "escalated" not in decisions and "failed" not in decisions
+    print(f"\nJobStuck recovery: fault to retried job succeeded {recovered_at - fault_at:.1f} s;"
+          f" alert start to resolution {verified[0][2]:.1f} s ({acted})")
+    assert recovered_at - fault_at < 120
+    metrics = text_string_to_metric_families(httpx.get(f"{stack.recovery_url}/metrics").text)
+    assert any(
+        sample.labels == {"procedure": "cancel_stuck_jobs", "decision": "verified"}
+        and sample.value >= 1
+        for family in metrics if family.name == "signalpost_recovery_decisions"
+        for sample in family.samples if sample.name.endswith("_total")
+    )
 
 
 def _breaker_state(stack: Stack) -> str | None:
