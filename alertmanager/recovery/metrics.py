@@ -7,10 +7,19 @@ from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-__all__ = ["DECISIONS", "RecoveryMetrics"]
+__all__ = ["DECISIONS", "DECISIONS_TOTAL", "IN_FLIGHT", "SERIES", "RecoveryMetrics"]
 
 DECISIONS: tuple[str, ...] = ("acted", "skipped", "dry_run", "verified", "failed", "escalated")
 """Every decision the runner records (the ``decision`` column of ``recovery_actions``)."""
+DECISIONS_TOTAL = "signalpost_recovery_decisions_total"
+IN_FLIGHT = "signalpost_recovery_actions_in_flight"
+_VERIFICATION = "signalpost_recovery_verification_duration_seconds"
+_LAST_ESCALATION = "signalpost_recovery_last_escalation_timestamp_seconds"
+SERIES: frozenset[str] = frozenset({
+    DECISIONS_TOTAL, IN_FLIGHT, _LAST_ESCALATION,
+    *(f"{_VERIFICATION}_{suffix}" for suffix in ("bucket", "count", "sum")),
+})
+"""The series names the runner's ``/metrics`` serves (dashboards and tests read these)."""
 _VERIFY_BUCKETS = (1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 90.0, 120.0, 300.0, 600.0)
 
 
@@ -30,20 +39,20 @@ class RecoveryMetrics:
     ) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
         self._decisions = Counter(
-            "signalpost_recovery_decisions", "Decisions of the recovery runner.",
+            DECISIONS_TOTAL.removesuffix("_total"), "Decisions of the recovery runner.",
             ["procedure", "decision"], registry=self.registry,
         )
         self._in_flight = Gauge(
-            "signalpost_recovery_actions_in_flight",
+            IN_FLIGHT,
             "Actions running or being verified.", ["procedure"], registry=self.registry,
         )
         self._verification = Histogram(
-            "signalpost_recovery_verification_duration_seconds",
+            _VERIFICATION,
             "Seconds from the end of an action to its verdict (verified or failed).",
             ["procedure", "outcome"], buckets=_VERIFY_BUCKETS, registry=self.registry,
         )
         self._last_escalation = Gauge(
-            "signalpost_recovery_last_escalation_timestamp_seconds",
+            _LAST_ESCALATION,
             "Unix time of the last RecoveryFailed the runner posted.",
             ["procedure"], registry=self.registry,
         )
