@@ -375,11 +375,13 @@ def test_permanent_job_failure_notifies_and_is_recorded(stack: Stack) -> None:
     )
 
 
-def _recovery_rows(stack: Stack, rule: str) -> list[tuple[str, str, float | None]]:
+def _recovery_rows(
+    stack: Stack, rule: str, service: str = "%"
+) -> list[tuple[str, str, float | None]]:
     with psycopg.connect(stack.database_url(HISTORY_DATABASE)) as conn:
         rows = conn.execute(
-            "SELECT decision, detail, seconds FROM recovery_actions WHERE rule = %s ORDER BY id",
-            (rule,),
+            "SELECT decision, detail, seconds FROM recovery_actions WHERE rule = %s"
+            " AND service LIKE %s ORDER BY id", (rule, service),
         ).fetchall()
     return [(str(d), str(t), s) for d, t, s in rows]
 
@@ -557,6 +559,12 @@ def test_database_down_fires_and_inhibits_its_symptoms(stack: Stack, catcher: Ca
     finally:
         stack.postgres.start()
     _until("DatabaseDown resolved", lambda: not _firing(stack, Alert.DATABASE_DOWN), 120)
+    # The runner got the resolution and asked the demo's re-enqueue hook for the worker's
+    # transient failures of the outage: re-enqueued, or none (whether a job ran is traffic's).
+    (decision, detail, _), *_ = _until("the re-enqueue decision", lambda: _recovery_rows(
+        stack, "reenqueue-after-db-outage", stack.service_of(WORKER_JOB)))
+    print(f"\nDatabaseDown resolved: reenqueue_after_outage {decision}: {detail}")
+    assert decision == "acted" or detail.startswith("precondition: no job failed"), detail
 
 
 # -- 8 and 2: roll-ups in the long-term store; every dashboard query on live data --------------
