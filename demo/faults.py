@@ -9,7 +9,9 @@ both processes. Each fault is made to light up particular alerts and dashboard p
 * ``bad_data``: resume parsing fails for good with a data error (JobFailed, JobNotSucceeded);
 * ``missing_config``: matching fails for good, its model setting missing (JobFailed);
 * ``slow_queries``: every API request waits 300 ms in PostgreSQL (HighLatency, DatabaseSlow);
-* ``hung_job``: matching stops reporting progress and waits (JobStuck);
+* ``hung_job``: the next matching run deadlocks: it stops reporting progress and waits until
+  it is cancelled (JobStuck; the recovery runner cancels and retries it). The switch turns
+  itself off as that run takes it, so the retry runs normally;
 * ``error_burst``: the API answers most requests with 500 (ErrorBudgetBurn*, ErrorSpike);
 * ``worker_paused``: the worker claims no more jobs, they pile up in ``job_queue``
   (JobQueueStalled, JobWaitingTooLong; the backlog panels).
@@ -79,6 +81,20 @@ class FaultSwitches:
     async def is_on(self, fault: Fault) -> bool:
         """Return whether ``fault`` is switched on."""
         return fault in await self.enabled()
+
+    async def take(self, fault: Fault) -> bool:
+        """Switch a one-shot ``fault`` off; return whether this caller was the one to do it
+        (of several runs that see it on, exactly one takes it)."""
+        async with self._pool.connection() as conn:
+            row = await (
+                await conn.execute(
+                    "UPDATE demo_faults SET enabled = false, changed_at = now() "
+                    "WHERE name = %s AND enabled RETURNING name",
+                    (fault.value,),
+                )
+            ).fetchone()
+        self._read_at = float("-inf")
+        return row is not None
 
     async def set(self, fault: Fault, enabled: bool) -> None:
         """Switch ``fault`` on or off for every process using the database."""

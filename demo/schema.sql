@@ -35,6 +35,11 @@ CREATE TABLE IF NOT EXISTS job_queue (
     finished_at    timestamptz
 );
 CREATE INDEX IF NOT EXISTS job_queue_queued ON job_queue (id) WHERE state = 'queued';
+-- For the recovery runner (demo/recovery.py): the class of a failure (only transient ones are
+-- re-enqueued after an outage), and which job a re-enqueued or retried row repeats.
+ALTER TABLE job_queue ADD COLUMN IF NOT EXISTS error_class text;
+ALTER TABLE job_queue ADD COLUMN IF NOT EXISTS retry_of bigint;
+CREATE INDEX IF NOT EXISTS job_queue_retry_of ON job_queue (retry_of) WHERE retry_of IS NOT NULL;
 -- Failure injection switches, read by the API and the worker.
 CREATE TABLE IF NOT EXISTS demo_faults (
     name     text PRIMARY KEY,

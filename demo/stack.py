@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import dataclasses
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -40,6 +41,7 @@ from alertmanager.cluster import single_flags
 from demo import exporters, ha
 from demo.postgres import PostgresServer
 from demo.processes import PortInUse, Process, ProcessGroup, port_in_use, wait_http
+from demo.recovery import read_token, stuck_after
 from prometheus import config as prometheus_config
 from prometheus import knobs as prometheus_knobs
 from prometheus import targets
@@ -77,6 +79,7 @@ class Ports:
     otlp: int = 4318
     node_exporter: int = 9100
     postgres_exporter: int = 9187
+    recovery: int = 8081
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Ports:
@@ -104,6 +107,7 @@ class Ports:
             "OTLP receiver": self.otlp,
             "node_exporter": self.node_exporter,
             "postgres_exporter": self.postgres_exporter,
+            "recovery runner": self.recovery,
         }
 
 
@@ -185,6 +189,21 @@ class Stack:
         return f"host=127.0.0.1 port={self.ports.postgres} user=postgres dbname={database}"
 
     @property
+    def recovery_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.recovery}"
+
+    @property
+    def jobs_token_file(self) -> Path:
+        """The bearer token of the worker's ``/metrics`` and ``/jobs``, made at the first start:
+        Prometheus scrapes and the recovery runner cancels with it."""
+        return self.config_dir / "secrets" / "jobs-token"
+
+    @property
+    def worker_auth(self) -> dict[str, str]:
+        """Headers that open the worker's ``/metrics`` and ``/jobs``."""
+        return {"Authorization": f"Bearer {read_token(self.jobs_token_file)}"}
+
+    @property
     def otlp_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.otlp}"
 
@@ -208,6 +227,7 @@ class Stack:
         """Start every part and wait until each is healthy."""
         self.check_ports()
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        _make_token(self.jobs_token_file)
         self._start_postgres()
         self._write_configs()
         self._start_monitoring()
@@ -254,6 +274,7 @@ class Stack:
             targets.HOURLY: [f"127.0.0.1:{ports.hourly}"],
             targets.DAILY: [f"127.0.0.1:{ports.daily}"],
             "alert-history": [f"127.0.0.1:{ports.history}"],
+            "recovery-runner": [f"127.0.0.1:{ports.recovery}"],
         }
         # Alert links open the runbooks this stack serves (demo.runbooks).
         urls = {"grafana": base.urls.grafana, "runbooks": self.runbooks_url}
@@ -272,7 +293,8 @@ class Stack:
         )
         # The knobs' own `ha` section names compose's pair; this stack has its own (or none).
         knobs = prometheus_config.with_targets(
-            base, services, monitoring, exporters=local_exporters, urls=urls, ha=None, **intervals
+            base, services, monitoring, exporters=local_exporters, urls=urls, ha=None,
+            scrape_credentials={WORKER_JOB: str(self.jobs_token_file)}, **intervals,
         )
         if options.ha_ports is not None:
             knobs = ha.pair_knobs(knobs, options.ha_ports, ports.prometheus, ports.alertmanager)
@@ -325,6 +347,7 @@ class Stack:
             email=dataclasses.replace(base.email, smarthost=f"127.0.0.1:{self.ports.smtp}"),
             watchdog=dataclasses.replace(base.watchdog, url=history),
             history=dataclasses.replace(base.history, url=history),
+            recovery=alertmanager_knobs.RecoveryKnobs(url=f"{self.recovery_url}/alerts"),
         )
         config = alertmanager_generate.build_config(am_knobs)
         (am_dir / "alertmanager.yml").write_text(yaml.safe_dump(config, sort_keys=False))
@@ -385,6 +408,7 @@ class Stack:
             },
         )
         wait_http(f"{self.history_url}/health/ready", timeout, history.popen)
+        self._start_recovery()
         runbooks = self._python(
             "runbooks", "-m", "demo.runbooks", "--port", str(self.ports.runbooks)
         )
@@ -424,6 +448,25 @@ class Stack:
                 ),
             )  # fmt: skip
             wait_http(f"{url}/-/ready", timeout, main.popen)
+
+    def _start_recovery(self) -> None:
+        # The runner with the project's rules and the demo's procedures (demo/recovery.py),
+        # acting on the worker that starts later: it only calls the worker when it acts.
+        runner = self._python(
+            "recovery-runner", "-m", "alertmanager.recovery", "--port", str(self.ports.recovery),
+            env={
+                "DATABASE_URL": self.database_url(HISTORY_DATABASE),
+                "ALERTMANAGER_URL": self.alertmanager_url,
+                "RECOVERY_PROCEDURES": "demo.recovery:procedures",
+                "RECOVERY_RUNBOOK_URL": f"{self.runbooks_url}/RecoveryFailed.md",
+                "DEMO_DATABASE_URL": self.database_url(),
+                "DEMO_WORKER_JOBS_URL": f"{self.worker_url}/jobs",
+                "DEMO_JOBS_TOKEN_FILE": str(self.jobs_token_file),
+                "DEMO_WORKER_SERVICE": self.service_of(WORKER_JOB),
+                "DEMO_RECOVERY_STUCK_AFTER": str(stuck_after(self.knobs())),
+            },
+        )
+        wait_http(f"{self.recovery_url}/-/ready", self.options.ready_timeout, runner.popen)
 
     def _start_alertmanagers(self) -> None:
         # The first Alertmanager keeps its name and data folder with or without --ha.
@@ -499,6 +542,7 @@ class Stack:
             env={
                 "SIGNALPOST_METRICS_PORT": str(self.ports.worker),
                 "SIGNALPOST_METRICS_ADDRESS": "127.0.0.1",
+                "DEMO_JOBS_TOKEN_FILE": str(self.jobs_token_file),
                 "OTEL_SERVICE_NAME": self.service_of(WORKER_JOB),
                 **_instance("worker", common),
                 **common,
@@ -532,6 +576,14 @@ def _binary_path(*names: str) -> str:
     )
 
 
+def _make_token(path: Path) -> None:
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(secrets.token_urlsafe(32) + "\n", encoding="utf-8")
+
+
 def _wait_tcp(port: int, timeout: float, process: Process) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -563,7 +615,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m demo.stack",
         description="Run the demo service with Prometheus, Alertmanager and the alert history "
         "locally. Ports: DEMO_PORT_API, _WORKER, _POSTGRES, _PROMETHEUS, _HOURLY, _DAILY, "
-        "_ALERTMANAGER, _HISTORY, _SMTP, _RUNBOOKS, _OTLP.",
+        "_ALERTMANAGER, _HISTORY, _SMTP, _RUNBOOKS, _OTLP, _RECOVERY.",
     )
     parser.add_argument("--data", type=Path, default=ROOT / ".demo-data", help="data folder")
     parser.add_argument("--traffic", type=float, default=3.0, help="requests/s (0: none)")
@@ -617,7 +669,9 @@ def _print_urls(stack: Stack) -> None:
                 f"  demo API           {stack.api_url}  (X-Request-ID on every response)",
                 f"  API metrics        {stack.api_url}/metrics",
                 f"  worker metrics     {stack.worker_url}/metrics   running jobs: "
-                f"{stack.worker_url}/jobs",
+                f"{stack.worker_url}/jobs (bearer token in {stack.jobs_token_file})",
+                f"  recovery runner    {stack.recovery_url}/metrics  (decisions: "
+                "recovery_actions in the alert history)",
                 f"  Prometheus         {stack.prometheus_url}/alerts",
                 f"  Alertmanager       {stack.alertmanager_url}",
                 *_pair_urls(stack.options.ha_ports),
@@ -630,7 +684,9 @@ def _print_urls(stack: Stack) -> None:
                 "  inject a fault     .venv/bin/python -m demo.faults enable bad_data",
                 "                     (or curl -X PUT "
                 f"'{stack.api_url}/faults/bad_data?enabled=true')",
-                f"  watch jobs live    .venv/bin/python -m signalpost jobs {stack.worker_url}/jobs",
+                "  watch jobs live    SIGNALPOST_METRICS_BEARER_TOKEN=$(cat "
+                f"{stack.jobs_token_file}) .venv/bin/python -m signalpost jobs "
+                f"{stack.worker_url}/jobs",
                 f"  traces and logs    {stack.otlp_url} (OTLP) into "
                 f"psql '{stack.database_url(TELEMETRY_DATABASE)}'",
                 "  from an alert      .venv/bin/python -m signalpost runs --type resume_parsing "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -127,13 +128,19 @@ async def record_progress(pool: AsyncConnectionPool, job_id: int, done: int, tot
 
 
 async def finish_job(
-    pool: AsyncConnectionPool, job_id: int, state: str, error: str | None = None
+    pool: AsyncConnectionPool,
+    job_id: int,
+    state: str,
+    error: str | None = None,
+    error_class: str | None = None,
+    finished_at: datetime | None = None,
 ) -> None:
-    """Record a job's final state."""
+    """Record a job's final state (``finished_at``: when it ended, default now)."""
     async with pool.connection() as conn:
         await conn.execute(
-            "UPDATE job_queue SET state = %s, error = %s, finished_at = now() WHERE id = %s",
-            (state, error, job_id),
+            "UPDATE job_queue SET state = %s, error = %s, error_class = %s,"
+            " finished_at = coalesce(%s, now()) WHERE id = %s",
+            (state, error, error_class, finished_at, job_id),
         )
 
 

@@ -1,9 +1,10 @@
 """The demo's job worker: candidate matching, resume parsing and a periodic digest.
 
 Run with ``python -m demo.worker`` (``DEMO_DATABASE_URL`` set; metrics and health on
-``SIGNALPOST_METRICS_PORT``). It claims jobs from the ``job_queue`` table, runs each as a
-monitored job whose trace continues the request that enqueued it, and stops cleanly on SIGTERM
-or Ctrl-C: running jobs are cancelled (recorded as cancelled) and telemetry is flushed.
+``SIGNALPOST_METRICS_PORT``; ``DEMO_JOBS_TOKEN_FILE``: a file with the bearer token that
+``/metrics`` and ``/jobs`` then require). It claims jobs from the ``job_queue`` table, runs
+each as a monitored job whose trace continues the request that enqueued it, and stops cleanly on
+SIGTERM or Ctrl-C: running jobs are cancelled (recorded as cancelled) and telemetry is flushed.
 """
 
 from __future__ import annotations
@@ -15,18 +16,22 @@ import os
 import random
 import signal
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import signalpost
 from demo import store
 from demo.faults import Fault, FaultSwitches
+from demo.recovery import read_token
 from demo.scoring import ScoringClient, scoring_breaker
 from signalpost.instrumentation.breaker import BreakerCheck, CircuitBreaker
+from signalpost.instrumentation.classify import default_classifier
 
 __all__ = ["Worker", "main"]
 
 log = logging.getLogger("demo.worker")
 JOB_TYPES = store.QUEUED_JOB_TYPES
+_FINISH_ATTEMPTS = 40  # about 6 minutes of a database outage
 SKILLS = ("python", "sql", "fastapi", "kubernetes", "react", "go", "ml", "terraform")
 
 
@@ -119,9 +124,27 @@ class Worker:
                 await asyncio.shield(store.finish_job(self.pool, job.id, "cancelled"))
             raise
         except Exception as error:
-            await store.finish_job(self.pool, job.id, "failed", type(error).__name__)
+            await self._finish(job.id, "failed", type(error).__name__,
+                               default_classifier.classify(error).value)
         else:
-            await store.finish_job(self.pool, job.id, "succeeded")
+            await self._finish(job.id, "succeeded")
+
+    async def _finish(
+        self, job_id: int, state: str, error: str | None = None, error_class: str | None = None
+    ) -> None:
+        # A run that failed because the database went away cannot record it until the database
+        # is back: keep trying (with the time it ended), so that the recovery runner finds it
+        # among the jobs that failed during the outage (demo/recovery.py).
+        ended = datetime.now(UTC)
+        delay = 0.5
+        for _ in range(_FINISH_ATTEMPTS):
+            try:
+                await store.finish_job(self.pool, job_id, state, error, error_class, ended)
+                return
+            except Exception:
+                log.warning("recording job %s as %s failed; retrying", job_id, state)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
 
     async def _run_digest(self) -> None:
         with contextlib.suppress(Exception):
@@ -146,8 +169,8 @@ class Worker:
         total = len(candidates)
         run.progress(0, total, "scoring candidates")
         for done, (candidate_id, skills) in enumerate(candidates, 1):
-            while await self.faults.is_on(Fault.HUNG_JOB):
-                await asyncio.sleep(1.0)  # stuck: no progress while the fault is on
+            if await self.faults.is_on(Fault.HUNG_JOB) and await self.faults.take(Fault.HUNG_JOB):
+                await asyncio.Event().wait()  # a deadlock: no progress until cancelled
             if await self.faults.is_on(Fault.TRANSIENT_ERRORS) and random.random() < 0.02:
                 raise signalpost.TransientError("embedding service timed out")
             await asyncio.sleep(self.item_delay)
@@ -205,7 +228,11 @@ async def _serve() -> None:
         signalpost.PostgresCheck(url, interval=float(os.environ.get("DEMO_HEALTH_INTERVAL", "15")))
     )
     health.add(signalpost.ResourcesCheck(paths=["/"]))
-    telemetry = signalpost.setup(health=health)
+    # The running-jobs endpoint (and /metrics beside it) wants this token: the recovery runner
+    # cancels stuck runs with it, Prometheus scrapes with it (demo/recovery.py).
+    token_file = os.environ.get("DEMO_JOBS_TOKEN_FILE")
+    overrides = {"metrics": {"bearer_token": read_token(token_file)}} if token_file else None
+    telemetry = signalpost.setup(health=health, overrides=overrides)
     db = signalpost.DatabaseInstrumentation()
     pool = await store.open_pool(url, db, max_size=8)
     worker: Worker | None = None

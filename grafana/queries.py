@@ -4,6 +4,7 @@ Grafana variables every dashboard shares, and the log field names Loki derives f
 
 from __future__ import annotations
 
+from alertmanager.recovery import metrics as recovery_metrics
 from prometheus.labels import (
     CHECK_KIND,
     CHECK_NAME,
@@ -116,7 +117,9 @@ ALERTS = "ALERTS"
 """Prometheus's series of pending and firing alerts (``alertname``, ``alertstate``, labels)."""
 ALERTMANAGER_ALERTS = "alertmanager_alerts"
 """Alertmanager's own gauge of the alerts it holds, by ``state`` (active, suppressed)."""
-STACK_METRICS = frozenset({ALERTS, ALERTMANAGER_ALERTS, "up", *PROCESS_COLLECTOR_METRICS})
+STACK_METRICS = frozenset({
+    ALERTS, ALERTMANAGER_ALERTS, "up", *PROCESS_COLLECTOR_METRICS, *recovery_metrics.SERIES,
+})
 
 # Loki 3's OTLP ingestion: resource attribute service.name becomes the `service_name` stream
 # label; log attributes become structured metadata, their keys sanitised like Prometheus labels.

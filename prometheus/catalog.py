@@ -14,6 +14,7 @@ __all__ = [
     "INHIBITED_BY_DATABASE_DOWN",
     "INHIBITED_BY_SERVICE_DOWN",
     "PAGING",
+    "POSTED",
     "SYMPTOM_FAMILY",
     "Alert",
     "Family",
@@ -88,6 +89,7 @@ class Alert(StrEnum):
     JOB_BACKLOG_GROWING = "JobBacklogGrowing"
     JOB_QUEUE_STALLED = "JobQueueStalled"
     CIRCUIT_OPEN = "CircuitOpen"
+    RECOVERY_FAILED = "RecoveryFailed"
 
 
 class Family(StrEnum):
@@ -203,5 +205,12 @@ PAGING: frozenset[Alert] = frozenset(
         Alert.PROMETHEUS_RULE_GROUP_STALE,
         Alert.PROMETHEUS_NOT_CONNECTED_TO_ALERTMANAGER,
         Alert.JOB_QUEUE_STALLED,
+        Alert.RECOVERY_FAILED,
     }
 )
+
+# Alerts no Prometheus rule defines: another program posts them to Alertmanager's API, with
+# this severity. The recovery runner (alertmanager/recovery) posts RecoveryFailed when a
+# procedure did not help; it pages, because automation failed and says what it tried.
+POSTED: dict[Alert, Severity] = {Alert.RECOVERY_FAILED: Severity.CRITICAL}
+"""Posted alerts and their severity (routing, runbooks and docs list them like the rules')."""

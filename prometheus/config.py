@@ -83,7 +83,7 @@ def _static(targets: Sequence[str], label: str, service: str) -> dict[str, Any]:
 def _scrape_configs(knobs: Knobs) -> list[dict[str, Any]]:
     # One scrape config per job name (Prometheus wants them unique); services sharing a job
     # name get a static config each, with their own `service` label.
-    configs = [
+    configs: list[dict[str, Any]] = [
         {
             "job_name": job,
             "static_configs": [
@@ -109,6 +109,10 @@ def _scrape_configs(knobs: Knobs) -> list[dict[str, Any]]:
         }
         for job in knobs.exporters.jobs
     ]
+    for config in configs:
+        credentials = knobs.scrape_credentials.get(str(config["job_name"]))
+        if credentials is not None:
+            config["authorization"] = {"type": "Bearer", "credentials_file": credentials}
     return configs
 
 

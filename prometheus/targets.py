@@ -46,6 +46,7 @@ MONITORING_JOBS: tuple[str, ...] = (
     "otel-collector",
     "tempo",
     "loki",
+    "recovery-runner",
 )
 """Job names of the monitoring stack's parts (the meta-monitoring alerts select on them)."""
 

@@ -8,12 +8,15 @@ Environment: ``DATABASE_URL`` (required: the alert-history database, migrated),
 ``alertmanager/recovery/recovery.yaml``), ``RECOVERY_PROCEDURES`` (required: ``module:name`` of
 a callable returning the procedures by name, e.g. one that builds them with
 :func:`alertmanager.recovery.procedures.jobs.cancel_stuck_jobs`), ``RECOVERY_HOST`` (default
-``127.0.0.1``) and ``RECOVERY_PORT`` (default 8081).
+``127.0.0.1``), ``RECOVERY_PORT`` (default 8081) and ``RECOVERY_RUNBOOK_URL`` (the
+``runbook_url`` of the ``RecoveryFailed`` it posts; default: the rules file's
+``escalation.runbook_url``). The runner's metrics are at ``/metrics``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import os
 import sys
@@ -43,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"alertmanager.recovery: {error}", file=sys.stderr)
         return 2
+    if os.environ.get("RECOVERY_RUNBOOK_URL"):
+        escalation = dataclasses.replace(config.escalation,
+                                         runbook_url=os.environ["RECOVERY_RUNBOOK_URL"])
+        config = dataclasses.replace(config, escalation=escalation)
     module, _, name = os.environ["RECOVERY_PROCEDURES"].partition(":")
     procedures = getattr(importlib.import_module(module), name)()
     migrate(os.environ["DATABASE_URL"])

@@ -11,10 +11,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from alertmanager.history.app import MAX_BODY
@@ -22,6 +23,7 @@ from alertmanager.history.payload import PayloadError, parse_payload
 from alertmanager.recovery.amclient import AlertmanagerClient
 from alertmanager.recovery.audit import Audit, StoreUnavailable
 from alertmanager.recovery.config import RecoveryConfig
+from alertmanager.recovery.metrics import RecoveryMetrics
 from alertmanager.recovery.procedure import Procedure
 from alertmanager.recovery.runner import Runner
 
@@ -35,6 +37,7 @@ def create_app(
     alertmanager_url: str,
     *,
     pool_timeout: float = 5.0,
+    registry: CollectorRegistry | None = None,
 ) -> Starlette:
     """Build the runner for the alert-history database at ``conninfo``.
 
@@ -44,14 +47,18 @@ def create_app(
         procedures: The procedures offered, by name; ``config.allow`` decides which may run.
         alertmanager_url: Alertmanager's base URL: verifications ask it, escalations go there.
         pool_timeout: Seconds to wait for a database connection before answering 503.
+        registry: Where the runner's metrics go, served at ``GET /metrics`` (default: a
+            registry of its own).
     """
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
         conninfo, open=False, min_size=1, max_size=4, timeout=pool_timeout,
         check=AsyncConnectionPool.check_connection,
         kwargs={"connect_timeout": max(1, int(pool_timeout))},
     )
-    audit = Audit(pool)
-    runner = Runner(config, procedures, audit, AlertmanagerClient(alertmanager_url))
+    metrics = RecoveryMetrics(registry, sorted({rule.procedure for rule in config.rules}))
+    audit = Audit(pool, metrics)
+    runner = Runner(config, procedures, audit, AlertmanagerClient(alertmanager_url),
+                    metrics=metrics)
 
     async def receive(request: Request) -> JSONResponse:
         body = await request.body()
@@ -73,6 +80,9 @@ def create_app(
     async def ready(request: Request) -> JSONResponse:
         return JSONResponse({"ready": True})
 
+    async def serve_metrics(request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await audit.open()
@@ -85,4 +95,5 @@ def create_app(
             await audit.close()
 
     return Starlette(routes=[Route("/alerts", receive, methods=["POST"]),
-                             Route("/-/ready", ready)], lifespan=lifespan)
+                             Route("/-/ready", ready),
+                             Route("/metrics", serve_metrics)], lifespan=lifespan)

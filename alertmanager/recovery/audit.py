@@ -14,6 +14,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from alertmanager.history.payload import AlertRecord
 from alertmanager.history.store import StoreUnavailable
 from alertmanager.recovery.config import Rule
+from alertmanager.recovery.metrics import RecoveryMetrics
 
 __all__ = ["Audit", "Decision", "StoreUnavailable"]
 
@@ -51,10 +52,14 @@ class Audit:
 
     Args:
         pool: An :class:`~psycopg_pool.AsyncConnectionPool` created with ``open=False``.
+        metrics: Counts every decision recorded (a fresh, unserved set by default).
     """
 
-    def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
+    def __init__(
+        self, pool: AsyncConnectionPool[Any], metrics: RecoveryMetrics | None = None
+    ) -> None:
         self._pool = pool
+        self._metrics = metrics or RecoveryMetrics()
 
     async def open(self) -> None:
         """Open the pool without waiting (503 until the database answers)."""
@@ -75,9 +80,11 @@ class Audit:
         """
         try:
             async with self._pool.connection() as conn:
-                return await self._insert(conn, rule, alert, decision, detail, seconds)
+                recorded = await self._insert(conn, rule, alert, decision, detail, seconds)
         except (psycopg.Error, PoolTimeout) as exc:
             raise StoreUnavailable(type(exc).__name__) from exc
+        self._metrics.decided(rule.procedure, decision)
+        return recorded
 
     async def claim(self, rule: Rule, alert: AlertRecord, detail: str) -> Decision:
         """Record ``acted`` if the rate limits allow it, else ``skipped`` naming the limit.
@@ -107,10 +114,13 @@ class Audit:
                               f"{rule.procedure} within {rule.window:g} s "
                               f"(max {rule.max_per_procedure})")
                 if reason is not None:
-                    return await self._insert(conn, rule, alert, "skipped", reason, None)
-                return await self._insert(conn, rule, alert, "acted", detail, None)
+                    claimed = await self._insert(conn, rule, alert, "skipped", reason, None)
+                else:
+                    claimed = await self._insert(conn, rule, alert, "acted", detail, None)
         except (psycopg.Error, PoolTimeout) as exc:
             raise StoreUnavailable(type(exc).__name__) from exc
+        self._metrics.decided(rule.procedure, claimed.decision)
+        return claimed
 
     async def complete(self, decision: Decision, detail: str, seconds: float) -> None:
         """Replace the detail of an ``acted`` row with what was done, and how long it took."""

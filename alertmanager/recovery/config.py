@@ -31,6 +31,8 @@ from typing import Any
 
 import yaml
 
+from prometheus.catalog import POSTED, Alert
+
 __all__ = ["DEFAULT_CONFIG", "ConfigError", "Escalation", "RecoveryConfig", "Rule",
            "load_config", "parse_config", "parse_duration"]
 
@@ -85,8 +87,10 @@ class Rule:
 class Escalation:
     """The alert posted to Alertmanager when a procedure did not help."""
 
-    alertname: str = "RecoveryFailed"
-    severity: str = "critical"
+    alertname: str = Alert.RECOVERY_FAILED.value
+    severity: str = POSTED[Alert.RECOVERY_FAILED].value
+    runbook_url: str | None = None
+    """Sent as the ``runbook_url`` annotation (``RECOVERY_RUNBOOK_URL`` overrides it)."""
 
 
 @dataclass(frozen=True)
@@ -183,7 +187,7 @@ def parse_config(data: object, source: str = "<recovery config>") -> RecoveryCon
     escalation = data.get("escalation") or {}
     if not isinstance(escalation, Mapping):
         raise ConfigError(f"{source}: escalation must be a mapping")
-    _keys(escalation, f"{source}: escalation", {"alertname", "severity"}, set())
+    _keys(escalation, f"{source}: escalation", {"alertname", "severity", "runbook_url"}, set())
     rules_data = data["rules"]
     if not isinstance(rules_data, list):
         raise ConfigError(f"{source}: rules must be a list")
@@ -195,10 +199,12 @@ def parse_config(data: object, source: str = "<recovery config>") -> RecoveryCon
         dry_run=_bool(data.get("dry_run", False), f"{source}: dry_run"),
         allow=frozenset(allow),
         escalation=Escalation(
-            alertname=_name(escalation.get("alertname", "RecoveryFailed"),
+            alertname=_name(escalation.get("alertname", Escalation.alertname),
                             f"{source}: escalation.alertname"),
-            severity=_name(escalation.get("severity", "critical"),
+            severity=_name(escalation.get("severity", Escalation.severity),
                            f"{source}: escalation.severity"),
+            runbook_url=(None if escalation.get("runbook_url") is None else _name(
+                escalation["runbook_url"], f"{source}: escalation.runbook_url")),
         ),
         verify_every=parse_duration(data.get("verify_every", "1s"), f"{source}: verify_every"),
         rules=rules,

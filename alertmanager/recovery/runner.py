@@ -21,6 +21,7 @@ from alertmanager.history.payload import AlertRecord
 from alertmanager.recovery.amclient import AlertmanagerClient, AlertmanagerUnavailable
 from alertmanager.recovery.audit import Audit, Decision, StoreUnavailable
 from alertmanager.recovery.config import RecoveryConfig, Rule
+from alertmanager.recovery.metrics import RecoveryMetrics
 from alertmanager.recovery.procedure import Procedure, ProcedureError
 
 __all__ = ["Runner"]
@@ -38,6 +39,8 @@ class Runner:
         audit: Where decisions are recorded and rate limits counted.
         alertmanager: Asked whether an alert resolved; escalations are posted there.
         clock: Monotonic seconds (tests inject their own).
+        metrics: Actions in flight, verification durations, escalations (a fresh set by
+            default; the app serves the audit's and the runner's shared set).
     """
 
     def __init__(
@@ -47,7 +50,9 @@ class Runner:
         audit: Audit,
         alertmanager: AlertmanagerClient,
         clock: Callable[[], float] = time.monotonic,
+        metrics: RecoveryMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or RecoveryMetrics()
         self._config = config
         self._procedures = dict(procedures)
         self._audit = audit
@@ -97,23 +102,29 @@ class Runner:
         self, rule: Rule, procedure: Procedure, alert: AlertRecord, decision: Decision
     ) -> None:
         started = self._clock()
+        self._metrics.action_started(rule.procedure)
         try:
-            done = await anyio.to_thread.run_sync(procedure.act, alert)
-        except Exception as exc:  # a procedure's bug must not stop the runner
-            detail = str(exc) if isinstance(exc, ProcedureError) else type(exc).__name__
-            await self._safely(self._audit.complete(decision, f"failed: {detail}",
-                                                    self._clock() - started))
-            await self._fail(rule, alert, f"{rule.procedure} failed: {detail}")
-            return
-        await self._safely(self._audit.complete(decision, done, self._clock() - started))
-        await self._verify(rule, procedure, alert, done)
+            try:
+                done = await anyio.to_thread.run_sync(procedure.act, alert)
+            except Exception as exc:  # a procedure's bug must not stop the runner
+                detail = str(exc) if isinstance(exc, ProcedureError) else type(exc).__name__
+                await self._safely(self._audit.complete(decision, f"failed: {detail}",
+                                                        self._clock() - started))
+                await self._fail(rule, alert, f"{rule.procedure} failed: {detail}")
+                return
+            await self._safely(self._audit.complete(decision, done, self._clock() - started))
+            await self._verify(rule, procedure, alert, done)
+        finally:
+            self._metrics.action_ended(rule.procedure)
 
     async def _verify(
         self, rule: Rule, procedure: Procedure, alert: AlertRecord, done: str
     ) -> None:
-        deadline = self._clock() + rule.verify_within
+        began = self._clock()
+        deadline = began + rule.verify_within
         while True:
             if await self._resolved(procedure, alert):
+                self._metrics.verified(rule.procedure, "verified", self._clock() - began)
                 seconds = (datetime.now(UTC) - alert.starts_at).total_seconds()
                 await self._safely(self._audit.record(
                     rule, alert, "verified",
@@ -122,6 +133,7 @@ class Runner:
             if self._clock() >= deadline:
                 break
             await anyio.sleep(self._config.verify_every)
+        self._metrics.verified(rule.procedure, "failed", self._clock() - began)
         await self._fail(rule, alert, f"tried: {done}; {alert.alertname} still active "
                                       f"{rule.verify_within:g} s later")
 
@@ -159,6 +171,8 @@ class Runner:
                        f"{alert.alertname} on {rule.target(alert.labels)}",
             "description": detail,
         }
+        if escalation.runbook_url:
+            annotations["runbook_url"] = escalation.runbook_url
         try:
             await self._am.post_alert({k: v for k, v in labels.items() if v}, annotations)
         except AlertmanagerUnavailable as exc:
@@ -166,6 +180,7 @@ class Runner:
             await self._safely(self._audit.record(rule, alert, "failed",
                                                   f"escalation not posted: {exc}"))
             return
+        self._metrics.escalated(rule.procedure)
         await self._safely(self._audit.record(
             rule, alert, "escalated", f"posted {escalation.alertname}: {detail}"))
 

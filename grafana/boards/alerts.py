@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard as db
 
+from alertmanager.recovery.metrics import DECISIONS_TOTAL, IN_FLIGHT
 from grafana import datasources as ds
 from grafana import panels as p
 from grafana import queries as q
@@ -142,6 +143,21 @@ def build(knobs: Knobs) -> db.Dashboard:
             "none",
             [p.sql(RECOVERY_ACTIONS)],
             height=10,
+        )
+    )
+    dash = dash.with_panel(
+        p.timeseries_panel(
+            "Recovery runner",
+            "The runner's own metrics (its /metrics, the recovery-runner monitoring target; all "
+            "services): decisions per procedure and outcome in each interval, and actions "
+            "running or being verified.",
+            "short",
+            [
+                p.prom(f"sum by (procedure, decision) (increase({DECISIONS_TOTAL}[{q.RATE}]))",
+                       "{{procedure}} {{decision}}"),
+                p.prom(f"sum by (procedure) ({IN_FLIGHT})", "{{procedure}} in flight"),
+            ],
+            span=24,
         )
     )
     return dash

@@ -7,6 +7,7 @@ Alertmanagers with the flags :mod:`alertmanager.cluster` gives.
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from alertmanager.cluster import GOSSIP_PORT, cluster_flags, single_flags
 from prometheus.config import command_line, replica_configs
 from prometheus.generate import DEMO_DIR
 from prometheus.knobs import load_knobs
-from tests.compose.test_compose import COMPOSE, ROOT, validate
+from tests.compose.test_compose import COMPOSE, ROOT, stand_in_credentials, validate
 
 OVERRIDE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.ha.yml").read_text())
 KNOBS = load_knobs(DEMO_DIR / "knobs.yaml")
@@ -94,8 +95,11 @@ def test_alertmanagers_cluster_with_the_generated_flags(name: str) -> None:
 
 
 @pytest.mark.parametrize("replica", list(HA.replicas))
-def test_replica_configs_pass_promtool(replica: str) -> None:
-    path = DEMO_DIR / f"prometheus-{replica}.yml"
+def test_replica_configs_pass_promtool(replica: str, tmp_path: Path) -> None:
+    source = DEMO_DIR / f"prometheus-{replica}.yml"
+    # The rules are checked with the main configuration; here: scrapes, alerting, credentials.
+    path = stand_in_credentials(source, SERVICES[REPLICAS[replica]], tmp_path)
+    (tmp_path / "rules").symlink_to(DEMO_DIR / "rules")
     result = subprocess.run(["promtool", "check", "config", str(path)],
                             capture_output=True, text=True, check=False)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr

@@ -17,7 +17,7 @@ def test_the_local_stack_scrapes_the_demo_services_and_itself_on_loopback(
 ) -> None:
     ports = Ports(api=18000, worker=19464, prometheus=19090, hourly=19091, daily=19092,
                   alertmanager=19093, history=19095, runbooks=18088,
-                  node_exporter=19100, postgres_exporter=19187)  # fmt: skip
+                  node_exporter=19100, postgres_exporter=19187, recovery=18081)  # fmt: skip
     stack = Stack(tmp_path, ports)
     assert (stack.service_of(API_JOB), stack.service_of(WORKER_JOB)) == ("demo-api", "demo-worker")
     stack._write_configs()
@@ -35,10 +35,18 @@ def test_the_local_stack_scrapes_the_demo_services_and_itself_on_loopback(
         ("monitoring", HOURLY): ["127.0.0.1:19091"],
         ("monitoring", DAILY): ["127.0.0.1:19092"],
         ("monitoring", "alert-history"): ["127.0.0.1:19095"],
+        ("monitoring", "recovery-runner"): ["127.0.0.1:18081"],
         # The exporters of the stack's host and database belong to the API (the demo's knobs).
         ("demo-api", NODE_JOB): ["127.0.0.1:19100"],
         ("demo-api", POSTGRES_JOB): ["127.0.0.1:19187"],
     }
+    # The worker wants its token: Prometheus reads it from the stack's file, never inline.
+    (worker,) = [job for job in config["scrape_configs"] if job["job_name"] == WORKER_JOB]
+    assert worker["authorization"] == {"type": "Bearer",
+                                       "credentials_file": str(stack.jobs_token_file)}
+    am = yaml.safe_load((stack.config_dir / "alertmanager" / "alertmanager.yml").read_text())
+    (recovery,) = [r for r in am["receivers"] if r["name"] == "recovery"]
+    assert recovery["webhook_configs"][0]["url"] == "http://127.0.0.1:18081/alerts"
     queries = stack.config_dir / "prometheus" / QUERIES_FILE
     assert yaml.safe_load(queries.read_text()) == QUERIES
     rules = stack.config_dir / "prometheus" / "rules" / "alerts.rules.yml"

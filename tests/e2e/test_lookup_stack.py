@@ -258,7 +258,8 @@ def test_a_job_id_finds_the_request_that_enqueued_it(stack: Stack) -> None:
     assert (request["instance"], run["instance"]) == ("api", "worker")
     # The worker's running-jobs endpoint answers for the finished run from the store.
     finished = wait_for(
-        lambda: httpx.get(f"{stack.worker_url}/jobs/{job_id}").json().get("finished_run"),
+        lambda: httpx.get(f"{stack.worker_url}/jobs/{job_id}", headers=stack.worker_auth)
+        .json().get("finished_run"),
         "the finished run at GET /jobs/{id}", timeout=30, every=0.5,
     )
     assert (finished["job_type"], finished["status"]) == ("matching", "succeeded")

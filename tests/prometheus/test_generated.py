@@ -43,8 +43,11 @@ def test_no_stray_generated_files() -> None:
 
 @pytest.mark.parametrize("out", [HERE, DEMO_DIR])
 def test_promtool_check_config(out: Path) -> None:
+    # The demo's configs name compose secrets (scrape credentials) that exist only in the
+    # containers: tests/compose checks them in full with stand-in files.
+    syntax = ["--syntax-only"] if out == DEMO_DIR else []
     for name in ("prometheus.yml", "longterm-1h.yml", "longterm-1d.yml"):
-        promtool.check("config", out / name)
+        promtool.check("config", *syntax, out / name)
 
 
 @pytest.mark.parametrize("folder", ["rules", "tests/rules"])

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from prometheus.catalog import PAGING, Alert, Severity
+from alertmanager.recovery.config import load_config as load_recovery_config
+from prometheus.catalog import PAGING, POSTED, Alert, Severity
 from prometheus.generate import HERE, main
 from prometheus.knobs import DEFAULT_KNOBS
 from tests.prometheus.promtool import rules_in
@@ -73,6 +74,16 @@ def test_the_check_catches_duration_escalation_and_a_missing_guard() -> None:
         "HighLatency pages but is not in catalog.PAGING",
         "HighLatency turns critical on duration alone",
     ]
+
+
+def test_posted_alerts_follow_the_paging_policy() -> None:
+    """Posted alerts have no rule to read: the catalog's severity is the policy, and the
+    recovery runner posts RecoveryFailed with it (automation failed: a person acts now)."""
+    for alert, severity in POSTED.items():
+        assert (severity == Severity.CRITICAL) == (alert in PAGING), alert
+    escalation = load_recovery_config().escalation
+    assert escalation.alertname == Alert.RECOVERY_FAILED
+    assert escalation.severity == POSTED[Alert.RECOVERY_FAILED] == Severity.CRITICAL
 
 
 def test_policy_documented_names_every_paging_alert() -> None:

@@ -98,6 +98,7 @@ def test_every_part_of_the_stack_is_scraped_with_the_monitoring_label() -> None:
         "otel-collector",
         "tempo",
         "loki",
+        "recovery-runner",
     }
 
 
@@ -232,3 +233,18 @@ def test_default_runbook_links_open_in_a_clone() -> None:
     assert links
     for link in links:
         assert (ROOT / link).is_file(), link
+
+
+def test_scrape_credentials_name_a_token_file_never_a_token(tmp_path: Path) -> None:
+    token = tmp_path / "worker_token"
+    token.write_text("s3cret\n")
+    config, _ = _generate(tmp_path, SHOP + f"scrape_credentials:\n  worker: {token}\n")
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    assert jobs["worker"]["authorization"] == {"type": "Bearer", "credentials_file": str(token)}
+    assert [name for name, job in jobs.items() if "authorization" in job] == ["worker"]
+    assert "s3cret" not in (tmp_path / "out" / "prometheus.yml").read_text(encoding="utf-8")
+    result = subprocess.run(
+        ["promtool", "check", "config", str(tmp_path / "out" / "prometheus.yml")],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from alertmanager.recovery.app import create_app
 from alertmanager.recovery.config import parse_config
@@ -67,6 +68,26 @@ def test_a_procedure_that_does_not_help_is_not_repeated_past_its_limit(
         paged = wait_for(lambda: [a for a in stack.catcher.alerts("/pager")
                                   if a["labels"]["alertname"] == "RecoveryFailed"], "the page")
         assert paged[0]["labels"]["recovered_alert"] == "QueueJammed"
+
+        # The runner's own /metrics says the same, from the same decisions.
+        samples = _samples(httpx.get(f"{stack.runner.url}/metrics").text)
+        counted = {d: samples[("signalpost_recovery_decisions_total",
+                               (("decision", d), ("procedure", "restart_queue")))]
+                   for d in ("acted", "failed", "escalated", "verified")}
+        assert counted == {"acted": 2, "failed": 2, "escalated": 2, "verified": 0}
+        procedure = (("procedure", "restart_queue"),)
+        assert samples[("signalpost_recovery_actions_in_flight", procedure)] == 0
+        assert samples[("signalpost_recovery_verification_duration_seconds_count",
+                        (("outcome", "failed"), ("procedure", "restart_queue")))] == 2
+        last = samples[("signalpost_recovery_last_escalation_timestamp_seconds", procedure)]
+        assert time.time() - 60 < last <= time.time()
+
+
+def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text) for s in family.samples
+    }
 
 
 def test_allow_list_precondition_dry_run_and_per_procedure_limit(
