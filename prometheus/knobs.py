@@ -87,7 +87,9 @@ class Knobs(Strict):
     monitoring_service: str = "monitoring"
     monitoring_targets: dict[JobName, tuple[Target, ...]] = Field(default_factory=dict)
     """The monitoring stack's parts by job name (see :data:`prometheus.targets.MONITORING_JOBS`)."""
-    scrape_credentials: dict[JobName, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
+    scrape_credentials: dict[JobName, Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=dict
+    )
     """Scrape job → the file holding the bearer token its targets require (the
     ``credentials_file`` Prometheus reads; the token itself is never in a knobs file)."""
     urls: Urls = Urls()
