@@ -147,3 +147,20 @@ async def test_a_retry_waits_from_when_it_was_due_and_a_running_job_does_not_wai
         assert hung is not None and await hung.abort(timeout=30)
     finally:
         await stop(task)
+
+
+async def test_a_job_is_waiting_from_the_millisecond_arq_s_worker_would_take_it(
+    pool: ArqRedis, redis_url: str
+) -> None:
+    """arq rounds its scores to the millisecond and its worker takes what scores at most its
+    rounded clock: read within half a millisecond of the enqueue, the job already waits."""
+    from signalpost.instrumentation.jobs.backlog_redis import ArqBacklog
+
+    job = await signalpost.arq.enqueue(pool, "score", 1)
+    assert job is not None
+    [(_, score)] = await pool.zrange(QUEUE, 0, -1, withscores=True)
+    reader = ArqBacklog(redis_url, QUEUE, clock=lambda: (score - 0.4) / 1000)
+    try:
+        assert [(row.job_type, row.waiting) for row in reader()] == [("score", 1)]
+    finally:
+        reader.close()

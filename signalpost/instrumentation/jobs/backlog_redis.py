@@ -160,7 +160,7 @@ class ArqBacklog(_RedisReader):
         from arq.constants import in_progress_key_prefix, job_key_prefix
         from arq.jobs import deserialize_job
 
-        now_ms = int(self._clock() * 1000)
+        now_ms = round(self._clock() * 1000)  # arq rounds its scores and its worker's clock
         client: Any = self._redis
         due: list[tuple[bytes, float]] = client.zrangebyscore(
             self._queue, "-inf", now_ms, start=0, num=self._scan, withscores=True
