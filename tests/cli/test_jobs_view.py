@@ -51,6 +51,10 @@ def _env(**extra: str) -> dict[str, str]:
 
 def _own_terminal() -> None:  # runs in the child: the pty becomes its controlling terminal
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    # A user's shell starts the view with Ctrl-C's default disposition; the test process may
+    # have inherited or set another (an ignored SIGINT is inherited and Python keeps it).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
 
 
 def _row(screen: pyte.Screen, job_id: str) -> str | None:
