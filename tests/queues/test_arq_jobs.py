@@ -241,14 +241,14 @@ def test_the_endpoint_lists_shows_and_cancels_runs_across_workers(setup: Setup) 
     tracer = TracerProvider().get_tracer("request")
     with release_gate(setup.directory) as gate:
         with tracer.start_as_current_span("POST /match") as request:
-            ids = set(setup.enqueue("slow", *[(60, 0.25, str(gate))] * 4))
+            ids = set(setup.enqueue("slow", *[(600, 0.25, str(gate))] * 4))
         trace_id = format(request.get_span_context().trace_id, "032x")
         assert len(ids) == 4
 
         jobs = setup.jobs
         names = {w.name for w in setup.workers}
         check_listed_and_shown(
-            jobs, ids, job_type="slow", workers=names, total=60, trace_id=trace_id
+            jobs, ids, job_type="slow", workers=names, total=600, trace_id=trace_id
         )
         target = sorted(ids)[0]
         client = redis.Redis.from_url(setup.url)

@@ -101,12 +101,12 @@ def _events(log: Path, task_id: str) -> list[str]:
 
 def test_the_endpoint_lists_shows_and_cancels_runs_across_workers(setup: Setup) -> None:
     with release_gate(setup.log.parent) as gate:
-        results = [setup.app.send_task("tests.slow", (60, 0.25, str(gate))) for _ in range(4)]
+        results = [setup.app.send_task("tests.slow", (600, 0.25, str(gate))) for _ in range(4)]
         ids = {r.id for r in results}
 
         jobs = setup.jobs
         hostnames = {w.hostname for w in setup.workers}
-        check_listed_and_shown(jobs, ids, job_type="tests.slow", workers=hostnames, total=60)
+        check_listed_and_shown(jobs, ids, job_type="tests.slow", workers=hostnames, total=600)
         target = sorted(ids)[0]
 
         cancelled = jobs.cancel(target)
