@@ -9,18 +9,22 @@ from __future__ import annotations
 
 from signalpost.integrations.arq.instrument import (
     TRACE_KWARG,
+    ArqInstrumentation,
     ArqRunningJobs,
     backlog,
     enqueue,
+    instrument,
     monitored_functions,
     running_jobs,
 )
 
 __all__ = [
     "TRACE_KWARG",
+    "ArqInstrumentation",
     "ArqRunningJobs",
     "backlog",
     "enqueue",
+    "instrument",
     "monitored_functions",
     "running_jobs",
 ]

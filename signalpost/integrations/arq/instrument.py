@@ -1,9 +1,12 @@
-"""arq jobs as monitored runs: :func:`monitored_functions` and :func:`enqueue`.
+"""arq jobs as monitored runs: :func:`instrument` (or its shorthand
+:func:`monitored_functions`) and :func:`enqueue`.
 
 ::
 
+    monitoring = signalpost.arq.instrument([score, digest], retry=RetryPolicy())
+
     class WorkerSettings:
-        functions = signalpost.arq.monitored_functions([score, digest], retry=RetryPolicy())
+        functions = monitoring.functions  # or signalpost.arq.monitored_functions([...])
         allow_abort_jobs = True
 
     # where jobs are enqueued (a request handler):
@@ -32,6 +35,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from opentelemetry.trace import TracerProvider
+from prometheus_client import CollectorRegistry
+
 from signalpost._extras import missing_extra
 
 try:
@@ -41,18 +47,25 @@ try:
 except ImportError as error:  # pragma: no cover - exercised by tests/test_extras.py
     raise missing_extra("arq", error) from error
 
+from signalpost.instrumentation.classify import ErrorClassifier
+from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.jobs.backlog_redis import ArqBacklog
 from signalpost.instrumentation.jobs.monitor import MonitoredJob
 from signalpost.instrumentation.jobs.propagation import inject_context
 from signalpost.instrumentation.jobs.retry import RetryPolicy
+from signalpost.instrumentation.jobs.running import RunningJobs
+from signalpost.instrumentation.scrub import Scrubber
 from signalpost.integrations.arq.jobs import ArqRunningJobs, RunPublisher
 from signalpost.integrations.queuelogs import ARQ_LOGGERS, scrub_loggers
+from signalpost.runtime import Runtime
 
 __all__ = [
     "TRACE_KWARG",
+    "ArqInstrumentation",
     "ArqRunningJobs",
     "backlog",
     "enqueue",
+    "instrument",
     "monitored_functions",
     "running_jobs",
 ]
@@ -61,6 +74,72 @@ TRACE_KWARG = "signalpost_trace"
 """The keyword argument that carries the trace context of the code that enqueued the job."""
 
 ParamsOf = Callable[[str, tuple[Any, ...], dict[str, Any]], Mapping[str, Any]]
+
+
+class ArqInstrumentation:
+    """What :func:`instrument` set up: the monitored ``functions`` for ``WorkerSettings``, and
+    the undo.
+
+    After :meth:`uninstrument` the returned functions call the job coroutines directly (arq
+    keeps the ``Function`` objects it was given, so they cannot be swapped back); other
+    installations and the scrubbing of arq's log lines (shared by all) stay.
+    """
+
+    def __init__(self, publisher: RunPublisher | None) -> None:
+        self.functions: list[Function] = []
+        self.publisher = publisher
+        self.installed = True
+
+    def uninstrument(self) -> None:
+        """Stop monitoring this installation's functions (idempotent)."""
+        self.installed = False
+
+
+def instrument(
+    functions: Sequence[Function | Callable[..., Any]],
+    *,
+    retry: RetryPolicy | None = None,
+    policies: Mapping[str, RetryPolicy] | None = None,
+    params: ParamsOf | None = None,
+    progress_interval: float = 30.0,
+    runtime: Runtime | None = None,
+    registry: CollectorRegistry | None = None,
+    tracer_provider: TracerProvider | None = None,
+    classifier: ErrorClassifier | None = None,
+    scrubber: Scrubber | None = None,
+    clock: Clock | None = None,
+    running: RunningJobs | None = None,
+    publish_interval: float | None = 1.0,
+) -> ArqInstrumentation:
+    """Monitor arq job functions: every execution of the returned
+    :attr:`ArqInstrumentation.functions` is a monitored run (the shape of
+    :func:`signalpost.celery.instrument`).
+
+    Args:
+        functions: Job coroutines (``async def f(ctx, ...)``) or ``arq.worker.func(...)``.
+        retry: Retry policy of every function; one attempt by default. It sets the
+            function's ``max_tries``, and its back-off becomes arq's ``Retry(defer=...)``.
+        policies: Retry policies per function name, overriding ``retry``.
+        params: Returns the run parameters from the function name, positional and keyword
+            arguments; by default the arguments bound to the function's parameter names.
+        progress_interval, runtime, registry, tracer_provider, classifier, scrubber, clock,
+            running: As for :class:`~signalpost.instrumentation.jobs.MonitoredJob`.
+        publish_interval: Seconds between two publications of the worker's runs in progress
+            to Redis (read by :func:`running_jobs` across workers); ``None`` publishes nothing.
+    """
+    options: dict[str, Any] = {"progress_interval": progress_interval}
+    for key, value in (
+        ("runtime", runtime),
+        ("registry", registry),
+        ("tracer_provider", tracer_provider),
+        ("classifier", classifier),
+        ("scrubber", scrubber),
+        ("clock", clock),
+        ("running", running),
+    ):
+        if value is not None:
+            options[key] = value
+    return _install(functions, retry, policies or {}, params, publish_interval, options)
 
 
 def monitored_functions(
@@ -72,41 +151,46 @@ def monitored_functions(
     publish_interval: float | None = 1.0,
     **monitor_options: Any,
 ) -> list[Function]:
-    """Return arq ``Function`` objects whose every execution is a monitored run.
+    """``instrument(functions, ...).functions``: the monitored arq ``Function`` objects.
 
     Args:
-        functions: Job coroutines (``async def f(ctx, ...)``) or ``arq.worker.func(...)``.
-        retry: Retry policy of every function; one attempt by default. It sets the
-            function's ``max_tries``, and its back-off becomes arq's ``Retry(defer=...)``.
-        policies: Retry policies per function name, overriding ``retry``.
-        params: Returns the run parameters from the function name, positional and keyword
-            arguments; by default the arguments bound to the function's parameter names.
-        publish_interval: Seconds between two publications of the worker's runs in progress
-            to Redis (read by :func:`running_jobs` across workers); ``None`` publishes nothing.
+        functions, retry, policies, params, publish_interval: As for :func:`instrument`.
         monitor_options: Passed to :class:`~signalpost.instrumentation.jobs.MonitoredJob`
-            (``registry``, ``tracer_provider``, ``scrubber``, ``classifier``, ``clock``,
-            ``running``, ``progress_interval``...).
+            (``runtime``, ``registry``, ``tracer_provider``, ``scrubber``, ``classifier``,
+            ``clock``, ``running``, ``progress_interval``...).
     """
-    chosen = policies or {}
-    scrub_loggers(ARQ_LOGGERS, monitor_options.get("scrubber"))
-    publisher = (
+    return _install(
+        functions, retry, policies or {}, params, publish_interval, monitor_options
+    ).functions
+
+
+def _install(
+    functions: Sequence[Function | Callable[..., Any]],
+    retry: RetryPolicy | None,
+    policies: Mapping[str, RetryPolicy],
+    params: ParamsOf | None,
+    publish_interval: float | None,
+    options: Mapping[str, Any],
+) -> ArqInstrumentation:
+    scrubber = options.get("scrubber")
+    scrub_loggers(ARQ_LOGGERS, scrubber)
+    installation = ArqInstrumentation(
         None
         if publish_interval is None
-        else RunPublisher(interval=publish_interval, scrubber=monitor_options.get("scrubber"))
+        else RunPublisher(interval=publish_interval, scrubber=scrubber)
     )
-    wrapped: list[Function] = []
     for entry in functions:
         function = entry if isinstance(entry, Function) else func(entry)
-        policy = chosen.get(function.name, retry) or RetryPolicy(max_attempts=1)
-        monitor = MonitoredJob(function.name, retry=policy, **monitor_options)
-        wrapped.append(
+        policy = policies.get(function.name, retry) or RetryPolicy(max_attempts=1)
+        monitor = MonitoredJob(function.name, retry=policy, **options)
+        installation.functions.append(
             dataclasses.replace(
                 function,
-                coroutine=_monitored(function, monitor, params, publisher),
+                coroutine=_monitored(function, monitor, params, installation),
                 max_tries=policy.max_attempts,
             )
         )
-    return wrapped
+    return installation
 
 
 async def enqueue(redis: ArqRedis, function: str, *args: Any, **kwargs: Any) -> Job | None:
@@ -189,13 +273,16 @@ def _monitored(
     function: Function,
     monitor: MonitoredJob,
     params: ParamsOf | None,
-    publisher: RunPublisher | None,
+    installation: ArqInstrumentation,
 ) -> Callable[..., Any]:
     coroutine = function.coroutine
     bind = _binder(coroutine)
+    publisher = installation.publisher
 
     async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         carrier = kwargs.pop(TRACE_KWARG, None)
+        if not installation.installed:
+            return await coroutine(ctx, *args, **kwargs)
         values = params(function.name, args, kwargs) if params is not None else bind(args, kwargs)
         job_run = monitor.queued_run(
             job_id=str(ctx.get("job_id")),
