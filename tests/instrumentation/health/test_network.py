@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
+from signalpost import runtime
 from signalpost.instrumentation.health import HttpCheck, Status, TcpCheck
+from signalpost.runtime import Runtime
 from tests.fake_clock import FakeClock
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -165,3 +167,28 @@ async def test_latency_is_read_from_the_injected_clock(
     result = await check.run()
     assert result.status is Status.DEGRADED
     assert result.details["latency_seconds"] == 2.0
+
+
+async def test_a_check_made_before_set_up_reads_set_up_s_clock(
+    serve: Callable[[Handler], Awaitable[int]],
+) -> None:
+    class Slow(FakeClock):
+        def monotonic(self) -> float:
+            self.advance(2.0)
+            return super().monotonic()
+
+    async def banner(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 ready\r\n")
+        await writer.drain()
+        writer.close()
+
+    port = await serve(banner)
+    early = TcpCheck("127.0.0.1", port, name="smtp", expect_banner=b"220")  # before setup()
+    own = TcpCheck("127.0.0.1", port, name="own", runtime=Runtime(clock=Slow()))
+    undo = runtime.install(Runtime(clock=Slow()))
+    try:
+        result = await early.run()
+    finally:
+        undo()
+    assert result.details["latency_seconds"] == 2.0
+    assert (await own.run()).details["latency_seconds"] == 2.0

@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from signalpost import runtime
 from signalpost.instrumentation.clock import Clock
+from signalpost.instrumentation.health.checks.clocked import CheckClock
 from signalpost.instrumentation.health.result import CheckResult
+from signalpost.runtime import Runtime
 
 __all__ = ["HttpCheck", "TcpCheck"]
 
@@ -32,7 +33,9 @@ class HttpCheck:
         degraded_after: Latency in seconds (to the status line) above which it is degraded.
         timeout: Seconds before the run counts as failed.
         interval: Seconds between runs.
-        clock: Where latency is read (default: the shared clock).
+        runtime: Where the clock comes from (default: :func:`signalpost.runtime.current`,
+            resolved at the first run).
+        clock: Where latency is read (overrides the runtime's).
         ssl_context: Context for https; defaults to the system's verified one.
     """
 
@@ -49,6 +52,7 @@ class HttpCheck:
         timeout: float = 5.0,
         interval: float = 30.0,
         ssl_context: ssl.SSLContext | None = None,
+        runtime: Runtime | None = None,
         clock: Clock | None = None,
     ) -> None:
         parts = urlsplit(url)
@@ -63,7 +67,7 @@ class HttpCheck:
         self.degraded_after = degraded_after
         self.timeout = timeout
         self.interval = interval
-        self._clock = clock if clock is not None else runtime.current().clock
+        self._clock = CheckClock(runtime, clock)
         self._ssl_context = ssl_context
         netloc = parts.netloc.rsplit("@", 1)[-1]
         # Credentials in the URL are not sent (nor shown): headers= carries an API key.
@@ -80,7 +84,8 @@ class HttpCheck:
         if self._ssl_context is None:
             # Built once per check: httpx would build one per client (about 20 ms a run).
             self._ssl_context = ssl.create_default_context()
-        started = self._clock.monotonic()
+        clock = self._clock.resolve()
+        started = clock.monotonic()
         async with (
             httpx.AsyncClient(
                 verify=self._ssl_context,
@@ -91,7 +96,7 @@ class HttpCheck:
             ) as client,
             client.stream(self.method, self._url) as response,
         ):
-            latency = self._clock.monotonic() - started
+            latency = clock.monotonic() - started
             code = response.status_code
         details = {"url": self._public_url, "status_code": code, "latency_seconds": latency}
         if code not in self.expected_status:
@@ -116,7 +121,9 @@ class TcpCheck:
         degraded_after: Latency in seconds above which it is degraded.
         timeout: Seconds before the run counts as failed.
         interval: Seconds between runs.
-        clock: Where latency is read (default: the shared clock).
+        runtime: Where the clock comes from (default: :func:`signalpost.runtime.current`,
+            resolved at the first run).
+        clock: Where latency is read (overrides the runtime's).
     """
 
     def __init__(
@@ -130,6 +137,7 @@ class TcpCheck:
         degraded_after: float = 1.0,
         timeout: float = 5.0,
         interval: float = 30.0,
+        runtime: Runtime | None = None,
         clock: Clock | None = None,
     ) -> None:
         self.host = host
@@ -140,17 +148,18 @@ class TcpCheck:
         self.degraded_after = degraded_after
         self.timeout = timeout
         self.interval = interval
-        self._clock = clock if clock is not None else runtime.current().clock
+        self._clock = CheckClock(runtime, clock)
 
     async def run(self) -> CheckResult:
         """Connect, read the banner if one is expected, close."""
-        started = self._clock.monotonic()
+        clock = self._clock.resolve()
+        started = clock.monotonic()
         reader, writer = await asyncio.open_connection(self.host, self.port)
         try:
             banner = b""
             if self.expect_banner is not None:
                 banner = (await reader.readline()).rstrip(b"\r\n")
-            latency = self._clock.monotonic() - started
+            latency = clock.monotonic() - started
         finally:
             writer.close()
             try:
