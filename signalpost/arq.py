@@ -1,4 +1,4 @@
-"""arq integration: ``signalpost.arq.monitored_functions(...)``, ``signalpost.arq.enqueue`` and
+"""arq integration: ``signalpost.arq.instrument(...)`` (``monitored_functions``), ``enqueue`` and
 ``signalpost.arq.running_jobs`` (needs the ``arq`` extra).
 The integration lives in :mod:`signalpost.integrations.arq`; see ``docs/arq.md``.
 """

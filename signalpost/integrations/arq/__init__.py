@@ -1,7 +1,9 @@
-"""arq integration: ``signalpost.arq.monitored_functions(...)``, ``signalpost.arq.enqueue`` and
-``signalpost.arq.running_jobs`` (needs the ``arq`` extra).
-Modules: ``instrument`` (install, :mod:`signalpost.integrations.arq.instrument`), ``jobs``
-(runs in progress across workers and their publisher). See ``docs/arq.md``.
+"""arq integration: ``signalpost.arq.instrument(...)`` (or its shorthand
+``monitored_functions``), ``signalpost.arq.enqueue`` and ``signalpost.arq.running_jobs`` (needs
+the ``arq`` extra).
+Modules: ``instrument`` (install, :mod:`signalpost.integrations.arq.instrument`), ``wrapper``
+(one execution as a monitored run), ``jobs`` (runs in progress across workers and the Redis
+store of their publisher). See ``docs/arq.md``.
 :data:`TRACE_KWARG` is the keyword argument that carries the trace context.
 """
 

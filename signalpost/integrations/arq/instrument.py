@@ -30,9 +30,7 @@ exception) are scrubbed in place (:mod:`~signalpost.integrations.queuelogs`). Se
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from opentelemetry.trace import TracerProvider
@@ -43,7 +41,7 @@ from signalpost._extras import missing_extra
 try:
     from arq.connections import ArqRedis, RedisSettings
     from arq.jobs import Job
-    from arq.worker import Function, Retry, func
+    from arq.worker import Function, func
 except ImportError as error:  # pragma: no cover - exercised by tests/test_extras.py
     raise missing_extra("arq", error) from error
 
@@ -56,6 +54,8 @@ from signalpost.instrumentation.jobs.retry import RetryPolicy
 from signalpost.instrumentation.jobs.running import RunningJobs
 from signalpost.instrumentation.scrub import Scrubber
 from signalpost.integrations.arq.jobs import ArqRunningJobs, RunPublisher
+from signalpost.integrations.arq.wrapper import TRACE_KWARG, ParamsOf, monitored_run
+from signalpost.integrations.contract import monitor_options
 from signalpost.integrations.queuelogs import ARQ_LOGGERS, scrub_loggers
 from signalpost.runtime import Runtime
 
@@ -69,12 +69,6 @@ __all__ = [
     "monitored_functions",
     "running_jobs",
 ]
-
-TRACE_KWARG = "signalpost_trace"
-"""The keyword argument that carries the trace context of the code that enqueued the job."""
-
-ParamsOf = Callable[[str, tuple[Any, ...], dict[str, Any]], Mapping[str, Any]]
-
 
 class ArqInstrumentation:
     """What :func:`instrument` set up: the monitored ``functions`` for ``WorkerSettings``, and
@@ -127,18 +121,16 @@ def instrument(
         publish_interval: Seconds between two publications of the worker's runs in progress
             to Redis (read by :func:`running_jobs` across workers); ``None`` publishes nothing.
     """
-    options: dict[str, Any] = {"progress_interval": progress_interval}
-    for key, value in (
-        ("runtime", runtime),
-        ("registry", registry),
-        ("tracer_provider", tracer_provider),
-        ("classifier", classifier),
-        ("scrubber", scrubber),
-        ("clock", clock),
-        ("running", running),
-    ):
-        if value is not None:
-            options[key] = value
+    options = monitor_options(
+        progress_interval,
+        runtime=runtime,
+        registry=registry,
+        tracer_provider=tracer_provider,
+        classifier=classifier,
+        scrubber=scrubber,
+        clock=clock,
+        running=running,
+    )
     return _install(functions, retry, policies or {}, params, publish_interval, options)
 
 
@@ -186,7 +178,7 @@ def _install(
         installation.functions.append(
             dataclasses.replace(
                 function,
-                coroutine=_monitored(function, monitor, params, installation),
+                coroutine=monitored_run(function, monitor, params, installation),
                 max_tries=policy.max_attempts,
             )
         )
@@ -200,40 +192,6 @@ async def enqueue(redis: ArqRedis, function: str, *args: Any, **kwargs: Any) -> 
     """
     options: dict[str, Any] = {TRACE_KWARG: inject_context(), **kwargs}
     return await redis.enqueue_job(function, *args, **options)
-
-
-def _binder(coroutine: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[str, Any]], Any]:
-    try:
-        signature: inspect.Signature | None = inspect.signature(coroutine)
-    except (TypeError, ValueError):
-        signature = None
-    plain = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    names = (
-        [p.name for p in list(signature.parameters.values())[1:]]
-        if signature is not None
-        and signature.parameters
-        and all(p.kind is plain for p in signature.parameters.values())
-        else None
-    )
-
-    def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Mapping[str, Any]:
-        # The usual job signature, (ctx, a, b, ...) called as arq does: zip instead of
-        # Signature.bind_partial, which costs several µs a job.
-        if names is not None and len(args) <= len(names) and not kwargs.keys() - names:
-            bound = dict(zip(names, args, strict=False))
-            if not bound.keys() & kwargs.keys():
-                bound.update(kwargs)
-                return bound
-        if signature is not None:
-            try:
-                bound = dict(signature.bind_partial(None, *args, **kwargs).arguments)
-                bound.pop(next(iter(signature.parameters)), None)  # ctx
-                return bound
-            except (TypeError, StopIteration):
-                pass
-        return {"args": list(args), **kwargs}
-
-    return bind
 
 
 def backlog(redis_url: str, queue_name: str = "arq:queue", *, scan: int = 1000) -> ArqBacklog:
@@ -259,55 +217,3 @@ def running_jobs(redis: str | RedisSettings, *, timeout: float = 2.0) -> ArqRunn
     return ArqRunningJobs(redis, timeout=timeout)
 
 
-def _due(ctx: Mapping[str, Any]) -> float | None:
-    """Since when the job waits: its score (the ms it became due: enqueue, deferral or retry),
-    else its enqueue time."""
-    score = ctx.get("score")
-    if isinstance(score, int | float):
-        return float(score) / 1000.0
-    enqueued = ctx.get("enqueue_time")
-    return enqueued.timestamp() if isinstance(enqueued, datetime) else None
-
-
-def _monitored(
-    function: Function,
-    monitor: MonitoredJob,
-    params: ParamsOf | None,
-    installation: ArqInstrumentation,
-) -> Callable[..., Any]:
-    coroutine = function.coroutine
-    bind = _binder(coroutine)
-    publisher = installation.publisher
-
-    async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        carrier = kwargs.pop(TRACE_KWARG, None)
-        if not installation.installed:
-            return await coroutine(ctx, *args, **kwargs)
-        values = params(function.name, args, kwargs) if params is not None else bind(args, kwargs)
-        job_run = monitor.queued_run(
-            job_id=str(ctx.get("job_id")),
-            params=values,
-            parent=carrier if isinstance(carrier, dict) else None,
-            attempt=int(ctx.get("job_try") or 1),
-            enqueued_at=_due(ctx),
-            queue=str(getattr(ctx.get("redis"), "default_queue_name", "") or ""),
-        )
-        pool = ctx.get("redis")
-        async with job_run:
-            if publisher is not None and isinstance(pool, ArqRedis):
-                publisher.begin(job_run, pool)
-            try:
-                return await coroutine(ctx, *args, **kwargs)
-            except Exception as exc:
-                delay = job_run.hand_off_retry(exc)
-                if delay is None:
-                    raise
-                raise Retry(defer=delay) from exc
-            finally:
-                if publisher is not None:
-                    publisher.end(job_run.job_id)
-
-    run.__name__ = getattr(coroutine, "__name__", function.name)
-    run.__qualname__ = getattr(coroutine, "__qualname__", function.name)
-    run.__doc__ = coroutine.__doc__
-    return run

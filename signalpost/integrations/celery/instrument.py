@@ -52,6 +52,7 @@ from signalpost.integrations.celery.waiting import (
     backlog,
 )
 from signalpost.integrations.celery.wrapper import monitored_run
+from signalpost.integrations.contract import monitor_options
 from signalpost.integrations.progress import ProgressPublisher
 from signalpost.integrations.queuelogs import CELERY_LOGGERS, scrub_loggers
 from signalpost.runtime import Runtime
@@ -181,18 +182,16 @@ def instrument(
         The :class:`CeleryInstrumentation`; tasks registered later are wrapped when the app
         is finalized (before a worker runs any task).
     """
-    options: dict[str, Any] = {"progress_interval": progress_interval}
-    for key, value in (
-        ("runtime", runtime),
-        ("registry", registry),
-        ("tracer_provider", tracer_provider),
-        ("classifier", classifier),
-        ("scrubber", scrubber),
-        ("clock", clock),
-        ("running", running),
-    ):
-        if value is not None:
-            options[key] = value
+    options = monitor_options(
+        progress_interval,
+        runtime=runtime,
+        registry=registry,
+        tracer_provider=tracer_provider,
+        classifier=classifier,
+        scrubber=scrubber,
+        clock=clock,
+        running=running,
+    )
     instrumentation = CeleryInstrumentation(
         app,
         tasks=tasks,
