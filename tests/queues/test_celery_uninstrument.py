@@ -41,9 +41,10 @@ def test_instrument_takes_one_runtime() -> None:
     app = Celery("own-runtime", broker="memory://")
     app.conf.task_always_eager = True
 
-    @app.task(name="tests.own_add")
-    def own_add(x: int, y: int) -> int:
+    def add(x: int, y: int) -> int:
         return x + y
+
+    own_add = app.task(name="tests.own_add")(add)
 
     app.finalize()  # eager calls do not finalize the app: wrap its tasks now
     own = Runtime(registry=CollectorRegistry(), running=RunningJobs())
