@@ -22,6 +22,7 @@ from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier, Tra
 from signalpost.instrumentation.clock import Clock
 from signalpost.runtime import Runtime
 from signalpost.runtime import current as current_runtime
+from signalpost.runtime import installed as installed_runtime
 
 __all__ = ["CircuitBreaker", "CircuitOpenError", "Fallback", "Guard"]
 
@@ -71,8 +72,9 @@ class CircuitBreaker:
             :func:`signalpost.runtime.current`, resolved on first use: a call, a guarded
             block, :meth:`open` or :meth:`close`; so a breaker made at import uses what
             ``setup()`` installed later); its metrics appear from then on. Given
-            ``runtime=`` or ``registry=``, it resolves at construction, so its metrics
-            exist (closed, no transitions) before the first call.
+            ``runtime=`` or ``registry=``, or made after ``setup()``, it resolves at
+            construction, so its metrics exist (closed, no transitions) before the first
+            call.
         classifier: Decides which errors are transient (overrides the runtime's).
         registry: Where the metrics live (overrides the runtime's).
         clock: Where time is read (overrides the runtime's).
@@ -105,8 +107,10 @@ class CircuitBreaker:
             half_open_max_calls=half_open_max_calls,
             monotonic=self._monotonic,
         )
-        if runtime is not None or registry is not None:
-            self._services()  # nothing left to wait for: its metrics exist before any call
+        if runtime is not None or registry is not None or installed_runtime() is not None:
+            # Nothing left to wait for: its metrics exist (at 0) before the first call, so
+            # increase() over its transitions counts the first one.
+            self._services()
 
     def _services(self) -> _Resolved:
         """Resolve the runtime once, on first use (a call, a guard, ``open``/``close``)."""

@@ -403,3 +403,13 @@ def test_a_breaker_given_a_runtime_records_there_from_construction() -> None:
     own = Runtime(registry=CollectorRegistry(), clock=FakeClock())
     CircuitBreaker("own", runtime=own)
     assert state_value(own.registry, "closed", name="own") == 1
+
+
+def test_a_breaker_made_after_set_up_has_its_metrics_before_any_call() -> None:
+    installed = Runtime(registry=CollectorRegistry(), clock=FakeClock())
+    undo = runtime.install(installed)
+    try:
+        CircuitBreaker("late")
+    finally:
+        undo()
+    assert state_value(installed.registry, "closed", name="late") == 1
