@@ -44,11 +44,13 @@ def test_instrument_takes_one_runtime() -> None:
     def add(x: int, y: int) -> int:
         return x + y
 
-    own_add = app.task(name="tests.own_add")(add)
+    own_add = app.task(name="tests.own_add", shared=False)(add)
 
     app.finalize()  # eager calls do not finalize the app: wrap its tasks now
     own = Runtime(registry=CollectorRegistry(), running=RunningJobs())
-    installation = signalpost.celery.instrument(app, runtime=own, publish_interval=None)
+    installation = signalpost.celery.instrument(
+        app, tasks=["tests.own_add"], runtime=own, publish_interval=None
+    )
     try:
         assert installation.monitored == ["tests.own_add"]
         assert own_add.delay(1, 2).get() == 3
