@@ -1,4 +1,4 @@
-"""arq integration: ``signalpost.arq.monitored_functions(...)``, ``signalpost.arq.enqueue`` and
+"""arq integration: ``signalpost.arq.instrument(...)`` (``monitored_functions``), ``enqueue`` and
 ``signalpost.arq.running_jobs`` (needs the ``arq`` extra).
 The integration lives in :mod:`signalpost.integrations.arq`; see ``docs/arq.md``.
 """
@@ -7,18 +7,22 @@ from __future__ import annotations
 
 from signalpost.integrations.arq import (
     TRACE_KWARG,
+    ArqInstrumentation,
     ArqRunningJobs,
     backlog,
     enqueue,
+    instrument,
     monitored_functions,
     running_jobs,
 )
 
 __all__ = [
     "TRACE_KWARG",
+    "ArqInstrumentation",
     "ArqRunningJobs",
     "backlog",
     "enqueue",
+    "instrument",
     "monitored_functions",
     "running_jobs",
 ]

@@ -41,7 +41,7 @@ from signalpost.instrumentation.errors import ErrorReporter
 from signalpost.instrumentation.jobs.running import RunningJobs, default_running_jobs
 from signalpost.instrumentation.scrub import Scrubber, default_scrubber
 
-__all__ = ["Runtime", "current", "install", "reset"]
+__all__ = ["Runtime", "current", "install", "installed", "reset"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,6 +104,12 @@ def current() -> Runtime:
             if _default is None:
                 _default = Runtime()
     return _default
+
+
+def installed() -> Runtime | None:
+    """Return the newest installed runtime, or ``None`` while set-up has not run."""
+    found = _installed
+    return found[-1] if found else None
 
 
 def install(runtime: Runtime) -> Callable[[], None]:

@@ -166,7 +166,7 @@ async def test_an_unreachable_redis_is_logged_once_and_the_job_runs_on(
 
 
 def test_parameters_are_bound_to_the_function_s_names() -> None:
-    from signalpost.integrations.arq.instrument import _binder
+    from signalpost.integrations.arq.wrapper import _binder
 
     async def plain(ctx: Any, batch: str, size: int = 1) -> None: ...
     async def varargs(ctx: Any, *items: int, **options: Any) -> None: ...

@@ -4,6 +4,12 @@ One :class:`MetricsRenderer` answers a scrape from the request's method, query s
 headers: method check, authentication, format negotiation (Prometheus text 0.0.4 or
 OpenMetrics 1.0.0, the only one that carries exemplars), ``name[]`` filtering and gzip. The
 ASGI app and the own-port WSGI server are thin adapters around it.
+
+The bodies are prometheus-client's (``generate_latest``, OpenMetrics ``generate_latest``,
+``restricted_registry``). Its ``choose_encoder`` and ``gzip_accepted`` are not used: they
+ignore quality values (``application/openmetrics-text;q=0`` would get OpenMetrics, ``gzip;q=0``
+gzip) and the client's order of preference; and its gzip level 9 took 44 ms where level 6 takes
+31 ms for a 400-series registry (timeit, same machine), for a few percent of size.
 """
 
 from __future__ import annotations

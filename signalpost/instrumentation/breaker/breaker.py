@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, NamedTuple, ParamSpec, TypeVar, cast
 
 from prometheus_client import CollectorRegistry
 
-from signalpost import runtime
 from signalpost.instrumentation.breaker.state import (
     BreakerState,
     Permit,
@@ -20,6 +20,9 @@ from signalpost.instrumentation.breaker.state import (
 from signalpost.instrumentation.breaker.telemetry import BreakerTelemetry
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier, TransientError
 from signalpost.instrumentation.clock import Clock
+from signalpost.runtime import Runtime
+from signalpost.runtime import current as current_runtime
+from signalpost.runtime import installed as installed_runtime
 
 __all__ = ["CircuitBreaker", "CircuitOpenError", "Fallback", "Guard"]
 
@@ -65,9 +68,16 @@ class CircuitBreaker:
         success_threshold: Successful probes that close a half-open breaker.
         half_open_max_calls: Probes allowed at once while half-open.
         fallback: Called on a rejected call or a transient failure, instead of raising.
-        classifier: Decides which errors are transient (default: set-up's).
-        registry: Where the metrics live (default: set-up's).
-        clock: Where time is read (default: set-up's).
+        runtime: Where the breaker records and reads time (default:
+            :func:`signalpost.runtime.current`, resolved on first use: a call, a guarded
+            block, :meth:`open` or :meth:`close`; so a breaker made at import uses what
+            ``setup()`` installed later); its metrics appear from then on. Given
+            ``runtime=`` or ``registry=``, or made after ``setup()``, it resolves at
+            construction, so its metrics exist (closed, no transitions) before the first
+            call.
+        classifier: Decides which errors are transient (overrides the runtime's).
+        registry: Where the metrics live (overrides the runtime's).
+        clock: Where time is read (overrides the runtime's).
     """
 
     def __init__(
@@ -79,24 +89,49 @@ class CircuitBreaker:
         success_threshold: int = 1,
         half_open_max_calls: int = 1,
         fallback: Fallback | None = None,
+        runtime: Runtime | None = None,
         classifier: ErrorClassifier | None = None,
         registry: CollectorRegistry | None = None,
         clock: Clock | None = None,
     ) -> None:
-        shared = runtime.current()
         self.name = name
         self.fallback = fallback
-        self._classifier = classifier or shared.classifier
+        self._runtime = runtime
+        self._given = {"classifier": classifier, "registry": registry, "clock": clock}
+        self._resolved: _Resolved | None = None
+        self._resolve_lock = threading.Lock()
         self._machine = StateMachine(
             failure_threshold=failure_threshold,
             reset_timeout=reset_timeout,
             success_threshold=success_threshold,
             half_open_max_calls=half_open_max_calls,
-            monotonic=(clock or shared.clock).monotonic,
+            monotonic=self._monotonic,
         )
-        self._telemetry = BreakerTelemetry(
-            name, registry or shared.registry, lambda: self._machine.state
-        )
+        if runtime is not None or registry is not None or installed_runtime() is not None:
+            # Nothing left to wait for: its metrics exist (at 0) before the first call, so
+            # increase() over its transitions counts the first one.
+            self._services()
+
+    def _services(self) -> _Resolved:
+        """Resolve the runtime once, on first use (a call, a guard, ``open``/``close``)."""
+        resolved = self._resolved
+        if resolved is None:
+            with self._resolve_lock:
+                resolved = self._resolved
+                if resolved is None:
+                    shared = self._runtime if self._runtime is not None else current_runtime()
+                    shared = shared.with_overrides(**self._given)
+                    resolved = self._resolved = _Resolved(
+                        shared.classifier,
+                        shared.clock,
+                        BreakerTelemetry(
+                            self.name, shared.registry, lambda: self._machine.state
+                        ),
+                    )
+        return resolved
+
+    def _monotonic(self) -> float:
+        return self._services().clock.monotonic()
 
     @property
     def state(self) -> BreakerState:
@@ -171,7 +206,7 @@ class CircuitBreaker:
         if permit is not None:
             return permit
         state, retry_in = self._machine.state, self._machine.retry_in()
-        self._telemetry.rejected(state, retry_in)
+        self._services().telemetry.rejected(state, retry_in)
         return CircuitOpenError(self.name, state, retry_in)
 
     def _settle_error(self, permit: Permit, error: BaseException) -> bool:
@@ -179,7 +214,7 @@ class CircuitBreaker:
         if not isinstance(error, Exception):  # cancelled, interrupted: no verdict
             self._machine.abandoned(permit)
             return False
-        if self._classifier.classify(error) is ErrorClass.TRANSIENT:
+        if self._services().classifier.classify(error) is ErrorClass.TRANSIENT:
             self._report(self._machine.failed(permit))
             return True
         self._report(self._machine.succeeded(permit))
@@ -194,7 +229,13 @@ class CircuitBreaker:
 
     def _report(self, moved: Transition | None) -> None:
         if moved is not None:
-            self._telemetry.transition(moved)
+            self._services().telemetry.transition(moved)
+
+
+class _Resolved(NamedTuple):
+    classifier: ErrorClassifier
+    clock: Clock
+    telemetry: BreakerTelemetry
 
 
 class Guard:

@@ -27,6 +27,7 @@ from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.db.cursors import async_cursor_class, cursor_class
 from signalpost.instrumentation.db.recorder import StatementRecorder
 from signalpost.instrumentation.scrub import Scrubber
+from signalpost.runtime import Runtime
 
 try:
     import psycopg
@@ -42,6 +43,8 @@ class DatabaseInstrumentation:
     """Instruments psycopg 3 connections; create one per registry and tracer provider.
 
     Args:
+        runtime: Where statements are recorded (default :func:`signalpost.runtime.current`,
+            resolved at the first statement).
         registry: prometheus-client registry.
         tracer_provider: OpenTelemetry tracer provider.
         classifier: Error classifier for failed statements.
@@ -51,14 +54,14 @@ class DatabaseInstrumentation:
         scrubber: Removes secrets from error messages on failed statements' spans.
         clock: Where statement durations are read.
 
-    ``registry``, ``tracer_provider``, ``classifier`` and ``clock`` default to the shared ones
-    (:mod:`signalpost.runtime`: what :func:`signalpost.setup` installed, else
-    the process-wide ones).
+    ``registry``, ``tracer_provider``, ``classifier``, ``scrubber`` and ``clock`` override the
+    runtime's.
     """
 
     def __init__(
         self,
         *,
+        runtime: Runtime | None = None,
         registry: CollectorRegistry | None = None,
         tracer_provider: TracerProvider | None = None,
         classifier: ErrorClassifier | None = None,
@@ -68,6 +71,7 @@ class DatabaseInstrumentation:
         clock: Clock | None = None,
     ) -> None:
         self.recorder = StatementRecorder(
+            runtime=runtime,
             registry=registry,
             tracer_provider=tracer_provider,
             classifier=classifier,

@@ -8,13 +8,14 @@ tracing is off is: summary (cached per text), two clock readings, one bound hist
 from __future__ import annotations
 
 import logging
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
 from prometheus_client import CollectorRegistry
 
-from signalpost import runtime
 from signalpost._extras import missing_extra
 from signalpost.instrumentation import metrics
 from signalpost.instrumentation.cardinality import BoundedValues
@@ -26,6 +27,8 @@ from signalpost.instrumentation.loggers import DB_LOGGER_NAME
 from signalpost.instrumentation.scrub import Scrubber
 from signalpost.instrumentation.semconv import attributes as attr
 from signalpost.instrumentation.semconv import db as semconv
+from signalpost.runtime import Runtime
+from signalpost.runtime import current as current_runtime
 
 try:
     from psycopg import sql
@@ -36,6 +39,14 @@ __all__ = ["StatementRecorder"]
 
 _log = logging.getLogger(DB_LOGGER_NAME)
 _TRACER_NAME = "signalpost.instrumentation.db"
+
+
+class _Resolved(NamedTuple):
+    histogram: Any
+    tracer: trace.Tracer
+    classifier: ErrorClassifier
+    scrubber: Scrubber
+    monotonic: Callable[[], float]
 _UNKNOWN = StatementSummary(semconv.OTHER_OPERATION, None)
 
 
@@ -43,6 +54,8 @@ class StatementRecorder:
     """Times statements into ``db_client_operation_duration_seconds`` and opens CLIENT spans.
 
     Args:
+        runtime: Where statements are recorded (registry, tracer provider, classifier,
+            scrubber, clock).
         registry: prometheus-client registry.
         tracer_provider: OpenTelemetry tracer provider.
         classifier: Error classifier for failed statements.
@@ -54,14 +67,16 @@ class StatementRecorder:
             tables share the label ``_other`` (spans keep the real name).
         clock: Where statement durations are read (its ``monotonic``).
 
-    ``registry``, ``tracer_provider``, ``classifier`` and ``clock`` default to the shared ones
-    (:mod:`signalpost.runtime`: what :func:`signalpost.setup` installed, else
-    the process-wide ones).
+    ``runtime`` (default :func:`signalpost.runtime.current`) is resolved at the first
+    statement, so a recorder made before ``setup()`` records in what set-up installed;
+    ``registry``, ``tracer_provider``, ``classifier``, ``scrubber`` and ``clock`` override
+    the runtime's.
     """
 
     def __init__(
         self,
         *,
+        runtime: Runtime | None = None,
         registry: CollectorRegistry | None = None,
         tracer_provider: TracerProvider | None = None,
         classifier: ErrorClassifier | None = None,
@@ -71,14 +86,16 @@ class StatementRecorder:
         max_collections: int = 200,
         clock: Clock | None = None,
     ) -> None:
-        shared = runtime.current()
-        registry = registry if registry is not None else shared.registry
-        if tracer_provider is None:
-            tracer_provider = shared.tracer_provider
-        self._histogram = metrics.histogram(semconv.OPERATION_DURATION, registry)
-        self._tracer = trace.get_tracer(_TRACER_NAME, tracer_provider=tracer_provider)
-        self._classifier = classifier if classifier is not None else shared.classifier
-        self._scrubber = scrubber if scrubber is not None else shared.scrubber
+        self._runtime = runtime
+        self._given = {
+            "registry": registry,
+            "tracer_provider": tracer_provider,
+            "classifier": classifier,
+            "scrubber": scrubber,
+            "clock": clock,
+        }
+        self._resolved: _Resolved | None = None
+        self._resolve_lock = threading.Lock()
         self._capture_query_text = capture_query_text
         self._max_query_text = max_query_text
         self._collections = BoundedValues(max_collections)
@@ -86,8 +103,28 @@ class StatementRecorder:
         self._children: dict[tuple[str, str, str, str], Any] = {}
         self.cursor_classes: dict[type[Any], type[Any]] = {}
         """Instrumented cursor classes made for this recorder, by base class."""
-        self.monotonic = (clock if clock is not None else shared.clock).monotonic
+
+    def _services(self) -> _Resolved:
+        """Resolve the runtime once, at the first statement."""
+        resolved = self._resolved
+        if resolved is None:
+            with self._resolve_lock:
+                resolved = self._resolved
+                if resolved is None:
+                    shared = self._runtime if self._runtime is not None else current_runtime()
+                    shared = shared.with_overrides(**self._given)
+                    resolved = self._resolved = _Resolved(
+                        metrics.histogram(semconv.OPERATION_DURATION, shared.registry),
+                        trace.get_tracer(_TRACER_NAME, tracer_provider=shared.tracer_provider),
+                        shared.classifier,
+                        shared.scrubber,
+                        shared.clock.monotonic,
+                    )
+        return resolved
+
+    def monotonic(self) -> float:
         """Seconds on the recorder's clock; statement durations are differences of two."""
+        return self._services().monotonic()
 
     def summary_of(self, query: object, context: Any) -> tuple[StatementSummary, str]:
         """Return the summary and the text of ``query`` (``str``, ``bytes`` or composed SQL)."""
@@ -109,7 +146,7 @@ class StatementRecorder:
     ) -> Span:
         """Start the CLIENT span of one statement under the current context. Never raises."""
         try:
-            span = self._tracer.start_span(summary.span_name, kind=SpanKind.CLIENT)
+            span = self._services().tracer.start_span(summary.span_name, kind=SpanKind.CLIENT)
         except Exception:  # a broken tracer must not stop the statement
             _log.warning("could not start a database span", exc_info=True)
             return trace.INVALID_SPAN
@@ -143,18 +180,19 @@ class StatementRecorder:
     ) -> None:
         """Record the duration, classify ``error`` if any and end ``span``. Never raises."""
         try:
-            elapsed = self.monotonic() - started
+            services = self._services()
+            elapsed = services.monotonic() - started
             error_type = error_class = ""
             if error is not None:
-                error_class = self._classifier.classify(error).value
+                error_class = services.classifier.classify(error).value
                 error_type = self._error_types(exception_type_name(error))
                 if span.is_recording():
-                    _mark_failed(span, error, error_type, error_class, self._scrubber)
+                    _mark_failed(span, error, error_type, error_class, services.scrubber)
             collection = self._collections(summary.collection) if summary.collection else ""
             key = (summary.operation, collection, error_type, error_class)
             child = self._children.get(key)
             if child is None:
-                child = self._histogram.labels(semconv.POSTGRESQL, *key)
+                child = services.histogram.labels(semconv.POSTGRESQL, *key)
                 self._children[key] = child
             child.observe(elapsed)
         except Exception:  # telemetry must never break the application

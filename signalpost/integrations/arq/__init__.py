@@ -1,7 +1,9 @@
-"""arq integration: ``signalpost.arq.monitored_functions(...)``, ``signalpost.arq.enqueue`` and
-``signalpost.arq.running_jobs`` (needs the ``arq`` extra).
-Modules: ``instrument`` (install, :mod:`signalpost.integrations.arq.instrument`), ``jobs``
-(runs in progress across workers and their publisher). See ``docs/arq.md``.
+"""arq integration: ``signalpost.arq.instrument(...)`` (or its shorthand
+``monitored_functions``), ``signalpost.arq.enqueue`` and ``signalpost.arq.running_jobs`` (needs
+the ``arq`` extra).
+Modules: ``instrument`` (install, :mod:`signalpost.integrations.arq.instrument`), ``wrapper``
+(one execution as a monitored run), ``jobs`` (runs in progress across workers and the Redis
+store of their publisher). See ``docs/arq.md``.
 :data:`TRACE_KWARG` is the keyword argument that carries the trace context.
 """
 
@@ -9,18 +11,22 @@ from __future__ import annotations
 
 from signalpost.integrations.arq.instrument import (
     TRACE_KWARG,
+    ArqInstrumentation,
     ArqRunningJobs,
     backlog,
     enqueue,
+    instrument,
     monitored_functions,
     running_jobs,
 )
 
 __all__ = [
     "TRACE_KWARG",
+    "ArqInstrumentation",
     "ArqRunningJobs",
     "backlog",
     "enqueue",
+    "instrument",
     "monitored_functions",
     "running_jobs",
 ]

@@ -1,9 +1,12 @@
-"""arq jobs as monitored runs: :func:`monitored_functions` and :func:`enqueue`.
+"""arq jobs as monitored runs: :func:`instrument` (or its shorthand
+:func:`monitored_functions`) and :func:`enqueue`.
 
 ::
 
+    monitoring = signalpost.arq.instrument([score, digest], retry=RetryPolicy())
+
     class WorkerSettings:
-        functions = signalpost.arq.monitored_functions([score, digest], retry=RetryPolicy())
+        functions = monitoring.functions  # or signalpost.arq.monitored_functions([...])
         allow_abort_jobs = True
 
     # where jobs are enqueued (a request handler):
@@ -27,40 +30,108 @@ exception) are scrubbed in place (:mod:`~signalpost.integrations.queuelogs`). Se
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from typing import Any
+
+from opentelemetry.trace import TracerProvider
+from prometheus_client import CollectorRegistry
 
 from signalpost._extras import missing_extra
 
 try:
     from arq.connections import ArqRedis, RedisSettings
     from arq.jobs import Job
-    from arq.worker import Function, Retry, func
+    from arq.worker import Function, func
 except ImportError as error:  # pragma: no cover - exercised by tests/test_extras.py
     raise missing_extra("arq", error) from error
 
+from signalpost.instrumentation.classify import ErrorClassifier
+from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.jobs.backlog_redis import ArqBacklog
 from signalpost.instrumentation.jobs.monitor import MonitoredJob
 from signalpost.instrumentation.jobs.propagation import inject_context
 from signalpost.instrumentation.jobs.retry import RetryPolicy
+from signalpost.instrumentation.jobs.running import RunningJobs
+from signalpost.instrumentation.scrub import Scrubber
 from signalpost.integrations.arq.jobs import ArqRunningJobs, RunPublisher
+from signalpost.integrations.arq.wrapper import TRACE_KWARG, ParamsOf, monitored_run
+from signalpost.integrations.contract import monitor_options
 from signalpost.integrations.queuelogs import ARQ_LOGGERS, scrub_loggers
+from signalpost.runtime import Runtime
 
 __all__ = [
     "TRACE_KWARG",
+    "ArqInstrumentation",
     "ArqRunningJobs",
     "backlog",
     "enqueue",
+    "instrument",
     "monitored_functions",
     "running_jobs",
 ]
 
-TRACE_KWARG = "signalpost_trace"
-"""The keyword argument that carries the trace context of the code that enqueued the job."""
+class ArqInstrumentation:
+    """What :func:`instrument` set up: the monitored ``functions`` for ``WorkerSettings``, and
+    the undo.
 
-ParamsOf = Callable[[str, tuple[Any, ...], dict[str, Any]], Mapping[str, Any]]
+    After :meth:`uninstrument` the returned functions call the job coroutines directly (arq
+    keeps the ``Function`` objects it was given, so they cannot be swapped back); other
+    installations and the scrubbing of arq's log lines (shared by all) stay.
+    """
+
+    def __init__(self, publisher: RunPublisher | None) -> None:
+        self.functions: list[Function] = []
+        self.publisher = publisher
+        self.installed = True
+
+    def uninstrument(self) -> None:
+        """Stop monitoring this installation's functions (idempotent)."""
+        self.installed = False
+
+
+def instrument(
+    functions: Sequence[Function | Callable[..., Any]],
+    *,
+    retry: RetryPolicy | None = None,
+    policies: Mapping[str, RetryPolicy] | None = None,
+    params: ParamsOf | None = None,
+    progress_interval: float = 30.0,
+    runtime: Runtime | None = None,
+    registry: CollectorRegistry | None = None,
+    tracer_provider: TracerProvider | None = None,
+    classifier: ErrorClassifier | None = None,
+    scrubber: Scrubber | None = None,
+    clock: Clock | None = None,
+    running: RunningJobs | None = None,
+    publish_interval: float | None = 1.0,
+) -> ArqInstrumentation:
+    """Monitor arq job functions: every execution of the returned
+    :attr:`ArqInstrumentation.functions` is a monitored run (the shape of
+    :func:`signalpost.celery.instrument`).
+
+    Args:
+        functions: Job coroutines (``async def f(ctx, ...)``) or ``arq.worker.func(...)``.
+        retry: Retry policy of every function; one attempt by default. It sets the
+            function's ``max_tries``, and its back-off becomes arq's ``Retry(defer=...)``.
+        policies: Retry policies per function name, overriding ``retry``.
+        params: Returns the run parameters from the function name, positional and keyword
+            arguments; by default the arguments bound to the function's parameter names.
+        progress_interval, runtime, registry, tracer_provider, classifier, scrubber, clock,
+            running: As for :class:`~signalpost.instrumentation.jobs.MonitoredJob`.
+        publish_interval: Seconds between two publications of the worker's runs in progress
+            to Redis (read by :func:`running_jobs` across workers); ``None`` publishes nothing.
+    """
+    options = monitor_options(
+        progress_interval,
+        runtime=runtime,
+        registry=registry,
+        tracer_provider=tracer_provider,
+        classifier=classifier,
+        scrubber=scrubber,
+        clock=clock,
+        running=running,
+    )
+    return _install(functions, retry, policies or {}, params, publish_interval, options)
 
 
 def monitored_functions(
@@ -72,41 +143,46 @@ def monitored_functions(
     publish_interval: float | None = 1.0,
     **monitor_options: Any,
 ) -> list[Function]:
-    """Return arq ``Function`` objects whose every execution is a monitored run.
+    """``instrument(functions, ...).functions``: the monitored arq ``Function`` objects.
 
     Args:
-        functions: Job coroutines (``async def f(ctx, ...)``) or ``arq.worker.func(...)``.
-        retry: Retry policy of every function; one attempt by default. It sets the
-            function's ``max_tries``, and its back-off becomes arq's ``Retry(defer=...)``.
-        policies: Retry policies per function name, overriding ``retry``.
-        params: Returns the run parameters from the function name, positional and keyword
-            arguments; by default the arguments bound to the function's parameter names.
-        publish_interval: Seconds between two publications of the worker's runs in progress
-            to Redis (read by :func:`running_jobs` across workers); ``None`` publishes nothing.
+        functions, retry, policies, params, publish_interval: As for :func:`instrument`.
         monitor_options: Passed to :class:`~signalpost.instrumentation.jobs.MonitoredJob`
-            (``registry``, ``tracer_provider``, ``scrubber``, ``classifier``, ``clock``,
-            ``running``, ``progress_interval``...).
+            (``runtime``, ``registry``, ``tracer_provider``, ``scrubber``, ``classifier``,
+            ``clock``, ``running``, ``progress_interval``...).
     """
-    chosen = policies or {}
-    scrub_loggers(ARQ_LOGGERS, monitor_options.get("scrubber"))
-    publisher = (
+    return _install(
+        functions, retry, policies or {}, params, publish_interval, monitor_options
+    ).functions
+
+
+def _install(
+    functions: Sequence[Function | Callable[..., Any]],
+    retry: RetryPolicy | None,
+    policies: Mapping[str, RetryPolicy],
+    params: ParamsOf | None,
+    publish_interval: float | None,
+    options: Mapping[str, Any],
+) -> ArqInstrumentation:
+    scrubber = options.get("scrubber")
+    scrub_loggers(ARQ_LOGGERS, scrubber)
+    installation = ArqInstrumentation(
         None
         if publish_interval is None
-        else RunPublisher(interval=publish_interval, scrubber=monitor_options.get("scrubber"))
+        else RunPublisher(interval=publish_interval, scrubber=scrubber)
     )
-    wrapped: list[Function] = []
     for entry in functions:
         function = entry if isinstance(entry, Function) else func(entry)
-        policy = chosen.get(function.name, retry) or RetryPolicy(max_attempts=1)
-        monitor = MonitoredJob(function.name, retry=policy, **monitor_options)
-        wrapped.append(
+        policy = policies.get(function.name, retry) or RetryPolicy(max_attempts=1)
+        monitor = MonitoredJob(function.name, retry=policy, **options)
+        installation.functions.append(
             dataclasses.replace(
                 function,
-                coroutine=_monitored(function, monitor, params, publisher),
+                coroutine=monitored_run(function, monitor, params, installation),
                 max_tries=policy.max_attempts,
             )
         )
-    return wrapped
+    return installation
 
 
 async def enqueue(redis: ArqRedis, function: str, *args: Any, **kwargs: Any) -> Job | None:
@@ -116,40 +192,6 @@ async def enqueue(redis: ArqRedis, function: str, *args: Any, **kwargs: Any) -> 
     """
     options: dict[str, Any] = {TRACE_KWARG: inject_context(), **kwargs}
     return await redis.enqueue_job(function, *args, **options)
-
-
-def _binder(coroutine: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[str, Any]], Any]:
-    try:
-        signature: inspect.Signature | None = inspect.signature(coroutine)
-    except (TypeError, ValueError):
-        signature = None
-    plain = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    names = (
-        [p.name for p in list(signature.parameters.values())[1:]]
-        if signature is not None
-        and signature.parameters
-        and all(p.kind is plain for p in signature.parameters.values())
-        else None
-    )
-
-    def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Mapping[str, Any]:
-        # The usual job signature, (ctx, a, b, ...) called as arq does: zip instead of
-        # Signature.bind_partial, which costs several µs a job.
-        if names is not None and len(args) <= len(names) and not kwargs.keys() - names:
-            bound = dict(zip(names, args, strict=False))
-            if not bound.keys() & kwargs.keys():
-                bound.update(kwargs)
-                return bound
-        if signature is not None:
-            try:
-                bound = dict(signature.bind_partial(None, *args, **kwargs).arguments)
-                bound.pop(next(iter(signature.parameters)), None)  # ctx
-                return bound
-            except (TypeError, StopIteration):
-                pass
-        return {"args": list(args), **kwargs}
-
-    return bind
 
 
 def backlog(redis_url: str, queue_name: str = "arq:queue", *, scan: int = 1000) -> ArqBacklog:
@@ -175,52 +217,3 @@ def running_jobs(redis: str | RedisSettings, *, timeout: float = 2.0) -> ArqRunn
     return ArqRunningJobs(redis, timeout=timeout)
 
 
-def _due(ctx: Mapping[str, Any]) -> float | None:
-    """Since when the job waits: its score (the ms it became due: enqueue, deferral or retry),
-    else its enqueue time."""
-    score = ctx.get("score")
-    if isinstance(score, int | float):
-        return float(score) / 1000.0
-    enqueued = ctx.get("enqueue_time")
-    return enqueued.timestamp() if isinstance(enqueued, datetime) else None
-
-
-def _monitored(
-    function: Function,
-    monitor: MonitoredJob,
-    params: ParamsOf | None,
-    publisher: RunPublisher | None,
-) -> Callable[..., Any]:
-    coroutine = function.coroutine
-    bind = _binder(coroutine)
-
-    async def run(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        carrier = kwargs.pop(TRACE_KWARG, None)
-        values = params(function.name, args, kwargs) if params is not None else bind(args, kwargs)
-        job_run = monitor.queued_run(
-            job_id=str(ctx.get("job_id")),
-            params=values,
-            parent=carrier if isinstance(carrier, dict) else None,
-            attempt=int(ctx.get("job_try") or 1),
-            enqueued_at=_due(ctx),
-            queue=str(getattr(ctx.get("redis"), "default_queue_name", "") or ""),
-        )
-        pool = ctx.get("redis")
-        async with job_run:
-            if publisher is not None and isinstance(pool, ArqRedis):
-                publisher.begin(job_run, pool)
-            try:
-                return await coroutine(ctx, *args, **kwargs)
-            except Exception as exc:
-                delay = job_run.hand_off_retry(exc)
-                if delay is None:
-                    raise
-                raise Retry(defer=delay) from exc
-            finally:
-                if publisher is not None:
-                    publisher.end(job_run.job_id)
-
-    run.__name__ = getattr(coroutine, "__name__", function.name)
-    run.__qualname__ = getattr(coroutine, "__qualname__", function.name)
-    run.__doc__ = coroutine.__doc__
-    return run

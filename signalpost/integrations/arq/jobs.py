@@ -3,7 +3,8 @@
 arq keeps no record of which worker runs a job, nor of its progress, so the workers publish
 their runs to Redis themselves:
 
-* In each worker, a :class:`RunPublisher` task on the worker's event loop writes every
+* In each worker, a :class:`RunPublisher` (the one queue-progress publisher,
+  :mod:`~signalpost.integrations.progress`) task on the worker's event loop writes every
   monitored run in progress into the hash ``signalpost:arq:runs:<worker>`` (field = job ID,
   value = the published form of :mod:`~signalpost.instrumentation.jobs.published`, progress
   message scrubbed), at most once per ``interval`` and only when it changed, and deletes the
@@ -18,7 +19,6 @@ their runs to Redis themselves:
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import socket
@@ -30,21 +30,10 @@ import redis
 from arq.connections import ArqRedis, RedisSettings
 from arq.constants import abort_jobs_ss, in_progress_key_prefix
 
-from signalpost import runtime
-from signalpost.failsafe import note_failure
-from signalpost.instrumentation.jobs.published import (
-    MARK,
-    change_key,
-    from_published,
-    publishable,
-)
-from signalpost.instrumentation.jobs.running import (
-    RunningJob,
-    RunSourceUnavailable,
-    RunView,
-    running_job,
-)
+from signalpost.instrumentation.jobs.published import MARK, from_published
+from signalpost.instrumentation.jobs.running import RunningJob, RunSourceUnavailable, RunView
 from signalpost.instrumentation.scrub import Scrubber
+from signalpost.integrations.progress import Changes, ProgressPublisher
 
 __all__ = ["WORKERS_KEY", "ArqRunningJobs", "RunPublisher", "runs_key"]
 
@@ -62,15 +51,16 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-class RunPublisher:
-    """Publishes the monitored arq runs of one worker process to Redis.
+class RunPublisher(ProgressPublisher):
+    """The :class:`~signalpost.integrations.progress.ProgressPublisher` of one arq worker
+    process, writing to the worker's Redis.
 
     Args:
         interval: Seconds between two publications (a run is listed within this of its
             start; its progress is at most this old).
         ttl: Seconds after which the runs of a worker that stopped publishing (killed)
             are no longer listed; at least ``2 * interval``.
-        scrubber: Scrubs progress messages before they leave; the shared default if ``None``.
+        scrubber: Scrubs progress messages before they leave; the runtime's if ``None``.
         clock: Wall-clock time.
     """
 
@@ -82,97 +72,44 @@ class RunPublisher:
         scrubber: Scrubber | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if interval <= 0:
-            raise ValueError(f"interval: expected a number of seconds > 0, got {interval!r}")
-        self._interval = interval
+        super().__init__(
+            "arq progress publisher",
+            interval=interval,
+            scrubber=scrubber,
+            worker=worker_name,
+            loop_store=self._store,
+        )
         self._ttl = max(ttl, 2 * interval)
-        self._scrubber = scrubber
         self._clock = clock
-        self._live: dict[str, RunView] = {}
-        self._ended: set[str] = set()
-        self._published: dict[str, tuple[Any, ...]] = {}
         self._redis: ArqRedis | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
-        self._worker = ""
-        self._failing = False
 
-    def begin(self, run: RunView, redis_pool: ArqRedis) -> None:
+    def begin(self, run: RunView, redis_pool: ArqRedis | None = None) -> None:
         """``run`` started in this worker (``redis_pool``: the worker's ``ctx["redis"]``)."""
-        self._redis = redis_pool
-        self._live[run.job_id] = run
-        self._ended.discard(run.job_id)
-        if self._task is None or self._task.done():
-            try:
-                self._worker = worker_name()
-                self._wake = asyncio.Event()
-                self._task = asyncio.get_running_loop().create_task(
-                    self._loop(), name="signalpost-arq-publisher"
-                )
-            except Exception as failure:  # never let the listing break the job
-                note_failure("arq progress publisher start", failure)
+        if redis_pool is not None:
+            self._redis = redis_pool
+        super().begin(run)
 
-    def end(self, job_id: str) -> None:
-        """The run ``job_id`` ended: remove it from Redis at the next publication."""
-        self._live.pop(job_id, None)
-        if job_id in self._published:
-            self._ended.add(job_id)
-        if not self._live:
-            self._wake.set()  # flush now, so the task is not left pending at shut-down
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.publish()
-                self._failing = False
-            except Exception as failure:
-                if not self._failing:  # once per outage, not once per interval
-                    note_failure("arq progress publisher", failure)
-                self._failing = True
-            if not self._live and not self._ended:
-                return
-            try:
-                await asyncio.wait_for(self._wake.wait(), self._interval)
-            except TimeoutError:
-                pass
-            self._wake.clear()
-
-    async def publish(self) -> int:
-        """Write the changed runs and remove the ended ones now; return how many changed."""
+    async def _store(self, changes: Changes) -> None:
         pool = self._redis
         if pool is None:
-            return 0
-        key = runs_key(self._worker)
-        scrubber = self._scrubber or runtime.current().scrubber
-        changed: dict[str, tuple[Any, ...]] = {}
-        writes: dict[str, str] = {}
-        for job_id, run in list(self._live.items()):
-            meta = publishable(running_job(run), scrubber, worker=self._worker)
-            version = change_key(meta)
-            if self._published.get(job_id) != version:
-                changed[job_id] = version
-                writes[job_id] = json.dumps(meta, separators=(",", ":"))
-        ended = list(self._ended)
-        if not writes and not ended and not self._live:
-            return 0
+            return
+        worker = worker_name()
+        key = runs_key(worker)
         async with pool.pipeline(transaction=True) as pipe:
-            if writes:
-                pipe.hset(key, mapping=writes)
-            if ended:
-                pipe.hdel(key, *ended)
-            if self._live:
-                expires = self._clock() + self._ttl
+            if changes.writes:
+                pipe.hset(
+                    key,
+                    mapping={
+                        job_id: json.dumps(meta, separators=(",", ":"))
+                        for job_id, meta in changes.writes.items()
+                    },
+                )
+            if changes.ended:
+                pipe.hdel(key, *changes.ended)
+            if changes.live:
                 pipe.expire(key, max(1, round(self._ttl)))
-                pipe.zadd(WORKERS_KEY, {self._worker: expires})
+                pipe.zadd(WORKERS_KEY, {worker: self._clock() + self._ttl})
             await pipe.execute()
-        for job_id in ended:
-            self._published.pop(job_id, None)
-            self._ended.discard(job_id)
-        for job_id, version in changed.items():
-            self._published[job_id] = version
-            if job_id not in self._live:  # it ended while the write was on its way
-                self._ended.add(job_id)
-        return len(writes) + len(ended)
 
 
 def _client(source: str | RedisSettings, timeout: float) -> redis.Redis:

@@ -39,16 +39,23 @@ from signalpost.instrumentation.classify import ErrorClassifier
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.jobs.monitor import MonitoredJob
 from signalpost.instrumentation.jobs.retry import RetryPolicy
-from signalpost.instrumentation.jobs.running import RunningJobs, default_running_jobs
+from signalpost.instrumentation.jobs.running import RunningJobs
 from signalpost.instrumentation.scrub import Scrubber
 from signalpost.integrations.celery.handlers import CANCEL_SIGNAL, HANDLERS
-from signalpost.integrations.celery.jobs import CeleryRunningJobs, ProgressPublisher
+from signalpost.integrations.celery.jobs import (
+    CeleryRunningJobs,
+    has_result_backend,
+    progress_publisher,
+)
 from signalpost.integrations.celery.pool import ReapDeadChildren
 from signalpost.integrations.celery.waiting import (
     backlog,
 )
 from signalpost.integrations.celery.wrapper import monitored_run
+from signalpost.integrations.contract import monitor_options
+from signalpost.integrations.progress import ProgressPublisher
 from signalpost.integrations.queuelogs import CELERY_LOGGERS, scrub_loggers
+from signalpost.runtime import Runtime
 
 __all__ = [
     "CANCEL_SIGNAL",
@@ -118,7 +125,7 @@ class CeleryInstrumentation:
             self._monitors[name] = monitor
             self._originals[name] = original
         publisher = self._publisher
-        if publisher is not None and not publisher.enabled():
+        if publisher is not None and not has_result_backend(self.app):
             publisher = None  # no result backend: nowhere to publish progress
         task.run = monitored_run(task, original, monitor, self._params, publisher)
 
@@ -145,6 +152,7 @@ def instrument(
     policies: Mapping[str, RetryPolicy] | None = None,
     params: Callable[[Task, tuple[Any, ...], dict[str, Any]], Mapping[str, Any]] | None = None,
     progress_interval: float = 30.0,
+    runtime: Runtime | None = None,
     registry: CollectorRegistry | None = None,
     tracer_provider: TracerProvider | None = None,
     classifier: ErrorClassifier | None = None,
@@ -163,8 +171,8 @@ def instrument(
         policies: Retry policies per task name, overriding ``retry``.
         params: Returns the run parameters (scrubbed before any telemetry) from the task and
             its arguments; by default the arguments bound to the task's parameter names.
-        progress_interval, registry, tracer_provider, classifier, scrubber, clock, running:
-            As for
+        progress_interval, runtime, registry, tracer_provider, classifier, scrubber, clock,
+            running: As for
             :class:`~signalpost.instrumentation.jobs.MonitoredJob`.
         publish_interval: Seconds between two publications of a running task's progress to
             the result backend (custom state ``PROGRESS``), read by :func:`running_jobs`
@@ -174,17 +182,16 @@ def instrument(
         The :class:`CeleryInstrumentation`; tasks registered later are wrapped when the app
         is finalized (before a worker runs any task).
     """
-    options: dict[str, Any] = {"progress_interval": progress_interval}
-    for key, value in (
-        ("registry", registry),
-        ("tracer_provider", tracer_provider),
-        ("classifier", classifier),
-        ("scrubber", scrubber),
-        ("clock", clock),
-        ("running", running),
-    ):
-        if value is not None:
-            options[key] = value
+    options = monitor_options(
+        progress_interval,
+        runtime=runtime,
+        registry=registry,
+        tracer_provider=tracer_provider,
+        classifier=classifier,
+        scrubber=scrubber,
+        clock=clock,
+        running=running,
+    )
     instrumentation = CeleryInstrumentation(
         app,
         tasks=tasks,
@@ -194,9 +201,7 @@ def instrument(
         monitor_options=options,
         publisher=None
         if publish_interval is None
-        else ProgressPublisher(
-            app, running or default_running_jobs, interval=publish_interval, scrubber=scrubber
-        ),
+        else progress_publisher(app, interval=publish_interval, scrubber=scrubber),
     )
     scrub_loggers(CELERY_LOGGERS, scrubber)
     app.steps["worker"].add(ReapDeadChildren)

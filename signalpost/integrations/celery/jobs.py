@@ -2,7 +2,8 @@
 
 Two halves that meet in the broker and the result backend:
 
-* In each pool child, a :class:`ProgressPublisher` thread stores every monitored task's
+* In each pool child, a :func:`progress_publisher` thread (the one queue-progress publisher,
+  :mod:`~signalpost.integrations.progress`) stores every monitored task's
   progress as the task's custom ``PROGRESS`` state (``meta``: start time, attempt, done,
   total, scrubbed message, last progress time, trace ID), at most once per ``interval`` and
   only when it changed. The task's own end takes the publisher's lock, so a late ``PROGRESS``
@@ -15,8 +16,6 @@ Two halves that meet in the broker and the result backend:
 
 from __future__ import annotations
 
-import os
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,104 +24,47 @@ from celery import Celery
 from celery.backends.base import DisabledBackend
 from kombu.exceptions import OperationalError
 
-from signalpost import runtime
 from signalpost.failsafe import note_failure
-from signalpost.instrumentation.jobs.published import (
-    MARK,
-    change_key,
-    finite,
-    from_published,
-    publishable,
-)
-from signalpost.instrumentation.jobs.running import RunningJob, RunningJobs, RunSourceUnavailable
+from signalpost.instrumentation.jobs.published import MARK, finite, from_published
+from signalpost.instrumentation.jobs.running import RunningJob, RunSourceUnavailable
 from signalpost.instrumentation.scrub import Scrubber
+from signalpost.integrations.progress import ProgressPublisher
 
-__all__ = ["PROGRESS_STATE", "CeleryRunningJobs", "ProgressPublisher"]
+__all__ = [
+    "PROGRESS_STATE",
+    "CeleryRunningJobs",
+    "ProgressPublisher",
+    "has_result_backend",
+    "progress_publisher",
+]
 
 PROGRESS_STATE = "PROGRESS"
 """The custom Celery task state that carries a running task's progress."""
 
 
-class ProgressPublisher:
-    """Publishes the monitored Celery tasks' progress from one process to the result backend.
+def has_result_backend(app: Celery) -> bool:
+    """Whether ``app`` has a result backend to publish progress to."""
+    return not isinstance(app.backend, DisabledBackend)
+
+
+def progress_publisher(
+    app: Celery, *, interval: float = 1.0, scrubber: Scrubber | None = None
+) -> ProgressPublisher:
+    """The :class:`~signalpost.integrations.progress.ProgressPublisher` of one Celery process,
+    storing each run's form as its task's ``PROGRESS`` state in ``app``'s result backend.
 
     Args:
         app: The Celery app (its result backend receives the ``PROGRESS`` states).
-        running: The list the tasks' runs are in.
         interval: Seconds between two publications of one run.
-        scrubber: Scrubs progress messages before they leave; the shared default if ``None``.
+        scrubber: Scrubs progress messages before they leave; the runtime's if ``None``.
     """
 
-    def __init__(
-        self,
-        app: Celery,
-        running: RunningJobs,
-        *,
-        interval: float = 1.0,
-        scrubber: Scrubber | None = None,
-    ) -> None:
-        self._app = app
-        self._running = running
-        self._interval = interval
-        self._scrubber = scrubber
-        self._lock = threading.Lock()
-        self._live: set[str] = set()
-        self._published: dict[str, tuple[Any, ...]] = {}
-        self._pid = 0
-        self._wake = threading.Event()
+    def store(task_id: str, meta: dict[str, Any]) -> None:
+        app.backend.store_result(task_id, meta, PROGRESS_STATE)
 
-    def enabled(self) -> bool:
-        """Whether the app has a result backend to publish to."""
-        return not isinstance(self._app.backend, DisabledBackend)
-
-    def begin(self, task_id: str) -> None:
-        """A monitored task started in this process (starts the thread on first use)."""
-        with self._lock:
-            self._live.add(task_id)
-            if self._pid != os.getpid():  # first task, or first after a fork
-                self._pid = os.getpid()
-                thread = threading.Thread(
-                    target=self._loop, name="signalpost-celery-progress", daemon=True
-                )
-                thread.start()
-
-    def end(self, task_id: str) -> bool:
-        """The task's run ended: publish nothing more for it (before Celery stores its end).
-
-        Returns:
-            Whether a ``PROGRESS`` state was stored for it (which a state stored by another
-            process, such as the worker's ``REVOKED``, may have been overtaken by).
-        """
-        with self._lock:
-            self._live.discard(task_id)
-            return self._published.pop(task_id, None) is not None
-
-    def _loop(self) -> None:
-        pid = os.getpid()
-        while self._pid == pid:
-            self._wake.wait(self._interval)
-            try:
-                self.publish()
-            except Exception as failure:
-                note_failure("celery progress publisher", failure)
-
-    def publish(self) -> int:
-        """Store the changed progress of the live tasks now; return how many were stored."""
-        stored = 0
-        jobs = {job.job_id: job for job in self._running.snapshot()}
-        for task_id in list(self._live):
-            job = jobs.get(task_id)
-            if job is None:
-                continue
-            meta = publishable(job, self._scrubber or runtime.current().scrubber)
-            key = change_key(meta)
-            with self._lock:
-                if task_id not in self._live or self._published.get(task_id) == key:
-                    continue
-                self._app.backend.store_result(task_id, meta, PROGRESS_STATE)
-                self._published[task_id] = key
-                stored += 1
-        return stored
+    return ProgressPublisher(
+        "celery progress publisher", interval=interval, scrubber=scrubber, thread_store=store
+    )
 
 
 class CeleryRunningJobs:

@@ -13,8 +13,8 @@ from opentelemetry import propagate
 from signalpost.instrumentation.jobs.interrupts import JobCancelled
 from signalpost.instrumentation.jobs.monitor import MonitoredJob
 from signalpost.instrumentation.jobs.propagation import inject_context
-from signalpost.integrations.celery.jobs import ProgressPublisher
 from signalpost.integrations.celery.waiting import enqueued_at, queue_of
+from signalpost.integrations.progress import ProgressPublisher
 
 __all__ = ["monitored_run"]
 
@@ -61,7 +61,7 @@ def monitored_run(
         )
         job_run.start()
         if publisher is not None:
-            publisher.begin(job_run.job_id)
+            publisher.begin(job_run)
         try:
             result = original(*args, **kwargs)
         except Retry as retry:

@@ -15,6 +15,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import CollectorRegistry
 
+from signalpost import runtime
 from signalpost.instrumentation.breaker import (
     REJECTED_EVENT,
     BreakerState,
@@ -27,6 +28,7 @@ from signalpost.instrumentation.classify import (
     ErrorClassifier,
     TransientError,
 )
+from signalpost.runtime import Runtime
 from tests.fake_clock import FakeClock
 
 MakeBreaker = Callable[..., CircuitBreaker]
@@ -383,3 +385,31 @@ def test_it_opens_exactly_at_the_threshold_of_consecutive_transient_errors(
         streak = streak + 1 if outcome == "transient" else 0
         expected = BreakerState.OPEN if streak >= 3 else BreakerState.CLOSED
         assert current(breaker) is expected
+
+
+def test_a_breaker_made_before_set_up_records_in_set_up_s_runtime() -> None:
+    # The README's order: the breaker at import, set-up later.
+    breaker = CircuitBreaker("early", failure_threshold=1)
+    installed = Runtime(registry=CollectorRegistry(), clock=FakeClock())
+    undo = runtime.install(installed)
+    try:
+        breaker.open()
+    finally:
+        undo()
+    assert state_value(installed.registry, "open", name="early") == 1
+
+
+def test_a_breaker_given_a_runtime_records_there_from_construction() -> None:
+    own = Runtime(registry=CollectorRegistry(), clock=FakeClock())
+    CircuitBreaker("own", runtime=own)
+    assert state_value(own.registry, "closed", name="own") == 1
+
+
+def test_a_breaker_made_after_set_up_has_its_metrics_before_any_call() -> None:
+    installed = Runtime(registry=CollectorRegistry(), clock=FakeClock())
+    undo = runtime.install(installed)
+    try:
+        CircuitBreaker("late")
+    finally:
+        undo()
+    assert state_value(installed.registry, "closed", name="late") == 1

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import NoOpTracer, NoOpTracerProvider, SpanKind, StatusCode
 from prometheus_client import CollectorRegistry
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
+from signalpost import runtime
 from signalpost.instrumentation.db import DatabaseInstrumentation, instrument_connection
+from signalpost.runtime import Runtime
 
 METRIC = "db_client_operation_duration_seconds"
 
@@ -208,7 +212,8 @@ def test_broken_telemetry_never_changes_the_result(
         def labels(self, *values: str) -> None:
             raise RuntimeError("metrics backend exploded")
 
-    db.recorder._histogram = Broken()  # type: ignore[assignment]
+    recorder = db.recorder
+    recorder._resolved = recorder._services()._replace(histogram=Broken())
     with db.connect(dsn, autocommit=True) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
         with pytest.raises(psycopg.errors.UndefinedTable):
@@ -259,14 +264,35 @@ async def test_async_connection_and_pool(
     assert "UPDATE events" in names
 
 
-def test_broken_tracer_never_stops_the_statement(
-    dsn: str, db: DatabaseInstrumentation, registry: CollectorRegistry
-) -> None:
-    class BrokenTracer:
-        def start_span(self, *args: object, **kwargs: object) -> None:
+def test_broken_tracer_never_stops_the_statement(dsn: str, registry: CollectorRegistry) -> None:
+    class BrokenTracer(NoOpTracer):
+        def start_span(self, *args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("tracer exploded")
 
-    db.recorder._tracer = BrokenTracer()  # type: ignore[assignment]
+    class BrokenProvider(NoOpTracerProvider):
+        def get_tracer(self, *args: Any, **kwargs: Any) -> Any:
+            return BrokenTracer()
+
+    db = DatabaseInstrumentation(registry=registry, tracer_provider=BrokenProvider())
     with db.connect(dsn, autocommit=True) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
     assert count(registry, "SELECT") == 1
+
+
+def test_an_instrumentation_made_before_set_up_records_in_set_up_s_runtime(dsn: str) -> None:
+    early = DatabaseInstrumentation()  # at import, before setup()
+    installed = Runtime(registry=CollectorRegistry())
+    undo = runtime.install(installed)
+    try:
+        with early.connect(dsn, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+    finally:
+        undo()
+    assert count(installed.registry, "SELECT") == 1
+
+
+def test_an_instrumentation_given_a_runtime_records_there(dsn: str) -> None:
+    own = Runtime(registry=CollectorRegistry())
+    with DatabaseInstrumentation(runtime=own).connect(dsn, autocommit=True) as conn:
+        conn.execute("SELECT 1")
+    assert count(own.registry, "SELECT") == 1

@@ -6,9 +6,12 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import httpx
 import pytest
 
+from signalpost import runtime
 from signalpost.instrumentation.health import HttpCheck, Status, TcpCheck
+from signalpost.runtime import Runtime
 from tests.fake_clock import FakeClock
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -81,10 +84,46 @@ async def test_http_bad_status_and_slow(serve: Callable[[Handler], Awaitable[int
 
 
 async def test_http_refused_raises_for_the_monitor() -> None:
-    with pytest.raises(OSError):
+    with pytest.raises(httpx.ConnectError):
         await HttpCheck(f"http://127.0.0.1:{closed_port()}/", name="api").run()
     with pytest.raises(ValueError, match="expected an http"):
         HttpCheck("ftp://example.invalid/", name="bad")
+
+
+async def test_http_not_http_and_timeout_raise_for_the_monitor(
+    serve: Callable[[Handler], Awaitable[int]],
+) -> None:
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"SSH-2.0-OpenSSH_9.2\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    silent = asyncio.Event()
+
+    async def never(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await silent.wait()  # answers nothing until the test ends
+        writer.close()
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        await HttpCheck(f"http://127.0.0.1:{await serve(garbage)}/", name="api").run()
+    port = await serve(never)
+    try:
+        with pytest.raises(httpx.TimeoutException):
+            await HttpCheck(f"http://127.0.0.1:{port}/", name="api", timeout=0.2).run()
+    finally:
+        silent.set()
+
+
+async def test_http_credentials_in_the_url_are_neither_sent_nor_shown(
+    serve: Callable[[Handler], Awaitable[int]],
+) -> None:
+    seen: list[bytes] = []
+    port = await serve(http_handler("200 OK", seen=seen))
+    result = await HttpCheck(f"http://user:pw@127.0.0.1:{port}/", name="api").run()
+    assert result.status is Status.HEALTHY
+    assert b"authorization" not in seen[0].lower()
+    assert "pw" not in str(result.details)
 
 
 async def test_tcp_smtp_banner(serve: Callable[[Handler], Awaitable[int]]) -> None:
@@ -128,3 +167,28 @@ async def test_latency_is_read_from_the_injected_clock(
     result = await check.run()
     assert result.status is Status.DEGRADED
     assert result.details["latency_seconds"] == 2.0
+
+
+async def test_a_check_made_before_set_up_reads_set_up_s_clock(
+    serve: Callable[[Handler], Awaitable[int]],
+) -> None:
+    class Slow(FakeClock):
+        def monotonic(self) -> float:
+            self.advance(2.0)
+            return super().monotonic()
+
+    async def banner(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 ready\r\n")
+        await writer.drain()
+        writer.close()
+
+    port = await serve(banner)
+    early = TcpCheck("127.0.0.1", port, name="smtp", expect_banner=b"220")  # before setup()
+    own = TcpCheck("127.0.0.1", port, name="own", runtime=Runtime(clock=Slow()))
+    undo = runtime.install(Runtime(clock=Slow()))
+    try:
+        result = await early.run()
+    finally:
+        undo()
+    assert result.details["latency_seconds"] == 2.0
+    assert (await own.run()).details["latency_seconds"] == 2.0

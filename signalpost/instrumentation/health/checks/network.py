@@ -1,6 +1,7 @@
 """External dependencies: an HTTP endpoint's status and latency, a TCP service's reachability.
 
-Both use asyncio streams only (no HTTP client dependency), so a check costs one connection.
+The HTTP check is a request on httpx (one connection per run, body never read); the TCP check
+uses asyncio streams.
 """
 
 from __future__ import annotations
@@ -10,17 +11,17 @@ import ssl
 from collections.abc import Collection, Mapping
 from urllib.parse import urlsplit
 
-from signalpost import runtime
+import httpx
+
 from signalpost.instrumentation.clock import Clock
+from signalpost.instrumentation.health.checks.clocked import CheckClock
 from signalpost.instrumentation.health.result import CheckResult
+from signalpost.runtime import Runtime
 
 __all__ = ["HttpCheck", "TcpCheck"]
 
-_MAX_HEADER_BYTES = 64 * 1024
-
-
 class HttpCheck:
-    """Sends one HTTP/1.1 request and judges the status code and the latency.
+    """Sends one HTTP request (httpx) and judges the status code and the latency.
 
     Args:
         url: ``http://`` or ``https://`` URL (certificates verified for https).
@@ -32,7 +33,9 @@ class HttpCheck:
         degraded_after: Latency in seconds (to the status line) above which it is degraded.
         timeout: Seconds before the run counts as failed.
         interval: Seconds between runs.
-        clock: Where latency is read (default: the shared clock).
+        runtime: Where the clock comes from (default: :func:`signalpost.runtime.current`,
+            resolved at the first run).
+        clock: Where latency is read (overrides the runtime's).
         ssl_context: Context for https; defaults to the system's verified one.
     """
 
@@ -49,6 +52,7 @@ class HttpCheck:
         timeout: float = 5.0,
         interval: float = 30.0,
         ssl_context: ssl.SSLContext | None = None,
+        runtime: Runtime | None = None,
         clock: Clock | None = None,
     ) -> None:
         parts = urlsplit(url)
@@ -63,48 +67,37 @@ class HttpCheck:
         self.degraded_after = degraded_after
         self.timeout = timeout
         self.interval = interval
-        self._clock = clock if clock is not None else runtime.current().clock
-        self._host = parts.hostname
-        self._port = parts.port or (443 if parts.scheme == "https" else 80)
-        self._tls = parts.scheme == "https"
+        self._clock = CheckClock(runtime, clock)
         self._ssl_context = ssl_context
-        target = parts.path or "/"
-        self._target = f"{target}?{parts.query}" if parts.query else target
         netloc = parts.netloc.rsplit("@", 1)[-1]
+        # Credentials in the URL are not sent (nor shown): headers= carries an API key.
         self._public_url = f"{parts.scheme}://{netloc}{parts.path or '/'}"
+        self._url = self._public_url + (f"?{parts.query}" if parts.query else "")
 
     async def run(self) -> CheckResult:
-        """Send the request, read the status line and headers, close."""
-        started = self._clock.monotonic()
-        context = (self._ssl_context or ssl.create_default_context()) if self._tls else None
-        reader, writer = await asyncio.open_connection(
-            self._host, self._port, ssl=context, limit=_MAX_HEADER_BYTES
-        )
-        try:
-            lines = [
-                f"{self.method} {self._target} HTTP/1.1",
-                f"Host: {self._host}" + ("" if self._port in (80, 443) else f":{self._port}"),
-                "User-Agent: signalpost-health",
-                "Accept: */*",
-                "Connection: close",
-                *(f"{key}: {value}" for key, value in self.headers.items()),
-            ]
-            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-            await writer.drain()
-            status_line = await reader.readline()
-            latency = self._clock.monotonic() - started
-        finally:
-            writer.close()
-            try:
-                await writer.wait_closed()
-            except (ConnectionError, ssl.SSLError):
-                pass
-        parts = status_line.decode("latin-1").split(" ", 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
-            return CheckResult.unhealthy(
-                f"not an HTTP response: {status_line[:80]!r}", url=self._public_url
-            )
-        code = int(parts[1])
+        """Send the request, read the status line and headers, close (the body is not read).
+
+        Raises:
+            httpx.TransportError: When no response comes (refused, reset, TLS, not HTTP);
+                the monitor records it as the run's failure.
+        """
+        if self._ssl_context is None:
+            # Built once per check: httpx would build one per client (about 20 ms a run).
+            self._ssl_context = ssl.create_default_context()
+        clock = self._clock.resolve()
+        started = clock.monotonic()
+        async with (
+            httpx.AsyncClient(
+                verify=self._ssl_context,
+                trust_env=False,  # the dependency itself, never through an environment proxy
+                follow_redirects=False,
+                timeout=self.timeout,
+                headers={"User-Agent": "signalpost-health", **self.headers},
+            ) as client,
+            client.stream(self.method, self._url) as response,
+        ):
+            latency = clock.monotonic() - started
+            code = response.status_code
         details = {"url": self._public_url, "status_code": code, "latency_seconds": latency}
         if code not in self.expected_status:
             return CheckResult.unhealthy(f"unexpected HTTP status {code}", **details)
@@ -128,7 +121,9 @@ class TcpCheck:
         degraded_after: Latency in seconds above which it is degraded.
         timeout: Seconds before the run counts as failed.
         interval: Seconds between runs.
-        clock: Where latency is read (default: the shared clock).
+        runtime: Where the clock comes from (default: :func:`signalpost.runtime.current`,
+            resolved at the first run).
+        clock: Where latency is read (overrides the runtime's).
     """
 
     def __init__(
@@ -142,6 +137,7 @@ class TcpCheck:
         degraded_after: float = 1.0,
         timeout: float = 5.0,
         interval: float = 30.0,
+        runtime: Runtime | None = None,
         clock: Clock | None = None,
     ) -> None:
         self.host = host
@@ -152,17 +148,18 @@ class TcpCheck:
         self.degraded_after = degraded_after
         self.timeout = timeout
         self.interval = interval
-        self._clock = clock if clock is not None else runtime.current().clock
+        self._clock = CheckClock(runtime, clock)
 
     async def run(self) -> CheckResult:
         """Connect, read the banner if one is expected, close."""
-        started = self._clock.monotonic()
+        clock = self._clock.resolve()
+        started = clock.monotonic()
         reader, writer = await asyncio.open_connection(self.host, self.port)
         try:
             banner = b""
             if self.expect_banner is not None:
                 banner = (await reader.readline()).rstrip(b"\r\n")
-            latency = self._clock.monotonic() - started
+            latency = clock.monotonic() - started
         finally:
             writer.close()
             try:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from signalpost import runtime
 from signalpost._extras import missing_extra
 from signalpost.instrumentation.clock import Clock
+from signalpost.instrumentation.health.checks.clocked import CheckClock
 from signalpost.instrumentation.health.result import CheckResult
+from signalpost.runtime import Runtime
 
 try:
     import psycopg
@@ -30,7 +31,9 @@ class PostgresCheck:
         critical: Readiness depends on it (default).
         timeout: Seconds before the run counts as failed; also libpq's connect timeout.
         interval: Seconds between runs.
-        clock: Where latency is read (default: the shared clock).
+        runtime: Where the clock comes from (default: :func:`signalpost.runtime.current`,
+            resolved at the first run).
+        clock: Where latency is read (overrides the runtime's).
         degraded_after: Total latency (connect + query) in seconds above which the result is
             degraded.
         query: The statement run; it must be cheap.
@@ -47,6 +50,7 @@ class PostgresCheck:
         interval: float = 15.0,
         degraded_after: float = 1.0,
         query: str = "SELECT 1",
+        runtime: Runtime | None = None,
         clock: Clock | None = None,
     ) -> None:
         if not conninfo and pool is None:
@@ -57,25 +61,26 @@ class PostgresCheck:
         self.critical = critical
         self.timeout = timeout
         self.interval = interval
-        self._clock = clock if clock is not None else runtime.current().clock
+        self._clock = CheckClock(runtime, clock)
         self.degraded_after = degraded_after
         self.query = query
 
     async def run(self) -> CheckResult:
         """Connect, run the query and judge the latency."""
-        started = self._clock.monotonic()
+        clock = self._clock.resolve()
+        started = clock.monotonic()
         if self.pool is not None:
             async with self.pool.connection(timeout=self.timeout) as conn:
-                connected = self._clock.monotonic()
+                connected = clock.monotonic()
                 details = await self._query(conn)
         else:
             conn = await psycopg.AsyncConnection.connect(
                 self.conninfo, connect_timeout=max(1, round(self.timeout)), autocommit=True
             )
             async with conn:
-                connected = self._clock.monotonic()
+                connected = clock.monotonic()
                 details = await self._query(conn)
-        finished = self._clock.monotonic()
+        finished = clock.monotonic()
         details["connect_seconds"] = round(connected - started, 6)
         details["query_seconds"] = round(finished - connected, 6)
         total = finished - started
