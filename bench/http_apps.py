@@ -18,7 +18,10 @@ returning a small JSON dict; only the instrumentation differs:
 
 Every app also answers ``GET /_bench/gc`` (registered after the measured route) with the
 collections of the cyclic garbage collector since start-up and their pauses, which the
-benchmark reads before and after each run.
+benchmark reads before and after each run, and ``served``: the requests the app's handlers
+ran (this one included). Every handled request makes one server span, so ``served`` is what
+the OTLP sink must have received; wrk's own count misses the requests still in flight when
+each run ends, which the server handles all the same.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ class GcPauses:
         self.seconds = [0.0, 0.0, 0.0]
         self.max_seconds = [0.0, 0.0, 0.0]
         self._started = 0.0
+        self.served = 0
 
     def callback(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
@@ -72,6 +76,7 @@ class GcPauses:
             "max_seconds": list(self.max_seconds),
             "frozen": gc.get_freeze_count(),
             "tracked": len(gc.get_objects()),
+            "served": self.served,
         }
         self.max_seconds = [0.0, 0.0, 0.0]
         return out
@@ -79,17 +84,19 @@ class GcPauses:
 
 def _bare_app(lifespan: object = None, gc_stats: bool = False) -> FastAPI:
     app = FastAPI(lifespan=lifespan)  # type: ignore[arg-type]
+    pauses = GcPauses()
 
     @app.get(ROUTE)
     async def read_item(item_id: int) -> dict[str, object]:
+        pauses.served += 1
         return {"item_id": item_id, "name": "widget", "price": 9.5, "tags": ["a", "b"]}
 
     if gc_stats:
-        pauses = GcPauses()
         gc.callbacks.append(pauses.callback)
 
         @app.get(GC_PATH)
         async def gc_pauses() -> dict[str, object]:
+            pauses.served += 1
             return pauses.snapshot()
 
     return app
