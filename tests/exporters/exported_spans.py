@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from google.protobuf.json_format import MessageToDict
+from google.protobuf.json_format import MessageToDict  # type: ignore[import-untyped]
 from opentelemetry import trace
 from prometheus_client import CollectorRegistry
 from starlette.testclient import TestClient
@@ -115,7 +115,7 @@ def normalised(received: Received) -> dict[str, Any]:
     def name_id(kind: str, raw: str) -> str:
         return ids.setdefault(f"{kind}:{raw}", f"{kind}-{sum(k.startswith(kind) for k in ids)}")
 
-    resources: list[dict[str, Any]] = []
+    resources: list[list[dict[str, Any]]] = []
     scopes: dict[str, list[dict[str, Any]]] = {}
     for request in received.traces:
         for rs in MessageToDict(request)["resourceSpans"]:
