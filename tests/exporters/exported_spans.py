@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -61,8 +61,8 @@ def _app(providers: list[trace.TracerProvider]) -> FastAPI:
 
 
 @contextmanager
-def _environment(endpoint: str) -> Iterator[None]:
-    wanted = {**_ENV, "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint}
+def _environment(endpoint: str, extra: Mapping[str, str]) -> Iterator[None]:
+    wanted = {**_ENV, "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, **extra}
     saved = {k: v for k, v in os.environ.items() if k.startswith(("OTEL_", "SIGNALPOST_"))}
     for key in saved:
         del os.environ[key]
@@ -75,9 +75,10 @@ def _environment(endpoint: str) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def export_fixed_requests() -> Received:
-    """Serve the fixed requests with everything on; return what the OTLP receiver decoded."""
-    with otlp_http_receiver() as (endpoint, received), _environment(endpoint):
+def export_fixed_requests(env: Mapping[str, str] | None = None) -> Received:
+    """Serve the fixed requests with everything on (and ``env`` set); return what the OTLP
+    receiver decoded."""
+    with otlp_http_receiver() as (endpoint, received), _environment(endpoint, env or {}):
         providers: list[trace.TracerProvider] = []
         app = _app(providers)
         telemetry = setup(app, registry=CollectorRegistry(), set_global_providers=False)
