@@ -13,8 +13,10 @@ returning a small JSON dict; only the instrumentation differs:
 * ``signalpost-full-unfrozen``: ``signalpost-full`` with ``setup(..., gc_freeze=False)``, the
   garbage collector as it was before the start-up heap was frozen (the GC before/after).
 * ``otel-fastapi-lean``: opentelemetry-instrumentation-fastapi with no metrics and without
-  the ``receive``/``send`` internal spans, on the same SDK tracer provider, batch processor
-  and OTLP exporter as Signalpost creates.
+  the ``receive``/``send`` internal spans, on the SDK's own tracer provider, batch processor
+  (the same ``OTEL_BSP_*`` settings) and OTLP/HTTP exporter: OpenTelemetry's stack as its
+  users deploy it (Signalpost's exporter encodes differently, see
+  ``signalpost.exporters.otlp_spans``).
 
 Every app also answers ``GET /_bench/gc`` (registered after the measured route) with the
 collections of the cyclic garbage collector since start-up and their pauses, which the
@@ -118,22 +120,23 @@ def _signalpost_app(tracing: bool, gc_freeze: bool = True) -> FastAPI:
 
 
 def _otel_fastapi_lean_app() -> FastAPI:
+    # OpenTelemetry's own stack throughout: the SDK's provider (sampler and resource from the
+    # OTEL_* variables), batch processor (OTEL_BSP_*) and OTLP/HTTP exporter with its encoder.
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
     from opentelemetry.metrics import NoOpMeterProvider
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    from signalpost.exporters.otel import create_providers
-
-    providers = create_providers(tracing=True, logs=False)
-    tracer_provider = providers.tracer_provider
-    if tracer_provider is None:
-        raise RuntimeError("otel-fastapi-lean needs the OpenTelemetry SDK enabled")
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            providers.shutdown()  # flush the batch processor, as Signalpost's set-up does
+            tracer_provider.shutdown()  # flush the batch processor, as Signalpost's set-up does
 
     app = _bare_app(lifespan, gc_stats=True)
     FastAPIInstrumentor.instrument_app(
