@@ -28,8 +28,8 @@ from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
-from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Status
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as PbSpan
+from opentelemetry.proto.trace.v1.trace_pb2 import Status
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExportResult
 from opentelemetry.trace import SpanKind
@@ -65,8 +65,9 @@ class SpanEncoder:
                 self._pairs[pair] = encoded
         return encoded
 
-    def span(self, span: ReadableSpan) -> PbSpan:
-        """One span, encoded as the SDK encodes it."""
+    def _add(self, out: Any, span: ReadableSpan) -> None:
+        """Encode one span into the repeated field ``out`` as the SDK encodes it (built in
+        place: building a message and appending it would copy it)."""
         context = span.get_span_context()
         if (
             context is None
@@ -81,22 +82,24 @@ class SpanEncoder:
             or span.kind not in _KINDS
             or span.status is None
         ):
-            return _sdk_span(span)
+            out.append(_sdk_span(span))
+            return
         attributes = span.attributes
         try:
             key_values = (
                 [self._key_value(k, v) for k, v in attributes.items()] if attributes else None
             )
         except Exception:  # a value the SDK cannot encode: it logs and skips that attribute
-            return _sdk_span(span)
+            out.append(_sdk_span(span))
+            return
         parent = span.parent
         status = span.status
-        return PbSpan(
+        out.add(
             trace_id=context.trace_id.to_bytes(16, "big"),
             span_id=context.span_id.to_bytes(8, "big"),
             parent_span_id=parent.span_id.to_bytes(8, "big") if parent else b"",
             name=span.name,
-            kind=_KINDS[span.kind],  # type: ignore[arg-type]
+            kind=_KINDS[span.kind],
             start_time_unix_nano=span.start_time,
             end_time_unix_nano=span.end_time,
             attributes=key_values,
@@ -106,27 +109,29 @@ class SpanEncoder:
 
     def encode(self, spans: Sequence[ReadableSpan]) -> ExportTraceServiceRequest:
         """The export request of ``spans``, grouped by resource and scope as the SDK does."""
-        groups: dict[Any, dict[Any, list[PbSpan]]] = {}
+        groups: dict[Any, dict[Any, list[ReadableSpan]]] = {}
         for span in spans:
             by_scope = groups.setdefault(span.resource, {})
-            by_scope.setdefault(span.instrumentation_scope or None, []).append(self.span(span))
-        return ExportTraceServiceRequest(
-            resource_spans=[
-                ResourceSpans(
-                    resource=_remembered(self._resources, resource, _encode_resource),
-                    scope_spans=[
-                        ScopeSpans(
-                            scope=_remembered(self._scopes, scope, _encode_instrumentation_scope),
-                            spans=encoded,
-                            schema_url=(scope.schema_url or "") if scope else "",
-                        )
-                        for scope, encoded in by_scope.items()
-                    ],
-                    schema_url=resource.schema_url,
+            by_scope.setdefault(span.instrumentation_scope or None, []).append(span)
+        request = ExportTraceServiceRequest()
+        for resource, by_scope in groups.items():
+            resource_spans = request.resource_spans.add(schema_url=resource.schema_url)
+            resource_spans.resource.SetInParent()
+            resource_spans.resource.MergeFrom(
+                _remembered(self._resources, resource, _encode_resource)
+            )
+            for scope, members in by_scope.items():
+                scope_spans = resource_spans.scope_spans.add(
+                    schema_url=(scope.schema_url or "") if scope else ""
                 )
-                for resource, by_scope in groups.items()
-            ]
-        )
+                scope_spans.scope.SetInParent()
+                scope_spans.scope.MergeFrom(
+                    _remembered(self._scopes, scope, _encode_instrumentation_scope)
+                )
+                out = scope_spans.spans
+                for span in members:
+                    self._add(out, span)
+        return request
 
 
 def _sdk_span(span: ReadableSpan) -> PbSpan:
