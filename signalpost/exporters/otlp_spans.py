@@ -45,8 +45,11 @@ _SIMPLE = (str, bool, int)
 
 
 class SpanEncoder:
-    """Encodes finished spans into an ``ExportTraceServiceRequest`` (not thread-safe: one per
-    exporter, which the batch processor calls from its one thread)."""
+    """Encodes finished spans into an ``ExportTraceServiceRequest``.
+
+    One per exporter. Its caches only ever hold finished messages that are copied, never
+    changed, so concurrent exports (a flush while the batch thread exports) are safe.
+    """
 
     def __init__(self) -> None:
         self._pairs: dict[tuple[str, type, Any], KeyValue] = {}
