@@ -80,7 +80,7 @@ class EncodeExporter(DropExporter):
         self._encoder = SpanEncoder()
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        self.bytes += len(self._encoder.encode(spans).SerializeToString())
+        self.bytes += len(self._encoder.serialize(spans))
         return super().export(spans)
 
 
