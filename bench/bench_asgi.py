@@ -13,7 +13,7 @@ time the process spent descheduled by other load does not). Modes:
 * ``tracing``: everything on, 100 % sampled, spans through the SDK's ``BatchSpanProcessor``
   to an exporter that drops them: the cost on the request path;
 * ``tracing-otlp``: the same, but the exporter encodes every batch to OTLP protobuf bytes as
-  the OTLP/HTTP exporter does before it sends (the export thread's CPU, minus the network).
+  Signalpost's OTLP/HTTP exporter does before it sends (the export thread's CPU, minus the network).
 
 Rounds visit every mode once in a shuffled (seeded) order; each round ends with a flush of the
 batch processor so the spans of a round are encoded in that round. The report gives, per mode,
@@ -45,11 +45,11 @@ from typing import Any
 if not __package__:  # run as a file: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
 from bench.http_apps import GcPauses
+from signalpost.exporters.otlp_spans import SpanEncoder
 
 __all__ = ["MODES", "main"]
 
@@ -71,14 +71,16 @@ class DropExporter(SpanExporter):
 
 
 class EncodeExporter(DropExporter):
-    """Encodes each batch to OTLP protobuf bytes as the OTLP/HTTP exporter does, then drops it."""
+    """Encodes each batch to OTLP protobuf bytes as Signalpost's OTLP/HTTP exporter does
+    (:class:`~signalpost.exporters.otlp_spans.SpanEncoder`), then drops it."""
 
     def __init__(self) -> None:
         super().__init__()
         self.bytes = 0
+        self._encoder = SpanEncoder()
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        self.bytes += len(encode_spans(spans).SerializeToString())
+        self.bytes += len(self._encoder.serialize(spans))
         return super().export(spans)
 
 

@@ -21,6 +21,8 @@ command -v prometheus-node-exporter >/dev/null 2>&1 || need_apt+=(prometheus-nod
 command -v prometheus-postgres-exporter >/dev/null 2>&1 || need_apt+=(prometheus-postgres-exporter)
 # Redis, the broker of the Celery and arq tests (started by the tests on free ports).
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+# wrk, the load generator of the HTTP benchmark (bench/bench_http.py and its smoke test).
+command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "bootstrap: installing Debian packages: ${need_apt[*]}"
     if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

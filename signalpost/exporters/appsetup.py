@@ -62,6 +62,7 @@ def instrument_app(
         runtime=shared,
         meter_provider=shared.meter_provider if config.metrics.otlp else None,
         tracing=parts.tracing,
+        recommended_attributes=config.tracing.recommended_attributes,
         request_id_header=http.request_id_header,
         trust_request_id=http.trust_request_id,
         excluded_paths=excluded,

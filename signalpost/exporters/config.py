@@ -157,6 +157,13 @@ class TracingConfig(_Section):
         default=True,
         description="Create server spans; false keeps metrics, request IDs and errors only.",
     )
+    recommended_attributes: bool = Field(
+        default=True,
+        description="Put the HTTP conventions' recommended attributes on server spans "
+        "(network.protocol.version, server.address, server.port, client.address, "
+        "user_agent.original); false keeps the required ones only, a cheaper span to record, "
+        "scrub and export.",
+    )
 
 
 class ErrorsConfig(_Section):

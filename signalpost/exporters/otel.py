@@ -147,6 +147,10 @@ class _Exporters:
         """The OTLP exporter of ``signal`` for its protocol, wrapped in a guard."""
         module, name, guard_class = _OTLP[signal]
         protocol = "grpc" if self.protocols[signal] == "grpc" else "http"
+        if signal == "TRACES" and protocol == "http":
+            from signalpost.exporters.otlp_spans import LeanOTLPSpanExporter
+
+            return self._guarded(LeanOTLPSpanExporter(), guard_class, signal)
         try:
             exporter_class = getattr(
                 importlib.import_module(f"opentelemetry.exporter.otlp.proto.{protocol}.{module}"),
@@ -156,7 +160,9 @@ class _Exporters:
             if protocol != "grpc":
                 raise
             raise missing_extra("grpc", error) from error  # the 'grpc' extra is not installed
-        inner = exporter_class()
+        return self._guarded(exporter_class(), guard_class, signal)
+
+    def _guarded(self, inner: Any, guard_class: type[_Guard], signal: str) -> Any:
         guard = guard_class(inner, signal.lower(), self._state(inner))
         self.guards.append(guard)
         return guard

@@ -63,27 +63,46 @@ class SpanScrubber:
             cache[value] = scrubbed
         return scrubbed
 
+    def value(self, key: str, value: Any) -> Any:
+        """Scrub one attribute value; the value of a key naming a secret is replaced whole."""
+        if self._scrubber.is_secret_key(key):
+            return FILTERED
+        if isinstance(value, str):
+            if key == URL_PATH:
+                return self._remembered(self._paths, value, self._scrubber.scrub_path)
+            if key == URL_QUERY:
+                return self._remembered(self._queries, value, self._scrubber.scrub_query)
+            return self.text(value)
+        if isinstance(value, Sequence) and not isinstance(value, bytes):
+            return tuple(self.text(v) if isinstance(v, str) else v for v in value)
+        if isinstance(value, bytes):
+            return self.text(value.decode("utf-8", "replace"))
+        return value
+
     def attributes(self, attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
         """Scrub attribute values; the value of a key naming a secret is replaced whole."""
         if not attributes:
             return None
-        out: dict[str, Any] = {}
+        return {key: self.value(key, value) for key, value in attributes.items()}
+
+    def _changed(self, attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        """The scrubbed attributes when scrubbing changes any of them, else ``None``.
+
+        The export thread's hot loop: most values were scrubbed on the request path already
+        and come back unchanged from the cache, so nothing is copied for them.
+        """
+        if not attributes:
+            return None
+        out: dict[str, Any] | None = None
+        is_secret, cache = self._scrubber.is_secret_key, self._cache
         for key, value in attributes.items():
-            if self._scrubber.is_secret_key(key):
-                out[key] = FILTERED
-            elif isinstance(value, str):
-                if key == URL_PATH:
-                    out[key] = self._remembered(self._paths, value, self._scrubber.scrub_path)
-                elif key == URL_QUERY:
-                    out[key] = self._remembered(self._queries, value, self._scrubber.scrub_query)
-                else:
-                    out[key] = self.text(value)
-            elif isinstance(value, Sequence) and not isinstance(value, bytes):
-                out[key] = tuple(self.text(v) if isinstance(v, str) else v for v in value)
-            elif isinstance(value, bytes):
-                out[key] = self.text(value.decode("utf-8", "replace"))
-            else:
-                out[key] = value
+            scrubbed = cache.get(value) if type(value) is str else None
+            if scrubbed is None or key == URL_PATH or key == URL_QUERY or is_secret(key):
+                scrubbed = self.value(key, value)
+            if scrubbed is not value and scrubbed != value:
+                if out is None:
+                    out = dict(attributes)
+                out[key] = scrubbed
         return out
 
     def span(self, span: ReadableSpan) -> ReadableSpan:
@@ -93,13 +112,13 @@ class SpanScrubber:
         if status.description:
             status = Status(status.status_code, self.text(status.description))
         name = self.text(span.name)
-        attributes = self.attributes(span.attributes)
+        changed = self._changed(span.attributes)
         if (
-            not span.events
+            changed is None
+            and not span.events
             and not span.links
             and name == span.name
             and status is span.status
-            and (attributes or {}) == dict(span.attributes or {})
         ):
             return span
         return ReadableSpan(
@@ -107,7 +126,7 @@ class SpanScrubber:
             context=span.context,
             parent=span.parent,
             resource=span.resource,
-            attributes=attributes,
+            attributes=changed if changed is not None else self.attributes(span.attributes),
             events=[
                 Event(self.text(e.name), self.attributes(e.attributes), e.timestamp)
                 for e in span.events

@@ -101,6 +101,9 @@ class SignalpostMiddleware:
         meter_provider: When given, durations and active requests are also recorded through
             OpenTelemetry metrics (for OTLP export); off by default.
         tracing: ``False`` skips spans and context propagation entirely.
+        recommended_attributes: ``False`` leaves the HTTP conventions' recommended server-span
+            attributes out (protocol version, server address and port, client address, user
+            agent) and keeps the required ones.
         request_id_header: Header read for a client request ID and returned in responses.
         trust_request_id: ``False`` ignores client IDs and always generates one.
         excluded_paths: Exact paths or glob patterns that are passed through untouched.
@@ -123,6 +126,7 @@ class SignalpostMiddleware:
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
         tracing: bool = True,
+        recommended_attributes: bool = True,
         request_id_header: str = DEFAULT_HEADER,
         trust_request_id: bool = True,
         excluded_paths: Sequence[str] = DEFAULT_EXCLUDED_PATHS,
@@ -144,6 +148,7 @@ class SignalpostMiddleware:
         self._header_name = request_id_header.lower().encode("latin-1")
         self._header_out = request_id_header.encode("latin-1")
         self._trust_request_id = trust_request_id
+        self._recommended_attributes = recommended_attributes
         self._scrubber = scrubber
         self._routes = BoundedValues(max_routes)
         self._duration = metrics.histogram(
@@ -323,6 +328,12 @@ class SignalpostMiddleware:
         }
         if method != raw_method:
             attributes[attr.HTTP_REQUEST_METHOD_ORIGINAL] = raw_method
+        if self._recommended_attributes:
+            self._add_recommended_attributes(attributes, scope)
+        span.set_attributes(attributes)
+
+    @staticmethod
+    def _add_recommended_attributes(attributes: dict[str, Any], scope: Scope) -> None:
         http_version = scope.get("http_version")
         if http_version:
             attributes[attr.NETWORK_PROTOCOL_VERSION] = http_version
@@ -338,7 +349,6 @@ class SignalpostMiddleware:
             if name == b"user-agent":
                 attributes[attr.USER_AGENT_ORIGINAL] = value.decode("latin-1")[:512]
                 break
-        span.set_attributes(attributes)
 
     def _capture(self, exc: Exception, scope: Scope, method: str, span: trace.Span | None) -> None:
         with failsafe("http error capture"):  # never replaces the user's exception

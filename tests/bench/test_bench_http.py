@@ -69,8 +69,11 @@ def test_figures_are_paired_with_bare_of_the_same_round() -> None:
         run("signalpost-metrics", 2, 9524, 5.5),  # 1e6/9524 - 1e6/10000 = 5.0 µs
         run("signalpost-full", 1, 3000, 30.0),
         run("signalpost-full", 2, 6000, 9.0),
+        run("otel-fastapi-lean", 1, 1000, 50.0),
+        run("otel-fastapi-lean", 2, 2000, 20.0),
     ]
-    summary = summarize(["bare", "signalpost-metrics", "signalpost-full"], runs)
+    modes = ["bare", "signalpost-metrics", "signalpost-full", "otel-fastapi-lean"]
+    summary = summarize(modes, runs)
     metrics = summary["signalpost-metrics"]
     assert metrics["ratio"] == pytest.approx(0.952, abs=0.001)
     assert metrics["added_us"] == pytest.approx(7.5, abs=0.1)  # median of 10.0 and 5.0
@@ -79,6 +82,7 @@ def test_figures_are_paired_with_bare_of_the_same_round() -> None:
     full = summary["signalpost-full"]
     assert full["ratio"] == pytest.approx(0.6)
     assert full["p99_vs_bare"] == pytest.approx(2.4)  # median of 3.0 and 1.8
+    assert full["vs_reference"] == pytest.approx(3.0)  # paired with the reference's round
     assert full["verdict"] == "FAIL: p99 > 2x bare"
     assert summary["bare"]["verdict"] == "-"
 
@@ -88,3 +92,18 @@ def test_each_failed_limit_is_named() -> None:
     row = summarize(["bare", "signalpost-metrics"], runs)["signalpost-metrics"]
     assert row["added_us"] == pytest.approx(25.0)
     assert row["verdict"] == "FAIL: ratio < 0.90, added > 10 µs"
+
+
+def test_full_tracing_is_held_to_opentelemetrys_own_throughput_in_the_same_round() -> None:
+    runs = [
+        run("bare", 1, 10000, 5.0),
+        run("signalpost-full", 1, 7000, 8.0),
+        run("otel-fastapi-lean", 1, 3500, 20.0),
+    ]
+    row = summarize(["bare", "signalpost-full", "otel-fastapi-lean"], runs)["signalpost-full"]
+    assert row["vs_reference"] == pytest.approx(2.0)
+    assert row["verdict"] == "FAIL: < 2.5x otel-fastapi-lean"
+    # Without a reference run the budget is not met: an unmeasured limit never passes.
+    alone = summarize(["bare", "signalpost-full"], runs[:2])["signalpost-full"]
+    assert alone["vs_reference"] is None
+    assert alone["verdict"] == "FAIL: < 2.5x otel-fastapi-lean"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from opentelemetry.sdk.trace import TracerProvider
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Link, Status, StatusCode
 
 from signalpost.exporters.otel import create_providers
-from signalpost.exporters.scrubbing import ScrubbingSpanExporter
+from signalpost.exporters.scrubbing import ScrubbingSpanExporter, SpanScrubber
 from signalpost.instrumentation.scrub import FILTERED, Scrubber
 from tests.instrumentation.test_spanerrors import (
     ALL_TEXT,
@@ -77,3 +79,44 @@ def test_create_providers_puts_the_wrapper_behind_the_batch_processor() -> None:
     finally:
         assert providers.tracer_provider is not None
         providers.tracer_provider.shutdown()
+
+
+_VALUES = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["GET", "/items/42", "token=abc123secret", "api_key=s3cr3t", "a=1&password=x"]),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.lists(st.text(max_size=20), max_size=3).map(tuple),
+)
+_KEYS = st.one_of(
+    st.sampled_from(["url.path", "url.query", "password", "http.route", "note", "api_key"]),
+    st.text(min_size=1, max_size=15),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.dictionaries(_KEYS, _VALUES, max_size=8), min_size=1, max_size=4))
+def test_the_fast_path_exports_what_scrubbing_every_value_would(
+    batches: list[dict[str, object]],
+) -> None:
+    # One SpanScrubber for every span: later spans meet values cached by earlier ones.
+    spans = SpanScrubber(Scrubber())
+    for attributes in batches:
+        span = ReadableSpan(name="s", attributes=attributes)  # type: ignore[arg-type]
+        exported = spans.span(span)
+        expected = spans.attributes(span.attributes) or {}
+        assert dict(exported.attributes or {}) == expected or _same_with_nan(
+            dict(exported.attributes or {}), expected
+        )
+        if exported is span:  # returned unchanged only when scrubbing changes nothing
+            assert all(
+                expected[k] is v or expected[k] == v for k, v in (span.attributes or {}).items()
+            )
+
+
+def _same_with_nan(a: dict[str, object], b: dict[str, object]) -> bool:
+    return a.keys() == b.keys() and all(
+        x is y or x == y or (isinstance(x, float) and x != x and y != y)
+        for x, y in ((a[k], b[k]) for k in a)
+    )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import socket
@@ -14,6 +15,7 @@ from starlette.testclient import TestClient
 
 from signalpost.exporters.config import SettingsError
 from signalpost.exporters.otel import create_providers
+from signalpost.exporters.otlp_spans import LeanOTLPSpanExporter
 from signalpost.exporters.setup import setup
 from signalpost.instrumentation.context import current_request_id
 from tests.otlp_receiver import attributes, otlp_http_receiver
@@ -233,7 +235,10 @@ def test_protocol_chosen_from_otel_variables(protocol: str, module: str) -> None
     providers = create_providers(environ=env)
     provider: Any = providers.tracer_provider
     (processor,) = provider._active_span_processor._span_processors
-    assert type(processor._batch_processor._exporter._inner).__module__ == module
+    inner = processor._batch_processor._exporter._inner
+    assert isinstance(inner, importlib.import_module(module).OTLPSpanExporter)
+    if protocol == "http/protobuf":  # the SDK's exporter with the leaner encoding, active
+        assert isinstance(inner, LeanOTLPSpanExporter) and inner.lean
     providers.shutdown(0.5)
 
 
