@@ -109,7 +109,8 @@ def _route(knobs: Knobs) -> dict[str, Any]:
 def _recovery_receiver(knobs: Knobs) -> list[dict[str, Any]]:
     if knobs.recovery is None:
         return []
-    return [{"name": Receiver.RECOVERY.value, "webhook_configs": [webhook(knobs.recovery.url)]}]
+    hook = webhook(knobs.recovery.url, knobs.recovery.credentials_file)
+    return [{"name": Receiver.RECOVERY.value, "webhook_configs": [hook]}]
 
 
 def _recovery_route(knobs: Knobs) -> list[dict[str, Any]]:

@@ -92,6 +92,9 @@ class RecoveryKnobs:
 
     url: str
     rules: str = str(Path(__file__).parent / "recovery" / "recovery.yaml")
+    credentials_file: str | None = None
+    """The file holding the bearer token the runner requires (``RECOVERY_WEBHOOK_TOKEN_FILE``
+    of the runner); sent as the webhook's ``Authorization`` header."""
 
 
 @dataclass(frozen=True)

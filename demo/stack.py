@@ -199,6 +199,11 @@ class Stack:
         return self.config_dir / "secrets" / "jobs-token"
 
     @property
+    def recovery_token_file(self) -> Path:
+        """The bearer token the recovery runner requires of its callers (Alertmanager)."""
+        return self.config_dir / "secrets" / "recovery-token"
+
+    @property
     def worker_auth(self) -> dict[str, str]:
         """Headers that open the worker's ``/metrics`` and ``/jobs``."""
         return {"Authorization": f"Bearer {read_token(self.jobs_token_file)}"}
@@ -228,6 +233,7 @@ class Stack:
         self.check_ports()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         _make_token(self.jobs_token_file)
+        _make_token(self.recovery_token_file)
         self._start_postgres()
         self._write_configs()
         self._start_monitoring()
@@ -347,7 +353,9 @@ class Stack:
             email=dataclasses.replace(base.email, smarthost=f"127.0.0.1:{self.ports.smtp}"),
             watchdog=dataclasses.replace(base.watchdog, url=history),
             history=dataclasses.replace(base.history, url=history),
-            recovery=alertmanager_knobs.RecoveryKnobs(url=f"{self.recovery_url}/alerts"),
+            recovery=alertmanager_knobs.RecoveryKnobs(
+                url=f"{self.recovery_url}/alerts", credentials_file=str(self.recovery_token_file)
+            ),
         )
         config = alertmanager_generate.build_config(am_knobs)
         (am_dir / "alertmanager.yml").write_text(yaml.safe_dump(config, sort_keys=False))
@@ -459,6 +467,7 @@ class Stack:
                 "ALERTMANAGER_URL": self.alertmanager_url,
                 "RECOVERY_PROCEDURES": "demo.recovery:procedures",
                 "RECOVERY_RUNBOOK_URL": f"{self.runbooks_url}/RecoveryFailed.md",
+                "RECOVERY_WEBHOOK_TOKEN_FILE": str(self.recovery_token_file),
                 "DEMO_DATABASE_URL": self.database_url(),
                 "DEMO_WORKER_JOBS_URL": f"{self.worker_url}/jobs",
                 "DEMO_JOBS_TOKEN_FILE": str(self.jobs_token_file),

@@ -11,6 +11,10 @@ a callable returning the procedures by name, e.g. one that builds them with
 ``127.0.0.1``), ``RECOVERY_PORT`` (default 8081) and ``RECOVERY_RUNBOOK_URL`` (the
 ``runbook_url`` of the ``RecoveryFailed`` it posts; default: the rules file's
 ``escalation.runbook_url``). The runner's metrics are at ``/metrics``.
+
+A notification makes the runner act: ``RECOVERY_WEBHOOK_TOKEN_FILE`` (a file holding the bearer
+token Alertmanager sends: the recovery receiver's ``credentials_file`` knob) is required, unless
+``RECOVERY_WEBHOOK_FROM_LOOPBACK=true`` accepts loopback callers without one.
 """
 
 from __future__ import annotations
@@ -38,6 +42,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"alertmanager.recovery: set {', '.join(missing)}", file=sys.stderr)
         return 2
 
+    token_file = os.environ.get("RECOVERY_WEBHOOK_TOKEN_FILE") or None
+    loopback = os.environ.get("RECOVERY_WEBHOOK_FROM_LOOPBACK", "false").strip().lower()
+    if loopback not in ("true", "false"):
+        print("alertmanager.recovery: RECOVERY_WEBHOOK_FROM_LOOPBACK must be true or false, "
+              f"got {loopback!r}", file=sys.stderr)
+        return 2
+    if token_file is None and loopback != "true":
+        print("alertmanager.recovery: set RECOVERY_WEBHOOK_TOKEN_FILE (the token Alertmanager "
+              "sends), or RECOVERY_WEBHOOK_FROM_LOOPBACK=true to accept loopback callers only",
+              file=sys.stderr)
+        return 2
+    token = None
+    if token_file is not None:
+        try:
+            token = _read_token(token_file)
+        except (OSError, ValueError) as error:
+            print(f"alertmanager.recovery: RECOVERY_WEBHOOK_TOKEN_FILE: {error}", file=sys.stderr)
+            return 2
+
     from alertmanager.history.migrate import migrate
     from alertmanager.recovery.config import DEFAULT_CONFIG, ConfigError, load_config
 
@@ -59,9 +82,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     from alertmanager.recovery.app import create_app
 
     app = create_app(os.environ["DATABASE_URL"], config, procedures,
-                     os.environ["ALERTMANAGER_URL"])
+                     os.environ["ALERTMANAGER_URL"], webhook_token=token,
+                     from_loopback=loopback == "true")
     uvicorn.run(app, host=args.host, port=args.port, log_config=None)
     return 0
+
+
+def _read_token(path: str) -> str:
+    with open(path, encoding="utf-8") as file:
+        token = file.read().strip()
+    if not token:
+        raise ValueError(f"{path} is empty")
+    return token
 
 
 if __name__ == "__main__":

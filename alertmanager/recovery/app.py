@@ -1,11 +1,16 @@
 """The runner's ASGI app: ``POST /alerts`` takes Alertmanager's webhook notifications.
 
 Answers 200 with the decisions recorded; 400 for a body that is not a notification; 503 while
-the database is unavailable (Alertmanager retries, and nothing runs without a record).
+the database is unavailable (Alertmanager retries, and nothing runs without a record). A
+notification makes the runner act, so ``POST /alerts`` is refused unless its caller shows the
+webhook token (401 without it or with another; Alertmanager sends it with the receiver's
+``http_config.authorization.credentials_file``), or the runner was explicitly told to trust
+loopback callers; with neither, every notification is refused (403).
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -38,6 +43,8 @@ def create_app(
     *,
     pool_timeout: float = 5.0,
     registry: CollectorRegistry | None = None,
+    webhook_token: str | None = None,
+    from_loopback: bool = False,
 ) -> Starlette:
     """Build the runner for the alert-history database at ``conninfo``.
 
@@ -49,6 +56,9 @@ def create_app(
         pool_timeout: Seconds to wait for a database connection before answering 503.
         registry: Where the runner's metrics go, served at ``GET /metrics`` (default: a
             registry of its own).
+        webhook_token: The bearer token ``POST /alerts`` requires.
+        from_loopback: Without a token, accept notifications from 127.0.0.1 and ::1 only
+            (refused from anywhere by default).
     """
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
         conninfo, open=False, min_size=1, max_size=4, timeout=pool_timeout,
@@ -61,6 +71,9 @@ def create_app(
                     metrics=metrics)
 
     async def receive(request: Request) -> JSONResponse:
+        refused = _refusal(request, webhook_token, from_loopback)
+        if refused is not None:
+            return refused
         body = await request.body()
         if len(body) > MAX_BODY:
             return JSONResponse({"error": "body too large"}, status_code=400)
@@ -97,3 +110,21 @@ def create_app(
     return Starlette(routes=[Route("/alerts", receive, methods=["POST"]),
                              Route("/-/ready", ready),
                              Route("/metrics", serve_metrics)], lifespan=lifespan)
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "::1"})
+
+
+def _refusal(request: Request, token: str | None, from_loopback: bool) -> JSONResponse | None:
+    """The answer refusing ``request``, or ``None`` when it may make the runner act."""
+    if token is not None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), token.encode()):
+            return None
+        return JSONResponse({"error": "a valid bearer token is required"}, status_code=401,
+                            headers={"WWW-Authenticate": 'Bearer realm="recovery"'})
+    if from_loopback and request.client is not None and request.client.host in _LOOPBACK:
+        return None
+    return JSONResponse({"error": "the runner acts on notifications: set "
+                                  "RECOVERY_WEBHOOK_TOKEN_FILE (or, for loopback callers only, "
+                                  "RECOVERY_WEBHOOK_FROM_LOOPBACK=true)"}, status_code=403)

@@ -24,7 +24,9 @@ from alertmanager.recovery.procedure import Procedure
 from tests.alertmanager.harness import AlertmanagerServer, WebhookCatcher, local_knobs
 from tests.servers import free_port, wait_for
 
-__all__ = ["RunnerServer", "Stack", "firing", "recovery_stack", "resolved"]
+__all__ = ["WEBHOOK_TOKEN", "RunnerServer", "Stack", "firing", "recovery_stack", "resolved"]
+
+WEBHOOK_TOKEN = "recovery-webhook-test-token"
 
 
 class RunnerServer:
@@ -102,18 +104,22 @@ def recovery_stack(
     rules = directory / "recovery.yaml"
     rules.write_text(yaml.safe_dump(dict(config)), encoding="utf-8")
     port = free_port()
+    token_file = directory / "recovery-token"
+    token_file.write_text(WEBHOOK_TOKEN + "\n", encoding="utf-8")
     catcher = WebhookCatcher()
     knobs = local_knobs(pager_url=f"{catcher.url}/pager", history_url=f"{catcher.url}/history",
                         watchdog_url=f"{catcher.url}/watchdog")
     knobs = knobs.with_receivers(
-        recovery=RecoveryKnobs(url=f"http://127.0.0.1:{port}/alerts", rules=str(rules)),
+        recovery=RecoveryKnobs(url=f"http://127.0.0.1:{port}/alerts", rules=str(rules),
+                               credentials_file=str(token_file)),
         timing=replace(knobs.timing, warning_repeat_interval=repeat_interval,
                        critical_repeat_interval=repeat_interval),
     )
     am = AlertmanagerServer(render(knobs))
     runner: RunnerServer | None = None
     try:
-        app = create_app(conninfo, parse_config(dict(config)), procedures, am.url)
+        app = create_app(conninfo, parse_config(dict(config)), procedures, am.url,
+                         webhook_token=WEBHOOK_TOKEN)
         runner = RunnerServer(app, port)
         yield Stack(conninfo, runner, am, catcher)
     finally:

@@ -142,7 +142,8 @@ def test_nothing_runs_without_its_record(tmp_path: Path) -> None:
     config = parse_config({"allow": ["restart_queue"],
                            "rules": [_rule("jammed", "QueueJammed", "restart_queue")]})
     app = create_app(f"host=127.0.0.1 port={free_port()} dbname=x connect_timeout=1", config,
-                     {"restart_queue": procedure}, "http://127.0.0.1:1", pool_timeout=1.0)
+                     {"restart_queue": procedure}, "http://127.0.0.1:1", pool_timeout=1.0,
+                     from_loopback=True)
     runner = RunnerServer(app, free_port())
     try:
         notification = {
@@ -156,3 +157,68 @@ def test_nothing_runs_without_its_record(tmp_path: Path) -> None:
         assert procedure.acts == 0
     finally:
         runner.stop()
+
+
+def _notification(alertname: str) -> dict[str, Any]:
+    return {
+        "version": "4", "receiver": "recovery", "groupKey": "{}:{}", "status": "firing",
+        "alerts": [{**firing({"alertname": alertname, "service": "s"}, time.time()),
+                    "status": "firing", "fingerprint": "f1"}],
+    }
+
+
+def test_a_notification_without_the_webhook_token_is_refused_and_runs_nothing(
+    tmp_path: Path,
+) -> None:
+    """The runner acts on what it receives: without the token (or with another) it answers
+    401 before reading the body; with no token configured and no loopback switch, 403."""
+    procedure = Scripted()
+    config = parse_config({"allow": ["restart_queue"],
+                           "rules": [_rule("jammed", "QueueJammed", "restart_queue")]})
+    closed_db = f"host=127.0.0.1 port={free_port()} dbname=x connect_timeout=1"
+    guarded = RunnerServer(create_app(closed_db, config, {"restart_queue": procedure},
+                                      "http://127.0.0.1:1", pool_timeout=1.0,
+                                      webhook_token="right"), free_port())
+    default = RunnerServer(create_app(closed_db, config, {"restart_queue": procedure},
+                                      "http://127.0.0.1:1", pool_timeout=1.0), free_port())
+    try:
+        body = _notification("QueueJammed")
+        url = f"{guarded.url}/alerts"
+        assert httpx.post(url, json=body, timeout=30).status_code == 401
+        wrong = {"Authorization": "Bearer wrong"}
+        answer = httpx.post(url, json=body, headers=wrong, timeout=30)
+        assert answer.status_code == 401 and "bearer token" in answer.json()["error"]
+        # With the token it goes on to the store (unreachable here: 503, Alertmanager retries).
+        right = {"Authorization": "Bearer right"}
+        assert httpx.post(url, json=body, headers=right, timeout=30).status_code == 503
+        answer = httpx.post(f"{default.url}/alerts", json=body, timeout=30)
+        assert answer.status_code == 403 and "RECOVERY_WEBHOOK_TOKEN_FILE" in answer.json()["error"]
+        assert procedure.acts == 0
+    finally:
+        guarded.stop()
+        default.stop()
+
+
+def test_the_runner_does_not_start_open(tmp_path: Path) -> None:
+    """Neither a webhook token nor the loopback switch: it refuses to start, in one line."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": "host=127.0.0.1 port=1 dbname=x",
+           "ALERTMANAGER_URL": "http://127.0.0.1:1", "RECOVERY_PROCEDURES": "m:f"}
+    env.pop("RECOVERY_WEBHOOK_TOKEN_FILE", None)
+    env.pop("RECOVERY_WEBHOOK_FROM_LOOPBACK", None)
+    run = subprocess.run([sys.executable, "-m", "alertmanager.recovery"], env=env,
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        "alertmanager.recovery: set RECOVERY_WEBHOOK_TOKEN_FILE (the token Alertmanager sends), "
+        "or RECOVERY_WEBHOOK_FROM_LOOPBACK=true to accept loopback callers only"
+    ]
+    empty = tmp_path / "token"
+    empty.write_text("\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "alertmanager.recovery"],
+                         env={**env, "RECOVERY_WEBHOOK_TOKEN_FILE": str(empty)},
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 2 and "is empty" in run.stderr, run.stderr
