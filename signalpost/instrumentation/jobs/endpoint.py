@@ -31,7 +31,6 @@ messages are scrubbed; parameters and context are never served.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import os
 import socket
@@ -45,6 +44,7 @@ from signalpost import runtime
 from signalpost.failsafe import note_failure
 from signalpost.instrumentation.asgitypes import Receive, Scope, Send, acknowledge_lifespan
 from signalpost.instrumentation.jobs.backlog import BacklogSource, combine
+from signalpost.instrumentation.jobs.mounting import MountPoint, below_mount, is_loopback
 from signalpost.instrumentation.jobs.paging import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -184,7 +184,7 @@ class JobsEndpoint:
         client = scope.get("client")
         request = (
             str(scope.get("method", "GET")),
-            _below_mount(scope),
+            below_mount(scope),
             bytes(scope.get("query_string", b"")).decode("latin-1"),
             authorization,
             str(client[0]) if client else None,
@@ -275,7 +275,7 @@ class JobsEndpoint:
         if len(segments) == 2 and segments[1] == "cancel":
             if method != "POST":
                 return _not_allowed("POST")
-            if auth is None and not (self._loopback_control and _loopback(client)):
+            if auth is None and not (self._loopback_control and is_loopback(client)):
                 return 403, {"error": CONTROL_REFUSED}, []
             return self._cancel(segments[0])
         return 404, {"error": "not found"}, []
@@ -330,55 +330,8 @@ class JobsEndpoint:
         return to_json(scrubbed(job, scrubber), attempts=attempts)
 
 
-def _loopback(client: str | None) -> bool:
-    """Whether the client address is on the loopback interface (IPv4, IPv6 or mapped)."""
-    if not client:
-        return False
-    try:
-        address = ipaddress.ip_address(client.partition("%")[0])
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
-
-
 def _not_allowed(allow: str) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
     return 405, {"error": "method not allowed"}, [("allow", allow)]
-
-
-def _below_mount(scope: Scope) -> str:
-    """The percent-encoded path below the mount point.
-
-    Read from ``raw_path`` when the server gives it, so that an ID with an encoded ``/``
-    (``%2F``) stays one segment; Starlette keeps the full path and sets ``root_path``.
-    """
-    path = str(scope.get("path", "/"))
-    root = str(scope.get("root_path", ""))
-    raw = scope.get("raw_path")
-    if isinstance(raw, bytes):
-        parts = raw.decode("latin-1").partition("?")[0].split("/")
-        app_root = str(scope.get("app_root_path", ""))
-        for prefix in (root.rstrip("/"), root[len(app_root) :].rstrip("/")):
-            depth = prefix.count("/")
-            if unquote("/".join(parts[: depth + 1]), errors="replace") == prefix:
-                return "/" + "/".join(parts[depth + 1 :])
-    below = path[len(root) :] if root and path.startswith(root) else path
-    return quote(below, safe="/")
-
-
-class _MountPoint:
-    """Serves the mount point itself (``/jobs``) as the list, without a redirect."""
-
-    __slots__ = ("endpoint",)
-
-    def __init__(self, endpoint: JobsEndpoint) -> None:
-        self.endpoint = endpoint
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope = {**scope, "root_path": scope.get("path", ""), "raw_path": None}
-        await self.endpoint(scope, receive, send)
 
 
 def mount_jobs(app: Any, path: str, endpoint: JobsEndpoint) -> None:
@@ -390,4 +343,4 @@ def mount_jobs(app: Any, path: str, endpoint: JobsEndpoint) -> None:
         raise ValueError(f"jobs path must start with '/', got {path!r}")
     path = path.rstrip("/") or "/"
     app.mount(path, endpoint)
-    app.router.add_route(path, _MountPoint(endpoint), include_in_schema=False)
+    app.router.add_route(path, MountPoint(endpoint), include_in_schema=False)
