@@ -15,16 +15,15 @@ container and string length, so a huge or cyclic payload cannot blow up a log re
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote_plus
 
 from signalpost.instrumentation.scrub_keys import SecretKeys
+from signalpost.instrumentation.scrub_path import filter_secret_segments, may_hold_text_secret
 from signalpost.instrumentation.scrub_text import (
     FILTERED,
     luhn_valid,
-    random_looking,
     scrub_numbers_and_runs,
     scrub_pairs,
     scrub_prose,
@@ -67,53 +66,6 @@ DEFAULT_SECRET_KEYS: tuple[str, ...] = (
     "dsn",
     "auth",
 )
-
-# Paths worth running the text patterns on: key=value, user:password@, spaces.
-_PATH_TEXT = re.compile(r"[=:@ ]")
-
-# Path segments that introduce a secret in the next segment (/reset/<token>, /magic/<token>).
-_PATH_SECRET_PREFIXES = frozenset(
-    {
-        "reset",
-        "reset-password",
-        "reset_password",
-        "password-reset",
-        "magic",
-        "magic-link",
-        "magic_link",
-        "token",
-        "tokens",
-        "verify",
-        "verify-email",
-        "confirm",
-        "invite",
-        "invitation",
-        "activate",
-        "unsubscribe",
-        "secret",
-        "secrets",
-        "password",
-        "otp",
-    }
-)
-_PATH_PART = re.compile(r"[-_.~]")
-
-
-def _token_like(segment: str) -> bool:
-    """A path segment that looks like a random credential rather than a name or an ID."""
-    if len(segment) < 20:
-        return False
-    if segment.startswith("eyJ") and segment.count(".") >= 2:
-        return True
-    for part in _PATH_PART.split(segment):
-        if (
-            len(part) >= 16
-            and not part.isalpha()
-            and not part.isdigit()
-            and random_looking(part)
-        ):
-            return True
-    return False
 
 
 def truncate(value: str, limit: int, *, keep_tail: bool = False) -> str:
@@ -228,19 +180,8 @@ class Scrubber:
         """
         if len(path) > self.max_string:
             path = truncate(path, self.max_string)
-        segments = path.split("/")
-        changed = False
-        previous = ""
-        for index, segment in enumerate(segments):
-            if segment and (
-                (previous in _PATH_SECRET_PREFIXES and len(segment) >= 6) or _token_like(segment)
-            ):
-                segments[index] = FILTERED
-                changed = True
-            previous = segment.lower()
-        if changed:
-            path = "/".join(segments)
-        if _PATH_TEXT.search(path) is not None:
+        path = filter_secret_segments(path)
+        if may_hold_text_secret(path):
             return self.scrub_string(path)
         return path
 

@@ -24,6 +24,7 @@ from signalpost.instrumentation import metrics
 from signalpost.instrumentation.cardinality import BoundedValues
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
 from signalpost.instrumentation.clock import Clock
+from signalpost.instrumentation.health.changes import log_change, next_state
 from signalpost.instrumentation.health.check import (
     FunctionCheck,
     HealthCheck,
@@ -385,52 +386,13 @@ class HealthMonitor:
     ) -> None:
         now = self._clock.time()
         previous = self._states[entry.check.name]
-        success = result.status is not Status.UNHEALTHY
-        error = result.error
-        if error is None and result.status is not Status.HEALTHY:
-            error = result.status.value
-        state = ComponentHealth(
-            name=entry.check.name,
-            critical=entry.check.critical,
-            status=result.status,
-            latency_seconds=latency,
-            details=result.details,
-            error=error,
-            error_class=error_class,
-            checked_at=now,
-            last_success_at=now if success else previous.last_success_at,
-            consecutive_failures=0 if success else previous.consecutive_failures + 1,
-        )
+        state = next_state(previous, entry.check, result, latency, error_class, now)
         self._states[entry.check.name] = state
         self._publish()
         entry.duration.observe(latency)
-        if success:
+        if result.status is not Status.UNHEALTHY:
             entry.last_success.set(now)
-        self._log_change(previous, state)
-
-    @staticmethod
-    def _log_change(previous: ComponentHealth, state: ComponentHealth) -> None:
-        """Log a change of status; the first result counts as one unless it is healthy."""
-        first = previous.checked_at is None
-        if not first and state.status is previous.status:
-            return
-        extra = {semconv.CHECK_NAME: state.name, semconv.STATUS: state.status.value}
-        if state.status is Status.HEALTHY:
-            if not first:
-                _log.info(
-                    "health check %r recovered (was %s)",
-                    state.name,
-                    previous.status.value,
-                    extra=extra,
-                )
-            return
-        _log.warning(
-            "health check %r is %s: %s",
-            state.name,
-            state.status.value,
-            state.error,
-            extra=extra,
-        )
+        log_change(previous, state)
 
     def _publish(self) -> None:
         """Write every check's current status, stale ones included: multiprocess mode reads

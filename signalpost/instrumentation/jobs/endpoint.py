@@ -31,23 +31,29 @@ messages are scrubbed; parameters and context are never served.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import ipaddress
 import json
 import os
 import socket
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Protocol
-from urllib.parse import parse_qs, quote, unquote
+from urllib.parse import quote, unquote
 
 from signalpost import runtime
 from signalpost.failsafe import note_failure
 from signalpost.instrumentation.asgitypes import Receive, Scope, Send, acknowledge_lifespan
 from signalpost.instrumentation.jobs.backlog import BacklogSource, combine
+from signalpost.instrumentation.jobs.mounting import MountPoint, below_mount, is_loopback
+from signalpost.instrumentation.jobs.paging import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    BadRequest,
+    ListQuery,
+    encode_cursor,
+    parse_list_query,
+    sort_key,
+)
 from signalpost.instrumentation.jobs.running import (
     RunningJob,
     RunningJobs,
@@ -62,9 +68,6 @@ __all__ = [
     "DEFAULT_LIMIT", "MAX_LIMIT", "FinishedRuns", "JobsEndpoint", "RequestAuth", "mount_jobs",
 ]
 
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
-_MAX_QUERY_FIELDS = 20
 CANCEL_REASON = "cancelled through the jobs endpoint"
 CONTROL_REFUSED = (
     "cancelling needs credentials: set metrics.bearer_token or metrics.basic_auth_* "
@@ -103,61 +106,6 @@ class FinishedRuns(Protocol):
     (``signalpost.lookup.localstore.LocalStore``); read in a thread."""
 
     def run(self, job_id: str) -> FinishedRun | None: ...
-
-
-class _BadRequest(ValueError):
-    """A query parameter a client sent is unusable (answered 400)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _ListQuery:
-    limit: int
-    after: tuple[float, str] | None
-    job_type: str | None
-
-
-def _encode_cursor(job: RunningJob) -> str:
-    raw = json.dumps([job.started_at, job.job_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[float, str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeError, RecursionError):
-        raise _BadRequest("cursor: not a cursor from a previous answer") from None
-    if (
-        not isinstance(value, list)
-        or len(value) != 2
-        or not isinstance(value[0], int | float)
-        or isinstance(value[0], bool)
-        or not isinstance(value[1], str)
-    ):
-        raise _BadRequest("cursor: not a cursor from a previous answer")
-    return float(value[0]), value[1]
-
-
-def _list_query(query: str) -> _ListQuery:
-    try:
-        fields = parse_qs(
-            query, keep_blank_values=True, errors="replace", max_num_fields=_MAX_QUERY_FIELDS
-        )
-    except ValueError:
-        raise _BadRequest(f"at most {_MAX_QUERY_FIELDS} query parameters") from None
-    limit = DEFAULT_LIMIT
-    if "limit" in fields:
-        text = fields["limit"][0].strip()
-        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_LIMIT):
-            raise _BadRequest(f"limit: an integer from 1 to {MAX_LIMIT}")
-        limit = int(text)
-    after = _decode_cursor(fields["cursor"][0]) if fields.get("cursor", [""])[0] else None
-    job_type = fields["type"][0] if fields.get("type", [""])[0] else None
-    return _ListQuery(limit, after, job_type)
-
-
-def _key(job: RunningJob) -> tuple[float, str]:
-    return job.started_at, job.job_id
 
 
 class JobsEndpoint:
@@ -236,7 +184,7 @@ class JobsEndpoint:
         client = scope.get("client")
         request = (
             str(scope.get("method", "GET")),
-            _below_mount(scope),
+            below_mount(scope),
             bytes(scope.get("query_string", b"")).decode("latin-1"),
             authorization,
             str(client[0]) if client else None,
@@ -317,8 +265,8 @@ class JobsEndpoint:
             if not reading:
                 return _not_allowed("GET, HEAD")
             try:
-                return 200, self._list(_list_query(query)), []
-            except _BadRequest as problem:
+                return 200, self._list(parse_list_query(query)), []
+            except BadRequest as problem:
                 return 400, {"error": str(problem)}, []
         if len(segments) == 1:
             if not reading:
@@ -327,21 +275,21 @@ class JobsEndpoint:
         if len(segments) == 2 and segments[1] == "cancel":
             if method != "POST":
                 return _not_allowed("POST")
-            if auth is None and not (self._loopback_control and _loopback(client)):
+            if auth is None and not (self._loopback_control and is_loopback(client)):
                 return 403, {"error": CONTROL_REFUSED}, []
             return self._cancel(segments[0])
         return 404, {"error": "not found"}, []
 
-    def _list(self, query: _ListQuery) -> dict[str, Any]:
-        jobs = sorted(self._running.snapshot(query.job_type), key=_key)
+    def _list(self, query: ListQuery) -> dict[str, Any]:
+        jobs = sorted(self._running.snapshot(query.job_type), key=sort_key)
         after = query.after
-        remaining = [job for job in jobs if _key(job) > after] if after is not None else jobs
+        remaining = [job for job in jobs if sort_key(job) > after] if after is not None else jobs
         page = remaining[: query.limit]
         more = len(remaining) > len(page)
         return {
             "count": len(jobs),
             "runs": [self._run(job) for job in page],
-            "next_cursor": _encode_cursor(page[-1]) if more else None,
+            "next_cursor": encode_cursor(page[-1]) if more else None,
             "waiting": self._waiting(query.job_type),
         }
 
@@ -361,7 +309,7 @@ class JobsEndpoint:
         ]
 
     def _detail(self, job_id: str) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
-        matches = sorted(self._running.find(job_id), key=_key)
+        matches = sorted(self._running.find(job_id), key=sort_key)
         if not matches:
             finished = self._finished.run(job_id) if self._finished is not None else None
             if finished is not None:
@@ -382,55 +330,8 @@ class JobsEndpoint:
         return to_json(scrubbed(job, scrubber), attempts=attempts)
 
 
-def _loopback(client: str | None) -> bool:
-    """Whether the client address is on the loopback interface (IPv4, IPv6 or mapped)."""
-    if not client:
-        return False
-    try:
-        address = ipaddress.ip_address(client.partition("%")[0])
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
-
-
 def _not_allowed(allow: str) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
     return 405, {"error": "method not allowed"}, [("allow", allow)]
-
-
-def _below_mount(scope: Scope) -> str:
-    """The percent-encoded path below the mount point.
-
-    Read from ``raw_path`` when the server gives it, so that an ID with an encoded ``/``
-    (``%2F``) stays one segment; Starlette keeps the full path and sets ``root_path``.
-    """
-    path = str(scope.get("path", "/"))
-    root = str(scope.get("root_path", ""))
-    raw = scope.get("raw_path")
-    if isinstance(raw, bytes):
-        parts = raw.decode("latin-1").partition("?")[0].split("/")
-        app_root = str(scope.get("app_root_path", ""))
-        for prefix in (root.rstrip("/"), root[len(app_root) :].rstrip("/")):
-            depth = prefix.count("/")
-            if unquote("/".join(parts[: depth + 1]), errors="replace") == prefix:
-                return "/" + "/".join(parts[depth + 1 :])
-    below = path[len(root) :] if root and path.startswith(root) else path
-    return quote(below, safe="/")
-
-
-class _MountPoint:
-    """Serves the mount point itself (``/jobs``) as the list, without a redirect."""
-
-    __slots__ = ("endpoint",)
-
-    def __init__(self, endpoint: JobsEndpoint) -> None:
-        self.endpoint = endpoint
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope = {**scope, "root_path": scope.get("path", ""), "raw_path": None}
-        await self.endpoint(scope, receive, send)
 
 
 def mount_jobs(app: Any, path: str, endpoint: JobsEndpoint) -> None:
@@ -442,4 +343,4 @@ def mount_jobs(app: Any, path: str, endpoint: JobsEndpoint) -> None:
         raise ValueError(f"jobs path must start with '/', got {path!r}")
     path = path.rstrip("/") or "/"
     app.mount(path, endpoint)
-    app.router.add_route(path, _MountPoint(endpoint), include_in_schema=False)
+    app.router.add_route(path, MountPoint(endpoint), include_in_schema=False)

@@ -17,8 +17,6 @@ between threads and tasks and to nest.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import logging
 import threading
 from collections.abc import Callable, Coroutine, Mapping
@@ -36,6 +34,7 @@ from signalpost.instrumentation.classify import ErrorClassifier
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.errors import ErrorReporter
 from signalpost.instrumentation.jobs.backlog import finite_time
+from signalpost.instrumentation.jobs.decorate import monitored_function
 from signalpost.instrumentation.jobs.propagation import extract_context
 from signalpost.instrumentation.jobs.retry import NO_RETRY, RetryPolicy
 from signalpost.instrumentation.jobs.run import JobRun, RunServices, current_run_or_none
@@ -307,34 +306,7 @@ class MonitoredJob:
 
         The function reaches its run through :func:`current_run`.
         """
-        single = self.retry.max_attempts == 1  # no attempts loop needed
-        if inspect.iscoroutinefunction(fn):
-
-            @functools.wraps(fn)
-            async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
-                if single:
-                    async with self.new_run(*args, **kwargs):
-                        return await fn(*args, **kwargs)
-                async with self.new_run(*args, **kwargs) as run:
-                    async for attempt in run.attempts():
-                        async with attempt:
-                            return await fn(*args, **kwargs)
-                raise AssertionError("unreachable")  # pragma: no cover
-
-            return async_wrapper
-
-        @functools.wraps(fn)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
-            if single:
-                with self.new_run(*args, **kwargs):
-                    return fn(*args, **kwargs)
-            with self.new_run(*args, **kwargs) as run:
-                for attempt in run.attempts():
-                    with attempt:
-                        return fn(*args, **kwargs)
-            raise AssertionError("unreachable")  # pragma: no cover
-
-        return wrapper
+        return monitored_function(self, fn, single=self.retry.max_attempts == 1)
 
     def __repr__(self) -> str:
         return f"monitored_job({self.job_type!r}, retry={self.retry!r})"

@@ -7,7 +7,8 @@ progress, deadlines, attempts and cancellation, and drives itself through start,
 retries and finish. What that emits (metrics, spans, log records) is
 :mod:`~signalpost.instrumentation.jobs.telemetry`, which reads the run through
 :class:`~signalpost.instrumentation.jobs.running.RunView`; timeouts and the exceptions that
-stop a run are :mod:`~signalpost.instrumentation.jobs.interrupts`.
+stop a run are :mod:`~signalpost.instrumentation.jobs.interrupts`; the attempts and the retry
+loop are :mod:`~signalpost.instrumentation.jobs.attempts`.
 """
 
 from __future__ import annotations
@@ -27,14 +28,13 @@ from signalpost.failsafe import failsafe, note_failure
 from signalpost.instrumentation.classify import ErrorClass, ErrorClassifier
 from signalpost.instrumentation.clock import Clock
 from signalpost.instrumentation.context import job_id_var
-from signalpost.instrumentation.errors import exception_type_name
-from signalpost.instrumentation.jobs.decision import FINAL, decide
+from signalpost.instrumentation.jobs.attempts import Attempt, AttemptLoop, Attempts
+from signalpost.instrumentation.jobs.decision import decide
 from signalpost.instrumentation.jobs.interrupts import (
     AsyncTimeouts,
     cancelled,
     deadline_passed,
     outcome,
-    run_timeout,
 )
 from signalpost.instrumentation.jobs.retry import RetryPolicy
 from signalpost.instrumentation.jobs.running import AttemptRecord, RunningJobs
@@ -48,7 +48,6 @@ _GUARDS = {
     name: failsafe(name)
     for name in (
         "add_context",
-        "attempt history",
         "clock",
         "running jobs",
         "state transition",
@@ -94,7 +93,7 @@ class RunServices:
     telemetry: JobTelemetry
 
 
-class JobRun:
+class JobRun(AttemptLoop):
     """The state of one run; what job code talks to.
 
     Attributes:
@@ -116,21 +115,15 @@ class JobRun:
 
     __slots__ = (
         "__weakref__",
-        "_attempt_open",
         "_cancel_reason",
         "_cancel_requested",
         "_classifier",
         "_clock",
         "_context",
-        "_deadline",
         "_first_attempt",
         "_handed_off",
-        "_history",
         "_job_id_token",
-        "_last_error",
-        "_last_error_class",
         "_loop",
-        "_next_delay",
         "_parent",
         "_remote_parent",
         "_report_progress",
@@ -141,7 +134,6 @@ class JobRun:
         "_task",
         "_telemetry",
         "_timeouts",
-        "attempt",
         "done",
         "enqueued_at",
         "job_id",
@@ -524,218 +516,10 @@ class JobRun:
             _run_var.reset(self._run_var_token)
             self._run_var_token = None
 
-    def _classify(self, exc: BaseException) -> ErrorClass:
-        try:
-            return self._classifier.classify(exc)
-        except Exception:
-            return ErrorClass.SYSTEM
-
     def _cancel_task(self) -> None:
-        if self._task is not None and not self._sm.terminal and self._sm.state is not (
-            JobState.PENDING
+        if (
+            self._task is not None
+            and not self._sm.terminal
+            and self._sm.state is not (JobState.PENDING)
         ):
             self._task.cancel(self._cancel_reason)
-
-    # ----------------------------------------------------------------- attempts
-
-    def _begin_attempt(self, number: int, delay: float, span: bool = True) -> None:
-        """Open attempt ``number``: its deadline and, from attempt 2 on, its span."""
-        self.attempt = number
-        self._attempt_open = True
-        self._history.append(AttemptRecord(number, delay))
-        if self.policy.attempt_timeout is not None:
-            self._deadline = min(self._run_deadline, self.monotonic() + self.policy.attempt_timeout)
-        else:
-            self._deadline = self._run_deadline
-        if span and number > 1:  # attempt 1 runs under the run span
-            self._telemetry.attempt_started(number, delay)
-
-    def _end_attempt(self, exc: BaseException | None, *, may_retry: bool) -> bool:
-        """Close the open attempt; return ``True`` if ``exc`` is swallowed for a retry."""
-        self._attempt_open = False
-        timeouts = self._timeouts
-        if timeouts is not None:
-            timeouts.disarm_attempts()  # left by a sync ``with attempt`` in async code
-            if timeouts.interrupted_by_run_timeout(exc):
-                # The run's own timeout interrupted the attempt: account it as a timeout. The
-                # CancelledError itself flows on to the run's asyncio timeout, which converts it.
-                exc = run_timeout(self.policy)
-        error_class: ErrorClass | None = None
-        if isinstance(exc, Exception):
-            error_class = self._classify(exc)
-            self._last_error, self._last_error_class = exc, error_class
-        decision = FINAL
-        if may_retry:
-            decision = decide(
-                self.policy,
-                exc,
-                error_class,
-                self.attempt,
-                cancel_requested=self._cancel_requested,
-                hand_off=False,
-            )
-        retry, delay = decision.retried, decision.delay
-        if retry:
-            if self.monotonic() + delay >= self._run_deadline:
-                retry = False
-                self._telemetry.retry_skipped(self, delay)
-        self._record_attempt_end(exc, error_class, retry)
-        self._telemetry.attempt_ended(exc, error_class, retry)
-        if not retry or error_class is None or exc is None:
-            return False
-        self._sm.transition(JobState.RETRYING)
-        self._next_delay = delay
-        self._telemetry.retry_scheduled(self, delay, error_class, exc)
-        return True
-
-    def _record_attempt_end(
-        self, exc: BaseException | None, error_class: ErrorClass | None, retried: bool
-    ) -> None:
-        """Close the open attempt's entry in :attr:`history`."""
-        with _GUARDS["attempt history"]:
-            opened = self._history[-1]
-            self._history[-1] = AttemptRecord(
-                opened.number,
-                opened.delay,
-                ended=True,
-                error_class=str(error_class) if error_class is not None else None,
-                error_type=exception_type_name(exc) if exc is not None else None,
-                retried=retried,
-            )
-
-    def _exit_attempt(self, number: int, exc: BaseException | None) -> bool:
-        """``with attempt`` ends: close it unless the run already did."""
-        if not self._attempt_open or self.attempt != number:
-            return False
-        return self._end_attempt(exc, may_retry=True)
-
-    async def _aexit_attempt(self, number: int, exc: BaseException | None) -> bool:
-        """``async with attempt`` ends: leave its timeout, close it unless already closed."""
-        if not self._attempt_open or self.attempt != number:
-            return False
-        timeouts = self._timeouts
-        converted = exc if timeouts is None else await timeouts.exit_attempt(exc)
-        if self._end_attempt(converted, may_retry=True):
-            return True
-        if converted is not exc and converted is not None:
-            raise converted
-        return False
-
-    def _attempt_in_hand(self, first: bool) -> int | None:
-        """The attempt started with the run on the first step of the loop; otherwise close an
-        attempt the loop body left open (not used as a context manager: it succeeded)."""
-        if first and self._attempt_open:
-            return self.attempt
-        if self._attempt_open:
-            self._end_attempt(None, may_retry=False)
-        return None
-
-    def _pending_backoff(self) -> float | None:
-        """The back-off before the scheduled retry, or ``None`` when none is scheduled."""
-        if self._sm.state is not JobState.RETRYING:
-            return None
-        if self._cancel_requested:
-            raise cancelled(self._cancel_reason)
-        return self._next_delay
-
-    def _open_next_attempt(self) -> int:
-        """Start the next attempt once the back-off is over, unless the run must stop."""
-        if self._cancel_requested:
-            raise cancelled(self._cancel_reason)
-        if self.monotonic() >= self._run_deadline:
-            raise run_timeout(self.policy)
-        self._sm.transition(JobState.RUNNING)
-        self._begin_attempt(self.attempt + 1, delay=self._next_delay)
-        return self.attempt
-
-    def _next_attempt(self, first: bool) -> int | None:
-        number = self._attempt_in_hand(first)
-        if number is not None:
-            return number
-        delay = self._pending_backoff()
-        if delay is None:
-            return None
-        if delay > 0:
-            self._clock.sleep(delay)
-        return self._open_next_attempt()
-
-    async def _anext_attempt(self, first: bool) -> int | None:
-        number = self._attempt_in_hand(first)
-        if number is not None:
-            return number
-        delay = self._pending_backoff()
-        if delay is None:
-            return None
-        if delay > 0:
-            await self._clock.async_sleep(delay)
-        number = self._open_next_attempt()
-        if self._timeouts is not None:
-            await self._timeouts.arm_attempt()
-        return number
-
-
-class Attempt:
-    """One attempt in :meth:`JobRun.attempts`; use as ``with attempt:`` or ``async with``."""
-
-    __slots__ = ("_run", "number")
-
-    def __init__(self, run: JobRun, number: int) -> None:
-        self._run = run
-        self.number = number
-        """1 for the first attempt."""
-
-    def __enter__(self) -> Attempt:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> bool:
-        return self._run._exit_attempt(self.number, exc)
-
-    async def __aenter__(self) -> Attempt:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> bool:
-        return await self._run._aexit_attempt(self.number, exc)
-
-
-class Attempts:
-    """Iterator (sync and async) over the attempts of a run; see :meth:`JobRun.attempts`.
-
-    It yields the attempt started with the run, then, after a failure the policy retries,
-    waits out the back-off on the run's clock and starts the next attempt.
-    """
-
-    __slots__ = ("_first", "_run")
-
-    def __init__(self, run: JobRun) -> None:
-        self._run = run
-        self._first = True
-
-    def __iter__(self) -> Attempts:
-        return self
-
-    def __aiter__(self) -> Attempts:
-        return self
-
-    def __next__(self) -> Attempt:
-        first, self._first = self._first, False
-        number = self._run._next_attempt(first)
-        if number is None:
-            raise StopIteration
-        return Attempt(self._run, number)
-
-    async def __anext__(self) -> Attempt:
-        first, self._first = self._first, False
-        number = await self._run._anext_attempt(first)
-        if number is None:
-            raise StopAsyncIteration
-        return Attempt(self._run, number)

@@ -70,8 +70,8 @@ def private_reach_ins(name: str, tree: ast.Module) -> list[str]:
         owner = ast.unparse(node.value)
         if owner in ("self", "cls"):
             continue
-        if name == "run" and owner == "self._run":
-            continue  # Attempt/Attempts: the run's handles, defined beside it, drive it
+        if name == "attempts" and owner == "self._run":
+            continue  # Attempt/Attempts: the run's handles, defined beside AttemptLoop, drive it
         found.append(f"{name}.py:{node.lineno} {owner}.{node.attr}")
     return found
 

@@ -8,11 +8,11 @@ Objects present in the database but not declared are ignored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from signalpost._extras import missing_extra
+from signalpost.instrumentation.health.checks.schema_catalog import Catalog, read_catalog
 from signalpost.instrumentation.health.checks.schema_spec import (
     ExpectedSchema,
     ExpectedTable,
@@ -28,105 +28,12 @@ except ImportError as _error:  # the 'postgres' extra is not installed
 
 __all__ = ["SchemaCheck", "compare"]
 
-_TABLES = """
-SELECT n.nspname, c.relname
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = ANY(%(schemas)s)
-"""
-_COLUMNS = """
-SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull
-FROM pg_attribute a
-JOIN pg_class c ON c.oid = a.attrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE a.attnum > 0 AND NOT a.attisdropped
-  AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = ANY(%(schemas)s)
-"""
-_INDEXES = """
-SELECT n.nspname, t.relname, i.relname, x.indisunique,
-       ARRAY(SELECT coalesce(a.attname, '(expression)')
-             FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-             LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
-             WHERE k.ord <= x.indnkeyatts ORDER BY k.ord)
-FROM pg_index x
-JOIN pg_class i ON i.oid = x.indexrelid
-JOIN pg_class t ON t.oid = x.indrelid
-JOIN pg_namespace n ON n.oid = t.relnamespace
-WHERE n.nspname = ANY(%(schemas)s)
-"""
-_FOREIGN_KEYS = """
-SELECT n.nspname, t.relname, con.conname,
-       ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
-             ORDER BY k.ord),
-       rn.nspname, r.relname,
-       ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
-             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
-             ORDER BY k.ord)
-FROM pg_constraint con
-JOIN pg_class t ON t.oid = con.conrelid
-JOIN pg_namespace n ON n.oid = t.relnamespace
-JOIN pg_class r ON r.oid = con.confrelid
-JOIN pg_namespace rn ON rn.oid = r.relnamespace
-WHERE con.contype = 'f' AND n.nspname = ANY(%(schemas)s)
-"""
-
-_Key = tuple[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class _Index:
-    name: str
-    unique: bool
-    columns: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _ForeignKey:
-    name: str
-    columns: tuple[str, ...]
-    ref: _Key
-    ref_columns: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Catalog:
-    """The parts of the live catalog the comparison needs, keyed by (schema, table)."""
-
-    tables: frozenset[_Key]
-    columns: dict[_Key, dict[str, tuple[str, bool]]]
-    indexes: dict[_Key, list[_Index]]
-    foreign_keys: dict[_Key, list[_ForeignKey]]
-
-
-async def _read_catalog(conn: psycopg.AsyncConnection[Any], schemas: list[str]) -> _Catalog:
-    """Read tables, columns, indexes and foreign keys of ``schemas`` (four catalog queries)."""
-    params = {"schemas": schemas}
-    cur = conn.cursor()
-    await cur.execute(_TABLES, params)
-    tables = frozenset((row[0], row[1]) for row in await cur.fetchall())
-    columns: dict[_Key, dict[str, tuple[str, bool]]] = {}
-    await cur.execute(_COLUMNS, params)
-    for schema, table, column, type_name, nullable in await cur.fetchall():
-        columns.setdefault((schema, table), {})[column] = (type_name, nullable)
-    indexes: dict[_Key, list[_Index]] = {}
-    await cur.execute(_INDEXES, params)
-    for schema, table, name, unique, index_columns in await cur.fetchall():
-        indexes.setdefault((schema, table), []).append(_Index(name, unique, tuple(index_columns)))
-    foreign_keys: dict[_Key, list[_ForeignKey]] = {}
-    await cur.execute(_FOREIGN_KEYS, params)
-    for schema, table, name, fk_columns, ref_schema, ref_table, ref_columns in await cur.fetchall():
-        foreign_keys.setdefault((schema, table), []).append(
-            _ForeignKey(name, tuple(fk_columns), (ref_schema, ref_table), tuple(ref_columns))
-        )
-    await cur.close()
-    return _Catalog(tables, columns, indexes, foreign_keys)
-
 
 def _cols(columns: tuple[str, ...]) -> str:
     return f"({', '.join(columns)})"
 
 
-def compare(expected: ExpectedSchema, catalog: _Catalog) -> list[str]:
+def compare(expected: ExpectedSchema, catalog: Catalog) -> list[str]:
     """Return one line per difference between ``expected`` and ``catalog`` (empty if none)."""
     problems: list[str] = []
     for table in expected.tables:
@@ -134,7 +41,7 @@ def compare(expected: ExpectedSchema, catalog: _Catalog) -> list[str]:
     return problems
 
 
-def _compare_table(table: ExpectedTable, catalog: _Catalog, source: str) -> list[str]:
+def _compare_table(table: ExpectedTable, catalog: Catalog, source: str) -> list[str]:
     key = (table.schema, table.name)
     qualified = table.qualified_name
     if key not in catalog.tables:
@@ -294,12 +201,12 @@ class SchemaCheck:
             return CheckResult(self.mismatch_status, details, summary)
         return CheckResult.healthy(**details)
 
-    async def _catalog(self) -> _Catalog:
+    async def _catalog(self) -> Catalog:
         if self.pool is not None:
             async with self.pool.connection(timeout=self.timeout) as conn:
-                return await _read_catalog(conn, self._schemas)
+                return await read_catalog(conn, self._schemas)
         conn = await psycopg.AsyncConnection.connect(
             self.conninfo, connect_timeout=max(1, round(self.timeout)), autocommit=True
         )
         async with conn:
-            return await _read_catalog(conn, self._schemas)
+            return await read_catalog(conn, self._schemas)

@@ -26,8 +26,6 @@ Type names are compared after normalisation to PostgreSQL's canonical spelling
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -51,6 +49,14 @@ from signalpost._yamlsource import (
     read,
     shown,
 )
+from signalpost.instrumentation.health.checks.schema_expected import (
+    ExpectedColumn,
+    ExpectedForeignKey,
+    ExpectedIndex,
+    ExpectedSchema,
+    ExpectedTable,
+)
+from signalpost.instrumentation.health.checks.schema_types import normalize_type
 
 __all__ = [
     "ExpectedColumn",
@@ -89,104 +95,6 @@ class SchemaSpecError(SystemExit, ValueError):
 
     def __str__(self) -> str:
         return str(self.args[0])
-
-
-@dataclass(frozen=True, slots=True)
-class ExpectedColumn:
-    """One expected column: ``type`` and ``nullable`` are checked when given."""
-
-    name: str
-    type: str | None
-    nullable: bool | None
-    line: int
-
-
-@dataclass(frozen=True, slots=True)
-class ExpectedIndex:
-    """One expected index, by ``name`` or by ``columns`` (key columns, in order)."""
-
-    name: str | None
-    columns: tuple[str, ...] | None
-    unique: bool | None
-    line: int
-
-
-@dataclass(frozen=True, slots=True)
-class ExpectedForeignKey:
-    """One expected foreign key from ``columns`` to ``table`` (``columns`` there)."""
-
-    name: str | None
-    columns: tuple[str, ...]
-    ref_schema: str
-    ref_table: str
-    ref_columns: tuple[str, ...] | None
-    line: int
-
-
-@dataclass(frozen=True, slots=True)
-class ExpectedTable:
-    """One expected table (or view) with its columns, indexes and foreign keys."""
-
-    schema: str
-    name: str
-    columns: tuple[ExpectedColumn, ...]
-    indexes: tuple[ExpectedIndex, ...]
-    foreign_keys: tuple[ExpectedForeignKey, ...]
-    line: int
-
-    @property
-    def qualified_name(self) -> str:
-        """``schema.table``."""
-        return f"{self.schema}.{self.name}"
-
-
-@dataclass(frozen=True, slots=True)
-class ExpectedSchema:
-    """Every expected table, and where the declaration came from."""
-
-    tables: tuple[ExpectedTable, ...]
-    source: str
-
-
-_ALIASES = {
-    "int": "integer", "int4": "integer", "serial": "integer", "serial4": "integer",
-    "int8": "bigint", "bigserial": "bigint", "serial8": "bigint",
-    "int2": "smallint", "smallserial": "smallint", "serial2": "smallint",
-    "bool": "boolean", "float8": "double precision", "double": "double precision",
-    "float": "double precision", "float4": "real", "decimal": "numeric",
-    "varchar": "character varying", "char": "character(1)", "bpchar": "character",
-    "timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone",
-    "timetz": "time with time zone", "time": "time without time zone",
-    "varbit": "bit varying",
-}
-_PARAMETERISED = {
-    "varchar": "character varying", "char": "character", "decimal": "numeric",
-    "timestamptz": "timestamp{} with time zone", "timestamp": "timestamp{} without time zone",
-    "timetz": "time{} with time zone", "time": "time{} without time zone",
-}
-
-
-def normalize_type(name: str) -> str:
-    """Return PostgreSQL's canonical (``format_type``) spelling of a type name."""
-    text = re.sub(r"\s+", " ", name.strip().lower())
-    text = re.sub(r"\s*\(\s*", "(", text)
-    text = re.sub(r"\s*,\s*", ",", text)
-    text = re.sub(r"\s*\)", ")", text)
-    suffix = ""
-    while text.endswith("[]"):
-        text, suffix = text[:-2].rstrip(), suffix + "[]"
-    match = re.fullmatch(r"([a-z0-9_ ]+?)(\([0-9,]+\))?", text)
-    if match is None:
-        return text + suffix
-    base, args = match.group(1), match.group(2)
-    if args:
-        template = _PARAMETERISED.get(base)
-        if template is None:
-            return text + suffix
-        if "{}" in template:
-            return template.format(args) + suffix
-        return f"{template}{args}{suffix}"
-    return _ALIASES.get(base, base) + suffix
 
 
 NonEmpty = Annotated[str, AfterValidator(lambda v: _non_empty(v))]
