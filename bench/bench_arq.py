@@ -47,8 +47,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 import signalpost.arq
-from signalpost.instrumentation.jobs import RunningJobs
 from signalpost.integrations.queuelogs import ARQ_LOGGERS
+from signalpost.jobs import RunningJobs
 
 if __package__ in (None, ""):  # run as a script: make ``bench`` and ``tests`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

@@ -8,7 +8,7 @@ request (``time.process_time``: all threads, so the batch processor's export thr
 time the process spent descheduled by other load does not). Modes:
 
 * ``bare``: FastAPI, nothing added;
-* ``metrics``: :func:`signalpost.exporters.setup` with tracing off (metrics, request IDs,
+* ``metrics``: :func:`signalpost.sdk.setup` with tracing off (metrics, request IDs,
   error capture), as ``signalpost-metrics`` in the HTTP benchmark;
 * ``tracing``: everything on, 100 % sampled, spans through the SDK's ``BatchSpanProcessor``
   to an exporter that drops them: the cost on the request path;
@@ -49,7 +49,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
 from bench.http_apps import GcPauses
-from signalpost.exporters.otlp_spans import SpanEncoder
+from signalpost.sdk.otlp_spans import SpanEncoder
 
 __all__ = ["MODES", "main"]
 
@@ -72,7 +72,7 @@ class DropExporter(SpanExporter):
 
 class EncodeExporter(DropExporter):
     """Encodes each batch to OTLP protobuf bytes as Signalpost's OTLP/HTTP exporter does
-    (:class:`~signalpost.exporters.otlp_spans.SpanEncoder`), then drops it."""
+    (:class:`~signalpost.sdk.otlp_spans.SpanEncoder`), then drops it."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -102,14 +102,14 @@ def build(mode: str) -> tuple[ASGIApp, TracerProvider | None, DropExporter | Non
     """Build one mode's app: the benchmark's FastAPI app, instrumented as the mode says."""
     from prometheus_client import CollectorRegistry
 
-    import signalpost.exporters
+    import signalpost.sdk
     from bench.http_apps import _bare_app
 
     app = _bare_app()
     if mode == "bare":
         return app, None, None
     if mode == "metrics":
-        signalpost.exporters.setup(
+        signalpost.sdk.setup(
             app,
             registry=CollectorRegistry(),
             overrides={"tracing": {"enabled": False}},
@@ -120,7 +120,7 @@ def build(mode: str) -> tuple[ASGIApp, TracerProvider | None, DropExporter | Non
     exporter = EncodeExporter() if mode == "tracing-otlp" else DropExporter()
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(exporter))
-    signalpost.exporters.setup(
+    signalpost.sdk.setup(
         app,
         registry=CollectorRegistry(),
         tracer_provider=provider,
@@ -226,7 +226,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for app, provider, _ in built.values():
         measure(loop, app, provider, args.requests)  # warm-up
     if args.gc_freeze:
-        from signalpost.exporters.gcfreeze import freeze_startup_heap
+        from signalpost.sdk.gcfreeze import freeze_startup_heap
 
         freeze_startup_heap()  # what setup() does once the app's start-up has run
     pauses = {mode: GcPauses() for mode in args.modes}

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
-from signalpost.instrumentation.breaker import CircuitBreaker
+from signalpost.breaker import CircuitBreaker
 
 
 def best_us(func: Callable[[], object], number: int) -> float:

@@ -26,7 +26,7 @@ from celery import Celery
 from prometheus_client import CollectorRegistry
 
 import signalpost.celery
-from signalpost.instrumentation.jobs import RunningJobs
+from signalpost.jobs import RunningJobs
 
 if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

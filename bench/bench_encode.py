@@ -5,9 +5,9 @@ Signalpost's middleware through a real ``setup()`` (with the HTTP conventions' r
 attributes, and without: ``tracing.recommended_attributes``), ``--batch`` of them, as the batch
 span processor hands them to the exporter. Per span, best of ``--rounds`` (CPU time):
 
-* scrub: :class:`~signalpost.exporters.scrubbing.SpanScrubber` in its steady state;
+* scrub: :class:`~signalpost.sdk.scrubbing.SpanScrubber` in its steady state;
 * SDK encode: the SDK's ``encode_spans`` and serialisation (what OpenTelemetry's exporter does);
-* Signalpost encode: :class:`~signalpost.exporters.otlp_spans.SpanEncoder` and serialisation
+* Signalpost encode: :class:`~signalpost.sdk.otlp_spans.SpanEncoder` and serialisation
   (checked to give the same bytes first).
 
 Usage: ``.venv/bin/python -m bench.bench_encode [--batch 512] [--rounds 7]``.
@@ -32,9 +32,9 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from signalpost.exporters.otlp_spans import SpanEncoder
-from signalpost.exporters.scrubbing import SpanScrubber
-from signalpost.instrumentation.scrub import Scrubber
+from signalpost.errors.scrub import Scrubber
+from signalpost.sdk.otlp_spans import SpanEncoder
+from signalpost.sdk.scrubbing import SpanScrubber
 
 __all__ = ["main", "measure", "server_spans"]
 
@@ -43,7 +43,7 @@ def server_spans(count: int, recommended: bool) -> list[ReadableSpan]:
     """``count`` server spans of ``GET /items/{i}`` recorded by Signalpost's middleware."""
     from prometheus_client import CollectorRegistry
 
-    import signalpost.exporters
+    import signalpost.sdk
     from bench.http_apps import _bare_app
 
     for key in [k for k in os.environ if k.startswith(("OTEL_", "SIGNALPOST_"))]:
@@ -53,7 +53,7 @@ def server_spans(count: int, recommended: bool) -> list[ReadableSpan]:
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(memory))
     app = _bare_app()
-    signalpost.exporters.setup(
+    signalpost.sdk.setup(
         app,
         registry=CollectorRegistry(),
         tracer_provider=provider,

@@ -36,7 +36,7 @@ from opentelemetry.sdk.trace.export import (
 )
 from prometheus_client import CollectorRegistry
 
-from signalpost.instrumentation.jobs import RetryPolicy, RunningJobs, monitored_job
+from signalpost.jobs import RetryPolicy, RunningJobs, monitored_job
 
 PROGRESS_BUDGET_US = 2.0
 RUN_BUDGET_US = 150.0

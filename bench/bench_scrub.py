@@ -8,9 +8,9 @@ processes on a shared machine do not count):
 * ``url.path`` on the request path: :meth:`Scrubber.scrub_path` of a typical REST path, the only
   scrubbing a successful request pays on the request thread (recording spans only);
 * the export-thread copy of a successful request's server span
-  (:class:`~signalpost.exporters.scrubbing.SpanScrubber`), steady state (values repeat and are
+  (:class:`~signalpost.sdk.scrubbing.SpanScrubber`), steady state (values repeat and are
   cached) and cold (every value new);
-* a log record through :class:`~signalpost.exporters.logscrub.ScrubbingFilter` (one per record
+* a log record through :class:`~signalpost.sdk.logscrub.ScrubbingFilter` (one per record
   written, successful requests write none);
 * a failed request's extra work: the span's exception event built from the error record.
 
@@ -30,9 +30,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from signalpost.exporters.logscrub import ScrubbingFilter
-from signalpost.exporters.scrubbing import SpanScrubber
-from signalpost.instrumentation.scrub import Scrubber
+from signalpost.errors.scrub import Scrubber
+from signalpost.sdk.logscrub import ScrubbingFilter
+from signalpost.sdk.scrubbing import SpanScrubber
 
 PATH = "/api/v1/candidates/48213/matches/550e8400-e29b-41d4-a716-446655440000"
 

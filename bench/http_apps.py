@@ -5,9 +5,9 @@ the mode comes from ``BENCH_MODE``. Every mode serves the same route, ``GET /ite
 returning a small JSON dict; only the instrumentation differs:
 
 * ``bare``: nothing added.
-* ``signalpost-metrics``: :func:`signalpost.exporters.setup` with tracing off (metrics, request IDs,
+* ``signalpost-metrics``: :func:`signalpost.sdk.setup` with tracing off (metrics, request IDs,
   error capture).
-* ``signalpost-full`` / ``signalpost-dead-collector``: :func:`signalpost.exporters.setup` with
+* ``signalpost-full`` / ``signalpost-dead-collector``: :func:`signalpost.sdk.setup` with
   everything on; sampling and the OTLP endpoint come from the ``OTEL_*`` environment the
   benchmark sets.
 * ``signalpost-full-unfrozen``: ``signalpost-full`` with ``setup(..., gc_freeze=False)``, the
@@ -16,7 +16,7 @@ returning a small JSON dict; only the instrumentation differs:
   the ``receive``/``send`` internal spans, on the SDK's own tracer provider, batch processor
   (the same ``OTEL_BSP_*`` settings) and OTLP/HTTP exporter: OpenTelemetry's stack as its
   users deploy it (Signalpost's exporter encodes differently, see
-  ``signalpost.exporters.otlp_spans``).
+  ``signalpost.sdk.otlp_spans``).
 
 Every app also answers ``GET /_bench/gc`` (registered after the measured route) with the
 collections of the cyclic garbage collector since start-up and their pauses, which the
@@ -107,10 +107,10 @@ def _bare_app(lifespan: object = None, gc_stats: bool = False) -> FastAPI:
 def _signalpost_app(tracing: bool, gc_freeze: bool = True) -> FastAPI:
     from prometheus_client import CollectorRegistry
 
-    import signalpost.exporters
+    import signalpost.sdk
 
     app = _bare_app(gc_stats=True)
-    signalpost.exporters.setup(
+    signalpost.sdk.setup(
         app,
         registry=CollectorRegistry(),
         overrides={"tracing": {"enabled": tracing}},

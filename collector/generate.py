@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from signalpost.instrumentation.scrub import DEFAULT_SECRET_KEYS
-from signalpost.instrumentation.scrub_keys import PREFIXES, SUFFIXES, key_words
+from signalpost.errors.scrub import DEFAULT_SECRET_KEYS
+from signalpost.errors.scrub_keys import PREFIXES, SUFFIXES, key_words
 
 __all__ = [
     "COLLECTOR_IMAGE",
@@ -46,7 +46,7 @@ _HEADER = """\
 def secret_key_pattern(keys: tuple[str, ...] = DEFAULT_SECRET_KEYS) -> str:
     """One case-insensitive regular expression (RE2 and Python alike) matching secret keys.
 
-    The scrubber's rule (:mod:`signalpost.instrumentation.scrub_keys`) in RE2: a secret name's
+    The scrubber's rule (:mod:`signalpost.errors.scrub_keys`) in RE2: a secret name's
     words (joined by ``_``, ``-``, ``.`` or nothing) end the key, after a separator or the start
     and optionally a glued prefix (``accesstoken``), followed only by words that still name the
     secret (``session_id``, ``password_hash``). ``tokens_used`` and ``session_count`` are kept.

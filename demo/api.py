@@ -21,7 +21,7 @@ import signalpost
 from demo import store
 from demo.backlog import QueueTableBacklog
 from demo.faults import Fault, FaultSwitches
-from signalpost.instrumentation.jobs import watch_backlog
+from signalpost.jobs import watch_backlog
 
 __all__ = ["create_app"]
 

@@ -3,7 +3,7 @@ queue (see ``docs/jobs.md#jobs-waiting``).
 
 One grouped query per scrape on a connection of its own (the partial index on queued rows
 keeps it cheap), reconnecting after a failure; the rows become
-:class:`~signalpost.instrumentation.jobs.Backlog` entries.
+:class:`~signalpost.jobs.Backlog` entries.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 
-from signalpost.instrumentation.jobs import Backlog
+from signalpost.jobs import Backlog
 
 __all__ = ["QUERY", "QueueTableBacklog"]
 

@@ -2,7 +2,7 @@
 
 The API is simulated in-process (the demo has no model to call); with the ``scoring_down``
 fault on it fails like an unreachable service, after a short timeout-like wait. The matching
-job calls it through a :class:`~signalpost.instrumentation.breaker.CircuitBreaker`: after
+job calls it through a :class:`~signalpost.breaker.CircuitBreaker`: after
 ``failure_threshold`` failures the breaker opens, the job falls back to the plain skill
 overlap (no model bonus) instead of waiting on a dead API for every candidate, and the worker's
 ``/health`` turns degraded. When the fault is switched off, the next probe closes it.
@@ -16,7 +16,7 @@ import random
 from collections.abc import Collection
 
 from demo.faults import Fault, FaultSwitches
-from signalpost.instrumentation.breaker import CircuitBreaker
+from signalpost.breaker import CircuitBreaker
 
 __all__ = ["ScoringClient", "local_score", "scoring_breaker"]
 

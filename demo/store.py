@@ -12,7 +12,7 @@ from typing import Any
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from signalpost.instrumentation.db import DatabaseInstrumentation
+from signalpost.database import DatabaseInstrumentation
 
 __all__ = [
     "QUEUED_JOB_TYPES",

@@ -24,8 +24,8 @@ from demo import store
 from demo.faults import Fault, FaultSwitches
 from demo.recovery import read_token
 from demo.scoring import ScoringClient, scoring_breaker
-from signalpost.instrumentation.breaker import BreakerCheck, CircuitBreaker
-from signalpost.instrumentation.classify import default_classifier
+from signalpost.breaker import BreakerCheck, CircuitBreaker
+from signalpost.errors.classify import default_classifier
 
 __all__ = ["Worker", "main"]
 

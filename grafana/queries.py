@@ -21,10 +21,10 @@ from prometheus.labels import (
     ROUTE,
     STATUS_CODE,
 )
-from signalpost.instrumentation.health.result import Status
-from signalpost.instrumentation.semconv import prometheus_label
-from signalpost.instrumentation.semconv._spec import MetricSpec
-from signalpost.instrumentation.semconv.process import PROCESS_COLLECTOR_METRICS
+from signalpost.health.result import Status
+from signalpost.semconv import prometheus_label
+from signalpost.semconv._spec import MetricSpec
+from signalpost.semconv.process import PROCESS_COLLECTOR_METRICS
 
 __all__ = [
     "ALERTMANAGER_ALERTS",

@@ -17,8 +17,8 @@ from prometheus.job_alerts import job_type_thresholds
 from prometheus.knobs import Knobs
 from prometheus.labels import JOB_QUEUE, JOB_TYPE
 from prometheus.promql import by, ne, selector
-from signalpost.instrumentation.jobs.backlog import UNSCANNED
-from signalpost.instrumentation.semconv import jobs
+from signalpost.jobs.backlog import UNSCANNED
+from signalpost.semconv import jobs
 
 __all__ = ["backlog_group"]
 

@@ -15,8 +15,8 @@ from prometheus.alerting import Dashboard, alert_rule
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
 from prometheus.promql import by, eq, ne, selector
-from signalpost.instrumentation.breaker.state import BreakerState
-from signalpost.instrumentation.semconv import breaker, prometheus_label
+from signalpost.breaker.state import BreakerState
+from signalpost.semconv import breaker, prometheus_label
 
 __all__ = ["BREAKER_NAME", "breaker_alerts"]
 

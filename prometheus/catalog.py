@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from signalpost.instrumentation.semconv import attributes as attr
-from signalpost.instrumentation.semconv import db, health, jobs, prometheus_label
+from signalpost.semconv import attributes as attr
+from signalpost.semconv import db, health, jobs, prometheus_label
 
 __all__ = [
     "DISTINGUISHING_LABELS",

@@ -12,7 +12,7 @@ from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
 from prometheus.testdata import Expect, alert_group, alert_test, series
-from signalpost.instrumentation.semconv import health
+from signalpost.semconv import health
 
 __all__ = ["availability_tests", "postgres_tests"]
 

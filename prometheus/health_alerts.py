@@ -9,7 +9,7 @@ from prometheus.inhibition import symptom_lag
 from prometheus.knobs import Knobs
 from prometheus.labels import CHECK_KIND, CHECK_NAME, DB_OPERATION, HEALTH_STATUS
 from prometheus.promql import by, eq, match, matcher_regex, no_match, num, selector
-from signalpost.instrumentation.health.result import Status
+from signalpost.health.result import Status
 
 __all__ = ["health_alerts"]
 

@@ -9,7 +9,7 @@ from prometheus.exporter_metrics import NODE_JOB
 from prometheus.knobs import Knobs
 from prometheus.labels import MOUNTPOINT
 from prometheus.promql import by, eq, num, selector
-from signalpost.instrumentation.semconv import health
+from signalpost.semconv import health
 
 __all__ = ["host_alerts"]
 

@@ -8,7 +8,7 @@ from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
 from prometheus.labels import ERROR_SOURCE, ROUTE
 from prometheus.promql import by, num, selector
-from signalpost.instrumentation.semconv import errors
+from signalpost.semconv import errors
 
 __all__ = ["http_alerts"]
 

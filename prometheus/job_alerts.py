@@ -10,7 +10,7 @@ from prometheus.knobs import Knobs, seconds
 from prometheus.labels import ERROR_CLASS, EXCEPTION_TYPE, FAILED_STATUSES, JOB_STATUS, JOB_TYPE
 from prometheus.promql import by, eq, match, matcher_regex, no_match, num, selector
 from prometheus.recording_rules import Source
-from signalpost.instrumentation.semconv import jobs
+from signalpost.semconv import jobs
 
 __all__ = ["job_alerts", "job_type_thresholds"]
 

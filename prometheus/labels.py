@@ -6,9 +6,9 @@ the alerts, the lookup links and the Grafana queries all import them from here.
 
 from __future__ import annotations
 
-from signalpost.instrumentation.jobs.state import JobState
-from signalpost.instrumentation.semconv import attributes as attr
-from signalpost.instrumentation.semconv import db, health, jobs, prometheus_label
+from signalpost.jobs.state import JobState
+from signalpost.semconv import attributes as attr
+from signalpost.semconv import db, health, jobs, prometheus_label
 
 __all__ = [
     "CHECK_KIND",

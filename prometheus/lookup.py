@@ -18,8 +18,8 @@ import urllib.parse
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs
 from prometheus.labels import ERROR_SOURCE, JOB_TYPE, ROUTE, STATUS_CODE
-from signalpost.instrumentation.semconv import attributes as attr
-from signalpost.instrumentation.semconv import http, jobs, prometheus_label
+from signalpost.semconv import attributes as attr
+from signalpost.semconv import http, jobs, prometheus_label
 
 __all__ = ["COMMAND", "exemplar_selector", "lookup_annotations", "rendered"]
 

@@ -1,7 +1,7 @@
 """Names of every recording rule, built from the metric definitions: dashboards import these.
 
 Names follow ``level:metric:operations``: the level lists the labels kept (always ``service``
-first), the metric is the source metric's name from ``signalpost.instrumentation.semconv``, the
+first), the metric is the source metric's name from ``signalpost.semconv``, the
 operation says what was computed and over which window. Rates are per second; ``increase1h`` and
 ``increase1d`` roll-ups are counts per hour and per day. Every roll-up's operation ends in
 ``increase1h``/``increase1d`` or ``max_over_time1h``/``1d``: remote write selects the long-term
@@ -19,7 +19,7 @@ sees a sample only for 5 minutes after it (the lookback delta), so query them wi
 from __future__ import annotations
 
 from prometheus import labels as lab
-from signalpost.instrumentation.semconv import MetricSpec, db, health, http, jobs
+from signalpost.semconv import MetricSpec, db, health, http, jobs
 
 __all__ = [
     "DB_BUCKETS",

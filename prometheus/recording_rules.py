@@ -23,8 +23,8 @@ from prometheus.labels import (
     STATUS_CODE,
 )
 from prometheus.promql import by, counted, num, selector, zero_if_absent
-from signalpost.instrumentation.jobs.state import JobState
-from signalpost.instrumentation.semconv import MetricSpec, db, health, http, jobs
+from signalpost.jobs.state import JobState
+from signalpost.semconv import MetricSpec, db, health, http, jobs
 
 __all__ = ["Rule", "Source", "recording_groups", "rollup_group"]
 

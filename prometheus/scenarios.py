@@ -16,7 +16,7 @@ from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
 from prometheus.testdata import alert_test, expr_test, labels_text, rules_under_test, series
-from signalpost.instrumentation.semconv import http, jobs
+from signalpost.semconv import http, jobs
 
 __all__ = ["scenario_files"]
 

@@ -18,8 +18,8 @@ from prometheus.knobs import Knobs, Objective
 from prometheus.labels import JOB_STATUS, JOB_TYPE
 from prometheus.promql import by, le_value, num, zero_if_absent
 from prometheus.recording_rules import SERVER_ERROR, Source
-from signalpost.instrumentation.jobs.state import JobState
-from signalpost.instrumentation.semconv import http, jobs
+from signalpost.jobs.state import JobState
+from signalpost.semconv import http, jobs
 
 __all__ = ["BURN_TIERS", "budget_group", "slo_groups", "slo_rollups"]
 

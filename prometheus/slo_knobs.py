@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from prometheus.burnrates import unreachable_tiers
 from prometheus.knob_types import Duration, Ratio, Strict
-from signalpost.instrumentation.semconv import http
+from signalpost.semconv import http
 
 __all__ = ["Objective", "Slos"]
 

@@ -14,7 +14,7 @@ from prometheus.knobs import Knobs
 from prometheus.labels import JOB_TYPE
 from prometheus.promql import le_value
 from prometheus.rulefiles import group_names
-from signalpost.instrumentation.semconv import MetricSpec
+from signalpost.semconv import MetricSpec
 
 __all__ = [
     "TEST_KNOBS",

@@ -10,7 +10,7 @@ from prometheus.breaker_alerts import BREAKER_NAME, BREAKER_STATE
 from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
 from prometheus.testdata import Expect, alert_group, alert_rules_under_test, alert_test, series
-from signalpost.instrumentation.semconv import breaker
+from signalpost.semconv import breaker
 
 __all__ = ["breaker_test_files"]
 

@@ -18,7 +18,7 @@ from prometheus.knobs import Knobs, seconds
 from prometheus.testdata import Expect, alert_group, alert_rules_under_test, alert_test, series
 from prometheus.unittests_availability import service_down
 from prometheus.unittests_health import database_down
-from signalpost.instrumentation.semconv import health
+from signalpost.semconv import health
 
 __all__ = ["cause_test_files"]
 

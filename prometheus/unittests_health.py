@@ -16,7 +16,7 @@ from prometheus.testdata import (
     bucket_series,
     series,
 )
-from signalpost.instrumentation.semconv import db, health
+from signalpost.semconv import db, health
 
 __all__ = ["database_down", "health_tests", "host_tests"]
 

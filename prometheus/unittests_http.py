@@ -9,7 +9,7 @@ from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
 from prometheus.testdata import Expect, alert_group, alert_test, bucket_series, series
-from signalpost.instrumentation.semconv import errors, http
+from signalpost.semconv import errors, http
 
 __all__ = ["error_spike_week_tests", "http_tests"]
 

@@ -9,7 +9,7 @@ from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
 from prometheus.testdata import Expect, ServiceExpect, alert_group, alert_test, series
-from signalpost.instrumentation.semconv import jobs
+from signalpost.semconv import jobs
 
 __all__ = ["job_tests", "not_succeeded_tests"]
 

@@ -20,7 +20,7 @@ from prometheus.testdata import (
     series,
 )
 from prometheus.unittests_slo_records import rollup_slo_tests, slo_record_tests
-from signalpost.instrumentation.semconv import db, health, http, jobs
+from signalpost.semconv import db, health, http, jobs
 
 __all__ = ["record_files"]
 

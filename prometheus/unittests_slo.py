@@ -9,7 +9,7 @@ from prometheus.catalog import Alert as A
 from prometheus.catalog import Severity as S
 from prometheus.knobs import Knobs
 from prometheus.testdata import Expect, alert_group, alert_test, bucket_series, series
-from signalpost.instrumentation.semconv import http, jobs
+from signalpost.semconv import http, jobs
 
 __all__ = ["slo_alert_tests"]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from prometheus import recording as r
 from prometheus.testdata import bucket_series, expr_group, expr_test, labels_text, series
-from signalpost.instrumentation.semconv import http, jobs
+from signalpost.semconv import http, jobs
 
 __all__ = ["rollup_slo_tests", "slo_record_tests"]
 

@@ -1,9 +1,15 @@
 """Signalpost: observability for Python services and their background jobs.
 
-The happy path is here; everything else lives in documented submodules:
-:mod:`signalpost.instrumentation` (runs in your app, OpenTelemetry API only) and
-:mod:`signalpost.exporters` (where signals leave the process: SDK set-up, OTLP, ``/metrics``,
-JSON logs).
+The happy path is here; everything else lives in one folder per feature:
+:mod:`signalpost.http` (the ASGI middleware), :mod:`signalpost.jobs` (background jobs),
+:mod:`signalpost.health` (health checks), :mod:`signalpost.database` (psycopg),
+:mod:`signalpost.errors` (error capture, classification, scrubbing),
+:mod:`signalpost.breaker` (circuit breakers), :mod:`signalpost.serving` (the ``/metrics``,
+``/jobs`` and ``/health`` endpoints), :mod:`signalpost.sdk` (set-up, configuration, OTLP,
+logs) and :mod:`signalpost.integrations` (Celery, arq). ``docs/layout.md`` has the table.
+Importing :mod:`signalpost` also makes the paths of the previous layout
+(``signalpost.instrumentation.*``, ``signalpost.exporters.*``) import, with a deprecation
+warning (:mod:`signalpost._moved`).
 
 Names that need the OpenTelemetry SDK or an optional dependency (psycopg, psutil) are loaded
 on first use, so ``import signalpost`` stays cheap and instrumentation-only code never pulls
@@ -15,24 +21,27 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from signalpost.instrumentation.classify import (
+from signalpost import _moved
+from signalpost.context import current_request_id
+from signalpost.errors.classify import (
     ConfigurationError,
     DataError,
     SystemFault,
     TransientError,
 )
-from signalpost.instrumentation.context import current_request_id
-from signalpost.instrumentation.jobs import (
+from signalpost.jobs import (
     RetryPolicy,
     current_run,
     inject_context,
     monitored_job,
 )
 
+_moved.install()
+
 if TYPE_CHECKING:
-    from signalpost.exporters.setup import Telemetry, setup
-    from signalpost.instrumentation.db import DatabaseInstrumentation
-    from signalpost.instrumentation.health import HealthMonitor, PostgresCheck, ResourcesCheck
+    from signalpost.database import DatabaseInstrumentation
+    from signalpost.health import HealthMonitor, PostgresCheck, ResourcesCheck
+    from signalpost.sdk.setup import Telemetry, setup
 
 __all__ = [
     "ConfigurationError",
@@ -53,12 +62,12 @@ __all__ = [
 ]
 
 _LAZY = {
-    "setup": "signalpost.exporters.setup",
-    "Telemetry": "signalpost.exporters.setup",
-    "HealthMonitor": "signalpost.instrumentation.health",
-    "PostgresCheck": "signalpost.instrumentation.health",
-    "ResourcesCheck": "signalpost.instrumentation.health",
-    "DatabaseInstrumentation": "signalpost.instrumentation.db",
+    "setup": "signalpost.sdk.setup",
+    "Telemetry": "signalpost.sdk.setup",
+    "HealthMonitor": "signalpost.health",
+    "PostgresCheck": "signalpost.health",
+    "ResourcesCheck": "signalpost.health",
+    "DatabaseInstrumentation": "signalpost.database",
 }
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 import sys
 
-from signalpost.exporters.config import SettingsError, load_config, markdown_reference
-from signalpost.exporters.otel_env import check_otel_environment
-from signalpost.instrumentation.semconv import reference
+from signalpost.sdk.config import SettingsError, load_config, markdown_reference
+from signalpost.sdk.otel_env import check_otel_environment
+from signalpost.semconv import reference
 
 USAGE = """\
 usage: python -m signalpost COMMAND [ARGS]

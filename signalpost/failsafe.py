@@ -13,7 +13,7 @@ import logging
 import threading
 from types import TracebackType
 
-from signalpost.instrumentation.loggers import INTERNAL_LOGGER_NAME
+from signalpost.loggers import INTERNAL_LOGGER_NAME
 
 __all__ = ["failsafe", "failures_seen", "note_failure"]
 

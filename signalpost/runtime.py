@@ -35,11 +35,11 @@ from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
 from prometheus_client import REGISTRY, CollectorRegistry
 
-from signalpost.instrumentation.classify import ErrorClassifier, default_classifier
-from signalpost.instrumentation.clock import Clock, system_clock
-from signalpost.instrumentation.errors import ErrorReporter
-from signalpost.instrumentation.jobs.running import RunningJobs, default_running_jobs
-from signalpost.instrumentation.scrub import Scrubber, default_scrubber
+from signalpost.clock import Clock, system_clock
+from signalpost.errors.capture import ErrorReporter
+from signalpost.errors.classify import ErrorClassifier, default_classifier
+from signalpost.errors.scrub import Scrubber, default_scrubber
+from signalpost.jobs.running import RunningJobs, default_running_jobs
 
 __all__ = ["Runtime", "current", "install", "installed", "reset"]
 

@@ -1,6 +1,6 @@
 """Clocks for tests: time moves only when the test (or something sleeping) moves it.
 
-Both implement :class:`signalpost.instrumentation.clock.Clock`, the one clock protocol that
+Both implement :class:`signalpost.clock.Clock`, the one clock protocol that
 jobs, the health monitor and the database instrumentation take as ``clock=``.
 """
 

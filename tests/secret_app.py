@@ -13,8 +13,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from signalpost.exporters import setup
-from signalpost.instrumentation.jobs import monitored_job
+from signalpost.jobs import monitored_job
+from signalpost.sdk import setup
 from tests.secrets_fixture import SECRETS
 
 log = logging.getLogger("secret_app")

@@ -88,7 +88,7 @@ sys.meta_path.insert(0, Block())
 out = {}
 import signalpost
 from prometheus_client import CollectorRegistry, generate_latest
-from signalpost.instrumentation.health import HealthMonitor, HttpCheck
+from signalpost.health import HealthMonitor, HttpCheck
 
 registry = CollectorRegistry()
 telemetry = signalpost.setup(registry=registry, configure_logging=False)
@@ -104,7 +104,7 @@ out["monitor"] = type(HealthMonitor()).__name__
 for expression in (
     "signalpost.PostgresCheck",
     "signalpost.ResourcesCheck",
-    "__import__('signalpost.instrumentation.db')",
+    "__import__('signalpost.database')",
     "__import__('signalpost.celery')",
     "__import__('signalpost.arq')",
 ):
@@ -115,7 +115,7 @@ for expression in (
         out[expression] = str(error)
 import os
 os.environ.update(OTEL_EXPORTER_OTLP_PROTOCOL="grpc", OTEL_TRACES_EXPORTER="otlp")
-from signalpost.exporters.otel import create_providers
+from signalpost.sdk.otel import create_providers
 try:
     create_providers()
     out["grpc"] = "created"
@@ -137,7 +137,7 @@ def test_core_works_without_the_extras_and_names_the_missing_one() -> None:
     assert out["job"] == 3 and out["metrics"] is True and out["monitor"] == "HealthMonitor"
     assert "pip install 'signalpost[postgres]'" in out["signalpost.PostgresCheck"]
     assert "pip install 'signalpost[resources]'" in out["signalpost.ResourcesCheck"]
-    assert "pip install 'signalpost[postgres]'" in out["__import__('signalpost.instrumentation.db')"]
+    assert "pip install 'signalpost[postgres]'" in out["__import__('signalpost.database')"]
     assert "pip install 'signalpost[grpc]'" in out["grpc"]
     assert "pip install 'signalpost[celery]'" in out["__import__('signalpost.celery')"]
     assert "pip install 'signalpost[arq]'" in out["__import__('signalpost.arq')"]

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from signalpost.failsafe import failsafe, failures_seen
-from signalpost.instrumentation.loggers import INTERNAL_LOGGER_NAME
+from signalpost.loggers import INTERNAL_LOGGER_NAME
 
 
 def test_the_first_failure_of_each_kind_is_a_warning_the_repeats_debug(

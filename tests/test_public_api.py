@@ -50,20 +50,23 @@ def test_subpackages_are_the_documented_ones() -> None:
     names = {package.__name__ for package in packages()}
     assert names == {
         "signalpost",
+        "signalpost.breaker",
         "signalpost.cli",
-        "signalpost.exporters",
-        "signalpost.exporters.prometheus",
-        "signalpost.instrumentation",
-        "signalpost.instrumentation.breaker",
-        "signalpost.instrumentation.db",
-        "signalpost.instrumentation.health",
-        "signalpost.instrumentation.health.checks",
-        "signalpost.instrumentation.jobs",
-        "signalpost.instrumentation.semconv",
+        "signalpost.database",
+        "signalpost.errors",
+        "signalpost.health",
+        "signalpost.health.checks",
+        "signalpost.http",
         "signalpost.integrations",
         "signalpost.integrations.arq",
         "signalpost.integrations.celery",
+        "signalpost.jobs",
         "signalpost.lookup",
+        "signalpost.sdk",
+        "signalpost.semconv",
+        "signalpost.serving",
+        "signalpost.serving.jobs",
+        "signalpost.serving.metrics",
     }
 
 

@@ -96,3 +96,39 @@ def test_no_import_cycle_between_modules() -> None:
     for name in sorted(graph):
         visit(name)
     assert cycles == []
+
+
+# The layers, lowest first: a folder imports (at module level) only from its own layer and the
+# ones below. What runs in the app never imports the SDK set-up, the CLI or the integrations.
+IN_APP = ("http", "jobs", "health", "database", "errors", "breaker", "semconv", "serving")
+ABOVE_THE_APP = ("sdk", "cli", "lookup", "integrations")
+# ``signalpost`` itself offers set-up lazily, ``__main__`` is the CLI, ``signalpost.celery`` and
+# ``signalpost.arq`` are the integrations' short names, the alias table names every module.
+ENTRY_POINTS = ("", "__main__", "celery", "arq", "_moved")
+
+
+def folder(module: str) -> str:
+    """The feature folder (or core module) of a module: ``signalpost.jobs.run`` -> ``jobs``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def test_in_app_folders_do_not_import_set_up_cli_or_integrations() -> None:
+    found = trees()
+    known = set(found)
+    wrong = []
+    for name, tree in found.items():
+        if folder(name) in ABOVE_THE_APP or folder(name) in ENTRY_POINTS:
+            continue
+        for target in imported_modules(tree, known):
+            if folder(target) in ABOVE_THE_APP:
+                wrong.append(f"{name} imports {target}")
+    assert wrong == []
+
+
+def test_every_folder_is_in_the_layout_table() -> None:
+    table = (ROOT.parent / "docs" / "layout.md").read_text(encoding="utf-8")
+    folders = sorted(p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file())
+    assert set(IN_APP) | set(ABOVE_THE_APP) <= set(folders)
+    missing = [f for f in folders if f"`signalpost/{f}/`" not in table]
+    assert missing == []

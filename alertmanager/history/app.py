@@ -25,7 +25,7 @@ from starlette.routing import Route
 from alertmanager.history.exemplars import SELECTOR_ANNOTATION, example_trace_ids
 from alertmanager.history.payload import AlertRecord, PayloadError, parse_payload
 from alertmanager.history.store import HistoryStore, StoreUnavailable
-from signalpost.instrumentation.scrub import Scrubber
+from signalpost.errors.scrub import Scrubber
 
 __all__ = ["MAX_BODY", "create_app"]
 
@@ -59,7 +59,7 @@ def create_app(
     scrub = scrubber or Scrubber()
     configure = None
     if instrument:
-        from signalpost.instrumentation.db import DatabaseInstrumentation
+        from signalpost.database import DatabaseInstrumentation
 
         configure = DatabaseInstrumentation(registry=registry).configure_async
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(

@@ -10,8 +10,8 @@ from grafana.boards.common import runbook
 from prometheus.breaker_alerts import BREAKER_NAME, BREAKER_STATE
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs
-from signalpost.instrumentation.breaker.state import BreakerState
-from signalpost.instrumentation.semconv import breaker
+from signalpost.breaker.state import BreakerState
+from signalpost.semconv import breaker
 
 __all__ = ["with_breaker_panels"]
 

@@ -11,8 +11,8 @@ from grafana import queries as q
 from grafana.boards.common import Uid, dashboard_url, new_dashboard, runbook
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs
-from signalpost.instrumentation.semconv import attributes as attr
-from signalpost.instrumentation.semconv import errors, jobs
+from signalpost.semconv import attributes as attr
+from signalpost.semconv import errors, jobs
 
 __all__ = ["build"]
 

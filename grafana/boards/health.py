@@ -14,8 +14,8 @@ from grafana.boards.thresholds import alert_threshold_panel
 from prometheus import recording as rec
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs
-from signalpost.instrumentation.health.result import Status
-from signalpost.instrumentation.semconv import health, process
+from signalpost.health.result import Status
+from signalpost.semconv import health, process
 
 __all__ = ["build"]
 

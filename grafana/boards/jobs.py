@@ -14,8 +14,8 @@ from grafana.boards.thresholds import alert_threshold_panel
 from prometheus import recording as rec
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs, seconds
-from signalpost.instrumentation.semconv import MetricSpec, jobs
-from signalpost.instrumentation.semconv import attributes as attr
+from signalpost.semconv import MetricSpec, jobs
+from signalpost.semconv import attributes as attr
 
 __all__ = ["build"]
 

@@ -14,7 +14,7 @@ from grafana.boards.thresholds import alert_threshold_panel
 from prometheus.catalog import Alert
 from prometheus.knobs import Knobs, seconds
 from prometheus.labels import JOB_QUEUE
-from signalpost.instrumentation.semconv import jobs
+from signalpost.semconv import jobs
 
 __all__ = ["waiting_row"]
 

@@ -10,8 +10,8 @@ from grafana import panels as p
 from grafana import queries as q
 from grafana.boards.common import Uid, new_dashboard
 from prometheus.knobs import Knobs
-from signalpost.instrumentation.semconv import attributes as attr
-from signalpost.instrumentation.semconv import jobs
+from signalpost.semconv import attributes as attr
+from signalpost.semconv import jobs
 
 __all__ = ["build"]
 

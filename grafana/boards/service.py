@@ -21,7 +21,7 @@ from prometheus.catalog import Alert, Severity
 from prometheus.knobs import Knobs
 from prometheus.recording_rules import SERVER_ERROR
 from prometheus.slo import BURN_TIERS
-from signalpost.instrumentation.semconv import http
+from signalpost.semconv import http
 
 __all__ = ["build"]
 

@@ -16,8 +16,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from signalpost.instrumentation.jobs.backlog import Backlog
-from signalpost.instrumentation.jobs.wire import from_json
+from signalpost.jobs.backlog import Backlog
+from signalpost.jobs.wire import from_json
 
 _REQUIRED = ("job_id", "job_type", "state", "attempt", "started_at", "age_seconds")
 
@@ -54,7 +54,7 @@ class Run:
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Run:
         """Build from one element of ``runs`` (the one wire form of a running job, read by
-        :func:`signalpost.instrumentation.jobs.wire.from_json`).
+        :func:`signalpost.jobs.wire.from_json`).
 
         Raises:
             KeyError, TypeError, ValueError: The element is malformed.

@@ -28,8 +28,8 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from signalpost._extras import missing_extra
-from signalpost.exporters.config import load_config
 from signalpost.lookup.model import Finding, LogEntry, Run
+from signalpost.sdk.config import load_config
 
 __all__ = ["DEMO_DSN", "errors_main", "lookup_main", "parse_since", "runs_main"]
 

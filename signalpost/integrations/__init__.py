@@ -6,7 +6,7 @@ Each integration is a folder with the same parts: ``instrument`` (install and th
 undoes it), ``wrapper`` (one execution as a monitored run), ``jobs`` (its runs in progress
 read across workers, and the queue's store for the one queue-progress publisher,
 :mod:`signalpost.integrations.progress`, which writes the one wire form of
-:mod:`signalpost.instrumentation.jobs.wire`), and the queue's own log lines scrubbed by
+:mod:`signalpost.jobs.wire`), and the queue's own log lines scrubbed by
 :mod:`signalpost.integrations.queuelogs`. Installing returns
 an :class:`Instrumentation`; its :meth:`~Instrumentation.uninstrument` removes only what that
 installation added.

@@ -16,7 +16,7 @@ class Instrumentation(Protocol):
 
 
 def monitor_options(progress_interval: float, **given: Any) -> dict[str, Any]:
-    """The :class:`~signalpost.instrumentation.jobs.MonitoredJob` options of one installation:
+    """The :class:`~signalpost.jobs.MonitoredJob` options of one installation:
     the progress interval and the collaborators given (``None`` ones are left to the runtime).
     """
     options = {name: value for name, value in given.items() if value is not None}

@@ -1,6 +1,6 @@
 """The one queue-progress publisher: a worker's runs in progress, published for another
 process's running-jobs endpoint in the published form of
-:mod:`~signalpost.instrumentation.jobs.published` (the one wire form of a running job).
+:mod:`~signalpost.jobs.published` (the one wire form of a running job).
 
 Every queue integration publishes the same way: a run is registered when it starts
 (:meth:`ProgressPublisher.begin`) and dropped when it ends (:meth:`ProgressPublisher.end`);
@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from signalpost import runtime
+from signalpost.errors.scrub import Scrubber
 from signalpost.failsafe import note_failure
-from signalpost.instrumentation.jobs.published import change_key, publishable
-from signalpost.instrumentation.jobs.running import RunView, running_job
-from signalpost.instrumentation.scrub import Scrubber
+from signalpost.jobs.published import change_key, publishable
+from signalpost.jobs.running import RunView, running_job
 
 __all__ = ["Changes", "LoopStore", "ProgressPublisher", "ThreadStore"]
 

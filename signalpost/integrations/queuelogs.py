@@ -14,8 +14,8 @@ import logging
 from collections.abc import Mapping
 
 from signalpost import runtime
-from signalpost.instrumentation.errors import scrub_stacktrace, scrubbed_stacktrace
-from signalpost.instrumentation.scrub import Scrubber
+from signalpost.errors.capture import scrub_stacktrace, scrubbed_stacktrace
+from signalpost.errors.scrub import Scrubber
 
 __all__ = ["ARQ_LOGGERS", "CELERY_LOGGERS", "QueueLogScrubber", "scrub_loggers"]
 

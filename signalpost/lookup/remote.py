@@ -19,9 +19,9 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from signalpost.instrumentation.semconv import prometheus_label
 from signalpost.lookup import schema
 from signalpost.lookup.model import Finding, LogEntry, Run, Span, Trace
+from signalpost.semconv import prometheus_label
 
 __all__ = ["RemoteError", "TempoLoki"]
 

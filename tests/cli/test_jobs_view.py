@@ -20,7 +20,7 @@ import pyte
 import pytest
 
 from signalpost.cli.jobs_client import RateTracker, Run
-from tests.instrumentation.jobs.livejobs import (
+from tests.jobs.livejobs import (
     TOKEN,
     live_server,
     new_id,

@@ -15,8 +15,8 @@ import re2  # type: ignore[import-untyped]
 import yaml
 
 from collector import generate
-from signalpost.instrumentation.scrub import DEFAULT_SECRET_KEYS, Scrubber
-from signalpost.instrumentation.semconv import attributes, db, health, jobs
+from signalpost.errors.scrub import DEFAULT_SECRET_KEYS, Scrubber
+from signalpost.semconv import attributes, db, health, jobs
 
 COLLECTOR = Path(generate.__file__).parent
 KINDS = ("receivers", "processors", "exporters")

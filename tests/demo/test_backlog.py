@@ -15,9 +15,9 @@ from psycopg import sql
 
 from demo import store
 from demo.backlog import QueueTableBacklog
-from signalpost.instrumentation.db import DatabaseInstrumentation
-from signalpost.instrumentation.jobs import RunningJobs, monitored_job, watch_backlog
-from signalpost.instrumentation.semconv import jobs as spec
+from signalpost.database import DatabaseInstrumentation
+from signalpost.jobs import RunningJobs, monitored_job, watch_backlog
+from signalpost.semconv import jobs as spec
 from tests import postgres
 
 

@@ -50,7 +50,7 @@ from prometheus import catalog
 from prometheus import knobs as prometheus_knobs
 from prometheus.catalog import Alert
 from prometheus.recording import rollup_regex
-from signalpost.instrumentation.semconv import jobs as spec
+from signalpost.semconv import jobs as spec
 from tests.grafana.dashboards import queries, substitute
 from tests.otlp_receiver import Received, attributes, otlp_http_receiver
 from tests.servers import wait_for

@@ -25,10 +25,10 @@ import yaml
 from prometheus_client import CollectorRegistry, ProcessCollector
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST, generate_latest
 
-from signalpost.instrumentation import metrics
-from signalpost.instrumentation.health.result import Status
-from signalpost.instrumentation.jobs.state import JobState
-from signalpost.instrumentation.semconv import (
+from signalpost import metrics
+from signalpost.health.result import Status
+from signalpost.jobs.state import JobState
+from signalpost.semconv import (
     ALL_METRICS,
     MetricSpec,
     breaker,
@@ -37,7 +37,7 @@ from signalpost.instrumentation.semconv import (
     jobs,
     prometheus_label,
 )
-from signalpost.instrumentation.semconv import attributes as attr
+from signalpost.semconv import attributes as attr
 
 __all__ = ["Prometheus", "running_prometheus"]
 

@@ -15,7 +15,7 @@ from prometheus.exporter_knobs import EXPORTER_JOBS
 from prometheus.exporter_metrics import EXPORTED_SERIES
 from prometheus.knobs import load_knobs
 from prometheus.targets import DAILY, HOURLY
-from signalpost.instrumentation.semconv import ALL_METRICS
+from signalpost.semconv import ALL_METRICS
 
 __all__ = ["emitted_series", "metric_names", "series_by_host"]
 

@@ -24,13 +24,13 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 from grafana import queries as q
-from signalpost.exporters.otlp_logs import OtlpLogHandler
-from signalpost.instrumentation.context import request_id_var
-from signalpost.instrumentation.errors import ErrorReporter
-from signalpost.instrumentation.jobs import RetryPolicy, RunningJobs, current_run, monitored_job
-from signalpost.instrumentation.logcontext import CorrelationFilter
-from signalpost.instrumentation.semconv import prometheus_label
-from signalpost.instrumentation.semconv.errors import SOURCE_HTTP
+from signalpost.context import request_id_var
+from signalpost.errors.capture import ErrorReporter
+from signalpost.jobs import RetryPolicy, RunningJobs, current_run, monitored_job
+from signalpost.logcontext import CorrelationFilter
+from signalpost.sdk.otlp_logs import OtlpLogHandler
+from signalpost.semconv import prometheus_label
+from signalpost.semconv.errors import SOURCE_HTTP
 from tests.grafana.dashboards import queries
 from tests.otlp_receiver import attributes, otlp_http_receiver
 

@@ -22,7 +22,7 @@ from prometheus_client import CollectorRegistry
 from starlette.testclient import TestClient
 
 import signalpost
-from signalpost.exporters.setup import setup
+from signalpost.sdk.setup import setup
 
 __all__ = ["Recorded", "record"]
 

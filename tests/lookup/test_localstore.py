@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from signalpost.instrumentation.jobs.endpoint import JobsEndpoint
-from signalpost.instrumentation.jobs.running import RunningJobs
+from signalpost.jobs.running import RunningJobs
 from signalpost.lookup.localstore import LocalStore
 from signalpost.lookup.model import Finding, Run
+from signalpost.serving.jobs.endpoint import JobsEndpoint
 from tests.lookup.recorded import Recorded
 
 
@@ -79,7 +79,7 @@ def test_runs_lists_finished_runs_with_outcome_attempts_and_trace(
     assert [(r.job_id, r.status, r.attempts, r.error_class) for r in failed] == [
         (recorded.failed_job_id, "failed", 3, "data")
     ]
-    assert failed[0].exception_type == "signalpost.instrumentation.classify.DataError"
+    assert failed[0].exception_type == "signalpost.errors.classify.DataError"
     assert failed[0].trace_id == recorded.enqueue_trace_id
     assert failed[0].duration_s is not None and failed[0].duration_s > 0.02  # two back-offs
     every = reader.runs(since=timedelta(hours=1))

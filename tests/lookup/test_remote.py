@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from signalpost.instrumentation.semconv import prometheus_label
 from signalpost.lookup.remote import TempoLoki
+from signalpost.semconv import prometheus_label
 from tests.lookup.recorded import Recorded
 from tests.otlp_receiver import attributes
 

@@ -10,7 +10,7 @@ import pytest
 from prometheus import selfmetrics
 from prometheus.generate import HERE, main
 from prometheus.knobs import DEFAULT_KNOBS, load_knobs
-from signalpost.instrumentation.semconv import ALL_METRICS
+from signalpost.semconv import ALL_METRICS
 from tests.prometheus import promtool
 from tests.prometheus.promtool import rules_in
 

@@ -37,8 +37,8 @@ from prometheus.config import (
 from prometheus.knobs import load_knobs, seconds
 from prometheus.rulefiles import rule_files
 from prometheus.targets import DAILY, HOURLY
-from signalpost.instrumentation.semconv import attributes as attr
-from signalpost.instrumentation.semconv import http
+from signalpost.semconv import attributes as attr
+from signalpost.semconv import http
 
 pytestmark = pytest.mark.slow
 

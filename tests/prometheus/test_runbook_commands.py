@@ -18,11 +18,11 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from starlette.testclient import TestClient
 
-from signalpost.exporters.setup import setup
-from signalpost.instrumentation.health import HealthMonitor
-from signalpost.instrumentation.health.checks.postgres import PostgresCheck
-from signalpost.instrumentation.health.checks.schema import SchemaCheck
-from signalpost.instrumentation.jobs import RunningJobs, monitored_job
+from signalpost.health import HealthMonitor
+from signalpost.health.checks.postgres import PostgresCheck
+from signalpost.health.checks.schema import SchemaCheck
+from signalpost.jobs import RunningJobs, monitored_job
+from signalpost.sdk.setup import setup
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNBOOKS = ROOT / "docs" / "runbooks"

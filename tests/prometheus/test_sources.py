@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from prometheus.promql import matcher_regex
-from signalpost.instrumentation.semconv import ALL_METRICS
+from signalpost.semconv import ALL_METRICS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -21,10 +21,10 @@ from arq.connections import ArqRedis, RedisSettings
 
 import signalpost
 import signalpost.arq
-from signalpost.exporters.jsonlog import JsonFormatter
-from signalpost.instrumentation.jobs import RetryPolicy, current_run
-from signalpost.instrumentation.logcontext import CorrelationFilter
-from signalpost.instrumentation.scrub import default_scrubber
+from signalpost.errors.scrub import default_scrubber
+from signalpost.jobs import RetryPolicy, current_run
+from signalpost.logcontext import CorrelationFilter
+from signalpost.sdk.jsonlog import JsonFormatter
 
 BROKER = os.environ.get("ARQ_TEST_BROKER", "redis://127.0.0.1:1/0")
 

@@ -11,7 +11,7 @@ import os
 from fastapi import FastAPI
 
 import signalpost.arq
-from signalpost.exporters.setup import setup
+from signalpost.sdk.setup import setup
 
 app = FastAPI()
 setup(app, jobs_source=signalpost.arq.running_jobs(os.environ["JOBS_WEB_BROKER"]))

@@ -19,7 +19,7 @@ import redis
 from celery import Celery, signals
 
 import signalpost.celery
-from signalpost.instrumentation.jobs import RetryPolicy, current_run
+from signalpost.jobs import RetryPolicy, current_run
 
 BROKER = os.environ.get("SIGNALPOST_TEST_BROKER", "redis://127.0.0.1:1/0")
 
@@ -151,9 +151,9 @@ def _child_telemetry(**_: Any) -> None:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
-    from signalpost.exporters.jsonlog import JsonFormatter
-    from signalpost.instrumentation.logcontext import CorrelationFilter
-    from signalpost.instrumentation.scrub import default_scrubber
+    from signalpost.errors.scrub import default_scrubber
+    from signalpost.logcontext import CorrelationFilter
+    from signalpost.sdk.jsonlog import JsonFormatter
 
     endpoint = os.environ.get("SIGNALPOST_TEST_OTLP")
     if endpoint:

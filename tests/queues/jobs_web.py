@@ -11,7 +11,7 @@ import os
 from fastapi import FastAPI
 
 import signalpost.celery
-from signalpost.exporters.setup import setup
+from signalpost.sdk.setup import setup
 from tests.queues.celery_app import app as celery
 
 broker = os.environ["JOBS_WEB_BROKER"]

@@ -16,9 +16,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from prometheus_client import CollectorRegistry
 
 import signalpost.arq
-from signalpost.instrumentation.jobs import RetryPolicy, current_run
-from signalpost.instrumentation.jobs.monitor import MonitoredJob
 from signalpost.integrations.arq.jobs import RunPublisher
+from signalpost.jobs import RetryPolicy, current_run
+from signalpost.jobs.monitor import MonitoredJob
 from tests.queues.redis_server import redis_server
 from tests.servers import free_port
 

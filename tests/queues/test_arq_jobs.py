@@ -35,9 +35,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client.parser import text_string_to_metric_families
 
 import signalpost.arq
-from signalpost.exporters.prometheus.auth import BearerAuth
-from signalpost.instrumentation.jobs.endpoint import JobsEndpoint
 from signalpost.integrations.arq.jobs import WORKERS_KEY, ArqRunningJobs, runs_key
+from signalpost.serving.jobs.endpoint import JobsEndpoint
+from signalpost.serving.metrics.auth import BearerAuth
 from tests.otlp_receiver import Received, attributes, otlp_http_receiver
 from tests.queues.jobs_listing import (
     TOKEN,

@@ -10,8 +10,8 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 import signalpost.arq
-from signalpost.instrumentation.jobs.running import RunningJobs
 from signalpost.integrations import Instrumentation
+from signalpost.jobs.running import RunningJobs
 
 RUNS = "signalpost_job_runs_finished_total"
 

@@ -16,8 +16,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 import signalpost.arq
-from signalpost.instrumentation.jobs import RetryPolicy, watch_backlog
-from signalpost.instrumentation.semconv import jobs as spec
+from signalpost.jobs import RetryPolicy, watch_backlog
+from signalpost.semconv import jobs as spec
 from tests.queues.redis_server import redis_server
 
 pytestmark = pytest.mark.slow
@@ -154,7 +154,7 @@ async def test_a_job_is_waiting_from_the_millisecond_arq_s_worker_would_take_it(
 ) -> None:
     """arq rounds its scores to the millisecond and its worker takes what scores at most its
     rounded clock: read within half a millisecond of the enqueue, the job already waits."""
-    from signalpost.instrumentation.jobs.backlog_redis import ArqBacklog
+    from signalpost.jobs.backlog_redis import ArqBacklog
 
     job = await signalpost.arq.enqueue(pool, "score", 1)
     assert job is not None

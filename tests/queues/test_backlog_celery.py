@@ -16,12 +16,12 @@ from celery import Celery
 from prometheus_client import CollectorRegistry
 
 import signalpost.celery
-from signalpost.exporters.prometheus import resolve_registry
-from signalpost.instrumentation.jobs import watch_backlog
-from signalpost.instrumentation.jobs.backlog_redis import UNSCANNED
-from signalpost.instrumentation.jobs.propagation import ENQUEUED_AT_HEADER
-from signalpost.instrumentation.semconv import jobs as spec
 from signalpost.integrations.celery.waiting import stamp_enqueued
+from signalpost.jobs import watch_backlog
+from signalpost.jobs.backlog_redis import UNSCANNED
+from signalpost.jobs.propagation import ENQUEUED_AT_HEADER
+from signalpost.semconv import jobs as spec
+from signalpost.serving.metrics import resolve_registry
 from tests.queues.redis_server import redis_server
 from tests.queues.workers import Worker
 

@@ -23,7 +23,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry, generate_latest
 
 import signalpost.celery
-from signalpost.exporters.prometheus import resolve_registry
+from signalpost.serving.metrics import resolve_registry
 from tests.otlp_receiver import Received, attributes, otlp_http_receiver
 from tests.queues.jobs_listing import check_totals
 from tests.queues.redis_server import redis_server

@@ -19,8 +19,8 @@ import pytest
 from celery import Celery
 
 from signalpost.celery import running_jobs
-from signalpost.exporters.prometheus.auth import BearerAuth
-from signalpost.instrumentation.jobs.endpoint import JobsEndpoint
+from signalpost.serving.jobs.endpoint import JobsEndpoint
+from signalpost.serving.metrics.auth import BearerAuth
 from tests.otlp_receiver import otlp_http_receiver
 from tests.queues.jobs_listing import (
     AUTH,

@@ -21,7 +21,7 @@ import redis
 from celery import Celery
 from prometheus_client import CollectorRegistry
 
-from signalpost.exporters.prometheus import resolve_registry
+from signalpost.serving.metrics import resolve_registry
 from tests.queues.redis_server import redis_server
 from tests.queues.workers import Worker
 from tests.servers import wait_for

@@ -8,7 +8,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 import signalpost.celery
-from signalpost.instrumentation.jobs.running import RunningJobs
+from signalpost.jobs.running import RunningJobs
 from signalpost.runtime import Runtime
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from arq.utils import args_to_string
 
-from signalpost.instrumentation.scrub import Scrubber
+from signalpost.errors.scrub import Scrubber
 from signalpost.integrations.queuelogs import (
     ARQ_LOGGERS,
     CELERY_LOGGERS,

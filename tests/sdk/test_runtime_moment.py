@@ -7,9 +7,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from signalpost import runtime
-from signalpost.exporters.setup import setup
-from signalpost.instrumentation.health import HealthMonitor
-from signalpost.instrumentation.jobs import RunningJobs, monitored_job
+from signalpost.health import HealthMonitor
+from signalpost.jobs import RunningJobs, monitored_job
+from signalpost.sdk.setup import setup
 
 CHECK = "built_before_setup"
 

@@ -45,18 +45,18 @@ try:
 except ImportError as error:  # pragma: no cover - exercised by tests/test_extras.py
     raise missing_extra("arq", error) from error
 
-from signalpost.instrumentation.classify import ErrorClassifier
-from signalpost.instrumentation.clock import Clock
-from signalpost.instrumentation.jobs.backlog_redis import ArqBacklog
-from signalpost.instrumentation.jobs.monitor import MonitoredJob
-from signalpost.instrumentation.jobs.propagation import inject_context
-from signalpost.instrumentation.jobs.retry import RetryPolicy
-from signalpost.instrumentation.jobs.running import RunningJobs
-from signalpost.instrumentation.scrub import Scrubber
+from signalpost.clock import Clock
+from signalpost.errors.classify import ErrorClassifier
+from signalpost.errors.scrub import Scrubber
 from signalpost.integrations.arq.jobs import ArqRunningJobs, RunPublisher
 from signalpost.integrations.arq.wrapper import TRACE_KWARG, ParamsOf, monitored_run
 from signalpost.integrations.contract import monitor_options
 from signalpost.integrations.queuelogs import ARQ_LOGGERS, scrub_loggers
+from signalpost.jobs.backlog_redis import ArqBacklog
+from signalpost.jobs.monitor import MonitoredJob
+from signalpost.jobs.propagation import inject_context
+from signalpost.jobs.retry import RetryPolicy
+from signalpost.jobs.running import RunningJobs
 from signalpost.runtime import Runtime
 
 __all__ = [
@@ -117,7 +117,7 @@ def instrument(
         params: Returns the run parameters from the function name, positional and keyword
             arguments; by default the arguments bound to the function's parameter names.
         progress_interval, runtime, registry, tracer_provider, classifier, scrubber, clock,
-            running: As for :class:`~signalpost.instrumentation.jobs.MonitoredJob`.
+            running: As for :class:`~signalpost.jobs.MonitoredJob`.
         publish_interval: Seconds between two publications of the worker's runs in progress
             to Redis (read by :func:`running_jobs` across workers); ``None`` publishes nothing.
     """
@@ -147,7 +147,7 @@ def monitored_functions(
 
     Args:
         functions, retry, policies, params, publish_interval: As for :func:`instrument`.
-        monitor_options: Passed to :class:`~signalpost.instrumentation.jobs.MonitoredJob`
+        monitor_options: Passed to :class:`~signalpost.jobs.MonitoredJob`
             (``runtime``, ``registry``, ``tracer_provider``, ``scrubber``, ``classifier``,
             ``clock``, ``running``, ``progress_interval``...).
     """
@@ -196,7 +196,7 @@ async def enqueue(redis: ArqRedis, function: str, *args: Any, **kwargs: Any) -> 
 
 def backlog(redis_url: str, queue_name: str = "arq:queue", *, scan: int = 1000) -> ArqBacklog:
     """What waits in the arq queue ``queue_name`` (due jobs no worker has taken yet), for
-    :func:`~signalpost.instrumentation.jobs.backlog.watch_backlog`::
+    :func:`~signalpost.jobs.backlog.watch_backlog`::
 
         watch_backlog(signalpost.arq.backlog("redis://localhost:6379"))
     """

@@ -6,7 +6,7 @@ their runs to Redis themselves:
 * In each worker, a :class:`RunPublisher` (the one queue-progress publisher,
   :mod:`~signalpost.integrations.progress`) task on the worker's event loop writes every
   monitored run in progress into the hash ``signalpost:arq:runs:<worker>`` (field = job ID,
-  value = the published form of :mod:`~signalpost.instrumentation.jobs.published`, progress
+  value = the published form of :mod:`~signalpost.jobs.published`, progress
   message scrubbed), at most once per ``interval`` and only when it changed, and deletes the
   field when the run ends. The hash expires unless refreshed (a killed worker's runs vanish
   after ``ttl``), and the sorted set ``signalpost:arq:workers`` holds each worker with the
@@ -30,10 +30,10 @@ import redis
 from arq.connections import ArqRedis, RedisSettings
 from arq.constants import abort_jobs_ss, in_progress_key_prefix
 
-from signalpost.instrumentation.jobs.published import MARK, from_published
-from signalpost.instrumentation.jobs.running import RunningJob, RunSourceUnavailable, RunView
-from signalpost.instrumentation.scrub import Scrubber
+from signalpost.errors.scrub import Scrubber
 from signalpost.integrations.progress import Changes, ProgressPublisher
+from signalpost.jobs.published import MARK, from_published
+from signalpost.jobs.running import RunningJob, RunSourceUnavailable, RunView
 
 __all__ = ["WORKERS_KEY", "ArqRunningJobs", "RunPublisher", "runs_key"]
 
@@ -132,7 +132,7 @@ def _client(source: str | RedisSettings, timeout: float) -> redis.Redis:
 
 class ArqRunningJobs:
     """The monitored runs of every arq worker publishing to one Redis, as the running-jobs
-    endpoint reads them (a :class:`~signalpost.instrumentation.jobs.running.RunSource`).
+    endpoint reads them (a :class:`~signalpost.jobs.running.RunSource`).
 
     Args:
         redis_source: The Redis the workers use: a ``redis://`` URL or arq's ``RedisSettings``.

@@ -11,8 +11,8 @@ from typing import Any, Protocol
 from arq.connections import ArqRedis
 from arq.worker import Function, Retry
 
-from signalpost.instrumentation.jobs.monitor import MonitoredJob
 from signalpost.integrations.arq.jobs import RunPublisher
+from signalpost.jobs.monitor import MonitoredJob
 
 __all__ = ["TRACE_KWARG", "Installation", "ParamsOf", "monitored_run"]
 

@@ -13,11 +13,11 @@ from typing import Any
 from celery import signals
 from opentelemetry import propagate
 
-from signalpost.instrumentation.jobs.interrupts import JobCancelled
-from signalpost.instrumentation.jobs.propagation import inject_context
-from signalpost.instrumentation.jobs.run import current_run_or_none
 from signalpost.integrations.celery.pool import mark_process_dead
 from signalpost.integrations.celery.waiting import stamp_enqueued
+from signalpost.jobs.interrupts import JobCancelled
+from signalpost.jobs.propagation import inject_context
+from signalpost.jobs.run import current_run_or_none
 
 __all__ = ["CANCEL_SIGNAL", "HANDLERS"]
 

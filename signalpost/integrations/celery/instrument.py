@@ -6,7 +6,7 @@
     signalpost.celery.instrument(app, retry=RetryPolicy(max_attempts=5))
 
 Every task (or the ones named) becomes a monitored run: job type = task name, job ID = task
-ID, the lifecycle metrics, log events and error records of :mod:`signalpost.instrumentation.jobs`,
+ID, the lifecycle metrics, log events and error records of :mod:`signalpost.jobs`,
 and a run span that continues the trace of the code that enqueued the task (the trace context
 travels in the message headers: ``before_task_publish`` injects it with the OpenTelemetry
 propagator, the worker extracts it). ``current_run().progress(...)`` works inside a task.
@@ -35,12 +35,9 @@ except ImportError as error:  # pragma: no cover - exercised by tests/test_extra
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
-from signalpost.instrumentation.classify import ErrorClassifier
-from signalpost.instrumentation.clock import Clock
-from signalpost.instrumentation.jobs.monitor import MonitoredJob
-from signalpost.instrumentation.jobs.retry import RetryPolicy
-from signalpost.instrumentation.jobs.running import RunningJobs
-from signalpost.instrumentation.scrub import Scrubber
+from signalpost.clock import Clock
+from signalpost.errors.classify import ErrorClassifier
+from signalpost.errors.scrub import Scrubber
 from signalpost.integrations.celery.handlers import CANCEL_SIGNAL, HANDLERS
 from signalpost.integrations.celery.jobs import (
     CeleryRunningJobs,
@@ -55,6 +52,9 @@ from signalpost.integrations.celery.wrapper import monitored_run
 from signalpost.integrations.contract import monitor_options
 from signalpost.integrations.progress import ProgressPublisher
 from signalpost.integrations.queuelogs import CELERY_LOGGERS, scrub_loggers
+from signalpost.jobs.monitor import MonitoredJob
+from signalpost.jobs.retry import RetryPolicy
+from signalpost.jobs.running import RunningJobs
 from signalpost.runtime import Runtime
 
 __all__ = [
@@ -173,7 +173,7 @@ def instrument(
             its arguments; by default the arguments bound to the task's parameter names.
         progress_interval, runtime, registry, tracer_provider, classifier, scrubber, clock,
             running: As for
-            :class:`~signalpost.instrumentation.jobs.MonitoredJob`.
+            :class:`~signalpost.jobs.MonitoredJob`.
         publish_interval: Seconds between two publications of a running task's progress to
             the result backend (custom state ``PROGRESS``), read by :func:`running_jobs`
             across workers; ``None`` publishes nothing. Needs a result backend.

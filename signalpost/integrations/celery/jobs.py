@@ -24,11 +24,11 @@ from celery import Celery
 from celery.backends.base import DisabledBackend
 from kombu.exceptions import OperationalError
 
+from signalpost.errors.scrub import Scrubber
 from signalpost.failsafe import note_failure
-from signalpost.instrumentation.jobs.published import MARK, finite, from_published
-from signalpost.instrumentation.jobs.running import RunningJob, RunSourceUnavailable
-from signalpost.instrumentation.scrub import Scrubber
 from signalpost.integrations.progress import ProgressPublisher
+from signalpost.jobs.published import MARK, finite, from_published
+from signalpost.jobs.running import RunningJob, RunSourceUnavailable
 
 __all__ = [
     "PROGRESS_STATE",
@@ -69,7 +69,7 @@ def progress_publisher(
 
 class CeleryRunningJobs:
     """The running tasks of every worker of a Celery app, as the running-jobs endpoint reads
-    them (a :class:`~signalpost.instrumentation.jobs.running.RunSource`).
+    them (a :class:`~signalpost.jobs.running.RunSource`).
 
     Args:
         app: The Celery app (same broker and result backend as the workers).

@@ -1,6 +1,6 @@
 """Celery jobs waiting: the enqueue time in the message headers, and the Redis backlog.
 
-``before_task_publish`` stamps :data:`~signalpost.instrumentation.jobs.propagation.\
+``before_task_publish`` stamps :data:`~signalpost.jobs.propagation.\
 ENQUEUED_AT_HEADER` (:func:`stamp_enqueued`, connected by
 :func:`signalpost.celery.instrument`); the worker's runs read it back (:func:`enqueued_at`)
 and record their wait; :func:`backlog` reads what waits from a Redis broker.
@@ -15,9 +15,9 @@ from typing import Any
 
 from celery import Celery
 
-from signalpost.instrumentation.jobs.backlog import finite_time
-from signalpost.instrumentation.jobs.backlog_redis import CeleryRedisBacklog
-from signalpost.instrumentation.jobs.propagation import ENQUEUED_AT_HEADER
+from signalpost.jobs.backlog import finite_time
+from signalpost.jobs.backlog_redis import CeleryRedisBacklog
+from signalpost.jobs.propagation import ENQUEUED_AT_HEADER
 
 __all__ = ["backlog", "enqueued_at", "queue_of", "stamp_enqueued"]
 
@@ -26,7 +26,7 @@ def backlog(
     app: Celery, queues: Collection[str] | None = None, *, scan: int = 1000
 ) -> CeleryRedisBacklog:
     """What waits in ``app``'s queues on its Redis broker, for
-    :func:`~signalpost.instrumentation.jobs.backlog.watch_backlog`::
+    :func:`~signalpost.jobs.backlog.watch_backlog`::
 
         watch_backlog(signalpost.celery.backlog(app, ["default", "mail"]))
 

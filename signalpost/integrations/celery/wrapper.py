@@ -10,11 +10,11 @@ from celery import Task
 from celery.exceptions import Ignore, Retry
 from opentelemetry import propagate
 
-from signalpost.instrumentation.jobs.interrupts import JobCancelled
-from signalpost.instrumentation.jobs.monitor import MonitoredJob
-from signalpost.instrumentation.jobs.propagation import inject_context
 from signalpost.integrations.celery.waiting import enqueued_at, queue_of
 from signalpost.integrations.progress import ProgressPublisher
+from signalpost.jobs.interrupts import JobCancelled
+from signalpost.jobs.monitor import MonitoredJob
+from signalpost.jobs.propagation import inject_context
 
 __all__ = ["monitored_run"]
 

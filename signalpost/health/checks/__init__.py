@@ -1,0 +1,48 @@
+"""Built-in health checks: PostgreSQL, schema validation, host resources, HTTP and TCP."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from signalpost.health.checks.network import HttpCheck, TcpCheck
+from signalpost.health.checks.schema_spec import (
+    ExpectedSchema,
+    SchemaSpecError,
+    load_schema,
+    parse_schema,
+)
+
+if TYPE_CHECKING:
+    from signalpost.health.checks.postgres import PostgresCheck
+    from signalpost.health.checks.resources import ResourcesCheck, Threshold
+    from signalpost.health.checks.schema import SchemaCheck
+
+__all__ = [
+    "ExpectedSchema",
+    "HttpCheck",
+    "PostgresCheck",
+    "ResourcesCheck",
+    "SchemaCheck",
+    "SchemaSpecError",
+    "TcpCheck",
+    "Threshold",
+    "load_schema",
+    "parse_schema",
+]
+
+# Checks that need an optional dependency load on first use, so that the rest of the package
+# works without it and a missing extra is named when such a check is asked for.
+_OPTIONAL = {
+    "PostgresCheck": "signalpost.health.checks.postgres",
+    "SchemaCheck": "signalpost.health.checks.schema",
+    "ResourcesCheck": "signalpost.health.checks.resources",
+    "Threshold": "signalpost.health.checks.resources",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _OPTIONAL.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,10 @@
+"""SDK set-up: :func:`setup` and the parts it runs (configuration, OpenTelemetry providers
+and OTLP exporters, logging with JSON lines and OTLP records, the last scrub of exported
+spans, shut-down)."""
+
+from __future__ import annotations
+
+from signalpost.sdk.config import SettingsError, SignalpostConfig, load_config
+from signalpost.sdk.setup import Telemetry, setup
+
+__all__ = ["SettingsError", "SignalpostConfig", "Telemetry", "load_config", "setup"]
