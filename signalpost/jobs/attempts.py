@@ -63,6 +63,23 @@ class AttemptLoop:
     _telemetry: RunTelemetry
     _timeouts: AsyncTimeouts | None
 
+    def attempts(self) -> Attempts:
+        """Iterate over attempts, retrying the ``with attempt:`` block as the policy allows.
+
+        ::
+
+            with monitored_job("etl", retry=policy) as run:
+                for attempt in run.attempts():
+                    with attempt:
+                        load()
+
+        ``async for`` / ``async with`` in async code (the per-attempt timeout then interrupts
+        the block). A failure the policy retries is swallowed by ``with attempt``, the back-off
+        is slept and the loop goes on; any other failure propagates and fails the run. Without
+        ``attempts()``, the body of the ``with`` statement is the run's single attempt.
+        """
+        return Attempts(self)
+
     def _view(self) -> RunView:
         # Only ever mixed into JobRun, which is the RunView telemetry reads.
         return cast("RunView", self)
