@@ -36,11 +36,11 @@ from signalpost.errors.scrub import Scrubber
 from signalpost.failsafe import note_failure
 from signalpost.jobs.backlog import finite_time
 from signalpost.jobs.decorate import monitored_function
+from signalpost.jobs.job_telemetry import JobTelemetry
 from signalpost.jobs.propagation import extract_context
 from signalpost.jobs.retry import NO_RETRY, RetryPolicy
 from signalpost.jobs.run import JobRun, RunServices, current_run_or_none
 from signalpost.jobs.running import RunningJobs
-from signalpost.jobs.telemetry import JobTelemetry
 from signalpost.runtime import Runtime
 from signalpost.runtime import current as current_runtime
 

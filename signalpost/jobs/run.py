@@ -29,11 +29,12 @@ from signalpost.errors.classify import ErrorClass, ErrorClassifier
 from signalpost.failsafe import failsafe, note_failure
 from signalpost.jobs.attempts import Attempt, Attempts
 from signalpost.jobs.interrupts import AsyncTimeouts, cancelled, deadline_passed
+from signalpost.jobs.job_telemetry import JobTelemetry
 from signalpost.jobs.lifecycle import RunLifecycle, run_var
 from signalpost.jobs.retry import RetryPolicy
 from signalpost.jobs.running import AttemptRecord, RunningJobs
 from signalpost.jobs.state import JobState, JobStateMachine
-from signalpost.jobs.telemetry import JobTelemetry
+from signalpost.jobs.telemetry import RunTelemetry
 
 __all__ = ["Attempt", "Attempts", "JobRun", "RunServices", "current_run", "current_run_or_none"]
 
@@ -169,7 +170,7 @@ class JobRun(RunLifecycle):
         self._last_error: BaseException | None = None
         self._last_error_class: ErrorClass | None = None
         self._history: list[AttemptRecord] = []
-        self._telemetry = services.telemetry.for_run(job_type, self.job_id)
+        self._telemetry = RunTelemetry(services.telemetry, job_type, self.job_id)
         self._report_progress = self._telemetry.progress
 
     # ----------------------------------------------------------------- reading

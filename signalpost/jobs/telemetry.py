@@ -1,37 +1,35 @@
 """What a run emits: metrics, spans and log records, read from the run through
 :class:`~signalpost.jobs.running.RunView`.
 
-:class:`JobTelemetry` holds the collaborators of one job type (tracer, metrics, error
-reporter, logger, scrubber), resolved once; :class:`RunTelemetry` is what one run reports
-through. The run decides (states, retries, deadlines) and tells its telemetry what happened;
-the telemetry never changes the run. Every method is failsafe: a broken tracer, registry or
-logger is noted on ``signalpost.internal`` and never changes what the job returns or raises.
+:class:`RunTelemetry` is what one run reports through, with the collaborators of its job type
+(:class:`~signalpost.jobs.job_telemetry.JobTelemetry`, resolved once). The run decides (states,
+retries, deadlines) and tells its telemetry what happened; the telemetry never changes the run.
+Its parts: the attempts' events (:mod:`~signalpost.jobs.attempt_telemetry`) and the log and
+error records (:mod:`~signalpost.jobs.records`). Every method is failsafe: a broken tracer,
+registry or logger is noted on ``signalpost.internal`` and never changes what the job returns
+or raises.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import context as otel_context
-from opentelemetry import trace
-from opentelemetry.trace import Tracer, format_span_id, format_trace_id
+from opentelemetry.trace import format_span_id, format_trace_id
 
-from signalpost.errors.capture import ErrorReporter, exception_type_name
+from signalpost.errors.capture import exception_type_name
 from signalpost.errors.classify import ErrorClass
-from signalpost.errors.scrub import Scrubber
-from signalpost.failsafe import failsafe, note_failure
-from signalpost.jobs.metrics import JobMetrics, TypeMetrics
+from signalpost.failsafe import failsafe
+from signalpost.jobs.attempt_telemetry import AttemptTelemetry
+from signalpost.jobs.job_telemetry import JobTelemetry
+from signalpost.jobs.records import progress_fields
 from signalpost.jobs.running import RunView
 from signalpost.jobs.spans import RunSpans, attribute_value
 from signalpost.jobs.state import JobState
 from signalpost.loggers import INTERNAL_LOGGER_NAME, JOB_LOGGER_NAME
-from signalpost.runtime import Runtime
-from signalpost.semconv import attributes as attr
 from signalpost.semconv import jobs as sc
-from signalpost.semconv.errors import SOURCE_JOB
 
 __all__ = [
     "INTERNAL_LOGGER_NAME",
@@ -46,17 +44,9 @@ _GUARDS = {
     name: failsafe(name)
     for name in (
         "add_context",
-        "attempt metrics",
-        "attempt span",
-        "attempt span end",
         "context detach",
-        "error reporter set-up",
-        "job log record",
         "oldest progress gauge",
         "oldest run gauges",
-        "retry metrics",
-        "retry span",
-        "retry telemetry",
         "run metrics",
         "run span",
         "run span end",
@@ -65,78 +55,11 @@ _GUARDS = {
     )
 }
 
-_TRACER_NAME = "signalpost.jobs"
-_SRC = "signalpost.jobs"  # record.pathname: the caller's frame would be this package anyway
 _INFO, _WARNING = logging.INFO, logging.WARNING
 _PUBLISH_INTERVAL = 1.0  # least seconds between two updates of the oldest-progress gauge
 
 
-def progress_fields(done: float, total: float | None, message: str | None) -> dict[str, Any]:
-    """The attributes of a progress log record and span event."""
-    fields: dict[str, Any] = {sc.JOB_PROGRESS_DONE: done}
-    if total is not None:
-        fields[sc.JOB_PROGRESS_TOTAL] = total
-        if total > 0:
-            fields[sc.JOB_PROGRESS_RATIO] = min(1.0, done / total)
-    if message is not None:
-        fields[sc.JOB_PROGRESS_MESSAGE] = message
-    return fields
-
-
-@dataclass(frozen=True, slots=True)
-class JobTelemetry:
-    """The collaborators of one job type. ``metrics`` or ``reporter`` is ``None`` if unusable."""
-
-    tracer: Tracer
-    metrics: JobMetrics | None
-    reporter: ErrorReporter | None
-    logger: logging.Logger
-    scrubber: Scrubber
-    progress_interval: float
-
-    @classmethod
-    def resolve(
-        cls,
-        shared: Runtime,
-        *,
-        reporter: ErrorReporter | None,
-        logger: logging.Logger | None,
-        progress_interval: float,
-    ) -> JobTelemetry:
-        """Build the collaborators from ``shared``, falling back to no-ops for any part that
-        fails to set up."""
-        job_logger = logger or logging.getLogger(JOB_LOGGER_NAME)
-        registry, scrubber = shared.registry, shared.scrubber
-        try:
-            tracer = trace.get_tracer(_TRACER_NAME, tracer_provider=shared.tracer_provider)
-        except Exception as failure:
-            note_failure("tracer set-up", failure)
-            tracer = trace.NoOpTracer()
-        job_metrics: JobMetrics | None
-        try:
-            job_metrics = JobMetrics.for_registry(registry)
-            job_metrics.watch(shared.running)
-        except Exception as failure:
-            note_failure("metrics set-up", failure)
-            job_metrics = None
-        if reporter is None:
-            with _GUARDS["error reporter set-up"]:
-                reporter = ErrorReporter(
-                    registry=registry,
-                    classifier=shared.classifier,
-                    scrubber=scrubber,
-                    logger=job_logger,
-                    clock=shared.clock,
-                    max_exception_types=shared.max_exception_types,
-                )
-        return cls(tracer, job_metrics, reporter, job_logger, scrubber, progress_interval)
-
-    def for_run(self, job_type: str, job_id: str) -> RunTelemetry:
-        """Return the telemetry of one run (not started yet)."""
-        return RunTelemetry(self, job_type, job_id)
-
-
-class RunTelemetry:
+class RunTelemetry(AttemptTelemetry):
     """The metrics, spans and log records of one run.
 
     The run passes itself (as a :class:`RunView`) to each event rather than being stored
@@ -148,19 +71,15 @@ class RunTelemetry:
         "_emitted_full",
         "_interval",
         "_items",
-        "_job",
         "_last_emit",
         "_non_finite_logged",
         "_published",
-        "_spans",
-        "_tm",
-        "label_type",
     )
 
     def __init__(self, job: JobTelemetry, job_type: str, job_id: str) -> None:
         self._job = job
         self._spans = RunSpans(job.tracer, job_type, job_id)
-        self._tm: TypeMetrics | None = None
+        self._tm = None
         self._items: Any = None
         self._interval = job.progress_interval
         self._last_emit = self._published = 0.0
@@ -227,56 +146,6 @@ class RunTelemetry:
                 scrubber=self._job.scrubber,
             )
         self.log(run, _INFO, "job started", "started")
-
-    def attempt_started(self, number: int, delay: float) -> None:
-        """Attempt ``number`` (2 or more) started after ``delay`` seconds of back-off."""
-        with _GUARDS["attempt span"]:
-            self._spans.begin_attempt(number, delay)
-
-    def retry_skipped(self, run: RunView, delay: float) -> None:
-        """A retry was due but its back-off would pass the run's timeout."""
-        self.log(
-            run,
-            _WARNING,
-            "job retry skipped: back-off would pass the job timeout",
-            "retry_skipped",
-            {sc.JOB_RETRY_DELAY: delay},
-        )
-
-    def attempt_ended(
-        self, exc: BaseException | None, error_class: ErrorClass | None, retried: bool
-    ) -> None:
-        """The attempt in progress ended with ``exc``; ``retried``: a retry follows."""
-        with _GUARDS["attempt span end"]:
-            self._spans.end_attempt(exc, error_class, retried)
-        metrics = self._job.metrics
-        with _GUARDS["attempt metrics"]:
-            if error_class is None and self._tm is not None:
-                self._tm.attempt_succeeded()
-            elif metrics is not None:
-                metrics.attempt_finished(
-                    self.label_type, str(error_class) if error_class is not None else None
-                )
-
-    def retry_scheduled(
-        self, run: RunView, delay: float, error_class: ErrorClass, exc: BaseException
-    ) -> None:
-        """The attempt in progress failed with ``exc``; the next starts after ``delay`` s."""
-        with _GUARDS["retry telemetry"]:
-            if self._job.metrics is not None:
-                self._job.metrics.retry_scheduled(self.label_type, str(error_class))
-            self._spans.retry_scheduled(run.attempt, delay, error_class, exc)
-        self.log(
-            run,
-            _WARNING,
-            "job retry scheduled",
-            "retry_scheduled",
-            {
-                sc.JOB_RETRY_DELAY: delay,
-                attr.ERROR_CLASS: str(error_class),
-                attr.EXCEPTION_TYPE: exception_type_name(exc),
-            },
-        )
 
     def progress(self, run: RunView, delta: float, now: float) -> None:
         """The run reported progress (``delta`` more items done) at ``now`` (monotonic)."""
@@ -355,39 +224,6 @@ class RunTelemetry:
         with _GUARDS["run span end"]:
             self._spans.end_run()
 
-    def handed_off(
-        self, run: RunView, delay: float, error_class: ErrorClass, exc: BaseException
-    ) -> None:
-        """The attempt in progress failed with ``exc`` and the queue will run the next one
-        after ``delay`` seconds, perhaps in another process: this process's part ends here.
-
-        The attempt and the retry are counted, the run span ends with the failure and
-        ``job.status=retrying``; the run is not counted as finished.
-        """
-        metrics, tm = self._job.metrics, self._tm
-        with _GUARDS["retry metrics"]:
-            if metrics is not None:
-                metrics.attempt_finished(self.label_type, str(error_class))
-                metrics.retry_scheduled(self.label_type, str(error_class))
-            if tm is not None:
-                tm.in_progress.dec()
-        with _GUARDS["retry span"]:
-            self._spans.retry_scheduled(run.attempt, delay, error_class, exc)
-            self._spans.hand_off(run.attempt, exc, error_class)
-        self.log(
-            run,
-            _WARNING,
-            "job retry scheduled",
-            "retry_scheduled",
-            {
-                sc.JOB_RETRY_DELAY: delay,
-                attr.ERROR_CLASS: str(error_class),
-                attr.EXCEPTION_TYPE: exception_type_name(exc),
-            },
-        )
-        with _GUARDS["run span end"]:
-            self._spans.end_run()
-
     def left(self, run: RunView) -> None:
         """The run left the running-jobs list: update the oldest-run gauges."""
         metrics = self._job.metrics
@@ -402,35 +238,6 @@ class RunTelemetry:
 
     # ----------------------------------------------------------------- records
 
-    def log(
-        self,
-        run: RunView,
-        level: int,
-        message: str,
-        event: str,
-        fields: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Log ``event`` of ``run`` on the jobs logger, if enabled at ``level``. Never raises."""
-        with _GUARDS["job log record"]:
-            logger = self._job.logger
-            if not logger.isEnabledFor(level):
-                return
-            extra: dict[str, Any] = {
-                sc.JOB_ID: run.job_id,
-                sc.JOB_TYPE: run.job_type,
-                sc.JOB_ATTEMPT: run.attempt,
-                sc.JOB_STATUS: str(run.state),
-                sc.JOB_EVENT: event,
-                **run.context,
-            }
-            if fields:
-                extra.update(fields)
-            # makeRecord + handle is logger.log without the frame walk of findCaller, whose
-            # answer would be this package anyway; handlers and filters run as usual.
-            logger.handle(
-                logger.makeRecord(logger.name, level, _SRC, 0, message, (), None, "job", extra)
-            )
-
     def _emit_progress(self, run: RunView, now: float) -> None:
         self._last_emit = now
         done, total = run.done or 0, run.total
@@ -440,30 +247,3 @@ class RunTelemetry:
         fields = progress_fields(done, total, run.message)
         self._spans.progress(fields)
         self.log(run, _INFO, "job progress", "progress", fields)
-
-    def _report_failure(
-        self, run: RunView, status: JobState, exc: BaseException, duration: float
-    ) -> None:
-        """Report a failed or timed-out run as the shared error record (logged with exc_info)."""
-        reporter = self._job.reporter
-        if reporter is None:
-            return
-        event = "failed" if status is JobState.FAILED else "timed_out"
-        context: dict[str, Any] = {
-            sc.JOB_TYPE: run.job_type,
-            sc.JOB_ID: run.job_id,
-            sc.JOB_ATTEMPT: run.attempt,
-            sc.JOB_STATUS: str(status),
-            sc.JOB_EVENT: event,
-            sc.JOB_DURATION: duration,
-            **run.context,
-        }
-        if run.params:
-            context[sc.JOB_PARAMETERS] = dict(run.params)
-        label = "failed" if status is JobState.FAILED else "timed out"
-        try:  # the reporter scrubs the parameters
-            reporter.report(
-                exc, source=SOURCE_JOB, context=context, message=f"job {label}: {run.job_type}"
-            )
-        except Exception as failure:
-            note_failure("error report", failure)
