@@ -12,10 +12,9 @@ from its first run), a degradation and a recovery, each once, not on every run.
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from prometheus_client import CollectorRegistry
@@ -23,7 +22,7 @@ from prometheus_client import CollectorRegistry
 from signalpost import metrics
 from signalpost.cardinality import BoundedValues
 from signalpost.clock import Clock
-from signalpost.errors.classify import ErrorClass, ErrorClassifier
+from signalpost.errors.classify import ErrorClassifier
 from signalpost.health.changes import log_change, next_state
 from signalpost.health.check import (
     FunctionCheck,
@@ -33,35 +32,14 @@ from signalpost.health.check import (
 from signalpost.health.gauges import StatusGauges
 from signalpost.health.report import ComponentHealth, HealthReport
 from signalpost.health.result import CheckResult, Status
-from signalpost.health.running import (
-    StillRunning,
-    TimedOut,
-    coerce,
-    describe,
-    in_thread,
-    run_async,
-    running_loop,
-)
-from signalpost.loggers import HEALTH_LOGGER_NAME
+from signalpost.health.running import running_loop
+from signalpost.health.runs import CheckEntry, run_check, run_periodically
+from signalpost.health.threaded import start_in_thread
 from signalpost.runtime import Runtime
 from signalpost.runtime import current as current_runtime
 from signalpost.semconv import health as semconv
 
 __all__ = ["HealthMonitor"]
-
-_log = logging.getLogger(HEALTH_LOGGER_NAME)
-
-
-@dataclass(slots=True)
-class _Entry:
-    check: HealthCheck
-    is_async: bool
-    kind: str
-    label: str
-    duration: Any = None
-    last_success: Any = None
-    task: asyncio.Task[None] | None = None
-    thread_run: asyncio.Future[tuple[bool, Any]] | None = None
 
 
 class _Bound:
@@ -116,7 +94,7 @@ class HealthMonitor:
         self._bind_lock = threading.RLock()
         self._stale_after = stale_after
         self._names = BoundedValues(100)
-        self._entries: dict[str, _Entry] = {}
+        self._entries: dict[str, CheckEntry] = {}
         self._states: dict[str, ComponentHealth] = {}
         self._running = False
         self._event_loop: asyncio.AbstractEventLoop | None = None
@@ -137,7 +115,7 @@ class HealthMonitor:
                 self._publish()
             return self._bound
 
-    def _instrument(self, bound: _Bound, entry: _Entry) -> None:
+    def _instrument(self, bound: _Bound, entry: CheckEntry) -> None:
         entry.duration = bound.duration.labels(entry.label, entry.kind)
         entry.last_success = bound.last_success.labels(entry.label, entry.kind)
         name = entry.check.name
@@ -146,10 +124,6 @@ class HealthMonitor:
     @property
     def _clock(self) -> Clock:
         return self._bind().clock
-
-    @property
-    def _classifier(self) -> ErrorClassifier:
-        return self._bind().classifier
 
     # -- registration -----------------------------------------------------------------------
 
@@ -164,7 +138,7 @@ class HealthMonitor:
         if not check.timeout > 0 or not check.interval > 0:
             raise ValueError(f"health check {check.name!r}: timeout and interval must be > 0")
         kind = semconv.KIND_CRITICAL if check.critical else semconv.KIND_NON_CRITICAL
-        entry = _Entry(
+        entry = CheckEntry(
             check=check, is_async=is_async_check(check), kind=kind, label=self._names(check.name)
         )
         with self._bind_lock:
@@ -223,48 +197,19 @@ class HealthMonitor:
             self._start_task(entry, wait)
 
     def start_in_thread(self, *, timeout: float | None = 30.0) -> Callable[[], None]:
-        """Run the checks on an event loop of their own, in a daemon thread.
-
-        For processes without an application's event loop (job workers): :func:`setup` calls
-        it when given a monitor but no app. Returns once the first round has run (or after
-        ``timeout`` seconds). Checks given to such a monitor must not rely on objects bound to
-        another event loop (an async pool opened elsewhere): sync checks and checks that open
-        their own connections fit.
+        """Run the checks on an event loop of their own, in a daemon thread
+        (:func:`~signalpost.health.threaded.start_in_thread`, which says more).
 
         Returns:
             A function that stops the checks and the thread (waits up to 5 s).
         """
-        loop = asyncio.new_event_loop()
-        first_round = threading.Event()
+        return start_in_thread(self, timeout)
 
-        def serve() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self.start(wait=True))
-            finally:
-                first_round.set()
-            loop.run_forever()
-            try:
-                loop.run_until_complete(self.stop())
-            finally:
-                loop.close()
-
-        thread = threading.Thread(target=serve, name="signalpost-health", daemon=True)
-        thread.start()
-        first_round.wait(timeout)
-
-        def stop() -> None:
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(loop.stop)
-            thread.join(5.0)
-
-        return stop
-
-    def _start_task(self, entry: _Entry, delay_first: bool) -> None:
+    def _start_task(self, entry: CheckEntry, delay_first: bool) -> None:
         if not self._running or entry.task is not None:
             return
         entry.task = asyncio.get_running_loop().create_task(
-            self._loop(entry, delay_first=delay_first),
+            run_periodically(entry, self._run, self._clock, delay_first=delay_first),
             name=f"signalpost-health-{entry.check.name}",
         )
 
@@ -312,77 +257,13 @@ class HealthMonitor:
 
     # -- running ----------------------------------------------------------------------------
 
-    async def _loop(self, entry: _Entry, *, delay_first: bool = False) -> None:
-        interval = entry.check.interval
-        clock = self._clock
-        if delay_first:
-            await clock.async_sleep(interval)
-        while True:
-            started = clock.monotonic()
-            try:
-                await self._run(entry)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a bug here must not end the check's task
-                _log.exception("health check %r: recording failed", entry.check.name)
-            await clock.async_sleep(max(0.0, interval - (clock.monotonic() - started)))
-
-    async def _run(self, entry: _Entry) -> None:
-        check = entry.check
-        started = self._clock.monotonic()
-        error_class: str | None = None
-        try:
-            if entry.thread_run is not None and not entry.thread_run.done():
-                raise StillRunning(
-                    f"previous run still in progress after timing out ({check.timeout:g} s)"
-                )
-            if entry.is_async:
-                work: asyncio.Future[Any] = asyncio.ensure_future(run_async(check))
-            else:
-                entry.thread_run = in_thread(check.run)
-                work = asyncio.shield(entry.thread_run)
-            if not await self._finished_in_time(work, check.timeout):
-                raise TimedOut(f"timed out after {check.timeout:g} s")
-            if entry.is_async:
-                outcome = work.result()
-            else:
-                ok, value = work.result()
-                if not ok:
-                    raise value if isinstance(value, Exception) else RuntimeError(repr(value))
-                outcome = value
-            result = coerce(outcome)
-        except TimedOut as error:
-            result = CheckResult.unhealthy(str(error))
-            error_class = ErrorClass.TRANSIENT.value
-        except TimeoutError as error:  # raised by the check itself
-            result = CheckResult.unhealthy(describe(error))
-            error_class = ErrorClass.TRANSIENT.value
-        except StillRunning as error:
-            result = CheckResult.unhealthy(str(error))
-            error_class = ErrorClass.TRANSIENT.value
-        except Exception as error:
-            result = CheckResult.unhealthy(describe(error))
-            error_class = self._classifier.classify(error).value
-        latency = self._clock.monotonic() - started
-        self._record(entry, result, latency, error_class)
-
-    async def _finished_in_time(self, work: asyncio.Future[Any], timeout: float) -> bool:
-        """Wait for ``work`` at most ``timeout`` seconds on the monitor's clock; cancel it if
-        it runs late (a thread behind a shield keeps running)."""
-        timer = asyncio.ensure_future(self._clock.async_sleep(timeout))
-        try:
-            await asyncio.wait((work, timer), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            timer.cancel()
-            finished = work.done()
-            if not finished:
-                work.cancel()
-                # Let a cancelled check unwind before its next run (a shield returns at once).
-                await asyncio.gather(work, return_exceptions=True)
-        return finished
+    async def _run(self, entry: CheckEntry) -> None:
+        bound = self._bind()
+        ran = await run_check(entry, bound.clock, bound.classifier)
+        self._record(entry, ran.result, ran.latency, ran.error_class)
 
     def _record(
-        self, entry: _Entry, result: CheckResult, latency: float, error_class: str | None
+        self, entry: CheckEntry, result: CheckResult, latency: float, error_class: str | None
     ) -> None:
         now = self._clock.time()
         previous = self._states[entry.check.name]
