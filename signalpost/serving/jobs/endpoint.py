@@ -37,75 +37,35 @@ import socket
 import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
-from typing import Any, Protocol
-from urllib.parse import quote, unquote
+from typing import Any
+from urllib.parse import quote
 
-from signalpost import runtime
 from signalpost.asgitypes import Receive, Scope, Send, acknowledge_lifespan
 from signalpost.errors.scrub import Scrubber
 from signalpost.failsafe import note_failure
-from signalpost.jobs.backlog import BacklogSource, combine
-from signalpost.jobs.running import (
-    RunningJob,
-    RunningJobs,
-    RunSource,
-    RunSourceUnavailable,
-    default_running_jobs,
+from signalpost.jobs.backlog import BacklogSource
+from signalpost.jobs.running import RunSource, RunSourceUnavailable
+from signalpost.serving.jobs.answers import (
+    CONTROL_REFUSED,
+    FinishedRuns,
+    JobsAnswers,
+    RequestAuth,
 )
-from signalpost.jobs.wire import scrubbed, to_json
-from signalpost.serving.jobs.mounting import MountPoint, below_mount, is_loopback
-from signalpost.serving.jobs.paging import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    BadRequest,
-    ListQuery,
-    encode_cursor,
-    parse_list_query,
-    sort_key,
-)
+from signalpost.serving.jobs.mounting import MountPoint, below_mount
+from signalpost.serving.jobs.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 __all__ = [
-    "DEFAULT_LIMIT", "MAX_LIMIT", "FinishedRuns", "JobsEndpoint", "RequestAuth", "mount_jobs",
+    "CONTROL_REFUSED",
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "FinishedRuns",
+    "JobsEndpoint",
+    "RequestAuth",
+    "mount_jobs",
 ]
-
-CANCEL_REASON = "cancelled through the jobs endpoint"
-CONTROL_REFUSED = (
-    "cancelling needs credentials: set metrics.bearer_token or metrics.basic_auth_* "
-    "(SIGNALPOST_METRICS_BEARER_TOKEN ...), or jobs.control_from_loopback for local clients"
-)
 
 Response = tuple[int, list[tuple[str, str]], bytes]
 StartResponse = Callable[..., Any]
-
-
-class RequestAuth(Protocol):
-    """Decides whether a request may use the endpoints.
-
-    The metrics endpoint's authenticators (``BearerAuth``, ``BasicAuth`` from
-    :mod:`signalpost.serving.metrics.auth`) fit; implementations must not raise.
-    """
-
-    @property
-    def challenge(self) -> str:
-        """The ``WWW-Authenticate`` value sent with a 401 response."""
-        ...
-
-    def authenticate(self, authorization: str | None) -> bool:
-        """Return whether the ``Authorization`` header value grants access."""
-        ...
-
-
-class FinishedRun(Protocol):
-    """A finished run in its wire form (``signalpost.lookup.Run``)."""
-
-    def to_json(self) -> dict[str, Any]: ...
-
-
-class FinishedRuns(Protocol):
-    """Where finished runs are kept, e.g. the trace and log store
-    (``signalpost.lookup.localstore.LocalStore``); read in a thread."""
-
-    def run(self, job_id: str) -> FinishedRun | None: ...
 
 
 class JobsEndpoint:
@@ -130,16 +90,7 @@ class JobsEndpoint:
         clock: Wall-clock time, for the ages of waiting jobs.
     """
 
-    __slots__ = (
-        "_auth",
-        "_backlog",
-        "_clock",
-        "_finished",
-        "_hostname",
-        "_loopback_control",
-        "_running",
-        "_scrubber",
-    )
+    __slots__ = ("_answers", "_hostname")
 
     def __init__(
         self,
@@ -152,13 +103,15 @@ class JobsEndpoint:
         backlog: BacklogSource | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._running = running if running is not None else default_running_jobs
-        self._finished = finished
-        self._backlog = backlog
-        self._clock = clock
-        self._auth = auth
-        self._loopback_control = control_from_loopback
-        self._scrubber = scrubber
+        self._answers = JobsAnswers(
+            running,
+            auth=auth,
+            scrubber=scrubber,
+            finished=finished,
+            control_from_loopback=control_from_loopback,
+            backlog=backlog,
+            clock=clock,
+        )
         try:
             self._hostname = socket.gethostname()
         except OSError:
@@ -189,12 +142,10 @@ class JobsEndpoint:
             authorization,
             str(client[0]) if client else None,
         )
-        # Anything that may block (a queue's workers, the store, the broker) runs in a thread.
-        local = self._finished is None and self._backlog is None
-        if isinstance(self._running, RunningJobs) and local:
-            status, headers, body = self.respond(*request)
-        else:
+        if self._answers.may_block:
             status, headers, body = await asyncio.to_thread(self.respond, *request)
+        else:
+            status, headers, body = self.respond(*request)
         await send(
             {
                 "type": "http.response.start",
@@ -236,7 +187,7 @@ class JobsEndpoint:
             input gives a 4xx, never an exception.
         """
         try:
-            status, body, extra = self._answer(method, path, query, authorization, client)
+            status, body, extra = self._answers.answer(method, path, query, authorization, client)
         except RunSourceUnavailable as unavailable:
             status, body, extra = 503, {"error": str(unavailable)}, [("retry-after", "5")]
         except Exception as failure:
@@ -252,86 +203,6 @@ class JobsEndpoint:
         ]
         return status, headers, b"" if method == "HEAD" else payload
 
-    def _answer(
-        self, method: str, path: str, query: str, authorization: str | None, client: str | None
-    ) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
-        auth = self._auth
-        if auth is not None and not auth.authenticate(authorization):
-            return 401, {"error": "unauthorized"}, [("www-authenticate", auth.challenge)]
-        trimmed = path.removeprefix("/").removesuffix("/")
-        segments = [unquote(s, errors="replace") for s in trimmed.split("/")] if trimmed else []
-        reading = method in ("GET", "HEAD")
-        if not segments:
-            if not reading:
-                return _not_allowed("GET, HEAD")
-            try:
-                return 200, self._list(parse_list_query(query)), []
-            except BadRequest as problem:
-                return 400, {"error": str(problem)}, []
-        if len(segments) == 1:
-            if not reading:
-                return _not_allowed("GET, HEAD")
-            return self._detail(segments[0])
-        if len(segments) == 2 and segments[1] == "cancel":
-            if method != "POST":
-                return _not_allowed("POST")
-            if auth is None and not (self._loopback_control and is_loopback(client)):
-                return 403, {"error": CONTROL_REFUSED}, []
-            return self._cancel(segments[0])
-        return 404, {"error": "not found"}, []
-
-    def _list(self, query: ListQuery) -> dict[str, Any]:
-        jobs = sorted(self._running.snapshot(query.job_type), key=sort_key)
-        after = query.after
-        remaining = [job for job in jobs if sort_key(job) > after] if after is not None else jobs
-        page = remaining[: query.limit]
-        more = len(remaining) > len(page)
-        return {
-            "count": len(jobs),
-            "runs": [self._run(job) for job in page],
-            "next_cursor": encode_cursor(page[-1]) if more else None,
-            "waiting": self._waiting(query.job_type),
-        }
-
-    def _waiting(self, job_type: str | None) -> list[dict[str, Any]] | None:
-        if self._backlog is None:
-            return None
-        try:
-            rows = combine(self._backlog())
-        except Exception as failure:
-            note_failure("jobs endpoint backlog", failure)
-            return None
-        now = self._clock()
-        return [
-            row.to_json(now)
-            for row in sorted(rows, key=lambda r: (r.job_type, r.queue))
-            if job_type is None or row.job_type == job_type
-        ]
-
-    def _detail(self, job_id: str) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
-        matches = sorted(self._running.find(job_id), key=sort_key)
-        if not matches:
-            finished = self._finished.run(job_id) if self._finished is not None else None
-            if finished is not None:
-                return 200, {"finished_run": finished.to_json(), "runs_with_this_id": 0}, []
-            return 404, {"error": "no running job with this ID"}, []
-        job = matches[0]
-        run = self._run(job, attempts=True)
-        return 200, {"run": run, "runs_with_this_id": len(matches)}, []
-
-    def _cancel(self, job_id: str) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
-        cancelled = self._running.cancel(job_id, reason=CANCEL_REASON)
-        if not cancelled:
-            return 404, {"error": "no running job with this ID"}, []
-        return 202, {"job_id": job_id, "cancelled": cancelled}, []
-
-    def _run(self, job: RunningJob, *, attempts: bool = False) -> dict[str, Any]:
-        scrubber = self._scrubber or runtime.current().scrubber
-        return to_json(scrubbed(job, scrubber), attempts=attempts)
-
-
-def _not_allowed(allow: str) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
-    return 405, {"error": "method not allowed"}, [("allow", allow)]
 
 
 def mount_jobs(app: Any, path: str, endpoint: JobsEndpoint) -> None:
