@@ -18,7 +18,6 @@ between threads and tasks and to nest.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime
 from types import TracebackType
@@ -36,13 +35,12 @@ from signalpost.errors.scrub import Scrubber
 from signalpost.failsafe import note_failure
 from signalpost.jobs.backlog import finite_time
 from signalpost.jobs.decorate import monitored_function
-from signalpost.jobs.job_telemetry import JobTelemetry
 from signalpost.jobs.propagation import extract_context
 from signalpost.jobs.retry import NO_RETRY, RetryPolicy
-from signalpost.jobs.run import JobRun, RunServices, current_run_or_none
+from signalpost.jobs.run import JobRun, current_run_or_none
 from signalpost.jobs.running import RunningJobs
+from signalpost.jobs.services import SharedServices
 from signalpost.runtime import Runtime
-from signalpost.runtime import current as current_runtime
 
 __all__ = ["MonitoredJob", "monitored_job"]
 
@@ -142,9 +140,7 @@ class MonitoredJob:
         self._enqueued_at = enqueued_at
         self._queue = queue
         self._propagator = propagator
-        self._progress_interval = progress_interval
-        self._runtime = runtime
-        self._given = {
+        given = {
             "registry": registry,
             "tracer_provider": tracer_provider,
             "classifier": classifier,
@@ -152,37 +148,11 @@ class MonitoredJob:
             "clock": clock,
             "running": running,
         }
-        self._reporter = reporter
-        self._logger = logger
-        self._services: RunServices | None = None
-        self._lock = threading.Lock()
+        self._services = SharedServices(
+            runtime, given, reporter=reporter, logger=logger, progress_interval=progress_interval
+        )
 
     # ------------------------------------------------------------------ runs
-
-    def _resolve(self) -> RunServices:
-        shared = self._runtime if self._runtime is not None else current_runtime()
-        shared = shared.with_overrides(**self._given)
-        telemetry = JobTelemetry.resolve(
-            shared,
-            reporter=self._reporter,
-            logger=self._logger,
-            progress_interval=self._progress_interval,
-        )
-        return RunServices(
-            clock=shared.clock,
-            classifier=shared.classifier,
-            running=shared.running,
-            telemetry=telemetry,
-        )
-
-    def _services_once(self) -> RunServices:
-        services = self._services
-        if services is None:
-            with self._lock:
-                services = self._services
-                if services is None:
-                    services = self._services = self._resolve()
-        return services
 
     def new_run(self, *args: Any, **kwargs: Any) -> JobRun:
         """Return a fresh, not yet started run (arguments feed callable ``job_id``/``params``)."""
@@ -256,7 +226,7 @@ class MonitoredJob:
             job_id=job_id,
             params=params,
             policy=self.retry,
-            services=self._services_once(),
+            services=self._services.get(),
             parent=context,
             remote_parent=parent is not None,
             first_attempt=first_attempt,

@@ -19,20 +19,18 @@ import math
 import random
 from collections.abc import Mapping
 from contextvars import Token
-from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import context as otel_context
 
-from signalpost.clock import Clock
-from signalpost.errors.classify import ErrorClass, ErrorClassifier
+from signalpost.errors.classify import ErrorClass
 from signalpost.failsafe import failsafe, note_failure
 from signalpost.jobs.attempts import Attempt, Attempts
 from signalpost.jobs.interrupts import AsyncTimeouts, cancelled, deadline_passed
-from signalpost.jobs.job_telemetry import JobTelemetry
 from signalpost.jobs.lifecycle import RunLifecycle, run_var
 from signalpost.jobs.retry import RetryPolicy
-from signalpost.jobs.running import AttemptRecord, RunningJobs
+from signalpost.jobs.running import AttemptRecord
+from signalpost.jobs.services import RunServices
 from signalpost.jobs.state import JobState, JobStateMachine
 from signalpost.jobs.telemetry import RunTelemetry
 
@@ -66,16 +64,6 @@ def current_run_or_none() -> JobRun | None:
     """Return the run of the monitored job executing in this context, or ``None``."""
     run = run_var.get()
     return run if isinstance(run, JobRun) else None
-
-
-@dataclass(frozen=True, slots=True)
-class RunServices:
-    """What the runs of one job type share: resolved once by their :class:`MonitoredJob`."""
-
-    clock: Clock
-    classifier: ErrorClassifier
-    running: RunningJobs
-    telemetry: JobTelemetry
 
 
 class JobRun(RunLifecycle):
