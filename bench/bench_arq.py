@@ -49,6 +49,7 @@ from prometheus_client import CollectorRegistry
 import signalpost.arq
 from signalpost.integrations.queuelogs import ARQ_LOGGERS
 from signalpost.jobs import RunningJobs
+from signalpost.runtime import Runtime
 
 if __package__ in (None, ""):  # run as a script: make ``bench`` and ``tests`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -117,9 +118,9 @@ def make_functions(provider: TracerProvider) -> dict[str, Function]:
         (function,) = signalpost.arq.monitored_functions(
             [work],
             publish_interval=publish_interval,
-            registry=CollectorRegistry(),
-            tracer_provider=provider,
-            running=RunningJobs(),
+            runtime=Runtime(
+                registry=CollectorRegistry(), tracer_provider=provider, running=RunningJobs()
+            ),
         )
         return function
 

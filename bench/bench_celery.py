@@ -27,6 +27,7 @@ from prometheus_client import CollectorRegistry
 
 import signalpost.celery
 from signalpost.jobs import RunningJobs
+from signalpost.runtime import Runtime
 
 if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -81,9 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signalpost.celery.instrument(
         monitored_app,
-        registry=CollectorRegistry(),
-        tracer_provider=provider,
-        running=RunningJobs(),
+        runtime=Runtime(
+            registry=CollectorRegistry(), tracer_provider=provider, running=RunningJobs()
+        ),
     )
     bare_us, monitored_us = interleaved(
         lambda: bare_task.apply((20,)), lambda: monitored_task.apply((20,)), n, rounds

@@ -37,6 +37,15 @@ from opentelemetry.sdk.trace.export import (
 from prometheus_client import CollectorRegistry
 
 from signalpost.jobs import RetryPolicy, RunningJobs, monitored_job
+from signalpost.runtime import Runtime
+
+
+def _runtime(provider: TracerProvider, registry: CollectorRegistry | None = None) -> Runtime:
+    """A runtime of its own per job: the given registry or a fresh one, a fresh run list."""
+    return Runtime(
+        registry=registry or CollectorRegistry(), tracer_provider=provider, running=RunningJobs()
+    )
+
 
 PROGRESS_BUDGET_US = 2.0
 RUN_BUDGET_US = 150.0
@@ -74,9 +83,7 @@ def bench_progress(provider: TracerProvider, calls: int, rounds: int) -> float:
     """Return the best per-call cost of ``run.progress`` in microseconds."""
     job = monitored_job(
         "bench_progress",
-        registry=CollectorRegistry(),
-        tracer_provider=provider,
-        running=RunningJobs(),
+        runtime=_runtime(provider),
     )
     per_call: list[float] = []
     for _ in range(rounds):
@@ -112,9 +119,7 @@ def bench_sync_run(
 
     wrapped = monitored_job(
         "bench_run",
-        registry=CollectorRegistry(),
-        tracer_provider=provider,
-        running=RunningJobs(),
+        runtime=_runtime(provider),
         retry=retry,
     )(work)
 
@@ -133,9 +138,7 @@ def bench_async_run(provider: TracerProvider, n: int, rounds: int) -> tuple[floa
 
     wrapped = monitored_job(
         "bench_async_run",
-        registry=CollectorRegistry(),
-        tracer_provider=provider,
-        running=RunningJobs(),
+        runtime=_runtime(provider),
     )(work)
 
     async def main() -> tuple[float, float]:
@@ -163,13 +166,11 @@ def bench_wait(provider: TracerProvider, n: int, rounds: int) -> tuple[float, fl
 
     registry = CollectorRegistry()
     without = monitored_job(
-        "bench_wait", registry=registry, tracer_provider=provider, running=RunningJobs()
+        "bench_wait", runtime=_runtime(provider, registry)
     )(work)
     waited = monitored_job(
         "bench_wait",
-        registry=registry,
-        tracer_provider=provider,
-        running=RunningJobs(),
+        runtime=_runtime(provider, registry),
         enqueued_at=time.time() - 1.5,
     )(work)
 

@@ -14,6 +14,11 @@ when it is constructed, and keeps it. So a component created before set-up still
 set-up created, in whatever order the two are written. A component given a runtime of its own
 (``runtime=``) uses that one.
 
+Components take the runtime as one argument, ``runtime: Runtime | None = None``. The separate
+collaborator keywords they took before (``registry=``, ``tracer_provider=``, ``clock=`` ...:
+:class:`Collaborators`) still work for one release: they warn (:func:`deprecated_collaborators`)
+and override the resolved runtime's (:meth:`Runtime.with_overrides`) at the same moment.
+
 Lifecycle, in five lines:
   1. Nothing exists at import; :func:`current` creates the process-wide default on first call.
   2. ``setup()`` builds a :class:`Runtime` from the configuration and :func:`install`\\ s it.
@@ -26,10 +31,11 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypedDict
 
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
@@ -41,7 +47,15 @@ from signalpost.errors.classify import ErrorClassifier, default_classifier
 from signalpost.errors.scrub import Scrubber, default_scrubber
 from signalpost.jobs.running import RunningJobs, default_running_jobs
 
-__all__ = ["Runtime", "current", "install", "installed", "reset"]
+__all__ = [
+    "Collaborators",
+    "Runtime",
+    "current",
+    "deprecated_collaborators",
+    "install",
+    "installed",
+    "reset",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,3 +151,39 @@ def reset() -> None:
     with _lock:
         _installed.clear()
         _default = None
+
+
+class Collaborators(TypedDict, total=False):
+    """The collaborator keywords components took before ``runtime=`` (deprecated: pass a
+    :class:`Runtime`, or ``current().with_overrides(...)``). Each overrides the runtime's."""
+
+    registry: CollectorRegistry | None
+    classifier: ErrorClassifier | None
+    scrubber: Scrubber | None
+    clock: Clock | None
+    tracer_provider: TracerProvider | None
+    meter_provider: MeterProvider | None
+    running: RunningJobs | None
+
+
+def deprecated_collaborators(
+    owner: str, given: Mapping[str, Any], accepted: Collection[str]
+) -> dict[str, Any]:
+    """Check the collaborator keywords ``owner`` was called with and warn that they are
+    deprecated, naming ``runtime=``; return those that are not ``None``.
+
+    Raises:
+        TypeError: A keyword ``owner`` never accepted (as a call with a wrong keyword would).
+    """
+    unexpected = sorted(set(given) - set(accepted))
+    if unexpected:
+        raise TypeError(f"{owner}() got an unexpected keyword argument {unexpected[0]!r}")
+    if given:
+        names = ", ".join(f"{name}=" for name in sorted(given))
+        warnings.warn(
+            f"{owner}({names}) is deprecated: pass runtime=Runtime(...) (or "
+            "signalpost.runtime.current().with_overrides(...)) instead",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    return {name: value for name, value in given.items() if value is not None}

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from signalpost.jobs import monitored_job
+from signalpost.runtime import Runtime
 from signalpost.sdk import setup
 from tests.secrets_fixture import SECRETS
 
@@ -61,7 +62,7 @@ def job(n: int) -> dict[str, Any]:
             "sync",
             params=params,
             reporter=telemetry.error_reporter,
-            scrubber=telemetry.error_reporter.scrubber,
+            runtime=Runtime(scrubber=telemetry.error_reporter.scrubber),
         ):
             fail(n)
     except RuntimeError:

@@ -21,31 +21,27 @@ import logging
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any, ParamSpec, TypeVar, overload
+from typing import Any, ParamSpec, TypeVar, Unpack, overload
 
 from opentelemetry.context import Context
 from opentelemetry.propagators.textmap import TextMapPropagator
-from opentelemetry.trace import TracerProvider
-from prometheus_client import CollectorRegistry
 
-from signalpost.clock import Clock
 from signalpost.errors.capture import ErrorReporter
-from signalpost.errors.classify import ErrorClassifier
-from signalpost.errors.scrub import Scrubber
 from signalpost.failsafe import note_failure
 from signalpost.jobs.backlog import finite_time
 from signalpost.jobs.decorate import monitored_function
 from signalpost.jobs.propagation import extract_context
 from signalpost.jobs.retry import NO_RETRY, RetryPolicy
 from signalpost.jobs.run import JobRun, current_run_or_none
-from signalpost.jobs.running import RunningJobs
 from signalpost.jobs.services import SharedServices
-from signalpost.runtime import Runtime
+from signalpost.runtime import Collaborators, Runtime, deprecated_collaborators
 
 __all__ = ["MonitoredJob", "monitored_job"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+_COLLABORATORS = ("registry", "tracer_provider", "classifier", "scrubber", "clock", "running")
 
 ParentLike = Context | Mapping[str, str] | None
 EnqueuedAt = float | datetime | None
@@ -88,17 +84,14 @@ class MonitoredJob:
         progress_interval: Least seconds between two progress log records / span events
             (the run's first report and 100 % are always emitted).
         propagator: Text-map propagator for ``parent`` carriers; the global one by default.
-        runtime: Where the job records: the registry, tracer provider, classifier,
-            scrubber, clock and running-jobs list (default: :func:`signalpost.runtime.current`
-            on the first run). The arguments below that name one of them override it.
-        registry: prometheus-client registry.
-        tracer_provider: OpenTelemetry tracer provider.
-        classifier: Decides the error class of failures (retries, labels, error records).
-        scrubber: Removes secrets from parameters and context.
-        clock: Time source and sleeper for durations, deadlines and back-off.
-        running: The running-jobs list (list, cancel by ID); the process-wide one by default.
+        runtime: Where the job records: the registry, tracer provider, classifier (the
+            error class of failures), scrubber, clock (durations, deadlines, back-off) and
+            running-jobs list (default: :func:`signalpost.runtime.current` on the first run).
+            The keywords ``registry``, ``tracer_provider``, ``classifier``, ``scrubber``,
+            ``clock`` and ``running`` still override it for one release, with a
+            :class:`DeprecationWarning`.
         reporter: Builds the error record of failed runs; by default one logging on
-            ``signalpost.jobs`` and counting ``signalpost_errors_total`` in ``registry``.
+            ``signalpost.jobs`` and counting ``signalpost_errors_total`` in the registry.
         logger: Logger for job events; ``signalpost.jobs`` by default.
 
     The runtime is resolved on the first run, not at construction, so decorating at import
@@ -119,14 +112,9 @@ class MonitoredJob:
         progress_interval: float = 30.0,
         propagator: TextMapPropagator | None = None,
         runtime: Runtime | None = None,
-        registry: CollectorRegistry | None = None,
-        tracer_provider: TracerProvider | None = None,
-        classifier: ErrorClassifier | None = None,
-        scrubber: Scrubber | None = None,
-        clock: Clock | None = None,
-        running: RunningJobs | None = None,
         reporter: ErrorReporter | None = None,
         logger: logging.Logger | None = None,
+        **deprecated: Unpack[Collaborators],
     ) -> None:
         if not isinstance(job_type, str) or not job_type:
             raise ValueError("job_type must be a non-empty string")
@@ -140,14 +128,7 @@ class MonitoredJob:
         self._enqueued_at = enqueued_at
         self._queue = queue
         self._propagator = propagator
-        given = {
-            "registry": registry,
-            "tracer_provider": tracer_provider,
-            "classifier": classifier,
-            "scrubber": scrubber,
-            "clock": clock,
-            "running": running,
-        }
+        given = deprecated_collaborators("monitored_job", deprecated, _COLLABORATORS)
         self._services = SharedServices(
             runtime, given, reporter=reporter, logger=logger, progress_interval=progress_interval
         )
@@ -277,6 +258,13 @@ class MonitoredJob:
         The function reaches its run through :func:`current_run`.
         """
         return monitored_function(self, fn, single=self.retry.max_attempts == 1)
+
+    def with_overrides(self, given: Mapping[str, Any]) -> MonitoredJob:
+        """This job, with ``given`` collaborators overriding its runtime's when it resolves them
+        (what the integrations forward of the deprecated keywords they were given)."""
+        if given:
+            self._services = self._services.overridden(given)
+        return self
 
     def __repr__(self) -> str:
         return f"monitored_job({self.job_type!r}, retry={self.retry!r})"

@@ -35,7 +35,7 @@ class RetryPolicy:
         jitter: Fraction of the ceiling that is randomised, from 0 to 1 (see module doc).
         retry_on: Error classes that retry; by default only transient errors. Configuration
             and data errors fail at once: they would fail the same way again. The job's
-            classifier (``monitored_job(classifier=...)``) decides the class.
+            classifier (the runtime's: ``monitored_job(runtime=...)``) decides the class.
         timeout: Overall limit for the run in seconds (attempts and back-off), or ``None``.
         attempt_timeout: Limit for each attempt in seconds, or ``None``. An expired attempt
             raises :class:`JobTimeout` (a transient error), which is retried like any other.

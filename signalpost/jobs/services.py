@@ -63,6 +63,16 @@ class SharedServices:
         self._services: RunServices | None = None
         self._lock = threading.Lock()
 
+    def overridden(self, given: Mapping[str, Any]) -> SharedServices:
+        """These services with more collaborators overriding the runtime's (not resolved)."""
+        return SharedServices(
+            self._runtime,
+            {**self._given, **given},
+            reporter=self._reporter,
+            logger=self._logger,
+            progress_interval=self._progress_interval,
+        )
+
     def get(self) -> RunServices:
         """The services, resolved on the first call."""
         services = self._services

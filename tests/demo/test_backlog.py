@@ -17,6 +17,7 @@ from demo import store
 from demo.backlog import QueueTableBacklog
 from signalpost.database import DatabaseInstrumentation
 from signalpost.jobs import RunningJobs, monitored_job, watch_backlog
+from signalpost.runtime import Runtime
 from signalpost.semconv import jobs as spec
 from tests import postgres
 
@@ -108,9 +109,7 @@ async def test_a_claimed_job_records_how_long_it_waited(
     @monitored_job(
         "resume_parsing",
         enqueued_at=lambda queued: queued.enqueued_at,
-        registry=registry,
-        tracer_provider=tracer_provider,
-        running=RunningJobs(),
+        runtime=Runtime(registry=registry, tracer_provider=tracer_provider, running=RunningJobs()),
     )
     async def parse(queued: store.QueuedJob) -> None:
         return None

@@ -28,6 +28,7 @@ from signalpost.context import request_id_var
 from signalpost.errors.capture import ErrorReporter
 from signalpost.jobs import RetryPolicy, RunningJobs, current_run, monitored_job
 from signalpost.logcontext import CorrelationFilter
+from signalpost.runtime import Runtime
 from signalpost.sdk.otlp_logs import OtlpLogHandler
 from signalpost.semconv import prometheus_label
 from signalpost.semconv.errors import SOURCE_HTTP
@@ -72,9 +73,7 @@ def records() -> Iterator[list[tuple[dict[str, Any], Any]]]:
             @monitored_job(
                 "matching",
                 retry=RetryPolicy(max_attempts=2, base_delay=0.0, max_delay=0.0),
-                registry=registry,
-                tracer_provider=tracer_provider,
-                running=RunningJobs(),
+                runtime=Runtime(registry=registry, tracer_provider=tracer_provider, running=RunningJobs()),
             )
             def matching(total: int) -> int:
                 run = current_run()
@@ -88,7 +87,7 @@ def records() -> Iterator[list[tuple[dict[str, Any], Any]]]:
             assert matching(10) == 10
 
             @monitored_job(
-                "digest", registry=registry, tracer_provider=tracer_provider, running=RunningJobs()
+                "digest", runtime=Runtime(registry=registry, tracer_provider=tracer_provider, running=RunningJobs())
             )
             def digest() -> None:
                 raise ValueError("no recipients")

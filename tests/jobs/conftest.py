@@ -10,6 +10,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 from signalpost.jobs import MonitoredJob, RunningJobs, monitored_job
+from signalpost.runtime import Collaborators, Runtime
 from tests.fake_clock import FakeClock
 
 
@@ -35,14 +36,22 @@ def make_job(
     clock: FakeClock,
     running: RunningJobs,
 ) -> JobFactory:
-    """Return ``monitored_job`` with the test's registry, tracer provider, clock and
-    running-jobs list."""
+    """Return ``monitored_job`` with a runtime of the test's registry, tracer provider, clock
+    and running-jobs list; a collaborator given by name (``classifier=``, ``scrubber=``,
+    ``clock=`` ...) replaces the test's, ``None`` the process-wide default."""
+    collaborators = set(Collaborators.__annotations__)
 
     def factory(job_type: str = "etl", **kwargs: Any) -> MonitoredJob:
-        kwargs.setdefault("registry", registry)
-        kwargs.setdefault("tracer_provider", tracer_provider)
-        kwargs.setdefault("clock", clock)
-        kwargs.setdefault("running", running)
-        return monitored_job(job_type, **kwargs)
+        parts: dict[str, Any] = {
+            "registry": registry, "tracer_provider": tracer_provider, "clock": clock,
+            "running": running,
+        }
+        for name in [name for name in kwargs if name in collaborators]:
+            value = kwargs.pop(name)
+            if value is None:
+                parts.pop(name, None)
+            else:
+                parts[name] = value
+        return monitored_job(job_type, runtime=Runtime(**parts), **kwargs)
 
     return factory

@@ -22,6 +22,7 @@ from signalpost.health import HealthMonitor
 from signalpost.health.checks.postgres import PostgresCheck
 from signalpost.health.checks.schema import SchemaCheck
 from signalpost.jobs import RunningJobs, monitored_job
+from signalpost.runtime import Runtime
 from signalpost.sdk.setup import setup
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,8 +114,7 @@ def client() -> Iterator[TestClient]:
         gc_freeze=False,
     )
     job = monitored_job(
-        "etl", job_id=JOB_ID, registry=registry, tracer_provider=TracerProvider(),
-        running=running,
+        "etl", job_id=JOB_ID, runtime=Runtime(registry=registry, tracer_provider=TracerProvider(), running=running),
     )
     with TestClient(app) as test_client, job:
         yield test_client

@@ -19,6 +19,7 @@ import signalpost.arq
 from signalpost.integrations.arq.jobs import RunPublisher
 from signalpost.jobs import RetryPolicy, current_run
 from signalpost.jobs.monitor import MonitoredJob
+from signalpost.runtime import Runtime
 from tests.queues.redis_server import redis_server
 from tests.servers import free_port
 
@@ -62,8 +63,7 @@ async def worker(
     functions = signalpost.arq.monitored_functions(
         [score, flaky, hang],
         policies={"flaky": RetryPolicy(max_attempts=3, base_delay=0.2, max_delay=0.2, jitter=0.0)},
-        registry=registry,
-        tracer_provider=tracer_provider,
+        runtime=Runtime(registry=registry, tracer_provider=tracer_provider),
     )
     worker = Worker(
         functions=functions,
@@ -151,7 +151,7 @@ async def test_an_unreachable_redis_is_logged_once_and_the_job_runs_on(
 ) -> None:
     pool = ArqRedis(host="127.0.0.1", port=free_port(), socket_connect_timeout=0.2)
     publisher = RunPublisher(interval=0.05)
-    run = MonitoredJob("offline", registry=registry).queued_run(job_id="j-1")
+    run = MonitoredJob("offline", runtime=Runtime(registry=registry)).queued_run(job_id="j-1")
     async with run:
         publisher.begin(run, pool)
         for i in range(10):  # about 10 publication attempts, all failing

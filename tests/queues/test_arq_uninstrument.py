@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 import signalpost.arq
 from signalpost.integrations import Instrumentation
 from signalpost.jobs.running import RunningJobs
+from signalpost.runtime import Runtime
 
 RUNS = "signalpost_job_runs_finished_total"
 
@@ -32,10 +33,10 @@ def finished(registry: CollectorRegistry, job_type: str) -> float:
 async def test_uninstrumenting_one_installation_keeps_the_other() -> None:
     first_registry, second_registry = CollectorRegistry(), CollectorRegistry()
     first = signalpost.arq.instrument(
-        [report], registry=first_registry, running=RunningJobs(), publish_interval=None
+        [report], runtime=Runtime(registry=first_registry, running=RunningJobs()), publish_interval=None
     )
     second = signalpost.arq.instrument(
-        [digest], registry=second_registry, running=RunningJobs(), publish_interval=None
+        [digest], runtime=Runtime(registry=second_registry, running=RunningJobs()), publish_interval=None
     )
     contract: Instrumentation = first  # both integrations keep one contract
     (monitored_report,) = first.functions
@@ -58,8 +59,7 @@ async def test_monitored_functions_still_takes_any_monitor_option() -> None:
     registry = CollectorRegistry()
     (function,) = signalpost.arq.monitored_functions(
         [report],
-        registry=registry,
-        running=RunningJobs(),
+        runtime=Runtime(registry=registry, running=RunningJobs()),
         logger=logging.getLogger("tests.arq"),  # a MonitoredJob option instrument() lacks
         publish_interval=None,
     )

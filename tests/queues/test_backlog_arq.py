@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry
 
 import signalpost.arq
 from signalpost.jobs import RetryPolicy, watch_backlog
+from signalpost.runtime import Runtime
 from signalpost.semconv import jobs as spec
 from tests.queues.redis_server import redis_server
 
@@ -66,8 +67,7 @@ def start_worker(
     functions = signalpost.arq.monitored_functions(
         [score, flaky, hang],
         policies={"flaky": RetryPolicy(max_attempts=2, base_delay=0.2, max_delay=0.2, jitter=0)},
-        registry=registry,
-        tracer_provider=tracer_provider,
+        runtime=Runtime(registry=registry, tracer_provider=tracer_provider),
     )
     worker = Worker(
         functions=functions,

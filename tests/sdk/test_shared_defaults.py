@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, Counter
 from signalpost import monitored_job, runtime
 from signalpost.errors.classify import ErrorClass, ErrorClassifier
 from signalpost.health import HealthMonitor, Status
+from signalpost.runtime import Runtime
 from signalpost.sdk.setup import Telemetry, setup
 
 SSN = "078-05-1120"
@@ -86,7 +87,7 @@ def test_jobs_share_the_setup(
 
 def test_a_job_given_its_own_collaborators_keeps_them(shared: Telemetry) -> None:
     own = CollectorRegistry()
-    with monitored_job("own", registry=own):
+    with monitored_job("own", runtime=Runtime(registry=own)):
         pass
     labels = {"job_type": "own", "job_status": "succeeded"}
     assert own.get_sample_value("signalpost_job_runs_finished_total", labels) == 1

@@ -31,10 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
-
-from opentelemetry.trace import TracerProvider
-from prometheus_client import CollectorRegistry
+from typing import Any, Unpack
 
 from signalpost._extras import missing_extra
 
@@ -45,19 +42,19 @@ try:
 except ImportError as error:  # pragma: no cover - exercised by tests/test_extras.py
     raise missing_extra("arq", error) from error
 
-from signalpost.clock import Clock
-from signalpost.errors.classify import ErrorClassifier
-from signalpost.errors.scrub import Scrubber
 from signalpost.integrations.arq.jobs import ArqRunningJobs, RunPublisher
 from signalpost.integrations.arq.wrapper import TRACE_KWARG, ParamsOf, monitored_run
-from signalpost.integrations.contract import monitor_options
+from signalpost.integrations.contract import (
+    INSTALL_COLLABORATORS,
+    MonitorOptions,
+    monitor_options,
+    monitor_options_of,
+)
 from signalpost.integrations.queuelogs import ARQ_LOGGERS, scrub_loggers
 from signalpost.jobs.backlog_redis import ArqBacklog
-from signalpost.jobs.monitor import MonitoredJob
 from signalpost.jobs.propagation import inject_context
 from signalpost.jobs.retry import RetryPolicy
-from signalpost.jobs.running import RunningJobs
-from signalpost.runtime import Runtime
+from signalpost.runtime import Collaborators, Runtime
 
 __all__ = [
     "TRACE_KWARG",
@@ -97,13 +94,8 @@ def instrument(
     params: ParamsOf | None = None,
     progress_interval: float = 30.0,
     runtime: Runtime | None = None,
-    registry: CollectorRegistry | None = None,
-    tracer_provider: TracerProvider | None = None,
-    classifier: ErrorClassifier | None = None,
-    scrubber: Scrubber | None = None,
-    clock: Clock | None = None,
-    running: RunningJobs | None = None,
     publish_interval: float | None = 1.0,
+    **deprecated: Unpack[Collaborators],
 ) -> ArqInstrumentation:
     """Monitor arq job functions: every execution of the returned
     :attr:`ArqInstrumentation.functions` is a monitored run (the shape of
@@ -116,21 +108,11 @@ def instrument(
         policies: Retry policies per function name, overriding ``retry``.
         params: Returns the run parameters from the function name, positional and keyword
             arguments; by default the arguments bound to the function's parameter names.
-        progress_interval, runtime, registry, tracer_provider, classifier, scrubber, clock,
-            running: As for :class:`~signalpost.jobs.MonitoredJob`.
+        progress_interval, runtime: As for :class:`~signalpost.jobs.MonitoredJob`.
         publish_interval: Seconds between two publications of the worker's runs in progress
             to Redis (read by :func:`running_jobs` across workers); ``None`` publishes nothing.
     """
-    options = monitor_options(
-        progress_interval,
-        runtime=runtime,
-        registry=registry,
-        tracer_provider=tracer_provider,
-        classifier=classifier,
-        scrubber=scrubber,
-        clock=clock,
-        running=running,
-    )
+    options = monitor_options("signalpost.arq.instrument", progress_interval, runtime, deprecated)
     return _install(functions, retry, policies or {}, params, publish_interval, options)
 
 
@@ -147,13 +129,17 @@ def monitored_functions(
 
     Args:
         functions, retry, policies, params, publish_interval: As for :func:`instrument`.
-        monitor_options: Passed to :class:`~signalpost.jobs.MonitoredJob`
-            (``runtime``, ``registry``, ``tracer_provider``, ``scrubber``, ``classifier``,
-            ``clock``, ``running``, ``progress_interval``...).
+        monitor_options: Passed to :class:`~signalpost.jobs.MonitoredJob` (``runtime``,
+            ``progress_interval``, ``logger``...; its deprecated collaborator keywords warn
+            here).
     """
-    return _install(
-        functions, retry, policies or {}, params, publish_interval, monitor_options
-    ).functions
+    deprecated = {
+        name: monitor_options.pop(name)
+        for name in list(monitor_options)
+        if name in INSTALL_COLLABORATORS
+    }
+    options = monitor_options_of("signalpost.arq.monitored_functions", monitor_options, deprecated)
+    return _install(functions, retry, policies or {}, params, publish_interval, options).functions
 
 
 def _install(
@@ -162,9 +148,9 @@ def _install(
     policies: Mapping[str, RetryPolicy],
     params: ParamsOf | None,
     publish_interval: float | None,
-    options: Mapping[str, Any],
+    options: MonitorOptions,
 ) -> ArqInstrumentation:
-    scrubber = options.get("scrubber")
+    scrubber = options.scrubber
     scrub_loggers(ARQ_LOGGERS, scrubber)
     installation = ArqInstrumentation(
         None
@@ -174,7 +160,7 @@ def _install(
     for entry in functions:
         function = entry if isinstance(entry, Function) else func(entry)
         policy = policies.get(function.name, retry) or RetryPolicy(max_attempts=1)
-        monitor = MonitoredJob(function.name, retry=policy, **options)
+        monitor = options.job(function.name, policy)
         installation.functions.append(
             dataclasses.replace(
                 function,

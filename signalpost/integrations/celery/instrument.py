@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 from signalpost._extras import missing_extra
 
@@ -32,12 +32,7 @@ try:
 except ImportError as error:  # pragma: no cover - exercised by tests/test_extras.py
     raise missing_extra("celery", error) from error
 
-from opentelemetry.trace import TracerProvider
-from prometheus_client import CollectorRegistry
 
-from signalpost.clock import Clock
-from signalpost.errors.classify import ErrorClassifier
-from signalpost.errors.scrub import Scrubber
 from signalpost.integrations.celery.handlers import CANCEL_SIGNAL, HANDLERS
 from signalpost.integrations.celery.jobs import (
     CeleryRunningJobs,
@@ -49,13 +44,12 @@ from signalpost.integrations.celery.waiting import (
     backlog,
 )
 from signalpost.integrations.celery.wrapper import monitored_run
-from signalpost.integrations.contract import monitor_options
+from signalpost.integrations.contract import MonitorOptions, monitor_options
 from signalpost.integrations.progress import ProgressPublisher
 from signalpost.integrations.queuelogs import CELERY_LOGGERS, scrub_loggers
 from signalpost.jobs.monitor import MonitoredJob
 from signalpost.jobs.retry import RetryPolicy
-from signalpost.jobs.running import RunningJobs
-from signalpost.runtime import Runtime
+from signalpost.runtime import Collaborators, Runtime
 
 __all__ = [
     "CANCEL_SIGNAL",
@@ -81,7 +75,7 @@ class CeleryInstrumentation:
         retry: RetryPolicy | None,
         policies: Mapping[str, RetryPolicy],
         params: Callable[[Task, tuple[Any, ...], dict[str, Any]], Mapping[str, Any]] | None,
-        monitor_options: Mapping[str, Any],
+        monitor_options: MonitorOptions,
         publisher: ProgressPublisher | None = None,
     ) -> None:
         self.app = app
@@ -89,7 +83,7 @@ class CeleryInstrumentation:
         self._retry = retry
         self._policies = dict(policies)
         self._params = params
-        self._options = dict(monitor_options)
+        self._options = monitor_options
         self._publisher = publisher
         self._monitors: dict[str, MonitoredJob] = {}
         self._originals: dict[str, Callable[..., Any]] = {}
@@ -120,7 +114,7 @@ class CeleryInstrumentation:
             if name in self._monitors:
                 return
             policy = self._policies.get(name, self._retry)
-            monitor = MonitoredJob(name, retry=policy, **self._options)
+            monitor = self._options.job(name, policy)
             original = task.run
             self._monitors[name] = monitor
             self._originals[name] = original
@@ -153,13 +147,8 @@ def instrument(
     params: Callable[[Task, tuple[Any, ...], dict[str, Any]], Mapping[str, Any]] | None = None,
     progress_interval: float = 30.0,
     runtime: Runtime | None = None,
-    registry: CollectorRegistry | None = None,
-    tracer_provider: TracerProvider | None = None,
-    classifier: ErrorClassifier | None = None,
-    scrubber: Scrubber | None = None,
-    clock: Clock | None = None,
-    running: RunningJobs | None = None,
     publish_interval: float | None = 1.0,
+    **deprecated: Unpack[Collaborators],
 ) -> CeleryInstrumentation:
     """Monitor the tasks of ``app``: call once, where the app is defined (producer and worker).
 
@@ -171,8 +160,7 @@ def instrument(
         policies: Retry policies per task name, overriding ``retry``.
         params: Returns the run parameters (scrubbed before any telemetry) from the task and
             its arguments; by default the arguments bound to the task's parameter names.
-        progress_interval, runtime, registry, tracer_provider, classifier, scrubber, clock,
-            running: As for
+        progress_interval, runtime: As for
             :class:`~signalpost.jobs.MonitoredJob`.
         publish_interval: Seconds between two publications of a running task's progress to
             the result backend (custom state ``PROGRESS``), read by :func:`running_jobs`
@@ -183,14 +171,7 @@ def instrument(
         is finalized (before a worker runs any task).
     """
     options = monitor_options(
-        progress_interval,
-        runtime=runtime,
-        registry=registry,
-        tracer_provider=tracer_provider,
-        classifier=classifier,
-        scrubber=scrubber,
-        clock=clock,
-        running=running,
+        "signalpost.celery.instrument", progress_interval, runtime, deprecated
     )
     instrumentation = CeleryInstrumentation(
         app,
@@ -201,9 +182,9 @@ def instrument(
         monitor_options=options,
         publisher=None
         if publish_interval is None
-        else progress_publisher(app, interval=publish_interval, scrubber=scrubber),
+        else progress_publisher(app, interval=publish_interval, scrubber=options.scrubber),
     )
-    scrub_loggers(CELERY_LOGGERS, scrubber)
+    scrub_loggers(CELERY_LOGGERS, options.scrubber)
     app.steps["worker"].add(ReapDeadChildren)
     if app.finalized:
         instrumentation.wrap_all()

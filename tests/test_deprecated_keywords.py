@@ -1,0 +1,57 @@
+"""The collaborator keywords components took before ``runtime=`` work for one release: they
+warn, naming ``runtime=``, and override the runtime's at the moment it is resolved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+import signalpost.arq
+from signalpost.jobs import RunningJobs, monitored_job
+from signalpost.runtime import Runtime, deprecated_collaborators
+
+STARTED = "signalpost_job_runs_started_total"
+
+
+def started(registry: CollectorRegistry, job_type: str) -> float:
+    return registry.get_sample_value(STARTED, {"job_type": job_type}) or 0.0
+
+
+def test_a_deprecated_keyword_warns_and_still_applies() -> None:
+    registry, running = CollectorRegistry(), RunningJobs()
+    with pytest.warns(DeprecationWarning, match=r"monitored_job\(registry=\) is deprecated: pass runtime="):
+        job = monitored_job("old_style", registry=registry, runtime=Runtime(running=running))
+    with job:
+        assert [r.job_id for r in running.snapshot()] != []
+    assert started(registry, "old_style") == 1
+
+
+def test_runtime_alone_does_not_warn() -> None:
+    registry = CollectorRegistry()
+    with monitored_job("new_style", runtime=Runtime(registry=registry, running=RunningJobs())):
+        pass
+    assert started(registry, "new_style") == 1
+
+
+def test_a_keyword_never_accepted_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'meter_provider'"):
+        monitored_job("typo", meter_provider=None)  # in Collaborators, not a job's
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        deprecated_collaborators("x", {"colour": 1}, ("registry",))
+
+
+async def report(ctx: dict[str, Any], batch: str) -> str:
+    return batch
+
+
+async def test_an_integration_forwards_the_deprecated_keywords_it_warned_about() -> None:
+    registry = CollectorRegistry()
+    with pytest.warns(DeprecationWarning, match=r"signalpost.arq.monitored_functions\(registry=\)"):
+        (function,) = signalpost.arq.monitored_functions(
+            [report], registry=registry, runtime=Runtime(running=RunningJobs()),
+            publish_interval=None,
+        )
+    assert await function.coroutine({"job_id": "j-1", "job_try": 1}, "b") == "b"
+    assert started(registry, "report") == 1
