@@ -55,3 +55,10 @@ async def test_an_integration_forwards_the_deprecated_keywords_it_warned_about()
         )
     assert await function.coroutine({"job_id": "j-1", "job_try": 1}, "b") == "b"
     assert started(registry, "report") == 1
+
+
+def test_the_database_instrumentation_warns_the_same_way() -> None:
+    from signalpost.database import DatabaseInstrumentation
+
+    with pytest.warns(DeprecationWarning, match=r"DatabaseInstrumentation\(clock=, registry=\)"):
+        DatabaseInstrumentation(registry=CollectorRegistry(), clock=None)

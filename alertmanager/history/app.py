@@ -26,6 +26,7 @@ from alertmanager.history.exemplars import SELECTOR_ANNOTATION, example_trace_id
 from alertmanager.history.payload import AlertRecord, PayloadError, parse_payload
 from alertmanager.history.store import HistoryStore, StoreUnavailable
 from signalpost.errors.scrub import Scrubber
+from signalpost.runtime import Runtime
 
 __all__ = ["MAX_BODY", "create_app"]
 
@@ -61,7 +62,8 @@ def create_app(
     if instrument:
         from signalpost.database import DatabaseInstrumentation
 
-        configure = DatabaseInstrumentation(registry=registry).configure_async
+        own = None if registry is None else Runtime(registry=registry)
+        configure = DatabaseInstrumentation(runtime=own).configure_async
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
         conninfo,
         open=False,

@@ -15,19 +15,16 @@ See ``docs/database.md``.
 from __future__ import annotations
 
 import threading
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 from signalpost import runtime
 from signalpost._extras import missing_extra
-from signalpost.clock import Clock
 from signalpost.database.cursors import async_cursor_class, cursor_class
 from signalpost.database.recorder import StatementRecorder
-from signalpost.errors.classify import ErrorClassifier
-from signalpost.errors.scrub import Scrubber
-from signalpost.runtime import Runtime
+from signalpost.runtime import Collaborators, Runtime, deprecated_collaborators
 
 try:
     import psycopg
@@ -36,6 +33,8 @@ except ImportError as _error:  # the 'postgres' extra is not installed
 
 __all__ = ["DatabaseInstrumentation", "instrument_connection"]
 
+_COLLABORATORS = ("registry", "tracer_provider", "classifier", "scrubber", "clock")
+
 _Conn = TypeVar("_Conn", psycopg.Connection[Any], psycopg.AsyncConnection[Any])
 
 
@@ -43,42 +42,31 @@ class DatabaseInstrumentation:
     """Instruments psycopg 3 connections; create one per registry and tracer provider.
 
     Args:
-        runtime: Where statements are recorded (default :func:`signalpost.runtime.current`,
-            resolved at the first statement).
-        registry: prometheus-client registry.
-        tracer_provider: OpenTelemetry tracer provider.
-        classifier: Error classifier for failed statements.
+        runtime: Where statements are recorded: the registry, tracer provider, classifier of
+            failed statements, scrubber of their error messages and clock of their durations
+            (default :func:`signalpost.runtime.current`, resolved at the first statement).
+            The keywords ``registry``, ``tracer_provider``, ``classifier``, ``scrubber`` and
+            ``clock`` still override it for one release, with a :class:`DeprecationWarning`.
         capture_query_text: Record the sanitised statement as ``db.query.text`` on spans
             (literals replaced by ``?``; bound parameters are never recorded).
         max_query_text: Longest ``db.query.text``, in characters.
-        scrubber: Removes secrets from error messages on failed statements' spans.
-        clock: Where statement durations are read.
-
-    ``registry``, ``tracer_provider``, ``classifier``, ``scrubber`` and ``clock`` override the
-    runtime's.
     """
 
     def __init__(
         self,
         *,
         runtime: Runtime | None = None,
-        registry: CollectorRegistry | None = None,
-        tracer_provider: TracerProvider | None = None,
-        classifier: ErrorClassifier | None = None,
         capture_query_text: bool = True,
         max_query_text: int = 2048,
-        scrubber: Scrubber | None = None,
-        clock: Clock | None = None,
+        **deprecated: Unpack[Collaborators],
     ) -> None:
         self.recorder = StatementRecorder(
             runtime=runtime,
-            registry=registry,
-            tracer_provider=tracer_provider,
-            classifier=classifier,
             capture_query_text=capture_query_text,
             max_query_text=max_query_text,
-            scrubber=scrubber,
-            clock=clock,
+            overrides=deprecated_collaborators(
+                "DatabaseInstrumentation", deprecated, _COLLABORATORS
+            ),
         )
 
     def instrument(self, conn: _Conn) -> _Conn:
@@ -128,7 +116,10 @@ def instrument_connection(
     with _shared_lock:
         shared = _shared.get(key)
         if shared is None:
-            shared = DatabaseInstrumentation(registry=registry, tracer_provider=tracer_provider)
+            own = runtime.current().with_overrides(
+                registry=registry, tracer_provider=tracer_provider
+            )
+            shared = DatabaseInstrumentation(runtime=own)
             _shared[key] = shared
     return shared.instrument(conn)
 

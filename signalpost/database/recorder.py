@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from opentelemetry import trace
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
-from prometheus_client import CollectorRegistry
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from signalpost import metrics
 from signalpost._extras import missing_extra
 from signalpost.cardinality import BoundedValues
-from signalpost.clock import Clock
 from signalpost.database.sql import StatementSummary, sanitize, summarize
 from signalpost.errors.capture import exception_message, exception_type_name
 from signalpost.errors.classify import ErrorClassifier
@@ -54,46 +52,31 @@ class StatementRecorder:
     """Times statements into ``db_client_operation_duration_seconds`` and opens CLIENT spans.
 
     Args:
-        runtime: Where statements are recorded (registry, tracer provider, classifier,
-            scrubber, clock).
-        registry: prometheus-client registry.
-        tracer_provider: OpenTelemetry tracer provider.
-        classifier: Error classifier for failed statements.
+        runtime: Where statements are recorded (registry, tracer provider, classifier of
+            failed statements, scrubber of their error messages, clock of their durations).
         capture_query_text: Put the sanitised statement (literals replaced by ``?``, never
             the parameters) on the span as ``db.query.text``.
         max_query_text: Longest ``db.query.text`` recorded, in characters.
-        scrubber: Removes secrets from the error message on failed statements' spans.
         max_collections: Distinct ``db.collection.name`` label values kept; later new
             tables share the label ``_other`` (spans keep the real name).
-        clock: Where statement durations are read (its ``monotonic``).
+        overrides: Collaborators overriding the runtime's (what the deprecated keywords of
+            :class:`~signalpost.database.DatabaseInstrumentation` gave).
 
     ``runtime`` (default :func:`signalpost.runtime.current`) is resolved at the first
-    statement, so a recorder made before ``setup()`` records in what set-up installed;
-    ``registry``, ``tracer_provider``, ``classifier``, ``scrubber`` and ``clock`` override
-    the runtime's.
+    statement, so a recorder made before ``setup()`` records in what set-up installed.
     """
 
     def __init__(
         self,
         *,
         runtime: Runtime | None = None,
-        registry: CollectorRegistry | None = None,
-        tracer_provider: TracerProvider | None = None,
-        classifier: ErrorClassifier | None = None,
         capture_query_text: bool = True,
         max_query_text: int = 2048,
-        scrubber: Scrubber | None = None,
         max_collections: int = 200,
-        clock: Clock | None = None,
+        overrides: Mapping[str, Any] | None = None,
     ) -> None:
         self._runtime = runtime
-        self._given = {
-            "registry": registry,
-            "tracer_provider": tracer_provider,
-            "classifier": classifier,
-            "scrubber": scrubber,
-            "clock": clock,
-        }
+        self._given = dict(overrides or {})
         self._resolved: _Resolved | None = None
         self._resolve_lock = threading.Lock()
         self._capture_query_text = capture_query_text

@@ -43,7 +43,7 @@ def count(
 
 @pytest.fixture
 def db(registry: CollectorRegistry, tracer_provider: TracerProvider) -> DatabaseInstrumentation:
-    return DatabaseInstrumentation(registry=registry, tracer_provider=tracer_provider)
+    return DatabaseInstrumentation(runtime=Runtime(registry=registry, tracer_provider=tracer_provider))
 
 
 def test_sync_statements_are_timed_with_operation_and_table(
@@ -273,7 +273,7 @@ def test_broken_tracer_never_stops_the_statement(dsn: str, registry: CollectorRe
         def get_tracer(self, *args: Any, **kwargs: Any) -> Any:
             return BrokenTracer()
 
-    db = DatabaseInstrumentation(registry=registry, tracer_provider=BrokenProvider())
+    db = DatabaseInstrumentation(runtime=Runtime(registry=registry, tracer_provider=BrokenProvider()))
     with db.connect(dsn, autocommit=True) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
     assert count(registry, "SELECT") == 1

@@ -98,7 +98,7 @@ async def test_a_claimed_job_records_how_long_it_waited(
     dsn: str, registry: CollectorRegistry, tracer_provider: TracerProvider
 ) -> None:
     _enqueue(dsn, "resume_parsing", 42 + NOW - time.time())  # 42 s ago
-    pool = await store.open_pool(dsn, DatabaseInstrumentation(registry=CollectorRegistry()))
+    pool = await store.open_pool(dsn, DatabaseInstrumentation(runtime=Runtime(registry=CollectorRegistry())))
     try:
         await pool.wait(timeout=30)
         job = await store.claim_job(pool, store.QUEUED_JOB_TYPES)
