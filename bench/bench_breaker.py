@@ -27,6 +27,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 from signalpost.breaker import CircuitBreaker
+from signalpost.runtime import Runtime
 
 
 def best_us(func: Callable[[], object], number: int) -> float:
@@ -67,7 +68,7 @@ def main() -> None:
     logging.getLogger("signalpost.breaker").disabled = True  # the one transition line
 
     registry = CollectorRegistry()
-    closed = CircuitBreaker("bench", registry=registry)
+    closed = CircuitBreaker("bench", runtime=Runtime(registry=registry))
     bare = best_us(answer, number)
     sync = best_us(lambda: closed.call(answer), number)
 
@@ -79,7 +80,10 @@ def main() -> None:
     abare, acall = async_us(closed, number)
 
     shed = CircuitBreaker(
-        "bench-open", registry=registry, reset_timeout=3600, fallback=lambda error: 0
+        "bench-open",
+        runtime=Runtime(registry=registry),
+        reset_timeout=3600,
+        fallback=lambda error: 0,
     )
     shed.open()
     rejected = best_us(lambda: shed.call(answer), number)

@@ -62,3 +62,18 @@ def test_the_database_instrumentation_warns_the_same_way() -> None:
 
     with pytest.warns(DeprecationWarning, match=r"DatabaseInstrumentation\(clock=, registry=\)"):
         DatabaseInstrumentation(registry=CollectorRegistry(), clock=None)
+
+
+def test_the_health_monitor_and_the_breaker_warn_the_same_way() -> None:
+    from signalpost.breaker import CircuitBreaker
+    from signalpost.health import HealthMonitor
+
+    registry = CollectorRegistry()
+    with pytest.warns(DeprecationWarning, match=r"HealthMonitor\(registry=\) is deprecated"):
+        monitor = HealthMonitor(registry=registry)
+    monitor.report()  # resolves the runtime: the overall gauge lands in the given registry
+    assert registry.get_sample_value("signalpost_health_status", {"health_status": "healthy"}) == 1
+    with pytest.warns(DeprecationWarning, match=r"CircuitBreaker\(registry=\) is deprecated"):
+        CircuitBreaker("old", registry=registry)
+    state = {"circuit_breaker_name": "old", "circuit_breaker_state": "closed"}
+    assert registry.get_sample_value("signalpost_circuit_breaker_state", state) == 1

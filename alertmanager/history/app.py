@@ -141,6 +141,6 @@ def _refuse(request: Request, scrub: Scrubber, reason: str, size: int) -> JSONRe
 def _instrument(app: Starlette, conninfo: str, registry: CollectorRegistry | None) -> None:
     from signalpost import HealthMonitor, PostgresCheck, setup
 
-    health = HealthMonitor(registry=registry)
+    health = HealthMonitor()  # resolves setup()'s runtime (and registry) on first use
     health.add(PostgresCheck(conninfo, name="alert_history_db"))
     setup(app, registry=registry, health=health)

@@ -7,9 +7,7 @@ import inspect
 import threading
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, NamedTuple, ParamSpec, TypeVar, cast
-
-from prometheus_client import CollectorRegistry
+from typing import Any, NamedTuple, ParamSpec, TypeVar, Unpack, cast
 
 from signalpost.breaker.state import (
     BreakerState,
@@ -20,7 +18,7 @@ from signalpost.breaker.state import (
 from signalpost.breaker.telemetry import BreakerTelemetry
 from signalpost.clock import Clock
 from signalpost.errors.classify import ErrorClass, ErrorClassifier, TransientError
-from signalpost.runtime import Runtime
+from signalpost.runtime import Collaborators, Runtime, deprecated_collaborators
 from signalpost.runtime import current as current_runtime
 from signalpost.runtime import installed as installed_runtime
 
@@ -68,16 +66,15 @@ class CircuitBreaker:
         success_threshold: Successful probes that close a half-open breaker.
         half_open_max_calls: Probes allowed at once while half-open.
         fallback: Called on a rejected call or a transient failure, instead of raising.
-        runtime: Where the breaker records and reads time (default:
+        runtime: Where the breaker records (its registry), reads time (its clock) and
+            learns which errors are transient (its classifier) (default:
             :func:`signalpost.runtime.current`, resolved on first use: a call, a guarded
             block, :meth:`open` or :meth:`close`; so a breaker made at import uses what
             ``setup()`` installed later); its metrics appear from then on. Given
-            ``runtime=`` or ``registry=``, or made after ``setup()``, it resolves at
-            construction, so its metrics exist (closed, no transitions) before the first
-            call.
-        classifier: Decides which errors are transient (overrides the runtime's).
-        registry: Where the metrics live (overrides the runtime's).
-        clock: Where time is read (overrides the runtime's).
+            ``runtime=``, or made after ``setup()``, it resolves at construction, so its
+            metrics exist (closed, no transitions) before the first call. The keywords
+            ``classifier``, ``registry`` and ``clock`` still override it for one release,
+            with a :class:`DeprecationWarning`.
     """
 
     def __init__(
@@ -90,14 +87,14 @@ class CircuitBreaker:
         half_open_max_calls: int = 1,
         fallback: Fallback | None = None,
         runtime: Runtime | None = None,
-        classifier: ErrorClassifier | None = None,
-        registry: CollectorRegistry | None = None,
-        clock: Clock | None = None,
+        **deprecated: Unpack[Collaborators],
     ) -> None:
         self.name = name
         self.fallback = fallback
         self._runtime = runtime
-        self._given = {"classifier": classifier, "registry": registry, "clock": clock}
+        self._given = deprecated_collaborators(
+            "CircuitBreaker", deprecated, ("classifier", "registry", "clock")
+        )
         self._resolved: _Resolved | None = None
         self._resolve_lock = threading.Lock()
         self._machine = StateMachine(
@@ -107,7 +104,7 @@ class CircuitBreaker:
             half_open_max_calls=half_open_max_calls,
             monotonic=self._monotonic,
         )
-        if runtime is not None or registry is not None or installed_runtime() is not None:
+        if runtime is not None or "registry" in self._given or installed_runtime() is not None:
             # Nothing left to wait for: its metrics exist (at 0) before the first call, so
             # increase() over its transitions counts the first one.
             self._services()

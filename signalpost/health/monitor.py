@@ -15,14 +15,11 @@ import asyncio
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
-
-from prometheus_client import CollectorRegistry
+from typing import Any, Unpack
 
 from signalpost import metrics
 from signalpost.cardinality import BoundedValues
 from signalpost.clock import Clock
-from signalpost.errors.classify import ErrorClassifier
 from signalpost.health.changes import log_change, next_state
 from signalpost.health.check import (
     FunctionCheck,
@@ -35,7 +32,7 @@ from signalpost.health.result import CheckResult, Status
 from signalpost.health.running import running_loop
 from signalpost.health.runs import CheckEntry, run_check, run_periodically
 from signalpost.health.threaded import start_in_thread
-from signalpost.runtime import Runtime
+from signalpost.runtime import Collaborators, Runtime, deprecated_collaborators
 from signalpost.runtime import current as current_runtime
 from signalpost.semconv import health as semconv
 
@@ -65,31 +62,29 @@ class HealthMonitor:
         >>> await monitor.start()   # in the app's lifespan; await monitor.stop() at shutdown
 
     Args:
-        runtime: The runtime to record with (default: :func:`signalpost.runtime.current`,
+        runtime: The runtime to record with: its registry, the classifier of exceptions raised
+            by checks, and the clock the monitor reads ``checked_at``, last-success times and
+            latencies from and waits on (default: :func:`signalpost.runtime.current`,
             resolved on first use: the first start, run or report, not at construction, so a
-            monitor built before :func:`signalpost.setup` records where set-up says).
-        registry: prometheus-client registry (overrides the runtime's).
-        classifier: Classifies exceptions raised by checks.
-        clock: Where the monitor reads ``checked_at``, last-success times and latencies and
-            waits between runs and for timeouts.
+            monitor built before :func:`signalpost.setup` records where set-up says). The
+            keywords ``registry``, ``classifier`` and ``clock`` still override it for one
+            release, with a :class:`DeprecationWarning`.
         stale_after: A result older than ``stale_after * interval + timeout`` seconds is
             reported unhealthy (the check's task died or the loop is blocked), by the report
             and by the status gauges, which read it when they are collected.
-
-    ``registry``, ``classifier`` and ``clock`` default to the runtime's.
     """
 
     def __init__(
         self,
         *,
         runtime: Runtime | None = None,
-        registry: CollectorRegistry | None = None,
-        classifier: ErrorClassifier | None = None,
-        clock: Clock | None = None,
         stale_after: float = 3.0,
+        **deprecated: Unpack[Collaborators],
     ) -> None:
         self._runtime = runtime
-        self._given = {"registry": registry, "classifier": classifier, "clock": clock}
+        self._given = deprecated_collaborators(
+            "HealthMonitor", deprecated, ("registry", "classifier", "clock")
+        )
         self._bound: _Bound | None = None
         self._bind_lock = threading.RLock()
         self._stale_after = stale_after

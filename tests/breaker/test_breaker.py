@@ -44,7 +44,10 @@ def make_breaker(registry: CollectorRegistry, clock: FakeClock) -> MakeBreaker:
     def make(name: str = "scoring", **kwargs: Any) -> CircuitBreaker:
         kwargs.setdefault("failure_threshold", 2)
         kwargs.setdefault("reset_timeout", 30.0)
-        return CircuitBreaker(name, registry=registry, clock=clock, **kwargs)
+        own = Runtime(registry=registry, clock=clock)
+        if "classifier" in kwargs:
+            own = own.with_overrides(classifier=kwargs.pop("classifier"))
+        return CircuitBreaker(name, runtime=own, **kwargs)
 
     return make
 
@@ -364,7 +367,7 @@ def test_it_opens_exactly_at_the_threshold_of_consecutive_transient_errors(
     outcomes: list[str],
 ) -> None:
     breaker = CircuitBreaker(
-        "prop", failure_threshold=3, registry=CollectorRegistry(), clock=FakeClock()
+        "prop", failure_threshold=3, runtime=Runtime(registry=CollectorRegistry(), clock=FakeClock())
     )
     streak = 0
     for outcome in outcomes:

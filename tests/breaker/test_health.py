@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 
 from signalpost.breaker import BreakerCheck, CircuitBreaker
 from signalpost.health import HealthEndpoints, HealthMonitor
+from signalpost.runtime import Runtime
 from tests.fake_clock import FakeClock
 
 
@@ -28,10 +29,10 @@ async def test_open_breaker_degrades_health_and_recovery_heals_it(
 ) -> None:
     clock = FakeClock()
     scoring = CircuitBreaker(
-        "scoring", failure_threshold=1, reset_timeout=10, registry=registry, clock=clock
+        "scoring", failure_threshold=1, reset_timeout=10, runtime=Runtime(registry=registry, clock=clock)
     )
-    smtp = CircuitBreaker("smtp", registry=registry, clock=clock)
-    monitor = HealthMonitor(registry=registry)
+    smtp = CircuitBreaker("smtp", runtime=Runtime(registry=registry, clock=clock))
+    monitor = HealthMonitor(runtime=Runtime(registry=registry))
     monitor.add(BreakerCheck([scoring, smtp]))
 
     code, body, ready = await report(monitor)

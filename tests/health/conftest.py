@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 from psycopg import sql
 
 from signalpost.health import HealthMonitor
+from signalpost.runtime import Runtime
 from tests import postgres
 
 
@@ -52,7 +53,8 @@ async def make_monitor(
     made: list[HealthMonitor] = []
 
     def make(**kwargs: Any) -> HealthMonitor:
-        monitor = HealthMonitor(registry=registry, **kwargs)
+        given = {k: kwargs.pop(k) for k in ("classifier", "clock") if k in kwargs}
+        monitor = HealthMonitor(runtime=Runtime(registry=registry).with_overrides(**given), **kwargs)
         made.append(monitor)
         return monitor
 

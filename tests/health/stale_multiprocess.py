@@ -9,6 +9,7 @@ import asyncio
 from prometheus_client import CollectorRegistry
 
 from signalpost.health import FunctionCheck, HealthMonitor
+from signalpost.runtime import Runtime
 from tests.fake_clock import SteppedClock
 
 
@@ -18,7 +19,7 @@ async def ok() -> bool:
 
 async def main() -> None:
     clock = SteppedClock()
-    monitor = HealthMonitor(registry=CollectorRegistry(), clock=clock)
+    monitor = HealthMonitor(runtime=Runtime(registry=CollectorRegistry(), clock=clock))
     monitor.add(FunctionCheck("cache", ok, interval=10, timeout=1))
     monitor.add(FunctionCheck("queue", ok, interval=1, timeout=1))
     await monitor.start(wait=True)

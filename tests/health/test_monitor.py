@@ -17,6 +17,7 @@ from signalpost.health import (
     HealthMonitor,
     Status,
 )
+from signalpost.runtime import Runtime
 from tests.fake_clock import SteppedClock
 
 MakeMonitor = Callable[..., HealthMonitor]
@@ -242,7 +243,7 @@ async def test_stale_results_are_unhealthy(make_monitor: MakeMonitor) -> None:
 
 
 def test_invalid_registrations() -> None:
-    monitor = HealthMonitor(registry=CollectorRegistry())
+    monitor = HealthMonitor(runtime=Runtime(registry=CollectorRegistry()))
     monitor.add(FunctionCheck("a", lambda: True))
     with pytest.raises(ValueError, match="already registered"):
         monitor.add(FunctionCheck("a", lambda: True))

@@ -18,6 +18,7 @@ from prometheus.catalog import Alert
 from prometheus.generate import HERE
 from prometheus.knobs import load_knobs
 from signalpost.health import FunctionCheck, HealthMonitor
+from signalpost.runtime import Runtime
 from signalpost.semconv import health as semconv
 from signalpost.serving.metrics import resolve_registry
 from tests.fake_clock import SteppedClock
@@ -54,7 +55,7 @@ async def stale() -> tuple[dict[str, float], dict[str, float]]:
     moves past the staleness limit): the exported series before and after."""
     registry = CollectorRegistry()
     clock = SteppedClock()
-    monitor = HealthMonitor(registry=registry, clock=clock)
+    monitor = HealthMonitor(runtime=Runtime(registry=registry, clock=clock))
     monitor.add(FunctionCheck("cache", lambda: True, interval=10, timeout=1))
     await monitor.start(wait=True)
     try:
@@ -74,7 +75,7 @@ async def stale() -> tuple[dict[str, float], dict[str, float]]:
 async def test_a_recovered_check_reads_healthy_again() -> None:
     registry = CollectorRegistry()
     clock = SteppedClock()
-    monitor = HealthMonitor(registry=registry, clock=clock)
+    monitor = HealthMonitor(runtime=Runtime(registry=registry, clock=clock))
     monitor.add(FunctionCheck("cache", lambda: True, interval=10, timeout=1))
     await monitor.start(wait=True)
     try:

@@ -100,7 +100,7 @@ def client() -> Iterator[TestClient]:
     """An app set up like a user's: health checks named as the runbooks' defaults, a run."""
     registry = CollectorRegistry()
     running = RunningJobs()
-    health = HealthMonitor(registry=registry)
+    health = HealthMonitor(runtime=Runtime(registry=registry))
     for check in (PostgresCheck, SchemaCheck):
         health.check(inspect.signature(check).parameters["name"].default)(lambda: True)
     app = FastAPI()

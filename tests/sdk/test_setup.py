@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 from starlette.testclient import TestClient
 
 from signalpost.context import current_request_id
+from signalpost.runtime import Runtime
 from signalpost.sdk.config import SettingsError
 from signalpost.sdk.otel import create_providers
 from signalpost.sdk.otlp_spans import LeanOTLPSpanExporter
@@ -313,7 +314,7 @@ def test_health_checks_run_from_startup_to_shutdown(
 
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
     registry = CollectorRegistry()
-    monitor = HealthMonitor(registry=registry)
+    monitor = HealthMonitor(runtime=Runtime(registry=registry))
     state = {"up": True}
 
     @monitor.check("queue", critical=True, interval=0.05, timeout=1)
