@@ -32,7 +32,7 @@ from signalpost.jobs.backlog import finite_time
 from signalpost.jobs.decorate import monitored_function
 from signalpost.jobs.propagation import extract_context
 from signalpost.jobs.retry import NO_RETRY, RetryPolicy
-from signalpost.jobs.run import JobRun, current_run_or_none
+from signalpost.jobs.run import Delivery, JobRun, current_run_or_none
 from signalpost.jobs.services import SharedServices
 from signalpost.runtime import Collaborators, Runtime, deprecated_collaborators
 
@@ -200,20 +200,16 @@ class MonitoredJob:
             context = parent
         else:
             context = extract_context(parent, propagator=self._propagator)
-        if enqueued_at is not None:
-            enqueued_at = _unix_time(enqueued_at)
-        return JobRun(
-            self.job_type,
-            job_id=job_id,
-            params=params,
-            policy=self.retry,
-            services=self._services.get(),
-            parent=context,
-            remote_parent=parent is not None,
-            first_attempt=first_attempt,
-            enqueued_at=enqueued_at,
-            queue=queue,
+        delivery = Delivery(
+            job_id,
+            params,
+            context,
+            parent is not None,
+            first_attempt,
+            None if enqueued_at is None else _unix_time(enqueued_at),
+            queue,
         )
+        return JobRun(self.job_type, delivery, policy=self.retry, services=self._services.get())
 
     # ------------------------------------------------------------------ context manager
 

@@ -19,6 +19,7 @@ import math
 import random
 from collections.abc import Mapping
 from contextvars import Token
+from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -34,7 +35,15 @@ from signalpost.jobs.services import RunServices
 from signalpost.jobs.state import JobState, JobStateMachine
 from signalpost.jobs.telemetry import RunTelemetry
 
-__all__ = ["Attempt", "Attempts", "JobRun", "RunServices", "current_run", "current_run_or_none"]
+__all__ = [
+    "Attempt",
+    "Attempts",
+    "Delivery",
+    "JobRun",
+    "RunServices",
+    "current_run",
+    "current_run_or_none",
+]
 
 # Entering the shared guard allocates nothing on the run's path.
 _CONTEXT_GUARD = failsafe("add_context")
@@ -64,6 +73,21 @@ def current_run_or_none() -> JobRun | None:
     """Return the run of the monitored job executing in this context, or ``None``."""
     run = run_var.get()
     return run if isinstance(run, JobRun) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What one run is made from: its ID (generated when ``None``), parameters, the trace
+    context it continues (``remote_parent``: carried from another process), the attempt it
+    starts at (above 1: a queue's retry of a run started elsewhere), and its wait."""
+
+    job_id: str | None = None
+    params: Mapping[str, Any] | None = None
+    parent: otel_context.Context | None = None
+    remote_parent: bool = False
+    first_attempt: int = 1
+    enqueued_at: float | None = None
+    queue: str = ""
 
 
 class JobRun(RunLifecycle):
@@ -107,40 +131,30 @@ class JobRun(RunLifecycle):
     )
 
     def __init__(
-        self,
-        job_type: str,
-        *,
-        job_id: str | None,
-        params: Mapping[str, Any] | None,
-        policy: RetryPolicy,
-        services: RunServices,
-        parent: otel_context.Context | None,
-        remote_parent: bool,
-        first_attempt: int = 1,
-        enqueued_at: float | None = None,
-        queue: str = "",
+        self, job_type: str, delivery: Delivery, *, policy: RetryPolicy, services: RunServices
     ) -> None:
+        job_id, first_attempt = delivery.job_id, delivery.first_attempt
         if first_attempt < 1:
             raise ValueError("attempt numbers start at 1")
         self._first_attempt = first_attempt
         self._handed_off = False
         self.job_type = job_type
         self.job_id = job_id or f"{random.getrandbits(128):032x}"
-        self.params: Mapping[str, Any] = params or {}
+        self.params: Mapping[str, Any] = delivery.params or {}
         self.policy = policy
         self._clock = services.clock
         self._classifier = services.classifier
         self._running = services.running
-        self._parent = parent
-        self._remote_parent = remote_parent
+        self._parent = delivery.parent
+        self._remote_parent = delivery.remote_parent
         self._sm = JobStateMachine()
         self.monotonic = services.clock.monotonic
         """The run's clock: seconds that never go back."""
         self.attempt = 0
         self.started_monotonic = self.last_progress_monotonic = 0.0
         self.started_at = 0.0
-        self.enqueued_at = enqueued_at
-        self.queue = queue
+        self.enqueued_at = delivery.enqueued_at
+        self.queue = delivery.queue
         self.done: float | None = None
         self.total: float | None = None
         self.message: str | None = None
