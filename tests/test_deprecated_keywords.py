@@ -77,3 +77,11 @@ def test_the_health_monitor_and_the_breaker_warn_the_same_way() -> None:
         CircuitBreaker("old", registry=registry)
     state = {"circuit_breaker_name": "old", "circuit_breaker_state": "closed"}
     assert registry.get_sample_value("signalpost_circuit_breaker_state", state) == 1
+
+
+def test_a_check_still_takes_its_clock_with_a_warning() -> None:
+    from signalpost.health import TcpCheck
+    from tests.fake_clock import FakeClock
+
+    with pytest.warns(DeprecationWarning, match=r"TcpCheck\(clock=\) is deprecated"):
+        TcpCheck("127.0.0.1", 1, name="tcp", clock=FakeClock())

@@ -163,7 +163,7 @@ async def test_latency_is_read_from_the_injected_clock(
         writer.close()
 
     port = await serve(banner)
-    check = TcpCheck("127.0.0.1", port, name="smtp", expect_banner=b"220", clock=Slow())
+    check = TcpCheck("127.0.0.1", port, name="smtp", expect_banner=b"220", runtime=Runtime(clock=Slow()))
     result = await check.run()
     assert result.status is Status.DEGRADED
     assert result.details["latency_seconds"] == 2.0

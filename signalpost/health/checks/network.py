@@ -9,14 +9,14 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Collection, Mapping
+from typing import Unpack
 from urllib.parse import urlsplit
 
 import httpx
 
-from signalpost.clock import Clock
 from signalpost.health.checks.clocked import CheckClock
 from signalpost.health.result import CheckResult
-from signalpost.runtime import Runtime
+from signalpost.runtime import Collaborators, Runtime, deprecated_collaborators
 
 __all__ = ["HttpCheck", "TcpCheck"]
 
@@ -35,7 +35,8 @@ class HttpCheck:
         interval: Seconds between runs.
         runtime: Where the clock comes from (default: :func:`signalpost.runtime.current`,
             resolved at the first run).
-        clock: Where latency is read (overrides the runtime's).
+            The keyword ``clock`` still overrides the runtime's for one release, with a
+            :class:`DeprecationWarning`.
         ssl_context: Context for https; defaults to the system's verified one.
     """
 
@@ -53,7 +54,7 @@ class HttpCheck:
         interval: float = 30.0,
         ssl_context: ssl.SSLContext | None = None,
         runtime: Runtime | None = None,
-        clock: Clock | None = None,
+        **deprecated: Unpack[Collaborators],
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -67,7 +68,8 @@ class HttpCheck:
         self.degraded_after = degraded_after
         self.timeout = timeout
         self.interval = interval
-        self._clock = CheckClock(runtime, clock)
+        given = deprecated_collaborators("HttpCheck", deprecated, ("clock",))
+        self._clock = CheckClock(runtime, given.get("clock"))
         self._ssl_context = ssl_context
         netloc = parts.netloc.rsplit("@", 1)[-1]
         # Credentials in the URL are not sent (nor shown): headers= carries an API key.
@@ -123,7 +125,8 @@ class TcpCheck:
         interval: Seconds between runs.
         runtime: Where the clock comes from (default: :func:`signalpost.runtime.current`,
             resolved at the first run).
-        clock: Where latency is read (overrides the runtime's).
+            The keyword ``clock`` still overrides the runtime's for one release, with a
+            :class:`DeprecationWarning`.
     """
 
     def __init__(
@@ -138,7 +141,7 @@ class TcpCheck:
         timeout: float = 5.0,
         interval: float = 30.0,
         runtime: Runtime | None = None,
-        clock: Clock | None = None,
+        **deprecated: Unpack[Collaborators],
     ) -> None:
         self.host = host
         self.port = port
@@ -148,7 +151,8 @@ class TcpCheck:
         self.degraded_after = degraded_after
         self.timeout = timeout
         self.interval = interval
-        self._clock = CheckClock(runtime, clock)
+        given = deprecated_collaborators("TcpCheck", deprecated, ("clock",))
+        self._clock = CheckClock(runtime, given.get("clock"))
 
     async def run(self) -> CheckResult:
         """Connect, read the banner if one is expected, close."""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from signalpost._extras import missing_extra
-from signalpost.clock import Clock
 from signalpost.health.checks.clocked import CheckClock
 from signalpost.health.result import CheckResult
-from signalpost.runtime import Runtime
+from signalpost.runtime import Collaborators, Runtime, deprecated_collaborators
 
 try:
     import psycopg
@@ -33,7 +32,8 @@ class PostgresCheck:
         interval: Seconds between runs.
         runtime: Where the clock comes from (default: :func:`signalpost.runtime.current`,
             resolved at the first run).
-        clock: Where latency is read (overrides the runtime's).
+            The keyword ``clock`` still overrides the runtime's for one release, with a
+            :class:`DeprecationWarning`.
         degraded_after: Total latency (connect + query) in seconds above which the result is
             degraded.
         query: The statement run; it must be cheap.
@@ -51,7 +51,7 @@ class PostgresCheck:
         degraded_after: float = 1.0,
         query: str = "SELECT 1",
         runtime: Runtime | None = None,
-        clock: Clock | None = None,
+        **deprecated: Unpack[Collaborators],
     ) -> None:
         if not conninfo and pool is None:
             raise ValueError("PostgresCheck needs a conninfo or a pool")
@@ -61,7 +61,8 @@ class PostgresCheck:
         self.critical = critical
         self.timeout = timeout
         self.interval = interval
-        self._clock = CheckClock(runtime, clock)
+        given = deprecated_collaborators("PostgresCheck", deprecated, ("clock",))
+        self._clock = CheckClock(runtime, given.get("clock"))
         self.degraded_after = degraded_after
         self.query = query
 
