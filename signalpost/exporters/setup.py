@@ -25,7 +25,6 @@ from signalpost.exporters.appsetup import App, AppParts, instrument_app
 from signalpost.exporters.config import SignalpostConfig, load_config
 from signalpost.exporters.logsetup import configure_logging as _configure_logging
 from signalpost.exporters.otel import OtelProviders, create_providers
-from signalpost.exporters.scrubbing import ScrubbingSpanExporter
 from signalpost.exporters.servesetup import auth_of, jobs_endpoint, serve_on_port
 from signalpost.exporters.telemetry import Telemetry
 from signalpost.instrumentation.classify import ErrorClassifier, default_classifier
@@ -163,7 +162,7 @@ def setup(
                 tracing=config.tracing.enabled,
                 logs=config.logging.otlp,
                 otlp_metrics=config.metrics.otlp,
-                wrap_span_exporter=lambda exporter: ScrubbingSpanExporter(exporter, scrubber),
+                span_scrubber=scrubber,
             )
             undo.callback(owned.shutdown, 0.0)
             tracer_provider = owned.tracer_provider
