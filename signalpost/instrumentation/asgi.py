@@ -101,9 +101,9 @@ class SignalpostMiddleware:
         meter_provider: When given, durations and active requests are also recorded through
             OpenTelemetry metrics (for OTLP export); off by default.
         tracing: ``False`` skips spans and context propagation entirely.
-        recommended_attributes: ``False`` leaves the HTTP conventions' recommended server-span
-            attributes out (protocol version, server address and port, client address, user
-            agent) and keeps the required ones.
+        recommended_attributes: ``True`` adds the HTTP conventions' recommended server-span
+            attributes (protocol version, server address and port, client address, user
+            agent) to the required ones.
         request_id_header: Header read for a client request ID and returned in responses.
         trust_request_id: ``False`` ignores client IDs and always generates one.
         excluded_paths: Exact paths or glob patterns that are passed through untouched.
@@ -126,7 +126,7 @@ class SignalpostMiddleware:
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
         tracing: bool = True,
-        recommended_attributes: bool = True,
+        recommended_attributes: bool = False,
         request_id_header: str = DEFAULT_HEADER,
         trust_request_id: bool = True,
         excluded_paths: Sequence[str] = DEFAULT_EXCLUDED_PATHS,
