@@ -313,11 +313,8 @@ class SignalpostMiddleware:
             if span is not None:
                 if template is not None and span.is_recording():
                     span.update_name(f"{method} {template}")
-                    span.set_attributes(
-                        {attr.HTTP_ROUTE: template, attr.HTTP_RESPONSE_STATUS_CODE: status_code}
-                    )
-                else:
-                    span.set_attribute(attr.HTTP_RESPONSE_STATUS_CODE, status_code)
+                    span.set_attribute(attr.HTTP_ROUTE, template)
+                span.set_attribute(attr.HTTP_RESPONSE_STATUS_CODE, status_code)
                 if status_code >= 500 and not error_type_from_exception:
                     # An escaped exception already set a scrubbed description: keep it.
                     span.set_status(Status(StatusCode.ERROR))
