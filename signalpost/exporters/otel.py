@@ -152,7 +152,7 @@ class _Exporters:
         module, name, guard_class = _OTLP[signal]
         protocol = "grpc" if self.protocols[signal] == "grpc" else "http"
         if signal == "TRACES" and protocol == "http":
-            from signalpost.exporters.otlp_spans import LeanOTLPSpanExporter
+            from signalpost.exporters.otlp_exporter import LeanOTLPSpanExporter
 
             # It scrubs while it encodes: one pass over each span instead of two.
             lean = LeanOTLPSpanExporter(scrubber=self.scrubber)

@@ -8,9 +8,8 @@ it (in C) into the span; anything unusual (events, links, trace state, dropped c
 value types) goes through the SDK's own encoder. A test checks that the serialised bytes equal
 the SDK's for the spans of every instrumentation.
 
-:class:`LeanOTLPSpanExporter` is the SDK's OTLP/HTTP span exporter with that encoder: same
-constructor, environment variables, retries, size limit and self-metrics, because it reuses
-them; if an SDK release renames what it reuses, it falls back to the SDK's ``export``.
+:class:`~signalpost.exporters.otlp_exporter.LeanOTLPSpanExporter` is the SDK's OTLP/HTTP span
+exporter with that encoder.
 
 Given a :class:`~signalpost.exporters.scrubbing.SpanScrubber`, the encoder scrubs in the same
 pass: it caches the *scrubbed* value's encoding per (key, value), one look-up for both steps.
@@ -19,7 +18,6 @@ The bytes are always those of the SDK's encoding of ``SpanScrubber.span(span)``.
 
 from __future__ import annotations
 
-import logging
 import struct
 import time
 from collections.abc import Callable, Sequence
@@ -31,19 +29,15 @@ from opentelemetry.exporter.otlp.proto.common._internal import (
     _encode_value,
 )
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.sdk.trace.export import SpanExportResult
 from opentelemetry.trace import SpanKind
 
 from signalpost.exporters.scrubbing import SpanScrubber
-from signalpost.instrumentation.scrub import Scrubber
 
-__all__ = ["LeanOTLPSpanExporter", "SpanEncoder"]
+__all__ = ["SpanEncoder"]
 
-_log = logging.getLogger(__name__)
 _KINDS = {kind: kind.value + 1 for kind in SpanKind}  # OTLP numbers kinds from 1
 _HAS_IS_REMOTE, _IS_REMOTE = 0x100, 0x200  # SpanFlags: the parent's is_remote is known / true
 _CACHE_SIZE = 4096
@@ -79,6 +73,15 @@ def _varint(value: int) -> bytes:
 def _field(tag: bytes, payload: bytes) -> bytes:
     """A length-delimited field: tag, length, payload."""
     return tag + _varint(len(payload)) + payload
+
+
+# Whole fields that only take a few values: kind, a status without description, the flags.
+_KIND_FIELDS = {kind: _KIND + _varint(number) for kind, number in _KINDS.items()}
+_BARE_STATUS = {
+    code: _field(_STATUS, _STATUS_CODE + _varint(code) if code else b"") for code in range(3)
+}
+_LOCAL_PARENT = _FLAGS + _FIXED32(_HAS_IS_REMOTE)
+_REMOTE_PARENT = _FLAGS + _FIXED32(_HAS_IS_REMOTE | _IS_REMOTE)
 
 
 class SpanEncoder:
@@ -158,7 +161,7 @@ class SpanEncoder:
                 if encoded_name is None:
                     encoded_name = self._name(name)
                 parts.append(encoded_name)
-            parts += (_KIND, _varint(_KINDS[kind]))
+            parts.append(_KIND_FIELDS[kind])
             start, end = span.start_time, span.end_time
             if start:
                 parts += (_START, _FIXED64(start))
@@ -169,14 +172,15 @@ class SpanEncoder:
                 key_value = self._key_value
                 parts += [key_value(k, v) for k, v in attributes.items()]
             code, description = status.status_code.value, status.description
-            if description and self._scrubber is not None:
-                description = self._scrubber.text(description)
-            body = _field(_STATUS_MESSAGE, description.encode()) if description else b""
-            parts.append(_field(_STATUS, body + (_STATUS_CODE + _varint(code) if code else b"")))
-            parts += (
-                _FLAGS,
-                _FIXED32(_HAS_IS_REMOTE | (_IS_REMOTE if parent and parent.is_remote else 0)),
-            )
+            if description:
+                if self._scrubber is not None:
+                    description = self._scrubber.text(description)
+                body = _field(_STATUS_MESSAGE, description.encode())
+                body += _STATUS_CODE + _varint(code) if code else b""
+                parts.append(_field(_STATUS, body))
+            else:
+                parts.append(_BARE_STATUS[code])
+            parts.append(_REMOTE_PARENT if parent and parent.is_remote else _LOCAL_PARENT)
         except Exception:  # a value the SDK cannot encode: it logs and skips that attribute
             return self._sdk_span(span)
         return b"".join(parts)
@@ -251,50 +255,3 @@ def _remembered(cache: dict[Any, bytes], key: Any, encode: Any) -> bytes:
             cache.clear()
         encoded = cache[key] = encode(key).SerializePartialToString()
     return encoded
-
-
-class LeanOTLPSpanExporter(OTLPSpanExporter):
-    """The SDK's OTLP/HTTP span exporter, encoding with :class:`SpanEncoder`.
-
-    Takes the SDK exporter's arguments and ``OTEL_EXPORTER_OTLP_*`` variables, and
-    ``scrubber``: when given, every span is scrubbed by it on its way out (in the encoding pass,
-    see :class:`SpanEncoder`), as :class:`~signalpost.exporters.scrubbing.ScrubbingSpanExporter`
-    would.
-    """
-
-    def __init__(self, *args: Any, scrubber: Scrubber | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._spans = SpanScrubber(scrubber) if scrubber is not None else None
-        self._encoder = SpanEncoder(self._spans)
-        self.lean = all(
-            hasattr(self, name)
-            for name in ("_client", "_metrics", "_max_request_size", "_shutdown")
-        )
-        if not self.lean:
-            _log.warning("this OpenTelemetry SDK is not the one expected: spans use its encoder")
-
-    def _scrubbed(self, spans: Sequence[ReadableSpan]) -> Sequence[ReadableSpan]:
-        if self._spans is None:
-            return spans
-        return [self._spans.span(span) for span in spans]
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        if not self.lean or self._shutdown or not spans:
-            return super().export(self._scrubbed(spans))
-        with self._metrics.export_operation(len(spans)) as result:
-            try:
-                data = self._encoder.serialize(spans)
-            except Exception as error:
-                _log.error("Failed to encode span batch: %s", error)
-                result.error = error
-                return SpanExportResult.FAILURE
-            if 0 < self._max_request_size < len(data):
-                # The SDK's own drop, warning and error record.
-                return super().export(self._scrubbed(spans))
-            exported = self._client.export(data)
-            if not exported.success:
-                result.error = exported.error
-                if exported.status_code is not None:
-                    result.error_attrs = {"http.response.status_code": exported.status_code}
-                return SpanExportResult.FAILURE
-        return SpanExportResult.SUCCESS

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from signalpost.exporters.config import SettingsError
 from signalpost.exporters.otel import create_providers
-from signalpost.exporters.otlp_spans import LeanOTLPSpanExporter
+from signalpost.exporters.otlp_exporter import LeanOTLPSpanExporter
 from signalpost.exporters.setup import setup
 from signalpost.instrumentation.context import current_request_id
 from tests.otlp_receiver import attributes, otlp_http_receiver
