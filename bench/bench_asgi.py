@@ -12,8 +12,9 @@ time the process spent descheduled by other load does not). Modes:
   error capture), as ``signalpost-metrics`` in the HTTP benchmark;
 * ``tracing``: everything on, 100 % sampled, spans through the SDK's ``BatchSpanProcessor``
   to an exporter that drops them: the cost on the request path;
-* ``tracing-otlp``: the same, but the exporter encodes every batch to OTLP protobuf bytes as
-  Signalpost's OTLP/HTTP exporter does before it sends (the export thread's CPU, minus the network).
+* ``tracing-otlp``: the same, but every batch is scrubbed and encoded to OTLP protobuf bytes as
+  set-up's OTLP/HTTP exporter does before it sends (the export thread's CPU, minus the
+  network).
 
 Rounds visit every mode once in a shuffled (seeded) order; each round ends with a flush of the
 batch processor so the spans of a round are encoded in that round. The report gives, per mode,
@@ -49,7 +50,9 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
 from bench.http_apps import GcPauses
+from signalpost.errors.scrub import Scrubber
 from signalpost.sdk.otlp_spans import SpanEncoder
+from signalpost.sdk.scrubbing import SpanScrubber
 
 __all__ = ["MODES", "main"]
 
@@ -71,13 +74,14 @@ class DropExporter(SpanExporter):
 
 
 class EncodeExporter(DropExporter):
-    """Encodes each batch to OTLP protobuf bytes as Signalpost's OTLP/HTTP exporter does
-    (:class:`~signalpost.sdk.otlp_spans.SpanEncoder`), then drops it."""
+    """Scrubs and encodes each batch to OTLP protobuf bytes as Signalpost's OTLP/HTTP exporter
+    does (:class:`~signalpost.sdk.otlp_spans.SpanEncoder` with a scrubber), then drops
+    it."""
 
     def __init__(self) -> None:
         super().__init__()
         self.bytes = 0
-        self._encoder = SpanEncoder()
+        self._encoder = SpanEncoder(SpanScrubber(Scrubber()))
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         self.bytes += len(self._encoder.serialize(spans))

@@ -12,10 +12,14 @@ returning a small JSON dict; only the instrumentation differs:
   benchmark sets.
 * ``signalpost-full-unfrozen``: ``signalpost-full`` with ``setup(..., gc_freeze=False)``, the
   garbage collector as it was before the start-up heap was frozen (the GC before/after).
-* ``otel-fastapi-lean``: opentelemetry-instrumentation-fastapi with no metrics and without
-  the ``receive``/``send`` internal spans, on the SDK's own tracer provider, batch processor
-  (the same ``OTEL_BSP_*`` settings) and OTLP/HTTP exporter: OpenTelemetry's stack as its
-  users deploy it (Signalpost's exporter encodes differently, see
+* ``otel-fastapi``: opentelemetry-instrumentation-fastapi as its users deploy it, with its
+  defaults (the ``receive``/``send`` internal spans, its HTTP metrics), on the SDK's own
+  tracer provider, batch processor (the same ``OTEL_BSP_*`` settings) and OTLP/HTTP span
+  exporter, and the SDK's meter provider exporting through its OTLP/HTTP metric exporter
+  (periodic reader, default interval, and once more at shut-down) to the same sink: the issue's
+  "OpenTelemetry FastAPI instrumentation, OTLP export" (the full-tracing budget's reference).
+* ``otel-fastapi-lean``: the same without metrics and without the internal spans: stricter
+  than what users deploy (Signalpost's exporter encodes differently, see
   ``signalpost.sdk.otlp_spans``).
 
 Every app also answers ``GET /_bench/gc`` (registered after the measured route) with the
@@ -43,6 +47,7 @@ MODES = (
     "signalpost-metrics",
     "signalpost-full",
     "signalpost-full-unfrozen",
+    "otel-fastapi",
     "otel-fastapi-lean",
     "signalpost-dead-collector",
 )
@@ -119,32 +124,48 @@ def _signalpost_app(tracing: bool, gc_freeze: bool = True) -> FastAPI:
     return app
 
 
-def _otel_fastapi_lean_app() -> FastAPI:
-    # OpenTelemetry's own stack throughout: the SDK's provider (sampler and resource from the
-    # OTEL_* variables), batch processor (OTEL_BSP_*) and OTLP/HTTP exporter with its encoder.
+def _otel_fastapi_app(lean: bool) -> FastAPI:
+    # OpenTelemetry's own stack throughout: the SDK's providers (sampler and resource from the
+    # OTEL_* variables), batch processor (OTEL_BSP_*) and OTLP/HTTP exporters with their
+    # encoders. ``lean``: no metrics, no receive/send spans.
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-    from opentelemetry.metrics import NoOpMeterProvider
+    from opentelemetry.metrics import MeterProvider, NoOpMeterProvider
+    from opentelemetry.sdk.metrics import MeterProvider as SdkMeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     tracer_provider = TracerProvider()
     tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    meter_provider: MeterProvider = NoOpMeterProvider()
+    if not lean:
+        reader = PeriodicExportingMetricReader(OTLPMetricExporter())
+        meter_provider = SdkMeterProvider(metric_readers=[reader])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            tracer_provider.shutdown()  # flush the batch processor, as Signalpost's set-up does
+            # Flush the batch processor (as Signalpost's set-up does) and the metrics.
+            tracer_provider.shutdown()
+            if isinstance(meter_provider, SdkMeterProvider):
+                meter_provider.shutdown()
 
     app = _bare_app(lifespan, gc_stats=True)
-    FastAPIInstrumentor.instrument_app(
-        app,
-        tracer_provider=tracer_provider,
-        meter_provider=NoOpMeterProvider(),
-        exclude_spans=["receive", "send"],
-    )
+    if lean:
+        FastAPIInstrumentor.instrument_app(
+            app,
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+            exclude_spans=["receive", "send"],
+        )
+    else:
+        FastAPIInstrumentor.instrument_app(
+            app, tracer_provider=tracer_provider, meter_provider=meter_provider
+        )
     return app
 
 
@@ -159,6 +180,6 @@ def create_app() -> FastAPI:
         return _signalpost_app(tracing=True)
     if mode == "signalpost-full-unfrozen":
         return _signalpost_app(tracing=True, gc_freeze=False)
-    if mode == "otel-fastapi-lean":
-        return _otel_fastapi_lean_app()
+    if mode in ("otel-fastapi", "otel-fastapi-lean"):
+        return _otel_fastapi_app(lean=mode == "otel-fastapi-lean")
     raise ValueError(f"BENCH_MODE={mode!r}: expected one of {', '.join(MODES)}")

@@ -3,7 +3,8 @@
 Run as its own process (``python -m bench.otlp_sink --port 4318``) so that decoding the
 exports never shares a GIL with the server under test or the load generator. It accepts
 ``POST /v1/traces``, ``/v1/logs`` and ``/v1/metrics`` (protobuf, optionally gzip), counts
-requests, spans and log records per ``service.name``, and serves the counts as JSON on
+requests, spans (all, and ``SERVER`` spans apart), log records and metric exports per
+``service.name``, and serves the counts as JSON on
 ``GET /stats``. It stops by itself after ``--max-seconds`` (default one hour) at the latest.
 """
 
@@ -22,12 +23,16 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceResponse,
 )
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
     ExportMetricsServiceResponse,
 )
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
+_SERVER = Span.SpanKind.SPAN_KIND_SERVER
 
 __all__ = ["SinkStats", "main", "serve"]
 
@@ -46,18 +51,25 @@ class SinkStats:
         self._lock = threading.Lock()
         self.requests: Counter[str] = Counter()
         self.spans: Counter[str] = Counter()
+        self.server_spans: Counter[str] = Counter()
         self.log_records: Counter[str] = Counter()
+        self.metric_exports: Counter[str] = Counter()
         self.bad_requests = 0
 
     def add_traces(self, body: bytes) -> None:
-        """Decode one trace export and count its spans per service."""
+        """Decode one trace export and count its spans (and its server spans) per service."""
         message = ExportTraceServiceRequest.FromString(body)
         counts: Counter[str] = Counter()
+        servers: Counter[str] = Counter()
         for rs in message.resource_spans:
-            counts[_service_name(rs.resource)] += sum(len(ss.spans) for ss in rs.scope_spans)
+            service = _service_name(rs.resource)
+            for ss in rs.scope_spans:
+                counts[service] += len(ss.spans)
+                servers[service] += sum(1 for span in ss.spans if span.kind == _SERVER)
         with self._lock:
             self.requests["traces"] += 1
             self.spans.update(counts)
+            self.server_spans.update(servers)
 
     def add_logs(self, body: bytes) -> None:
         """Decode one log export and count its records per service."""
@@ -69,10 +81,13 @@ class SinkStats:
             self.requests["logs"] += 1
             self.log_records.update(counts)
 
-    def add_metrics(self) -> None:
-        """Count one metrics export (not decoded: the benchmarks do not export metrics)."""
+    def add_metrics(self, body: bytes) -> None:
+        """Decode one metrics export and count it per service."""
+        message = ExportMetricsServiceRequest.FromString(body)
+        services = Counter(_service_name(rm.resource) for rm in message.resource_metrics)
         with self._lock:
             self.requests["metrics"] += 1
+            self.metric_exports.update(services)
 
     def snapshot(self) -> dict[str, Any]:
         """Return the counts as plain JSON-able data."""
@@ -80,7 +95,9 @@ class SinkStats:
             return {
                 "requests": dict(self.requests),
                 "spans": dict(self.spans),
+                "server_spans": dict(self.server_spans),
                 "log_records": dict(self.log_records),
+                "metric_exports": dict(self.metric_exports),
                 "bad_requests": self.bad_requests,
             }
 
@@ -101,7 +118,7 @@ def _handler_class(stats: SinkStats) -> type[BaseHTTPRequestHandler]:
                     stats.add_logs(body)
                     payload = ExportLogsServiceResponse().SerializeToString()
                 elif self.path == "/v1/metrics":
-                    stats.add_metrics()
+                    stats.add_metrics(body)
                     payload = ExportMetricsServiceResponse().SerializeToString()
                 else:
                     self._reply(404, b"", "text/plain")

@@ -117,11 +117,11 @@ class TracingConfig(Section):
         description="Create server spans; false keeps metrics, request IDs and errors only.",
     )
     recommended_attributes: bool = Field(
-        default=True,
-        description="Put the HTTP conventions' recommended attributes on server spans "
+        default=False,
+        description="Also put the HTTP conventions' recommended attributes on server spans "
         "(network.protocol.version, server.address, server.port, client.address, "
-        "user_agent.original); false keeps the required ones only, a cheaper span to record, "
-        "scrub and export.",
+        "user_agent.original); the default keeps the required ones only, a cheaper span to "
+        "record, scrub and export.",
     )
 
 

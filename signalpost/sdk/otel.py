@@ -40,6 +40,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 
 from signalpost._extras import missing_extra
+from signalpost.errors.scrub import Scrubber
 from signalpost.loggers import INTERNAL_LOGGER_NAME
 from signalpost.sdk.export_guard import (
     CollectorState,
@@ -49,6 +50,7 @@ from signalpost.sdk.export_guard import (
     _Guard,
 )
 from signalpost.sdk.otel_env import OtelSettings, check_otel_environment
+from signalpost.sdk.scrubbing import ScrubbingSpanExporter
 
 __all__ = ["OtelProviders", "create_providers", "sdk_disabled"]
 
@@ -129,7 +131,8 @@ def sdk_disabled(environ: Mapping[str, str] | None = None) -> bool:
 class _Exporters:
     """Builds the exporters of every signal; OTLP ones are wrapped in guards sharing state."""
 
-    def __init__(self, settings: OtelSettings) -> None:
+    def __init__(self, settings: OtelSettings, scrubber: Scrubber | None = None) -> None:
+        self.scrubber = scrubber
         self.exporters = settings.exporters
         self.protocols = settings.protocols
         self.guards: list[_Guard] = []
@@ -143,14 +146,17 @@ class _Exporters:
             self.states[key] = CollectorState(key)
         return self.states[key]
 
-    def _otlp(self, signal: str) -> Any:
-        """The OTLP exporter of ``signal`` for its protocol, wrapped in a guard."""
+    def _otlp(self, signal: str) -> tuple[Any, bool]:
+        """The OTLP exporter of ``signal`` for its protocol, wrapped in a guard, and whether it
+        scrubs spans itself."""
         module, name, guard_class = _OTLP[signal]
         protocol = "grpc" if self.protocols[signal] == "grpc" else "http"
         if signal == "TRACES" and protocol == "http":
-            from signalpost.sdk.otlp_spans import LeanOTLPSpanExporter
+            from signalpost.sdk.otlp_exporter import LeanOTLPSpanExporter
 
-            return self._guarded(LeanOTLPSpanExporter(), guard_class, signal)
+            # It scrubs while it encodes: one pass over each span instead of two.
+            lean = LeanOTLPSpanExporter(scrubber=self.scrubber)
+            return self._guarded(lean, guard_class, signal), True
         try:
             exporter_class = getattr(
                 importlib.import_module(f"opentelemetry.exporter.otlp.proto.{protocol}.{module}"),
@@ -160,7 +166,7 @@ class _Exporters:
             if protocol != "grpc":
                 raise
             raise missing_extra("grpc", error) from error  # the 'grpc' extra is not installed
-        return self._guarded(exporter_class(), guard_class, signal)
+        return self._guarded(exporter_class(), guard_class, signal), False
 
     def _guarded(self, inner: Any, guard_class: type[_Guard], signal: str) -> Any:
         guard = guard_class(inner, signal.lower(), self._state(inner))
@@ -168,21 +174,27 @@ class _Exporters:
         return guard
 
     def spans(self) -> list[Any]:
-        return [
-            ConsoleSpanExporter() if kind == "console" else self._otlp("TRACES")
-            for kind in self.exporters["TRACES"]
-        ]
+        """The span exporters, each scrubbing on the export thread when a scrubber is set."""
+        out = []
+        for kind in self.exporters["TRACES"]:
+            exporter, scrubs = (
+                (ConsoleSpanExporter(), False) if kind == "console" else self._otlp("TRACES")
+            )
+            if self.scrubber is not None and not scrubs:
+                exporter = ScrubbingSpanExporter(exporter, self.scrubber)
+            out.append(exporter)
+        return out
 
     def logs(self) -> list[Any]:
         return [
-            ConsoleLogRecordExporter() if kind == "console" else self._otlp("LOGS")
+            ConsoleLogRecordExporter() if kind == "console" else self._otlp("LOGS")[0]
             for kind in self.exporters["LOGS"]
         ]
 
     def metric_readers(self) -> list[MetricReader]:
         return [
             PeriodicExportingMetricReader(
-                ConsoleMetricExporter() if kind == "console" else self._otlp("METRICS")
+                ConsoleMetricExporter() if kind == "console" else self._otlp("METRICS")[0]
             )
             for kind in self.exporters["METRICS"]
         ]
@@ -205,6 +217,7 @@ def create_providers(
     environ: Mapping[str, str] | None = None,
     resource: Resource | None = None,
     wrap_span_exporter: Callable[[SpanExporter], SpanExporter] | None = None,
+    span_scrubber: Scrubber | None = None,
 ) -> OtelProviders:
     """Create SDK providers from the ``OTEL_*`` environment.
 
@@ -225,6 +238,9 @@ def create_providers(
             ``OTEL_SERVICE_NAME`` and ``OTEL_RESOURCE_ATTRIBUTES``.
         wrap_span_exporter: Wraps each span exporter behind its batch processor (set-up uses it
             to scrub every span on the export thread).
+        span_scrubber: Scrub every span on the export thread: the OTLP/HTTP exporter does it
+            while encoding, other exporters are wrapped in a
+            :class:`~signalpost.sdk.scrubbing.ScrubbingSpanExporter`.
 
     Raises:
         SettingsError: an ``OTEL_*`` variable has a value that is not valid or not supported
@@ -235,7 +251,7 @@ def create_providers(
     if settings.sdk_disabled:
         return OtelProviders(None, None, None)
     resource = resource or Resource.create()
-    build = _Exporters(settings)
+    build = _Exporters(settings, span_scrubber)
     span_exporters = build.spans() if tracing else []
     log_exporters = build.logs() if logs else []
     readers = build.metric_readers()

@@ -8,16 +8,19 @@ it (in C) into the span; anything unusual (events, links, trace state, dropped c
 value types) goes through the SDK's own encoder. A test checks that the serialised bytes equal
 the SDK's for the spans of every instrumentation.
 
-:class:`LeanOTLPSpanExporter` is the SDK's OTLP/HTTP span exporter with that encoder: same
-constructor, environment variables, retries, size limit and self-metrics, because it reuses
-them; if an SDK release renames what it reuses, it falls back to the SDK's ``export``.
+:class:`~signalpost.sdk.otlp_exporter.LeanOTLPSpanExporter` is the SDK's OTLP/HTTP span
+exporter with that encoder.
+
+Given a :class:`~signalpost.sdk.scrubbing.SpanScrubber`, the encoder scrubs in the same
+pass: it caches the *scrubbed* value's encoding per (key, value), one look-up for both steps.
+The bytes are always those of the SDK's encoding of ``SpanScrubber.span(span)``.
 """
 
 from __future__ import annotations
 
-import logging
 import struct
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from opentelemetry.exporter.otlp.proto.common._internal import (
@@ -26,16 +29,15 @@ from opentelemetry.exporter.otlp.proto.common._internal import (
     _encode_value,
 )
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.sdk.trace.export import SpanExportResult
 from opentelemetry.trace import SpanKind
 
-__all__ = ["LeanOTLPSpanExporter", "SpanEncoder"]
+from signalpost.sdk.scrubbing import SpanScrubber
 
-_log = logging.getLogger(__name__)
+__all__ = ["SpanEncoder"]
+
 _KINDS = {kind: kind.value + 1 for kind in SpanKind}  # OTLP numbers kinds from 1
 _HAS_IS_REMOTE, _IS_REMOTE = 0x100, 0x200  # SpanFlags: the parent's is_remote is known / true
 _CACHE_SIZE = 4096
@@ -49,9 +51,17 @@ _TRACE_ID, _SPAN_ID, _PARENT_SPAN_ID = b"\x0a\x10", b"\x12\x08", b"\x22\x08"
 _NAME, _KIND, _START, _END, _ATTRIBUTE = b"\x2a", b"\x30", b"\x39", b"\x41", b"\x4a"
 _STATUS, _STATUS_MESSAGE, _STATUS_CODE, _FLAGS = b"\x7a", b"\x12", b"\x18", b"\x85\x01"
 _FIRST, _SECOND, _THIRD = b"\x0a", b"\x12", b"\x1a"  # fields 1 to 3 of the envelopes
+_SMALL = [bytes((n,)) for n in range(128)]  # the one-byte varints: most lengths
+# On a busy server the export thread competes with the event loop for the GIL, and without a
+# pause it keeps it for a whole switch interval (5 ms) at a time while a batch of 512 spans
+# encodes (several ms): the requests in flight wait that long. A pause every 32 spans (about
+# 0.3 ms of encoding) hands the GIL over sooner: the same CPU, spread into shorter slices.
+_YIELD_EVERY = 32
 
 
 def _varint(value: int) -> bytes:
+    if value < 128:
+        return _SMALL[value]
     out = bytearray()
     while value > 0x7F:
         out.append((value & 0x7F) | 0x80)
@@ -65,31 +75,55 @@ def _field(tag: bytes, payload: bytes) -> bytes:
     return tag + _varint(len(payload)) + payload
 
 
+# Whole fields that only take a few values: kind, a status without description, the flags.
+_KIND_FIELDS = {kind: _KIND + _varint(number) for kind, number in _KINDS.items()}
+_BARE_STATUS = {
+    code: _field(_STATUS, _STATUS_CODE + _varint(code) if code else b"") for code in range(3)
+}
+_LOCAL_PARENT = _FLAGS + _FIXED32(_HAS_IS_REMOTE)
+_REMOTE_PARENT = _FLAGS + _FIXED32(_HAS_IS_REMOTE | _IS_REMOTE)
+
+
 class SpanEncoder:
     """Serialises finished spans into the bytes of an ``ExportTraceServiceRequest``.
 
     The usual span (ids, name, kind, times, attributes, status) is written by hand from cached
     pieces; any other goes through the SDK's encoder. One per exporter. Its caches only ever
     hold finished bytes, so concurrent exports (a flush while the batch thread exports) are safe.
+
+    Args:
+        scrubber: Scrubs every span in the same pass (``None``: spans are encoded as they are).
+        pause: Called with 0 every ``_YIELD_EVERY`` spans of a batch (``time.sleep``: hand
+            the GIL over).
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self, scrubber: SpanScrubber | None = None, pause: Callable[[float], None] = time.sleep
+    ) -> None:
         self._pairs: dict[tuple[str, type, Any], bytes] = {}
+        self._names: dict[str, bytes] = {}
         self._resources: dict[Any, bytes] = {}  # Resource and scope: encoded once each
         self._scopes: dict[Any, bytes] = {}
+        self._scrubber = scrubber
+        self._pause = pause
 
     def _key_value(self, key: str, value: Any) -> bytes:
         # The type is part of the key: True == 1 but encodes differently.
         pair = (key, type(value), value)
         encoded = self._pairs.get(pair)
         if encoded is None:
+            original = value
+            if self._scrubber is not None:
+                value = self._scrubber.value(key, value)
             if type(value) is str:  # by hand: KeyValue{key, AnyValue{string_value}}
                 body = _field(_FIRST, key.encode()) if key else b""
                 body += _field(_SECOND, _field(_FIRST, value.encode()))
             else:
                 body = KeyValue(key=key, value=_encode_value(value)).SerializePartialToString()
             encoded = _field(_ATTRIBUTE, body)
-            if type(value) in _SIMPLE and not (type(value) is str and len(value) > _CACHEABLE):
+            if type(original) in _SIMPLE and not (
+                type(original) is str and len(original) > _CACHEABLE
+            ):
                 if len(self._pairs) >= _CACHE_SIZE:
                     self._pairs.clear()
                 self._pairs[pair] = encoded
@@ -98,6 +132,7 @@ class SpanEncoder:
     def span(self, span: ReadableSpan) -> bytes:
         """One span's ``Span`` message, serialised as the SDK would."""
         context = span.get_span_context()
+        kind, status = span.kind, span.status
         if (
             context is None
             or span.events
@@ -106,10 +141,10 @@ class SpanEncoder:
             or span.dropped_attributes
             or span.dropped_events
             or span.dropped_links
-            or span.kind not in _KINDS
-            or span.status is None
+            or kind not in _KINDS
+            or status is None
         ):
-            return _sdk_span(span)
+            return self._sdk_span(span)
         try:
             parent = span.parent
             parts = [
@@ -120,27 +155,47 @@ class SpanEncoder:
             ]
             if parent:
                 parts += (_PARENT_SPAN_ID, parent.span_id.to_bytes(8, "big"))
-            if span.name:
-                parts.append(_field(_NAME, span.name.encode()))
-            parts += (_KIND, _varint(_KINDS[span.kind]))
-            if span.start_time:
-                parts += (_START, _FIXED64(span.start_time))
-            if span.end_time:
-                parts += (_END, _FIXED64(span.end_time))
-            if span.attributes:
+            name = span.name
+            if name:
+                encoded_name = self._names.get(name)
+                if encoded_name is None:
+                    encoded_name = self._name(name)
+                parts.append(encoded_name)
+            parts.append(_KIND_FIELDS[kind])
+            start, end = span.start_time, span.end_time
+            if start:
+                parts += (_START, _FIXED64(start))
+            if end:
+                parts += (_END, _FIXED64(end))
+            attributes = span.attributes
+            if attributes:
                 key_value = self._key_value
-                parts += [key_value(k, v) for k, v in span.attributes.items()]
-            status = span.status
+                parts += [key_value(k, v) for k, v in attributes.items()]
             code, description = status.status_code.value, status.description
-            body = _field(_STATUS_MESSAGE, description.encode()) if description else b""
-            parts.append(_field(_STATUS, body + (_STATUS_CODE + _varint(code) if code else b"")))
-            parts += (
-                _FLAGS,
-                _FIXED32(_HAS_IS_REMOTE | (_IS_REMOTE if parent and parent.is_remote else 0)),
-            )
+            if description:
+                if self._scrubber is not None:
+                    description = self._scrubber.text(description)
+                body = _field(_STATUS_MESSAGE, description.encode())
+                body += _STATUS_CODE + _varint(code) if code else b""
+                parts.append(_field(_STATUS, body))
+            else:
+                parts.append(_BARE_STATUS[code])
+            parts.append(_REMOTE_PARENT if parent and parent.is_remote else _LOCAL_PARENT)
         except Exception:  # a value the SDK cannot encode: it logs and skips that attribute
-            return _sdk_span(span)
+            return self._sdk_span(span)
         return b"".join(parts)
+
+    def _name(self, name: str) -> bytes:
+        scrubbed = self._scrubber.text(name) if self._scrubber is not None else name
+        encoded = _field(_NAME, scrubbed.encode()) if scrubbed else b""
+        if len(name) <= _CACHEABLE:
+            if len(self._names) >= _CACHE_SIZE:
+                self._names.clear()
+            self._names[name] = encoded
+        return encoded
+
+    def _sdk_span(self, span: ReadableSpan) -> bytes:
+        return _sdk_span(self._scrubber.span(span) if self._scrubber is not None else span)
 
     def serialize(self, spans: Sequence[ReadableSpan]) -> bytes:
         """The serialised export request of ``spans``, grouped by resource and scope as the
@@ -157,10 +212,17 @@ class SpanEncoder:
             by_scope = only if same else groups.setdefault(span.resource, {})
             by_scope.setdefault(span.instrumentation_scope or None, []).append(span)
         out = []
+        encoded_spans = 0
         for resource, by_scope in groups.items():
             scopes = []
             for scope, members in by_scope.items():
-                encoded = b"".join([_field(_SECOND, self.span(span)) for span in members])
+                pieces = []
+                for span in members:
+                    pieces.append(_field(_SECOND, self.span(span)))
+                    encoded_spans += 1
+                    if encoded_spans % _YIELD_EVERY == 0:
+                        self._pause(0)
+                encoded = b"".join(pieces)
                 schema = (
                     _field(_THIRD, scope.schema_url.encode()) if scope and scope.schema_url else b""
                 )
@@ -193,40 +255,3 @@ def _remembered(cache: dict[Any, bytes], key: Any, encode: Any) -> bytes:
             cache.clear()
         encoded = cache[key] = encode(key).SerializePartialToString()
     return encoded
-
-
-class LeanOTLPSpanExporter(OTLPSpanExporter):
-    """The SDK's OTLP/HTTP span exporter, encoding with :class:`SpanEncoder`.
-
-    Takes the SDK exporter's arguments and ``OTEL_EXPORTER_OTLP_*`` variables.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._encoder = SpanEncoder()
-        self.lean = all(
-            hasattr(self, name)
-            for name in ("_client", "_metrics", "_max_request_size", "_shutdown")
-        )
-        if not self.lean:
-            _log.warning("this OpenTelemetry SDK is not the one expected: spans use its encoder")
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        if not self.lean or self._shutdown or not spans:
-            return super().export(spans)
-        with self._metrics.export_operation(len(spans)) as result:
-            try:
-                data = self._encoder.serialize(spans)
-            except Exception as error:
-                _log.error("Failed to encode span batch: %s", error)
-                result.error = error
-                return SpanExportResult.FAILURE
-            if 0 < self._max_request_size < len(data):
-                return super().export(spans)  # the SDK's own drop, warning and error record
-            exported = self._client.export(data)
-            if not exported.success:
-                result.error = exported.error
-                if exported.status_code is not None:
-                    result.error_attrs = {"http.response.status_code": exported.status_code}
-                return SpanExportResult.FAILURE
-        return SpanExportResult.SUCCESS

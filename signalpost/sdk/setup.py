@@ -34,7 +34,6 @@ from signalpost.sdk.appsetup import App, AppParts, instrument_app
 from signalpost.sdk.config import SignalpostConfig, load_config
 from signalpost.sdk.logsetup import configure_logging as _configure_logging
 from signalpost.sdk.otel import OtelProviders, create_providers
-from signalpost.sdk.scrubbing import ScrubbingSpanExporter
 from signalpost.sdk.servesetup import auth_of, jobs_endpoint, serve_on_port
 from signalpost.sdk.telemetry import Telemetry
 from signalpost.semconv.attributes import SERVICE_NAME
@@ -163,7 +162,7 @@ def setup(
                 tracing=config.tracing.enabled,
                 logs=config.logging.otlp,
                 otlp_metrics=config.metrics.otlp,
-                wrap_span_exporter=lambda exporter: ScrubbingSpanExporter(exporter, scrubber),
+                span_scrubber=scrubber,
             )
             undo.callback(owned.shutdown, 0.0)
             tracer_provider = owned.tracer_provider

@@ -214,7 +214,18 @@ def test_server_span_follows_conventions(client_factory, span_exporter) -> None:
     assert attrs["http.route"] == "/items/{item_id}"
     assert attrs["http.response.status_code"] == 200
     assert attrs["url.path"] == "/items/7"
+    # The recommended attributes are opt-in (issue 25).
+    assert "user_agent.original" not in attrs and "client.address" not in attrs
+
+
+def test_recommended_attributes_when_asked_for(client_factory, span_exporter) -> None:
+    client = client_factory(recommended_attributes=True)
+    client.get("/items/7", headers={"User-Agent": "probe"})
+    (span,) = span_exporter.get_finished_spans()
+    attrs = span.attributes
     assert attrs["user_agent.original"] == "probe"
+    assert attrs["network.protocol.version"] == "1.1"
+    assert attrs["server.address"] == "testserver" and "client.address" in attrs
 
 
 def test_malformed_traceparent_starts_new_trace(client_factory, span_exporter) -> None:

@@ -14,10 +14,14 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
+from signalpost.errors.scrub import Scrubber
 from signalpost.sdk.otlp_spans import SpanEncoder
+from signalpost.sdk.scrubbing import SpanScrubber
 
 _VALUES = st.one_of(
-    st.sampled_from(["GET", "/items/{item_id}", "127.0.0.1", "", "x" * 300]),
+    st.sampled_from(
+        ["GET", "/items/{item_id}", "127.0.0.1", "", "x" * 300, "password=hunter2", "sk_live_x"]
+    ),
     st.text(max_size=30),
     st.integers(min_value=-(2**63), max_value=2**63 - 1),
     st.booleans(),
@@ -26,7 +30,9 @@ _VALUES = st.one_of(
     st.lists(st.integers(0, 9), max_size=3).map(tuple),
 )
 _ATTRIBUTES = st.dictionaries(
-    st.sampled_from(["http.request.method", "url.path", "server.port", "note", "n", "flag"]),
+    st.sampled_from(
+        ["http.request.method", "url.path", "server.port", "note", "n", "flag", "api_key"]
+    ),
     _VALUES,
     max_size=6,
 )
@@ -107,3 +113,41 @@ def test_equal_values_of_different_types_are_not_confused() -> None:
             pass
     spans = list(memory.get_finished_spans())
     assert SpanEncoder().serialize(spans) == encode_spans(spans).SerializeToString()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_SPAN, min_size=1, max_size=6))
+def test_scrubbing_encoder_gives_the_bytes_of_scrub_then_encode(
+    shapes: list[dict[str, Any]],
+) -> None:
+    spans = _spans(shapes)
+    expected = encode_spans([SpanScrubber(Scrubber()).span(s) for s in spans]).SerializeToString()
+    encoder = SpanEncoder(SpanScrubber(Scrubber()))
+    assert encoder.serialize(spans) == expected
+    assert encoder.serialize(spans) == expected  # from the caches
+
+
+def test_a_secret_is_scrubbed_in_the_encoding_pass() -> None:
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    attributes: dict[str, Any] = {"api_key": 1, "note": "password=hunter2", "url.path": "/x/1"}
+    with provider.get_tracer("t").start_as_current_span("s", attributes=attributes) as span:
+        span.set_status(Status(StatusCode.ERROR, "token=hunter2"))
+    spans = list(memory.get_finished_spans())
+    encoded = SpanEncoder(SpanScrubber(Scrubber())).serialize(spans)
+    assert b"hunter2" not in encoded
+    assert encoded.count(b"[Filtered]") == 3  # api_key, note, the status description
+    assert b"hunter2" in SpanEncoder().serialize(spans)
+
+
+def test_the_encoder_hands_the_gil_over_during_a_batch() -> None:
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    for index in range(100):
+        with provider.get_tracer("t").start_as_current_span("s", attributes={"i": index}):
+            pass
+    pauses: list[None] = []
+    SpanEncoder(pause=lambda _: pauses.append(None)).serialize(memory.get_finished_spans())
+    assert len(pauses) == 100 // 32

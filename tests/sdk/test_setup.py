@@ -17,7 +17,7 @@ from signalpost.context import current_request_id
 from signalpost.runtime import Runtime
 from signalpost.sdk.config import SettingsError
 from signalpost.sdk.otel import create_providers
-from signalpost.sdk.otlp_spans import LeanOTLPSpanExporter
+from signalpost.sdk.otlp_exporter import LeanOTLPSpanExporter
 from signalpost.sdk.setup import setup
 from tests.otlp_receiver import attributes, otlp_http_receiver
 
