@@ -85,3 +85,11 @@ def test_a_check_still_takes_its_clock_with_a_warning() -> None:
 
     with pytest.warns(DeprecationWarning, match=r"TcpCheck\(clock=\) is deprecated"):
         TcpCheck("127.0.0.1", 1, name="tcp", clock=FakeClock())
+
+
+def test_the_warning_names_the_callers_line() -> None:
+    with pytest.warns(DeprecationWarning) as caught:
+        monitored_job("here", clock=None)
+    with pytest.warns(DeprecationWarning) as forwarded:
+        signalpost.arq.monitored_functions([report], clock=None, publish_interval=None)
+    assert [w.filename for w in (*caught, *forwarded)] == [__file__, __file__]
