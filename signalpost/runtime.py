@@ -167,10 +167,13 @@ class Collaborators(TypedDict, total=False):
 
 
 def deprecated_collaborators(
-    owner: str, given: Mapping[str, Any], accepted: Collection[str]
+    owner: str, given: Mapping[str, Any], accepted: Collection[str], *, depth: int = 1
 ) -> dict[str, Any]:
     """Check the collaborator keywords ``owner`` was called with and warn that they are
     deprecated, naming ``runtime=``; return those that are not ``None``.
+
+    ``depth``: how many of our frames lie between ``owner`` and this call (the warning names
+    the line that called ``owner``).
 
     Raises:
         TypeError: A keyword ``owner`` never accepted (as a call with a wrong keyword would).
@@ -184,6 +187,6 @@ def deprecated_collaborators(
             f"{owner}({names}) is deprecated: pass runtime=Runtime(...) (or "
             "signalpost.runtime.current().with_overrides(...)) instead",
             DeprecationWarning,
-            stacklevel=3,
+            stacklevel=2 + depth,
         )
     return {name: value for name, value in given.items() if value is not None}

@@ -85,3 +85,27 @@ def test_a_check_still_takes_its_clock_with_a_warning() -> None:
 
     with pytest.warns(DeprecationWarning, match=r"TcpCheck\(clock=\) is deprecated"):
         TcpCheck("127.0.0.1", 1, name="tcp", clock=FakeClock())
+
+
+def test_the_warning_names_the_callers_line() -> None:
+    with pytest.warns(DeprecationWarning) as caught:
+        monitored_job("here", clock=None)
+    with pytest.warns(DeprecationWarning) as forwarded:
+        signalpost.arq.monitored_functions([report], clock=None, publish_interval=None)
+    assert [w.filename for w in (*caught, *forwarded)] == [__file__, __file__]
+
+
+def test_the_host_gauges_land_in_the_runtime_resolved_at_the_first_run() -> None:
+    from signalpost.health import ResourcesCheck
+    from signalpost.runtime import install
+
+    check = ResourcesCheck()  # made before set-up installs its runtime
+    registry = CollectorRegistry()
+    undo = install(Runtime(registry=registry))
+    try:
+        check.run()
+    finally:
+        undo()
+    assert registry.get_sample_value("system_memory_utilization_ratio") is not None
+    with pytest.warns(DeprecationWarning, match=r"ResourcesCheck\(registry=\) is deprecated"):
+        ResourcesCheck(registry=CollectorRegistry())

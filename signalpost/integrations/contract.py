@@ -78,7 +78,7 @@ def monitor_options(
     deprecated: Mapping[str, Any],
 ) -> MonitorOptions:
     """The options of one installation by ``owner``; deprecated keywords warn."""
-    overrides = deprecated_collaborators(owner, deprecated, INSTALL_COLLABORATORS)
+    overrides = deprecated_collaborators(owner, deprecated, INSTALL_COLLABORATORS, depth=2)
     return MonitorOptions(progress_interval, runtime, overrides)
 
 
@@ -87,7 +87,7 @@ def monitor_options_of(
 ) -> MonitorOptions:
     """The options of one installation by ``owner`` given as :class:`MonitoredJob` keywords
     (``options``) and deprecated collaborator keywords (which warn)."""
-    overrides = deprecated_collaborators(owner, deprecated, INSTALL_COLLABORATORS)
+    overrides = deprecated_collaborators(owner, deprecated, INSTALL_COLLABORATORS, depth=2)
     extra = dict(options)
     runtime = extra.pop("runtime", None)
     return MonitorOptions(extra.pop("progress_interval", 30.0), runtime, overrides, extra)

@@ -226,4 +226,4 @@ class RunningJobs:
 
 
 default_running_jobs = RunningJobs()
-"""The process-wide list used when a job is given none (``monitored_job(running=...)``)."""
+"""The process-wide list used when a job's runtime names none (``Runtime(running=...)``)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from signalpost.health import ResourcesCheck, Status, Threshold
+from signalpost.runtime import Runtime
 
 
 def test_measures_and_sets_host_gauges(tmp_path: Path, registry: CollectorRegistry) -> None:
@@ -16,7 +17,7 @@ def test_measures_and_sets_host_gauges(tmp_path: Path, registry: CollectorRegist
         memory=Threshold(None, None),
         disk=Threshold(None, None),
         open_fds=Threshold(None, None),
-        registry=registry,
+        runtime=Runtime(registry=registry),
     )
     result = check.run()
     assert result.status is Status.HEALTHY, result.error
@@ -40,7 +41,7 @@ def test_thresholds_degrade_and_fail(registry: CollectorRegistry) -> None:
         cpu=Threshold(None, None),
         memory=Threshold(0.0, None),
         disk=Threshold(None, None),
-        registry=registry,
+        runtime=Runtime(registry=registry),
     ).run()
     assert degraded.status is Status.DEGRADED
     assert (degraded.error or "").startswith("memory ")
@@ -51,7 +52,7 @@ def test_thresholds_degrade_and_fail(registry: CollectorRegistry) -> None:
         memory=Threshold(None, None),
         disk=Threshold(None, None),
         rss_bytes=Threshold(1, 2),
-        registry=registry,
+        runtime=Runtime(registry=registry),
     ).run()
     assert unhealthy.status is Status.UNHEALTHY
     assert "process RSS" in (unhealthy.error or "") and "(unhealthy)" in (unhealthy.error or "")
@@ -60,7 +61,7 @@ def test_thresholds_degrade_and_fail(registry: CollectorRegistry) -> None:
 def test_missing_path_is_named(tmp_path: Path, registry: CollectorRegistry) -> None:
     missing = str(tmp_path / "not-there")
     result = ResourcesCheck(
-        paths=[missing], cpu=Threshold(None, None), memory=Threshold(None, None), registry=registry
+        paths=[missing], cpu=Threshold(None, None), memory=Threshold(None, None), runtime=Runtime(registry=registry)
     ).run()
     assert result.status is Status.UNHEALTHY
     assert f"disk {missing}: " in (result.error or "")

@@ -13,13 +13,15 @@ import os
 import resource
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
-from prometheus_client import CollectorRegistry
+from prometheus_client import Gauge
 
 from signalpost import metrics
 from signalpost._extras import missing_extra
 from signalpost.health.result import CheckResult, Status, worst
+from signalpost.runtime import Collaborators, Runtime, deprecated_collaborators
+from signalpost.runtime import current as current_runtime
 from signalpost.semconv import health as semconv
 
 try:
@@ -77,7 +79,10 @@ class ResourcesCheck:
         critical: Readiness depends on it (default false: a full disk degrades, rarely blocks).
         timeout: Seconds before the run counts as failed.
         interval: Seconds between runs.
-        registry: Registry for the host gauges; defaults to the global ``REGISTRY``.
+        runtime: Where the host gauges are recorded (its registry; default
+            :func:`signalpost.runtime.current`, resolved at the first run, so a check made
+            before ``setup()`` records in set-up's registry). The keyword ``registry`` still
+            overrides it for one release, with a :class:`DeprecationWarning`.
     """
 
     def __init__(
@@ -93,7 +98,8 @@ class ResourcesCheck:
         critical: bool = False,
         timeout: float = 5.0,
         interval: float = 15.0,
-        registry: CollectorRegistry | None = None,
+        runtime: Runtime | None = None,
+        **deprecated: Unpack[Collaborators],
     ) -> None:
         self.paths = tuple(paths)
         self.thresholds = {
@@ -108,12 +114,27 @@ class ResourcesCheck:
         self.timeout = timeout
         self.interval = interval
         self._process = psutil.Process()
-        self._cpu_gauge = metrics.gauge(semconv.CPU_UTILIZATION, registry)
-        self._memory_gauge = metrics.gauge(semconv.MEMORY_UTILIZATION, registry)
-        self._disk_gauge = metrics.gauge(semconv.FILESYSTEM_UTILIZATION, registry)
+        self._runtime = runtime
+        self._given = deprecated_collaborators("ResourcesCheck", deprecated, ("registry",))
+        self._gauges: tuple[Gauge, Gauge, Gauge] | None = None
+
+    def _resolve_gauges(self) -> tuple[Gauge, Gauge, Gauge]:
+        """The host gauges in the runtime's registry, resolved at the first run (creating
+        them twice, from two threads, gives the same gauges)."""
+        gauges = self._gauges
+        if gauges is None:
+            shared = self._runtime if self._runtime is not None else current_runtime()
+            registry = shared.with_overrides(**self._given).registry
+            gauges = self._gauges = (
+                metrics.gauge(semconv.CPU_UTILIZATION, registry),
+                metrics.gauge(semconv.MEMORY_UTILIZATION, registry),
+                metrics.gauge(semconv.FILESYSTEM_UTILIZATION, registry),
+            )
+        return gauges
 
     def run(self) -> CheckResult:
         """Measure (blocking psutil calls: the monitor runs this in a thread) and judge."""
+        cpu_gauge, memory_gauge, disk_gauge = self._resolve_gauges()
         problems: list[str] = []
         statuses: list[Status] = []
         details: dict[str, Any] = {}
@@ -125,13 +146,13 @@ class ResourcesCheck:
                 problems.append(f"{label} {shown} ({status.value})")
 
         cpu = psutil.cpu_percent(interval=None) / 100.0
-        self._cpu_gauge.set(cpu)
+        cpu_gauge.set(cpu)
         details["cpu_utilization"] = round(cpu, 4)
         judge("cpu", "cpu", cpu, f"{cpu:.0%}")
 
         memory = psutil.virtual_memory()
         used = (memory.total - memory.available) / memory.total if memory.total else 0.0
-        self._memory_gauge.set(used)
+        memory_gauge.set(used)
         details["memory_utilization"] = round(used, 4)
         details["memory_available_bytes"] = memory.available
         judge("memory", "memory", used, f"{used:.0%}")
@@ -146,7 +167,7 @@ class ResourcesCheck:
                 disks[path] = {"error": str(error.strerror or error)}
                 continue
             ratio = usage.used / (usage.used + usage.free) if usage.used + usage.free else 0.0
-            self._disk_gauge.labels(_mount_point(path)).set(ratio)
+            disk_gauge.labels(_mount_point(path)).set(ratio)
             disks[path] = {"utilization": round(ratio, 4), "free_bytes": usage.free}
             judge("disk", f"disk {path}", ratio, f"{ratio:.0%}")
         details["disk"] = disks
