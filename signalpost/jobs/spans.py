@@ -99,8 +99,13 @@ class RunSpans:
         self.run = self.attempt = span
         self._scrubber = scrubber
         if span.is_recording() and params:
-            for key, value in scrubber.scrub(dict(params)).items():
-                span.set_attribute(f"{sc.JOB_PARAMETERS}.{key}", attribute_value(value))
+            # One call: the SDK takes the span's lock once for all the parameters, in order.
+            span.set_attributes(
+                {
+                    f"{sc.JOB_PARAMETERS}.{key}": attribute_value(value)
+                    for key, value in scrubber.scrub(dict(params)).items()
+                }
+            )
         self._run_ctx = trace.set_span_in_context(span)
         self._run_token = otel_context.attach(self._run_ctx)
 
