@@ -225,11 +225,9 @@ class SignalpostMiddleware:
 
         exemplar: dict[str, str] | None = None
         trace_id = 0
-        recording = False
         if span is not None:
             span_context = span.get_span_context()
-            recording = span.is_recording()
-            if span_context.trace_flags.sampled and recording:
+            if span_context.trace_flags.sampled and span.is_recording():
                 trace_id = span_context.trace_id
                 # One ID finds the trace: the generated request ID and the exemplar share it.
                 exemplar = {"trace_id": format_trace_id(trace_id)}
@@ -237,7 +235,7 @@ class SignalpostMiddleware:
             exemplar["trace_id"] if exemplar is not None else generate_request_id()
         )
         request_id_token = request_id_var.set(request_id)
-        if recording:
+        if span is not None and span.is_recording():
             self._set_request_attributes(span, scope, raw_method, method, request_id)
 
         status_code = 500
@@ -315,12 +313,8 @@ class SignalpostMiddleware:
             if span is not None:
                 if template is not None and span.is_recording():
                     span.update_name(f"{method} {template}")
-                    # One call: the SDK takes the span's lock once for both.
-                    span.set_attributes(
-                        {attr.HTTP_ROUTE: template, attr.HTTP_RESPONSE_STATUS_CODE: status_code}
-                    )
-                else:
-                    span.set_attribute(attr.HTTP_RESPONSE_STATUS_CODE, status_code)
+                    span.set_attribute(attr.HTTP_ROUTE, template)
+                span.set_attribute(attr.HTTP_RESPONSE_STATUS_CODE, status_code)
                 if status_code >= 500 and not error_type_from_exception:
                     # An escaped exception already set a scrubbed description: keep it.
                     span.set_status(Status(StatusCode.ERROR))
