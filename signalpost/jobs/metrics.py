@@ -113,6 +113,7 @@ class JobMetrics:
         self._lock = threading.Lock()
         self._children: dict[tuple[object, ...], Any] = {}
         self._oldest: dict[str, tuple[float, float]] = {}  # what the gauges show, per type
+        self._oldest_gauges: dict[str, tuple[Any, Any]] = {}  # their bound children, per type
         self._oldest_lock = threading.Lock()
 
     @classmethod
@@ -175,8 +176,14 @@ class JobMetrics:
                     if progressed < progress:
                         progress = progressed
             self._oldest[job_type] = (start, progress)
-            self._child(self.oldest_start, job_type).set(start)
-            self._child(self.oldest_progress, job_type).set(progress)
+            gauges = self._oldest_gauges.get(job_type)
+            if gauges is None:
+                gauges = self._oldest_gauges[job_type] = (
+                    self._child(self.oldest_start, job_type),
+                    self._child(self.oldest_progress, job_type),
+                )
+            gauges[0].set(start)
+            gauges[1].set(progress)
 
     def for_type(self, job_type: str) -> TypeMetrics:
         """Return the bound children for ``job_type`` (already bounded by the caller)."""
