@@ -13,7 +13,6 @@ from typing import Any
 
 from signalpost.failsafe import failsafe, note_failure
 from signalpost.jobs.job_telemetry import JobTelemetry
-from signalpost.jobs.logrecord import job_record
 from signalpost.jobs.running import RunView
 from signalpost.jobs.state import JobState
 from signalpost.semconv import jobs as sc
@@ -22,6 +21,7 @@ from signalpost.semconv.errors import SOURCE_JOB
 __all__ = ["RunRecords", "progress_fields"]
 
 _LOG_GUARD = failsafe("job log record")
+_SRC = "signalpost.jobs"  # record.pathname: the caller's frame would be this package anyway
 
 
 def progress_fields(done: float, total: float | None, message: str | None) -> dict[str, Any]:
@@ -67,10 +67,11 @@ class RunRecords:
             }
             if fields:
                 extra.update(fields)
-            # A record as makeRecord builds it, without the frame walk of findCaller (whose
-            # answer would be this package anyway) nor its per-call constant work; handlers
-            # and filters run as usual.
-            logger.handle(job_record(logger, level, message, extra))
+            # makeRecord + handle is logger.log without the frame walk of findCaller, whose
+            # answer would be this package anyway; handlers and filters run as usual.
+            logger.handle(
+                logger.makeRecord(logger.name, level, _SRC, 0, message, (), None, "job", extra)
+            )
 
     def _report_failure(
         self, run: RunView, status: JobState, exc: BaseException, duration: float
