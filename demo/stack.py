@@ -41,7 +41,7 @@ from alertmanager.cluster import single_flags
 from demo import exporters, ha
 from demo.postgres import PostgresServer
 from demo.processes import PortInUse, Process, ProcessGroup, port_in_use, wait_http
-from demo.recovery import read_token, stuck_after
+from demo.recovery import outage_lookback, read_token, stuck_after
 from prometheus import config as prometheus_config
 from prometheus import knobs as prometheus_knobs
 from prometheus import targets
@@ -473,6 +473,7 @@ class Stack:
                 "DEMO_JOBS_TOKEN_FILE": str(self.jobs_token_file),
                 "DEMO_WORKER_SERVICE": self.service_of(WORKER_JOB),
                 "DEMO_RECOVERY_STUCK_AFTER": str(stuck_after(self.knobs())),
+                "DEMO_RECOVERY_OUTAGE_LOOKBACK": str(outage_lookback(self.knobs())),
             },
         )
         wait_http(f"{self.recovery_url}/-/ready", self.options.ready_timeout, runner.popen)
