@@ -34,10 +34,15 @@ class Outcome:
 
 
 class OwedOutcomes:
-    """Outcomes not written yet, oldest first; :meth:`flush` writes them through ``pool``."""
+    """Outcomes not written yet, oldest first; :meth:`flush` writes them through ``pool``.
+
+    Made on the event loop that owns ``pool``; :meth:`flush_from_any_loop` runs the writes
+    there for a caller on another loop (the health checks of a worker run on their own).
+    """
 
     def __init__(self, pool: Any) -> None:
         self._pool = pool
+        self._loop = asyncio.get_running_loop()
         self._owed: dict[int, Outcome] = {}
         self._lock = asyncio.Lock()
 
@@ -64,6 +69,13 @@ class OwedOutcomes:
                 )
                 del self._owed[outcome.job_id]
 
+    async def flush_from_any_loop(self) -> None:
+        """:meth:`flush` on the pool's event loop, awaited from the caller's."""
+        if asyncio.get_running_loop() is self._loop:
+            await self.flush()
+        else:
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.flush(), self._loop))
+
 
 class OwedFirstCheck:
     """A database check that first writes the worker's owed outcomes: the database counts as
@@ -85,6 +97,6 @@ class OwedFirstCheck:
 
     async def run(self) -> CheckResult:
         """Write what is owed, then run the check."""
-        await self._owed.flush()
+        await self._owed.flush_from_any_loop()
         result: CheckResult = await self._check.run()
         return result
