@@ -318,13 +318,17 @@ def test_job_id_finds_its_run_and_the_request_that_enqueued_it(
         "the enqueuing request's span", lambda: _spans_with(received, "request.id", request_id)
     )
     assert {span.trace_id for span in run_spans} == {request_span.trace_id}
-    logs = [
-        attributes(record.attributes)
-        for _, record in received.log_records()
-        if attributes(record.attributes).get("job.id") == job_id
-    ]
-    events = {entry.get("job.event") for entry in logs}
-    assert {"started", "succeeded"} <= events
+
+    def events() -> set[Any]:
+        return {
+            attributes(record.attributes).get("job.event")
+            for _, record in received.log_records()
+            if attributes(record.attributes).get("job.id") == job_id
+        }
+
+    # Logs are exported in batches of their own: the last may come after the spans.
+    _until("the run's started and succeeded log records",
+           lambda: {"started", "succeeded"} <= events(), 30)
 
 
 # -- 3 and 5: a permanent job failure, a job type that stops succeeding, a hung job -------------
