@@ -137,8 +137,12 @@ def _write_alertmanager(at: Layout) -> None:
         email=dataclasses.replace(base.email, smarthost=f"127.0.0.1:{at.ports.smtp}"),
         watchdog=dataclasses.replace(base.watchdog, url=history),
         history=dataclasses.replace(base.history, url=history),
-        recovery=alertmanager_knobs.RecoveryKnobs(
-            url=f"{at.recovery_url}/alerts", credentials_file=str(at.recovery_token_file)
+        recovery=dataclasses.replace(
+            base.recovery or alertmanager_knobs.RecoveryKnobs(url=""),
+            url=f"{at.recovery_url}/alerts", credentials_file=str(at.recovery_token_file),
+            # Shortened timings (tests) shorten the runner's route too.
+            **({"group_interval": options.alertmanager_timing.group_interval}
+               if options.alertmanager_timing else {}),
         ),
     )
     _dump(am_dir / "alertmanager.yml", alertmanager_generate.build_config(am_knobs))
