@@ -120,7 +120,7 @@ def _recovery_route(knobs: Knobs) -> list[dict[str, Any]]:
         return []
     names = load_config(knobs.recovery.rules).alertnames()
     return [{"receiver": Receiver.RECOVERY.value, "matchers": [any_of("alertname", names)],
-             "continue": True}]
+             "group_interval": knobs.recovery.group_interval, "continue": True}]
 
 
 def build_config(knobs: Knobs) -> dict[str, Any]:

@@ -95,6 +95,10 @@ class RecoveryKnobs:
     credentials_file: str | None = None
     """The file holding the bearer token the runner requires (``RECOVERY_WEBHOOK_TOKEN_FILE``
     of the runner); sent as the webhook's ``Authorization`` header."""
+    group_interval: str = "10s"
+    """The ``group_interval`` of the runner's route: how soon it hears that an alert it was told
+    of resolved (a resolution starts ``reenqueue_after_outage``). The people's routes keep
+    ``timing.group_interval``: minutes there would delay the recovery by minutes."""
 
 
 @dataclass(frozen=True)

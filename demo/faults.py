@@ -12,6 +12,11 @@ both processes. Each fault is made to light up particular alerts and dashboard p
 * ``hung_job``: the next matching run deadlocks: it stops reporting progress and waits until
   it is cancelled (JobStuck; the recovery runner cancels and retries it). The switch turns
   itself off as that run takes it, so the retry runs normally;
+* ``held_job``: the next matching run holds before scoring, reading the database every 0.2 s,
+  until a read fails: a run caught in the middle of its work by a database outage (stop
+  PostgreSQL while it holds; the run fails with a transient error, the worker records the
+  failure once the database is back, and the recovery runner re-enqueues it when DatabaseDown
+  resolves). One-shot, like ``hung_job``;
 * ``error_burst``: the API answers most requests with 500 (ErrorBudgetBurn*, ErrorSpike);
 * ``worker_paused``: the worker claims no more jobs, they pile up in ``job_queue``
   (JobQueueStalled, JobWaitingTooLong; the backlog panels).
@@ -42,6 +47,7 @@ class Fault(StrEnum):
     MISSING_CONFIG = "missing_config"
     SLOW_QUERIES = "slow_queries"
     HUNG_JOB = "hung_job"
+    HELD_JOB = "held_job"
     ERROR_BURST = "error_burst"
     WORKER_PAUSED = "worker_paused"
     SCORING_DOWN = "scoring_down"

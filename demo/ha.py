@@ -7,11 +7,11 @@ machine's addresses; the Alertmanagers' flags from :func:`alertmanager.cluster.c
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from alertmanager.cluster import cluster_flags
+from demo.ports import from_environ
 from prometheus.config import with_targets
 from prometheus.knobs import Knobs
 
@@ -34,12 +34,7 @@ class HaPorts:
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> HaPorts:
         """Defaults, with ``DEMO_PORT_PROMETHEUS_B=9196``-style overrides."""
-        values = {}
-        for spec in dataclasses.fields(cls):
-            raw = environ.get(f"DEMO_PORT_{spec.name.upper()}")
-            if raw:
-                values[spec.name] = int(raw)
-        return cls(**values)
+        return from_environ(cls, environ)
 
     def named(self) -> dict[str, int]:
         """Port by the name of the part that listens on it."""

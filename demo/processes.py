@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -14,7 +16,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["PortInUse", "Process", "ProcessGroup", "port_in_use", "wait_http"]
+__all__ = [
+    "Launcher",
+    "PortInUse",
+    "Process",
+    "ProcessGroup",
+    "binary_path",
+    "port_in_use",
+    "wait_http",
+    "wait_tcp",
+]
 
 
 class PortInUse(RuntimeError):
@@ -115,3 +126,46 @@ class ProcessGroup:
         for process in reversed(self.processes):
             process.stop(grace)
         self.processes.clear()
+
+
+@dataclass
+class Launcher:
+    """Starts programs into ``group``, each logging to ``logs/<name>.log``, run in ``cwd``."""
+
+    group: ProcessGroup
+    logs: Path
+    cwd: Path
+
+    def python(self, name: str, *args: str, env: Mapping[str, str] | None = None) -> Process:
+        """``python *args`` with this interpreter, its output unbuffered."""
+        argv = [sys.executable, *args]
+        return self.binary(name, *argv, env={"PYTHONUNBUFFERED": "1", **(env or {})})
+
+    def binary(self, name: str, *argv: str, env: Mapping[str, str] | None = None) -> Process:
+        """Start ``argv`` (its environment: this one with ``env`` on top)."""
+        process = Process(name, list(argv), self.logs / f"{name}.log", env=env or {}, cwd=self.cwd)
+        return self.group.start(process)
+
+
+def binary_path(*names: str) -> str:
+    """The first of ``names`` found on ``PATH``; exits with an install hint otherwise."""
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise SystemExit(
+        f"demo: {names[0]} is not installed: run `bash scripts/bootstrap.sh` (Debian packages "
+        "prometheus and prometheus-alertmanager), or put the binaries on PATH"
+    )
+
+
+def wait_tcp(port: int, timeout: float, process: Process) -> None:
+    """Wait until 127.0.0.1:``port`` accepts connections; raise if ``process`` exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.popen is not None and process.popen.poll() is not None:
+            raise RuntimeError(f"{process.name} exited; see {process.log}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"{process.name} did not listen on port {port}")

@@ -13,7 +13,9 @@ running-jobs endpoint, e.g. ``http://worker:8000/jobs``), ``DEMO_JOBS_TOKEN_FILE
 holding the bearer token of that endpoint, the one the worker requires and Prometheus scrapes
 with), ``DEMO_WORKER_SERVICE`` (default ``demo-worker``) and ``DEMO_RECOVERY_STUCK_AFTER``
 (seconds without progress that make a run stuck; default: the shortest ``no_progress_after`` of
-the demo's Prometheus knobs, the threshold JobStuck fires at).
+the demo's Prometheus knobs, the threshold JobStuck fires at) and
+``DEMO_RECOVERY_OUTAGE_LOOKBACK`` (seconds before DatabaseDown's start whose failures belong to
+the outage; default: :func:`outage_lookback` of the demo's Prometheus knobs).
 """
 
 from __future__ import annotations
@@ -33,7 +35,14 @@ from alertmanager.recovery.procedures.jobs import CancelStuckJobs, TaskSpec
 from alertmanager.recovery.procedures.outage import ReenqueueAfterOutage
 from prometheus import knobs as prometheus_knobs
 
-__all__ = ["QueueReenqueueHook", "QueueRequeue", "procedures", "read_token", "stuck_after"]
+__all__ = [
+    "QueueReenqueueHook",
+    "QueueRequeue",
+    "outage_lookback",
+    "procedures",
+    "read_token",
+    "stuck_after",
+]
 
 KNOBS = Path(__file__).resolve().parent / "stack-config" / "prometheus" / "knobs.yaml"
 QUEUE = "job_queue"
@@ -57,6 +66,17 @@ def stuck_after(knobs: prometheus_knobs.Knobs) -> float:
     values = [knobs.alerts.job_stuck.no_progress_after]
     values += [t.no_progress_after for t in knobs.job_types.values() if t.no_progress_after]
     return min(prometheus_knobs.seconds(v) for v in values)
+
+
+def outage_lookback(knobs: prometheus_knobs.Knobs) -> float:
+    """How long before ``DatabaseDown`` starts its outage may have begun: the rule's ``for``, an
+    evaluation interval and two scrape intervals (the scrape, and the health check's own period,
+    which the demo keeps no longer than a scrape interval)."""
+    return (
+        prometheus_knobs.seconds(knobs.alerts.database_down.for_)
+        + prometheus_knobs.seconds(knobs.evaluation_interval)
+        + 2 * prometheus_knobs.seconds(knobs.scrape_interval)
+    )
 
 
 class QueueRequeue:
@@ -142,12 +162,18 @@ def procedures() -> dict[str, Procedure]:
     conninfo = env["DEMO_DATABASE_URL"]
     service = env.get("DEMO_WORKER_SERVICE", "demo-worker")
     threshold = env.get("DEMO_RECOVERY_STUCK_AFTER")
-    stuck = float(threshold) if threshold else stuck_after(prometheus_knobs.load_knobs(KNOBS))
+    lookback = env.get("DEMO_RECOVERY_OUTAGE_LOOKBACK")
+    knobs = prometheus_knobs.load_knobs(KNOBS)
+    stuck = float(threshold) if threshold else stuck_after(knobs)
+    before = float(lookback) if lookback else outage_lookback(knobs)
     return {
         "cancel_stuck_jobs": CancelStuckJobs(
             {service: env["DEMO_WORKER_JOBS_URL"]}, read_token(env["DEMO_JOBS_TOKEN_FILE"]),
             QueueRequeue(conninfo), stuck_after=stuck,
         ),
-        "reenqueue_after_outage": ReenqueueAfterOutage(QueueReenqueueHook(conninfo, service)),
+        "reenqueue_after_outage": ReenqueueAfterOutage(
+            QueueReenqueueHook(conninfo, service), lookback=before
+        ),
         "breaker_watch": BreakerWatch(),
     }
+

@@ -16,22 +16,25 @@ import os
 import random
 import signal
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import signalpost
 from demo import store
 from demo.faults import Fault, FaultSwitches
+from demo.outcomes import OwedFirstCheck, OwedOutcomes
 from demo.recovery import read_token
 from demo.scoring import ScoringClient, scoring_breaker
 from signalpost.breaker import BreakerCheck, CircuitBreaker
 from signalpost.errors.classify import default_classifier
 
-__all__ = ["Worker", "main"]
+__all__ = ["HELD_MESSAGE", "Worker", "main"]
 
 log = logging.getLogger("demo.worker")
 JOB_TYPES = store.QUEUED_JOB_TYPES
-_FINISH_ATTEMPTS = 40  # about 6 minutes of a database outage
+_FINISH_ATTEMPTS = 40  # about 6 minutes of a database outage; the health check writes later
+_HOLD_POLL = 0.2
+HELD_MESSAGE = "held until the database goes away"
+"""The progress message of the run the ``held_job`` fault holds (tests look for it)."""
 SKILLS = ("python", "sql", "fastapi", "kubernetes", "react", "go", "ml", "terraform")
 
 
@@ -55,6 +58,7 @@ class Worker:
         self.concurrency = concurrency
         self.digest_interval = digest_interval
         self.item_delay = item_delay
+        self.owed = OwedOutcomes(pool)
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
 
@@ -120,8 +124,9 @@ class Worker:
         try:
             await runner(job)
         except asyncio.CancelledError:
+            self.owed.add(job.id, "cancelled")
             with contextlib.suppress(Exception):
-                await asyncio.shield(store.finish_job(self.pool, job.id, "cancelled"))
+                await asyncio.shield(self.owed.flush())
             raise
         except Exception as error:
             await self._finish(job.id, "failed", type(error).__name__,
@@ -134,17 +139,19 @@ class Worker:
     ) -> None:
         # A run that failed because the database went away cannot record it until the database
         # is back: keep trying (with the time it ended), so that the recovery runner finds it
-        # among the jobs that failed during the outage (demo/recovery.py).
-        ended = datetime.now(UTC)
+        # among the jobs that failed during the outage (demo/recovery.py). What is still owed
+        # after the attempts is written by the database health check (demo/outcomes.py).
+        self.owed.add(job_id, state, error, error_class)
         delay = 0.5
         for _ in range(_FINISH_ATTEMPTS):
             try:
-                await store.finish_job(self.pool, job_id, state, error, error_class, ended)
-                return
+                await self.owed.flush()
             except Exception:
                 log.warning("recording job %s as %s failed; retrying", job_id, state)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+            if not self.owed.owes(job_id):
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
 
     async def _run_digest(self) -> None:
         with contextlib.suppress(Exception):
@@ -168,6 +175,8 @@ class Worker:
         wanted = set(posting[0])
         total = len(candidates)
         run.progress(0, total, "scoring candidates")
+        if await self.faults.is_on(Fault.HELD_JOB) and await self.faults.take(Fault.HELD_JOB):
+            await self._hold(run, total)
         for done, (candidate_id, skills) in enumerate(candidates, 1):
             if await self.faults.is_on(Fault.HUNG_JOB) and await self.faults.take(Fault.HUNG_JOB):
                 await asyncio.Event().wait()  # a deadlock: no progress until cancelled
@@ -185,6 +194,14 @@ class Worker:
             if done % 25 == 0 or done == total:
                 await store.record_progress(self.pool, job.id, done, total)
         return total
+
+    async def _hold(self, run: Any, total: int) -> None:
+        """The ``held_job`` fault: read the database until a read fails (an outage)."""
+        run.progress(0, total, HELD_MESSAGE)
+        while True:
+            await asyncio.sleep(_HOLD_POLL)
+            async with self.pool.connection() as conn:
+                await conn.execute("SELECT 1")
 
     async def _parse(self, job: store.QueuedJob) -> int:
         """Extract skills from a candidate's resume."""
@@ -224,9 +241,6 @@ class Worker:
 async def _serve() -> None:
     url = store.database_url()
     health = signalpost.HealthMonitor()
-    health.add(
-        signalpost.PostgresCheck(url, interval=float(os.environ.get("DEMO_HEALTH_INTERVAL", "15")))
-    )
     health.add(signalpost.ResourcesCheck(paths=["/"]))
     # The running-jobs endpoint (and /metrics beside it) wants this token: the recovery runner
     # cancels stuck runs with it, Prometheus scrapes with it (demo/recovery.py).
@@ -235,17 +249,22 @@ async def _serve() -> None:
     telemetry = signalpost.setup(health=health, overrides=overrides)
     db = signalpost.DatabaseInstrumentation()
     pool = await store.open_pool(url, db, max_size=8)
-    worker: Worker | None = None
+    worker = Worker(
+        pool,
+        FaultSwitches(pool),
+        concurrency=int(os.environ.get("DEMO_WORKER_CONCURRENCY", "4")),
+        digest_interval=float(os.environ.get("DEMO_DIGEST_INTERVAL", "60")),
+        item_delay=float(os.environ.get("DEMO_ITEM_DELAY", "0.02")),
+    )
+    # The database is up for the worker once it has written what it owes it: DatabaseDown
+    # cannot resolve before the outage's failures are in job_queue (demo/outcomes.py).
+    database = signalpost.PostgresCheck(
+        url, interval=float(os.environ.get("DEMO_HEALTH_INTERVAL", "15"))
+    )
+    health.add(OwedFirstCheck(database, worker.owed))
     try:
         await pool.wait(timeout=30)
         await store.migrate(pool)
-        worker = Worker(
-            pool,
-            FaultSwitches(pool),
-            concurrency=int(os.environ.get("DEMO_WORKER_CONCURRENCY", "4")),
-            digest_interval=float(os.environ.get("DEMO_DIGEST_INTERVAL", "60")),
-            item_delay=float(os.environ.get("DEMO_ITEM_DELAY", "0.02")),
-        )
         health.add(
             BreakerCheck(
                 [worker.scoring],

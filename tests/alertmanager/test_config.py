@@ -67,6 +67,16 @@ def test_local_config_has_the_same_routing_tree_and_inhibition() -> None:
     assert "auth_password_file" not in TARGETS[1][1].read_text()
 
 
+def test_the_runner_hears_of_a_resolution_within_its_own_group_interval() -> None:
+    """A resolved alert leaves at the group's next flush: the runner's route flushes every
+    10 s, the people's every 5 minutes (a resolution starts the outage procedure)."""
+    knobs = load_knobs(TARGETS[0][0])
+    routes = {r["receiver"]: r for r in build_config(knobs)["route"]["routes"]}
+    assert knobs.recovery is not None and knobs.timing.group_interval == "5m"
+    assert routes["recovery"]["group_interval"] == knobs.recovery.group_interval == "10s"
+    assert "group_interval" not in routes["critical"]
+
+
 def test_config_with_chat_and_templates_passes_check_config(tmp_path: Path) -> None:
     """The chat receiver, once enabled, is valid; the real templates parse."""
     secret = tmp_path / "slack_api_url"

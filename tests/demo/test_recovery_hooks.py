@@ -12,9 +12,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from alertmanager.history.payload import AlertRecord
+from alertmanager.recovery.procedures.outage import ReenqueueAfterOutage
 from demo.recovery import (
     QueueReenqueueHook,
     QueueRequeue,
+    outage_lookback,
     procedures,
     read_token,
     stuck_after,
@@ -92,7 +95,7 @@ def test_procedures_need_their_settings_and_read_the_token(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for key in ("DEMO_DATABASE_URL", "DEMO_WORKER_JOBS_URL", "DEMO_JOBS_TOKEN_FILE",
-                "DEMO_RECOVERY_STUCK_AFTER"):
+                "DEMO_RECOVERY_STUCK_AFTER", "DEMO_RECOVERY_OUTAGE_LOOKBACK"):
         monkeypatch.delenv(key, raising=False)
     with pytest.raises(SystemExit, match="DEMO_WORKER_JOBS_URL, DEMO_JOBS_TOKEN_FILE"):
         monkeypatch.setenv("DEMO_DATABASE_URL", "dbname=x")
@@ -114,3 +117,35 @@ def test_stuck_after_is_the_shortest_threshold_of_the_knobs() -> None:
     knobs = load_knobs(Path(__file__).resolve().parents[2] / "demo" / "stack-config"
                        / "prometheus" / "knobs.yaml")
     assert stuck_after(knobs) == 15 * 60  # the default; matching's own is 30m
+
+
+def test_outage_lookback_is_the_rules_detection_lag() -> None:
+    knobs = load_knobs(Path(__file__).resolve().parents[2] / "demo" / "stack-config"
+                       / "prometheus" / "knobs.yaml")
+    assert outage_lookback(knobs) == 60 + 30 + 2 * 15  # for, evaluation, check and scrape
+
+
+def test_a_job_that_failed_as_the_outage_began_counts_with_the_lookback(conninfo: str) -> None:
+    """DatabaseDown starts when its rule fires, after the jobs caught by the outage failed."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:  # earlier tests' rows
+        conn.execute("UPDATE job_queue SET error_class = 'done' WHERE state = 'failed'")
+    caught = _job(conninfo, "failed", "transient", ago=100)
+    _job(conninfo, "failed", "transient", ago=200)  # before the outage and its lookback
+    alert = AlertRecord(
+        fingerprint="f", alertname="DatabaseDown", status="resolved", severity="critical",
+        service="demo-worker", starts_at=NOW - timedelta(seconds=60), ends_at=NOW,
+        labels={"service": "demo-worker"}, annotations={}, receiver="recovery", group_key="g",
+    )
+    hook = QueueReenqueueHook(conninfo, "demo-worker")
+    assert ReenqueueAfterOutage(hook).check(alert) == (
+        "no job failed with a transient error during the outage")
+    procedure = ReenqueueAfterOutage(hook, lookback=60)
+    assert procedure.check(alert) is None
+    assert procedure.act(alert) == "re-enqueued 1 job(s) that failed during the outage"
+    assert procedure.check(alert) == "no job failed with a transient error during the outage"
+    with psycopg.connect(conninfo) as conn:
+        retried = conn.execute("SELECT retry_of FROM job_queue WHERE retry_of IS NOT NULL"
+                               " ORDER BY id DESC LIMIT 1").fetchone()
+    assert retried == (int(caught),)
+    with pytest.raises(ValueError, match="lookback"):
+        ReenqueueAfterOutage(hook, lookback=-1)

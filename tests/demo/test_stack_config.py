@@ -20,7 +20,7 @@ def test_the_local_stack_scrapes_the_demo_services_and_itself_on_loopback(
                   node_exporter=19100, postgres_exporter=19187, recovery=18081)  # fmt: skip
     stack = Stack(tmp_path, ports)
     assert (stack.service_of(API_JOB), stack.service_of(WORKER_JOB)) == ("demo-api", "demo-worker")
-    stack._write_configs()
+    stack.write_configs()
     config = yaml.safe_load((stack.config_dir / "prometheus" / "prometheus.yml").read_text())
     scraped = {
         (static["labels"]["service"], job["job_name"]): static["targets"]

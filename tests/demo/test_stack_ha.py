@@ -18,7 +18,7 @@ PAIR = ha.HaPorts(prometheus_b=19096, alertmanager_b=19097, gossip=19094, gossip
 
 def test_the_local_pair_scrapes_and_alerts_through_both_members(tmp_path: Path) -> None:
     stack = Stack(tmp_path, PORTS, StackOptions(ha_ports=PAIR))
-    stack._write_configs()
+    stack.write_configs()
     folder = stack.config_dir / "prometheus"
     configs = {r: yaml.safe_load((folder / f"prometheus-{r}.yml").read_text()) for r in "ab"}
     for replica, config in configs.items():
@@ -46,7 +46,7 @@ def test_the_local_alertmanagers_peer_with_each_other() -> None:
 
 def test_without_the_flag_no_replica_configuration(tmp_path: Path) -> None:
     stack = Stack(tmp_path, PORTS)
-    stack._write_configs()
+    stack.write_configs()
     assert sorted(p.name for p in (stack.config_dir / "prometheus").glob("*.yml")) == [
         "longterm-1d.yml", "longterm-1h.yml", "postgres-exporter-queries.yml", "prometheus.yml"
     ]  # fmt: skip
