@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from demo import store
-from signalpost.instrumentation.health.result import CheckResult
+from signalpost.health.result import CheckResult
 
 __all__ = ["Outcome", "OwedFirstCheck", "OwedOutcomes"]
 

@@ -17,7 +17,7 @@ import signalpost
 from demo import store
 from demo.outcomes import OwedFirstCheck, OwedOutcomes
 from demo.postgres import PostgresServer
-from signalpost.instrumentation.health.result import Status
+from signalpost.health.result import Status
 
 pytestmark = pytest.mark.slow
 
