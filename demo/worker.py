@@ -26,6 +26,8 @@ from demo.recovery import read_token
 from demo.scoring import ScoringClient, scoring_breaker
 from signalpost.breaker import BreakerCheck, CircuitBreaker
 from signalpost.errors.classify import default_classifier
+from signalpost.health import CheckSettings
+from signalpost.jobs import JobOptions
 
 __all__ = ["Worker", "main"]
 
@@ -64,17 +66,16 @@ class Worker:
             job_id=lambda job: str(job.id),
             params=lambda job: {**job.payload, "request.id": job.request_id},
             parent=lambda job: job.trace_context,
-            enqueued_at=lambda job: job.enqueued_at,
             retry=retry,
-            progress_interval=5.0,
+            options=JobOptions(enqueued_at=lambda job: job.enqueued_at, progress_interval=5.0),
         )(self._match)
         self.parsing = signalpost.monitored_job(
             "resume_parsing",
             job_id=lambda job: str(job.id),
             params=lambda job: {**job.payload, "request.id": job.request_id},
             parent=lambda job: job.trace_context,
-            enqueued_at=lambda job: job.enqueued_at,
             retry=retry,
+            options=JobOptions(enqueued_at=lambda job: job.enqueued_at),
         )(self._parse)
         self.digest = signalpost.monitored_job("digest")(self._digest)
 
@@ -225,7 +226,12 @@ async def _serve() -> None:
     url = store.database_url()
     health = signalpost.HealthMonitor()
     health.add(
-        signalpost.PostgresCheck(url, interval=float(os.environ.get("DEMO_HEALTH_INTERVAL", "15")))
+        signalpost.PostgresCheck(
+            url,
+            settings=CheckSettings(
+                interval=float(os.environ.get("DEMO_HEALTH_INTERVAL", "15"))
+            ),
+        )
     )
     health.add(signalpost.ResourcesCheck(paths=["/"]))
     # The running-jobs endpoint (and /metrics beside it) wants this token: the recovery runner

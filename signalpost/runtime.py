@@ -166,12 +166,28 @@ class Collaborators(TypedDict, total=False):
     running: RunningJobs | None
 
 
-def deprecated_collaborators(
-    owner: str, given: Mapping[str, Any], accepted: Collection[str], *, depth: int = 1
-) -> dict[str, Any]:
-    """Check the collaborator keywords ``owner`` was called with and warn that they are
-    deprecated, naming ``runtime=``; return those that are not ``None``.
+_RUNTIME_INSTEAD = (
+    "runtime=Runtime(...) (or signalpost.runtime.current().with_overrides(...))"
+)
 
+
+def deprecated_collaborators(
+    owner: str,
+    given: Mapping[str, Any],
+    accepted: Collection[str],
+    *,
+    depth: int = 1,
+    instead: str | Mapping[str, str] = _RUNTIME_INSTEAD,
+) -> dict[str, Any]:
+    """Check the deprecated keywords ``owner`` was called with and warn once that they are
+    deprecated, naming what to pass ``instead`` (by default ``runtime=``); return those that
+    are not ``None``.
+
+    The one mechanism for every deprecated keyword: the collaborators replaced by
+    ``runtime=`` and the options grouped into a settings object (``setup(options=...)``,
+    a check's ``settings=``, a job's ``options=``).
+
+    ``instead``: what replaces the keywords, or per keyword (``runtime=`` for one missing).
     ``depth``: how many of our frames lie between ``owner`` and this call (the warning names
     the line that called ``owner``).
 
@@ -183,9 +199,15 @@ def deprecated_collaborators(
         raise TypeError(f"{owner}() got an unexpected keyword argument {unexpected[0]!r}")
     if given:
         names = ", ".join(f"{name}=" for name in sorted(given))
+        replacement = (
+            instead
+            if isinstance(instead, str)
+            else " and ".join(
+                dict.fromkeys(instead.get(name, _RUNTIME_INSTEAD) for name in sorted(given))
+            )
+        )
         warnings.warn(
-            f"{owner}({names}) is deprecated: pass runtime=Runtime(...) (or "
-            "signalpost.runtime.current().with_overrides(...)) instead",
+            f"{owner}({names}) is deprecated: pass {replacement} instead",
             DeprecationWarning,
             stacklevel=2 + depth,
         )

@@ -9,6 +9,8 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 import signalpost.arq
+from signalpost.health import CheckSettings
+from signalpost.integrations import ProgressSettings
 from signalpost.jobs import RunningJobs, monitored_job
 from signalpost.runtime import Runtime, deprecated_collaborators
 
@@ -50,8 +52,10 @@ async def test_an_integration_forwards_the_deprecated_keywords_it_warned_about()
     registry = CollectorRegistry()
     with pytest.warns(DeprecationWarning, match=r"signalpost.arq.monitored_functions\(registry=\)"):
         (function,) = signalpost.arq.monitored_functions(
-            [report], registry=registry, runtime=Runtime(running=RunningJobs()),
-            publish_interval=None,
+            [report],
+            registry=registry,
+            runtime=Runtime(running=RunningJobs()),
+            progress=ProgressSettings(publish_interval=None),
         )
     assert await function.coroutine({"job_id": "j-1", "job_try": 1}, "b") == "b"
     assert started(registry, "report") == 1
@@ -84,14 +88,18 @@ def test_a_check_still_takes_its_clock_with_a_warning() -> None:
     from tests.fake_clock import FakeClock
 
     with pytest.warns(DeprecationWarning, match=r"TcpCheck\(clock=\) is deprecated"):
-        TcpCheck("127.0.0.1", 1, name="tcp", clock=FakeClock())
+        TcpCheck("127.0.0.1", 1, settings=CheckSettings(name="tcp"), clock=FakeClock())
 
 
 def test_the_warning_names_the_callers_line() -> None:
     with pytest.warns(DeprecationWarning) as caught:
         monitored_job("here", clock=None)
     with pytest.warns(DeprecationWarning) as forwarded:
-        signalpost.arq.monitored_functions([report], clock=None, publish_interval=None)
+        signalpost.arq.monitored_functions(
+            [report],
+            clock=None,
+            progress=ProgressSettings(publish_interval=None),
+        )
     assert [w.filename for w in (*caught, *forwarded)] == [__file__, __file__]
 
 

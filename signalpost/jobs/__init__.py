@@ -1,7 +1,7 @@
 """Background-job monitoring: lifecycle, progress, retries, error classes, stuck jobs.
 
-The public surface is :func:`monitored_job` (decorator, ``with`` and ``async with``),
-:class:`RetryPolicy`, the :class:`JobRun` it yields, :func:`current_run` (and
+The public surface is :func:`monitored_job` (decorator, ``with`` and ``async with``), its
+:class:`JobOptions`, :class:`RetryPolicy`, the :class:`JobRun` it yields, :func:`current_run` (and
 :func:`current_run_or_none`), the :class:`RunningJobs` list (the process's own is
 :data:`default_running_jobs`) and its HTTP endpoints
 (:class:`JobsEndpoint`), and :func:`inject_context` / :func:`extract_context` to carry trace
@@ -28,6 +28,7 @@ _HOMES = {
     "mount_jobs": "signalpost.serving.jobs.endpoint",
     "JobCancelled": "signalpost.jobs.interrupts",
     "JobTimeout": "signalpost.jobs.interrupts",
+    "JobOptions": "signalpost.jobs.options",
     "MonitoredJob": "signalpost.jobs.monitor",
     "monitored_job": "signalpost.jobs.monitor",
     "extract_context": "signalpost.jobs.propagation",
@@ -47,6 +48,7 @@ __all__ = [
     "Backlog",
     "BacklogCollector",
     "JobCancelled",
+    "JobOptions",
     "JobRun",
     "JobState",
     "JobTimeout",

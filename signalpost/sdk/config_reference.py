@@ -60,8 +60,8 @@ def markdown_reference() -> str:
         "the collector does; an unreachable collector is logged once, and again only after it",
         "recovered. To turn export off in tests, set `OTEL_SDK_DISABLED=true` (no SDK providers",
         "at all), or `OTEL_TRACES_EXPORTER=none` and `OTEL_LOGS_EXPORTER=none`, or pass",
-        "providers of your own (`setup(app, tracer_provider=...)`, e.g. with an in-memory",
-        "exporter).",
+        "providers of your own (`setup(app, options=SetupOptions(tracer_provider=...))`, e.g.",
+        "with an in-memory exporter).",
         "",
     ]
     for name, section in sections().items():

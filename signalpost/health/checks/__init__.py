@@ -12,16 +12,19 @@ from signalpost.health.checks.schema_spec import (
     load_schema,
     parse_schema,
 )
+from signalpost.health.checks.settings import CheckSettings
 
 if TYPE_CHECKING:
     from signalpost.health.checks.postgres import PostgresCheck
-    from signalpost.health.checks.resources import ResourcesCheck, Threshold
+    from signalpost.health.checks.resources import ResourcesCheck, ResourceThresholds, Threshold
     from signalpost.health.checks.schema import SchemaCheck
 
 __all__ = [
+    "CheckSettings",
     "ExpectedSchema",
     "HttpCheck",
     "PostgresCheck",
+    "ResourceThresholds",
     "ResourcesCheck",
     "SchemaCheck",
     "SchemaSpecError",
@@ -37,6 +40,7 @@ _OPTIONAL = {
     "PostgresCheck": "signalpost.health.checks.postgres",
     "SchemaCheck": "signalpost.health.checks.schema",
     "ResourcesCheck": "signalpost.health.checks.resources",
+    "ResourceThresholds": "signalpost.health.checks.resources",
     "Threshold": "signalpost.health.checks.resources",
 }
 

@@ -12,8 +12,8 @@ mount point (``/jobs`` when :func:`signalpost.setup` serves it):
                                403 without credentials configured (see below).
 =============================  =================================================================
 
-With a backlog source (``JobsEndpoint(backlog=...)``, ``setup(jobs_backlog=...)``) the list
-also says what waits behind the running runs: ``waiting``, one entry per job type and queue
+With a backlog source (``JobsEndpoint(backlog=...)``, ``setup(jobs=JobSources(backlog=...))``)
+the list also says what waits behind the running runs: ``waiting``, one entry per job type and queue
 (count, age of the oldest), ``null`` without a source or when it cannot be read.
 
 ``HEAD`` is answered like ``GET`` without a body; other methods get 405 with ``Allow``, other
