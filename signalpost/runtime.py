@@ -35,7 +35,7 @@ import warnings
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, TypedDict
+from typing import Any, Generic, TypedDict, TypeVar
 
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
@@ -49,6 +49,7 @@ from signalpost.jobs.running import RunningJobs, default_running_jobs
 
 __all__ = [
     "Collaborators",
+    "OnFirstUse",
     "Runtime",
     "current",
     "deprecated_collaborators",
@@ -151,6 +152,44 @@ def reset() -> None:
     with _lock:
         _installed.clear()
         _default = None
+
+
+T = TypeVar("T")
+
+
+class OnFirstUse(Generic[T]):
+    """What a component builds from its runtime, built once at its first use (see "When a
+    component resolves it" above): from ``runtime``, else :func:`current` at that moment,
+    with the deprecated collaborators ``given`` overriding its parts. Two threads asking
+    together get the same value.
+
+    Args:
+        runtime: The component's own runtime, if it was given one.
+        given: Deprecated collaborator keywords the component was given.
+        build: Makes the value from the resolved runtime.
+    """
+
+    __slots__ = ("_build", "_given", "_lock", "_runtime", "_value")
+
+    def __init__(
+        self, runtime: Runtime | None, given: Mapping[str, Any], build: Callable[[Runtime], T]
+    ) -> None:
+        self._runtime = runtime
+        self._given = given
+        self._build = build
+        self._lock = threading.Lock()
+        self._value: T | None = None
+
+    def get(self) -> T:
+        """The value, built on the first call."""
+        value = self._value
+        if value is None:
+            with self._lock:
+                value = self._value
+                if value is None:
+                    shared = self._runtime if self._runtime is not None else current()
+                    value = self._value = self._build(shared.with_overrides(**self._given))
+        return value
 
 
 class Collaborators(TypedDict, total=False):

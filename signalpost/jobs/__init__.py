@@ -17,8 +17,9 @@ cancel) are in :mod:`signalpost.serving.jobs`.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from signalpost._lazy import load
 
 _HOMES = {
     "Backlog": "signalpost.jobs.backlog",
@@ -67,12 +68,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+    return load(__name__, _HOMES, name, globals())
 
 
 def __dir__() -> list[str]:

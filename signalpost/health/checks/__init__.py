@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
+from signalpost._lazy import load
 from signalpost.health.checks.network import HttpCheck, TcpCheck
 from signalpost.health.checks.schema_spec import (
     ExpectedSchema,
@@ -46,7 +46,4 @@ _OPTIONAL = {
 
 
 def __getattr__(name: str) -> Any:
-    module = _OPTIONAL.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+    return load(__name__, _OPTIONAL, name)

@@ -115,14 +115,10 @@ class TcpCheck(BuiltinCheck):
             interval (30 s) and the latency above which it is degraded (1 s).
         expect_banner: Bytes the server's first line must start with (``b"220"`` for SMTP);
             ``None`` to only connect.
-        runtime: Where the clock comes from (default: :func:`signalpost.runtime.current`,
-            resolved at the first run).
-        **deprecated: The keywords that came before ``settings=`` (``name``, ``critical``,
-            ``timeout``, ``interval``, ``degraded_after``) and ``runtime=`` (``clock``):
-            they work for one release, with a :class:`DeprecationWarning`.
+        runtime, **deprecated: As for :class:`HttpCheck`.
     """
 
-    DEFAULTS = CheckSettings(critical=False, timeout=5.0, interval=30.0, degraded_after=1.0)
+    DEFAULTS = HttpCheck.DEFAULTS
 
     def __init__(
         self,

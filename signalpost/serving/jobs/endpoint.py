@@ -40,7 +40,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
-from signalpost.asgitypes import Receive, Scope, Send, acknowledge_lifespan
+from signalpost.asgitypes import Receive, Scope, Send, answer_unless_http
 from signalpost.errors.scrub import Scrubber
 from signalpost.failsafe import note_failure
 from signalpost.jobs.backlog import BacklogSource
@@ -121,13 +121,7 @@ class JobsEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection."""
-        kind = scope["type"]
-        if kind == "lifespan":
-            await acknowledge_lifespan(receive, send)
-            return
-        if kind != "http":
-            if kind == "websocket":
-                await send({"type": "websocket.close", "code": 1008})
+        if await answer_unless_http(scope, receive, send):
             return
         authorization: str | None = None
         for name, value in scope.get("headers", ()):
