@@ -125,41 +125,60 @@ def setup(
         # every earlier one. Installing the global providers comes last: OpenTelemetry allows
         # it once per process, so it cannot be undone.
         telemetry, shared, owned = _telemetry(config, options, undo)
+        # With no provider of ours (SDK disabled), skip spans; else use what was given or the
+        # global provider.
+        given = telemetry.tracer_provider is not None or owned is None
         endpoint = jobs_endpoint(config, shared, sources.running, sources.finished, sources.backlog)
+        parts = AppParts(
+            health,
+            options.health_path,
+            endpoint,
+            auth_of(config),
+            config.tracing.enabled and given,
+            options.gc_freeze,
+        )
         if options.configure_logging:
             path = options.health_path if health is not None else None
             _install_logging(config, path, telemetry, shared.scrubber, undo)
         if not config.metrics.created_series:
-            restore_created = _created_series_off()
-            undo.callback(restore_created)
-            telemetry.on_shutdown(restore_created)
+            _undo_on_failure_and_shutdown(_created_series_off(), undo, telemetry)
         # Installed before anything starts that resolves it (a worker's health checks).
-        uninstall_runtime = install_runtime(shared)
-        undo.callback(uninstall_runtime)
-        telemetry.on_shutdown(uninstall_runtime)
-        if config.metrics.enabled and config.metrics.port is not None:
-            worker = (options.health_path, health) if app is None and health else None
-            server = serve_on_port(config.metrics.port, config, shared, worker, endpoint, app)
-            undo.callback(server.shutdown)
-            telemetry.metrics_server = server
-        if app is None and health is not None:
-            # No app, no lifespan: a worker's checks run on a loop of their own.
-            stop_checks = health.start_in_thread()
-            undo.callback(stop_checks)
-            telemetry.on_shutdown(stop_checks)
-        if app is not None:
-            # With no provider of ours (SDK disabled), skip spans; else use what was given or
-            # the global provider.
-            given = telemetry.tracer_provider is not None or owned is None
-            tracing = config.tracing.enabled and given
-            parts = AppParts(
-                health, options.health_path, endpoint, auth_of(config), tracing, options.gc_freeze
-            )
-            instrument_app(app, config, shared, parts, telemetry.shutdown)
+        _undo_on_failure_and_shutdown(install_runtime(shared), undo, telemetry)
+        _serve(app, config, shared, parts, telemetry, undo)
         if owned is not None and options.set_global_providers:
             _install_globals(owned)
         undo.pop_all()
     return telemetry
+
+
+def _undo_on_failure_and_shutdown(
+    undo_step: Callable[[], None], undo: contextlib.ExitStack, telemetry: Telemetry
+) -> None:
+    undo.callback(undo_step)
+    telemetry.on_shutdown(undo_step)
+
+
+def _serve(
+    app: App | None,
+    config: SignalpostConfig,
+    shared: Runtime,
+    parts: AppParts,
+    telemetry: Telemetry,
+    undo: contextlib.ExitStack,
+) -> None:
+    """Serve the metrics port (with a worker's health endpoints), run a worker's checks, or
+    instrument the app."""
+    health = parts.health
+    if config.metrics.enabled and config.metrics.port is not None:
+        worker = (parts.health_path, health) if app is None and health is not None else None
+        server = serve_on_port(config.metrics.port, config, shared, worker, parts.jobs, app)
+        undo.callback(server.shutdown)
+        telemetry.metrics_server = server
+    if app is not None:
+        instrument_app(app, config, shared, parts, telemetry.shutdown)
+    elif health is not None:
+        # No app, no lifespan: a worker's checks run on a loop of their own.
+        _undo_on_failure_and_shutdown(health.start_in_thread(), undo, telemetry)
 
 
 def _telemetry(

@@ -12,7 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from signalpost._extras import missing_extra
-from signalpost.health.checks.schema_catalog import Catalog, read_catalog
+from signalpost.health.checks.schema_catalog import (
+    Catalog,
+    LiveForeignKey,
+    LiveIndex,
+    read_catalog,
+)
 from signalpost.health.checks.schema_spec import (
     ExpectedSchema,
     ExpectedTable,
@@ -44,11 +49,20 @@ def compare(expected: ExpectedSchema, catalog: Catalog) -> list[str]:
 
 def _compare_table(table: ExpectedTable, catalog: Catalog, source: str) -> list[str]:
     key = (table.schema, table.name)
-    qualified = table.qualified_name
     if key not in catalog.tables:
-        return [f"table {qualified}: missing ({source}:{table.line})"]
+        return [f"table {table.qualified_name}: missing ({source}:{table.line})"]
+    return [
+        *_compare_columns(table, catalog.columns.get(key, {}), source),
+        *_compare_indexes(table, catalog.indexes.get(key, []), source),
+        *_compare_foreign_keys(table, catalog.foreign_keys.get(key, []), source),
+    ]
+
+
+def _compare_columns(
+    table: ExpectedTable, live_columns: dict[str, tuple[str, bool]], source: str
+) -> list[str]:
+    qualified = table.qualified_name
     problems: list[str] = []
-    live_columns = catalog.columns.get(key, {})
     for column in table.columns:
         where = f"({source}:{column.line})"
         found = live_columns.get(column.name)
@@ -66,7 +80,14 @@ def _compare_table(table: ExpectedTable, catalog: Catalog, source: str) -> list[
             problems.append(
                 f"column {qualified}.{column.name}: {actual}, expected {wanted} {where}"
             )
-    live_indexes = catalog.indexes.get(key, [])
+    return problems
+
+
+def _compare_indexes(
+    table: ExpectedTable, live_indexes: list[LiveIndex], source: str
+) -> list[str]:
+    qualified = table.qualified_name
+    problems: list[str] = []
     for index in table.indexes:
         where = f"({source}:{index.line})"
         if index.name is not None:
@@ -91,7 +112,14 @@ def _compare_table(table: ExpectedTable, catalog: Catalog, source: str) -> list[
             actual = "unique" if match.unique else "not unique"
             wanted = "unique" if index.unique else "not unique"
             problems.append(f"{label}: {actual}, expected {wanted} {where}")
-    live_fks = catalog.foreign_keys.get(key, [])
+    return problems
+
+
+def _compare_foreign_keys(
+    table: ExpectedTable, live_fks: list[LiveForeignKey], source: str
+) -> list[str]:
+    qualified = table.qualified_name
+    problems: list[str] = []
     for fk in table.foreign_keys:
         where = f"({source}:{fk.line})"
         ref = f"{fk.ref_schema}.{fk.ref_table}"
