@@ -117,3 +117,44 @@ def test_the_host_gauges_land_in_the_runtime_resolved_at_the_first_run() -> None
     assert registry.get_sample_value("system_memory_utilization_ratio") is not None
     with pytest.warns(DeprecationWarning, match=r"ResourcesCheck\(registry=\) is deprecated"):
         ResourcesCheck(registry=CollectorRegistry())
+
+
+def test_the_middleware_keywords_warn_once_and_still_apply() -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from signalpost.http.middleware import HttpOptions, SignalpostMiddleware
+
+    async def hello(request: Any) -> PlainTextResponse:
+        return PlainTextResponse("hi")
+
+    inner = Starlette(routes=[Route("/hi", hello)])
+    registry = CollectorRegistry()
+    with pytest.warns(DeprecationWarning) as caught:
+        old = SignalpostMiddleware(
+            inner, registry=registry, tracing=False, request_id_header="X-Trace-Me"
+        )
+    (warning,) = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    message = str(warning.message)
+    assert "(registry=, request_id_header=, tracing=)" in message
+    assert "options=HttpOptions(...)" in message and "runtime=Runtime(...)" in message
+    assert warning.filename == __file__
+    response = TestClient(old).get("/hi")
+    assert response.headers["X-Trace-Me"]
+    counted = [
+        sample.value
+        for family in registry.collect()
+        for sample in family.samples
+        if sample.name == "http_server_request_duration_seconds_count"
+    ]
+    assert counted == [1.0]  # recorded in the registry the deprecated keyword named
+    new = SignalpostMiddleware(
+        inner,
+        runtime=Runtime(registry=CollectorRegistry()),
+        options=HttpOptions(tracing=False, request_id_header="X-Trace-Me"),
+    )
+    assert TestClient(new).get("/hi").headers["X-Trace-Me"]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        SignalpostMiddleware(inner, colour="blue")
