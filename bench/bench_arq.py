@@ -47,6 +47,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 import signalpost.arq
+from signalpost.integrations import ProgressSettings
 from signalpost.integrations.queuelogs import ARQ_LOGGERS
 from signalpost.jobs import RunningJobs
 from signalpost.runtime import Runtime
@@ -117,10 +118,10 @@ def make_functions(provider: TracerProvider) -> dict[str, Function]:
     def monitored(publish_interval: float | None) -> Function:
         (function,) = signalpost.arq.monitored_functions(
             [work],
-            publish_interval=publish_interval,
             runtime=Runtime(
                 registry=CollectorRegistry(), tracer_provider=provider, running=RunningJobs()
             ),
+            progress=ProgressSettings(publish_interval=publish_interval),
         )
         return function
 

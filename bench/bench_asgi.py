@@ -43,6 +43,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from signalpost.sdk import SetupOptions
+
 if not __package__:  # run as a file: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -115,10 +117,12 @@ def build(mode: str) -> tuple[ASGIApp, TracerProvider | None, DropExporter | Non
     if mode == "metrics":
         signalpost.sdk.setup(
             app,
-            registry=CollectorRegistry(),
             overrides={"tracing": {"enabled": False}},
-            set_global_providers=False,
-            configure_logging=False,
+            options=SetupOptions(
+                registry=CollectorRegistry(),
+                set_global_providers=False,
+                configure_logging=False,
+            ),
         )
         return app, None, None
     exporter = EncodeExporter() if mode == "tracing-otlp" else DropExporter()
@@ -126,10 +130,12 @@ def build(mode: str) -> tuple[ASGIApp, TracerProvider | None, DropExporter | Non
     provider.add_span_processor(BatchSpanProcessor(exporter))
     signalpost.sdk.setup(
         app,
-        registry=CollectorRegistry(),
-        tracer_provider=provider,
-        set_global_providers=False,
-        configure_logging=False,
+        options=SetupOptions(
+            registry=CollectorRegistry(),
+            tracer_provider=provider,
+            set_global_providers=False,
+            configure_logging=False,
+        ),
     )
     return app, provider, exporter
 

@@ -26,6 +26,8 @@ from collections.abc import Callable, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from signalpost.sdk import SetupOptions
+
 if not __package__:  # run as a file: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -57,11 +59,13 @@ def server_spans(count: int, recommended: bool) -> list[ReadableSpan]:
     app = _bare_app()
     signalpost.sdk.setup(
         app,
-        registry=CollectorRegistry(),
-        tracer_provider=provider,
         overrides={"tracing": {"recommended_attributes": recommended}},
-        set_global_providers=False,
-        configure_logging=False,
+        options=SetupOptions(
+            registry=CollectorRegistry(),
+            tracer_provider=provider,
+            set_global_providers=False,
+            configure_logging=False,
+        ),
     )
 
     async def call(item: int) -> None:

@@ -36,7 +36,7 @@ from opentelemetry.sdk.trace.export import (
 )
 from prometheus_client import CollectorRegistry
 
-from signalpost.jobs import RetryPolicy, RunningJobs, monitored_job
+from signalpost.jobs import JobOptions, RetryPolicy, RunningJobs, monitored_job
 from signalpost.runtime import Runtime
 
 
@@ -171,7 +171,7 @@ def bench_wait(provider: TracerProvider, n: int, rounds: int) -> tuple[float, fl
     waited = monitored_job(
         "bench_wait",
         runtime=_runtime(provider, registry),
-        enqueued_at=time.time() - 1.5,
+        options=JobOptions(enqueued_at=time.time() - 1.5),
     )(work)
 
     def plain() -> None:

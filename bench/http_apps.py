@@ -40,6 +40,8 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from signalpost.sdk import SetupOptions
+
 __all__ = ["GC_PATH", "MODES", "GcPauses", "create_app"]
 
 MODES = (
@@ -117,9 +119,8 @@ def _signalpost_app(tracing: bool, gc_freeze: bool = True) -> FastAPI:
     app = _bare_app(gc_stats=True)
     signalpost.sdk.setup(
         app,
-        registry=CollectorRegistry(),
         overrides={"tracing": {"enabled": tracing}},
-        gc_freeze=gc_freeze,
+        options=SetupOptions(registry=CollectorRegistry(), gc_freeze=gc_freeze),
     )
     return app
 

@@ -21,7 +21,9 @@ import signalpost
 from demo import store
 from demo.backlog import QueueTableBacklog
 from demo.faults import Fault, FaultSwitches
+from signalpost.health import CheckSettings
 from signalpost.jobs import watch_backlog
+from signalpost.sdk import JobSources
 
 __all__ = ["create_app"]
 
@@ -184,10 +186,15 @@ def create_app() -> FastAPI:
 
     health = signalpost.HealthMonitor()
     health.add(
-        signalpost.PostgresCheck(url, interval=float(os.environ.get("DEMO_HEALTH_INTERVAL", "15")))
+        signalpost.PostgresCheck(
+            url,
+            settings=CheckSettings(
+                interval=float(os.environ.get("DEMO_HEALTH_INTERVAL", "15"))
+            ),
+        )
     )
     health.add(signalpost.ResourcesCheck(paths=["/"]))
-    signalpost.setup(app, health=health, jobs_backlog=backlog)
+    signalpost.setup(app, health=health, jobs=JobSources(backlog=backlog))
     return app
 
 

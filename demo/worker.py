@@ -26,6 +26,8 @@ from demo.recovery import read_token
 from demo.scoring import ScoringClient, scoring_breaker
 from signalpost.breaker import BreakerCheck, CircuitBreaker
 from signalpost.errors.classify import default_classifier
+from signalpost.health import CheckSettings
+from signalpost.jobs import JobOptions
 
 __all__ = ["HELD_MESSAGE", "Worker", "main"]
 
@@ -68,17 +70,16 @@ class Worker:
             job_id=lambda job: str(job.id),
             params=lambda job: {**job.payload, "request.id": job.request_id},
             parent=lambda job: job.trace_context,
-            enqueued_at=lambda job: job.enqueued_at,
             retry=retry,
-            progress_interval=5.0,
+            options=JobOptions(enqueued_at=lambda job: job.enqueued_at, progress_interval=5.0),
         )(self._match)
         self.parsing = signalpost.monitored_job(
             "resume_parsing",
             job_id=lambda job: str(job.id),
             params=lambda job: {**job.payload, "request.id": job.request_id},
             parent=lambda job: job.trace_context,
-            enqueued_at=lambda job: job.enqueued_at,
             retry=retry,
+            options=JobOptions(enqueued_at=lambda job: job.enqueued_at),
         )(self._parse)
         self.digest = signalpost.monitored_job("digest")(self._digest)
 
@@ -259,7 +260,7 @@ async def _serve() -> None:
     # The database is up for the worker once it has written what it owes it: DatabaseDown
     # cannot resolve before the outage's failures are in job_queue (demo/outcomes.py).
     database = signalpost.PostgresCheck(
-        url, interval=float(os.environ.get("DEMO_HEALTH_INTERVAL", "15"))
+        url, settings=CheckSettings(interval=float(os.environ.get("DEMO_HEALTH_INTERVAL", "15")))
     )
     health.add(OwedFirstCheck(database, worker.owed))
     try:

@@ -18,10 +18,9 @@ the SDK in.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
-from signalpost import _moved
+from signalpost import _lazy, _moved
 from signalpost.context import current_request_id
 from signalpost.errors.classify import (
     ConfigurationError,
@@ -72,12 +71,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'signalpost' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return _lazy.load("signalpost", _LAZY, name, globals())
 
 
 def __dir__() -> list[str]:

@@ -1,11 +1,19 @@
-"""ASGI type aliases and the one lifespan answer our small ASGI apps share."""
+"""ASGI type aliases and the answers our small ASGI apps share (lifespan, websockets)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-__all__ = ["ASGIApp", "Message", "Receive", "Scope", "Send", "acknowledge_lifespan"]
+__all__ = [
+    "ASGIApp",
+    "Message",
+    "Receive",
+    "Scope",
+    "Send",
+    "acknowledge_lifespan",
+    "answer_unless_http",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -23,3 +31,18 @@ async def acknowledge_lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+async def answer_unless_http(
+    scope: Scope, receive: Receive, send: Send, *, close_code: int = 1008
+) -> bool:
+    """Answer a connection that is not an HTTP request (acknowledge a lifespan, close a
+    websocket with ``close_code``, ignore the rest); return whether it was not one."""
+    kind = scope["type"]
+    if kind == "http":
+        return False
+    if kind == "lifespan":
+        await acknowledge_lifespan(receive, send)
+    elif kind == "websocket":
+        await send({"type": "websocket.close", "code": close_code})
+    return True

@@ -8,6 +8,7 @@ from __future__ import annotations
 from signalpost.integrations.celery import (
     CANCEL_SIGNAL,
     CeleryInstrumentation,
+    ProgressSettings,
     backlog,
     cancel,
     instrument,
@@ -17,6 +18,7 @@ from signalpost.integrations.celery import (
 __all__ = [
     "CANCEL_SIGNAL",
     "CeleryInstrumentation",
+    "ProgressSettings",
     "backlog",
     "cancel",
     "instrument",

@@ -35,7 +35,7 @@ import warnings
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, TypedDict
+from typing import Any, Generic, TypedDict, TypeVar
 
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
@@ -49,6 +49,7 @@ from signalpost.jobs.running import RunningJobs, default_running_jobs
 
 __all__ = [
     "Collaborators",
+    "OnFirstUse",
     "Runtime",
     "current",
     "deprecated_collaborators",
@@ -153,6 +154,44 @@ def reset() -> None:
         _default = None
 
 
+T = TypeVar("T")
+
+
+class OnFirstUse(Generic[T]):
+    """What a component builds from its runtime, built once at its first use (see "When a
+    component resolves it" above): from ``runtime``, else :func:`current` at that moment,
+    with the deprecated collaborators ``given`` overriding its parts. Two threads asking
+    together get the same value.
+
+    Args:
+        runtime: The component's own runtime, if it was given one.
+        given: Deprecated collaborator keywords the component was given.
+        build: Makes the value from the resolved runtime.
+    """
+
+    __slots__ = ("_build", "_given", "_lock", "_runtime", "_value")
+
+    def __init__(
+        self, runtime: Runtime | None, given: Mapping[str, Any], build: Callable[[Runtime], T]
+    ) -> None:
+        self._runtime = runtime
+        self._given = given
+        self._build = build
+        self._lock = threading.Lock()
+        self._value: T | None = None
+
+    def get(self) -> T:
+        """The value, built on the first call."""
+        value = self._value
+        if value is None:
+            with self._lock:
+                value = self._value
+                if value is None:
+                    shared = self._runtime if self._runtime is not None else current()
+                    value = self._value = self._build(shared.with_overrides(**self._given))
+        return value
+
+
 class Collaborators(TypedDict, total=False):
     """The collaborator keywords components took before ``runtime=`` (deprecated: pass a
     :class:`Runtime`, or ``current().with_overrides(...)``). Each overrides the runtime's."""
@@ -166,12 +205,28 @@ class Collaborators(TypedDict, total=False):
     running: RunningJobs | None
 
 
-def deprecated_collaborators(
-    owner: str, given: Mapping[str, Any], accepted: Collection[str], *, depth: int = 1
-) -> dict[str, Any]:
-    """Check the collaborator keywords ``owner`` was called with and warn that they are
-    deprecated, naming ``runtime=``; return those that are not ``None``.
+_RUNTIME_INSTEAD = (
+    "runtime=Runtime(...) (or signalpost.runtime.current().with_overrides(...))"
+)
 
+
+def deprecated_collaborators(
+    owner: str,
+    given: Mapping[str, Any],
+    accepted: Collection[str],
+    *,
+    depth: int = 1,
+    instead: str | Mapping[str, str] = _RUNTIME_INSTEAD,
+) -> dict[str, Any]:
+    """Check the deprecated keywords ``owner`` was called with and warn once that they are
+    deprecated, naming what to pass ``instead`` (by default ``runtime=``); return those that
+    are not ``None``.
+
+    The one mechanism for every deprecated keyword: the collaborators replaced by
+    ``runtime=`` and the options grouped into a settings object (``setup(options=...)``,
+    a check's ``settings=``, a job's ``options=``).
+
+    ``instead``: what replaces the keywords, or per keyword (``runtime=`` for one missing).
     ``depth``: how many of our frames lie between ``owner`` and this call (the warning names
     the line that called ``owner``).
 
@@ -183,9 +238,15 @@ def deprecated_collaborators(
         raise TypeError(f"{owner}() got an unexpected keyword argument {unexpected[0]!r}")
     if given:
         names = ", ".join(f"{name}=" for name in sorted(given))
+        replacement = (
+            instead
+            if isinstance(instead, str)
+            else " and ".join(
+                dict.fromkeys(instead.get(name, _RUNTIME_INSTEAD) for name in sorted(given))
+            )
+        )
         warnings.warn(
-            f"{owner}({names}) is deprecated: pass runtime=Runtime(...) (or "
-            "signalpost.runtime.current().with_overrides(...)) instead",
+            f"{owner}({names}) is deprecated: pass {replacement} instead",
             DeprecationWarning,
             stacklevel=2 + depth,
         )

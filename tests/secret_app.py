@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from signalpost.jobs import monitored_job
+from signalpost.jobs import JobOptions, monitored_job
 from signalpost.runtime import Runtime
 from signalpost.sdk import setup
 from tests.secrets_fixture import SECRETS
@@ -61,8 +61,8 @@ def job(n: int) -> dict[str, Any]:
         with monitored_job(
             "sync",
             params=params,
-            reporter=telemetry.error_reporter,
             runtime=Runtime(scrubber=telemetry.error_reporter.scrubber),
+            options=JobOptions(reporter=telemetry.error_reporter),
         ):
             fail(n)
     except RuntimeError:

@@ -9,6 +9,8 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 import signalpost.arq
+from signalpost.health import CheckSettings
+from signalpost.integrations import ProgressSettings
 from signalpost.jobs import RunningJobs, monitored_job
 from signalpost.runtime import Runtime, deprecated_collaborators
 
@@ -50,8 +52,10 @@ async def test_an_integration_forwards_the_deprecated_keywords_it_warned_about()
     registry = CollectorRegistry()
     with pytest.warns(DeprecationWarning, match=r"signalpost.arq.monitored_functions\(registry=\)"):
         (function,) = signalpost.arq.monitored_functions(
-            [report], registry=registry, runtime=Runtime(running=RunningJobs()),
-            publish_interval=None,
+            [report],
+            registry=registry,
+            runtime=Runtime(running=RunningJobs()),
+            progress=ProgressSettings(publish_interval=None),
         )
     assert await function.coroutine({"job_id": "j-1", "job_try": 1}, "b") == "b"
     assert started(registry, "report") == 1
@@ -84,14 +88,18 @@ def test_a_check_still_takes_its_clock_with_a_warning() -> None:
     from tests.fake_clock import FakeClock
 
     with pytest.warns(DeprecationWarning, match=r"TcpCheck\(clock=\) is deprecated"):
-        TcpCheck("127.0.0.1", 1, name="tcp", clock=FakeClock())
+        TcpCheck("127.0.0.1", 1, settings=CheckSettings(name="tcp"), clock=FakeClock())
 
 
 def test_the_warning_names_the_callers_line() -> None:
     with pytest.warns(DeprecationWarning) as caught:
         monitored_job("here", clock=None)
     with pytest.warns(DeprecationWarning) as forwarded:
-        signalpost.arq.monitored_functions([report], clock=None, publish_interval=None)
+        signalpost.arq.monitored_functions(
+            [report],
+            clock=None,
+            progress=ProgressSettings(publish_interval=None),
+        )
     assert [w.filename for w in (*caught, *forwarded)] == [__file__, __file__]
 
 
@@ -109,3 +117,44 @@ def test_the_host_gauges_land_in_the_runtime_resolved_at_the_first_run() -> None
     assert registry.get_sample_value("system_memory_utilization_ratio") is not None
     with pytest.warns(DeprecationWarning, match=r"ResourcesCheck\(registry=\) is deprecated"):
         ResourcesCheck(registry=CollectorRegistry())
+
+
+def test_the_middleware_keywords_warn_once_and_still_apply() -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from signalpost.http.middleware import HttpOptions, SignalpostMiddleware
+
+    async def hello(request: Any) -> PlainTextResponse:
+        return PlainTextResponse("hi")
+
+    inner = Starlette(routes=[Route("/hi", hello)])
+    registry = CollectorRegistry()
+    with pytest.warns(DeprecationWarning) as caught:
+        old = SignalpostMiddleware(
+            inner, registry=registry, tracing=False, request_id_header="X-Trace-Me"
+        )
+    (warning,) = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    message = str(warning.message)
+    assert "(registry=, request_id_header=, tracing=)" in message
+    assert "options=HttpOptions(...)" in message and "runtime=Runtime(...)" in message
+    assert warning.filename == __file__
+    response = TestClient(old).get("/hi")
+    assert response.headers["X-Trace-Me"]
+    counted = [
+        sample.value
+        for family in registry.collect()
+        for sample in family.samples
+        if sample.name == "http_server_request_duration_seconds_count"
+    ]
+    assert counted == [1.0]  # recorded in the registry the deprecated keyword named
+    new = SignalpostMiddleware(
+        inner,
+        runtime=Runtime(registry=CollectorRegistry()),
+        options=HttpOptions(tracing=False, request_id_header="X-Trace-Me"),
+    )
+    assert TestClient(new).get("/hi").headers["X-Trace-Me"]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        SignalpostMiddleware(inner, colour="blue")

@@ -89,9 +89,10 @@ out = {}
 import signalpost
 from prometheus_client import CollectorRegistry, generate_latest
 from signalpost.health import HealthMonitor, HttpCheck
+from signalpost.sdk import SetupOptions
 
 registry = CollectorRegistry()
-telemetry = signalpost.setup(registry=registry, configure_logging=False)
+telemetry = signalpost.setup(options=SetupOptions(registry=registry, configure_logging=False))
 
 @signalpost.monitored_job("probe", registry=registry)
 def job(n):

@@ -6,6 +6,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -87,6 +88,29 @@ def test_every_exported_name_has_a_docstring() -> None:
                 # A constant cannot carry a docstring: its package's docstring names it.
                 undocumented.append(f"{package.__name__}.{name}")
     assert undocumented == [], undocumented
+
+
+# Issue 22: the options that belong together are one frozen settings object each, in the
+# subpackage of the call that takes it (the top level stays at its fifteen names).
+SETTINGS_OBJECTS = {
+    "signalpost.sdk": ["JobSources", "SetupOptions"],
+    "signalpost.health": ["CheckSettings", "ResourceThresholds"],
+    "signalpost.jobs": ["JobOptions"],
+    "signalpost.integrations": ["ProgressSettings"],
+    "signalpost.celery": ["ProgressSettings"],
+    "signalpost.arq": ["ProgressSettings"],
+}
+
+
+def test_the_settings_objects_are_frozen_dataclasses_where_their_call_is() -> None:
+    for module, names in SETTINGS_OBJECTS.items():
+        package = importlib.import_module(module)
+        for name in names:
+            assert name in package.__all__, (module, name)
+            value = getattr(package, name)
+            assert is_dataclass(value), (module, name)
+            assert getattr(value, "__dataclass_params__").frozen, (module, name)  # noqa: B009
+            assert fields(value) and name not in signalpost.__all__
 
 
 def test_subpackages_export_few_names() -> None:

@@ -26,7 +26,9 @@ from alertmanager.history.exemplars import SELECTOR_ANNOTATION, example_trace_id
 from alertmanager.history.payload import AlertRecord, PayloadError, parse_payload
 from alertmanager.history.store import HistoryStore, StoreUnavailable
 from signalpost.errors.scrub import Scrubber
+from signalpost.health import CheckSettings
 from signalpost.runtime import Runtime
+from signalpost.sdk import SetupOptions
 
 __all__ = ["MAX_BODY", "create_app"]
 
@@ -142,5 +144,5 @@ def _instrument(app: Starlette, conninfo: str, registry: CollectorRegistry | Non
     from signalpost import HealthMonitor, PostgresCheck, setup
 
     health = HealthMonitor()  # resolves setup()'s runtime (and registry) on first use
-    health.add(PostgresCheck(conninfo, name="alert_history_db"))
-    setup(app, registry=registry, health=health)
+    health.add(PostgresCheck(conninfo, settings=CheckSettings(name="alert_history_db")))
+    setup(app, health=health, options=SetupOptions(registry=registry))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import threading
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, NamedTuple, ParamSpec, TypeVar, Unpack, cast
@@ -18,8 +17,7 @@ from signalpost.breaker.state import (
 from signalpost.breaker.telemetry import BreakerTelemetry
 from signalpost.clock import Clock
 from signalpost.errors.classify import ErrorClass, ErrorClassifier, TransientError
-from signalpost.runtime import Collaborators, Runtime, deprecated_collaborators
-from signalpost.runtime import current as current_runtime
+from signalpost.runtime import Collaborators, OnFirstUse, Runtime, deprecated_collaborators
 from signalpost.runtime import installed as installed_runtime
 
 __all__ = ["CircuitBreaker", "CircuitOpenError", "Fallback", "Guard"]
@@ -95,8 +93,7 @@ class CircuitBreaker:
         self._given = deprecated_collaborators(
             "CircuitBreaker", deprecated, ("classifier", "registry", "clock")
         )
-        self._resolved: _Resolved | None = None
-        self._resolve_lock = threading.Lock()
+        self._resolved = OnFirstUse(runtime, self._given, self._build)
         self._machine = StateMachine(
             failure_threshold=failure_threshold,
             reset_timeout=reset_timeout,
@@ -111,21 +108,11 @@ class CircuitBreaker:
 
     def _services(self) -> _Resolved:
         """Resolve the runtime once, on first use (a call, a guard, ``open``/``close``)."""
-        resolved = self._resolved
-        if resolved is None:
-            with self._resolve_lock:
-                resolved = self._resolved
-                if resolved is None:
-                    shared = self._runtime if self._runtime is not None else current_runtime()
-                    shared = shared.with_overrides(**self._given)
-                    resolved = self._resolved = _Resolved(
-                        shared.classifier,
-                        shared.clock,
-                        BreakerTelemetry(
-                            self.name, shared.registry, lambda: self._machine.state
-                        ),
-                    )
-        return resolved
+        return self._resolved.get()
+
+    def _build(self, shared: Runtime) -> _Resolved:
+        telemetry = BreakerTelemetry(self.name, shared.registry, lambda: self._machine.state)
+        return _Resolved(shared.classifier, shared.clock, telemetry)
 
     def _monotonic(self) -> float:
         return self._services().clock.monotonic()

@@ -24,6 +24,7 @@ import json
 import re
 import sys
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -144,26 +145,37 @@ def lookup_main(argv: list[str]) -> int:
     return _run(args, work)
 
 
+def _with_window(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``parser`` with the ``--since`` and ``--limit`` of the listing commands."""
+    parser.add_argument("--since", type=_since, default=timedelta(hours=1),
+                        help="how far back (30m, 1h, 2d; default 1h)")
+    parser.add_argument("--limit", type=int, default=50)
+    return parser
+
+
+def _show(found: Sequence[Any], as_json: bool, view: str) -> int:
+    """Print ``found`` as JSON, or as the table ``lookup_view.<view>`` draws (rich is imported
+    only then)."""
+    if as_json:
+        print(json.dumps([item.to_json() for item in found], indent=2))
+    else:
+        from signalpost.cli import lookup_view
+
+        getattr(lookup_view, view)(found, _console())
+    return 0
+
+
 def runs_main(argv: list[str]) -> int:
     """``runs``: finished job runs, newest first."""
     parser = _parser("runs", "List finished job runs: outcome, duration, attempts, error, trace.")
     parser.add_argument("--type", dest="job_type", help="only this job type")
     parser.add_argument("--status", help="succeeded, failed, timed_out or cancelled")
-    parser.add_argument("--since", type=_since, default=timedelta(hours=1),
-                        help="how far back (30m, 1h, 2d; default 1h)")
-    parser.add_argument("--limit", type=int, default=50)
-    args = parser.parse_args(argv)
+    args = _with_window(parser).parse_args(argv)
 
     def work(reader: Reader) -> int:
         found = reader.runs(job_type=args.job_type, status=args.status, since=args.since,
                             limit=args.limit)
-        if args.json:
-            print(json.dumps([r.to_json() for r in found], indent=2))
-        else:
-            from signalpost.cli.lookup_view import render_runs
-
-            render_runs(found, _console())
-        return 0
+        return _show(found, args.json, "render_runs")
 
     return _run(args, work)
 
@@ -172,19 +184,10 @@ def errors_main(argv: list[str]) -> int:
     """``errors``: error records, newest first."""
     parser = _parser("errors", "List error records: exception, class, request or job, trace.")
     parser.add_argument("--source", help="http, job, db ... (the error.source attribute)")
-    parser.add_argument("--since", type=_since, default=timedelta(hours=1),
-                        help="how far back (30m, 1h, 2d; default 1h)")
-    parser.add_argument("--limit", type=int, default=50)
-    args = parser.parse_args(argv)
+    args = _with_window(parser).parse_args(argv)
 
     def work(reader: Reader) -> int:
         found = reader.errors(source=args.source, since=args.since, limit=args.limit)
-        if args.json:
-            print(json.dumps([e.to_json() for e in found], indent=2))
-        else:
-            from signalpost.cli.lookup_view import render_errors
-
-            render_errors(found, _console())
-        return 0
+        return _show(found, args.json, "render_errors")
 
     return _run(args, work)

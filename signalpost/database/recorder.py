@@ -8,7 +8,6 @@ tracing is off is: summary (cached per text), two clock readings, one bound hist
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -23,8 +22,7 @@ from signalpost.errors.capture import exception_message, exception_type_name
 from signalpost.errors.classify import ErrorClassifier
 from signalpost.errors.scrub import Scrubber
 from signalpost.loggers import DB_LOGGER_NAME
-from signalpost.runtime import Runtime
-from signalpost.runtime import current as current_runtime
+from signalpost.runtime import OnFirstUse, Runtime
 from signalpost.semconv import attributes as attr
 from signalpost.semconv import db as semconv
 
@@ -77,8 +75,7 @@ class StatementRecorder:
     ) -> None:
         self._runtime = runtime
         self._given = dict(overrides or {})
-        self._resolved: _Resolved | None = None
-        self._resolve_lock = threading.Lock()
+        self._resolved = OnFirstUse(runtime, self._given, self._build)
         self._capture_query_text = capture_query_text
         self._max_query_text = max_query_text
         self._collections = BoundedValues(max_collections)
@@ -89,21 +86,17 @@ class StatementRecorder:
 
     def _services(self) -> _Resolved:
         """Resolve the runtime once, at the first statement."""
-        resolved = self._resolved
-        if resolved is None:
-            with self._resolve_lock:
-                resolved = self._resolved
-                if resolved is None:
-                    shared = self._runtime if self._runtime is not None else current_runtime()
-                    shared = shared.with_overrides(**self._given)
-                    resolved = self._resolved = _Resolved(
-                        metrics.histogram(semconv.OPERATION_DURATION, shared.registry),
-                        trace.get_tracer(_TRACER_NAME, tracer_provider=shared.tracer_provider),
-                        shared.classifier,
-                        shared.scrubber,
-                        shared.clock.monotonic,
-                    )
-        return resolved
+        return self._resolved.get()
+
+    @staticmethod
+    def _build(shared: Runtime) -> _Resolved:
+        return _Resolved(
+            metrics.histogram(semconv.OPERATION_DURATION, shared.registry),
+            trace.get_tracer(_TRACER_NAME, tracer_provider=shared.tracer_provider),
+            shared.classifier,
+            shared.scrubber,
+            shared.clock.monotonic,
+        )
 
     def monotonic(self) -> float:
         """Seconds on the recorder's clock; statement durations are differences of two."""

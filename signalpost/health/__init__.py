@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from signalpost.health import checks
 from signalpost.health.check import FunctionCheck, HealthCheck
-from signalpost.health.checks import HttpCheck, TcpCheck
+from signalpost.health.checks import CheckSettings, HttpCheck, TcpCheck
 from signalpost.health.monitor import HealthMonitor
 from signalpost.health.report import HealthReport
 from signalpost.health.result import CheckResult, Status
@@ -28,12 +28,14 @@ if TYPE_CHECKING:
     from signalpost.health.checks import (
         PostgresCheck,
         ResourcesCheck,
+        ResourceThresholds,
         SchemaCheck,
         Threshold,
     )
 
 __all__ = [
     "CheckResult",
+    "CheckSettings",
     "FunctionCheck",
     "HealthCheck",
     "HealthEndpoints",
@@ -41,6 +43,7 @@ __all__ = [
     "HealthReport",
     "HttpCheck",
     "PostgresCheck",
+    "ResourceThresholds",
     "ResourcesCheck",
     "SchemaCheck",
     "Status",
@@ -50,8 +53,11 @@ __all__ = [
 ]
 
 
+_OPTIONAL = ("PostgresCheck", "ResourcesCheck", "ResourceThresholds", "SchemaCheck", "Threshold")
+
+
 def __getattr__(name: str) -> Any:
     # The checks that need an optional extra (psycopg, psutil) load on first use.
-    if name in ("PostgresCheck", "ResourcesCheck", "SchemaCheck", "Threshold"):
+    if name in _OPTIONAL:
         return getattr(checks, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

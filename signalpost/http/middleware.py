@@ -24,29 +24,32 @@ Label values are bounded whatever clients send: paths that match no route share 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from collections.abc import Sequence
 from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.metrics import MeterProvider
-from opentelemetry.trace import SpanKind, Status, StatusCode, TracerProvider, format_trace_id
-from prometheus_client import CollectorRegistry
+from opentelemetry.trace import SpanKind, Status, StatusCode, format_trace_id
 
 from signalpost import metrics
 from signalpost.asgitypes import ASGIApp, Message, Receive, Scope, Send
 from signalpost.cardinality import BoundedValues
-from signalpost.clock import Clock, system_clock
+from signalpost.clock import system_clock
 from signalpost.context import request_id_var
-from signalpost.errors.capture import ErrorReporter, exception_type_name
-from signalpost.errors.scrub import Scrubber
+from signalpost.errors.capture import exception_type_name
 from signalpost.errors.spans import record_exception, set_error_status
 from signalpost.failsafe import failsafe
 from signalpost.globs import path_matcher
+from signalpost.http.options import DEFAULT_EXCLUDED_PATHS, HttpOptions, http_options
+from signalpost.http.otel_metrics import otel_instruments
+from signalpost.http.request import (
+    request_attributes,
+    request_context,
+    route_template,
+    send_error_response,
+)
 from signalpost.http.requestid import (
-    DEFAULT_HEADER,
     generate_request_id,
     is_safe_request_id,
 )
@@ -58,35 +61,19 @@ from signalpost.semconv import http as http_metrics
 
 __all__ = [
     "DEFAULT_EXCLUDED_PATHS",
+    "HttpOptions",
     "SignalpostMiddleware",
+    "route_template",
 ]
 
 
 _KNOWN_METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"}
 )
-DEFAULT_EXCLUDED_PATHS: tuple[str, ...] = ("/metrics", "/health", "/health/*")
 # Status recorded when the client disconnected before a response started (nginx's convention).
 _CLIENT_CLOSED_REQUEST = 499
 
 _INSTRUMENTATION_NAME = "signalpost.instrumentation.asgi"
-_ERROR_BODY_TEMPLATE = '{{"detail":"Internal Server Error","request_id":{rid}}}'
-
-
-def route_template(scope: Scope) -> str | None:
-    """Return the route template Starlette/FastAPI matched for this request, if any."""
-    route = scope.get("route")
-    if route is None:
-        return None
-    path = getattr(route, "path", None)
-    if not isinstance(path, str):
-        return None
-    if hasattr(route, "routes") and not path.endswith("}"):
-        # A Mount that handled the request itself (static files, a plain ASGI app).
-        path = f"{path}/{{path}}"
-    # Routes inside a mounted sub-application carry the path relative to the mount point.
-    prefix = scope.get("root_path", "")[len(scope.get("app_root_path", "")) :]
-    return prefix + path if prefix else path
 
 
 class SignalpostMiddleware:
@@ -94,72 +81,49 @@ class SignalpostMiddleware:
 
     Args:
         app: The ASGI application to wrap.
-        runtime: Where the middleware records (default: :func:`signalpost.runtime.current`
-            when the middleware is built, which Starlette's ``add_middleware`` does on the
-            first request). The arguments below that name a collaborator override it.
-        registry: prometheus-client registry for the HTTP metrics.
-        tracer_provider: Where server spans go (default: the global provider).
+        runtime: Where the middleware records: registry, tracer provider, scrubber, clock,
+            error reporter (default: :func:`signalpost.runtime.current` when the middleware
+            is built, which Starlette's ``add_middleware`` does on the first request).
+        options: What it records and how (:class:`~signalpost.http.options.HttpOptions`).
         meter_provider: When given, durations and active requests are also recorded through
             OpenTelemetry metrics (for OTLP export); off by default.
-        tracing: ``False`` skips spans and context propagation entirely.
-        recommended_attributes: ``True`` adds the HTTP conventions' recommended server-span
-            attributes (protocol version, server address and port, client address, user
-            agent) to the required ones.
-        request_id_header: Header read for a client request ID and returned in responses.
-        trust_request_id: ``False`` ignores client IDs and always generates one.
-        excluded_paths: Exact paths or glob patterns that are passed through untouched.
-        duration_buckets: Histogram buckets in seconds (default: OpenTelemetry's advice).
-        error_reporter: Builds and emits error records (default: one on ``registry``).
-        scrubber: Removes secrets from error records, span exception events and ``url.path``.
-        max_routes: Distinct route label values kept before the rest become ``_other``.
-        max_error_types: Distinct exception types kept in the ``error_type`` label before the
-            rest become ``_OTHER``.
-        clock: Where request durations are read (default: the shared one,
-            :mod:`signalpost.runtime`).
+        **deprecated: The keywords it took before ``runtime=`` and ``options=`` (the
+            collaborators and every :class:`HttpOptions` field), for one release, with a
+            ``DeprecationWarning``.
     """
 
     def __init__(
         self,
         app: ASGIApp,
+        /,
         *,
         runtime: Runtime | None = None,
-        registry: CollectorRegistry | None = None,
-        tracer_provider: TracerProvider | None = None,
+        options: HttpOptions | None = None,
         meter_provider: MeterProvider | None = None,
-        tracing: bool = True,
-        recommended_attributes: bool = False,
-        request_id_header: str = DEFAULT_HEADER,
-        trust_request_id: bool = True,
-        excluded_paths: Sequence[str] = DEFAULT_EXCLUDED_PATHS,
-        duration_buckets: Sequence[float] | None = None,
-        error_reporter: ErrorReporter | None = None,
-        scrubber: Scrubber | None = None,
-        max_routes: int = 500,
-        max_error_types: int = 100,
-        clock: Clock | None = None,
+        **deprecated: Any,
     ) -> None:
         self.app = app
-        shared = (runtime if runtime is not None else current_runtime()).with_overrides(
-            registry=registry, tracer_provider=tracer_provider, scrubber=scrubber, clock=clock
-        )
-        registry, tracer_provider = shared.registry, shared.tracer_provider
-        scrubber = shared.scrubber
-        clock = shared.clock
+        options, given = http_options(options, deprecated)
+        error_reporter = given.pop("error_reporter", None)
+        shared = (runtime if runtime is not None else current_runtime()).with_overrides(**given)
+        registry, scrubber, clock = shared.registry, shared.scrubber, shared.clock
         # The real clock is read directly: one call fewer, twice a request.
         self._monotonic = time.monotonic if clock is system_clock else clock.monotonic
-        self._excluded = path_matcher(excluded_paths)
+        tracing, duration_buckets = options.tracing, options.duration_buckets
+        request_id_header = options.request_id_header
+        self._excluded = path_matcher(options.excluded_paths)
         self._header_name = request_id_header.lower().encode("latin-1")
         self._header_out = request_id_header.encode("latin-1")
-        self._trust_request_id = trust_request_id
-        self._recommended_attributes = recommended_attributes
+        self._trust_request_id = options.trust_request_id
+        self._recommended_attributes = options.recommended_attributes
         self._scrubber = scrubber
-        self._routes = BoundedValues(max_routes)
+        self._routes = BoundedValues(options.max_routes)
         self._duration = metrics.histogram(
             http_metrics.REQUEST_DURATION,
             registry,
             buckets=tuple(duration_buckets) if duration_buckets else None,
         )
-        self._error_types = BoundedValues(max_error_types, attr.ERROR_TYPE_OTHER)
+        self._error_types = BoundedValues(options.max_error_types, attr.ERROR_TYPE_OTHER)
         self._duration_children: dict[tuple[str, str, int, str, str], Any] = {}
         active = metrics.gauge(http_metrics.ACTIVE_REQUESTS, registry)
         self._active = {m: active.labels(m) for m in (*_KNOWN_METHODS, http_metrics.OTHER_METHOD)}
@@ -167,24 +131,14 @@ class SignalpostMiddleware:
         self._tracer: trace.Tracer | None = None
         self._propagation_fields: frozenset[bytes] = frozenset()
         if tracing:
-            self._tracer = trace.get_tracer(_INSTRUMENTATION_NAME, tracer_provider=tracer_provider)
+            self._tracer = trace.get_tracer(
+                _INSTRUMENTATION_NAME, tracer_provider=shared.tracer_provider
+            )
             fields = propagate.get_global_textmap().fields
             self._propagation_fields = frozenset(f.lower().encode("latin-1") for f in fields)
-        self._otel_duration: Any = None
-        self._otel_active: Any = None
-        if meter_provider is not None:
-            meter = meter_provider.get_meter(_INSTRUMENTATION_NAME)
-            spec = http_metrics.REQUEST_DURATION
-            self._otel_duration = meter.create_histogram(
-                spec.otel_name,
-                unit=spec.otel_unit,
-                description=spec.help,
-                explicit_bucket_boundaries_advisory=list(duration_buckets or spec.buckets or ()),
-            )
-            active_spec = http_metrics.ACTIVE_REQUESTS
-            self._otel_active = meter.create_up_down_counter(
-                active_spec.otel_name, unit=active_spec.otel_unit, description=active_spec.help
-            )
+        self._otel_duration, self._otel_active = otel_instruments(
+            meter_provider, _INSTRUMENTATION_NAME, duration_buckets
+        )
         # Referenced so that the error counter exists (at zero) from the first scrape.
         metrics.counter(error_metrics.ERRORS, registry)
 
@@ -236,7 +190,12 @@ class SignalpostMiddleware:
         )
         request_id_token = request_id_var.set(request_id)
         if span is not None and span.is_recording():
-            self._set_request_attributes(span, scope, raw_method, method, request_id)
+            span.set_attributes(
+                request_attributes(
+                    scope, raw_method, method, request_id, self._scrubber,
+                    self._recommended_attributes,
+                )
+            )
 
         status_code = 500
         error_type = http_metrics.NO_ERROR
@@ -275,7 +234,7 @@ class SignalpostMiddleware:
             error_type_from_exception = True
             self._capture(exc, scope, method, span)
             if not response_started:
-                await self._send_error_response(send, request_id)
+                await send_error_response(send, self._header_out, request_id)
                 status_code = 500
             raise
         except asyncio.CancelledError:
@@ -323,43 +282,10 @@ class SignalpostMiddleware:
             if context_token is not None:
                 otel_context.detach(context_token)  # type: ignore[arg-type]
 
-    def _set_request_attributes(
-        self, span: trace.Span, scope: Scope, raw_method: str, method: str, request_id: str
-    ) -> None:
-        attributes: dict[str, Any] = {
-            attr.HTTP_REQUEST_METHOD: method,
-            attr.URL_PATH: self._scrubber.scrub_path(scope.get("path", "")),
-            attr.URL_SCHEME: scope.get("scheme", "http"),
-            attr.REQUEST_ID: request_id,
-        }
-        if method != raw_method:
-            attributes[attr.HTTP_REQUEST_METHOD_ORIGINAL] = raw_method
-        if self._recommended_attributes:
-            self._add_recommended_attributes(attributes, scope)
-        span.set_attributes(attributes)
-
-    @staticmethod
-    def _add_recommended_attributes(attributes: dict[str, Any], scope: Scope) -> None:
-        http_version = scope.get("http_version")
-        if http_version:
-            attributes[attr.NETWORK_PROTOCOL_VERSION] = http_version
-        server = scope.get("server")
-        if server:
-            attributes[attr.SERVER_ADDRESS] = str(server[0])
-            if server[1] is not None:
-                attributes[attr.SERVER_PORT] = int(server[1])
-        client = scope.get("client")
-        if client:
-            attributes[attr.CLIENT_ADDRESS] = str(client[0])
-        for name, value in scope["headers"]:
-            if name == b"user-agent":
-                attributes[attr.USER_AGENT_ORIGINAL] = value.decode("latin-1")[:512]
-                break
-
     def _capture(self, exc: Exception, scope: Scope, method: str, span: trace.Span | None) -> None:
         with failsafe("http error capture"):  # never replaces the user's exception
             record = self._reporter.report(
-                exc, source="http", context=self._request_context(scope, method)
+                exc, source="http", context=request_context(scope, method, self._scrubber)
             )
             if span is not None and span.is_recording():
                 record_exception(span, exc, self._scrubber, record=record)
@@ -367,32 +293,3 @@ class SignalpostMiddleware:
                 name = exception_type_name(exc)
                 set_error_status(span, name, self._scrubber)
                 span.set_attribute(attr.ERROR_TYPE, name)
-
-    def _request_context(self, scope: Scope, method: str) -> dict[str, Any]:
-        template = route_template(scope)
-        headers: dict[str, str] = {}
-        for name, value in scope.get("headers", ())[:100]:
-            headers[name.decode("latin-1")] = value.decode("latin-1")
-        query = self._scrubber.scrub_query(scope.get("query_string", b"").decode("latin-1"))
-        return {
-            "http": {
-                "request": {"method": method, "header": headers},
-                "route": template or http_metrics.UNMATCHED_ROUTE,
-            },
-            "url": {"path": self._scrubber.scrub_path(scope.get("path", "")), "query": query},
-        }
-
-    async def _send_error_response(self, send: Send, request_id: str) -> None:
-        body = _ERROR_BODY_TEMPLATE.format(rid=json.dumps(request_id)).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 500,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (self._header_out, request_id.encode("latin-1")),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})

@@ -9,11 +9,12 @@ read across workers, and the queue's store for the one queue-progress publisher,
 :mod:`signalpost.jobs.wire`), and the queue's own log lines scrubbed by
 :mod:`signalpost.integrations.queuelogs`. Installing returns
 an :class:`Instrumentation`; its :meth:`~Instrumentation.uninstrument` removes only what that
-installation added.
+installation added. Both take :class:`ProgressSettings` for how often their runs report
+progress.
 """
 
 from __future__ import annotations
 
-from signalpost.integrations.contract import Instrumentation
+from signalpost.integrations.contract import Instrumentation, ProgressSettings
 
-__all__ = ["Instrumentation"]
+__all__ = ["Instrumentation", "ProgressSettings"]

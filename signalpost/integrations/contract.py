@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
 from signalpost.errors.scrub import Scrubber
 from signalpost.jobs.monitor import MonitoredJob
+from signalpost.jobs.options import OPTION_NAMES, JobOptions
 from signalpost.jobs.retry import RetryPolicy
 from signalpost.runtime import Runtime, deprecated_collaborators
 
@@ -15,6 +17,7 @@ __all__ = [
     "INSTALL_COLLABORATORS",
     "Instrumentation",
     "MonitorOptions",
+    "ProgressSettings",
     "monitor_options",
     "monitor_options_of",
 ]
@@ -37,6 +40,41 @@ INSTALL_COLLABORATORS = (
     "running",
 )
 """The collaborator keywords ``instrument`` took before ``runtime=`` (deprecated)."""
+
+
+@dataclass(frozen=True)
+class ProgressSettings:
+    """How often the running tasks of an installation report their progress.
+
+    Attributes:
+        interval: Least seconds between two progress log records / span events of a run
+            (:class:`~signalpost.jobs.JobOptions`' ``progress_interval``).
+        publish_interval: Seconds between two publications of the runs in progress to where
+            ``running_jobs`` reads them across workers (Celery's result backend, arq's
+            Redis); ``None`` publishes nothing.
+    """
+
+    interval: float = 30.0
+    publish_interval: float | None = 1.0
+
+
+_PROGRESS_KEYWORDS = {"progress_interval": "interval", "publish_interval": "publish_interval"}
+_INSTEAD = {
+    **dict.fromkeys(INSTALL_COLLABORATORS, "runtime=Runtime(...)"),
+    **dict.fromkeys(_PROGRESS_KEYWORDS, "progress=ProgressSettings(...)"),
+}
+
+
+def _progress(
+    owner: str, progress: ProgressSettings | None, deprecated: Mapping[str, Any]
+) -> tuple[ProgressSettings, dict[str, Any]]:
+    """Fold the deprecated progress keywords into ``progress`` (``None`` is a value here: no
+    publishing), warning once with the deprecated collaborators; return those too."""
+    changes = {new: deprecated[old] for old, new in _PROGRESS_KEYWORDS.items() if old in deprecated}
+    overrides = deprecated_collaborators(owner, deprecated, _INSTEAD, depth=3, instead=_INSTEAD)
+    for old in _PROGRESS_KEYWORDS:
+        overrides.pop(old, None)
+    return dataclasses.replace(progress or ProgressSettings(), **changes), overrides
 
 
 @dataclass(frozen=True)
@@ -66,28 +104,32 @@ class MonitorOptions:
 
     def job(self, job_type: str, retry: RetryPolicy | None) -> MonitoredJob:
         """The monitored job of ``job_type`` in this installation."""
-        options = {"progress_interval": self.progress_interval, "runtime": self.runtime}
-        job = MonitoredJob(job_type, retry=retry, **{**options, **self.extra})
+        extra = dict(self.extra)
+        chosen = {name: extra.pop(name) for name in OPTION_NAMES if name in extra}
+        options = JobOptions(**{"progress_interval": self.progress_interval, **chosen})
+        job = MonitoredJob(job_type, retry=retry, options=options, runtime=self.runtime, **extra)
         return job.with_overrides(self.overrides)
 
 
 def monitor_options(
     owner: str,
-    progress_interval: float,
+    progress: ProgressSettings | None,
     runtime: Runtime | None,
     deprecated: Mapping[str, Any],
-) -> MonitorOptions:
-    """The options of one installation by ``owner``; deprecated keywords warn."""
-    overrides = deprecated_collaborators(owner, deprecated, INSTALL_COLLABORATORS, depth=2)
-    return MonitorOptions(progress_interval, runtime, overrides)
+) -> tuple[MonitorOptions, ProgressSettings]:
+    """The options of one installation by ``owner`` and how its runs report progress;
+    deprecated keywords warn (once)."""
+    settings, overrides = _progress(owner, progress, deprecated)
+    return MonitorOptions(settings.interval, runtime, overrides), settings
 
 
 def monitor_options_of(
-    owner: str, options: Mapping[str, Any], deprecated: Mapping[str, Any]
-) -> MonitorOptions:
+    owner: str, progress: ProgressSettings | None, options: Mapping[str, Any]
+) -> tuple[MonitorOptions, ProgressSettings]:
     """The options of one installation by ``owner`` given as :class:`MonitoredJob` keywords
-    (``options``) and deprecated collaborator keywords (which warn)."""
-    overrides = deprecated_collaborators(owner, deprecated, INSTALL_COLLABORATORS, depth=2)
+    (``options``: ``runtime``, ``logger``...) beside deprecated keywords (which warn once)."""
     extra = dict(options)
+    deprecated = {name: extra.pop(name) for name in list(extra) if name in _INSTEAD}
+    settings, overrides = _progress(owner, progress, deprecated)
     runtime = extra.pop("runtime", None)
-    return MonitorOptions(extra.pop("progress_interval", 30.0), runtime, overrides, extra)
+    return MonitorOptions(settings.interval, runtime, overrides, extra), settings

@@ -1,7 +1,7 @@
 """Background-job monitoring: lifecycle, progress, retries, error classes, stuck jobs.
 
-The public surface is :func:`monitored_job` (decorator, ``with`` and ``async with``),
-:class:`RetryPolicy`, the :class:`JobRun` it yields, :func:`current_run` (and
+The public surface is :func:`monitored_job` (decorator, ``with`` and ``async with``), its
+:class:`JobOptions`, :class:`RetryPolicy`, the :class:`JobRun` it yields, :func:`current_run` (and
 :func:`current_run_or_none`), the :class:`RunningJobs` list (the process's own is
 :data:`default_running_jobs`) and its HTTP endpoints
 (:class:`JobsEndpoint`), and :func:`inject_context` / :func:`extract_context` to carry trace
@@ -17,8 +17,9 @@ cancel) are in :mod:`signalpost.serving.jobs`.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from signalpost._lazy import load
 
 _HOMES = {
     "Backlog": "signalpost.jobs.backlog",
@@ -28,6 +29,7 @@ _HOMES = {
     "mount_jobs": "signalpost.serving.jobs.endpoint",
     "JobCancelled": "signalpost.jobs.interrupts",
     "JobTimeout": "signalpost.jobs.interrupts",
+    "JobOptions": "signalpost.jobs.options",
     "MonitoredJob": "signalpost.jobs.monitor",
     "monitored_job": "signalpost.jobs.monitor",
     "extract_context": "signalpost.jobs.propagation",
@@ -47,6 +49,7 @@ __all__ = [
     "Backlog",
     "BacklogCollector",
     "JobCancelled",
+    "JobOptions",
     "JobRun",
     "JobState",
     "JobTimeout",
@@ -65,12 +68,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+    return load(__name__, _HOMES, name, globals())
 
 
 def __dir__() -> list[str]:

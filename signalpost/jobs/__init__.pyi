@@ -3,6 +3,7 @@
 from signalpost.jobs.backlog import Backlog, BacklogCollector, watch_backlog
 from signalpost.jobs.interrupts import JobCancelled, JobTimeout
 from signalpost.jobs.monitor import MonitoredJob, monitored_job
+from signalpost.jobs.options import JobOptions
 from signalpost.jobs.propagation import extract_context, inject_context
 from signalpost.jobs.retry import RetryPolicy
 from signalpost.jobs.run import JobRun, current_run, current_run_or_none
@@ -14,6 +15,7 @@ __all__ = [
     "Backlog",
     "BacklogCollector",
     "JobCancelled",
+    "JobOptions",
     "JobRun",
     "JobState",
     "JobTimeout",

@@ -84,6 +84,11 @@ class AttemptTelemetry(RunRecords):
             if self._job.metrics is not None:
                 self._job.metrics.retry_scheduled(self.label_type, str(error_class))
             self._spans.retry_scheduled(run.attempt, delay, error_class, exc)
+        self._log_retry(run, delay, error_class, exc)
+
+    def _log_retry(
+        self, run: RunView, delay: float, error_class: ErrorClass, exc: BaseException
+    ) -> None:
         self.log(
             run,
             _WARNING,
@@ -115,16 +120,6 @@ class AttemptTelemetry(RunRecords):
         with _GUARDS["retry span"]:
             self._spans.retry_scheduled(run.attempt, delay, error_class, exc)
             self._spans.hand_off(run.attempt, exc, error_class)
-        self.log(
-            run,
-            _WARNING,
-            "job retry scheduled",
-            "retry_scheduled",
-            {
-                sc.JOB_RETRY_DELAY: delay,
-                attr.ERROR_CLASS: str(error_class),
-                attr.EXCEPTION_TYPE: exception_type_name(exc),
-            },
-        )
+        self._log_retry(run, delay, error_class, exc)
         with _GUARDS["run span end"]:
             self._spans.end_run()

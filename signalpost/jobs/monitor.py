@@ -17,24 +17,22 @@ between threads and tasks and to nest.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any, ParamSpec, TypeVar, Unpack, overload
+from typing import Any, ParamSpec, TypeVar, overload
 
 from opentelemetry.context import Context
-from opentelemetry.propagators.textmap import TextMapPropagator
 
-from signalpost.errors.capture import ErrorReporter
 from signalpost.failsafe import note_failure
 from signalpost.jobs.backlog import finite_time
 from signalpost.jobs.decorate import monitored_function
+from signalpost.jobs.options import EnqueuedAt, JobOptions, job_options
 from signalpost.jobs.propagation import extract_context
 from signalpost.jobs.retry import NO_RETRY, RetryPolicy
 from signalpost.jobs.run import Delivery, JobRun, current_run_or_none
 from signalpost.jobs.services import SharedServices
-from signalpost.runtime import Collaborators, Runtime, deprecated_collaborators
+from signalpost.runtime import Runtime
 
 __all__ = ["MonitoredJob", "monitored_job"]
 
@@ -44,8 +42,6 @@ R = TypeVar("R")
 _COLLABORATORS = ("registry", "tracer_provider", "classifier", "scrubber", "clock", "running")
 
 ParentLike = Context | Mapping[str, str] | None
-EnqueuedAt = float | datetime | None
-"""When a job was enqueued: Unix time, or an aware ``datetime`` (a ``timestamptz`` column)."""
 
 
 def _unix_time(value: object) -> float | None:
@@ -71,28 +67,18 @@ class MonitoredJob:
             :func:`inject_context` (carried in the queue payload) or an OpenTelemetry
             ``Context``; in decorator form optionally a callable receiving the call's
             arguments. The run span becomes its child.
-        enqueued_at: When the job was enqueued (for a retry your queue carries out: when the
-            retry was due), a Unix time or an aware ``datetime``; in decorator form optionally
-            a callable receiving the call's arguments (``lambda row: row.enqueued_at``). The
-            wait until the start is recorded as ``signalpost_job_wait_duration_seconds``;
-            ``None`` (or not a finite time): not recorded.
-        queue: The queue the job waited in (the ``job_queue`` label of the wait); ``""``
-            when there is one.
         retry: Attempts, back-off, retried error classes and timeouts; one attempt by default.
             The decorator retries by calling the function again; the ``with`` form records a
             single attempt unless the body loops over :meth:`JobRun.attempts`.
-        progress_interval: Least seconds between two progress log records / span events
-            (the run's first report and 100 % are always emitted).
-        propagator: Text-map propagator for ``parent`` carriers; the global one by default.
+        options: When the job was enqueued and in which queue (its wait), how often progress
+            is reported, the propagator, error reporter and logger (:class:`JobOptions`).
         runtime: Where the job records: the registry, tracer provider, classifier (the
             error class of failures), scrubber, clock (durations, deadlines, back-off) and
             running-jobs list (default: :func:`signalpost.runtime.current` on the first run).
-            The keywords ``registry``, ``tracer_provider``, ``classifier``, ``scrubber``,
-            ``clock`` and ``running`` still override it for one release, with a
-            :class:`DeprecationWarning`.
-        reporter: Builds the error record of failed runs; by default one logging on
-            ``signalpost.jobs`` and counting ``signalpost_errors_total`` in the registry.
-        logger: Logger for job events; ``signalpost.jobs`` by default.
+        **deprecated: The keywords that came before ``options=`` (``enqueued_at``, ``queue``,
+            ``progress_interval``, ``propagator``, ``reporter``, ``logger``) and ``runtime=``
+            (``registry``, ``tracer_provider``, ``classifier``, ``scrubber``, ``clock``,
+            ``running``): they work for one release, with one :class:`DeprecationWarning`.
 
     The runtime is resolved on the first run, not at construction, so decorating at import
     time registers nothing and a job decorated before set-up still uses what set-up
@@ -106,31 +92,28 @@ class MonitoredJob:
         job_id: str | Callable[..., str] | None = None,
         params: Mapping[str, Any] | Callable[..., Mapping[str, Any]] | None = None,
         parent: ParentLike | Callable[..., ParentLike] = None,
-        enqueued_at: EnqueuedAt | Callable[..., EnqueuedAt] = None,
-        queue: str = "",
         retry: RetryPolicy | None = None,
-        progress_interval: float = 30.0,
-        propagator: TextMapPropagator | None = None,
+        options: JobOptions | None = None,
         runtime: Runtime | None = None,
-        reporter: ErrorReporter | None = None,
-        logger: logging.Logger | None = None,
-        **deprecated: Unpack[Collaborators],
+        **deprecated: Any,
     ) -> None:
         if not isinstance(job_type, str) or not job_type:
             raise ValueError("job_type must be a non-empty string")
-        if not progress_interval >= 0:
-            raise ValueError("progress_interval must be >= 0 seconds")
+        options, given = job_options("monitored_job", options, deprecated, _COLLABORATORS)
         self.job_type = job_type
         self.retry = retry or NO_RETRY
         self._job_id = job_id
         self._params = params
         self._parent = parent
-        self._enqueued_at = enqueued_at
-        self._queue = queue
-        self._propagator = propagator
-        given = deprecated_collaborators("monitored_job", deprecated, _COLLABORATORS)
+        self._enqueued_at = options.enqueued_at
+        self._queue = options.queue
+        self._propagator = options.propagator
         self._services = SharedServices(
-            runtime, given, reporter=reporter, logger=logger, progress_interval=progress_interval
+            runtime,
+            given,
+            reporter=options.reporter,
+            logger=options.logger,
+            progress_interval=options.progress_interval,
         )
 
     # ------------------------------------------------------------------ runs

@@ -6,5 +6,14 @@ from __future__ import annotations
 
 from signalpost.sdk.config import SettingsError, SignalpostConfig, load_config
 from signalpost.sdk.setup import Telemetry, setup
+from signalpost.sdk.setup_options import JobSources, SetupOptions
 
-__all__ = ["SettingsError", "SignalpostConfig", "Telemetry", "load_config", "setup"]
+__all__ = [
+    "JobSources",
+    "SettingsError",
+    "SetupOptions",
+    "SignalpostConfig",
+    "Telemetry",
+    "load_config",
+    "setup",
+]

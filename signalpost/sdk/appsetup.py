@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from prometheus_client import REGISTRY
 
 from signalpost.health import HealthEndpoints, HealthMonitor, mount_health
-from signalpost.http.middleware import SignalpostMiddleware
+from signalpost.http.middleware import HttpOptions, SignalpostMiddleware
 from signalpost.runtime import Runtime
 from signalpost.sdk.config import SignalpostConfig
 from signalpost.sdk.gcfreeze import freeze_startup_heap
@@ -61,13 +61,15 @@ def instrument_app(
         SignalpostMiddleware,
         runtime=shared,
         meter_provider=shared.meter_provider if config.metrics.otlp else None,
-        tracing=parts.tracing,
-        recommended_attributes=config.tracing.recommended_attributes,
-        request_id_header=http.request_id_header,
-        trust_request_id=http.trust_request_id,
-        excluded_paths=excluded,
-        duration_buckets=http.duration_buckets,
-        max_routes=http.max_routes,
+        options=HttpOptions(
+            tracing=parts.tracing,
+            recommended_attributes=config.tracing.recommended_attributes,
+            request_id_header=http.request_id_header,
+            trust_request_id=http.trust_request_id,
+            excluded_paths=excluded,
+            duration_buckets=http.duration_buckets,
+            max_routes=http.max_routes,
+        ),
     )
     if config.metrics.enabled and config.metrics.port is None:
         exposed = resolve_registry(None) if shared.registry is REGISTRY else shared.registry

@@ -118,6 +118,10 @@ def _from_env(section: type[Section], key: str, raw: str) -> Any:
     return adapter.validate_python(value, strict=False)
 
 
+Entries = dict[tuple[str, str], tuple[Any, str]]
+"""``{(section, key): (value, where it was set)}``."""
+
+
 def load_config(
     path: str | os.PathLike[str] | None = None,
     *,
@@ -140,7 +144,7 @@ def load_config(
     env = os.environ if environ is None else environ
     models = sections()
     # {(section, key): (value, source)}; later sources replace earlier ones.
-    values: dict[tuple[str, str], tuple[Any, str]] = {}
+    values: Entries = {}
     located: Located | None = None
     file_name = path if path is not None else env.get(CONFIG_FILE_VARIABLE) or None
     if file_name is not None:
@@ -148,6 +152,22 @@ def load_config(
         for (section, key), value in _file_entries(located, str(file_name), models):
             values[(section, key)] = (value, f"{file_name}:{located.line_of((section, key))}")
 
+    values.update(_env_entries(env, models))
+    for section, entries in (overrides or {}).items():
+        if section not in models:
+            raise SettingsError("argument", section, "a section: " + ", ".join(models))
+        for key, value in entries.items():
+            values[(section, key)] = (value, "argument")
+    where = None if located is None else (str(file_name), located)
+    built = {
+        section: _validated(section, model, values, where) for section, model in models.items()
+    }
+    return SignalpostConfig(**built)
+
+
+def _env_entries(env: Mapping[str, str], models: Mapping[str, type[Section]]) -> Entries:
+    """The ``SIGNALPOST_<SECTION>_<KEY>`` variables of ``env``, parsed."""
+    values: Entries = {}
     for variable, raw in env.items():
         if not variable.startswith(ENV_PREFIX) or variable == CONFIG_FILE_VARIABLE:
             continue
@@ -173,38 +193,39 @@ def load_config(
                 expected,
                 "<hidden>" if key.endswith(_HIDDEN) else shown(raw),
             ) from None
+    return values
 
-    for section, entries in (overrides or {}).items():
-        if section not in models:
-            raise SettingsError("argument", section, "a section: " + ", ".join(models))
-        for key, value in entries.items():
-            values[(section, key)] = (value, "argument")
 
-    built: dict[str, Any] = {}
-    for section, model in models.items():
-        given = {k: v for (s, k), (v, _) in values.items() if s == section}
-        try:
-            built[section] = model.model_validate(given)
-        except ValidationError as error:
-            path_, expected, got = next(problems(error))
-            key = str(path_[0]) if path_ else ""
-            if expected == "a known key":
-                expected, got = "one of: " + ", ".join(keys(model)), None
-            elif expected in _TYPE_WORDS:
-                known = model.model_fields.get(keys(model).get(key, key))
-                if known is not None:
-                    expected = describe(known.annotation, accepted=True)
-            source = values[(section, key)][1] if (section, key) in values else "argument"
-            if located is not None and source.startswith(f"{file_name}:"):
-                source = f"{file_name}:{located.line_of((section, *path_))}"
-            hidden = key.endswith(_HIDDEN)
-            raise SettingsError(
-                source,
-                dotted((section, *path_)),
-                expected,
-                None if got is None else "<hidden>" if hidden else shown(got),
-            ) from None
-    return SignalpostConfig(**built)
+def _validated(
+    section: str,
+    model: type[Section],
+    values: Entries,
+    file: tuple[str, Located] | None,
+) -> Any:
+    """One section validated from its entries; an error names where the bad value was set
+    (``file``: the configuration file's name and its located YAML)."""
+    given = {k: v for (s, k), (v, _) in values.items() if s == section}
+    try:
+        return model.model_validate(given)
+    except ValidationError as error:
+        path_, expected, got = next(problems(error))
+        key = str(path_[0]) if path_ else ""
+        if expected == "a known key":
+            expected, got = "one of: " + ", ".join(keys(model)), None
+        elif expected in _TYPE_WORDS:
+            known = model.model_fields.get(keys(model).get(key, key))
+            if known is not None:
+                expected = describe(known.annotation, accepted=True)
+        source = values[(section, key)][1] if (section, key) in values else "argument"
+        if file is not None and source.startswith(f"{file[0]}:"):
+            source = f"{file[0]}:{file[1].line_of((section, *path_))}"
+        hidden = key.endswith(_HIDDEN)
+        raise SettingsError(
+            source,
+            dotted((section, *path_)),
+            expected,
+            None if got is None else "<hidden>" if hidden else shown(got),
+        ) from None
 
 
 def _read_file(path: Path) -> Located:

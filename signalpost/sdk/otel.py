@@ -258,30 +258,34 @@ def create_providers(
 
     tracer_provider = None
     if tracing:
-        tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
-        for span_exporter in span_exporters:
-            if wrap_span_exporter is not None:
-                span_exporter = wrap_span_exporter(span_exporter)
-            tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter))
-
+        tracer_provider = _tracer_provider(resource, span_exporters, wrap_span_exporter)
     logger_provider = None
     if log_exporters:
         logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
         for log_exporter in log_exporters:
             logger_provider.add_log_record_processor(BatchLogRecordProcessor(log_exporter))
-
     meter_provider = None
     if readers:
         meter_provider = MeterProvider(
             resource=resource, metric_readers=readers, shutdown_on_exit=False
         )
-
     providers = OtelProviders(
-        tracer_provider,
-        logger_provider,
-        meter_provider,
-        _guards=build.guards,
+        tracer_provider, logger_provider, meter_provider, _guards=build.guards
     )
     # The SDK's own exit handlers would wait up to 30 s per signal; this one keeps the budget.
     atexit.register(providers.shutdown)
     return providers
+
+
+def _tracer_provider(
+    resource: Resource,
+    exporters: list[SpanExporter],
+    wrap: Callable[[SpanExporter], SpanExporter] | None,
+) -> TracerProvider:
+    """A tracer provider exporting to each of ``exporters`` (each wrapped by ``wrap``) in a
+    batch processor of its own."""
+    provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+    for exporter in exporters:
+        wrapped = exporter if wrap is None else wrap(exporter)
+        provider.add_span_processor(BatchSpanProcessor(wrapped))
+    return provider

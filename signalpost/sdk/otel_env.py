@@ -108,6 +108,24 @@ def check_otel_environment(env: Mapping[str, str], otlp_metrics: bool = False) -
     Raises:
         SettingsError: naming the variable, what was expected and what was given.
     """
+    for variable, check in _value_checks().items():
+        raw = env.get(variable)
+        if raw is not None and raw.strip():
+            check(variable, raw)
+    _check_combinations(env)
+    defaults = {"TRACES": "otlp", "LOGS": "otlp", "METRICS": "otlp" if otlp_metrics else "none"}
+    exporters = {
+        signal: _exporter_list(name, env.get(name, ""), default)
+        for signal, default in defaults.items()
+        for name in (f"OTEL_{signal}_EXPORTER",)
+    }
+    protocols = {signal: _protocol(env, signal) for signal in _SIGNALS}
+    disabled = env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
+    return OtelSettings(disabled, exporters, protocols)
+
+
+def _value_checks() -> dict[str, Callable[[str, str], object]]:
+    """The check of each variable's value on its own, by variable."""
     checks: dict[str, Callable[[str, str], object]] = {
         "OTEL_SDK_DISABLED": lambda n, v: _one_of(n, v, ("true", "false")),
         "OTEL_TRACES_SAMPLER": lambda n, v: _one_of(n, v, _SAMPLERS),
@@ -127,11 +145,11 @@ def check_otel_environment(env: Mapping[str, str], otlp_metrics: bool = False) -
         checks[base + "PROTOCOL"] = lambda n, v: _one_of(
             n, v, _PROTOCOLS, " (http/json is not supported)"
         )
-    for variable, check in checks.items():
-        raw = env.get(variable)
-        if raw is not None and raw.strip():
-            check(variable, raw)
+    return checks
 
+
+def _check_combinations(env: Mapping[str, str]) -> None:
+    """The checks of values that depend on another variable's."""
     for prefix in ("OTEL_BSP_", "OTEL_BLRP_"):
         queue = env.get(prefix + "MAX_QUEUE_SIZE", "").strip()
         batch = env.get(prefix + "MAX_EXPORT_BATCH_SIZE", "").strip()
@@ -151,19 +169,10 @@ def check_otel_environment(env: Mapping[str, str], otlp_metrics: bool = False) -
         if not 0.0 <= ratio <= 1.0:
             raise _fail("OTEL_TRACES_SAMPLER_ARG", "a number from 0 to 1", argument)
 
-    defaults = {"TRACES": "otlp", "LOGS": "otlp", "METRICS": "otlp" if otlp_metrics else "none"}
-    exporters = {
-        signal: _exporter_list(name, env.get(name, ""), default)
-        for signal, default in defaults.items()
-        for name in (f"OTEL_{signal}_EXPORTER",)
-    }
-    protocols = {}
-    for signal in _SIGNALS:
-        chosen = "http/protobuf"
-        for variable in (f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"):
-            if env.get(variable, "").strip():
-                chosen = env[variable].strip().lower()
-                break
-        protocols[signal] = chosen
-    disabled = env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
-    return OtelSettings(disabled, exporters, protocols)
+
+def _protocol(env: Mapping[str, str], signal: str) -> str:
+    """The OTLP protocol of ``signal``: its own variable, else the general one."""
+    for variable in (f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"):
+        if env.get(variable, "").strip():
+            return env[variable].strip().lower()
+    return "http/protobuf"

@@ -9,23 +9,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from opentelemetry import _logs, metrics, trace
-from opentelemetry.metrics import MeterProvider
-from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.trace import TracerProvider
 from prometheus_client import (
     REGISTRY,
-    CollectorRegistry,
     disable_created_metrics,
     enable_created_metrics,
 )
 from prometheus_client import metrics as prometheus_metrics
 
-from signalpost.errors.classify import ErrorClassifier, default_classifier
 from signalpost.errors.scrub import Scrubber
 from signalpost.health import HealthMonitor
-from signalpost.jobs.backlog import BacklogSource
-from signalpost.jobs.running import RunSource
 from signalpost.loggers import INTERNAL_LOGGER_NAME
 from signalpost.runtime import Runtime
 from signalpost.runtime import current as current_runtime
@@ -35,9 +28,9 @@ from signalpost.sdk.config import SignalpostConfig, load_config
 from signalpost.sdk.logsetup import configure_logging as _configure_logging
 from signalpost.sdk.otel import OtelProviders, create_providers
 from signalpost.sdk.servesetup import auth_of, jobs_endpoint, serve_on_port
+from signalpost.sdk.setup_options import JobSources, SetupOptions, split_deprecated
 from signalpost.sdk.telemetry import Telemetry
 from signalpost.semconv.attributes import SERVICE_NAME
-from signalpost.serving.jobs.endpoint import FinishedRuns
 
 __all__ = ["Telemetry", "setup"]
 
@@ -75,19 +68,10 @@ def setup(
     config: SignalpostConfig | None = None,
     config_file: str | os.PathLike[str] | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
-    registry: CollectorRegistry | None = None,
-    tracer_provider: TracerProvider | None = None,
-    meter_provider: MeterProvider | None = None,
-    logger_provider: LoggerProvider | None = None,
-    classifier: ErrorClassifier = default_classifier,
     health: HealthMonitor | None = None,
-    health_path: str = "/health",
-    jobs_source: RunSource | None = None,
-    finished_runs: FinishedRuns | None = None,
-    jobs_backlog: BacklogSource | None = None,
-    set_global_providers: bool = True,
-    configure_logging: bool = True,
-    gc_freeze: bool = True,
+    jobs: JobSources | None = None,
+    options: SetupOptions | None = None,
+    **deprecated: Any,
 ) -> Telemetry:
     """Set Signalpost up for a FastAPI/Starlette app (or, with no app, for a job worker).
 
@@ -104,37 +88,20 @@ def setup(
         config_file: YAML file for :func:`~signalpost.sdk.config.load_config`
             (default ``$SIGNALPOST_CONFIG_FILE``).
         overrides: Explicit settings, ``{"metrics": {"port": 9464}}``; they win.
-        registry: prometheus-client registry to record into (default: the global one).
-        tracer_provider: Use this instead of creating one from the environment.
-        meter_provider: Use this for OTLP metrics instead of creating one.
-        logger_provider: Use this for OTLP logs instead of creating one.
-        classifier: The error classifier shared with jobs, health checks and database
-            instrumentation. It, the registry, the scrubber (with ``errors.scrub_keys``) and
-            the providers make up the :class:`~signalpost.runtime.Runtime` that every
-            component resolves on its first use, until :meth:`Telemetry.shutdown`.
-        health: Health checks to run in the background, served at ``health_path``
-            (``/live``, ``/ready`` and the report at ``health_path`` itself). With an app they
+        health: Health checks to run in the background, served at ``options.health_path``
+            (``/live``, ``/ready`` and the report at the path itself). With an app they
             run from the end of the app's own start-up to the start of its shut-down; without
             one (a worker) they run in a thread of their own until :meth:`Telemetry.shutdown`
             and are served on the metrics port when ``metrics.port`` is set.
-        health_path: Where the health endpoints are mounted (excluded from HTTP metrics by
-            the default ``http.excluded_paths``).
-        jobs_source: The runs the running-jobs endpoints serve; this process's own by
-            default. ``signalpost.celery.running_jobs(celery_app)`` serves a Celery app's
-            running tasks across all its workers.
-        finished_runs: Where ``GET /jobs/{id}`` finds a run that has finished; by default
-            the trace and log store at ``lookup.dsn`` (``SIGNALPOST_LOOKUP_DSN``) when set.
-        jobs_backlog: What waits in the job queue, listed by the running-jobs endpoints beside
-            the runs (``signalpost.celery.backlog(app)``, ``signalpost.arq.backlog(url)`` or a
-            query of your own; see ``docs/jobs.md``). Its gauges are reported with
-            :func:`~signalpost.jobs.watch_backlog`.
-
-        set_global_providers: Install the created providers as OpenTelemetry's globals.
-        configure_logging: Install the JSON and OTLP log handlers on the root logger.
-        gc_freeze: Once the app's start-up has run, freeze the heap out of the cyclic garbage
-            collector's reach (:func:`~signalpost.sdk.gcfreeze.freeze_startup_heap`,
-            once per process): full collections then walk only what was created since,
-            instead of stopping every request for tens of milliseconds under tracing.
+        jobs: Where the running-jobs endpoints read (:class:`JobSources`); by default this
+            process's runs and, with ``lookup.dsn``, the finished ones in the lookup store.
+        options: The collaborators set-up uses (registry, classifier, OpenTelemetry
+            providers) and what it may install (:class:`SetupOptions`). The registry, the
+            classifier, the scrubber (with ``errors.scrub_keys``) and the providers make up
+            the :class:`~signalpost.runtime.Runtime` that every component resolves on its
+            first use, until :meth:`Telemetry.shutdown`.
+        **deprecated: The keywords that came before ``jobs=`` and ``options=``
+            (``registry=``, ``jobs_source=`` ...): they work for one release and warn.
 
     The running-jobs endpoints (``jobs.path``, see ``docs/jobs.md``) are served on the app,
     or in a worker on the metrics port, with the metrics endpoint's authentication, and are
@@ -146,86 +113,134 @@ def setup(
     Raises:
         signalpost.sdk.config.SettingsError: A setting or an ``OTEL_*`` variable is bad.
         signalpost.serving.metrics.MetricsServerError: ``metrics.port`` is taken.
+        TypeError: A keyword ``setup()`` never accepted.
 
     A set-up that raises has undone every step it took (providers shut down, servers stopped,
     log handlers removed, the runtime withdrawn); the global providers are installed last.
     """
+    options, sources = split_deprecated(deprecated, options, jobs)
     config = config or load_config(config_file, overrides=overrides)
-    scrubber = Scrubber(extra_keys=config.errors.scrub_keys)
     with contextlib.ExitStack() as undo:
         # Each step that installs something registers its undo; a step that raises rolls back
         # every earlier one. Installing the global providers comes last: OpenTelemetry allows
         # it once per process, so it cannot be undone.
-        owned: OtelProviders | None = None
-        if tracer_provider is None and meter_provider is None and logger_provider is None:
-            owned = create_providers(
-                tracing=config.tracing.enabled,
-                logs=config.logging.otlp,
-                otlp_metrics=config.metrics.otlp,
-                span_scrubber=scrubber,
-            )
-            undo.callback(owned.shutdown, 0.0)
-            tracer_provider = owned.tracer_provider
-            meter_provider = owned.meter_provider
-            logger_provider = owned.logger_provider
-        shared = Runtime(
-            registry=registry if registry is not None else REGISTRY,
-            classifier=classifier,
-            scrubber=scrubber,
-            clock=current_runtime().clock,
-            tracer_provider=tracer_provider,
-            meter_provider=meter_provider,
-            max_exception_types=config.errors.max_exception_types,
+        telemetry, shared, owned = _telemetry(config, options, undo)
+        # With no provider of ours (SDK disabled), skip spans; else use what was given or the
+        # global provider.
+        given = telemetry.tracer_provider is not None or owned is None
+        endpoint = jobs_endpoint(config, shared, sources.running, sources.finished, sources.backlog)
+        parts = AppParts(
+            health,
+            options.health_path,
+            endpoint,
+            auth_of(config),
+            config.tracing.enabled and given,
+            options.gc_freeze,
         )
-        telemetry = Telemetry(
-            config=config,
-            registry=shared.registry,
-            tracer_provider=tracer_provider,
-            meter_provider=meter_provider,
-            logger_provider=logger_provider,
-            error_reporter=shared.reporter,
-            runtime=shared,
-            _owned=owned,
-        )
-        jobs = jobs_endpoint(config, shared, jobs_source, finished_runs, jobs_backlog)
-        if configure_logging:
-            excluded = [*config.http.excluded_paths, config.metrics.path]
-            if health is not None:
-                excluded += [health_path, f"{health_path.rstrip('/')}/*"]
-            name = _service_name(logger_provider, tracer_provider)
-            handlers, undo_logging = _configure_logging(
-                config, logger_provider, scrubber, name, excluded
-            )
-            undo.callback(undo_logging)
-            telemetry.flush_on_shutdown(handlers)
+        if options.configure_logging:
+            path = options.health_path if health is not None else None
+            _install_logging(config, path, telemetry, shared.scrubber, undo)
         if not config.metrics.created_series:
-            restore_created = _created_series_off()
-            undo.callback(restore_created)
-            telemetry.on_shutdown(restore_created)
+            _undo_on_failure_and_shutdown(_created_series_off(), undo, telemetry)
         # Installed before anything starts that resolves it (a worker's health checks).
-        uninstall_runtime = install_runtime(shared)
-        undo.callback(uninstall_runtime)
-        telemetry.on_shutdown(uninstall_runtime)
-        if config.metrics.enabled and config.metrics.port is not None:
-            worker = (health_path, health) if app is None and health is not None else None
-            server = serve_on_port(config.metrics.port, config, shared, worker, jobs, app)
-            undo.callback(server.shutdown)
-            telemetry.metrics_server = server
-        if app is None and health is not None:
-            # No app, no lifespan: a worker's checks run on a loop of their own.
-            stop_checks = health.start_in_thread()
-            undo.callback(stop_checks)
-            telemetry.on_shutdown(stop_checks)
-        if app is not None:
-            # With no provider of ours (SDK disabled), skip spans; else use what was given or
-            # the global provider.
-            tracing = config.tracing.enabled and (tracer_provider is not None or owned is None)
-            parts = AppParts(health, health_path, jobs, auth_of(config), tracing, gc_freeze)
-            instrument_app(app, config, shared, parts, telemetry.shutdown)
-        if owned is not None and set_global_providers:
+        _undo_on_failure_and_shutdown(install_runtime(shared), undo, telemetry)
+        _serve(app, config, shared, parts, telemetry, undo)
+        if owned is not None and options.set_global_providers:
             _install_globals(owned)
         undo.pop_all()
     return telemetry
+
+
+def _undo_on_failure_and_shutdown(
+    undo_step: Callable[[], None], undo: contextlib.ExitStack, telemetry: Telemetry
+) -> None:
+    undo.callback(undo_step)
+    telemetry.on_shutdown(undo_step)
+
+
+def _serve(
+    app: App | None,
+    config: SignalpostConfig,
+    shared: Runtime,
+    parts: AppParts,
+    telemetry: Telemetry,
+    undo: contextlib.ExitStack,
+) -> None:
+    """Serve the metrics port (with a worker's health endpoints), run a worker's checks, or
+    instrument the app."""
+    health = parts.health
+    if config.metrics.enabled and config.metrics.port is not None:
+        worker = (parts.health_path, health) if app is None and health is not None else None
+        server = serve_on_port(config.metrics.port, config, shared, worker, parts.jobs, app)
+        undo.callback(server.shutdown)
+        telemetry.metrics_server = server
+    if app is not None:
+        instrument_app(app, config, shared, parts, telemetry.shutdown)
+    elif health is not None:
+        # No app, no lifespan: a worker's checks run on a loop of their own.
+        _undo_on_failure_and_shutdown(health.start_in_thread(), undo, telemetry)
+
+
+def _telemetry(
+    config: SignalpostConfig, options: SetupOptions, undo: contextlib.ExitStack
+) -> tuple[Telemetry, Runtime, OtelProviders | None]:
+    """The providers (created from the environment unless given) and the runtime."""
+    scrubber = Scrubber(extra_keys=config.errors.scrub_keys)
+    tracer_provider = options.tracer_provider
+    meter_provider = options.meter_provider
+    logger_provider = options.logger_provider
+    owned: OtelProviders | None = None
+    if not options.providers_given:
+        owned = create_providers(
+            tracing=config.tracing.enabled,
+            logs=config.logging.otlp,
+            otlp_metrics=config.metrics.otlp,
+            span_scrubber=scrubber,
+        )
+        undo.callback(owned.shutdown, 0.0)
+        tracer_provider = owned.tracer_provider
+        meter_provider = owned.meter_provider
+        logger_provider = owned.logger_provider
+    shared = Runtime(
+        registry=options.registry if options.registry is not None else REGISTRY,
+        classifier=options.classifier,
+        scrubber=scrubber,
+        clock=current_runtime().clock,
+        tracer_provider=tracer_provider,
+        meter_provider=meter_provider,
+        max_exception_types=config.errors.max_exception_types,
+    )
+    telemetry = Telemetry(
+        config=config,
+        registry=shared.registry,
+        tracer_provider=tracer_provider,
+        meter_provider=meter_provider,
+        logger_provider=logger_provider,
+        error_reporter=shared.reporter,
+        runtime=shared,
+        _owned=owned,
+    )
+    return telemetry, shared, owned
+
+
+def _install_logging(
+    config: SignalpostConfig,
+    health_path: str | None,
+    telemetry: Telemetry,
+    scrubber: Scrubber,
+    undo: contextlib.ExitStack,
+) -> None:
+    """Install the JSON and OTLP log handlers, keeping our own endpoints' access logs out."""
+    excluded = [*config.http.excluded_paths, config.metrics.path]
+    if health_path is not None:
+        excluded += [health_path, f"{health_path.rstrip('/')}/*"]
+    logger_provider = telemetry.logger_provider
+    name = _service_name(logger_provider, telemetry.tracer_provider)
+    handlers, undo_logging = _configure_logging(
+        config, logger_provider, scrubber, name, excluded
+    )
+    undo.callback(undo_logging)
+    telemetry.flush_on_shutdown(handlers)
 
 
 def _install_globals(owned: OtelProviders) -> None:

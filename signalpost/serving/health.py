@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from signalpost.asgitypes import Receive, Scope, Send, acknowledge_lifespan
+from signalpost.asgitypes import Receive, Scope, Send, answer_unless_http
 from signalpost.health.monitor import HealthMonitor
 from signalpost.health.result import Status
 
@@ -51,12 +51,7 @@ class HealthEndpoints:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection."""
-        if scope["type"] == "lifespan":
-            await acknowledge_lifespan(receive, send)
-            return
-        if scope["type"] != "http":
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 1000})
+        if await answer_unless_http(scope, receive, send, close_code=1000):
             return
         status, headers, payload = self.respond(scope.get("method", "GET"), _route_path(scope))
         await send(

@@ -206,14 +206,18 @@ def test_metrics_recorded_when_tracing_is_off(dsn: str, registry: CollectorRegis
 
 
 def test_broken_telemetry_never_changes_the_result(
-    dsn: str, db: DatabaseInstrumentation, registry: CollectorRegistry
+    dsn: str,
+    db: DatabaseInstrumentation,
+    registry: CollectorRegistry,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     class Broken:
         def labels(self, *values: str) -> None:
             raise RuntimeError("metrics backend exploded")
 
     recorder = db.recorder
-    recorder._resolved = recorder._services()._replace(histogram=Broken())
+    broken = recorder._services()._replace(histogram=Broken())
+    monkeypatch.setattr(recorder, "_services", lambda: broken)
     with db.connect(dsn, autocommit=True) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
         with pytest.raises(psycopg.errors.UndefinedTable):

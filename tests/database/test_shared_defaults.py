@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from signalpost.database import DatabaseInstrumentation, instrument_connection
 from signalpost.errors.classify import ErrorClass, ErrorClassifier
+from signalpost.sdk import SetupOptions
 from signalpost.sdk.setup import setup
 
 
@@ -24,11 +25,13 @@ def test_database_errors_use_the_setups_registry_tracer_and_classifier(
     # (tables appear when a migration job finishes).
     classifier.register(psycopg.errors.UndefinedTable, ErrorClass.TRANSIENT)
     telemetry = setup(
-        registry=registry,
-        tracer_provider=tracer_provider,
-        classifier=classifier,
-        set_global_providers=False,
-        configure_logging=False,
+        options=SetupOptions(
+            registry=registry,
+            tracer_provider=tracer_provider,
+            classifier=classifier,
+            set_global_providers=False,
+            configure_logging=False,
+        ),
     )
     try:
         db = DatabaseInstrumentation()

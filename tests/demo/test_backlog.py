@@ -16,7 +16,7 @@ from psycopg import sql
 from demo import store
 from demo.backlog import QueueTableBacklog
 from signalpost.database import DatabaseInstrumentation
-from signalpost.jobs import RunningJobs, monitored_job, watch_backlog
+from signalpost.jobs import JobOptions, RunningJobs, monitored_job, watch_backlog
 from signalpost.runtime import Runtime
 from signalpost.semconv import jobs as spec
 from tests import postgres
@@ -108,8 +108,8 @@ async def test_a_claimed_job_records_how_long_it_waited(
 
     @monitored_job(
         "resume_parsing",
-        enqueued_at=lambda queued: queued.enqueued_at,
         runtime=Runtime(registry=registry, tracer_provider=tracer_provider, running=RunningJobs()),
+        options=JobOptions(enqueued_at=lambda queued: queued.enqueued_at),
     )
     async def parse(queued: store.QueuedJob) -> None:
         return None

@@ -17,6 +17,7 @@ import signalpost
 from demo import store
 from demo.outcomes import OwedFirstCheck, OwedOutcomes
 from demo.postgres import PostgresServer
+from signalpost.health import CheckSettings
 from signalpost.health.result import Status
 
 pytestmark = pytest.mark.slow
@@ -59,7 +60,7 @@ async def test_an_outcome_owed_during_an_outage_is_written_before_the_check_pass
 ) -> None:
     job = _running_job(server.conninfo)
     owed = OwedOutcomes(pool)
-    check = OwedFirstCheck(signalpost.PostgresCheck(server.conninfo, timeout=2), owed)
+    check = OwedFirstCheck(signalpost.PostgresCheck(server.conninfo, settings=CheckSettings(timeout=2)), owed)
     assert (check.name, check.critical, check.timeout) == ("postgres", True, 2)
     assert (await check.run()).status is Status.HEALTHY  # nothing owed: the check alone
     server.stop("immediate")

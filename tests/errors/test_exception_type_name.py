@@ -12,8 +12,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import CollectorRegistry
 
-from signalpost.errors.capture import ErrorRecord, ErrorReporter
+from signalpost.errors.capture import ErrorRecord
 from signalpost.http.middleware import SignalpostMiddleware
+from signalpost.runtime import Runtime
 from signalpost.semconv import attributes as attr
 
 
@@ -59,12 +60,8 @@ def test_http_spells_the_type_one_way(
     async def pay() -> None:
         raise Outer.PaymentDeclined("card declined")
 
-    reporter = ErrorReporter(registry=registry)
     app.add_middleware(
-        SignalpostMiddleware,
-        registry=registry,
-        tracer_provider=tracer_provider,
-        error_reporter=reporter,
+        SignalpostMiddleware, runtime=Runtime(registry=registry, tracer_provider=tracer_provider)
     )
     caplog.set_level(logging.ERROR, logger="signalpost.errors")
     response = TestClient(app, raise_server_exceptions=False).get("/pay")

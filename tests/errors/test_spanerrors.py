@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from signalpost.errors.scrub import Scrubber
 from signalpost.errors.spans import record_exception, set_error_status
 from signalpost.http.middleware import SignalpostMiddleware
+from signalpost.runtime import Runtime
 from tests.secrets_fixture import SECRETS
 
 __all__ = ["ALL_TEXT", "assert_no_secret", "everything", "fail_with_secrets"]
@@ -57,7 +58,9 @@ def test_http_exception_event_is_scrubbed(
     async def reset(token: str) -> None:
         fail_with_secrets()
 
-    app.add_middleware(SignalpostMiddleware, registry=registry, tracer_provider=tracer_provider)
+    app.add_middleware(
+        SignalpostMiddleware, runtime=Runtime(registry=registry, tracer_provider=tracer_provider)
+    )
     client = TestClient(app, raise_server_exceptions=False)
     reset_token = "q8Zr2Lx7Wm4Kp9Tn"
     assert client.get(f"/reset-password/{reset_token}").status_code == 500

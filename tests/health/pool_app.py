@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 
-from signalpost.health import HealthMonitor, PostgresCheck
+from signalpost.health import CheckSettings, HealthMonitor, PostgresCheck
 from signalpost.sdk import setup
 
 pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
@@ -31,5 +31,5 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 app = FastAPI(lifespan=lifespan)
 monitor = HealthMonitor()
 # A long interval: a first round that ran too early would not be repaired during the test.
-monitor.add(PostgresCheck(pool=pool, interval=300))
+monitor.add(PostgresCheck(settings=CheckSettings(interval=300), pool=pool))
 setup(app, health=monitor)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from signalpost import runtime
-from signalpost.health import HttpCheck, Status, TcpCheck
+from signalpost.health import CheckSettings, HttpCheck, Status, TcpCheck
 from signalpost.runtime import Runtime
 from tests.fake_clock import FakeClock
 
@@ -59,7 +59,7 @@ async def test_http_ok_sends_a_proper_request(serve: Callable[[Handler], Awaitab
     port = await serve(http_handler("204 No Content", seen=seen))
     check = HttpCheck(
         f"http://user:pw@127.0.0.1:{port}/status?deep=1",
-        name="api",
+        settings=CheckSettings(name="api"),
         headers={"X-Api-Key": "secret"},
     )
     result = await check.run()
@@ -73,21 +73,30 @@ async def test_http_ok_sends_a_proper_request(serve: Callable[[Handler], Awaitab
 
 async def test_http_bad_status_and_slow(serve: Callable[[Handler], Awaitable[int]]) -> None:
     failing = await serve(http_handler("503 Service Unavailable"))
-    result = await HttpCheck(f"http://127.0.0.1:{failing}/", name="api").run()
+    result = await HttpCheck(
+        f"http://127.0.0.1:{failing}/",
+        settings=CheckSettings(name="api"),
+    ).run()
     assert result.status is Status.UNHEALTHY
     assert result.error == "unexpected HTTP status 503"
 
     slow = await serve(http_handler("200 OK", delay=0.2))
-    result = await HttpCheck(f"http://127.0.0.1:{slow}/", name="api", degraded_after=0.1).run()
+    result = await HttpCheck(
+        f"http://127.0.0.1:{slow}/",
+        settings=CheckSettings(name="api", degraded_after=0.1),
+    ).run()
     assert result.status is Status.DEGRADED
     assert (result.error or "").startswith("slow: ")
 
 
 async def test_http_refused_raises_for_the_monitor() -> None:
     with pytest.raises(httpx.ConnectError):
-        await HttpCheck(f"http://127.0.0.1:{closed_port()}/", name="api").run()
+        await HttpCheck(
+            f"http://127.0.0.1:{closed_port()}/",
+            settings=CheckSettings(name="api"),
+        ).run()
     with pytest.raises(ValueError, match="expected an http"):
-        HttpCheck("ftp://example.invalid/", name="bad")
+        HttpCheck("ftp://example.invalid/", settings=CheckSettings(name="bad"))
 
 
 async def test_http_not_http_and_timeout_raise_for_the_monitor(
@@ -106,11 +115,17 @@ async def test_http_not_http_and_timeout_raise_for_the_monitor(
         writer.close()
 
     with pytest.raises(httpx.RemoteProtocolError):
-        await HttpCheck(f"http://127.0.0.1:{await serve(garbage)}/", name="api").run()
+        await HttpCheck(
+            f"http://127.0.0.1:{await serve(garbage)}/",
+            settings=CheckSettings(name="api"),
+        ).run()
     port = await serve(never)
     try:
         with pytest.raises(httpx.TimeoutException):
-            await HttpCheck(f"http://127.0.0.1:{port}/", name="api", timeout=0.2).run()
+            await HttpCheck(
+                f"http://127.0.0.1:{port}/",
+                settings=CheckSettings(name="api", timeout=0.2),
+            ).run()
     finally:
         silent.set()
 
@@ -120,7 +135,10 @@ async def test_http_credentials_in_the_url_are_neither_sent_nor_shown(
 ) -> None:
     seen: list[bytes] = []
     port = await serve(http_handler("200 OK", seen=seen))
-    result = await HttpCheck(f"http://user:pw@127.0.0.1:{port}/", name="api").run()
+    result = await HttpCheck(
+        f"http://user:pw@127.0.0.1:{port}/",
+        settings=CheckSettings(name="api"),
+    ).run()
     assert result.status is Status.HEALTHY
     assert b"authorization" not in seen[0].lower()
     assert "pw" not in str(result.details)
@@ -137,14 +155,24 @@ async def test_tcp_smtp_banner(serve: Callable[[Handler], Awaitable[int]]) -> No
         await writer.drain()
         writer.close()
 
-    ok = await TcpCheck("127.0.0.1", await serve(smtp), name="smtp", expect_banner=b"220").run()
+    ok = await TcpCheck(
+        "127.0.0.1",
+        await serve(smtp),
+        settings=CheckSettings(name="smtp"),
+        expect_banner=b"220",
+    ).run()
     assert ok.status is Status.HEALTHY
     assert ok.details["banner"] == "220 mail.test ESMTP ready"
-    bad = await TcpCheck("127.0.0.1", await serve(wrong), name="smtp", expect_banner=b"220").run()
+    bad = await TcpCheck(
+        "127.0.0.1",
+        await serve(wrong),
+        settings=CheckSettings(name="smtp"),
+        expect_banner=b"220",
+    ).run()
     assert bad.status is Status.UNHEALTHY
     assert bad.error == "unexpected greeting, expected b'220'"
     with pytest.raises(ConnectionRefusedError):
-        await TcpCheck("127.0.0.1", closed_port(), name="smtp").run()
+        await TcpCheck("127.0.0.1", closed_port(), settings=CheckSettings(name="smtp")).run()
 
 
 async def test_latency_is_read_from_the_injected_clock(
@@ -163,7 +191,13 @@ async def test_latency_is_read_from_the_injected_clock(
         writer.close()
 
     port = await serve(banner)
-    check = TcpCheck("127.0.0.1", port, name="smtp", expect_banner=b"220", runtime=Runtime(clock=Slow()))
+    check = TcpCheck(
+        "127.0.0.1",
+        port,
+        settings=CheckSettings(name="smtp"),
+        expect_banner=b"220",
+        runtime=Runtime(clock=Slow()),
+    )
     result = await check.run()
     assert result.status is Status.DEGRADED
     assert result.details["latency_seconds"] == 2.0
@@ -183,8 +217,18 @@ async def test_a_check_made_before_set_up_reads_set_up_s_clock(
         writer.close()
 
     port = await serve(banner)
-    early = TcpCheck("127.0.0.1", port, name="smtp", expect_banner=b"220")  # before setup()
-    own = TcpCheck("127.0.0.1", port, name="own", runtime=Runtime(clock=Slow()))
+    early = TcpCheck(
+        "127.0.0.1",
+        port,
+        settings=CheckSettings(name="smtp"),
+        expect_banner=b"220",
+    )  # before setup()
+    own = TcpCheck(
+        "127.0.0.1",
+        port,
+        settings=CheckSettings(name="own"),
+        runtime=Runtime(clock=Slow()),
+    )
     undo = runtime.install(Runtime(clock=Slow()))
     try:
         result = await early.run()

@@ -10,7 +10,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 from psycopg_pool import AsyncConnectionPool
 
-from signalpost.health import HealthMonitor, PostgresCheck, Status
+from signalpost.health import CheckSettings, HealthMonitor, PostgresCheck, Status
 from tests.postgres import PostgresServer
 
 MakeMonitor = Callable[..., HealthMonitor]
@@ -37,7 +37,11 @@ async def test_healthy_path_reports_version_and_latency(
 
 async def test_slow_query_is_degraded(pg: PostgresServer, make_monitor: MakeMonitor) -> None:
     monitor = make_monitor()
-    monitor.add(PostgresCheck(pg.conninfo, query="SELECT pg_sleep(0.3)", degraded_after=0.2))
+    monitor.add(PostgresCheck(
+        pg.conninfo,
+        settings=CheckSettings(degraded_after=0.2),
+        query="SELECT pg_sleep(0.3)",
+    ))
     report = await monitor.run_once()
     state = report.component("postgres")
     assert state.status is Status.DEGRADED
@@ -49,7 +53,7 @@ async def test_slow_query_is_degraded(pg: PostgresServer, make_monitor: MakeMoni
 async def test_pool_based_check(pg: PostgresServer, make_monitor: MakeMonitor) -> None:
     async with AsyncConnectionPool(pg.conninfo, min_size=1, max_size=1, open=False) as pool:
         monitor = make_monitor()
-        monitor.add(PostgresCheck(pool=pool, name="pool"))
+        monitor.add(PostgresCheck(settings=CheckSettings(name="pool"), pool=pool))
         report = await monitor.run_once()
     assert report.component("pool").status is Status.HEALTHY
 
@@ -60,7 +64,7 @@ async def test_server_stopped_mid_run_then_recovers(
 ) -> None:
     interval = 0.3
     monitor = make_monitor()
-    monitor.add(PostgresCheck(pg.conninfo, interval=interval, timeout=2.0))
+    monitor.add(PostgresCheck(pg.conninfo, settings=CheckSettings(interval=interval, timeout=2.0)))
     await monitor.start(wait=True)
     assert monitor.report().component("postgres").status is Status.HEALTHY
 

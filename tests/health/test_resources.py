@@ -6,17 +6,19 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from signalpost.health import ResourcesCheck, Status, Threshold
+from signalpost.health import ResourcesCheck, ResourceThresholds, Status, Threshold
 from signalpost.runtime import Runtime
 
 
 def test_measures_and_sets_host_gauges(tmp_path: Path, registry: CollectorRegistry) -> None:
     check = ResourcesCheck(
+        thresholds=ResourceThresholds(
+            cpu=Threshold(None, None),
+            memory=Threshold(None, None),
+            disk=Threshold(None, None),
+            open_fds=Threshold(None, None),
+        ),
         paths=["/", str(tmp_path)],
-        cpu=Threshold(None, None),
-        memory=Threshold(None, None),
-        disk=Threshold(None, None),
-        open_fds=Threshold(None, None),
         runtime=Runtime(registry=registry),
     )
     result = check.run()
@@ -38,9 +40,11 @@ def test_measures_and_sets_host_gauges(tmp_path: Path, registry: CollectorRegist
 
 def test_thresholds_degrade_and_fail(registry: CollectorRegistry) -> None:
     degraded = ResourcesCheck(
-        cpu=Threshold(None, None),
-        memory=Threshold(0.0, None),
-        disk=Threshold(None, None),
+        thresholds=ResourceThresholds(
+            cpu=Threshold(None, None),
+            memory=Threshold(0.0, None),
+            disk=Threshold(None, None),
+        ),
         runtime=Runtime(registry=registry),
     ).run()
     assert degraded.status is Status.DEGRADED
@@ -48,10 +52,12 @@ def test_thresholds_degrade_and_fail(registry: CollectorRegistry) -> None:
     assert "(degraded)" in (degraded.error or "")
 
     unhealthy = ResourcesCheck(
-        cpu=Threshold(None, None),
-        memory=Threshold(None, None),
-        disk=Threshold(None, None),
-        rss_bytes=Threshold(1, 2),
+        thresholds=ResourceThresholds(
+            cpu=Threshold(None, None),
+            memory=Threshold(None, None),
+            disk=Threshold(None, None),
+            rss_bytes=Threshold(1, 2),
+        ),
         runtime=Runtime(registry=registry),
     ).run()
     assert unhealthy.status is Status.UNHEALTHY
@@ -61,7 +67,12 @@ def test_thresholds_degrade_and_fail(registry: CollectorRegistry) -> None:
 def test_missing_path_is_named(tmp_path: Path, registry: CollectorRegistry) -> None:
     missing = str(tmp_path / "not-there")
     result = ResourcesCheck(
-        paths=[missing], cpu=Threshold(None, None), memory=Threshold(None, None), runtime=Runtime(registry=registry)
+        thresholds=ResourceThresholds(
+            cpu=Threshold(None, None),
+            memory=Threshold(None, None),
+        ),
+        paths=[missing],
+        runtime=Runtime(registry=registry),
     ).run()
     assert result.status is Status.UNHEALTHY
     assert f"disk {missing}: " in (result.error or "")

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from psycopg_pool import AsyncConnectionPool
 
-from signalpost.health import HealthMonitor, SchemaCheck, Status
+from signalpost.health import CheckSettings, HealthMonitor, SchemaCheck, Status
 from signalpost.health.checks import SchemaSpecError, parse_schema
 from signalpost.health.checks.schema_spec import load_schema, normalize_type
 from tests.servers import free_port
@@ -147,7 +147,7 @@ async def test_unreachable_database_leaves_the_schema_unknown_not_invalid(
     the check is degraded ("not compared"), and only a real mismatch makes it unhealthy."""
     _, spec = database
     nowhere = f"host=127.0.0.1 port={free_port()} dbname=x user=x connect_timeout=1"
-    result = await SchemaCheck(spec, nowhere, timeout=1).run()
+    result = await SchemaCheck(spec, nowhere, settings=CheckSettings(timeout=1)).run()
     assert result.status is Status.DEGRADED
     assert result.details == {"source": str(spec), "tables": 2, "compared": False}
     assert result.error is not None and result.error.startswith("schema not compared: ")
@@ -156,13 +156,13 @@ async def test_unreachable_database_leaves_the_schema_unknown_not_invalid(
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(nowhere, open=False, min_size=1)
     await pool.open(wait=False)
     try:
-        from_pool = await SchemaCheck(spec, pool=pool, timeout=1).run()
+        from_pool = await SchemaCheck(spec, settings=CheckSettings(timeout=1), pool=pool).run()
     finally:
         await pool.close()
     assert from_pool.status is Status.DEGRADED, from_pool.error
 
     monitor = make_monitor()
-    monitor.add(SchemaCheck(spec, nowhere, timeout=1))
+    monitor.add(SchemaCheck(spec, nowhere, settings=CheckSettings(timeout=1)))
     state = (await monitor.run_once()).component("schema")
     assert state.status is Status.DEGRADED
 

@@ -25,6 +25,7 @@ from signalpost.errors.capture import ERROR_LOGGER_NAME
 from signalpost.http.middleware import SignalpostMiddleware
 from signalpost.http.requestid import is_safe_request_id
 from tests.fake_clock import FakeClock
+from tests.http.middleware_args import middleware_args
 
 DURATION = "http_server_request_duration_seconds"
 
@@ -61,7 +62,7 @@ def make_app(registry: CollectorRegistry, **options: Any) -> FastAPI:
     async def echo(request: Request) -> dict[str, int]:
         return {"size": len(await request.body())}
 
-    app.add_middleware(SignalpostMiddleware, registry=registry, **options)
+    app.add_middleware(SignalpostMiddleware, **middleware_args(registry=registry, **options))
     return app
 
 
@@ -349,7 +350,7 @@ async def test_non_http_scopes_pass_through(registry) -> None:
     async def app(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         seen.append(scope["type"])
 
-    middleware = SignalpostMiddleware(app, registry=registry)
+    middleware = SignalpostMiddleware(app, **middleware_args(registry=registry))
     await middleware({"type": "lifespan"}, None, None)  # type: ignore[arg-type]
     await middleware({"type": "websocket", "path": "/ws", "headers": []}, None, None)  # type: ignore[arg-type]
     assert seen == ["lifespan", "websocket"]
@@ -447,7 +448,10 @@ def test_baggage_reaches_application_code(registry, tracer_provider) -> None:
     async def read_baggage() -> dict[str, Any]:
         return {"tenant": baggage.get_baggage("tenant")}
 
-    app.add_middleware(SignalpostMiddleware, registry=registry, tracer_provider=tracer_provider)
+    app.add_middleware(
+        SignalpostMiddleware,
+        **middleware_args(registry=registry, tracer_provider=tracer_provider),
+    )
     response = TestClient(app).get("/b", headers={"baggage": "tenant=acme,plan=pro"})
     assert response.json() == {"tenant": "acme"}
 
@@ -462,7 +466,8 @@ def test_durations_are_read_from_the_injected_clock(registry, tracer_provider) -
         return "done"
 
     app.add_middleware(
-        SignalpostMiddleware, registry=registry, tracer_provider=tracer_provider, clock=clock
+        SignalpostMiddleware,
+        **middleware_args(registry=registry, tracer_provider=tracer_provider, clock=clock),
     )
     assert TestClient(app).get("/slow").text == '"done"'
     labels = {

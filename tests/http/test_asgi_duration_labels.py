@@ -17,6 +17,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from prometheus_client import CollectorRegistry
 
 from signalpost.http.middleware import SignalpostMiddleware
+from tests.http.middleware_args import middleware_args
 
 DURATION = "http_server_request_duration_seconds_count"
 
@@ -60,7 +61,9 @@ def make_app(registry: CollectorRegistry, **options: Any) -> FastAPI:
 
         return StreamingResponse(chunks())
 
-    app.add_middleware(SignalpostMiddleware, registry=registry, tracing=False, **options)
+    app.add_middleware(
+        SignalpostMiddleware, **middleware_args(registry=registry, tracing=False, **options)
+    )
     return app
 
 

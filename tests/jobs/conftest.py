@@ -9,7 +9,8 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
-from signalpost.jobs import MonitoredJob, RunningJobs, monitored_job
+from signalpost.jobs import JobOptions, MonitoredJob, RunningJobs, monitored_job
+from signalpost.jobs.options import OPTION_NAMES
 from signalpost.runtime import Collaborators, Runtime
 from tests.fake_clock import FakeClock
 
@@ -52,6 +53,8 @@ def make_job(
                 parts.pop(name, None)
             else:
                 parts[name] = value
-        return monitored_job(job_type, runtime=Runtime(**parts), **kwargs)
+        chosen = {name: kwargs.pop(name) for name in OPTION_NAMES if name in kwargs}
+        options = JobOptions(**chosen) if chosen else None
+        return monitored_job(job_type, runtime=Runtime(**parts), options=options, **kwargs)
 
     return factory

@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry
 from starlette.testclient import TestClient
 
 from signalpost.jobs import JobCancelled, JobsEndpoint, RunningJobs
+from signalpost.sdk import SetupOptions
 from signalpost.sdk.setup import setup
 from signalpost.serving.metrics.auth import BasicAuth, BearerAuth
 from tests.jobs.conftest import JobFactory
@@ -139,10 +140,12 @@ def test_a_worker_serves_the_endpoints_on_its_metrics_port(
     port = free_port()
     telemetry = setup(
         None,
-        registry=CollectorRegistry(),
-        set_global_providers=False,
-        configure_logging=False,
         overrides={"metrics": {"port": port, "address": "127.0.0.1"}},
+        options=SetupOptions(
+            registry=CollectorRegistry(),
+            set_global_providers=False,
+            configure_logging=False,
+        ),
     )
     base = f"http://127.0.0.1:{port}"
     auth = {"Authorization": "Bearer w0rker"}
@@ -174,10 +177,12 @@ def test_the_path_is_configurable_and_the_endpoints_can_be_turned_off(
     app = FastAPI()
     telemetry = setup(
         app,
-        registry=CollectorRegistry(),
-        set_global_providers=False,
-        configure_logging=False,
         overrides={"jobs": {"path": "/ops/running"}},
+        options=SetupOptions(
+            registry=CollectorRegistry(),
+            set_global_providers=False,
+            configure_logging=False,
+        ),
     )
     with TestClient(app) as client:
         auth = {"Authorization": "Bearer w0rker"}
@@ -191,10 +196,12 @@ def test_the_path_is_configurable_and_the_endpoints_can_be_turned_off(
     off = FastAPI()
     telemetry = setup(
         off,
-        registry=CollectorRegistry(),
-        set_global_providers=False,
-        configure_logging=False,
         overrides={"jobs": {"enabled": False}},
+        options=SetupOptions(
+            registry=CollectorRegistry(),
+            set_global_providers=False,
+            configure_logging=False,
+        ),
     )
     with TestClient(off) as client:
         assert client.get("/jobs", headers={"Authorization": "Bearer w0rker"}).status_code == 404

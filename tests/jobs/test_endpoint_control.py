@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 from starlette.testclient import TestClient
 
 from signalpost.jobs import JobsEndpoint, RunningJobs
+from signalpost.sdk import SetupOptions
 from signalpost.sdk.setup import setup
 from signalpost.serving.jobs.endpoint import CONTROL_REFUSED
 from signalpost.serving.metrics.auth import BearerAuth
@@ -60,10 +61,12 @@ def _app_setup(monkeypatch: pytest.MonkeyPatch, **jobs: Any) -> tuple[FastAPI, A
     app = FastAPI()
     telemetry = setup(
         app,
-        registry=CollectorRegistry(),
-        set_global_providers=False,
-        configure_logging=False,
         overrides={"jobs": jobs} if jobs else None,
+        options=SetupOptions(
+            registry=CollectorRegistry(),
+            set_global_providers=False,
+            configure_logging=False,
+        ),
     )
     return app, telemetry
 
@@ -98,13 +101,15 @@ def test_an_unauthenticated_cancel_on_a_worker_port_is_refused(
     port = free_port()
     telemetry = setup(
         None,
-        registry=CollectorRegistry(),
-        set_global_providers=False,
-        configure_logging=False,
         overrides={
             "metrics": {"port": port, "address": "127.0.0.1"},
             "jobs": {"control_from_loopback": loopback_allowed},
         },
+        options=SetupOptions(
+            registry=CollectorRegistry(),
+            set_global_providers=False,
+            configure_logging=False,
+        ),
     )
     base = f"http://127.0.0.1:{port}"
     try:

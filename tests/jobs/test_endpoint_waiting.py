@@ -13,6 +13,7 @@ from rich.console import Console
 from signalpost.cli.jobs_client import JobsClient, RateTracker
 from signalpost.cli.jobs_view import render, waiting_line
 from signalpost.jobs import Backlog, JobsEndpoint, RunningJobs
+from signalpost.sdk import JobSources, SetupOptions
 from signalpost.sdk.setup import setup
 from tests.jobs.conftest import JobFactory
 from tests.servers import free_port
@@ -63,11 +64,15 @@ def test_the_terminal_view_shows_what_waits_behind_the_runs(
     enqueued = time.time() - 100
     telemetry = setup(
         None,
-        registry=CollectorRegistry(),
-        set_global_providers=False,
-        configure_logging=False,
         overrides={"metrics": {"port": port, "address": "127.0.0.1"}},
-        jobs_backlog=lambda: [Backlog("parse", 4, enqueued, "files"), Backlog("mail", 1, None)],
+        jobs=JobSources(
+            backlog=lambda: [Backlog("parse", 4, enqueued, "files"), Backlog("mail", 1, None)],
+        ),
+        options=SetupOptions(
+            registry=CollectorRegistry(),
+            set_global_providers=False,
+            configure_logging=False,
+        ),
     )
     try:
         client = JobsClient(f"http://127.0.0.1:{port}/jobs", token="w0rker")

@@ -22,6 +22,7 @@ from prometheus_client import CollectorRegistry
 from starlette.testclient import TestClient
 
 import signalpost
+from signalpost.sdk import SetupOptions
 from signalpost.sdk.setup import setup
 
 __all__ = ["Recorded", "record"]
@@ -60,8 +61,15 @@ def record() -> Recorded:
     async def boom() -> None:
         raise RuntimeError("recommendation cache returned a corrupt entry")
 
-    telemetry = setup(app, registry=CollectorRegistry(), tracer_provider=tracer_provider,
-                      logger_provider=logger_provider, set_global_providers=False)
+    telemetry = setup(
+        app,
+        options=SetupOptions(
+            registry=CollectorRegistry(),
+            tracer_provider=tracer_provider,
+            logger_provider=logger_provider,
+            set_global_providers=False,
+        ),
+    )
     try:
         client = TestClient(app, raise_server_exceptions=False)
         enqueued = client.post("/candidates")

@@ -23,6 +23,7 @@ from signalpost.health.checks.postgres import PostgresCheck
 from signalpost.health.checks.schema import SchemaCheck
 from signalpost.jobs import RunningJobs, monitored_job
 from signalpost.runtime import Runtime
+from signalpost.sdk import JobSources, SetupOptions
 from signalpost.sdk.setup import setup
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,12 +107,14 @@ def client() -> Iterator[TestClient]:
     app = FastAPI()
     setup(
         app,
-        registry=registry,
         health=health,
-        jobs_source=running,
-        set_global_providers=False,
-        configure_logging=False,
-        gc_freeze=False,
+        jobs=JobSources(running=running),
+        options=SetupOptions(
+            registry=registry,
+            set_global_providers=False,
+            configure_logging=False,
+            gc_freeze=False,
+        ),
     )
     job = monitored_job(
         "etl", job_id=JOB_ID, runtime=Runtime(registry=registry, tracer_provider=TracerProvider(), running=running),

@@ -22,6 +22,7 @@ from arq.connections import ArqRedis, RedisSettings
 import signalpost
 import signalpost.arq
 from signalpost.errors.scrub import default_scrubber
+from signalpost.integrations import ProgressSettings
 from signalpost.jobs import RetryPolicy, current_run
 from signalpost.logcontext import CorrelationFilter
 from signalpost.sdk.jsonlog import JsonFormatter
@@ -113,7 +114,9 @@ if _path:
 class WorkerSettings:
     redis_settings = RedisSettings.from_dsn(BROKER)
     functions = signalpost.arq.monitored_functions(
-        [slow, add, flaky, hang, hang_once, leak], policies={"flaky": FLAKY_POLICY}, publish_interval=0.2
+        [slow, add, flaky, hang, hang_once, leak],
+        policies={"flaky": FLAKY_POLICY},
+        progress=ProgressSettings(publish_interval=0.2),
     )
     queue_name = os.environ.get("ARQ_TEST_QUEUE", "arq:queue")
     allow_abort_jobs = True

@@ -11,7 +11,8 @@ import os
 from fastapi import FastAPI
 
 import signalpost.arq
+from signalpost.sdk import JobSources
 from signalpost.sdk.setup import setup
 
 app = FastAPI()
-setup(app, jobs_source=signalpost.arq.running_jobs(os.environ["JOBS_WEB_BROKER"]))
+setup(app, jobs=JobSources(running=signalpost.arq.running_jobs(os.environ["JOBS_WEB_BROKER"])))

@@ -19,6 +19,7 @@ import redis
 from celery import Celery, signals
 
 import signalpost.celery
+from signalpost.integrations import ProgressSettings
 from signalpost.jobs import RetryPolicy, current_run
 
 BROKER = os.environ.get("SIGNALPOST_TEST_BROKER", "redis://127.0.0.1:1/0")
@@ -43,7 +44,9 @@ app.conf.update(
 FLAKY_POLICY = RetryPolicy(max_attempts=3, base_delay=2.0, max_delay=2.0, jitter=0.0)
 
 instrumentation = signalpost.celery.instrument(
-    app, policies={"tests.flaky": FLAKY_POLICY}, progress_interval=0.0
+    app,
+    policies={"tests.flaky": FLAKY_POLICY},
+    progress=ProgressSettings(interval=0.0),
 )
 
 

@@ -11,6 +11,7 @@ import os
 from fastapi import FastAPI
 
 import signalpost.celery
+from signalpost.sdk import JobSources
 from signalpost.sdk.setup import setup
 from tests.queues.celery_app import app as celery
 
@@ -18,4 +19,4 @@ broker = os.environ["JOBS_WEB_BROKER"]
 celery.conf.update(broker_url=broker, result_backend=broker)
 
 app = FastAPI()
-setup(app, jobs_source=signalpost.celery.running_jobs(celery))
+setup(app, jobs=JobSources(running=signalpost.celery.running_jobs(celery)))

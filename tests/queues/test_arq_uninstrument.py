@@ -10,7 +10,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 import signalpost.arq
-from signalpost.integrations import Instrumentation
+from signalpost.integrations import Instrumentation, ProgressSettings
 from signalpost.jobs.running import RunningJobs
 from signalpost.runtime import Runtime
 
@@ -33,10 +33,14 @@ def finished(registry: CollectorRegistry, job_type: str) -> float:
 async def test_uninstrumenting_one_installation_keeps_the_other() -> None:
     first_registry, second_registry = CollectorRegistry(), CollectorRegistry()
     first = signalpost.arq.instrument(
-        [report], runtime=Runtime(registry=first_registry, running=RunningJobs()), publish_interval=None
+        [report],
+        runtime=Runtime(registry=first_registry, running=RunningJobs()),
+        progress=ProgressSettings(publish_interval=None),
     )
     second = signalpost.arq.instrument(
-        [digest], runtime=Runtime(registry=second_registry, running=RunningJobs()), publish_interval=None
+        [digest],
+        runtime=Runtime(registry=second_registry, running=RunningJobs()),
+        progress=ProgressSettings(publish_interval=None),
     )
     contract: Instrumentation = first  # both integrations keep one contract
     (monitored_report,) = first.functions
@@ -61,7 +65,7 @@ async def test_monitored_functions_still_takes_any_monitor_option() -> None:
         [report],
         runtime=Runtime(registry=registry, running=RunningJobs()),
         logger=logging.getLogger("tests.arq"),  # a MonitoredJob option instrument() lacks
-        publish_interval=None,
+        progress=ProgressSettings(publish_interval=None),
     )
     assert (function.name, function.max_tries) == ("report", 1)
     assert await function.coroutine({"job_id": "j-1", "job_try": 1}, "b") == "b"
@@ -70,4 +74,4 @@ async def test_monitored_functions_still_takes_any_monitor_option() -> None:
 
 def test_a_publisher_needs_a_positive_interval() -> None:
     with pytest.raises(ValueError, match="interval"):
-        signalpost.arq.instrument([report], publish_interval=0)
+        signalpost.arq.instrument([report], progress=ProgressSettings(publish_interval=0))

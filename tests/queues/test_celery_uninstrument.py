@@ -8,6 +8,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 import signalpost.celery
+from signalpost.integrations import ProgressSettings
 from signalpost.jobs.running import RunningJobs
 from signalpost.runtime import Runtime
 
@@ -49,7 +50,10 @@ def test_instrument_takes_one_runtime() -> None:
     app.finalize()  # eager calls do not finalize the app: wrap its tasks now
     own = Runtime(registry=CollectorRegistry(), running=RunningJobs())
     installation = signalpost.celery.instrument(
-        app, tasks=["tests.own_add"], runtime=own, publish_interval=None
+        app,
+        tasks=["tests.own_add"],
+        runtime=own,
+        progress=ProgressSettings(publish_interval=None),
     )
     try:
         assert installation.monitored == ["tests.own_add"]

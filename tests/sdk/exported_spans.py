@@ -23,6 +23,7 @@ from opentelemetry import trace
 from prometheus_client import CollectorRegistry
 from starlette.testclient import TestClient
 
+from signalpost.sdk import SetupOptions
 from signalpost.sdk.setup import setup
 from tests.otlp_receiver import Received, otlp_http_receiver
 
@@ -81,7 +82,10 @@ def export_fixed_requests(env: Mapping[str, str] | None = None) -> Received:
     with otlp_http_receiver() as (endpoint, received), _environment(endpoint, env or {}):
         providers: list[trace.TracerProvider] = []
         app = _app(providers)
-        telemetry = setup(app, registry=CollectorRegistry(), set_global_providers=False)
+        telemetry = setup(
+            app,
+            options=SetupOptions(registry=CollectorRegistry(), set_global_providers=False),
+        )
         if telemetry.tracer_provider is None:
             raise RuntimeError("set-up created no tracer provider")
         providers.append(telemetry.tracer_provider)

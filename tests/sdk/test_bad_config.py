@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from signalpost.sdk import SetupOptions
 from signalpost.sdk.config import SettingsError
 from signalpost.sdk.setup import setup
 from tests.sdk.test_shutdown import free_port
@@ -104,7 +105,10 @@ def test_setup_raises_a_catchable_error() -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
         with pytest.raises(ValueError) as caught:
-            setup(FastAPI(), registry=CollectorRegistry(), configure_logging=False)
+            setup(
+                FastAPI(),
+                options=SetupOptions(registry=CollectorRegistry(), configure_logging=False),
+            )
     assert isinstance(caught.value, SettingsError)
     assert caught.value.key == "OTEL_EXPORTER_OTLP_PROTOCOL"
 

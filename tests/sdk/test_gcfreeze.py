@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from starlette.testclient import TestClient
 from signalpost.sdk.gcfreeze import freeze_startup_heap
+from signalpost.sdk import SetupOptions
 from signalpost.sdk.setup import setup
 
 class Node:
@@ -44,8 +45,9 @@ def make_app():
     async def ok():
         return {"frozen": gc.get_freeze_count()}
 
-    setup(app, registry=CollectorRegistry(), set_global_providers=False,
-          configure_logging=False, **json.loads(sys.argv[1]))
+    options = SetupOptions(registry=CollectorRegistry(), set_global_providers=False,
+                           configure_logging=False, **json.loads(sys.argv[1]))
+    setup(app, options=options)
     return app
 
 out = {"before": gc.get_freeze_count()}

@@ -9,6 +9,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from signalpost import runtime
 from signalpost.health import HealthMonitor
 from signalpost.jobs import RunningJobs, monitored_job
+from signalpost.sdk import SetupOptions
 from signalpost.sdk.setup import setup
 
 CHECK = "built_before_setup"
@@ -27,10 +28,12 @@ async def test_a_monitor_built_before_setup_records_in_the_setups_registry(
     monitor = HealthMonitor()
     monitor.check(CHECK)(lambda: True)
     telemetry = setup(
-        registry=registry,
-        tracer_provider=tracer_provider,
-        set_global_providers=False,
-        configure_logging=False,
+        options=SetupOptions(
+            registry=registry,
+            tracer_provider=tracer_provider,
+            set_global_providers=False,
+            configure_logging=False,
+        ),
     )
     try:
         await monitor.run_once()
@@ -95,11 +98,13 @@ def test_a_workers_checks_started_by_setup_record_in_its_registry(
     monitor = HealthMonitor()
     monitor.check("worker_check")(lambda: True)
     telemetry = setup(  # no app: setup starts the checks in a thread, after one round
-        registry=registry,
-        tracer_provider=tracer_provider,
         health=monitor,
-        set_global_providers=False,
-        configure_logging=False,
+        options=SetupOptions(
+            registry=registry,
+            tracer_provider=tracer_provider,
+            set_global_providers=False,
+            configure_logging=False,
+        ),
     )
     try:
         assert status(registry, "worker_check") == 1.0

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from prometheus_client import CollectorRegistry
 
-from signalpost.sdk import setup
+from signalpost.sdk import SetupOptions, setup
 
 OFF = {"tracing": {"enabled": False}, "logging": {"otlp": False}}
 
@@ -26,7 +26,7 @@ def access_logger() -> Iterator[logging.Logger]:
 def test_an_access_log_the_server_turned_off_stays_off(access_logger: logging.Logger) -> None:
     access_logger.handlers = []  # what uvicorn's Config does for --no-access-log
     access_logger.propagate = False
-    telemetry = setup(registry=CollectorRegistry(), overrides=OFF)
+    telemetry = setup(overrides=OFF, options=SetupOptions(registry=CollectorRegistry()))
     try:
         assert not access_logger.hasHandlers()  # uvicorn then builds no access line at all
     finally:
@@ -36,7 +36,7 @@ def test_an_access_log_the_server_turned_off_stays_off(access_logger: logging.Lo
 def test_an_access_log_the_server_keeps_is_routed(access_logger: logging.Logger) -> None:
     access_logger.handlers = [logging.StreamHandler()]
     access_logger.propagate = False
-    telemetry = setup(registry=CollectorRegistry(), overrides=OFF)
+    telemetry = setup(overrides=OFF, options=SetupOptions(registry=CollectorRegistry()))
     try:
         assert access_logger.handlers == [] and access_logger.propagate
         assert access_logger.hasHandlers()  # through the root logger's JSON handler

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from signalpost.context import current_request_id
 from signalpost.runtime import Runtime
+from signalpost.sdk import SetupOptions
 from signalpost.sdk.config import SettingsError
 from signalpost.sdk.otel import create_providers
 from signalpost.sdk.otlp_exporter import LeanOTLPSpanExporter
@@ -61,7 +62,7 @@ def test_one_call_sets_up_traces_logs_metrics_and_flushes_on_shutdown(
         monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
         monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=acme")
         app = make_app()
-        setup(app, registry=registry, set_global_providers=False)
+        setup(app, options=SetupOptions(registry=registry, set_global_providers=False))
         with TestClient(app, raise_server_exceptions=False) as client:
             ok = client.get("/ok/7", headers={"X-Request-ID": "req-ok"})
             boom = client.get("/boom", headers={"X-Request-ID": "req-boom"})
@@ -139,7 +140,10 @@ def test_unreachable_collector_costs_bounded_memory_and_never_fails_requests(
     monkeypatch.setenv("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE", "32")
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "1")
     app = make_app()
-    telemetry = setup(app, registry=CollectorRegistry(), set_global_providers=False)
+    telemetry = setup(
+        app,
+        options=SetupOptions(registry=CollectorRegistry(), set_global_providers=False),
+    )
     client = TestClient(app, raise_server_exceptions=False)
     statuses = {client.get(f"/ok/{i}").status_code for i in range(400)}
     statuses |= {client.get("/boom").status_code for _ in range(50)}
@@ -162,7 +166,7 @@ def test_sdk_disabled_keeps_metrics_and_request_ids(
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
     registry = CollectorRegistry()
     app = make_app()
-    telemetry = setup(app, registry=registry, set_global_providers=False)
+    telemetry = setup(app, options=SetupOptions(registry=registry, set_global_providers=False))
     assert telemetry.tracer_provider is None and telemetry.logger_provider is None
     client = TestClient(app)
     response = client.get("/ok/1")
@@ -190,7 +194,7 @@ def test_metrics_on_own_port_with_bearer_auth(
     monkeypatch.setenv("SIGNALPOST_METRICS_BEARER_TOKEN", "s3cret-token")
     registry = CollectorRegistry()
     app = make_app()
-    telemetry = setup(app, registry=registry, set_global_providers=False)
+    telemetry = setup(app, options=SetupOptions(registry=registry, set_global_providers=False))
     try:
         TestClient(app).get("/ok/3")
         url = f"http://127.0.0.1:{port}/metrics"
@@ -208,7 +212,11 @@ def test_bad_configuration_stops_setup_naming_the_key(tmp_path: Any) -> None:
     config_file = tmp_path / "signalpost.yaml"
     config_file.write_text("http:\n  request_id_header: X-Request-ID\n  max_routes: many\n")
     with pytest.raises(SettingsError) as error:
-        setup(make_app(), config_file=config_file, registry=CollectorRegistry())
+        setup(
+            make_app(),
+            config_file=config_file,
+            options=SetupOptions(registry=CollectorRegistry()),
+        )
     assert str(error.value).startswith(f"{config_file}:3: http.max_routes: expected integer")
 
 
@@ -217,7 +225,10 @@ def test_tracing_disabled_by_config(otel_env: None, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")
     monkeypatch.setenv("OTEL_LOGS_EXPORTER", "none")
     app = make_app()
-    telemetry = setup(app, registry=CollectorRegistry(), set_global_providers=False)
+    telemetry = setup(
+        app,
+        options=SetupOptions(registry=CollectorRegistry(), set_global_providers=False),
+    )
     assert telemetry.tracer_provider is None
     assert telemetry.logger_provider is None
     assert TestClient(app).get("/ok/1").status_code == 200
@@ -252,7 +263,10 @@ def test_shutdown_is_idempotent_and_keeps_writing_json_lines(
     otel_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
-    telemetry = setup(None, registry=CollectorRegistry(), set_global_providers=False)
+    telemetry = setup(
+        None,
+        options=SetupOptions(registry=CollectorRegistry(), set_global_providers=False),
+    )
     ours = [h for h in logging.getLogger().handlers if getattr(h, "_signalpost", False)]
     assert len(ours) == 1
     telemetry.shutdown()
@@ -288,10 +302,12 @@ def test_fastapi_native_telemetry_does_not_duplicate_the_server_span(
 
     telemetry = setup(
         app,
-        registry=CollectorRegistry(),
-        tracer_provider=tracer_provider,
-        logger_provider=logger_provider,
-        configure_logging=True,
+        options=SetupOptions(
+            registry=CollectorRegistry(),
+            tracer_provider=tracer_provider,
+            logger_provider=logger_provider,
+            configure_logging=True,
+        ),
     )
     try:
         TestClient(app, raise_server_exceptions=False).get("/boom")
@@ -322,7 +338,7 @@ def test_health_checks_run_from_startup_to_shutdown(
         return state["up"]
 
     app = make_app()
-    setup(app, registry=registry, health=monitor, set_global_providers=False)
+    setup(app, health=monitor, options=SetupOptions(registry=registry, set_global_providers=False))
     with TestClient(app) as client:
         # the first round ran during start-up
         assert client.get("/health/ready").status_code == 200
@@ -363,7 +379,10 @@ def test_otlp_metrics_option_exports_http_metrics(
         monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
         monkeypatch.setenv("SIGNALPOST_METRICS_OTLP", "true")
         app = make_app()
-        telemetry = setup(app, registry=CollectorRegistry(), set_global_providers=False)
+        telemetry = setup(
+            app,
+            options=SetupOptions(registry=CollectorRegistry(), set_global_providers=False),
+        )
         assert telemetry.meter_provider is not None
         TestClient(app).get("/ok/1")
         telemetry.shutdown()

@@ -15,6 +15,7 @@ from signalpost import monitored_job, runtime
 from signalpost.errors.classify import ErrorClass, ErrorClassifier
 from signalpost.health import HealthMonitor, Status
 from signalpost.runtime import Runtime
+from signalpost.sdk import SetupOptions
 from signalpost.sdk.setup import Telemetry, setup
 
 SSN = "078-05-1120"
@@ -37,11 +38,13 @@ def shared(
 ) -> Iterator[Telemetry]:
     telemetry = setup(
         overrides={"errors": {"scrub_keys": ["ssn"]}},
-        registry=registry,
-        tracer_provider=tracer_provider,
-        classifier=classifier,
-        set_global_providers=False,
-        configure_logging=False,
+        options=SetupOptions(
+            registry=registry,
+            tracer_provider=tracer_provider,
+            classifier=classifier,
+            set_global_providers=False,
+            configure_logging=False,
+        ),
     )
     yield telemetry
     telemetry.shutdown()
@@ -125,10 +128,12 @@ def test_shutdown_restores_the_defaults_and_the_created_series(
 
     telemetry = setup(
         overrides={"metrics": {"created_series": False}},
-        registry=registry,
-        tracer_provider=tracer_provider,
-        set_global_providers=False,
-        configure_logging=False,
+        options=SetupOptions(
+            registry=registry,
+            tracer_provider=tracer_provider,
+            set_global_providers=False,
+            configure_logging=False,
+        ),
     )
     try:
         assert runtime.current() is not before
@@ -144,11 +149,23 @@ def test_closing_an_older_setup_keeps_the_newer_defaults(
     registry: CollectorRegistry, tracer_provider: TracerProvider
 ) -> None:
     before = runtime.current()
-    older = setup(registry=registry, tracer_provider=tracer_provider,
-                  set_global_providers=False, configure_logging=False)
+    older = setup(
+        options=SetupOptions(
+            registry=registry,
+            tracer_provider=tracer_provider,
+            set_global_providers=False,
+            configure_logging=False,
+        ),
+    )
     newer_registry = CollectorRegistry()
-    newer = setup(registry=newer_registry, tracer_provider=tracer_provider,
-                  set_global_providers=False, configure_logging=False)
+    newer = setup(
+        options=SetupOptions(
+            registry=newer_registry,
+            tracer_provider=tracer_provider,
+            set_global_providers=False,
+            configure_logging=False,
+        ),
+    )
     older.shutdown()
     assert runtime.current().registry is newer_registry
     newer.shutdown()

@@ -25,6 +25,7 @@ from prometheus_client import CollectorRegistry
 from starlette.testclient import TestClient
 
 from signalpost.loggers import INTERNAL_LOGGER_NAME
+from signalpost.sdk import SetupOptions
 from signalpost.sdk.export_guard import CollectorState, GuardedSpanExporter
 from signalpost.sdk.setup import setup
 from tests.otlp_receiver import otlp_http_receiver
@@ -191,7 +192,10 @@ def test_testclient_without_otel_variables_shuts_down_at_once(
     async def root() -> dict[str, str]:
         return {"ok": "yes"}
 
-    telemetry = setup(app, registry=CollectorRegistry(), set_global_providers=False)
+    telemetry = setup(
+        app,
+        options=SetupOptions(registry=CollectorRegistry(), set_global_providers=False),
+    )
     with TestClient(app) as client:
         assert client.get("/").status_code == 200
         started = time.monotonic()

@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 
-from signalpost.health import HealthMonitor, ResourcesCheck
+from signalpost.health import CheckSettings, HealthMonitor, ResourcesCheck
 from signalpost.jobs import monitored_job
 from signalpost.sdk import setup
 
@@ -36,7 +36,7 @@ async def run_jobs() -> None:
 
 def main(port: int) -> None:
     monitor = HealthMonitor()
-    monitor.add(ResourcesCheck(paths=["/"], interval=1.0))
+    monitor.add(ResourcesCheck(settings=CheckSettings(interval=1.0), paths=["/"]))
     if os.environ.get("WORKER_FAIL_CHECK") == "1":
 
         @monitor.check("queue", interval=0.5)

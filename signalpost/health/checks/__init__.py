@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
+from signalpost._lazy import load
 from signalpost.health.checks.network import HttpCheck, TcpCheck
 from signalpost.health.checks.schema_spec import (
     ExpectedSchema,
@@ -12,16 +12,19 @@ from signalpost.health.checks.schema_spec import (
     load_schema,
     parse_schema,
 )
+from signalpost.health.checks.settings import CheckSettings
 
 if TYPE_CHECKING:
     from signalpost.health.checks.postgres import PostgresCheck
-    from signalpost.health.checks.resources import ResourcesCheck, Threshold
+    from signalpost.health.checks.resources import ResourcesCheck, ResourceThresholds, Threshold
     from signalpost.health.checks.schema import SchemaCheck
 
 __all__ = [
+    "CheckSettings",
     "ExpectedSchema",
     "HttpCheck",
     "PostgresCheck",
+    "ResourceThresholds",
     "ResourcesCheck",
     "SchemaCheck",
     "SchemaSpecError",
@@ -37,12 +40,10 @@ _OPTIONAL = {
     "PostgresCheck": "signalpost.health.checks.postgres",
     "SchemaCheck": "signalpost.health.checks.schema",
     "ResourcesCheck": "signalpost.health.checks.resources",
+    "ResourceThresholds": "signalpost.health.checks.resources",
     "Threshold": "signalpost.health.checks.resources",
 }
 
 
 def __getattr__(name: str) -> Any:
-    module = _OPTIONAL.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+    return load(__name__, _OPTIONAL, name)

@@ -9,66 +9,60 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import Collection, Mapping
-from typing import Unpack
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from signalpost.health.checks.clocked import CheckClock
+from signalpost.health.checks.settings import BuiltinCheck, CheckSettings
 from signalpost.health.result import CheckResult
-from signalpost.runtime import Collaborators, Runtime, deprecated_collaborators
+from signalpost.runtime import Runtime
 
 __all__ = ["HttpCheck", "TcpCheck"]
 
-class HttpCheck:
+class HttpCheck(BuiltinCheck):
     """Sends one HTTP request (httpx) and judges the status code and the latency.
 
     Args:
         url: ``http://`` or ``https://`` URL (certificates verified for https).
-        name: Check name (metric label), e.g. ``"payments-api"``.
-        critical: Readiness depends on it (default false: most dependencies are optional).
+        settings: Its name (required, the metric label, e.g. ``"payments-api"``) and, when
+            not the defaults, whether readiness depends on it (not by default: most
+            dependencies are optional), timeout (5 s), interval (30 s) and the latency to
+            the status line above which it is degraded (1 s).
         method: Request method, ``GET`` by default (``HEAD`` is cheaper where supported).
         expected_status: Status codes counted as up; default 200-399.
         headers: Extra request headers (e.g. an API key; never shown in the report).
-        degraded_after: Latency in seconds (to the status line) above which it is degraded.
-        timeout: Seconds before the run counts as failed.
-        interval: Seconds between runs.
+        ssl_context: Context for https; defaults to the system's verified one.
         runtime: Where the clock comes from (default: :func:`signalpost.runtime.current`,
             resolved at the first run).
-            The keyword ``clock`` still overrides the runtime's for one release, with a
-            :class:`DeprecationWarning`.
-        ssl_context: Context for https; defaults to the system's verified one.
+        **deprecated: The keywords that came before ``settings=`` (``name``, ``critical``,
+            ``timeout``, ``interval``, ``degraded_after``) and ``runtime=`` (``clock``):
+            they work for one release, with a :class:`DeprecationWarning`.
     """
+
+    DEFAULTS = CheckSettings(critical=False, timeout=5.0, interval=30.0, degraded_after=1.0)
 
     def __init__(
         self,
         url: str,
         *,
-        name: str,
-        critical: bool = False,
+        settings: CheckSettings | None = None,
         method: str = "GET",
         expected_status: Collection[int] = range(200, 400),
         headers: Mapping[str, str] | None = None,
-        degraded_after: float = 1.0,
-        timeout: float = 5.0,
-        interval: float = 30.0,
         ssl_context: ssl.SSLContext | None = None,
         runtime: Runtime | None = None,
-        **deprecated: Unpack[Collaborators],
+        **deprecated: Any,
     ) -> None:
+        given = self._settle(settings, deprecated, ("clock",))
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"HttpCheck {name!r}: expected an http(s) URL, got {url!r}")
+            raise ValueError(f"HttpCheck {self.name!r}: expected an http(s) URL, got {url!r}")
         self.url = url
-        self.name = name
-        self.critical = critical
         self.method = method.upper()
         self.expected_status = expected_status
         self.headers = dict(headers or {})
-        self.degraded_after = degraded_after
-        self.timeout = timeout
-        self.interval = interval
-        given = deprecated_collaborators("HttpCheck", deprecated, ("clock",))
         self._clock = CheckClock(runtime, given.get("clock"))
         self._ssl_context = ssl_context
         netloc = parts.netloc.rsplit("@", 1)[-1]
@@ -110,48 +104,36 @@ class HttpCheck:
         return CheckResult.healthy(**details)
 
 
-class TcpCheck:
+class TcpCheck(BuiltinCheck):
     """Opens a TCP connection and optionally checks the greeting (e.g. SMTP's ``220``).
 
     Args:
         host: Host name or address.
         port: TCP port.
-        name: Check name (metric label), e.g. ``"smtp"``.
-        critical: Readiness depends on it (default false).
+        settings: Its name (required, the metric label, e.g. ``"smtp"``) and, when not the
+            defaults, whether readiness depends on it (not by default), timeout (5 s),
+            interval (30 s) and the latency above which it is degraded (1 s).
         expect_banner: Bytes the server's first line must start with (``b"220"`` for SMTP);
             ``None`` to only connect.
-        degraded_after: Latency in seconds above which it is degraded.
-        timeout: Seconds before the run counts as failed.
-        interval: Seconds between runs.
-        runtime: Where the clock comes from (default: :func:`signalpost.runtime.current`,
-            resolved at the first run).
-            The keyword ``clock`` still overrides the runtime's for one release, with a
-            :class:`DeprecationWarning`.
+        runtime, **deprecated: As for :class:`HttpCheck`.
     """
+
+    DEFAULTS = HttpCheck.DEFAULTS
 
     def __init__(
         self,
         host: str,
         port: int,
         *,
-        name: str,
-        critical: bool = False,
+        settings: CheckSettings | None = None,
         expect_banner: bytes | None = None,
-        degraded_after: float = 1.0,
-        timeout: float = 5.0,
-        interval: float = 30.0,
         runtime: Runtime | None = None,
-        **deprecated: Unpack[Collaborators],
+        **deprecated: Any,
     ) -> None:
+        given = self._settle(settings, deprecated, ("clock",))
         self.host = host
         self.port = port
-        self.name = name
-        self.critical = critical
         self.expect_banner = expect_banner
-        self.degraded_after = degraded_after
-        self.timeout = timeout
-        self.interval = interval
-        given = deprecated_collaborators("TcpCheck", deprecated, ("clock",))
         self._clock = CheckClock(runtime, given.get("clock"))
 
     async def run(self) -> CheckResult:

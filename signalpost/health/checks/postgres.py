@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Unpack
+from typing import Any
 
 from signalpost._extras import missing_extra
 from signalpost.health.checks.clocked import CheckClock
+from signalpost.health.checks.settings import BuiltinCheck, CheckSettings
 from signalpost.health.result import CheckResult
-from signalpost.runtime import Collaborators, Runtime, deprecated_collaborators
+from signalpost.runtime import Runtime
 
 try:
     import psycopg
@@ -18,7 +19,7 @@ except ImportError as _error:  # the 'postgres' extra is not installed
 __all__ = ["PostgresCheck"]
 
 
-class PostgresCheck:
+class PostgresCheck(BuiltinCheck):
     """Connects and runs ``query``; slow answers are degraded, failures unhealthy.
 
     Args:
@@ -26,44 +27,37 @@ class PostgresCheck:
             proves that the server accepts connections. Ignored when ``pool`` is given.
         pool: An open :class:`psycopg_pool.AsyncConnectionPool` to borrow from instead (checks
             the pool's health as the application sees it).
-        name: Check name (metric label).
-        critical: Readiness depends on it (default).
-        timeout: Seconds before the run counts as failed; also libpq's connect timeout.
-        interval: Seconds between runs.
+        settings: Name (default ``postgres``), whether readiness depends on it (by default),
+            timeout (5 s; also libpq's connect timeout), interval (15 s) and the total latency
+            (connect + query) above which the result is degraded (1 s).
+        query: The statement run; it must be cheap.
         runtime: Where the clock comes from (default: :func:`signalpost.runtime.current`,
             resolved at the first run).
-            The keyword ``clock`` still overrides the runtime's for one release, with a
-            :class:`DeprecationWarning`.
-        degraded_after: Total latency (connect + query) in seconds above which the result is
-            degraded.
-        query: The statement run; it must be cheap.
+        **deprecated: The keywords that came before ``settings=`` (``name``, ``critical``,
+            ``timeout``, ``interval``, ``degraded_after``) and ``runtime=`` (``clock``):
+            they work for one release, with a :class:`DeprecationWarning`.
     """
+
+    DEFAULTS = CheckSettings(
+        name="postgres", critical=True, timeout=5.0, interval=15.0, degraded_after=1.0
+    )
 
     def __init__(
         self,
         conninfo: str = "",
         *,
         pool: AsyncConnectionPool[Any] | None = None,
-        name: str = "postgres",
-        critical: bool = True,
-        timeout: float = 5.0,
-        interval: float = 15.0,
-        degraded_after: float = 1.0,
+        settings: CheckSettings | None = None,
         query: str = "SELECT 1",
         runtime: Runtime | None = None,
-        **deprecated: Unpack[Collaborators],
+        **deprecated: Any,
     ) -> None:
+        given = self._settle(settings, deprecated, ("clock",))
         if not conninfo and pool is None:
             raise ValueError("PostgresCheck needs a conninfo or a pool")
         self.conninfo = conninfo
         self.pool = pool
-        self.name = name
-        self.critical = critical
-        self.timeout = timeout
-        self.interval = interval
-        given = deprecated_collaborators("PostgresCheck", deprecated, ("clock",))
         self._clock = CheckClock(runtime, given.get("clock"))
-        self.degraded_after = degraded_after
         self.query = query
 
     async def run(self) -> CheckResult:

@@ -9,18 +9,20 @@ process collector already exports them (``process_resident_memory_bytes``,
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import resource
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Unpack
+from typing import Any
 
 from prometheus_client import Gauge
 
 from signalpost import metrics
 from signalpost._extras import missing_extra
+from signalpost.health.checks.settings import BuiltinCheck, CheckSettings
 from signalpost.health.result import CheckResult, Status, worst
-from signalpost.runtime import Collaborators, Runtime, deprecated_collaborators
+from signalpost.runtime import Runtime
 from signalpost.runtime import current as current_runtime
 from signalpost.semconv import health as semconv
 
@@ -29,7 +31,7 @@ try:
 except ImportError as _error:  # the 'resources' extra is not installed
     raise missing_extra("resources", _error) from _error
 
-__all__ = ["ResourcesCheck", "Threshold"]
+__all__ = ["ResourceThresholds", "ResourcesCheck", "Threshold"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,29 @@ class Threshold:
         return Status.HEALTHY
 
 
+@dataclass(frozen=True, slots=True)
+class ResourceThresholds:
+    """The limits :class:`ResourcesCheck` judges each measurement by (ratios from 0 to 1).
+
+    Attributes:
+        cpu: Host CPU utilisation.
+        memory: Host memory utilisation ((total - available) / total).
+        disk: Disk usage, applied to each path.
+        rss_bytes: Process resident set size, in bytes.
+        open_fds: The ratio of open file descriptors to the soft limit.
+    """
+
+    cpu: Threshold = Threshold(0.90, None)
+    memory: Threshold = Threshold(0.90, 0.97)
+    disk: Threshold = Threshold(0.85, 0.95)
+    rss_bytes: Threshold = Threshold(None, None)
+    open_fds: Threshold = Threshold(0.80, 0.95)
+
+
+_THRESHOLD_NAMES = ("cpu", "memory", "disk", "rss_bytes", "open_fds")
+_OLD_THRESHOLDS = dict.fromkeys(_THRESHOLD_NAMES, "thresholds=ResourceThresholds(...)")
+
+
 def _mount_point(path: str) -> str:
     """Return the mount point of the file system holding ``path``."""
     current = os.path.realpath(path)
@@ -60,7 +85,7 @@ def _mount_point(path: str) -> str:
     return current
 
 
-class ResourcesCheck:
+class ResourcesCheck(BuiltinCheck):
     """Reads host and process resources and compares them with thresholds.
 
     Ratios are between 0 and 1. CPU is the utilisation since the previous run (the first run
@@ -70,52 +95,37 @@ class ResourcesCheck:
     Args:
         paths: File-system paths whose disk usage is measured (labelled by the mount
             point holding each).
-        cpu: Host CPU utilisation thresholds.
-        memory: Host memory utilisation thresholds ((total - available) / total).
-        disk: Disk usage thresholds, applied to each path.
-        rss_bytes: Process resident set size thresholds, in bytes.
-        open_fds: Thresholds on the ratio of open file descriptors to the soft limit.
-        name: Check name (metric label).
-        critical: Readiness depends on it (default false: a full disk degrades, rarely blocks).
-        timeout: Seconds before the run counts as failed.
-        interval: Seconds between runs.
+        thresholds: The limits each measurement is judged by (:class:`ResourceThresholds`).
+        settings: Name (default ``resources``), whether readiness depends on it (default
+            false: a full disk degrades, rarely blocks), timeout (5 s) and interval (15 s).
         runtime: Where the host gauges are recorded (its registry; default
             :func:`signalpost.runtime.current`, resolved at the first run, so a check made
-            before ``setup()`` records in set-up's registry). The keyword ``registry`` still
-            overrides it for one release, with a :class:`DeprecationWarning`.
+            before ``setup()`` records in set-up's registry).
+        **deprecated: The keywords that came before ``thresholds=`` (``cpu``, ``memory``,
+            ``disk``, ``rss_bytes``, ``open_fds``), ``settings=`` (``name``, ``critical``,
+            ``timeout``, ``interval``) and ``runtime=`` (``registry``): they work for one
+            release, with a :class:`DeprecationWarning`.
     """
+
+    DEFAULTS = CheckSettings(name="resources", critical=False, timeout=5.0, interval=15.0)
 
     def __init__(
         self,
         paths: Sequence[str] = ("/",),
         *,
-        cpu: Threshold = Threshold(0.90, None),
-        memory: Threshold = Threshold(0.90, 0.97),
-        disk: Threshold = Threshold(0.85, 0.95),
-        rss_bytes: Threshold = Threshold(None, None),
-        open_fds: Threshold = Threshold(0.80, 0.95),
-        name: str = "resources",
-        critical: bool = False,
-        timeout: float = 5.0,
-        interval: float = 15.0,
+        thresholds: ResourceThresholds | None = None,
+        settings: CheckSettings | None = None,
         runtime: Runtime | None = None,
-        **deprecated: Unpack[Collaborators],
+        **deprecated: Any,
     ) -> None:
+        given = self._settle(settings, deprecated, ("registry",), _OLD_THRESHOLDS)
+        limits = {name: given.pop(name) for name in _THRESHOLD_NAMES if name in given}
+        self._given = given
+        chosen = dataclasses.replace(thresholds or ResourceThresholds(), **limits)
         self.paths = tuple(paths)
-        self.thresholds = {
-            "cpu": cpu,
-            "memory": memory,
-            "disk": disk,
-            "rss_bytes": rss_bytes,
-            "open_fds": open_fds,
-        }
-        self.name = name
-        self.critical = critical
-        self.timeout = timeout
-        self.interval = interval
+        self.thresholds = {name: getattr(chosen, name) for name in _THRESHOLD_NAMES}
         self._process = psutil.Process()
         self._runtime = runtime
-        self._given = deprecated_collaborators("ResourcesCheck", deprecated, ("registry",))
         self._gauges: tuple[Gauge, Gauge, Gauge] | None = None
 
     def _resolve_gauges(self) -> tuple[Gauge, Gauge, Gauge]:

@@ -12,12 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from signalpost._extras import missing_extra
-from signalpost.health.checks.schema_catalog import Catalog, read_catalog
+from signalpost.health.checks.schema_catalog import (
+    Catalog,
+    LiveForeignKey,
+    LiveIndex,
+    read_catalog,
+)
 from signalpost.health.checks.schema_spec import (
     ExpectedSchema,
     ExpectedTable,
     load_schema,
 )
+from signalpost.health.checks.settings import BuiltinCheck, CheckSettings
 from signalpost.health.result import CheckResult, Status
 
 try:
@@ -43,11 +49,20 @@ def compare(expected: ExpectedSchema, catalog: Catalog) -> list[str]:
 
 def _compare_table(table: ExpectedTable, catalog: Catalog, source: str) -> list[str]:
     key = (table.schema, table.name)
-    qualified = table.qualified_name
     if key not in catalog.tables:
-        return [f"table {qualified}: missing ({source}:{table.line})"]
+        return [f"table {table.qualified_name}: missing ({source}:{table.line})"]
+    return [
+        *_compare_columns(table, catalog.columns.get(key, {}), source),
+        *_compare_indexes(table, catalog.indexes.get(key, []), source),
+        *_compare_foreign_keys(table, catalog.foreign_keys.get(key, []), source),
+    ]
+
+
+def _compare_columns(
+    table: ExpectedTable, live_columns: dict[str, tuple[str, bool]], source: str
+) -> list[str]:
+    qualified = table.qualified_name
     problems: list[str] = []
-    live_columns = catalog.columns.get(key, {})
     for column in table.columns:
         where = f"({source}:{column.line})"
         found = live_columns.get(column.name)
@@ -65,7 +80,14 @@ def _compare_table(table: ExpectedTable, catalog: Catalog, source: str) -> list[
             problems.append(
                 f"column {qualified}.{column.name}: {actual}, expected {wanted} {where}"
             )
-    live_indexes = catalog.indexes.get(key, [])
+    return problems
+
+
+def _compare_indexes(
+    table: ExpectedTable, live_indexes: list[LiveIndex], source: str
+) -> list[str]:
+    qualified = table.qualified_name
+    problems: list[str] = []
     for index in table.indexes:
         where = f"({source}:{index.line})"
         if index.name is not None:
@@ -90,7 +112,14 @@ def _compare_table(table: ExpectedTable, catalog: Catalog, source: str) -> list[
             actual = "unique" if match.unique else "not unique"
             wanted = "unique" if index.unique else "not unique"
             problems.append(f"{label}: {actual}, expected {wanted} {where}")
-    live_fks = catalog.foreign_keys.get(key, [])
+    return problems
+
+
+def _compare_foreign_keys(
+    table: ExpectedTable, live_fks: list[LiveForeignKey], source: str
+) -> list[str]:
+    qualified = table.qualified_name
+    problems: list[str] = []
     for fk in table.foreign_keys:
         where = f"({source}:{fk.line})"
         ref = f"{fk.ref_schema}.{fk.ref_table}"
@@ -126,27 +155,31 @@ def _compare_table(table: ExpectedTable, catalog: Catalog, source: str) -> list[
     return problems
 
 
-class SchemaCheck:
+class SchemaCheck(BuiltinCheck):
     """Validates the live schema against a YAML declaration (parsed once, at construction).
 
     Args:
         expected: The declaration: a path to the YAML file or an :class:`ExpectedSchema`.
         conninfo: libpq connection string (a connection per run). Ignored with ``pool``.
         pool: An open :class:`psycopg_pool.AsyncConnectionPool` to borrow from instead.
-        name: Check name (metric label).
-        critical: Readiness depends on it. Default false: a schema drift needs a person or a
-            migration, and taking every replica out of service rarely helps.
+        settings: Name (default ``schema``), whether readiness depends on it (default false:
+            a schema drift needs a person or a migration, and taking every replica out of
+            service rarely helps), timeout (10 s) and interval (300 s: the catalog changes
+            rarely).
         mismatch_status: Status reported when differences are found.
         unreachable_status: Status reported when the catalog cannot be read (the database is
             down or unreachable): the schema is unknown, not invalid, so by default the check
             is degraded and only a real mismatch fires SchemaInvalid (DatabaseDown reports the
             outage).
-        timeout: Seconds before the run counts as failed.
-        interval: Seconds between runs (the catalog changes rarely).
+        **deprecated: The keywords that came before ``settings=`` (``name``, ``critical``,
+            ``timeout``, ``interval``): they work for one release, with a
+            :class:`DeprecationWarning`.
 
     Raises:
         SchemaSpecError: The YAML file is invalid (names file, line and key).
     """
+
+    DEFAULTS = CheckSettings(name="schema", critical=False, timeout=10.0, interval=300.0)
 
     def __init__(
         self,
@@ -154,24 +187,19 @@ class SchemaCheck:
         conninfo: str = "",
         *,
         pool: AsyncConnectionPool[Any] | None = None,
-        name: str = "schema",
-        critical: bool = False,
+        settings: CheckSettings | None = None,
         mismatch_status: Status = Status.UNHEALTHY,
         unreachable_status: Status = Status.DEGRADED,
-        timeout: float = 10.0,
-        interval: float = 300.0,
+        **deprecated: Any,
     ) -> None:
+        self._settle(settings, deprecated)
         if not conninfo and pool is None:
             raise ValueError("SchemaCheck needs a conninfo or a pool")
         self.expected = expected if isinstance(expected, ExpectedSchema) else load_schema(expected)
         self.conninfo = conninfo
         self.pool = pool
-        self.name = name
-        self.critical = critical
         self.mismatch_status = mismatch_status
         self.unreachable_status = unreachable_status
-        self.timeout = timeout
-        self.interval = interval
         self._schemas = sorted(
             {t.schema for t in self.expected.tables}
             | {fk.ref_schema for t in self.expected.tables for fk in t.foreign_keys}

@@ -198,6 +198,16 @@ def _names(values: list[str] | None) -> tuple[str, ...] | None:
     return None if values is None else tuple(values)
 
 
+def _spec_error(source: str, problem: YamlProblem) -> SchemaSpecError:
+    """The error naming ``source``, line and key for what the YAML reader found wrong."""
+    message = f"expected {problem.expected}"
+    if problem.expected == "valid YAML":
+        message = f"invalid YAML: {problem.got}"
+    elif problem.got is not None:
+        message += f", got {problem.got}"
+    return SchemaSpecError(source, problem.line, dotted(problem.key), message)
+
+
 def parse_schema(text: str, source: str = "<string>") -> ExpectedSchema:
     """Parse a schema declaration (validated by pydantic models, lines kept by the reader).
 
@@ -207,12 +217,7 @@ def parse_schema(text: str, source: str = "<string>") -> ExpectedSchema:
     try:
         located = parse(text)
     except YamlProblem as problem:
-        message = f"expected {problem.expected}"
-        if problem.expected == "valid YAML":
-            message = f"invalid YAML: {problem.got}"
-        elif problem.got is not None:
-            message += f", got {problem.got}"
-        raise SchemaSpecError(source, problem.line, dotted(problem.key), message) from None
+        raise _spec_error(source, problem) from None
     return _build(located, source)
 
 
@@ -276,10 +281,5 @@ def load_schema(path: str | Path) -> ExpectedSchema:
     except OSError as error:
         raise SchemaSpecError(str(path), None, "", f"cannot read: {error.strerror}") from error
     except YamlProblem as problem:
-        message = f"expected {problem.expected}"
-        if problem.expected == "valid YAML":
-            message = f"invalid YAML: {problem.got}"
-        elif problem.got is not None:
-            message += f", got {problem.got}"
-        raise SchemaSpecError(str(path), problem.line, dotted(problem.key), message) from None
+        raise _spec_error(str(path), problem) from None
     return _build(located, str(path))

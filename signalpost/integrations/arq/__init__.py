@@ -19,11 +19,13 @@ from signalpost.integrations.arq.instrument import (
     monitored_functions,
     running_jobs,
 )
+from signalpost.integrations.contract import ProgressSettings
 
 __all__ = [
     "TRACE_KWARG",
     "ArqInstrumentation",
     "ArqRunningJobs",
+    "ProgressSettings",
     "backlog",
     "enqueue",
     "instrument",

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Unpack
+from typing import Any
 
 from signalpost._extras import missing_extra
 
@@ -45,8 +45,8 @@ except ImportError as error:  # pragma: no cover - exercised by tests/test_extra
 from signalpost.integrations.arq.jobs import ArqRunningJobs, RunPublisher
 from signalpost.integrations.arq.wrapper import TRACE_KWARG, ParamsOf, monitored_run
 from signalpost.integrations.contract import (
-    INSTALL_COLLABORATORS,
     MonitorOptions,
+    ProgressSettings,
     monitor_options,
     monitor_options_of,
 )
@@ -54,7 +54,7 @@ from signalpost.integrations.queuelogs import ARQ_LOGGERS, scrub_loggers
 from signalpost.jobs.backlog_redis import ArqBacklog
 from signalpost.jobs.propagation import inject_context
 from signalpost.jobs.retry import RetryPolicy
-from signalpost.runtime import Collaborators, Runtime
+from signalpost.runtime import Runtime
 
 __all__ = [
     "TRACE_KWARG",
@@ -92,10 +92,9 @@ def instrument(
     retry: RetryPolicy | None = None,
     policies: Mapping[str, RetryPolicy] | None = None,
     params: ParamsOf | None = None,
-    progress_interval: float = 30.0,
+    progress: ProgressSettings | None = None,
     runtime: Runtime | None = None,
-    publish_interval: float | None = 1.0,
-    **deprecated: Unpack[Collaborators],
+    **deprecated: Any,
 ) -> ArqInstrumentation:
     """Monitor arq job functions: every execution of the returned
     :attr:`ArqInstrumentation.functions` is a monitored run (the shape of
@@ -108,12 +107,16 @@ def instrument(
         policies: Retry policies per function name, overriding ``retry``.
         params: Returns the run parameters from the function name, positional and keyword
             arguments; by default the arguments bound to the function's parameter names.
-        progress_interval, runtime: As for :class:`~signalpost.jobs.MonitoredJob`.
-        publish_interval: Seconds between two publications of the worker's runs in progress
-            to Redis (read by :func:`running_jobs` across workers); ``None`` publishes nothing.
+        progress: How often a run reports progress, and how often the worker's runs in
+            progress are published to Redis (read by :func:`running_jobs` across workers)
+            (:class:`~signalpost.integrations.ProgressSettings`).
+        runtime: As for :class:`~signalpost.jobs.MonitoredJob`.
+        **deprecated: The keywords that came before ``progress=`` (``progress_interval``,
+            ``publish_interval``) and ``runtime=`` (``registry``, ``clock`` ...): they work
+            for one release, with one :class:`DeprecationWarning`.
     """
-    options = monitor_options("signalpost.arq.instrument", progress_interval, runtime, deprecated)
-    return _install(functions, retry, policies or {}, params, publish_interval, options)
+    options, settings = monitor_options("signalpost.arq.instrument", progress, runtime, deprecated)
+    return _install(functions, retry, policies or {}, params, settings.publish_interval, options)
 
 
 def monitored_functions(
@@ -122,23 +125,20 @@ def monitored_functions(
     retry: RetryPolicy | None = None,
     policies: Mapping[str, RetryPolicy] | None = None,
     params: ParamsOf | None = None,
-    publish_interval: float | None = 1.0,
+    progress: ProgressSettings | None = None,
     **monitor_options: Any,
 ) -> list[Function]:
     """``instrument(functions, ...).functions``: the monitored arq ``Function`` objects.
 
     Args:
-        functions, retry, policies, params, publish_interval: As for :func:`instrument`.
+        functions, retry, policies, params, progress: As for :func:`instrument`.
         monitor_options: Passed to :class:`~signalpost.jobs.MonitoredJob` (``runtime``,
-            ``progress_interval``, ``logger``...; its deprecated collaborator keywords warn
-            here).
+            ``logger``...; the deprecated keywords of :func:`instrument` warn here).
     """
-    deprecated = {
-        name: monitor_options.pop(name)
-        for name in list(monitor_options)
-        if name in INSTALL_COLLABORATORS
-    }
-    options = monitor_options_of("signalpost.arq.monitored_functions", monitor_options, deprecated)
+    options, settings = monitor_options_of(
+        "signalpost.arq.monitored_functions", progress, monitor_options
+    )
+    publish_interval = settings.publish_interval
     return _install(functions, retry, policies or {}, params, publish_interval, options).functions
 
 
@@ -192,9 +192,9 @@ def backlog(redis_url: str, queue_name: str = "arq:queue", *, scan: int = 1000) 
 def running_jobs(redis: str | RedisSettings, *, timeout: float = 2.0) -> ArqRunningJobs:
     """The runs in progress on every arq worker using ``redis``, for the running-jobs endpoint.
 
-    ``signalpost.setup(app, jobs_source=signalpost.arq.running_jobs(url))`` makes the app's
-    ``/jobs`` list them (with each one's worker and progress) and cancel them by ID through
-    arq's abort (the workers need ``allow_abort_jobs``).
+    ``signalpost.setup(app, jobs=JobSources(running=signalpost.arq.running_jobs(url)))``
+    makes the app's ``/jobs`` list them (with each one's worker and progress) and cancel them
+    by ID through arq's abort (the workers need ``allow_abort_jobs``).
 
     Args:
         redis: The workers' Redis: a ``redis://`` URL or arq's ``RedisSettings``.

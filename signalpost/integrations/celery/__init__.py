@@ -16,10 +16,12 @@ from signalpost.integrations.celery.instrument import (
     instrument,
     running_jobs,
 )
+from signalpost.integrations.contract import ProgressSettings
 
 __all__ = [
     "CANCEL_SIGNAL",
     "CeleryInstrumentation",
+    "ProgressSettings",
     "backlog",
     "cancel",
     "instrument",

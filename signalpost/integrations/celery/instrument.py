@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, Unpack
+from typing import Any
 
 from signalpost._extras import missing_extra
 
@@ -44,12 +44,12 @@ from signalpost.integrations.celery.waiting import (
     backlog,
 )
 from signalpost.integrations.celery.wrapper import monitored_run
-from signalpost.integrations.contract import MonitorOptions, monitor_options
+from signalpost.integrations.contract import MonitorOptions, ProgressSettings, monitor_options
 from signalpost.integrations.progress import ProgressPublisher
 from signalpost.integrations.queuelogs import CELERY_LOGGERS, scrub_loggers
 from signalpost.jobs.monitor import MonitoredJob
 from signalpost.jobs.retry import RetryPolicy
-from signalpost.runtime import Collaborators, Runtime
+from signalpost.runtime import Runtime
 
 __all__ = [
     "CANCEL_SIGNAL",
@@ -145,10 +145,9 @@ def instrument(
     retry: RetryPolicy | None = None,
     policies: Mapping[str, RetryPolicy] | None = None,
     params: Callable[[Task, tuple[Any, ...], dict[str, Any]], Mapping[str, Any]] | None = None,
-    progress_interval: float = 30.0,
+    progress: ProgressSettings | None = None,
     runtime: Runtime | None = None,
-    publish_interval: float | None = 1.0,
-    **deprecated: Unpack[Collaborators],
+    **deprecated: Any,
 ) -> CeleryInstrumentation:
     """Monitor the tasks of ``app``: call once, where the app is defined (producer and worker).
 
@@ -160,19 +159,23 @@ def instrument(
         policies: Retry policies per task name, overriding ``retry``.
         params: Returns the run parameters (scrubbed before any telemetry) from the task and
             its arguments; by default the arguments bound to the task's parameter names.
-        progress_interval, runtime: As for
-            :class:`~signalpost.jobs.MonitoredJob`.
-        publish_interval: Seconds between two publications of a running task's progress to
-            the result backend (custom state ``PROGRESS``), read by :func:`running_jobs`
-            across workers; ``None`` publishes nothing. Needs a result backend.
+        progress: How often a run reports progress, and how often a running task's progress
+            is published to the result backend (custom state ``PROGRESS``, read by
+            :func:`running_jobs` across workers; needs a result backend)
+            (:class:`~signalpost.integrations.ProgressSettings`).
+        runtime: As for :class:`~signalpost.jobs.MonitoredJob`.
+        **deprecated: The keywords that came before ``progress=`` (``progress_interval``,
+            ``publish_interval``) and ``runtime=`` (``registry``, ``clock`` ...): they work
+            for one release, with one :class:`DeprecationWarning`.
 
     Returns:
         The :class:`CeleryInstrumentation`; tasks registered later are wrapped when the app
         is finalized (before a worker runs any task).
     """
-    options = monitor_options(
-        "signalpost.celery.instrument", progress_interval, runtime, deprecated
+    options, settings = monitor_options(
+        "signalpost.celery.instrument", progress, runtime, deprecated
     )
+    publish_interval = settings.publish_interval
     instrumentation = CeleryInstrumentation(
         app,
         tasks=tasks,
@@ -206,10 +209,11 @@ def cancel(app: Celery, task_id: str, reason: str | None = None) -> None:
 def running_jobs(app: Celery, *, timeout: float = 1.0) -> CeleryRunningJobs:
     """The running tasks of every worker of ``app``, for the running-jobs endpoint.
 
-    ``signalpost.setup(web_app, jobs_source=running_jobs(celery_app))`` serves them at
+    ``signalpost.setup(web_app, jobs=JobSources(running=running_jobs(celery_app)))`` serves them at
     ``/jobs`` (and ``python -m signalpost jobs URL`` shows them): task ID, task name, worker
     hostname and start time from ``inspect().active()`` (waiting ``timeout`` seconds for the
     workers' replies), progress from the ``PROGRESS`` state the workers publish
-    (``instrument(publish_interval=...)``); cancel revokes through :func:`cancel`.
+    (``instrument(progress=ProgressSettings(publish_interval=...))``); cancel revokes through
+    :func:`cancel`.
     """
     return CeleryRunningJobs(app, cancel=cancel, timeout=timeout)

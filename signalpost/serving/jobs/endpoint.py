@@ -12,8 +12,8 @@ mount point (``/jobs`` when :func:`signalpost.setup` serves it):
                                403 without credentials configured (see below).
 =============================  =================================================================
 
-With a backlog source (``JobsEndpoint(backlog=...)``, ``setup(jobs_backlog=...)``) the list
-also says what waits behind the running runs: ``waiting``, one entry per job type and queue
+With a backlog source (``JobsEndpoint(backlog=...)``, ``setup(jobs=JobSources(backlog=...))``)
+the list also says what waits behind the running runs: ``waiting``, one entry per job type and queue
 (count, age of the oldest), ``null`` without a source or when it cannot be read.
 
 ``HEAD`` is answered like ``GET`` without a body; other methods get 405 with ``Allow``, other
@@ -40,7 +40,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
-from signalpost.asgitypes import Receive, Scope, Send, acknowledge_lifespan
+from signalpost.asgitypes import Receive, Scope, Send, answer_unless_http
 from signalpost.errors.scrub import Scrubber
 from signalpost.failsafe import note_failure
 from signalpost.jobs.backlog import BacklogSource
@@ -121,13 +121,7 @@ class JobsEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection."""
-        kind = scope["type"]
-        if kind == "lifespan":
-            await acknowledge_lifespan(receive, send)
-            return
-        if kind != "http":
-            if kind == "websocket":
-                await send({"type": "websocket.close", "code": 1008})
+        if await answer_unless_http(scope, receive, send):
             return
         authorization: str | None = None
         for name, value in scope.get("headers", ()):

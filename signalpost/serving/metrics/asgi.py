@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry
 
-from signalpost.asgitypes import Receive, Scope, Send, acknowledge_lifespan
+from signalpost.asgitypes import Receive, Scope, Send, answer_unless_http
 from signalpost.serving.metrics.auth import Authenticator
 from signalpost.serving.metrics.exposition import MetricsRenderer
 from signalpost.serving.metrics.registry import resolve_registry
@@ -50,13 +50,7 @@ class MetricsApp:
         return self._renderer.registry
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind = scope["type"]
-        if kind == "lifespan":
-            await acknowledge_lifespan(receive, send)
-            return
-        if kind != "http":
-            if kind == "websocket":
-                await send({"type": "websocket.close", "code": 1008})
+        if await answer_unless_http(scope, receive, send):
             return
 
         accept: list[str] = []

@@ -156,6 +156,20 @@ def start_metrics_server(
         MultiprocessDirError: If ``PROMETHEUS_MULTIPROC_DIR`` is set but unusable.
     """
     renderer = MetricsRenderer(resolve_registry(registry), auth=auth, compression=compression)
+    httpd = _bind(addr, port, _wsgi_app(renderer, routes or {}, apps or {}))
+    thread = threading.Thread(
+        target=httpd.serve_forever, name=f"signalpost-metrics-{port}", daemon=True
+    )
+    thread.start()
+    return MetricsServer(httpd, thread)
+
+
+def _bind(addr: str, port: int, app: WsgiApp) -> _ThreadingServer:
+    """A server for ``app`` bound to ``addr:port`` (IPv4 or IPv6, as ``addr`` resolves).
+
+    Raises:
+        MetricsServerError: ``addr:port`` cannot be resolved or bound; the message names it.
+    """
     try:
         infos = socket.getaddrinfo(addr, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
@@ -168,20 +182,9 @@ def start_metrics_server(
         address_family = family
 
     try:
-        httpd = make_server(
-            str(sockaddr[0]),
-            port,
-            _wsgi_app(renderer, routes or {}, apps or {}),
-            _Server,
-            handler_class=_SilentHandler,
-        )
+        return make_server(str(sockaddr[0]), port, app, _Server, handler_class=_SilentHandler)
     except OSError as exc:
         reason = "address already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
         raise MetricsServerError(
             exc.errno, f"metrics server cannot listen on {addr}:{port}: {reason}"
         ) from exc
-    thread = threading.Thread(
-        target=httpd.serve_forever, name=f"signalpost-metrics-{port}", daemon=True
-    )
-    thread.start()
-    return MetricsServer(httpd, thread)
