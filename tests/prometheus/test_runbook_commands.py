@@ -5,7 +5,6 @@ an app set up by :func:`signalpost.setup` (with a job running, so ``<id>`` is a 
 
 from __future__ import annotations
 
-import inspect
 import re
 import subprocess
 import sys
@@ -103,7 +102,9 @@ def client() -> Iterator[TestClient]:
     running = RunningJobs()
     health = HealthMonitor(runtime=Runtime(registry=registry))
     for check in (PostgresCheck, SchemaCheck):
-        health.check(inspect.signature(check).parameters["name"].default)(lambda: True)
+        name = check.DEFAULTS.name
+        assert name is not None
+        health.check(name)(lambda: True)
     app = FastAPI()
     setup(
         app,
