@@ -7,7 +7,8 @@ Run from the repository root::
     python -m alertmanager.generate --knobs mine.yaml --output mine.yml
 
 Routing (severities from :class:`prometheus.catalog.Severity`): the Watchdog goes to its own
-receiver; every other alert is copied to the history receiver and then routed by severity:
+receiver, the causes' inhibition-only aftermath alerts (:data:`prometheus.catalog.AFTERMATH`) to
+none; every other alert is copied to the history receiver and then routed by severity:
 critical to the pager webhook and email, warning to email, info to a receiver that notifies
 nobody. Inhibition (the table is in docs/alerting.md): a critical alert silences the warning of
 the same alert that agrees on every distinguishing label
@@ -15,7 +16,8 @@ the same alert that agrees on every distinguishing label
 silences the slow burn of the same SLO; ServiceDown silences the symptoms of its own service
 and job (:data:`~prometheus.catalog.INHIBITED_BY_SERVICE_DOWN`; symptoms carry the ``job`` that
 produces them), DatabaseDown those of its service
-(:data:`~prometheus.catalog.INHIBITED_BY_DATABASE_DOWN`).
+(:data:`~prometheus.catalog.INHIBITED_BY_DATABASE_DOWN`); each cause's aftermath alert inhibits
+the same symptoms while they lag behind it.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from alertmanager.knobs import DEFAULT_KNOBS, Knobs, KnobsError, load_knobs
 from alertmanager.matchers import any_of, eq
 from alertmanager.receivers import Receiver, receivers, webhook
 from alertmanager.recovery.config import ConfigError, load_config
-from prometheus.catalog import Alert, Severity
+from prometheus.catalog import AFTERMATH, Alert, Severity
 
 __all__ = [
     "DEFAULT_OUTPUT",
@@ -83,6 +85,12 @@ def _route(knobs: Knobs) -> dict[str, Any]:
                 "group_wait": "0s",
                 "group_interval": timing.watchdog_interval,
                 "repeat_interval": timing.watchdog_interval,
+            },
+            {
+                # Inhibition-only companions of the causes: nothing to tell anyone, nothing
+                # to record (the cause's own notifications are in the history).
+                "receiver": Receiver.NULL.value,
+                "matchers": [any_of("alertname", AFTERMATH.values())],
             },
             {
                 # A copy of every notification for the history table; `continue` lets the

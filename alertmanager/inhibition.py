@@ -7,6 +7,7 @@ from typing import Any
 
 from alertmanager.matchers import any_of, eq
 from prometheus.catalog import (
+    AFTERMATH,
     DISTINGUISHING_LABELS,
     INHIBITED_BY_DATABASE_DOWN,
     INHIBITED_BY_SERVICE_DOWN,
@@ -15,6 +16,10 @@ from prometheus.catalog import (
 )
 
 __all__ = ["inhibit_rules"]
+
+
+def _cause(name: Alert) -> str:
+    return any_of("alertname", (name, AFTERMATH[name]))
 
 
 def inhibit_rules() -> list[dict[str, Any]]:
@@ -37,19 +42,21 @@ def inhibit_rules() -> list[dict[str, Any]]:
         },
         {
             # The same job: the worker being down explains no HTTP symptom of the API.
-            "source_matchers": [eq("alertname", Alert.SERVICE_DOWN)],
+            # The cause while it lasts, its aftermath while its symptoms lag (both fire
+            # together during the outage: an inhibited alert may have several sources).
+            "source_matchers": [_cause(Alert.SERVICE_DOWN)],
             "target_matchers": [any_of("alertname", INHIBITED_BY_SERVICE_DOWN)],
             "equal": ["service", "job"],
         },
         {
-            "source_matchers": [eq("alertname", Alert.DATABASE_DOWN)],
+            "source_matchers": [_cause(Alert.DATABASE_DOWN)],
             "target_matchers": [any_of("alertname", INHIBITED_BY_DATABASE_DOWN)],
             "equal": ["service"],
         },
         {
             # A permanent failure (bad data, a bug) is news even while the database is down;
             # a transient one is the outage itself.
-            "source_matchers": [eq("alertname", Alert.DATABASE_DOWN)],
+            "source_matchers": [_cause(Alert.DATABASE_DOWN)],
             "target_matchers": [
                 eq("alertname", Alert.JOB_FAILED),
                 eq("error_class", "transient"),

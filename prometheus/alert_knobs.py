@@ -27,10 +27,16 @@ class AlertKnobs(Strict):
 
 
 class CauseKnobs(AlertKnobs):
-    """A cause that inhibits symptoms: ``keep_firing_for`` after it clears (default: the longest
-    window of the symptoms it inhibits, :func:`prometheus.inhibition.symptom_lag`)."""
+    """A cause that inhibits symptoms (:mod:`prometheus.aftermath`).
+
+    ``keep_firing_for`` holds the cause itself after it clears (default: none, so it resolves,
+    and the recovery runner acts, when the cause does); ``inhibit_for`` is how long its
+    aftermath alert keeps inhibiting the lagging symptoms (default: the longest window of the
+    symptoms, :func:`prometheus.inhibition.symptom_lag`).
+    """
 
     keep_firing_for: Duration | None = None
+    inhibit_for: Duration | None = None
 
 
 class QuantileKnobs(AlertKnobs):

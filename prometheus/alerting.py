@@ -68,8 +68,8 @@ def alert_rule(
     ``service`` (the value of the knobs' ``service_label``). When that label is not
     ``service``, the alert gets a ``service`` label with its value: Alertmanager routes,
     groups and inhibits on ``service`` whatever the targets call it. Symptoms get the ``job``
-    label of :func:`symptom_job`. ``keep_firing_for`` (causes only) keeps the alert firing,
-    and inhibiting its lagging symptoms, after its condition has cleared.
+    label of :func:`symptom_job`. ``keep_firing_for`` (causes and their aftermath alerts)
+    keeps the alert firing, and inhibiting its lagging symptoms, after its condition cleared.
     """
     svc = knobs.service_label
     pairs = [("service", svc), *((var, var) for var in dashboard_vars)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prometheus import selfmetrics as m
+from prometheus.aftermath import aftermath_rule
 from prometheus.alerting import Dashboard, FamilyAlerts, Rule
 from prometheus.catalog import Alert, Severity
 from prometheus.inhibition import symptom_lag
@@ -18,7 +19,8 @@ def _named(label: str, service: str) -> tuple[str, ...]:
 
 
 def availability_alerts(k: Knobs) -> list[Rule]:
-    """ServiceDown, InstanceDown and TargetMissing: scrape targets that fail or vanish."""
+    """ServiceDown (and its aftermath), InstanceDown and TargetMissing: scrape targets that fail
+    or vanish."""
     a = k.alerts
     svc = k.service_label
     # Exporters down are causes (ExporterDown warns), not the service down.
@@ -33,21 +35,23 @@ def availability_alerts(k: Knobs) -> list[Rule]:
         for s, j in k.service_jobs
     )
     health = FamilyAlerts(k, Dashboard.HEALTH)
-    return [
-        health(
-            Alert.SERVICE_DOWN,
-            severity=Severity.CRITICAL,
-            # A target that service discovery removes leaves `up` absent, not 0: the absent
-            # branch (same labels) keeps a dead worker's alert firing instead of resolving it.
-            expr=f"{all_down} or {missing}",
-            for_=a.service_down.for_,
-            keep_firing_for=a.service_down.keep_firing_for or symptom_lag(k),
-            summary=f"{{{{ $labels.{svc} }}}} is down: no {{{{ $labels.job }}}} target answers",
-            description=(
-                f"Every {{{{ $labels.job }}}} target of {{{{ $labels.{svc} }}}} has failed its "
-                f"scrapes, or none is left to scrape, for {a.service_down.for_}."
-            ),
+    service_down = health(
+        Alert.SERVICE_DOWN,
+        severity=Severity.CRITICAL,
+        # A target that service discovery removes leaves `up` absent, not 0: the absent
+        # branch (same labels) keeps a dead worker's alert firing instead of resolving it.
+        expr=f"{all_down} or {missing}",
+        for_=a.service_down.for_,
+        keep_firing_for=a.service_down.keep_firing_for,
+        summary=f"{{{{ $labels.{svc} }}}} is down: no {{{{ $labels.job }}}} target answers",
+        description=(
+            f"Every {{{{ $labels.job }}}} target of {{{{ $labels.{svc} }}}} has failed its "
+            f"scrapes, or none is left to scrape, for {a.service_down.for_}."
         ),
+    )
+    return [
+        service_down,
+        aftermath_rule(service_down, a.service_down.inhibit_for or symptom_lag(k)),
         health(
             Alert.INSTANCE_DOWN,
             # One of N replicas: ServiceDown (every target down) covers the rest.

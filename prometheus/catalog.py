@@ -10,6 +10,7 @@ from signalpost.semconv import attributes as attr
 from signalpost.semconv import db, health, jobs, prometheus_label
 
 __all__ = [
+    "AFTERMATH",
     "DISTINGUISHING_LABELS",
     "INHIBITED_BY_DATABASE_DOWN",
     "INHIBITED_BY_SERVICE_DOWN",
@@ -44,6 +45,7 @@ class Alert(StrEnum):
     """
 
     SERVICE_DOWN = "ServiceDown"
+    SERVICE_DOWN_AFTERMATH = "ServiceDownAftermath"
     TARGET_MISSING = "TargetMissing"
     INSTANCE_DOWN = "InstanceDown"
     ERROR_BUDGET_BURN_FAST = "ErrorBudgetBurnFast"
@@ -57,6 +59,7 @@ class Alert(StrEnum):
     JOB_RETRY_STORM = "JobRetryStorm"
     HEALTH_CHECK_FAILING = "HealthCheckFailing"
     DATABASE_DOWN = "DatabaseDown"
+    DATABASE_DOWN_AFTERMATH = "DatabaseDownAftermath"
     DATABASE_SLOW = "DatabaseSlow"
     SCHEMA_INVALID = "SchemaInvalid"
     DISK_WILL_FILL_IN_24H = "DiskWillFillIn24h"
@@ -153,6 +156,15 @@ INHIBITED_BY_DATABASE_DOWN: tuple[Alert, ...] = (
 )
 """The database is shared by every job of a service: DatabaseDown inhibits on ``service`` only.
 JobFailed is inhibited by DatabaseDown only for transient failures (``error_class``)."""
+
+AFTERMATH: dict[Alert, Alert] = {
+    Alert.SERVICE_DOWN: Alert.SERVICE_DOWN_AFTERMATH,
+    Alert.DATABASE_DOWN: Alert.DATABASE_DOWN_AFTERMATH,
+}
+"""Each cause and its inhibition-only companion (:mod:`prometheus.aftermath`): same expression,
+but it keeps firing the symptoms' lag after the cause clears, so the cause itself resolves (and
+the recovery runner acts) at once while its lagging symptoms stay inhibited. Severity ``info``,
+routed to no one; both the cause and its aftermath are inhibition sources."""
 
 DISTINGUISHING_LABELS: tuple[str, ...] = (
     "alertname",

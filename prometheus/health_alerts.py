@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prometheus import recording as r
+from prometheus.aftermath import aftermath_rule
 from prometheus.alerting import Dashboard, Rule, ServiceAlerts
 from prometheus.catalog import Alert, Severity
 from prometheus.inhibition import symptom_lag
@@ -17,7 +18,7 @@ UNHEALTHY = eq(HEALTH_STATUS, Status.UNHEALTHY)
 
 
 def health_alerts(k: Knobs) -> list[Rule]:
-    """HealthCheckFailing, DatabaseDown, DatabaseSlow and SchemaInvalid."""
+    """HealthCheckFailing, DatabaseDown (and its aftermath), DatabaseSlow and SchemaInvalid."""
     a = k.alerts
     svc = k.service_label
     hc = k.health_checks
@@ -31,6 +32,18 @@ def health_alerts(k: Knobs) -> list[Rule]:
     ds = a.database_slow
     q = num(ds.quantile)
     warn = ServiceAlerts(k, Dashboard.HEALTH)
+    database_down = warn(
+        Alert.DATABASE_DOWN,
+        severity=Severity.CRITICAL,
+        expr=failing(match(CHECK_NAME, matcher_regex(hc.database))),
+        for_=a.database_down.for_,
+        keep_firing_for=a.database_down.keep_firing_for,
+        summary="the database is unreachable",
+        description=(
+            f"Health check {{{{ $labels.{CHECK_NAME} }}}} has reported the database "
+            f"unhealthy for {a.database_down.for_}."
+        ),
+    )
     return [
         warn(
             Alert.HEALTH_CHECK_FAILING,
@@ -46,18 +59,8 @@ def health_alerts(k: Knobs) -> list[Rule]:
                 "reports unhealthy."
             ),
         ),
-        warn(
-            Alert.DATABASE_DOWN,
-            severity=Severity.CRITICAL,
-            expr=failing(match(CHECK_NAME, matcher_regex(hc.database))),
-            for_=a.database_down.for_,
-            keep_firing_for=a.database_down.keep_firing_for or symptom_lag(k),
-            summary="the database is unreachable",
-            description=(
-                f"Health check {{{{ $labels.{CHECK_NAME} }}}} has reported the database "
-                f"unhealthy for {a.database_down.for_}."
-            ),
-        ),
+        database_down,
+        aftermath_rule(database_down, a.database_down.inhibit_for or symptom_lag(k)),
         warn(
             Alert.DATABASE_SLOW,
             for_=ds.for_,

@@ -18,6 +18,7 @@ from alertmanager.generate import (
 )
 from alertmanager.knobs import KnobsError, load_knobs, parse_knobs
 from prometheus.catalog import (
+    AFTERMATH,
     INHIBITED_BY_DATABASE_DOWN,
     INHIBITED_BY_SERVICE_DOWN,
     POSTED,
@@ -118,6 +119,14 @@ ROUTE_CASES: dict[str, tuple[list[str], list[Receiver]]] = {
         [f"alertname={Alert.JOB_STUCK}", "severity=info", "service=api", "job_type=digest"],
         [Receiver.HISTORY, Receiver.RECOVERY, Receiver.NULL],
     ),
+    # The causes' aftermath alerts only inhibit: no one hears of them, not even the history.
+    **{
+        f"aftermath-{cause}": (
+            [f"alertname={after}", "severity=info", "service=api", "job=worker"],
+            [Receiver.NULL],
+        )
+        for cause, after in AFTERMATH.items()
+    },
     "no-severity-falls-back-to-email": (
         [f"alertname={Alert.MEMORY_HIGH}", "service=api"],
         [Receiver.HISTORY, Receiver.WARNING],
@@ -164,8 +173,10 @@ def test_every_route_has_a_case() -> None:
     tested = {r.value for _, receivers in ROUTE_CASES.values() for r in receivers}
     assert routed <= tested
     # One case per route; the history route (a copy of all but the Watchdog) is in every case,
-    # the recovery route (a copy of the alerts with a recovery rule) in the info case.
-    assert len(ROUTE_CASES) == len(build_config(load_knobs())["route"]["routes"]) - 2
+    # the recovery route (a copy of the alerts with a recovery rule) in the info case; the
+    # aftermath route has a case per aftermath alert.
+    cases = len(ROUTE_CASES) - (len(AFTERMATH) - 1)
+    assert cases == len(build_config(load_knobs())["route"]["routes"]) - 2
 
 
 def test_grouping_and_timings() -> None:
@@ -184,9 +195,10 @@ def test_grouping_and_timings() -> None:
 def test_inhibition_rules_come_from_the_catalog() -> None:
     rules = build_config(load_knobs())["inhibit_rules"]
     targets = {tuple(r["source_matchers"]): r["target_matchers"] for r in rules}
-    service_down = targets[('alertname="ServiceDown"',)][0]
+    service_down = targets[('alertname=~"ServiceDown|ServiceDownAftermath"',)][0]
     assert service_down == 'alertname=~"' + "|".join(INHIBITED_BY_SERVICE_DOWN) + '"'
-    database_rules = [r for r in rules if r["source_matchers"] == ['alertname="DatabaseDown"']]
+    database_rules = [r for r in rules if r["source_matchers"] == [
+        'alertname=~"DatabaseDown|DatabaseDownAftermath"']]
     assert database_rules[0]["target_matchers"] == [
         'alertname=~"' + "|".join(INHIBITED_BY_DATABASE_DOWN) + '"'
     ]

@@ -4,10 +4,14 @@ the notifications that arrive."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+
+import pytest
 
 from alertmanager.generate import build_config
 from prometheus.catalog import (
+    AFTERMATH,
     DISTINGUISHING_LABELS,
     INHIBITED_BY_DATABASE_DOWN,
     INHIBITED_BY_SERVICE_DOWN,
@@ -15,7 +19,8 @@ from prometheus.catalog import (
 )
 from prometheus.knobs import load_knobs
 from tests.alertmanager.harness import AlertmanagerServer, WebhookCatcher, local_knobs
-from tests.alertmanager.posting import alert, expect, key, post_and_read, unique
+from tests.alertmanager.posting import alert, expect, key, notified, post_and_read, unique
+from tests.servers import wait_for
 
 KNOBS = load_knobs()
 API, WORKER = KNOBS.symptom_job("http"), KNOBS.symptom_job("jobs")
@@ -117,6 +122,53 @@ def test_database_down_silences_both_jobs_symptoms_and_the_schema_check(
     expect(alertmanager, catcher, "/pager", service, {Alert.DATABASE_DOWN})
 
 
+@pytest.mark.parametrize("cause_name", list(AFTERMATH), ids=str)
+def test_the_aftermath_keeps_the_symptoms_inhibited_after_the_cause_resolved(
+    alertmanager: AlertmanagerServer, catcher: WebhookCatcher, cause_name: Alert
+) -> None:
+    """The cause resolves when it clears (on-call hears the all-clear, the recovery runner
+    acts); its aftermath alert, firing on, still inhibits the lagging symptoms, and nobody is
+    told of it: no page, no e-mail, no history row."""
+    service, elsewhere = unique("svc"), unique("svc")
+    if cause_name is Alert.DATABASE_DOWN:
+        labels = {"health_check_name": "postgres"}
+        targets = [(a, WORKER if a.startswith("Job") else API) for a in INHIBITED_BY_DATABASE_DOWN]
+    else:
+        labels = {"job": WORKER}
+        targets = [(a, WORKER) for a in INHIBITED_BY_SERVICE_DOWN if a.startswith("Job")]
+    cause = alert(cause_name, "critical", service, **labels)
+    after = alert(AFTERMATH[cause_name], "info", service, **labels)
+    inhibited = [_symptom(a, service, job, job_type="matching") for a, job in targets]
+    free = [_symptom(a, elsewhere, job, job_type="matching") for a, job in targets]
+    post_and_read(alertmanager, [cause, after])
+    view = post_and_read(alertmanager, [*inhibited, *free], inhibited)
+    sources = {view[key(cause["labels"])]["fingerprint"], view[key(after["labels"])]["fingerprint"]}
+    for target in inhibited:
+        assert set(view[key(target["labels"])]["status"]["inhibitedBy"]) <= sources
+
+    # Resolved before its first notification, the cause would never be heard of at all.
+    wait_for(lambda: notified(catcher, "/pager", service) == {cause_name}, what="the page")
+    alertmanager.post_alerts([{**cause, "endsAt": datetime.now(UTC).isoformat()}])
+    source = view[key(after["labels"])]["fingerprint"]
+
+    def cause_gone_symptoms_held() -> dict[Any, Any] | None:
+        now = {key(a["labels"]): a for a in alertmanager.alerts()}
+        if key(cause["labels"]) in now:
+            return None
+        if any(now[key(t["labels"])]["status"]["inhibitedBy"] != [source] for t in inhibited):
+            return None
+        return now
+
+    now = wait_for(cause_gone_symptoms_held, what="the cause resolved, its aftermath inhibiting")
+    for target in inhibited:
+        assert now[key(target["labels"])]["status"]["state"] == "suppressed"
+    for other in free:
+        assert now[key(other["labels"])]["status"]["inhibitedBy"] == [], other["labels"]
+    expect(alertmanager, catcher, "/history", service, {cause_name})
+    expect(alertmanager, catcher, "/pager", service, {cause_name})
+    expect(alertmanager, catcher, "/history", elsewhere, {a for a, _ in targets})
+
+
 ESCALATION_LABELS = [label for label in DISTINGUISHING_LABELS if label != "alertname"]
 
 
@@ -155,7 +207,7 @@ def test_every_inhibition_rule_has_a_test_here() -> None:
     assert sorted(sources) == sorted([
         ('severity="critical"',),
         ('alertname="ErrorBudgetBurnFast"', 'severity="critical"'),
-        ('alertname="ServiceDown"',),
-        ('alertname="DatabaseDown"',),
-        ('alertname="DatabaseDown"',),
+        ('alertname=~"ServiceDown|ServiceDownAftermath"',),
+        ('alertname=~"DatabaseDown|DatabaseDownAftermath"',),
+        ('alertname=~"DatabaseDown|DatabaseDownAftermath"',),
     ])

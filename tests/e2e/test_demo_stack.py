@@ -73,7 +73,6 @@ def _test_knobs(tmp: Path) -> prometheus_knobs.Knobs:
     alerts = data["alerts"]
     alerts["job_failed"] = {"window": "20s", "for": "0m"}
     alerts["job_stuck"]["no_progress_after"] = "10s"
-    alerts["database_down"] = {"for": "0m", "keep_firing_for": "0s"}
     alerts["circuit_open"] = {"for": "3s", "window": "30s"}
     data["job_types"]["matching"]["no_progress_after"] = "10s"
     data["job_types"]["resume_parsing"]["succeed_every"] = "25s"
@@ -564,7 +563,9 @@ def test_database_down_fires_inhibits_its_symptoms_and_the_runner_reenqueues(
     ``held_job`` fault): DatabaseDown fires and inhibits its symptoms; the run fails with a
     transient error, which the worker records once the database is back; when DatabaseDown
     resolves, the recovery runner re-enqueues it through the demo's hook and verifies that the
-    new run succeeded (issue 24)."""
+    new run succeeded (issue 24). DatabaseDown uses the demo's own knobs: it resolves as soon
+    as PostgreSQL is back, while DatabaseDownAftermath, which notifies no one, keeps its
+    symptoms inhibited."""
     assert stack.postgres is not None
     worker = stack.service_of(WORKER_JOB)
     posting = httpx.post(f"{stack.api_url}/postings", json={"title": "DBA"}).json()["id"]
@@ -581,8 +582,10 @@ def test_database_down_fires_inhibits_its_symptoms_and_the_runner_reenqueues(
     fault_at = time.time()
     stack.postgres.stop("immediate")
     try:
-        _until("DatabaseDown firing", lambda: _firing(stack, Alert.DATABASE_DOWN))
+        # The demo's `for: 1m`, after a health check period, a scrape and an evaluation.
+        _until("DatabaseDown firing", lambda: _firing(stack, Alert.DATABASE_DOWN), 180)
         _until("DatabaseDown paged", lambda: Alert.DATABASE_DOWN in catcher.alertnames())
+        assert _firing(stack, Alert.DATABASE_DOWN_AFTERMATH)  # same expression, same `for`
         paged_before = len(catcher.received)
 
         def symptoms() -> list[dict[str, Any]]:
@@ -607,6 +610,16 @@ def test_database_down_fires_inhibits_its_symptoms_and_the_runner_reenqueues(
         a for a in _firing(stack, Alert.DATABASE_DOWN) if a["labels"]["service"] == worker], 120)
     resolved_at = time.time()  # as Prometheus shows it, within a poll
     _until("DatabaseDown resolved", lambda: not _firing(stack, Alert.DATABASE_DOWN), 120)
+    # The cause resolved; its aftermath fires on (the symptoms' 30m lag) and inhibits them.
+    assert [a for a in _firing(stack, Alert.DATABASE_DOWN_AFTERMATH)
+            if a["labels"]["service"] == worker]
+    view = _get(f"{stack.alertmanager_url}/api/v2/alerts")
+    (aftermath,) = [a for a in view if a["labels"]["alertname"] == Alert.DATABASE_DOWN_AFTERMATH
+                    and a["labels"]["service"] == worker]
+    assert aftermath["status"]["state"] == "active"
+    for alert in view:
+        if alert["labels"]["alertname"] in {str(x) for x in catalog.INHIBITED_BY_DATABASE_DOWN}:
+            assert alert["status"]["inhibitedBy"], alert["labels"]
     # The worker recorded the failure with the time it happened, during the outage.
     state, error_class, failed_at = _epoch(
         stack, "SELECT state, error_class, extract(epoch FROM finished_at)::float8"
@@ -643,6 +656,9 @@ def test_database_down_fires_inhibits_its_symptoms_and_the_runner_reenqueues(
     if len(everything) > len(rows):  # another DatabaseDown of the worker, before this one
         print(f"earlier decisions of the rule: {everything[: len(everything) - len(rows)]}")
     assert recovered_at - back_at < 120
+    # Inhibition only: the aftermath reached no receiver (pager, e-mail or history).
+    assert Alert.DATABASE_DOWN_AFTERMATH not in catcher.alertnames()
+    assert not _history(stack, Alert.DATABASE_DOWN_AFTERMATH)
 
 
 # -- 8 and 2: roll-ups in the long-term store; every dashboard query on live data --------------

@@ -10,6 +10,7 @@ import pytest
 
 from demo.stack import PROMETHEUS_KNOBS
 from prometheus.catalog import (
+    AFTERMATH,
     INHIBITED_BY_DATABASE_DOWN,
     INHIBITED_BY_SERVICE_DOWN,
     SYMPTOM_FAMILY,
@@ -97,14 +98,19 @@ def test_no_inhibited_symptom_fires_before_its_cause(path: Path) -> None:
     assert min(ages) >= causes + DETECTION_MARGIN
 
 
-def test_causes_keep_firing_for_the_longest_lagging_symptom() -> None:
+def test_causes_resolve_at_once_and_their_aftermath_holds_for_the_longest_lag() -> None:
     knobs = load_knobs(TEST_KNOBS)
     hold = symptom_lag(knobs)
     assert hold == "30m"  # the failure ratio's window and the 6h/30m fast burn's short window
-    for rule in _alerts(TEST_KNOBS):
-        if rule["alert"] in (Alert.SERVICE_DOWN, Alert.DATABASE_DOWN):
-            assert rule["keep_firing_for"] == hold
-        else:
+    by_name = {rule["alert"]: rule for rule in _alerts(TEST_KNOBS)}
+    for cause, after in AFTERMATH.items():
+        assert by_name[after]["keep_firing_for"] == hold
+        # One source of truth: the cause's condition and `for`, with `info` (no one is told).
+        assert (by_name[after]["expr"], by_name[after]["for"]) == (
+            by_name[cause]["expr"], by_name[cause]["for"])
+        assert by_name[after]["labels"]["severity"] == "info"
+    for rule in by_name.values():
+        if rule["alert"] not in AFTERMATH.values():
             assert "keep_firing_for" not in rule, rule["alert"]
 
 
@@ -117,13 +123,13 @@ def test_symptom_jobs_must_name_scraped_jobs(tmp_path: Path) -> None:
         load_knobs(path)
     path.write_text(
         services + "symptom_jobs: {http: web, jobs: tasks}\n"
-        "alerts: {database_down: {for: 1m, keep_firing_for: 5m}}\n",
+        "alerts: {database_down: {for: 1m, keep_firing_for: 1m, inhibit_for: 5m}}\n",
         encoding="utf-8",
     )
     knobs = load_knobs(path)
-    (down,) = [r for g in rule_files(knobs)["alerts.rules.yml"]["groups"] for r in g["rules"]
-               if r["alert"] == Alert.DATABASE_DOWN]
-    assert down["keep_firing_for"] == "5m"
+    holds = {r["alert"]: r.get("keep_firing_for")
+             for g in rule_files(knobs)["alerts.rules.yml"]["groups"] for r in g["rules"]}
+    assert (holds[Alert.DATABASE_DOWN], holds[Alert.DATABASE_DOWN_AFTERMATH]) == ("1m", "5m")
     latency = [r for g in rule_files(knobs)["alerts.rules.yml"]["groups"] for r in g["rules"]
                if r["alert"] == Alert.HIGH_LATENCY]
     assert {r["labels"]["job"] for r in latency} == {"web"}

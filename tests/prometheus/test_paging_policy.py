@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from alertmanager.recovery.config import load_config as load_recovery_config
-from prometheus.catalog import PAGING, POSTED, Alert, Severity
+from prometheus.catalog import AFTERMATH, PAGING, POSTED, Alert, Severity
 from prometheus.generate import HERE, main
 from prometheus.knobs import DEFAULT_KNOBS
 from tests.prometheus.promtool import rules_in
@@ -61,6 +61,10 @@ def test_generated_rules_follow_the_paging_policy(folder: Path) -> None:
         Alert.INSTANCE_DOWN,
     }
     assert not paging & causes
+    # The causes' aftermath alerts only inhibit: never critical, never a notification.
+    aftermath = [r for r in alerts if r["alert"] in AFTERMATH.values()]
+    assert {r["alert"] for r in aftermath} == set(AFTERMATH.values())
+    assert {r["labels"]["severity"] for r in aftermath} == {Severity.INFO}
 
 
 def test_the_check_catches_duration_escalation_and_a_missing_guard() -> None:
